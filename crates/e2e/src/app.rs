@@ -1,0 +1,34 @@
+//! The real server, in-process, on a free port.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use earshot_server::{Application, Config};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+/// The built app, from `EARSHOT_DIST` (set by `cargo xtask test`).
+pub fn dist_dir() -> PathBuf {
+    let dist = std::env::var_os("EARSHOT_DIST").expect("EARSHOT_DIST is not set: run these tests with `cargo xtask test`");
+    let dist = PathBuf::from(dist);
+    assert!(dist.join("index.html").exists(), "{} has no index.html: build the app first", dist.display());
+    dist
+}
+
+/// Starts the server serving the built app; it lives until the test ends.
+pub async fn spawn_app(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = Config { addr: "127.0.0.1:0".parse().unwrap(), dist_dir: Some(dist_dir()), ..Config::default() };
+    configure(&mut config);
+    let app = Application::build(config).await.expect("server starts");
+    let addr = app.local_addr();
+    tokio::spawn(app.run_until_stopped());
+    TestApp { addr }
+}

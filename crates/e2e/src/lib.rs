@@ -1,0 +1,12 @@
+//! Helpers for the end-to-end tests: the real server on a free port, and a
+//! minimal WebDriver client for headless Chromium.
+//!
+//! `cargo xtask test` sets `EARSHOT_DIST`, `EARSHOT_CHROMIUM` and
+//! `EARSHOT_CHROMEDRIVER` after building the app; without them these tests
+//! fail loudly rather than skip.
+
+mod app;
+mod webdriver;
+
+pub use app::{spawn_app, TestApp};
+pub use webdriver::{wait_until, Browser, Chromedriver};

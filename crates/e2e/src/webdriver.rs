@@ -1,0 +1,151 @@
+//! Just enough WebDriver (W3C, as ChromeDriver speaks it) for the tests.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+
+/// A ChromeDriver process on a free loopback port, killed on drop.
+pub struct Chromedriver {
+    child: Child,
+    url: String,
+}
+
+impl Chromedriver {
+    pub async fn start() -> Self {
+        let program = std::env::var("EARSHOT_CHROMEDRIVER").expect("EARSHOT_CHROMEDRIVER is not set: run with `cargo xtask test`");
+        let port = free_port();
+        let child = Command::new(program)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver starts");
+        let url = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        wait_until(Duration::from_secs(20), "chromedriver to be ready", || async {
+            let status = client.get(format!("{url}/status")).send().await.ok()?;
+            let body: Value = status.json().await.ok()?;
+            body["value"]["ready"].as_bool().filter(|ready| *ready)
+        })
+        .await;
+        Self { child, url }
+    }
+
+    /// Opens a fresh headless Chromium with its own profile, plus `extra_args`.
+    pub async fn browser(&self, extra_args: &[&str]) -> Browser {
+        let binary = std::env::var("EARSHOT_CHROMIUM").expect("EARSHOT_CHROMIUM is not set: run with `cargo xtask test`");
+        let mut args = vec![
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ];
+        args.extend_from_slice(extra_args);
+        let capabilities = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": { "binary": binary, "args": args },
+                "goog:loggingPrefs": { "browser": "ALL" },
+            }}
+        });
+        let client = reqwest::Client::new();
+        let response: Value = client
+            .post(format!("{}/session", self.url))
+            .json(&capabilities)
+            .send()
+            .await
+            .expect("chromedriver answers")
+            .json()
+            .await
+            .expect("chromedriver answers JSON");
+        let id = response["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {response}"));
+        Browser { client, session: format!("{}/session/{id}", self.url) }
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill(); // already exited is fine
+    }
+}
+
+/// One browser session.
+pub struct Browser {
+    client: reqwest::Client,
+    session: String,
+}
+
+impl Browser {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.client.request(method, format!("{}{path}", self.session));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response: Value = request.send().await.expect("webdriver answers").json().await.expect("webdriver JSON");
+        if let Some(error) = response["value"]["error"].as_str() {
+            panic!("webdriver {path}: {error}: {}", response["value"]["message"]);
+        }
+        response["value"].clone()
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await;
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) in the page.
+    pub async fn execute(&self, script: &str, args: Value) -> Value {
+        self.call(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": args }))).await
+    }
+
+    /// Waits until `css` matches an element and returns its text.
+    pub async fn wait_for_text(&self, css: &str) -> String {
+        let script = "const el = document.querySelector(arguments[0]); return el ? el.textContent : null;";
+        wait_until(Duration::from_secs(20), css, || async {
+            self.execute(script, json!([css])).await.as_str().map(str::to_owned)
+        })
+        .await
+    }
+
+    /// Every console message since the last call: `(level, message)`.
+    pub async fn console(&self) -> Vec<(String, String)> {
+        let entries = self.call(reqwest::Method::POST, "/se/log", Some(json!({ "type": "browser" }))).await;
+        entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| (e["level"].as_str().unwrap_or("").to_owned(), e["message"].as_str().unwrap_or("").to_owned()))
+            .collect()
+    }
+
+    pub async fn quit(self) {
+        self.call(reqwest::Method::DELETE, "", None).await;
+    }
+}
+
+/// Polls `probe` until it yields a value; panics naming `what` after `limit`.
+pub async fn wait_until<T, F, Fut>(limit: Duration, what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+    listener.local_addr().expect("bound").port()
+}

@@ -1,0 +1,45 @@
+//! Refusals the backend sends, typed so the app can explain each one.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a request was refused. The app maps each code to its own explanation;
+/// `message` is a human-readable fallback written by the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// Every refusal the backend can give.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The request body could not be parsed as the expected message.
+    MalformedRequest,
+    /// The email and password do not match an account.
+    InvalidCredentials,
+    /// No valid session: sign in first.
+    NotSignedIn,
+    /// The request came from a page of another origin.
+    ForeignOrigin,
+    /// The server failed; the cause is in its log.
+    Internal,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_travel_as_snake_case() {
+        let json = serde_json::to_string(&ApiError::new(ErrorCode::InvalidCredentials, "no")).unwrap();
+        assert_eq!(json, r#"{"code":"invalid_credentials","message":"no"}"#);
+    }
+}

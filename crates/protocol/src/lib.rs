@@ -1,0 +1,13 @@
+//! Every message between the Earshot app and its backend.
+//!
+//! This crate is the single source of truth for the wire: the app (wasm32) and
+//! the server (native) both depend on it, so a field cannot drift between them.
+//! It holds types only — no I/O, no async runtime, no framework.
+
+pub mod directory;
+pub mod error;
+pub mod session;
+
+pub use error::{ApiError, ErrorCode};
+pub use directory::{MonitoringAccess, Role, UserId};
+pub use session::{Me, SignIn, SESSION_COOKIE};

@@ -1,0 +1,149 @@
+//! Accounts, password checks and sessions.
+//!
+//! Passwords are stored as argon2 PHC strings; a session is a random token
+//! carried in an HttpOnly, SameSite=Strict cookie and expires after `ttl`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use earshot_protocol::{Me, UserId};
+
+/// An account that can sign in.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub me: Me,
+    pub email: String,
+    /// argon2 PHC string, from [`hash_password`].
+    pub password_hash: String,
+}
+
+/// An opaque session token (hex of 32 random bytes).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Token(String);
+
+impl Token {
+    pub fn parse(s: &str) -> Option<Self> {
+        (s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+pub struct Auth {
+    by_email: HashMap<String, Account>,
+    by_id: HashMap<UserId, Me>,
+    /// Held only for a map lookup or insert, never across an `.await`.
+    sessions: Mutex<HashMap<Token, (UserId, Instant)>>,
+    ttl: Duration,
+}
+
+impl Auth {
+    pub fn new(accounts: impl IntoIterator<Item = Account>, ttl: Duration) -> Self {
+        let mut by_email = HashMap::new();
+        let mut by_id = HashMap::new();
+        for account in accounts {
+            by_id.insert(account.me.id, account.me.clone());
+            by_email.insert(account.email.to_lowercase(), account);
+        }
+        Self { by_email, by_id, sessions: Mutex::new(HashMap::new()), ttl }
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Checks a password. CPU-heavy by design: call from a blocking task.
+    pub fn verify(&self, email: &str, password: &str) -> Option<Me> {
+        let account = self.by_email.get(&email.trim().to_lowercase())?;
+        // Stored hashes come from `hash_password`; a corrupt one denies.
+        let hash = PasswordHash::new(&account.password_hash).ok()?;
+        Argon2::default().verify_password(password.as_bytes(), &hash).ok()?;
+        Some(account.me.clone())
+    }
+
+    pub fn open_session(&self, user: UserId, now: Instant) -> Token {
+        let token = Token(random_hex::<32>());
+        self.lock().insert(token.clone(), (user, now + self.ttl));
+        token
+    }
+
+    /// The user behind a live session; expired sessions are dropped.
+    pub fn session_user(&self, token: &Token, now: Instant) -> Option<Me> {
+        let mut sessions = self.lock();
+        match sessions.get(token) {
+            Some(&(user, expires)) if expires > now => self.by_id.get(&user).cloned(),
+            Some(_) => {
+                sessions.remove(token);
+                None
+            }
+            None => None,
+        }
+    }
+
+    pub fn close_session(&self, token: &Token) {
+        self.lock().remove(token);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Token, (UserId, Instant)>> {
+        // A panic while holding this lock cannot leave the map half-written
+        // (single insert/remove), so a poisoned lock is still usable.
+        self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Hashes a password into an argon2 PHC string with a fresh salt.
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::encode_b64(random_hex::<16>().as_bytes()).expect("32 hex bytes are a valid salt");
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 with default parameters accepts any password")
+        .to_string()
+}
+
+pub fn random_hex<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
+    // Without the OS random source no token or nonce can be issued safely.
+    getrandom::fill(&mut bytes).expect("OS random source");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use earshot_protocol::{MonitoringAccess, Role};
+
+    fn auth() -> Auth {
+        let me = Me { id: UserId(1), name: "Sam".into(), role: Role::Supervisor, access: MonitoringAccess::LiveMonitoring };
+        let account = Account { me, email: "sam@example.com".into(), password_hash: hash_password("pw") };
+        Auth::new([account], Duration::from_secs(60))
+    }
+
+    #[test]
+    fn right_password_signs_in_case_insensitively() {
+        assert_eq!(auth().verify(" Sam@Example.com", "pw").map(|me| me.id), Some(UserId(1)));
+    }
+
+    #[test]
+    fn wrong_password_or_unknown_email_is_refused() {
+        let auth = auth();
+        assert!(auth.verify("sam@example.com", "PW").is_none());
+        assert!(auth.verify("nobody@example.com", "pw").is_none());
+    }
+
+    #[test]
+    fn sessions_expire_and_close() {
+        let auth = auth();
+        let t0 = Instant::now();
+        let token = auth.open_session(UserId(1), t0);
+        assert!(auth.session_user(&token, t0).is_some());
+        assert!(auth.session_user(&token, t0 + Duration::from_secs(61)).is_none());
+        let token = auth.open_session(UserId(1), t0);
+        auth.close_session(&token);
+        assert!(auth.session_user(&token, t0).is_none());
+    }
+}

@@ -1,0 +1,28 @@
+//! Refusals as responses: a status and a typed [`ApiError`] body.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use earshot_protocol::{ApiError, ErrorCode};
+
+#[derive(Debug)]
+pub struct AppError {
+    status: StatusCode,
+    body: ApiError,
+}
+
+impl AppError {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { status, body: ApiError::new(code, message) }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+pub async fn api_not_found() -> AppError {
+    AppError::new(StatusCode::NOT_FOUND, ErrorCode::MalformedRequest, "no such API endpoint")
+}

@@ -1,0 +1,55 @@
+//! The HTTP shell: routes, headers, static files. Handlers extract and
+//! delegate; no domain rule lives here.
+
+mod error;
+mod live;
+mod origin;
+mod security;
+mod session;
+mod site;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::AppError;
+pub use origin::AllowedOrigins;
+
+use crate::auth::Auth;
+use crate::Config;
+
+/// Everything a handler may reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub auth: Arc<Auth>,
+    pub origins: Arc<AllowedOrigins>,
+    pub site: Arc<site::Site>,
+}
+
+impl AppState {
+    pub fn new(config: &Config, local: SocketAddr) -> std::io::Result<Self> {
+        Ok(Self {
+            auth: Arc::new(Auth::new(config.accounts.iter().cloned(), config.session_ttl)),
+            origins: Arc::new(AllowedOrigins::for_server(local, &config.extra_origins)),
+            site: Arc::new(site::Site::load(config.dist_dir.as_deref())?),
+        })
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/session", get(session::who_am_i).post(session::sign_in).delete(session::sign_out))
+        .route("/live", get(live::upgrade))
+        .fallback(error::api_not_found);
+    Router::new()
+        .nest("/api", api)
+        .merge(site::routes(&state))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

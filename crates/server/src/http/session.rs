@@ -1,0 +1,87 @@
+//! `/api/session`: sign in, who am I, sign out; and the extractor that
+//! turns the session cookie into the signed-in user.
+
+use std::time::Instant;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use earshot_protocol::{ErrorCode, Me, SignIn, SESSION_COOKIE};
+
+use super::{AppError, AppState};
+use crate::auth::Token;
+
+/// The signed-in user of a request; refuses with 401 when there is none.
+pub struct CurrentUser(pub Me);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        session_token(&parts.headers)
+            .and_then(|token| state.auth.session_user(&token, Instant::now()))
+            .map(CurrentUser)
+            .ok_or_else(|| AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::NotSignedIn, "sign in first"))
+    }
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<SignIn>, JsonRejection>,
+) -> Result<Response, AppError> {
+    state.origins.check(&headers)?;
+    let Json(SignIn { email, password }) = body.map_err(|e| {
+        AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, format!("bad sign-in request: {}", e.body_text()))
+    })?;
+    let auth = state.auth.clone();
+    let me = tokio::task::spawn_blocking(move || auth.verify(&email, &password))
+        .await
+        .map_err(|e| {
+            tracing::error!("password check panicked: {e}");
+            AppError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error")
+        })?
+        .ok_or_else(|| {
+            AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong email or password")
+        })?;
+    let token = state.auth.open_session(me.id, Instant::now());
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        token.as_str(),
+        state.auth.ttl().as_secs()
+    );
+    Ok(with_cookie(Json(me).into_response(), &cookie))
+}
+
+pub async fn who_am_i(CurrentUser(me): CurrentUser) -> Json<Me> {
+    Json(me)
+}
+
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    state.origins.check(&headers)?;
+    if let Some(token) = session_token(&headers) {
+        state.auth.close_session(&token);
+    }
+    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &cookie))
+}
+
+fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    // Built from a hex token and ASCII literals.
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(cookie).expect("ASCII cookie"));
+    response
+}
+
+fn session_token(headers: &HeaderMap) -> Option<Token> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .and_then(|(_, value)| Token::parse(value))
+}

@@ -1,0 +1,70 @@
+//! The Earshot backend: serves the built app and its API on one port.
+//!
+//! `Application::build` binds and wires everything; `main.rs` only parses
+//! flags. Tests build the same `Application` on port 0.
+
+pub mod auth;
+pub mod config;
+pub mod http;
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+}
+
+impl Application {
+    /// Binds the listener and assembles the routes; serves nothing until
+    /// [`Application::run_until_stopped`].
+    pub async fn build(config: Config) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(config.addr).await?;
+        let local = listener.local_addr()?;
+        let state = http::AppState::new(&config, local)?;
+        Ok(Self { listener, router: http::router(state) })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        // The listener is bound; `local_addr` only fails on an unbound socket.
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,5 @@
+//! Black-box tests of the server over real HTTP and WebSocket on port 0.
+
+mod helpers;
+mod live;
+mod session;

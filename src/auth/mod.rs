@@ -1,0 +1,20 @@
+//! Signing in and out, and who is signed in.
+
+mod api;
+mod sign_in;
+
+use earshot_protocol::Me;
+use leptos::prelude::*;
+
+pub use api::{current_user, sign_in, sign_out};
+pub use sign_in::SignInPage;
+
+/// The signed-in user, shared by context; `None` until signed in.
+#[derive(Clone, Copy)]
+pub struct Session(pub RwSignal<Option<Me>>);
+
+impl Session {
+    pub fn expect() -> Self {
+        expect_context::<Session>()
+    }
+}

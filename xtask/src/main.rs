@@ -1,0 +1,40 @@
+//! `cargo xtask <command>`: every developer command of Earshot.
+//!
+//! Each command installs what it needs first, so a fresh machine with only
+//! the Rust toolchain gets a running system (`run`) or a test run (`test`).
+
+mod cmd;
+mod run;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  run [--port N]   install what is missing, build the app, serve it on http://127.0.0.1:N (default 8080)
+  test             install what is missing, run every native test and the browser tests in headless Chromium
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run::run(&args[1..]),
+        Some("test") => test::test(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+        None => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

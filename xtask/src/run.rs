@@ -1,0 +1,43 @@
+//! `cargo xtask run`: build the app and serve it with the backend.
+
+use std::process::Command;
+
+use crate::cmd::{root, run as exec, step, Result};
+use crate::tools;
+
+pub fn run(args: &[String]) -> Result {
+    let port = parse_port(args)?;
+    tools::ensure_build_tools()?;
+    build_dist()?;
+    step(&format!("starting the server on http://127.0.0.1:{port}/ (Ctrl-C stops it)"));
+    exec(Command::new("cargo").current_dir(root()).args([
+        "run",
+        "--release",
+        "--package",
+        "earshot-server",
+        "--",
+        "--port",
+        &port.to_string(),
+        "--dist",
+        "dist",
+    ]))
+}
+
+/// Builds the app into `dist/` with trunk, offline (see `tools.rs`).
+pub fn build_dist() -> Result {
+    step("building the app (trunk build --release)");
+    exec(
+        Command::new("trunk")
+            .current_dir(root())
+            .args(["build", "--release", "--offline"])
+            .env("TRUNK_SKIP_VERSION_CHECK", "true"),
+    )
+}
+
+fn parse_port(args: &[String]) -> Result<u16> {
+    match args {
+        [] => Ok(8080),
+        [flag, port] if flag == "--port" => port.parse().map_err(|_| format!("--port: not a port number: {port}")),
+        _ => Err("usage: cargo xtask run [--port N]".to_owned()),
+    }
+}

@@ -1,0 +1,48 @@
+//! `cargo xtask test`: every test, cheapest first.
+//!
+//! 1. native tests of every crate (protocol, server, xtask);
+//! 2. the app's `wasm-bindgen-test` suite in headless Chromium;
+//! 3. the app built for release, then the WebDriver end-to-end tests
+//!    against the real server serving it.
+
+use std::process::Command;
+
+use crate::cmd::{root, run, step, Result};
+use crate::run::build_dist;
+use crate::tools::{self, CHROMEDRIVER, CHROMIUM};
+
+pub fn test(args: &[String]) -> Result {
+    if !args.is_empty() {
+        return Err("usage: cargo xtask test".to_owned());
+    }
+    tools::ensure_build_tools()?;
+    tools::ensure_browser()?;
+
+    step("native tests");
+    run(Command::new("cargo").current_dir(root()).args([
+        "test",
+        "--workspace",
+        "--exclude",
+        "earshot",
+        "--exclude",
+        "earshot-e2e",
+    ]))?;
+
+    step("app tests in headless Chromium (wasm-bindgen-test)");
+    run(Command::new("cargo")
+        .current_dir(root())
+        .args(["test", "--package", "earshot", "--target", "wasm32-unknown-unknown"])
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", root().join("webdriver.json"))
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+
+    build_dist()?;
+
+    step("end-to-end tests: headless Chromium against the real server");
+    run(Command::new("cargo")
+        .current_dir(root())
+        .args(["test", "--package", "earshot-e2e"])
+        .env("EARSHOT_DIST", root().join("dist"))
+        .env("EARSHOT_CHROMIUM", CHROMIUM)
+        .env("EARSHOT_CHROMEDRIVER", CHROMEDRIVER))
+}
