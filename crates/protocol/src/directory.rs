@@ -1,10 +1,22 @@
-//! Who is who: users, roles and their Live Monitoring access.
+//! Who is who: users, roles, company numbers and contacts.
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct UserId(pub u32);
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident($inner:ty)) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub $inner);
+    };
+}
+
+id!(/// A user of Earshot (admin, supervisor or agent).
+    UserId(u32));
+id!(/// A company phone number (a "line") that calls come in on.
+    NumberId(u32));
+id!(/// A contact record in the company's address book.
+    ContactId(u32));
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -22,4 +34,55 @@ pub enum MonitoringAccess {
     LiveMonitoring,
     /// Live Monitoring plus the KPI strip.
     LiveMonitoringPlus,
+}
+
+/// A user's live status as the dashboard shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    /// Ready to take calls.
+    Available,
+    /// Not taking calls.
+    Unavailable,
+    /// Talking to a customer.
+    OnCall,
+    /// Coaching a call (and so unavailable for calls).
+    Coaching,
+}
+
+/// A company number and its name ("Sales", "Support" …).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyNumber {
+    pub id: NumberId,
+    pub name: String,
+    /// E.164, e.g. "+442071234000".
+    pub e164: String,
+}
+
+/// A user as every dashboard viewer sees them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+    pub status: UserStatus,
+    /// The company numbers whose calls this user is assigned to.
+    pub numbers: Vec<NumberId>,
+}
+
+/// The short form of a contact, carried on calls.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRef {
+    pub id: ContactId,
+    pub name: String,
+}
+
+/// A contact record, as `GET /api/contacts/{id}` answers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: ContactId,
+    pub name: String,
+    pub phones: Vec<String>,
+    pub company: Option<String>,
+    pub notes: String,
 }

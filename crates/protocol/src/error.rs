@@ -23,6 +23,29 @@ pub enum ErrorCode {
     NotSignedIn,
     /// The request came from a page of another origin.
     ForeignOrigin,
+    /// A live message was larger than the protocol allows.
+    MessageTooLarge,
+    /// The account has no Live Monitoring access.
+    NoMonitoringAccess,
+    /// Only admins and supervisors coach; agents never do.
+    AgentsCannotCoach,
+    /// No such call, contact or page (or it is not visible to this user).
+    NotFound,
+    /// The call is not a live call between an agent and a customer
+    /// (for example, still waiting in the queue).
+    CallNotLive,
+    /// Emergency calls can never be coached.
+    EmergencyCall,
+    /// Conference calls can never be coached.
+    ConferenceCall,
+    /// Calls transferred to an external number can never be coached.
+    TransferredExternal,
+    /// Someone else is already coaching this call; the message names them.
+    AlreadyCoached,
+    /// The coach is already coaching another call.
+    AlreadyCoaching,
+    /// Whisper or leave without a coaching session.
+    NotCoaching,
     /// The server failed; the cause is in its log.
     Internal,
 }

@@ -4,10 +4,14 @@
 //! the server (native) both depend on it, so a field cannot drift between them.
 //! It holds types only — no I/O, no async runtime, no framework.
 
+pub mod calls;
 pub mod directory;
 pub mod error;
+pub mod live;
 pub mod session;
 
 pub use error::{ApiError, ErrorCode};
-pub use directory::{MonitoringAccess, Role, UserId};
+pub use calls::*;
+pub use directory::*;
+pub use live::*;
 pub use session::{Me, SignIn, SESSION_COOKIE};

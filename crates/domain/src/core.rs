@@ -1,0 +1,449 @@
+//! The live state machine: calls, presence and coaching sessions.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use earshot_protocol::{
+    CallDetail, CallId, CallKind, CallState, CallView, Change, CoachingView, Contact, ContactId, ContactRef,
+    Customer, Direction, Millis, NumberId, Request, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
+};
+
+use crate::coaching::{check_start, CoachingError};
+use crate::directory::Directory;
+
+/// How many ended calls stay readable (conversation view, contact history).
+const ENDED_CALLS_KEPT: usize = 1000;
+
+/// A call as the core keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    pub id: CallId,
+    pub number: NumberId,
+    pub agent: Option<UserId>,
+    pub customer_phone: String,
+    pub contact: Option<ContactId>,
+    pub direction: Direction,
+    pub kind: CallKind,
+    pub state: CallState,
+    pub started_at: Millis,
+    pub tags: Vec<String>,
+    pub comments: Vec<String>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// A call entering the system (from the simulator or a caller).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCall {
+    pub number: NumberId,
+    pub customer_phone: String,
+    pub direction: Direction,
+    pub kind: CallKind,
+}
+
+/// Something that happened to a call, reported by telephony (here: the simulator).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallEvent {
+    Answered { call: CallId, agent: UserId },
+    Hold { call: CallId, on: bool },
+    TransferredToAgent { call: CallId, agent: UserId },
+    TransferredExternal { call: CallId },
+    Conferenced { call: CallId },
+    Tagged { call: CallId, tag: String },
+    Commented { call: CallId, text: String },
+    Ended { call: CallId },
+}
+
+/// A request from a signed-in user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    StartCoaching { call: CallId, notify_agent: bool },
+    SetWhisper { on: bool },
+    LeaveCoaching,
+}
+
+impl TryFrom<Request> for Command {
+    /// The request is not a command (it is a subscription).
+    type Error = Request;
+
+    fn try_from(request: Request) -> Result<Self, Request> {
+        match request {
+            Request::StartCoaching { call, notify_agent } => Ok(Command::StartCoaching { call, notify_agent }),
+            Request::SetWhisper { on } => Ok(Command::SetWhisper { on }),
+            Request::LeaveCoaching => Ok(Command::LeaveCoaching),
+            other => Err(other),
+        }
+    }
+}
+
+/// A call event that does not fit the current state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventError {
+    UnknownCall(CallId),
+    UnknownUser(UserId),
+    /// The agent is not available (on a call, coaching, or away).
+    AgentBusy(UserId),
+}
+
+/// What the core has to say after a mutation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Output {
+    /// A change to the live state, numbered for gap detection.
+    Delta { seq: u64, change: Change },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Presence {
+    Available,
+    Unavailable,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Session {
+    coach: UserId,
+    whisper: bool,
+    notified_agent: bool,
+    since: Millis,
+    /// The coach's presence before joining, restored on leaving.
+    restore: Presence,
+}
+
+pub struct Core {
+    directory: Directory,
+    calls: BTreeMap<CallId, Call>,
+    ended: BTreeMap<CallId, Call>,
+    presence: BTreeMap<UserId, Presence>,
+    sessions: BTreeMap<CallId, Session>,
+    next_call: u64,
+    seq: u64,
+    outputs: VecDeque<Output>,
+}
+
+impl Core {
+    /// Everyone starts available.
+    pub fn new(directory: Directory) -> Self {
+        let presence = directory.users().map(|u| (u.id, Presence::Available)).collect();
+        Self {
+            directory,
+            calls: BTreeMap::new(),
+            ended: BTreeMap::new(),
+            presence,
+            sessions: BTreeMap::new(),
+            next_call: 1,
+            seq: 0,
+            outputs: VecDeque::new(),
+        }
+    }
+
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    /// The next output, until there is none left.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    // ---- reading ----
+
+    pub fn snapshot(&self, now: Millis) -> Snapshot {
+        Snapshot {
+            seq: self.seq,
+            now,
+            numbers: self.directory.numbers().cloned().collect(),
+            users: self.directory.users().map(|u| self.user_view(u.id)).collect(),
+            calls: self.calls.values().map(|c| self.call_view(c)).collect(),
+        }
+    }
+
+    pub fn live_calls(&self) -> impl Iterator<Item = &Call> {
+        self.calls.values()
+    }
+
+    pub fn call(&self, id: CallId) -> Option<&Call> {
+        self.calls.get(&id)
+    }
+
+    /// The call `coach` is coaching, if any.
+    pub fn coaching_of(&self, coach: UserId) -> Option<CallId> {
+        self.sessions.iter().find(|(_, s)| s.coach == coach).map(|(&call, _)| call)
+    }
+
+    pub fn status(&self, user: UserId) -> UserStatus {
+        if self.coaching_of(user).is_some() {
+            UserStatus::Coaching
+        } else if self.calls.values().any(|c| c.agent == Some(user)) {
+            UserStatus::OnCall
+        } else {
+            match self.presence.get(&user) {
+                Some(Presence::Available) => UserStatus::Available,
+                _ => UserStatus::Unavailable,
+            }
+        }
+    }
+
+    /// A live call or one of the recently ended ones.
+    pub fn call_detail(&self, id: CallId) -> Option<CallDetail> {
+        let (call, live) = match self.calls.get(&id) {
+            Some(call) => (call, true),
+            None => (self.ended.get(&id)?, false),
+        };
+        Some(CallDetail {
+            call: self.call_view(call),
+            live,
+            timeline: call.timeline.clone(),
+            tags: call.tags.clone(),
+            comments: call.comments.clone(),
+        })
+    }
+
+    /// A contact and its calls, newest first.
+    pub fn contact_calls(&self, id: ContactId) -> Option<(Contact, Vec<CallView>)> {
+        let contact = self.directory.contact(id)?.clone();
+        let mut calls: Vec<CallView> = self
+            .calls
+            .values()
+            .chain(self.ended.values())
+            .filter(|c| c.contact == Some(id))
+            .map(|c| self.call_view(c))
+            .collect();
+        calls.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+        Some((contact, calls))
+    }
+
+    fn user_view(&self, id: UserId) -> UserView {
+        // Views are built only for ids taken from the directory.
+        let user = self.directory.user(id).expect("user from the directory");
+        UserView {
+            id,
+            name: user.name.clone(),
+            role: user.role,
+            status: self.status(id),
+            numbers: user.numbers.clone(),
+        }
+    }
+
+    fn call_view(&self, call: &Call) -> CallView {
+        let contact = call
+            .contact
+            .and_then(|id| self.directory.contact(id))
+            .map(|c| ContactRef { id: c.id, name: c.name.clone() });
+        let coaching = self.sessions.get(&call.id).map(|s| CoachingView {
+            coach: s.coach,
+            coach_name: self.name(s.coach),
+            whisper: s.whisper,
+            notified_agent: s.notified_agent,
+            since: s.since,
+        });
+        CallView {
+            id: call.id,
+            number: call.number,
+            agent: call.agent,
+            customer: Customer { phone: call.customer_phone.clone(), contact },
+            direction: call.direction,
+            kind: call.kind,
+            state: call.state,
+            started_at: call.started_at,
+            coaching,
+        }
+    }
+
+    fn name(&self, user: UserId) -> String {
+        self.directory.user(user).map_or_else(|| format!("user {}", user.0), |u| u.name.clone())
+    }
+
+    // ---- telephony ----
+
+    /// A call arrives and waits in the queue.
+    pub fn start_call(&mut self, now: Millis, new: NewCall) -> CallId {
+        let id = CallId(self.next_call);
+        self.next_call += 1;
+        let contact = self.directory.contact_for_phone(&new.customer_phone).map(|c| c.id);
+        let call = Call {
+            id,
+            number: new.number,
+            agent: None,
+            customer_phone: new.customer_phone,
+            contact,
+            direction: new.direction,
+            kind: new.kind,
+            state: CallState::Waiting,
+            started_at: now,
+            tags: Vec::new(),
+            comments: Vec::new(),
+            timeline: vec![TimelineEntry { at: now, what: "Call started".into() }],
+        };
+        self.calls.insert(id, call);
+        self.emit_call(id);
+        id
+    }
+
+    pub fn apply(&mut self, now: Millis, event: CallEvent) -> Result<(), EventError> {
+        let id = match &event {
+            CallEvent::Answered { call, .. }
+            | CallEvent::Hold { call, .. }
+            | CallEvent::TransferredToAgent { call, .. }
+            | CallEvent::TransferredExternal { call }
+            | CallEvent::Conferenced { call }
+            | CallEvent::Tagged { call, .. }
+            | CallEvent::Commented { call, .. }
+            | CallEvent::Ended { call } => *call,
+        };
+        let call = self.calls.get(&id).ok_or(EventError::UnknownCall(id))?;
+        let old_agent = call.agent;
+        match event {
+            CallEvent::Answered { agent, .. } | CallEvent::TransferredToAgent { agent, .. } => {
+                if self.directory.user(agent).is_none() {
+                    return Err(EventError::UnknownUser(agent));
+                }
+                if self.status(agent) != UserStatus::Available {
+                    return Err(EventError::AgentBusy(agent));
+                }
+                // A new agent means a new conversation: the coach rejoins if they wish.
+                self.end_session(now, id, "Coaching ended: the call moved to another agent");
+                let what = match old_agent {
+                    None => format!("Answered by {}", self.name(agent)),
+                    Some(_) => format!("Transferred to {}", self.name(agent)),
+                };
+                let call = self.call_mut(id);
+                call.agent = Some(agent);
+                call.state = CallState::Ongoing;
+                call.timeline.push(TimelineEntry { at: now, what });
+                self.emit_users([old_agent, Some(agent)]);
+            }
+            CallEvent::Hold { on, .. } => {
+                let call = self.call_mut(id);
+                if call.state == CallState::Waiting {
+                    return Ok(());
+                }
+                call.state = if on { CallState::OnHold } else { CallState::Ongoing };
+                let what = if on { "Put on hold" } else { "Taken off hold" };
+                call.timeline.push(TimelineEntry { at: now, what: what.into() });
+            }
+            CallEvent::TransferredExternal { .. } | CallEvent::Conferenced { .. } => {
+                let (kind, what) = match event {
+                    CallEvent::Conferenced { .. } => (CallKind::Conference, "Turned into a conference"),
+                    _ => (CallKind::TransferredExternal, "Transferred to an external number"),
+                };
+                self.end_session(now, id, "Coaching ended: this call can no longer be coached");
+                let call = self.call_mut(id);
+                call.kind = kind;
+                call.timeline.push(TimelineEntry { at: now, what: what.into() });
+            }
+            CallEvent::Tagged { tag, .. } => {
+                let call = self.call_mut(id);
+                call.timeline.push(TimelineEntry { at: now, what: format!("Tagged “{tag}”") });
+                call.tags.push(tag);
+            }
+            CallEvent::Commented { text, .. } => {
+                let call = self.call_mut(id);
+                call.timeline.push(TimelineEntry { at: now, what: "Comment added".into() });
+                call.comments.push(text);
+            }
+            CallEvent::Ended { .. } => {
+                self.end_session(now, id, "Coaching ended with the call");
+                let mut call = self.calls.remove(&id).expect("checked above");
+                call.timeline.push(TimelineEntry { at: now, what: "Call ended".into() });
+                self.ended.insert(id, call);
+                while self.ended.len() > ENDED_CALLS_KEPT {
+                    self.ended.pop_first();
+                }
+                self.emit(Change::CallEnded { call: id });
+                self.emit_users([old_agent]);
+                return Ok(());
+            }
+        }
+        self.emit_call(id);
+        Ok(())
+    }
+
+    /// An agent (or anyone) goes available or unavailable.
+    pub fn set_available(&mut self, user: UserId, available: bool) -> Result<(), EventError> {
+        let presence = self.presence.get_mut(&user).ok_or(EventError::UnknownUser(user))?;
+        *presence = if available { Presence::Available } else { Presence::Unavailable };
+        self.emit_users([Some(user)]);
+        Ok(())
+    }
+
+    // ---- coaching ----
+
+    /// Runs a user's command; refusals change nothing.
+    pub fn handle(&mut self, now: Millis, actor: UserId, command: Command) -> Result<(), CoachingError> {
+        let coach = self.directory.user(actor).ok_or(CoachingError::NoMonitoringAccess)?;
+        if !coach.can_monitor() {
+            return Err(if coach.role == earshot_protocol::Role::Agent {
+                CoachingError::AgentsCannotCoach
+            } else {
+                CoachingError::NoMonitoringAccess
+            });
+        }
+        match command {
+            Command::StartCoaching { call, notify_agent } => {
+                let current = self.sessions.get(&call).and_then(|s| self.directory.user(s.coach));
+                check_start(coach, self.calls.get(&call), current, self.coaching_of(actor))?;
+                let restore = self.presence.get(&actor).copied().unwrap_or(Presence::Unavailable);
+                self.presence.insert(actor, Presence::Unavailable);
+                self.sessions.insert(call, Session { coach: actor, whisper: false, notified_agent: notify_agent, since: now, restore });
+                let note = if notify_agent { " (agent notified)" } else { "" };
+                let what = format!("{} started coaching{note}", self.name(actor));
+                self.call_mut(call).timeline.push(TimelineEntry { at: now, what });
+                self.emit_call(call);
+                self.emit_users([Some(actor)]);
+            }
+            Command::SetWhisper { on } => {
+                let call = self.coaching_of(actor).ok_or(CoachingError::NotCoaching)?;
+                let session = self.sessions.get_mut(&call).expect("coaching_of found it");
+                if session.whisper != on {
+                    session.whisper = on;
+                    self.emit_call(call);
+                }
+            }
+            Command::LeaveCoaching => {
+                let call = self.coaching_of(actor).ok_or(CoachingError::NotCoaching)?;
+                let what = format!("{} stopped coaching", self.name(actor));
+                self.end_session(now, call, &what);
+                self.emit_call(call);
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the call's coaching session, if any, restoring the coach's presence.
+    fn end_session(&mut self, now: Millis, call: CallId, what: &str) {
+        let Some(session) = self.sessions.remove(&call) else { return };
+        self.presence.insert(session.coach, session.restore);
+        if let Some(call) = self.calls.get_mut(&call) {
+            call.timeline.push(TimelineEntry { at: now, what: what.to_owned() });
+        }
+        self.emit_users([Some(session.coach)]);
+    }
+
+    // ---- outputs ----
+
+    fn call_mut(&mut self, id: CallId) -> &mut Call {
+        // Only called after the call was looked up in the same mutation.
+        self.calls.get_mut(&id).expect("live call")
+    }
+
+    fn emit(&mut self, change: Change) {
+        self.seq += 1;
+        self.outputs.push_back(Output::Delta { seq: self.seq, change });
+    }
+
+    fn emit_call(&mut self, id: CallId) {
+        if let Some(call) = self.calls.get(&id) {
+            let call = self.call_view(call);
+            self.emit(Change::CallUpdated { call });
+        }
+    }
+
+    fn emit_users(&mut self, users: impl IntoIterator<Item = Option<UserId>>) {
+        for user in users.into_iter().flatten() {
+            if self.directory.user(user).is_some() {
+                let user = self.user_view(user);
+                self.emit(Change::UserUpdated { user });
+            }
+        }
+    }
+}

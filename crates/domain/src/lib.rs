@@ -1,0 +1,15 @@
+//! Earshot's domain core: the directory, the live calls and the coaching
+//! rules, as a state machine with no I/O.
+//!
+//! Like str0m, it never reads a clock (every input carries `now`) and never
+//! touches a socket: [`Core`] takes commands and call events, and its
+//! changes are drained with [`Core::poll_output`]. One task owns it.
+
+mod coaching;
+mod core;
+mod directory;
+pub mod seed;
+
+pub use coaching::{check_start, CoachingError};
+pub use core::{CallEvent, Command, Core, EventError, NewCall, Output};
+pub use directory::{Directory, User};

@@ -1,0 +1,98 @@
+//! The demo company that `cargo xtask run` starts with.
+
+use earshot_protocol::{CompanyNumber, Contact, ContactId, MonitoringAccess, NumberId, Role, UserId};
+
+use crate::directory::{Directory, User};
+
+/// Every demo account signs in with this password.
+pub const DEMO_PASSWORD: &str = "earshot-demo";
+
+pub const SALES: NumberId = NumberId(1);
+pub const SUPPORT: NumberId = NumberId(2);
+pub const BILLING: NumberId = NumberId(3);
+const ALL: [NumberId; 3] = [SALES, SUPPORT, BILLING];
+
+/// Phone numbers that call in without a contact record.
+pub const UNKNOWN_CALLERS: [&str; 6] =
+    ["+447700900901", "+447700900902", "+447700900903", "+447700900904", "+447700900905", "+447700900906"];
+
+pub fn demo_directory() -> Directory {
+    Directory::new(demo_users(), demo_numbers(), demo_contacts())
+}
+
+fn user(id: u32, name: &str, role: Role, access: MonitoringAccess, numbers: &[NumberId]) -> User {
+    let email = format!("{}@earshot.demo", name.split(' ').next().unwrap_or(name).to_lowercase());
+    User { id: UserId(id), name: name.to_owned(), email, role, access, numbers: numbers.to_vec() }
+}
+
+pub fn demo_users() -> Vec<User> {
+    use MonitoringAccess::{LiveMonitoring, LiveMonitoringPlus, None as NoAccess};
+    let mut users = vec![
+        user(1, "Ada Lovelace", Role::Admin, LiveMonitoringPlus, &ALL),
+        user(2, "Sam Rivera", Role::Supervisor, LiveMonitoring, &ALL),
+        user(3, "Priya Shah", Role::Supervisor, LiveMonitoringPlus, &ALL),
+        user(4, "Omar Haddad", Role::Supervisor, LiveMonitoring, &[SUPPORT]),
+        user(5, "Nina Berg", Role::Supervisor, NoAccess, &ALL),
+        user(6, "Grace Hopper", Role::Admin, NoAccess, &ALL),
+    ];
+    let agents: [(&str, &[NumberId]); 12] = [
+        ("Alex Morgan", &[SALES]),
+        ("Bea Santos", &[SALES]),
+        ("Chen Wei", &[SALES, SUPPORT]),
+        ("Dara Okafor", &[SUPPORT]),
+        ("Eli Cohen", &[SUPPORT]),
+        ("Fatima Noor", &[SUPPORT, BILLING]),
+        ("Gus Lindqvist", &[BILLING]),
+        ("Hana Sato", &[BILLING]),
+        ("Ivan Petrov", &[SALES, BILLING]),
+        ("Jade Laurent", &[SUPPORT]),
+        ("Kofi Mensah", &[SALES]),
+        ("Lucia Romero", &[SALES, SUPPORT, BILLING]),
+    ];
+    users.extend(
+        agents.iter().enumerate().map(|(i, (name, numbers))| user(10 + i as u32, name, Role::Agent, MonitoringAccess::None, numbers)),
+    );
+    users
+}
+
+fn demo_numbers() -> Vec<CompanyNumber> {
+    [(SALES, "Sales", "+441615550100"), (SUPPORT, "Support", "+441615550200"), (BILLING, "Billing", "+441615550300")]
+        .into_iter()
+        .map(|(id, name, e164)| CompanyNumber { id, name: name.into(), e164: e164.into() })
+        .collect()
+}
+
+fn demo_contacts() -> Vec<Contact> {
+    let people: [(&str, Option<&str>, &str); 14] = [
+        ("Maria Garcia", Some("Garcia Bakeries"), "Prefers morning calls."),
+        ("John Smith", Some("Smith & Sons Plumbing"), "Account since 2019."),
+        ("Aisha Khan", None, "Asked about the premium plan."),
+        ("Tom Becker", Some("Becker Logistics"), "Fleet of 40 vans."),
+        ("Yuki Tanaka", Some("Tanaka Design"), ""),
+        ("Olga Ivanova", None, "Billing dispute in March, resolved."),
+        ("Peter Novak", Some("Novak Dental"), "Two clinics."),
+        ("Lena Fischer", None, ""),
+        ("Samuel Adeyemi", Some("Adeyemi Legal"), "Needs invoices in PDF."),
+        ("Chloe Martin", Some("Martin Florists"), "Busy around holidays."),
+        ("Rafael Costa", None, "Speaks Portuguese and English."),
+        ("Ingrid Olsen", Some("Olsen Outdoor"), ""),
+        ("Kwame Boateng", Some("Boateng Imports"), "Large order pending."),
+        ("Emily Clarke", None, "Moved from the basic plan."),
+    ];
+    people
+        .iter()
+        .enumerate()
+        .map(|(i, (name, company, notes))| Contact {
+            id: ContactId(i as u32 + 1),
+            name: (*name).into(),
+            phones: vec![format!("+4477009001{i:02}")],
+            company: company.map(Into::into),
+            notes: (*notes).into(),
+        })
+        .collect()
+}
+
+/// The phone of every contact, for the simulator's callers.
+pub fn contact_phones(directory: &Directory) -> Vec<String> {
+    directory.contacts().flat_map(|c| c.phones.iter().cloned()).collect()
+}

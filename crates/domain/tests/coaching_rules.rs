@@ -1,0 +1,254 @@
+//! Every coaching rule of SPEC.md, driven through the core with no network.
+
+use earshot_domain::{CallEvent, CoachingError, Command, Core, Directory, NewCall, Output, User};
+use earshot_protocol::{
+    CallId, CallKind, CallState, Change, CompanyNumber, Direction, Millis, MonitoringAccess, NumberId, Role,
+    UserId, UserStatus,
+};
+
+const T0: Millis = Millis(1_700_000_000_000);
+const LINE: NumberId = NumberId(1);
+const OTHER_LINE: NumberId = NumberId(2);
+const AGENT: UserId = UserId(100);
+const SECOND_AGENT: UserId = UserId(101);
+const COACH: UserId = UserId(1);
+const RIVAL: UserId = UserId(2);
+
+fn person(id: UserId, name: &str, role: Role, access: MonitoringAccess, numbers: &[NumberId]) -> User {
+    User { id, name: name.into(), email: format!("{}@test", id.0), role, access, numbers: numbers.to_vec() }
+}
+
+/// A company with one coach under test, a rival supervisor and two agents.
+fn core_with_coach(role: Role, access: MonitoringAccess) -> Core {
+    let numbers = [LINE, OTHER_LINE].map(|id| CompanyNumber { id, name: format!("Line {}", id.0), e164: format!("+44{}", id.0) });
+    Core::new(Directory::new(
+        [
+            person(COACH, "Casey", role, access, &[OTHER_LINE]),
+            person(RIVAL, "Sam", Role::Supervisor, MonitoringAccess::LiveMonitoring, &[LINE]),
+            person(AGENT, "Alex", Role::Agent, MonitoringAccess::None, &[LINE]),
+            person(SECOND_AGENT, "Bea", Role::Agent, MonitoringAccess::None, &[LINE]),
+        ],
+        numbers,
+        [],
+    ))
+}
+
+fn call(core: &mut Core, kind: CallKind, state: CallState) -> CallId {
+    let id = core.start_call(T0, NewCall { number: LINE, customer_phone: "+447700900999".into(), direction: Direction::Inbound, kind });
+    if state != CallState::Waiting {
+        core.apply(T0, CallEvent::Answered { call: id, agent: AGENT }).unwrap();
+    }
+    if state == CallState::OnHold {
+        core.apply(T0, CallEvent::Hold { call: id, on: true }).unwrap();
+    }
+    id
+}
+
+fn start(core: &mut Core, who: UserId, call: CallId) -> Result<(), CoachingError> {
+    core.handle(T0, who, Command::StartCoaching { call, notify_agent: true })
+}
+
+/// What SPEC.md says should happen, written independently of the core.
+fn expected(role: Role, access: MonitoringAccess, kind: CallKind, state: CallState, coached: bool, busy: bool) -> Result<(), &'static str> {
+    if role == Role::Agent {
+        Err("agents never coach")
+    } else if access == MonitoringAccess::None {
+        Err("no Live Monitoring access")
+    } else if kind != CallKind::Regular {
+        Err("never coachable")
+    } else if state == CallState::Waiting {
+        Err("not a live agent-customer call")
+    } else if coached {
+        Err("one coach per call")
+    } else if busy {
+        Err("one call per coach")
+    } else {
+        Ok(())
+    }
+}
+
+/// Which rule of SPEC.md a refusal enforces.
+fn rule_broken(refusal: &CoachingError) -> &'static str {
+    match refusal {
+        CoachingError::AgentsCannotCoach => "agents never coach",
+        CoachingError::NoMonitoringAccess => "no Live Monitoring access",
+        CoachingError::NotCoachable(_) => "never coachable",
+        CoachingError::CallNotLive => "not a live agent-customer call",
+        CoachingError::AlreadyCoached { .. } => "one coach per call",
+        CoachingError::AlreadyCoaching { .. } => "one call per coach",
+        other => panic!("unexpected refusal {other:?}"),
+    }
+}
+
+#[test]
+fn coaching_rules_matrix() {
+    let roles = [Role::Admin, Role::Supervisor, Role::Agent];
+    let accesses = [MonitoringAccess::None, MonitoringAccess::LiveMonitoring, MonitoringAccess::LiveMonitoringPlus];
+    let kinds = [CallKind::Regular, CallKind::Emergency, CallKind::Conference, CallKind::TransferredExternal];
+    let states = [CallState::Waiting, CallState::Ongoing, CallState::OnHold];
+    let mut cases = 0;
+    for role in roles {
+        for access in accesses {
+            for kind in kinds {
+                for state in states {
+                    for coached in [false, true] {
+                        for busy in [false, true] {
+                            let mut core = core_with_coach(role, access);
+                            let target = call(&mut core, kind, state);
+                            if coached {
+                                // The rival can only hold a coachable call.
+                                if kind != CallKind::Regular || state == CallState::Waiting {
+                                    continue;
+                                }
+                                start(&mut core, RIVAL, target).unwrap();
+                            }
+                            if busy {
+                                if role == Role::Agent || access == MonitoringAccess::None {
+                                    continue;
+                                }
+                                let other = core.start_call(T0, NewCall { number: LINE, customer_phone: "+1".into(), direction: Direction::Outbound, kind: CallKind::Regular });
+                                core.apply(T0, CallEvent::Answered { call: other, agent: SECOND_AGENT }).unwrap();
+                                start(&mut core, COACH, other).unwrap();
+                            }
+                            let before = core.snapshot(T0);
+
+                            let outcome = start(&mut core, COACH, target);
+
+                            let want = expected(role, access, kind, state, coached, busy);
+                            let case = format!("{role:?} {access:?} {kind:?} {state:?} coached={coached} busy={busy}");
+                            assert_eq!(outcome.as_ref().copied().map_err(rule_broken), want, "{case}: got {outcome:?}");
+                            match outcome {
+                                Ok(()) => {
+                                    let coaching = core.call(target).map(|_| core.snapshot(T0)).unwrap();
+                                    let row = coaching.calls.iter().find(|c| c.id == target).unwrap();
+                                    assert_eq!(row.coaching.as_ref().map(|c| c.coach), Some(COACH), "{case}");
+                                    assert_eq!(core.status(COACH), UserStatus::Coaching, "{case}");
+                                }
+                                Err(refusal) => {
+                                    assert_eq!(core.snapshot(T0), before, "{case}: a refusal changes nothing ({refusal})");
+                                    if let CoachingError::AlreadyCoached { by } = refusal {
+                                        assert_eq!(by, "Sam", "{case}: the refusal names the coach");
+                                    }
+                                }
+                            }
+                            cases += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 182, "every reachable combination runs");
+}
+
+#[test]
+fn line_membership_does_not_limit_coaching() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    assert!(!core.directory().user(COACH).unwrap().is_assigned_to(LINE));
+
+    assert_eq!(start(&mut core, COACH, target), Ok(()));
+}
+
+#[test]
+fn two_supervisors_racing_for_one_call_exactly_one_wins_and_the_other_learns_who() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+
+    let first = start(&mut core, RIVAL, target);
+    let second = start(&mut core, COACH, target);
+
+    assert_eq!(first, Ok(()));
+    assert_eq!(second, Err(CoachingError::AlreadyCoached { by: "Sam".into() }));
+    assert_eq!(second.unwrap_err().to_string(), "Sam is already coaching this call");
+}
+
+#[test]
+fn coaching_makes_the_coach_unavailable_and_leaving_restores_their_status() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    core.set_available(COACH, false).unwrap();
+
+    start(&mut core, COACH, target).unwrap();
+    assert_eq!(core.status(COACH), UserStatus::Coaching);
+    core.handle(T0, COACH, Command::LeaveCoaching).unwrap();
+    assert_eq!(core.status(COACH), UserStatus::Unavailable, "restored to what it was, not to available");
+
+    core.set_available(COACH, true).unwrap();
+    start(&mut core, COACH, target).unwrap();
+    core.handle(T0, COACH, Command::LeaveCoaching).unwrap();
+    assert_eq!(core.status(COACH), UserStatus::Available);
+}
+
+#[test]
+fn a_coach_can_leave_and_rejoin_the_same_call_again_and_again() {
+    let mut core = core_with_coach(Role::Admin, MonitoringAccess::LiveMonitoringPlus);
+    let target = call(&mut core, CallKind::Regular, CallState::OnHold);
+
+    for _ in 0..5 {
+        assert_eq!(start(&mut core, COACH, target), Ok(()));
+        core.handle(T0, COACH, Command::SetWhisper { on: true }).unwrap();
+        assert_eq!(core.handle(T0, COACH, Command::LeaveCoaching), Ok(()));
+    }
+    assert_eq!(core.coaching_of(COACH), None);
+}
+
+#[test]
+fn whisper_and_leave_without_a_session_are_refused() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+
+    assert_eq!(core.handle(T0, COACH, Command::SetWhisper { on: true }), Err(CoachingError::NotCoaching));
+    assert_eq!(core.handle(T0, COACH, Command::LeaveCoaching), Err(CoachingError::NotCoaching));
+}
+
+#[test]
+fn only_the_coach_controls_the_session() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    start(&mut core, COACH, target).unwrap();
+
+    assert_eq!(core.handle(T0, RIVAL, Command::SetWhisper { on: true }), Err(CoachingError::NotCoaching));
+    assert_eq!(core.handle(T0, AGENT, Command::LeaveCoaching), Err(CoachingError::AgentsCannotCoach));
+    assert_eq!(core.coaching_of(COACH), Some(target));
+}
+
+#[test]
+fn the_session_ends_and_the_coach_is_restored_when_the_call_ends_or_becomes_uncoachable() {
+    for event in [
+        |call| CallEvent::Ended { call },
+        |call| CallEvent::TransferredExternal { call },
+        |call| CallEvent::Conferenced { call },
+        |call| CallEvent::TransferredToAgent { call, agent: SECOND_AGENT },
+    ] {
+        let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+        let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+        start(&mut core, COACH, target).unwrap();
+
+        core.apply(T0, event(target)).unwrap();
+
+        assert_eq!(core.coaching_of(COACH), None);
+        assert_eq!(core.status(COACH), UserStatus::Available);
+    }
+}
+
+#[test]
+fn every_change_is_numbered_one_after_another_from_the_snapshot() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let base = core.snapshot(T0).seq;
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    start(&mut core, COACH, target).unwrap();
+    core.handle(T0, COACH, Command::SetWhisper { on: true }).unwrap();
+    core.apply(T0, CallEvent::Ended { call: target }).unwrap();
+
+    let mut seqs = Vec::new();
+    let mut changes = Vec::new();
+    while let Some(Output::Delta { seq, change }) = core.poll_output() {
+        seqs.push(seq);
+        changes.push(change);
+    }
+
+    assert_eq!(seqs, (base + 1..=base + seqs.len() as u64).collect::<Vec<_>>());
+    assert_eq!(core.snapshot(T0).seq, *seqs.last().unwrap());
+    assert!(changes.iter().any(|c| matches!(c, Change::CallUpdated { call } if call.coaching.as_ref().is_some_and(|s| s.whisper))));
+    assert!(matches!(changes.iter().rev().find(|c| matches!(c, Change::CallEnded { .. })), Some(Change::CallEnded { call }) if *call == target));
+}

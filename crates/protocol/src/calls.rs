@@ -1,0 +1,97 @@
+//! Calls as the dashboard and the conversation view see them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::directory::{ContactRef, NumberId, UserId};
+
+/// A call; ids are never reused while the server runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CallId(pub u64);
+
+/// Milliseconds since the Unix epoch, by the server's clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Millis(pub u64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+/// What sort of call this is; only `Regular` calls can be coached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallKind {
+    Regular,
+    Emergency,
+    Conference,
+    /// Transferred to a number outside the company.
+    TransferredExternal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallState {
+    /// Waiting in the queue for an agent.
+    Waiting,
+    /// The agent and the customer are talking.
+    Ongoing,
+    /// The agent has put the customer on hold.
+    OnHold,
+}
+
+/// The outside party of a call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub phone: String,
+    /// The contact record for this phone number, when one exists.
+    pub contact: Option<ContactRef>,
+}
+
+/// Who is coaching a call, and how.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoachingView {
+    pub coach: UserId,
+    pub coach_name: String,
+    /// The coach's microphone reaches the agent (never the customer).
+    pub whisper: bool,
+    /// The agent was told when the coach joined.
+    pub notified_agent: bool,
+    pub since: Millis,
+}
+
+/// One live call on the dashboard.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallView {
+    pub id: CallId,
+    pub number: NumberId,
+    /// `None` while waiting in the queue.
+    pub agent: Option<UserId>,
+    pub customer: Customer,
+    pub direction: Direction,
+    pub kind: CallKind,
+    pub state: CallState,
+    pub started_at: Millis,
+    pub coaching: Option<CoachingView>,
+}
+
+/// One thing that happened on a call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: Millis,
+    pub what: String,
+}
+
+/// A call's conversation view (`GET /api/calls/{id}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallDetail {
+    pub call: CallView,
+    /// False once the call has ended.
+    pub live: bool,
+    pub timeline: Vec<TimelineEntry>,
+    pub tags: Vec<String>,
+    pub comments: Vec<String>,
+}

@@ -1,0 +1,89 @@
+//! The live WebSocket (`/api/live`): dashboard state and coaching signals.
+//!
+//! Every text frame is one JSON message. The client subscribes and gets a
+//! [`Snapshot`] with a sequence number, then one [`ServerMsg::Delta`] per
+//! change with the next number. A client that sees a gap in the numbers
+//! subscribes again. Requests carry an id that their [`ServerMsg::Reply`]
+//! echoes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::calls::{CallId, CallView, Millis};
+use crate::directory::{CompanyNumber, UserView};
+use crate::error::ApiError;
+
+/// Largest message a client may send, in bytes.
+pub const MAX_CLIENT_MESSAGE_BYTES: usize = 16 * 1024;
+
+/// A message from the app to the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientMsg {
+    /// Chosen by the client; echoed in the reply.
+    pub id: u32,
+    pub request: Request,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Request {
+    /// Send a fresh snapshot, then deltas (also the answer to a gap).
+    Subscribe,
+    /// Join a call as its coach, listening.
+    StartCoaching { call: CallId, notify_agent: bool },
+    /// Turn the coach's microphone toward the agent on or off.
+    SetWhisper { on: bool },
+    /// Leave the call being coached.
+    LeaveCoaching,
+}
+
+/// A message from the server to the app.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ServerMsg {
+    /// The whole live state at `seq`.
+    Snapshot(Snapshot),
+    /// One change; `seq` is exactly one more than the previous message's.
+    Delta { seq: u64, change: Change },
+    /// The outcome of request `id`.
+    Reply { id: u32, outcome: Outcome },
+    /// A message that could not be read at all (so it has no id).
+    Error { error: ApiError },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub seq: u64,
+    /// The server's clock when the snapshot was taken, to tick durations.
+    pub now: Millis,
+    pub numbers: Vec<CompanyNumber>,
+    pub users: Vec<UserView>,
+    pub calls: Vec<CallView>,
+}
+
+/// One change to the live state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Change {
+    /// A call began or changed (state, agent, coaching …); the whole row.
+    CallUpdated { call: CallView },
+    /// A call ended and leaves the dashboard.
+    CallEnded { call: CallId },
+    /// A user's status changed; the whole row.
+    UserUpdated { user: UserView },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    Ok,
+    Refused { error: ApiError },
+}
+
+impl Outcome {
+    pub fn refused(error: ApiError) -> Self {
+        Outcome::Refused { error }
+    }
+}
