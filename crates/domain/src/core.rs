@@ -366,6 +366,14 @@ impl Core {
         Ok(())
     }
 
+    /// May `user` see the dashboard, calls and contacts?
+    pub fn check_viewer(&self, user: UserId) -> Result<(), CoachingError> {
+        match self.directory.user(user) {
+            Some(user) if user.can_monitor() => Ok(()),
+            _ => Err(CoachingError::NoMonitoringAccess),
+        }
+    }
+
     // ---- coaching ----
 
     /// Runs a user's command; refusals change nothing.

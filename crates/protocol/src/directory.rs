@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::calls::CallView;
+
 macro_rules! id {
     ($(#[$doc:meta])* $name:ident($inner:ty)) => {
         $(#[$doc])*
@@ -85,4 +87,12 @@ pub struct Contact {
     pub phones: Vec<String>,
     pub company: Option<String>,
     pub notes: String,
+}
+
+/// A contact's detail page (`GET /api/contacts/{id}`): the record and its
+/// recent calls, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactDetail {
+    pub contact: Contact,
+    pub calls: Vec<CallView>,
 }

@@ -3,21 +3,21 @@
 //! Passwords are stored as argon2 PHC strings; a session is a random token
 //! carried in an HttpOnly, SameSite=Strict cookie and expires after `ttl`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use earshot_domain::Directory;
 use earshot_protocol::{Me, UserId};
 
 /// An account that can sign in.
 #[derive(Clone, Debug)]
-pub struct Account {
-    pub me: Me,
-    pub email: String,
+struct Account {
+    me: Me,
     /// argon2 PHC string, from [`hash_password`].
-    pub password_hash: String,
+    password_hash: String,
 }
 
 /// An opaque session token (hex of 32 random bytes).
@@ -43,12 +43,16 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub fn new(accounts: impl IntoIterator<Item = Account>, ttl: Duration) -> Self {
+    /// Every directory user with a password hash can sign in.
+    pub fn new(directory: &Directory, password_hashes: &BTreeMap<UserId, String>, ttl: Duration) -> Self {
         let mut by_email = HashMap::new();
         let mut by_id = HashMap::new();
-        for account in accounts {
-            by_id.insert(account.me.id, account.me.clone());
-            by_email.insert(account.email.to_lowercase(), account);
+        for user in directory.users() {
+            let me = Me { id: user.id, name: user.name.clone(), role: user.role, access: user.access };
+            by_id.insert(user.id, me.clone());
+            if let Some(hash) = password_hashes.get(&user.id) {
+                by_email.insert(user.email.to_lowercase(), Account { me, password_hash: hash.clone() });
+            }
         }
         Self { by_email, by_id, sessions: Mutex::new(HashMap::new()), ttl }
     }
@@ -115,12 +119,20 @@ pub fn random_hex<const N: usize>() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use earshot_domain::User;
     use earshot_protocol::{MonitoringAccess, Role};
 
     fn auth() -> Auth {
-        let me = Me { id: UserId(1), name: "Sam".into(), role: Role::Supervisor, access: MonitoringAccess::LiveMonitoring };
-        let account = Account { me, email: "sam@example.com".into(), password_hash: hash_password("pw") };
-        Auth::new([account], Duration::from_secs(60))
+        let sam = User {
+            id: UserId(1),
+            name: "Sam".into(),
+            email: "sam@example.com".into(),
+            role: Role::Supervisor,
+            access: MonitoringAccess::LiveMonitoring,
+            numbers: vec![],
+        };
+        let directory = Directory::new([sam], [], []);
+        Auth::new(&directory, &BTreeMap::from([(UserId(1), hash_password("pw"))]), Duration::from_secs(60))
     }
 
     #[test]

@@ -1,12 +1,18 @@
 //! What the server is told at start-up.
 
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::auth::Account;
+use earshot_domain::seed::{demo_directory, DEMO_PASSWORD};
+use earshot_domain::Directory;
+use earshot_protocol::UserId;
+use earshot_simulator::SimConfig;
 
-#[derive(Clone, Debug)]
+use crate::auth::hash_password;
+
+#[derive(Clone)]
 pub struct Config {
     /// Where to listen; port 0 picks a free port (tests).
     pub addr: SocketAddr,
@@ -14,20 +20,35 @@ pub struct Config {
     pub dist_dir: Option<PathBuf>,
     /// Page origins allowed besides the server's own, e.g. `trunk serve`'s.
     pub extra_origins: Vec<String>,
-    /// Who can sign in.
-    pub accounts: Vec<Account>,
+    /// The company: users, numbers, contacts.
+    pub directory: Directory,
+    /// argon2 PHC strings; users without one cannot sign in.
+    pub password_hashes: BTreeMap<UserId, String>,
     /// How long a session lasts.
     pub session_ttl: Duration,
+    /// The demo call flow; `None` leaves calls to scripts and tests.
+    pub simulator: Option<SimConfig>,
+    /// How long a coach whose every connection dropped stays on the call.
+    pub coach_grace: Duration,
 }
 
-impl Default for Config {
-    fn default() -> Self {
+impl Config {
+    /// The demo company, every account with [`DEMO_PASSWORD`], no simulator.
+    pub fn demo() -> Self {
+        let directory = demo_directory();
+        // One hash serves every demo account: they share the password, and
+        // hashing is slow by design.
+        let hash = hash_password(DEMO_PASSWORD);
+        let password_hashes = directory.users().map(|u| (u.id, hash.clone())).collect();
         Self {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
             dist_dir: None,
             extra_origins: Vec::new(),
-            accounts: Vec::new(),
+            directory,
+            password_hashes,
             session_ttl: Duration::from_secs(12 * 60 * 60),
+            simulator: None,
+            coach_grace: Duration::from_secs(30),
         }
     }
 }

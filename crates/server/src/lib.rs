@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod config;
 pub mod http;
+pub mod live;
 
 use std::net::SocketAddr;
 
@@ -17,6 +18,7 @@ pub use config::Config;
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    live: live::LiveHandle,
 }
 
 impl Application {
@@ -25,13 +27,19 @@ impl Application {
     pub async fn build(config: Config) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.addr).await?;
         let local = listener.local_addr()?;
-        let state = http::AppState::new(&config, local)?;
-        Ok(Self { listener, router: http::router(state) })
+        let live = live::spawn(config.directory.clone(), config.simulator.clone(), config.coach_grace);
+        let state = http::AppState::new(&config, local, live.clone())?;
+        Ok(Self { listener, router: http::router(state), live })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         // The listener is bound; `local_addr` only fails on an unbound socket.
         self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    /// The live core, for scripting calls (tests, the caller view).
+    pub fn live(&self) -> live::LiveHandle {
+        self.live.clone()
     }
 
     pub fn port(&self) -> u16 {

@@ -1,9 +1,11 @@
 use std::path::PathBuf;
 
+use earshot_domain::seed::DEMO_PASSWORD;
 use earshot_server::{Application, Config};
+use earshot_simulator::SimConfig;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: earshot-server [--port N] [--dist DIR] [--allow-origin ORIGIN]...";
+const USAGE: &str = "usage: earshot-server [--port N] [--dist DIR] [--allow-origin ORIGIN]... [--seed N | --no-simulator]";
 
 #[tokio::main]
 async fn main() {
@@ -17,6 +19,7 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    print_demo_accounts(&config);
     let app = match Application::build(config).await {
         Ok(app) => app,
         Err(e) => {
@@ -24,15 +27,23 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    println!("Earshot is running at http://{}/", app.local_addr());
+    println!("\nEarshot is running at http://{}/  (Ctrl-C stops it)\n", app.local_addr());
     if let Err(e) = app.run_until_stopped().await {
         eprintln!("earshot-server: {e}");
         std::process::exit(1);
     }
 }
 
+fn print_demo_accounts(config: &Config) {
+    println!("Demo accounts (password for all: {DEMO_PASSWORD}):");
+    for user in config.directory.users() {
+        println!("  {:<24} {:<12} {:?}, {:?}", user.email, format!("{:?}", user.role), user.access, user.name);
+    }
+}
+
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> {
-    let mut config = Config::default();
+    let mut config = Config::demo();
+    config.simulator = Some(SimConfig::default());
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -43,7 +54,13 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
             }
             "--dist" => config.dist_dir = Some(PathBuf::from(value()?)),
             "--allow-origin" => config.extra_origins.push(value()?),
-            "-h" | "--help" => return Err("Earshot backend".into()),
+            "--seed" => {
+                let seed = value()?;
+                let seed = seed.parse().map_err(|_| format!("--seed: not a number: {seed}"))?;
+                config.simulator = Some(SimConfig { seed, ..SimConfig::default() });
+            }
+            "--no-simulator" => config.simulator = None,
+            "-h" | "--help" => return Err("Earshot backend: serves the app, its API and the demo company".into()),
             other => return Err(format!("unknown argument: {other}")),
         }
     }

@@ -4,6 +4,7 @@
 mod error;
 mod live;
 mod origin;
+mod records;
 mod security;
 mod session;
 mod site;
@@ -20,20 +21,23 @@ pub use error::AppError;
 pub use origin::AllowedOrigins;
 
 use crate::auth::Auth;
+use crate::live::LiveHandle;
 use crate::Config;
 
 /// Everything a handler may reach. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub auth: Arc<Auth>,
+    pub live: LiveHandle,
     pub origins: Arc<AllowedOrigins>,
     pub site: Arc<site::Site>,
 }
 
 impl AppState {
-    pub fn new(config: &Config, local: SocketAddr) -> std::io::Result<Self> {
+    pub fn new(config: &Config, local: SocketAddr, live: LiveHandle) -> std::io::Result<Self> {
         Ok(Self {
-            auth: Arc::new(Auth::new(config.accounts.iter().cloned(), config.session_ttl)),
+            auth: Arc::new(Auth::new(&config.directory, &config.password_hashes, config.session_ttl)),
+            live,
             origins: Arc::new(AllowedOrigins::for_server(local, &config.extra_origins)),
             site: Arc::new(site::Site::load(config.dist_dir.as_deref())?),
         })
@@ -44,6 +48,8 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/session", get(session::who_am_i).post(session::sign_in).delete(session::sign_out))
         .route("/live", get(live::upgrade))
+        .route("/calls/{id}", get(records::call))
+        .route("/contacts/{id}", get(records::contact))
         .fallback(error::api_not_found);
     Router::new()
         .nest("/api", api)

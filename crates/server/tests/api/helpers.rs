@@ -1,13 +1,25 @@
-use earshot_protocol::{Me, MonitoringAccess, Role, UserId};
-use earshot_server::auth::{hash_password, Account};
-use earshot_server::{Application, Config};
+use std::time::Duration;
 
-pub const EMAIL: &str = "sam@example.com";
-pub const PASSWORD: &str = "correct horse";
+use earshot_domain::seed::DEMO_PASSWORD;
+use earshot_domain::{CallEvent, NewCall};
+use earshot_protocol::{CallId, CallKind, ClientMsg, Direction, NumberId, Outcome, Request, ServerMsg, UserId};
+use earshot_server::live::LiveHandle;
+use earshot_server::{Application, Config};
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+/// Demo accounts (see `earshot_domain::seed`).
+pub const SAM: &str = "sam@earshot.demo"; // supervisor, Live Monitoring, every number
+pub const OMAR: &str = "omar@earshot.demo"; // supervisor, Live Monitoring, Support only
+pub const NINA: &str = "nina@earshot.demo"; // supervisor without Live Monitoring
+pub const ALEX: &str = "alex@earshot.demo"; // agent
+pub const ALEX_ID: UserId = UserId(10);
 
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
     pub client: reqwest::Client,
+    pub live: LiveHandle,
 }
 
 impl TestApp {
@@ -29,24 +41,83 @@ impl TestApp {
             .expect("server answers")
     }
 
-    /// Signs in as Sam and returns the `Cookie` header value to send back.
-    pub async fn session_cookie(&self) -> String {
-        let response = self.sign_in(EMAIL, PASSWORD).await;
-        assert_eq!(response.status(), 200);
+    /// Signs in with the demo password and returns the `Cookie` header value.
+    pub async fn session_cookie(&self, email: &str) -> String {
+        let response = self.sign_in(email, DEMO_PASSWORD).await;
+        assert_eq!(response.status(), 200, "{email} signs in");
         let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
         set_cookie.split(';').next().unwrap().to_owned()
     }
+
+    /// A live WebSocket signed in as `email`.
+    pub async fn live_client(&self, email: &str) -> LiveClient {
+        let cookie = self.session_cookie(email).await;
+        let mut request = format!("ws://{}/api/live", self.addr).into_client_request().unwrap();
+        request.headers_mut().insert("origin", self.origin().parse().unwrap());
+        request.headers_mut().insert("cookie", cookie.parse().unwrap());
+        let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket opens");
+        LiveClient { socket, next_id: 1 }
+    }
+
+    /// A regular call on `number`, answered by Alex.
+    pub async fn answered_call(&self, number: NumberId) -> CallId {
+        let call = self.live.start_call(NewCall { number, customer_phone: "+447700900100".into(), direction: Direction::Inbound, kind: CallKind::Regular }).await.unwrap();
+        self.live.call_event(CallEvent::Answered { call, agent: ALEX_ID }).await.unwrap().unwrap();
+        call
+    }
 }
 
+pub struct LiveClient {
+    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    next_id: u32,
+}
+
+impl LiveClient {
+    pub async fn send_text(&mut self, text: String) {
+        self.socket.send(Message::text(text)).await.expect("frame sent");
+    }
+
+    /// Sends a request; returns its id.
+    pub async fn send(&mut self, request: Request) -> u32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send_text(serde_json::to_string(&ClientMsg { id, request }).unwrap()).await;
+        id
+    }
+
+    /// The next server message (5 s at most).
+    pub async fn recv(&mut self) -> ServerMsg {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
+                .await
+                .expect("a message within 5 s")
+                .expect("socket open")
+                .expect("frame readable");
+            if let Message::Text(text) = frame {
+                return serde_json::from_str(&text).unwrap_or_else(|e| panic!("unreadable server message {text}: {e}"));
+            }
+        }
+    }
+
+    /// Sends a request and waits for its reply, keeping the messages before it.
+    pub async fn request(&mut self, request: Request) -> (Outcome, Vec<ServerMsg>) {
+        let id = self.send(request).await;
+        let mut before = Vec::new();
+        loop {
+            match self.recv().await {
+                ServerMsg::Reply { id: got, outcome } if got == id => return (outcome, before),
+                other => before.push(other),
+            }
+        }
+    }
+}
+
+/// The demo company with no simulator: tests script every call.
 pub async fn spawn_app() -> TestApp {
-    let sam = Account {
-        me: Me { id: UserId(1), name: "Sam".into(), role: Role::Supervisor, access: MonitoringAccess::LiveMonitoring },
-        email: EMAIL.into(),
-        password_hash: hash_password(PASSWORD),
-    };
-    let config = Config { addr: "127.0.0.1:0".parse().unwrap(), accounts: vec![sam], ..Config::default() };
+    let config = Config { addr: "127.0.0.1:0".parse().unwrap(), ..Config::demo() };
     let app = Application::build(config).await.expect("server starts");
     let addr = app.local_addr();
+    let live = app.live();
     tokio::spawn(app.run_until_stopped());
-    TestApp { addr, client: reqwest::Client::new() }
+    TestApp { addr, client: reqwest::Client::new(), live }
 }

@@ -2,4 +2,5 @@
 
 mod helpers;
 mod live;
+mod live_state;
 mod session;

@@ -1,6 +1,8 @@
 use earshot_protocol::{ApiError, ErrorCode, Me};
 
-use crate::helpers::{spawn_app, EMAIL, PASSWORD};
+use earshot_domain::seed::DEMO_PASSWORD as PASSWORD;
+
+use crate::helpers::{spawn_app, SAM as EMAIL};
 
 #[tokio::test]
 async fn signing_in_sets_a_strict_http_only_cookie_and_answers_who_you_are() {
@@ -13,13 +15,13 @@ async fn signing_in_sets_a_strict_http_only_cookie_and_answers_who_you_are() {
     assert!(cookie.starts_with("earshot_session="));
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age="));
     let me: Me = response.json().await.unwrap();
-    assert_eq!(me.name, "Sam");
+    assert_eq!(me.name, "Sam Rivera");
 }
 
 #[tokio::test]
 async fn the_session_cookie_identifies_the_user_until_sign_out() {
     let app = spawn_app().await;
-    let cookie = app.session_cookie().await;
+    let cookie = app.session_cookie(EMAIL).await;
 
     let me = app.client.get(app.url("/api/session")).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(me.status(), 200);

@@ -1,0 +1,87 @@
+//! The live state: one task owns the domain core (and the simulator); the
+//! rest of the server talks to it through a [`LiveHandle`].
+
+mod task;
+
+use axum::extract::ws::Utf8Bytes;
+use earshot_domain::{CallEvent, CoachingError, Command, EventError, NewCall};
+use earshot_protocol::{CallDetail, CallId, CallView, Contact, ContactId, Snapshot, UserId};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+pub use task::spawn;
+
+/// A dashboard subscription: the state now, then every change after it.
+pub struct Subscription {
+    pub snapshot: Snapshot,
+    /// Serialised [`earshot_protocol::ServerMsg::Delta`]s, each exactly once.
+    pub deltas: broadcast::Receiver<Utf8Bytes>,
+}
+
+/// The core task stopped: the server is shutting down.
+#[derive(Debug)]
+pub struct Stopped;
+
+enum Request {
+    Subscribe { user: UserId, reply: oneshot::Sender<Result<Subscription, CoachingError>> },
+    Command { user: UserId, command: Command, reply: oneshot::Sender<Result<(), CoachingError>> },
+    CallDetail { user: UserId, call: CallId, reply: oneshot::Sender<Result<Option<CallDetail>, CoachingError>> },
+    Contact { user: UserId, contact: ContactId, reply: oneshot::Sender<Result<Option<(Contact, Vec<CallView>)>, CoachingError>> },
+    StartCall { call: NewCall, reply: oneshot::Sender<CallId> },
+    Event { event: CallEvent, reply: oneshot::Sender<Result<(), EventError>> },
+    Connected { user: UserId },
+    Disconnected { user: UserId },
+}
+
+/// Talks to the core task. Cheap to clone.
+#[derive(Clone)]
+pub struct LiveHandle {
+    tx: mpsc::Sender<Request>,
+}
+
+impl LiveHandle {
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Request) -> Result<T, Stopped> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(make(reply)).await.map_err(|_| Stopped)?;
+        answer.await.map_err(|_| Stopped)
+    }
+
+    pub async fn subscribe(&self, user: UserId) -> Result<Result<Subscription, CoachingError>, Stopped> {
+        self.ask(|reply| Request::Subscribe { user, reply }).await
+    }
+
+    pub async fn command(&self, user: UserId, command: Command) -> Result<Result<(), CoachingError>, Stopped> {
+        self.ask(|reply| Request::Command { user, command, reply }).await
+    }
+
+    pub async fn call_detail(&self, user: UserId, call: CallId) -> Result<Result<Option<CallDetail>, CoachingError>, Stopped> {
+        self.ask(|reply| Request::CallDetail { user, call, reply }).await
+    }
+
+    pub async fn contact(
+        &self,
+        user: UserId,
+        contact: ContactId,
+    ) -> Result<Result<Option<(Contact, Vec<CallView>)>, CoachingError>, Stopped> {
+        self.ask(|reply| Request::Contact { user, contact, reply }).await
+    }
+
+    /// Telephony: a call arrives (scripts, tests and the caller view).
+    pub async fn start_call(&self, call: NewCall) -> Result<CallId, Stopped> {
+        self.ask(|reply| Request::StartCall { call, reply }).await
+    }
+
+    /// Telephony: something happens on a call.
+    pub async fn call_event(&self, event: CallEvent) -> Result<Result<(), EventError>, Stopped> {
+        self.ask(|reply| Request::Event { event, reply }).await
+    }
+
+    /// A live connection of `user` opened or closed; a coach whose last
+    /// connection closed leaves the call after the grace period.
+    pub async fn connected(&self, user: UserId) {
+        let _ = self.tx.send(Request::Connected { user }).await; // stopped: nothing to track
+    }
+
+    pub async fn disconnected(&self, user: UserId) {
+        let _ = self.tx.send(Request::Disconnected { user }).await; // stopped: nothing to track
+    }
+}

@@ -1,0 +1,145 @@
+//! The task that owns the core: one mutation at a time, then every output
+//! drained and broadcast, then wait for the next request or deadline.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::ws::Utf8Bytes;
+use earshot_domain::{Command, Core, Directory, Output};
+use earshot_protocol::{Millis, ServerMsg, UserId};
+use earshot_simulator::{SimConfig, Simulator};
+use tokio::sync::{broadcast, mpsc};
+
+use super::{LiveHandle, Request, Subscription};
+
+/// Deltas a slow subscriber may fall behind before it is resynchronised.
+const BROADCAST_CAPACITY: usize = 4096;
+
+pub fn now() -> Millis {
+    // A clock before 1970 is a broken machine, not an input to handle.
+    Millis(SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_millis() as u64)
+}
+
+/// Starts the core task; it ends when every [`LiveHandle`] is dropped.
+pub fn spawn(directory: Directory, simulator: Option<SimConfig>, coach_grace: Duration) -> LiveHandle {
+    let (tx, rx) = mpsc::channel(256);
+    let core = Core::new(directory);
+    let simulator = simulator.map(|config| Simulator::new(config, &core, now()));
+    let (deltas, _) = broadcast::channel(BROADCAST_CAPACITY);
+    let owner = Owner { core, simulator, deltas, coach_grace, connections: HashMap::new(), orphans: HashMap::new() };
+    tokio::spawn(owner.run(rx));
+    LiveHandle { tx }
+}
+
+struct Owner {
+    core: Core,
+    simulator: Option<Simulator>,
+    deltas: broadcast::Sender<Utf8Bytes>,
+    coach_grace: Duration,
+    connections: HashMap<UserId, usize>,
+    /// Users with no open connection, and when their coaching ends.
+    orphans: HashMap<UserId, Millis>,
+}
+
+impl Owner {
+    async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
+        loop {
+            let wait = self.next_deadline().map(|at| Duration::from_millis(at.0.saturating_sub(now().0)));
+            tokio::select! {
+                request = rx.recv() => match request {
+                    Some(request) => self.on_request(request),
+                    None => break,
+                },
+                _ = sleep(wait) => self.on_timeout(now()),
+            }
+            self.flush();
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Millis> {
+        let sim = self.simulator.as_ref().map(Simulator::poll_timeout);
+        sim.into_iter().chain(self.orphans.values().copied()).min()
+    }
+
+    fn on_timeout(&mut self, now: Millis) {
+        if let Some(sim) = &mut self.simulator {
+            if sim.poll_timeout() <= now {
+                sim.handle_timeout(now, &mut self.core);
+            }
+        }
+        let expired: Vec<UserId> = self.orphans.iter().filter(|(_, at)| **at <= now).map(|(u, _)| *u).collect();
+        for user in expired {
+            self.orphans.remove(&user);
+            if self.core.coaching_of(user).is_some() {
+                tracing::info!(user = user.0, "coach's connection did not come back: leaving the call");
+                // Just checked that the user coaches a call, so leaving succeeds.
+                let _ = self.core.handle(now, user, Command::LeaveCoaching);
+            }
+        }
+    }
+
+    fn on_request(&mut self, request: Request) {
+        let now = now();
+        // A dropped reply receiver means the asker gave up; nothing to do.
+        match request {
+            Request::Subscribe { user, reply } => {
+                let subscription = self.core.check_viewer(user).map(|()| Subscription {
+                    snapshot: self.core.snapshot(now),
+                    deltas: self.deltas.subscribe(),
+                });
+                let _ = reply.send(subscription);
+            }
+            Request::Command { user, command, reply } => {
+                let _ = reply.send(self.core.handle(now, user, command));
+            }
+            Request::CallDetail { user, call, reply } => {
+                let _ = reply.send(self.core.check_viewer(user).map(|()| self.core.call_detail(call)));
+            }
+            Request::Contact { user, contact, reply } => {
+                let _ = reply.send(self.core.check_viewer(user).map(|()| self.core.contact_calls(contact)));
+            }
+            Request::StartCall { call, reply } => {
+                let _ = reply.send(self.core.start_call(now, call));
+            }
+            Request::Event { event, reply } => {
+                let _ = reply.send(self.core.apply(now, event));
+            }
+            Request::Connected { user } => {
+                *self.connections.entry(user).or_default() += 1;
+                self.orphans.remove(&user);
+            }
+            Request::Disconnected { user } => {
+                let open = self.connections.entry(user).or_default();
+                *open = open.saturating_sub(1);
+                if *open == 0 {
+                    self.connections.remove(&user);
+                    if self.core.coaching_of(user).is_some() {
+                        self.orphans.insert(user, Millis(now.0 + self.coach_grace.as_millis() as u64));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Serialises each delta once and hands it to every subscriber.
+    fn flush(&mut self) {
+        while let Some(output) = self.core.poll_output() {
+            match output {
+                Output::Delta { seq, change } => {
+                    let message = ServerMsg::Delta { seq, change };
+                    // Protocol types always serialise.
+                    let json = serde_json::to_string(&message).expect("protocol types serialise");
+                    let _ = self.deltas.send(json.into()); // no subscribers is fine
+                }
+                other => tracing::debug!(?other, "output with no consumer yet"),
+            }
+        }
+    }
+}
+
+async fn sleep(wait: Option<Duration>) {
+    match wait {
+        Some(wait) => tokio::time::sleep(wait).await,
+        None => std::future::pending().await,
+    }
+}

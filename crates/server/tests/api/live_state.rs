@@ -1,0 +1,139 @@
+//! The dashboard's live state and coaching over the real WebSocket.
+
+use earshot_domain::seed::{SALES, SUPPORT};
+use earshot_domain::CallEvent;
+use earshot_protocol::{Change, ErrorCode, Outcome, Request, ServerMsg, UserStatus};
+
+use crate::helpers::{spawn_app, ALEX, NINA, OMAR, SAM};
+
+fn refusal(outcome: Outcome) -> (ErrorCode, String) {
+    match outcome {
+        Outcome::Refused { error } => (error.code, error.message),
+        Outcome::Ok => panic!("expected a refusal"),
+    }
+}
+
+#[tokio::test]
+async fn subscribing_gives_a_snapshot_then_numbered_deltas() {
+    let app = spawn_app().await;
+    let mut sam = app.live_client(SAM).await;
+
+    let (outcome, before) = sam.request(Request::Subscribe).await;
+    assert_eq!(outcome, Outcome::Ok);
+    let [ServerMsg::Snapshot(snapshot)] = before.as_slice() else { panic!("a snapshot first: {before:?}") };
+    assert!(snapshot.calls.is_empty());
+    assert_eq!(snapshot.users.len(), 18);
+
+    let call = app.answered_call(SALES).await;
+
+    let mut seqs = Vec::new();
+    let mut seen_answered = false;
+    while !seen_answered {
+        let ServerMsg::Delta { seq, change } = sam.recv().await else { panic!("deltas only") };
+        seqs.push(seq);
+        seen_answered = matches!(change, Change::CallUpdated { call: ref c } if c.id == call && c.agent.is_some());
+    }
+    assert_eq!(seqs, (snapshot.seq + 1..=snapshot.seq + seqs.len() as u64).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_coach_joins_whispers_and_leaves_and_every_dashboard_sees_it() {
+    let app = spawn_app().await;
+    let call = app.answered_call(SALES).await;
+    let mut sam = app.live_client(SAM).await;
+    let mut omar = app.live_client(OMAR).await;
+    omar.request(Request::Subscribe).await;
+
+    let (joined, _) = sam.request(Request::StartCoaching { call, notify_agent: true }).await;
+    let (whisper, _) = sam.request(Request::SetWhisper { on: true }).await;
+
+    assert_eq!(joined, Outcome::Ok);
+    assert_eq!(whisper, Outcome::Ok);
+    let mut coach_status = None;
+    let mut whispering = false;
+    while coach_status != Some(UserStatus::Coaching) || !whispering {
+        match omar.recv().await {
+            ServerMsg::Delta { change: Change::UserUpdated { user }, .. } if user.name == "Sam Rivera" => coach_status = Some(user.status),
+            ServerMsg::Delta { change: Change::CallUpdated { call: c }, .. } => {
+                whispering = c.coaching.as_ref().is_some_and(|s| s.whisper && s.coach_name == "Sam Rivera" && s.notified_agent)
+            }
+            _ => {}
+        }
+    }
+    let (left, _) = sam.request(Request::LeaveCoaching).await;
+    assert_eq!(left, Outcome::Ok);
+}
+
+#[tokio::test]
+async fn a_second_coach_is_refused_and_told_who_is_coaching() {
+    let app = spawn_app().await;
+    let call = app.answered_call(SUPPORT).await;
+    let mut sam = app.live_client(SAM).await;
+    let mut omar = app.live_client(OMAR).await;
+
+    sam.request(Request::StartCoaching { call, notify_agent: false }).await;
+    let (outcome, _) = omar.request(Request::StartCoaching { call, notify_agent: false }).await;
+
+    assert_eq!(refusal(outcome), (ErrorCode::AlreadyCoached, "Sam Rivera is already coaching this call".to_owned()));
+}
+
+#[tokio::test]
+async fn two_supervisors_racing_over_the_network_exactly_one_wins() {
+    let app = spawn_app().await;
+    let call = app.answered_call(SUPPORT).await;
+    let mut sam = app.live_client(SAM).await;
+    let mut omar = app.live_client(OMAR).await;
+
+    let start = Request::StartCoaching { call, notify_agent: false };
+    let ((a, _), (b, _)) = tokio::join!(sam.request(start.clone()), omar.request(start));
+
+    let wins = [&a, &b].iter().filter(|o| ***o == Outcome::Ok).count();
+    assert_eq!(wins, 1, "{a:?} / {b:?}");
+}
+
+#[tokio::test]
+async fn calls_transferred_externally_are_refused_with_their_reason() {
+    let app = spawn_app().await;
+    let call = app.answered_call(SALES).await;
+    app.live.call_event(CallEvent::TransferredExternal { call }).await.unwrap().unwrap();
+    let mut sam = app.live_client(SAM).await;
+
+    let (outcome, _) = sam.request(Request::StartCoaching { call, notify_agent: false }).await;
+
+    assert_eq!(refusal(outcome).0, ErrorCode::TransferredExternal);
+}
+
+#[tokio::test]
+async fn users_without_live_monitoring_and_agents_get_no_dashboard_and_cannot_coach() {
+    let app = spawn_app().await;
+    let call = app.answered_call(SALES).await;
+
+    for (email, code) in [(NINA, ErrorCode::NoMonitoringAccess), (ALEX, ErrorCode::AgentsCannotCoach)] {
+        let mut client = app.live_client(email).await;
+        let (subscribed, before) = client.request(Request::Subscribe).await;
+        let (coached, _) = client.request(Request::StartCoaching { call, notify_agent: false }).await;
+
+        assert_eq!(refusal(subscribed).0, ErrorCode::NoMonitoringAccess, "{email}");
+        assert!(before.is_empty(), "{email} got no snapshot");
+        assert_eq!(refusal(coached).0, code, "{email}");
+    }
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_messages_get_an_error_and_the_connection_carries_on() {
+    let app = spawn_app().await;
+    let mut sam = app.live_client(SAM).await;
+
+    sam.send_text("{not json".into()).await;
+    let malformed = sam.recv().await;
+    sam.send_text(r#"{"id":1,"request":{"type":"launch_rockets"}}"#.into()).await;
+    let unknown = sam.recv().await;
+    sam.send_text(format!(r#"{{"id":2,"request":{{"type":"subscribe","pad":"{}"}}}}"#, "x".repeat(20_000))).await;
+    let oversized = sam.recv().await;
+    let (still_works, _) = sam.request(Request::Subscribe).await;
+
+    assert!(matches!(malformed, ServerMsg::Error { error } if error.code == ErrorCode::MalformedRequest));
+    assert!(matches!(unknown, ServerMsg::Error { error } if error.code == ErrorCode::MalformedRequest));
+    assert!(matches!(oversized, ServerMsg::Error { error } if error.code == ErrorCode::MessageTooLarge));
+    assert_eq!(still_works, Outcome::Ok);
+}
