@@ -14,7 +14,7 @@ pub async fn sign_in(form: &SignIn) -> Result<Me, ApiError> {
 /// The user of the current session cookie, if it is still valid.
 pub async fn current_user() -> Option<Me> {
     let response = Request::get(SESSION).send().await.ok()?;
-    read(response).await.ok()
+    read::<Option<Me>>(response).await.ok().flatten()
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {

@@ -1,5 +1,6 @@
 //! `cargo xtask run`: build the app and serve it with the backend.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::cmd::{root, run as exec, step, Result};
@@ -7,8 +8,8 @@ use crate::tools;
 
 pub fn run(args: &[String]) -> Result {
     let port = parse_port(args)?;
-    tools::ensure_build_tools()?;
-    build_dist()?;
+    let tool_bin = tools::ensure_build_tools()?;
+    build_dist(&tool_bin)?;
     step(&format!("starting the server on http://127.0.0.1:{port}/ (Ctrl-C stops it)"));
     exec(Command::new("cargo").current_dir(root()).args([
         "run",
@@ -24,14 +25,9 @@ pub fn run(args: &[String]) -> Result {
 }
 
 /// Builds the app into `dist/` with trunk, offline (see `tools.rs`).
-pub fn build_dist() -> Result {
+pub fn build_dist(tool_bin: &Path) -> Result {
     step("building the app (trunk build --release)");
-    exec(
-        Command::new("trunk")
-            .current_dir(root())
-            .args(["build", "--release", "--offline"])
-            .env("TRUNK_SKIP_VERSION_CHECK", "true"),
-    )
+    exec(tools::trunk_command(tool_bin).args(["build", "--release", "--offline"]))
 }
 
 fn parse_port(args: &[String]) -> Result<u16> {

@@ -15,7 +15,7 @@ pub fn test(args: &[String]) -> Result {
     if !args.is_empty() {
         return Err("usage: cargo xtask test".to_owned());
     }
-    tools::ensure_build_tools()?;
+    let tool_bin = tools::ensure_build_tools()?;
     tools::ensure_browser()?;
 
     step("native tests");
@@ -36,7 +36,7 @@ pub fn test(args: &[String]) -> Result {
         .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", root().join("webdriver.json"))
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
 
-    build_dist()?;
+    build_dist(&tool_bin)?;
 
     step("end-to-end tests: headless Chromium against the real server");
     run(Command::new("cargo")

@@ -1,25 +1,42 @@
 //! Installs the tools the build and the tests need, when they are missing.
 //!
 //! Only registries reachable here are used: rustup's target, crates.io
-//! (`cargo install`) and Debian packages (`apt-get`). No tool may download
-//! its own binaries, which is why trunk always runs with `--offline`.
+//! (`cargo install`), npm and Debian packages (`apt-get`). No tool may
+//! download its own binaries, which is why trunk always runs with `--offline`.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::cmd::{self, output, run, step, Result};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
+/// From npm: Debian's binaryen (version_108) rewrites wasm-bindgen's
+/// externref table into one the browser refuses (`WebAssembly.Table.set():
+/// Argument 1 is invalid`), so the app would not start.
+pub const BINARYEN_VERSION: &str = "132.0.0";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// What `cargo xtask run` needs: the wasm target, trunk, wasm-bindgen, wasm-opt.
-pub fn ensure_build_tools() -> Result {
+/// What `cargo xtask run` needs: the wasm target, trunk, wasm-bindgen and
+/// wasm-opt. Returns the directory to put first on trunk's PATH.
+pub fn ensure_build_tools() -> Result<PathBuf> {
     step("checking build tools");
     ensure_wasm_target()?;
     ensure_trunk()?;
     ensure_wasm_bindgen()?;
-    ensure_debian("wasm-opt", "binaryen")?;
-    Ok(())
+    ensure_binaryen()
+}
+
+/// trunk's environment: offline, and finding our wasm-opt first.
+pub fn trunk_command(tool_bin: &Path) -> Command {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let paths = std::iter::once(tool_bin.to_path_buf()).chain(std::env::split_paths(&path));
+    let mut command = Command::new("trunk");
+    command
+        .current_dir(cmd::root())
+        .env("PATH", std::env::join_paths(paths).expect("PATH entries hold no separator"))
+        .env("TRUNK_SKIP_VERSION_CHECK", "true");
+    command
 }
 
 /// What `cargo xtask test` needs besides the build tools: Chromium and its driver.
@@ -71,6 +88,24 @@ fn locked_version(package: &str) -> Result<String> {
     let start = lock.find(&needle).ok_or_else(|| format!("{package} is not in Cargo.lock"))? + needle.len();
     let len = lock[start..].find('"').ok_or("Cargo.lock is malformed")?;
     Ok(lock[start..start + len].to_owned())
+}
+
+/// binaryen's wasm-opt from npm, installed inside `target/tools` (needs
+/// Node.js and npm, installed from Debian when missing).
+fn ensure_binaryen() -> Result<PathBuf> {
+    let prefix = cmd::root().join("target").join("tools");
+    let bin = prefix.join("node_modules").join(".bin");
+    let wasm_opt = bin.join("wasm-opt");
+    let wanted = format!("version_{}", BINARYEN_VERSION.split('.').next().unwrap_or_default());
+    if output(&wasm_opt.to_string_lossy(), &["--version"]).is_some_and(|v| v.contains(&wanted)) {
+        println!("    binaryen {BINARYEN_VERSION} (wasm-opt): installed");
+        return Ok(bin);
+    }
+    ensure_debian("npm", "npm")?;
+    println!("    installing binaryen {BINARYEN_VERSION} (wasm-opt) from npm into {}", prefix.display());
+    std::fs::create_dir_all(&prefix).map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
+    run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&prefix).arg(format!("binaryen@{BINARYEN_VERSION}")))?;
+    Ok(bin)
 }
 
 /// Installs a Debian package when `probe` (a path or a program on PATH) is missing.

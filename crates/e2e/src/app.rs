@@ -23,9 +23,10 @@ pub fn dist_dir() -> PathBuf {
     dist
 }
 
-/// Starts the server serving the built app; it lives until the test ends.
+/// Starts the server serving the built app with the demo company and no
+/// simulator (tests script their calls); it lives until the test ends.
 pub async fn spawn_app(configure: impl FnOnce(&mut Config)) -> TestApp {
-    let mut config = Config { addr: "127.0.0.1:0".parse().unwrap(), dist_dir: Some(dist_dir()), ..Config::default() };
+    let mut config = Config { addr: "127.0.0.1:0".parse().unwrap(), dist_dir: Some(dist_dir()), ..Config::demo() };
     configure(&mut config);
     let app = Application::build(config).await.expect("server starts");
     let addr = app.local_addr();

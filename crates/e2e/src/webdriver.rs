@@ -104,13 +104,18 @@ impl Browser {
         self.call(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": args }))).await
     }
 
-    /// Waits until `css` matches an element and returns its text.
+    /// Waits until `css` matches an element and returns its text; on
+    /// time-out, fails with the page's console for the cause.
     pub async fn wait_for_text(&self, css: &str) -> String {
         let script = "const el = document.querySelector(arguments[0]); return el ? el.textContent : null;";
-        wait_until(Duration::from_secs(20), css, || async {
+        let found = poll(Duration::from_secs(20), || async {
             self.execute(script, json!([css])).await.as_str().map(str::to_owned)
         })
-        .await
+        .await;
+        match found {
+            Some(text) => text,
+            None => panic!("timed out waiting for {css}; console: {:#?}", self.console().await),
+        }
     }
 
     /// Every console message since the last call: `(level, message)`.
@@ -130,7 +135,16 @@ impl Browser {
 }
 
 /// Polls `probe` until it yields a value; panics naming `what` after `limit`.
-pub async fn wait_until<T, F, Fut>(limit: Duration, what: &str, mut probe: F) -> T
+pub async fn wait_until<T, F, Fut>(limit: Duration, what: &str, probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    poll(limit, probe).await.unwrap_or_else(|| panic!("timed out after {limit:?} waiting for {what}"))
+}
+
+/// Polls `probe` every 50 ms until it yields a value or `limit` passes.
+async fn poll<T, F, Fut>(limit: Duration, mut probe: F) -> Option<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -138,9 +152,11 @@ where
     let deadline = Instant::now() + limit;
     loop {
         if let Some(value) = probe().await {
-            return value;
+            return Some(value);
         }
-        assert!(Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
+        if Instant::now() >= deadline {
+            return None;
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -56,8 +56,10 @@ pub async fn sign_in(
     Ok(with_cookie(Json(me).into_response(), &cookie))
 }
 
-pub async fn who_am_i(CurrentUser(me): CurrentUser) -> Json<Me> {
-    Json(me)
+/// `null` when not signed in: asking is not an error (and must not log one
+/// in the browser's console on every visit to the sign-in page).
+pub async fn who_am_i(user: Result<CurrentUser, AppError>) -> Json<Option<Me>> {
+    Json(user.ok().map(|CurrentUser(me)| me))
 }
 
 pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {

@@ -36,8 +36,11 @@ async fn the_session_cookie_identifies_the_user_until_sign_out() {
     assert_eq!(out.status(), 204);
     let after = app.client.get(app.url("/api/session")).header("cookie", &cookie).send().await.unwrap();
 
-    assert_eq!(after.status(), 401);
-    assert_eq!(after.json::<ApiError>().await.unwrap().code, ErrorCode::NotSignedIn);
+    assert_eq!(after.status(), 200);
+    assert_eq!(after.json::<Option<Me>>().await.unwrap(), None);
+    let records = app.client.get(app.url("/api/contacts/1")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(records.status(), 401);
+    assert_eq!(records.json::<ApiError>().await.unwrap().code, ErrorCode::NotSignedIn);
 }
 
 #[tokio::test]
