@@ -5,6 +5,8 @@
 //! It holds types only — no I/O, no async runtime, no framework.
 
 pub mod calls;
+#[cfg(test)]
+mod doc;
 pub mod directory;
 pub mod error;
 pub mod live;

@@ -1,0 +1,200 @@
+//! `docs/protocol.md`, generated from these types so it cannot drift.
+//!
+//! Every variant gets a description and a JSON example through exhaustive
+//! matches: a new message or error fails to compile until documented. The
+//! test compares the file with the generated text; `EARSHOT_WRITE_DOCS=1
+//! cargo test -p earshot-protocol` rewrites it.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::*;
+
+fn json<T: Serialize>(value: &T) -> String {
+    // Protocol types always serialise.
+    serde_json::to_string_pretty(value).expect("protocol types serialise")
+}
+
+fn sam() -> UserView {
+    UserView { id: UserId(2), name: "Sam Rivera".into(), role: Role::Supervisor, status: UserStatus::Coaching, numbers: vec![NumberId(1)] }
+}
+
+fn call() -> CallView {
+    CallView {
+        id: CallId(42),
+        number: NumberId(1),
+        agent: Some(UserId(10)),
+        customer: Customer {
+            phone: "+447700900100".into(),
+            contact: Some(ContactRef { id: ContactId(1), name: "Maria Garcia".into() }),
+        },
+        direction: Direction::Inbound,
+        kind: CallKind::Regular,
+        state: CallState::Ongoing,
+        started_at: Millis(1_764_000_000_000),
+        coaching: Some(CoachingView {
+            coach: UserId(2),
+            coach_name: "Sam Rivera".into(),
+            whisper: false,
+            notified_agent: true,
+            since: Millis(1_764_000_030_000),
+        }),
+    }
+}
+
+fn requests() -> Vec<Request> {
+    vec![
+        Request::Subscribe,
+        Request::StartCoaching { call: CallId(42), notify_agent: true },
+        Request::SetWhisper { on: true },
+        Request::LeaveCoaching,
+    ]
+}
+
+fn describe_request(request: &Request) -> &'static str {
+    match request {
+        Request::Subscribe => "Asks for a snapshot of the live state, then every change after it. Sent again after a gap in `seq`.",
+        Request::StartCoaching { .. } => "Joins a call as its coach, listening; `notify_agent` tells the agent who is coaching them.",
+        Request::SetWhisper { .. } => "Turns the coach's microphone toward the agent on or off. The customer never hears the coach.",
+        Request::LeaveCoaching => "Leaves the call being coached; the coach's previous status is restored.",
+    }
+}
+
+fn server_messages() -> Vec<ServerMsg> {
+    vec![
+        ServerMsg::Snapshot(Snapshot {
+            seq: 17,
+            now: Millis(1_764_000_060_000),
+            numbers: vec![CompanyNumber { id: NumberId(1), name: "Sales".into(), e164: "+441615550100".into() }],
+            users: vec![sam()],
+            calls: vec![call()],
+        }),
+        ServerMsg::Delta { seq: 18, change: Change::CallUpdated { call: call() } },
+        ServerMsg::Reply { id: 7, outcome: Outcome::Ok },
+        ServerMsg::Error { error: ApiError::new(ErrorCode::MalformedRequest, "cannot read this message: expected value at line 1 column 1") },
+    ]
+}
+
+fn describe_server_message(message: &ServerMsg) -> &'static str {
+    match message {
+        ServerMsg::Snapshot(_) => "The whole live state at `seq`: company numbers, users with their status, live calls with their coaching session.",
+        ServerMsg::Delta { .. } => "One change. Its `seq` is exactly one more than the previous message's; on a gap, send `subscribe` again.",
+        ServerMsg::Reply { .. } => "The outcome of the request with the same `id`: `ok`, or `refused` with an error below.",
+        ServerMsg::Error { .. } => "A frame that could not be read at all (not JSON, unknown type, too large). The connection stays open.",
+    }
+}
+
+fn changes() -> Vec<Change> {
+    vec![Change::CallUpdated { call: call() }, Change::CallEnded { call: CallId(42) }, Change::UserUpdated { user: sam() }]
+}
+
+fn describe_change(change: &Change) -> &'static str {
+    match change {
+        Change::CallUpdated { .. } => "A call started or changed (answered, held, transferred, coached, whisper …): the whole row.",
+        Change::CallEnded { .. } => "A call ended and leaves the dashboard.",
+        Change::UserUpdated { .. } => "A user's status changed: the whole row.",
+    }
+}
+
+/// Every code, in the table's order (`describe_error` matches exhaustively,
+/// so a new code cannot go undescribed; list it here too).
+const ERROR_CODES: [ErrorCode; 16] = [
+    ErrorCode::MalformedRequest,
+    ErrorCode::InvalidCredentials,
+    ErrorCode::NotSignedIn,
+    ErrorCode::ForeignOrigin,
+    ErrorCode::MessageTooLarge,
+    ErrorCode::NoMonitoringAccess,
+    ErrorCode::AgentsCannotCoach,
+    ErrorCode::NotFound,
+    ErrorCode::CallNotLive,
+    ErrorCode::EmergencyCall,
+    ErrorCode::ConferenceCall,
+    ErrorCode::TransferredExternal,
+    ErrorCode::AlreadyCoached,
+    ErrorCode::AlreadyCoaching,
+    ErrorCode::NotCoaching,
+    ErrorCode::Internal,
+];
+
+fn describe_error(code: ErrorCode) -> (&'static str, &'static str) {
+    match code {
+        ErrorCode::MalformedRequest => ("a request or frame could not be read", "cannot read this message: …"),
+        ErrorCode::InvalidCredentials => ("sign-in with a wrong email or password", "wrong email or password"),
+        ErrorCode::NotSignedIn => ("no valid session cookie", "sign in first"),
+        ErrorCode::ForeignOrigin => ("a POST or WebSocket upgrade from another site's page", "requests from https://evil.example are not allowed"),
+        ErrorCode::MessageTooLarge => ("a live message over 16 KiB", "messages are limited to 16384 bytes"),
+        ErrorCode::NoMonitoringAccess => ("the account has no Live Monitoring access (or is an agent asking for the dashboard)", "your account has no Live Monitoring access"),
+        ErrorCode::AgentsCannotCoach => ("an agent asked to coach", "agents cannot coach calls"),
+        ErrorCode::NotFound => ("no such call or contact (a call may have just ended)", "this call has ended"),
+        ErrorCode::CallNotLive => ("the call is still waiting in the queue", "only a live call between an agent and a customer can be coached"),
+        ErrorCode::EmergencyCall => ("emergency calls are never coachable", "emergency calls cannot be coached"),
+        ErrorCode::ConferenceCall => ("conference calls are never coachable", "conference calls cannot be coached"),
+        ErrorCode::TransferredExternal => ("calls transferred outside are never coachable", "calls transferred to an external number cannot be coached"),
+        ErrorCode::AlreadyCoached => ("someone else coaches the call; the message names them", "Sam Rivera is already coaching this call"),
+        ErrorCode::AlreadyCoaching => ("the coach already coaches a call", "you are already coaching a call: leave it first"),
+        ErrorCode::NotCoaching => ("whisper or leave without a coaching session", "you are not coaching a call"),
+        ErrorCode::Internal => ("the server failed or is stopping; the cause is in its log", "internal error"),
+    }
+}
+
+pub fn generate() -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    // Writing to a String cannot fail.
+    let _ = writeln!(w, "# The Earshot protocol\n\n<!-- Generated from crates/protocol (src/doc.rs). Do not edit: run\n     `EARSHOT_WRITE_DOCS=1 cargo test -p earshot-protocol`. -->\n");
+    let _ = writeln!(w, "Every message between the app and the server is a type in `crates/protocol`; this page shows each one as JSON.\n");
+    let _ = writeln!(w, "## HTTP\n\n| request | body | answer |\n|---|---|---|");
+    let _ = writeln!(w, "| `POST /api/session` | `SignIn` | `Me`, and the `{SESSION_COOKIE}` cookie (HttpOnly, SameSite=Strict) |");
+    let _ = writeln!(w, "| `GET /api/session` | — | `Me`, or `null` when not signed in |");
+    let _ = writeln!(w, "| `DELETE /api/session` | — | 204; the cookie is cleared |");
+    let _ = writeln!(w, "| `GET /api/calls/{{id}}` | — | `CallDetail` (the conversation view) |");
+    let _ = writeln!(w, "| `GET /api/contacts/{{id}}` | — | `ContactDetail` |");
+    let _ = writeln!(w, "| `GET /api/live` | — | WebSocket upgrade (same-origin, signed in) |\n");
+    let _ = writeln!(w, "Refusals answer with an HTTP status and an `ApiError`:\n\n```json\n{}\n```\n", json(&ApiError::new(ErrorCode::NotSignedIn, "sign in first")));
+    let _ = writeln!(w, "`SignIn`:\n\n```json\n{}\n```\n", json(&SignIn { email: "sam@earshot.demo".into(), password: "…".into() }));
+    let _ = writeln!(w, "`Me`:\n\n```json\n{}\n```\n", json(&Me { id: UserId(2), name: "Sam Rivera".into(), role: Role::Supervisor, access: MonitoringAccess::LiveMonitoring }));
+    let contact = Contact { id: ContactId(1), name: "Maria Garcia".into(), phones: vec!["+447700900100".into()], company: Some("Garcia Bakeries".into()), notes: "Prefers morning calls.".into() };
+    let _ = writeln!(w, "`ContactDetail`:\n\n```json\n{}\n```\n", json(&ContactDetail { contact, calls: vec![call()] }));
+    let detail = CallDetail { call: call(), live: true, timeline: vec![TimelineEntry { at: Millis(1_764_000_000_000), what: "Call started".into() }], tags: vec!["billing".into()], comments: vec!["Customer asked for a callback tomorrow.".into()] };
+    let _ = writeln!(w, "`CallDetail`:\n\n```json\n{}\n```\n", json(&detail));
+    let _ = writeln!(w, "## Live WebSocket (`/api/live`)\n\nOne JSON message per text frame. Client frames are at most {MAX_CLIENT_MESSAGE_BYTES} bytes.\n\n### Client → server\n\nEach request is wrapped with an `id` that the reply echoes.\n");
+    for request in requests() {
+        let _ = writeln!(w, "{}\n\n```json\n{}\n```\n", describe_request(&request), json(&ClientMsg { id: 7, request }));
+    }
+    let _ = writeln!(w, "### Server → client\n");
+    for message in server_messages() {
+        let _ = writeln!(w, "{}\n\n```json\n{}\n```\n", describe_server_message(&message), json(&message));
+    }
+    let _ = writeln!(w, "A refused request:\n\n```json\n{}\n```\n", json(&ServerMsg::Reply { id: 8, outcome: Outcome::refused(ApiError::new(ErrorCode::AlreadyCoached, "Sam Rivera is already coaching this call")) }));
+    let _ = writeln!(w, "### Changes carried by `delta`\n");
+    for change in changes() {
+        let _ = writeln!(w, "{}\n\n```json\n{}\n```\n", describe_change(&change), json(&change));
+    }
+    let _ = writeln!(w, "## Error codes\n\n| code | when | example message |\n|---|---|---|");
+    for code in ERROR_CODES {
+        let (when, example) = describe_error(code);
+        let _ = writeln!(w, "| `{}` | {when} | {example} |", json(&code).trim_matches('"'));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    #[test]
+    fn docs_protocol_md_matches_the_protocol_crate() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/protocol.md");
+        let generated = super::generate();
+        if std::env::var_os("EARSHOT_WRITE_DOCS").is_some() {
+            std::fs::write(&path, &generated).expect("docs/protocol.md is writable");
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            on_disk == generated,
+            "docs/protocol.md is out of date: run `EARSHOT_WRITE_DOCS=1 cargo test -p earshot-protocol`"
+        );
+    }
+}
