@@ -1,8 +1,14 @@
+use earshot_protocol::{Me, MonitoringAccess, Role};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use crate::auth::{SignInPage, Session};
+use crate::auth::{SignInPage, Session, SignedIn};
+use crate::coaching::{CoachDialog, CoachingPanel, CoachingUi};
+use crate::contacts::ContactPage;
+use crate::conversation::ConversationPage;
+use crate::live::{provide_live, Connection};
+use crate::monitoring::{Dashboard, NoDashboard, Tab};
 use crate::platform::{assess, detect, Unsupported, Verdict};
 
 /// The root: the browser gate, then the signed-in app or the sign-in page.
@@ -30,14 +36,46 @@ fn Shell() -> impl IntoView {
     view! {
         <Router>
             <Show when=restored fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
-            <Show when=move || session.0.with(Option::is_some) fallback=SignInPage>
-                <Header />
-                <Routes fallback=|| view! { <p>"This page does not exist."</p> }>
-                    <Route path=path!("/") view=|| () />
-                </Routes>
-            </Show>
+                {move || match session.0.get() {
+                    None => view! { <SignInPage /> }.into_any(),
+                    Some(me) => view! { <SignedInApp me /> }.into_any(),
+                }}
             </Show>
         </Router>
+    }
+}
+
+/// Everything behind sign-in; the dashboard only for those allowed it.
+#[component]
+fn SignedInApp(
+    /// The signed-in user.
+    me: Me,
+) -> impl IntoView {
+    provide_context(SignedIn(me.clone()));
+    let monitors = me.role != Role::Agent && me.access != MonitoringAccess::None;
+    view! {
+        <Header />
+        {if monitors { view! { <Monitoring /> }.into_any() } else { view! { <NoDashboard me /> }.into_any() }}
+    }
+}
+
+/// The live connection, the monitoring routes and the coaching overlay.
+#[component]
+fn Monitoring() -> impl IntoView {
+    let live = provide_live();
+    CoachingUi::provide();
+    view! {
+        <Show when=move || live.status().get() == Connection::Reconnecting>
+            <p class="connection" role="status">"Connection to the server lost; reconnecting…"</p>
+        </Show>
+        <Routes fallback=|| view! { <main class="page"><h1>"This page does not exist"</h1></main> }>
+            <Route path=path!("/") view=|| view! { <Dashboard tab=Tab::Calls /> } />
+            <Route path=path!("/users") view=|| view! { <Dashboard tab=Tab::Users /> } />
+            <Route path=path!("/calls/:id") view=ConversationPage />
+            <Route path=path!("/contacts/:id") view=ContactPage />
+        </Routes>
+        <CoachDialog />
+        <CoachingPanel />
     }
 }
 
@@ -45,16 +83,22 @@ fn Shell() -> impl IntoView {
 #[component]
 fn Header() -> impl IntoView {
     let session = Session::expect();
-    let name = move || session.0.with(|me| me.as_ref().map(|me| me.name.clone()));
+    let me = crate::auth::me();
     let sign_out = Action::new_local(move |_: &()| async move {
         if crate::auth::sign_out().await.is_ok() {
             session.0.set(None);
         }
     });
+    let role = match (me.role, me.access) {
+        (Role::Agent, _) => "Agent",
+        (Role::Admin, _) => "Admin",
+        (Role::Supervisor, _) => "Supervisor",
+    };
     view! {
         <header class="top">
             <span class="brand">"Earshot"</span>
-            <span class="who" data-testid="signed-in-as">{name}</span>
+            <span class="who" data-testid="signed-in-as">{me.name}</span>
+            <span class="muted-inverse">{role}</span>
             <button on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
         </header>
     }

@@ -2,8 +2,14 @@
 //!
 //! One module per feature; `main.rs` only mounts [`App`].
 
+mod api;
 mod app;
 pub mod auth;
+pub mod coaching;
+pub mod contacts;
+pub mod conversation;
+pub mod live;
+pub mod monitoring;
 pub mod platform;
 
 pub use app::App;

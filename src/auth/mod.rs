@@ -18,3 +18,12 @@ impl Session {
         expect_context::<Session>()
     }
 }
+
+/// The signed-in user, provided to everything shown only when signed in.
+#[derive(Clone)]
+pub struct SignedIn(pub Me);
+
+/// The signed-in user (inside the signed-in part of the app).
+pub fn me() -> Me {
+    expect_context::<SignedIn>().0
+}

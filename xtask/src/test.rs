@@ -1,6 +1,6 @@
 //! `cargo xtask test`: every test, cheapest first.
 //!
-//! 1. native tests of every crate (protocol, server, xtask);
+//! 1. native tests of every crate, and the app's plain-Rust models;
 //! 2. the app's `wasm-bindgen-test` suite in headless Chromium;
 //! 3. the app built for release, then the WebDriver end-to-end tests
 //!    against the real server serving it.
@@ -27,6 +27,7 @@ pub fn test(args: &[String]) -> Result {
         "--exclude",
         "earshot-e2e",
     ]))?;
+    run(Command::new("cargo").current_dir(root()).args(["test", "--package", "earshot", "--lib"]))?;
 
     step("app tests in headless Chromium (wasm-bindgen-test)");
     run(Command::new("cargo")

@@ -54,21 +54,11 @@ impl fmt::Display for CoachingError {
             CoachingError::AgentsCannotCoach => f.write_str("agents cannot coach calls"),
             CoachingError::CallNotFound => f.write_str("this call has ended"),
             CoachingError::CallNotLive => f.write_str("only a live call between an agent and a customer can be coached"),
-            CoachingError::NotCoachable(kind) => f.write_str(not_coachable_reason(*kind).unwrap_or("this call cannot be coached")),
+            CoachingError::NotCoachable(kind) => f.write_str(kind.why_not_coachable().unwrap_or("this call cannot be coached")),
             CoachingError::AlreadyCoached { by } => write!(f, "{by} is already coaching this call"),
             CoachingError::AlreadyCoaching { .. } => f.write_str("you are already coaching a call: leave it first"),
             CoachingError::NotCoaching => f.write_str("you are not coaching a call"),
         }
-    }
-}
-
-/// Why a call of this kind can never be coached, or `None` if it can.
-pub fn not_coachable_reason(kind: CallKind) -> Option<&'static str> {
-    match kind {
-        CallKind::Regular => None,
-        CallKind::Emergency => Some("emergency calls cannot be coached"),
-        CallKind::Conference => Some("conference calls cannot be coached"),
-        CallKind::TransferredExternal => Some("calls transferred to an external number cannot be coached"),
     }
 }
 

@@ -32,6 +32,19 @@ pub enum CallKind {
     TransferredExternal,
 }
 
+impl CallKind {
+    /// Why a call of this kind can never be coached, or `None` if it can.
+    /// Shared so the dashboard explains exactly what the server enforces.
+    pub fn why_not_coachable(self) -> Option<&'static str> {
+        match self {
+            CallKind::Regular => None,
+            CallKind::Emergency => Some("emergency calls cannot be coached"),
+            CallKind::Conference => Some("conference calls cannot be coached"),
+            CallKind::TransferredExternal => Some("calls transferred to an external number cannot be coached"),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallState {
@@ -44,7 +57,7 @@ pub enum CallState {
 }
 
 /// The outside party of a call.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Customer {
     pub phone: String,
     /// The contact record for this phone number, when one exists.
@@ -52,7 +65,7 @@ pub struct Customer {
 }
 
 /// Who is coaching a call, and how.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CoachingView {
     pub coach: UserId,
     pub coach_name: String,
@@ -64,7 +77,7 @@ pub struct CoachingView {
 }
 
 /// One live call on the dashboard.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CallView {
     pub id: CallId,
     pub number: NumberId,
@@ -79,14 +92,14 @@ pub struct CallView {
 }
 
 /// One thing that happened on a call.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TimelineEntry {
     pub at: Millis,
     pub what: String,
 }
 
 /// A call's conversation view (`GET /api/calls/{id}`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CallDetail {
     pub call: CallView,
     /// False once the call has ended.

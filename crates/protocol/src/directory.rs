@@ -53,7 +53,7 @@ pub enum UserStatus {
 }
 
 /// A company number and its name ("Sales", "Support" …).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CompanyNumber {
     pub id: NumberId,
     pub name: String,
@@ -62,7 +62,7 @@ pub struct CompanyNumber {
 }
 
 /// A user as every dashboard viewer sees them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct UserView {
     pub id: UserId,
     pub name: String,
@@ -73,14 +73,14 @@ pub struct UserView {
 }
 
 /// The short form of a contact, carried on calls.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ContactRef {
     pub id: ContactId,
     pub name: String,
 }
 
 /// A contact record, as `GET /api/contacts/{id}` answers it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Contact {
     pub id: ContactId,
     pub name: String,
@@ -91,7 +91,7 @@ pub struct Contact {
 
 /// A contact's detail page (`GET /api/contacts/{id}`): the record and its
 /// recent calls, newest first.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ContactDetail {
     pub contact: Contact,
     pub calls: Vec<CallView>,

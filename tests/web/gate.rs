@@ -1,10 +1,10 @@
-//! The app in headless Chromium (`cargo xtask test`).
+//! The browser gate and the first screen.
 
 use earshot::platform::{assess, detect, BrowserFacts, Feature, Unsupported, Verdict};
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
+use crate::{container, sleep, text_of};
 
 fn chrome(brands: &[&str]) -> BrowserFacts {
     BrowserFacts {
@@ -13,17 +13,6 @@ fn chrome(brands: &[&str]) -> BrowserFacts {
         peer_connection: true,
         cache_storage: true,
     }
-}
-
-fn container() -> web_sys::HtmlElement {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let div: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(document.create_element("div").unwrap());
-    document.body().unwrap().append_child(&div).unwrap();
-    div
-}
-
-fn text_of(root: &web_sys::HtmlElement, css: &str) -> Option<String> {
-    root.query_selector(css).unwrap().and_then(|el| el.text_content())
 }
 
 #[wasm_bindgen_test]
@@ -66,17 +55,10 @@ async fn app_mounts_and_renders_its_sign_in_page() {
         if heading.is_some() {
             break;
         }
-        gloo_timers_sleep(10).await;
+        sleep(10).await;
     }
 
     assert_eq!(heading.as_deref(), Some("Sign in to Earshot"));
     assert!(root.query_selector("label[for=email]").unwrap().is_some());
     assert!(root.query_selector("input#password[type=password]").unwrap().is_some());
-}
-
-async fn gloo_timers_sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }

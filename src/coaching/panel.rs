@@ -1,0 +1,82 @@
+use earshot_protocol::{CallId, Outcome, Request};
+use leptos::prelude::*;
+
+use super::CoachingUi;
+use crate::live::{format_duration, Live};
+
+/// The bar shown while coaching (whisper, leave) and after leaving (rejoin).
+#[component]
+pub fn CoachingPanel() -> impl IntoView {
+    let ui = CoachingUi::expect();
+    let live = Live::expect();
+    let me = crate::auth::me().id;
+    let error = RwSignal::new(None::<String>);
+    let send = Action::new_local(move |request: &Request| {
+        let request = request.clone();
+        async move {
+            error.set(match live.request(request).await {
+                Outcome::Ok => None,
+                Outcome::Refused { error } => Some(error.message),
+            });
+        }
+    });
+    let coaching = Memo::new(move |_| live.state().with(|s| s.coached_by(me).map(|c| c.id)));
+    // After leaving, Rejoin is offered while the call lasts.
+    let rejoinable = Memo::new(move |_| {
+        let (call, notify) = ui.last.get()?;
+        (coaching.get().is_none() && live.state().with(|s| s.calls.contains_key(&call))).then_some((call, notify))
+    });
+    let describe = move |call: CallId| {
+        live.state().with(|s| {
+            let c = s.calls.get(&call)?;
+            let agent = c.agent.map(|a| s.user_name(a)).unwrap_or_default();
+            let customer = c.customer.contact.as_ref().map_or_else(|| c.customer.phone.clone(), |k| k.name.clone());
+            Some((format!("{agent} with {customer} on {}", s.number_name(c.number)), c.coaching.clone()))
+        })
+    };
+    view! {
+        <section class="coaching-panel" aria-label="Coaching" data-testid="coaching-panel">
+            {move || {
+                if let Some(call) = coaching.get() {
+                    let (what, session) = describe(call).unwrap_or_default();
+                    let session = session?;
+                    let whisper = session.whisper;
+                    let since = session.since;
+                    Some(view! {
+                        <span class="live-dot" aria-hidden="true"></span>
+                        <span data-testid="coaching-what">{format!("Coaching {what}")}</span>
+                        <span class="muted" data-testid="coaching-elapsed">
+                            {move || format_duration(live.server_now().0.saturating_sub(since.0))}
+                        </span>
+                        <span class="muted">{if whisper { "Whispering to the agent" } else { "Listening" }}</span>
+                        <button
+                            data-testid="whisper"
+                            aria-pressed=if whisper { "true" } else { "false" }
+                            class:primary=whisper
+                            on:click=move |_| { send.dispatch(Request::SetWhisper { on: !whisper }); }
+                        >
+                            {if whisper { "Stop whispering" } else { "Whisper" }}
+                        </button>
+                        <button data-testid="leave" on:click=move |_| { send.dispatch(Request::LeaveCoaching); }>"Leave"</button>
+                    }.into_any())
+                } else if let Some((call, notify)) = rejoinable.get() {
+                    let (what, _) = describe(call).unwrap_or_default();
+                    Some(view! {
+                        <span>{format!("You left the call of {what}")}</span>
+                        <button
+                            class="primary"
+                            data-testid="rejoin"
+                            on:click=move |_| { send.dispatch(Request::StartCoaching { call, notify_agent: notify }); }
+                        >
+                            "Rejoin"
+                        </button>
+                        <button on:click=move |_| ui.last.set(None)>"Dismiss"</button>
+                    }.into_any())
+                } else {
+                    None
+                }
+            }}
+            <span class="error" role="alert">{move || error.get()}</span>
+        </section>
+    }
+}

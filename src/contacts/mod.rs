@@ -1,0 +1,27 @@
+//! Contacts: the customer's name on calls, and the contact's detail page.
+
+mod page;
+
+use earshot_protocol::Customer;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+pub use page::ContactPage;
+
+/// The customer of a call: their contact's name linking to the contact page
+/// when a record exists, else their number as plain text.
+#[component]
+pub fn ContactName(
+    /// The call's outside party.
+    customer: Customer,
+) -> impl IntoView {
+    match customer.contact {
+        Some(contact) => view! {
+            <A href=format!("/contacts/{}", contact.id.0) attr:class="contact" attr:data-testid="contact-link">
+                {contact.name}
+            </A>
+        }
+        .into_any(),
+        None => view! { <span class="contact unknown" data-testid="contact-plain">{customer.phone}</span> }.into_any(),
+    }
+}

@@ -1,0 +1,236 @@
+//! The dashboard's copy of the live state, and the reducer that keeps it in
+//! step with the server. Plain Rust: tested natively.
+
+use std::collections::BTreeMap;
+
+use earshot_protocol::{
+    CallId, CallState, CallView, Change, CompanyNumber, Millis, NumberId, Role, ServerMsg, UserId, UserStatus,
+    UserView,
+};
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveState {
+    /// The last applied sequence number; `None` until the first snapshot.
+    pub seq: Option<u64>,
+    /// Server clock minus local clock, measured at the last snapshot.
+    pub clock_offset_ms: i64,
+    pub numbers: BTreeMap<NumberId, CompanyNumber>,
+    pub users: BTreeMap<UserId, UserView>,
+    pub calls: BTreeMap<CallId, CallView>,
+}
+
+/// What applying a message did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// The state changed.
+    Updated,
+    /// A delta was missed: subscribe again for a fresh snapshot.
+    Gap,
+    /// Nothing to do (a duplicate, or not a state message).
+    Unchanged,
+}
+
+impl LiveState {
+    /// Applies one server message received at `local_now`.
+    pub fn apply(&mut self, message: ServerMsg, local_now: Millis) -> Applied {
+        match message {
+            ServerMsg::Snapshot(snapshot) => {
+                self.seq = Some(snapshot.seq);
+                self.clock_offset_ms = snapshot.now.0 as i64 - local_now.0 as i64;
+                self.numbers = snapshot.numbers.into_iter().map(|n| (n.id, n)).collect();
+                self.users = snapshot.users.into_iter().map(|u| (u.id, u)).collect();
+                self.calls = snapshot.calls.into_iter().map(|c| (c.id, c)).collect();
+                Applied::Updated
+            }
+            ServerMsg::Delta { seq, change } => match self.seq {
+                Some(last) if seq == last + 1 => {
+                    self.seq = Some(seq);
+                    self.change(change);
+                    Applied::Updated
+                }
+                Some(last) if seq <= last => Applied::Unchanged,
+                Some(_) => Applied::Gap,
+                None => Applied::Unchanged,
+            },
+            _ => Applied::Unchanged,
+        }
+    }
+
+    fn change(&mut self, change: Change) {
+        match change {
+            Change::CallUpdated { call } => {
+                self.calls.insert(call.id, call);
+            }
+            Change::CallEnded { call } => {
+                self.calls.remove(&call);
+            }
+            Change::UserUpdated { user } => {
+                self.users.insert(user.id, user);
+            }
+            // A change this build does not know: the next snapshot has it.
+            _ => {}
+        }
+    }
+
+    /// The server's clock now, from the local one.
+    pub fn server_now(&self, local_now: Millis) -> Millis {
+        Millis((local_now.0 as i64 + self.clock_offset_ms).max(0) as u64)
+    }
+
+    pub fn user_name(&self, id: UserId) -> String {
+        self.users.get(&id).map_or_else(|| format!("User {}", id.0), |u| u.name.clone())
+    }
+
+    pub fn number_name(&self, id: NumberId) -> String {
+        self.numbers.get(&id).map_or_else(|| format!("Line {}", id.0), |n| n.name.clone())
+    }
+
+    /// The call `coach` is coaching, if any.
+    pub fn coached_by(&self, coach: UserId) -> Option<&CallView> {
+        self.calls.values().find(|c| c.coaching.as_ref().is_some_and(|s| s.coach == coach))
+    }
+
+    /// The live call `agent` is on, if any.
+    pub fn call_of_agent(&self, agent: UserId) -> Option<&CallView> {
+        self.calls.values().find(|c| c.agent == Some(agent))
+    }
+
+    pub fn kpis(&self, server_now: Millis) -> Kpis {
+        let waiting = self.calls.values().filter(|c| c.state == CallState::Waiting);
+        let agents = || self.users.values().filter(|u| u.role == Role::Agent);
+        let count = |status| agents().filter(|u| u.status == status).count();
+        Kpis {
+            in_progress: self.calls.values().filter(|c| c.state != CallState::Waiting).count(),
+            waiting: waiting.clone().count(),
+            longest_wait_ms: waiting.map(|c| server_now.0.saturating_sub(c.started_at.0)).max().unwrap_or(0),
+            agents_available: count(UserStatus::Available),
+            agents_on_call: count(UserStatus::OnCall),
+            agents_unavailable: count(UserStatus::Unavailable),
+        }
+    }
+}
+
+/// The Live Monitoring+ strip.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Kpis {
+    pub in_progress: usize,
+    pub waiting: usize,
+    pub longest_wait_ms: u64,
+    pub agents_available: usize,
+    pub agents_on_call: usize,
+    pub agents_unavailable: usize,
+}
+
+/// "4:05" or "1:02:03".
+pub fn format_duration(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+    use earshot_protocol::{CallKind, CoachingView, Customer, Direction, Snapshot};
+
+    pub fn call(id: u64, state: CallState, agent: Option<u32>) -> CallView {
+        CallView {
+            id: CallId(id),
+            number: NumberId(1),
+            agent: agent.map(UserId),
+            customer: Customer { phone: format!("+4477009009{id:02}"), contact: None },
+            direction: Direction::Inbound,
+            kind: CallKind::Regular,
+            state,
+            started_at: Millis(1_000),
+            coaching: None,
+        }
+    }
+
+    pub fn user(id: u32, role: Role, status: UserStatus) -> UserView {
+        UserView { id: UserId(id), name: format!("User {id}"), role, status, numbers: vec![NumberId(1)] }
+    }
+
+    pub fn snapshot(seq: u64) -> ServerMsg {
+        ServerMsg::Snapshot(Snapshot {
+            seq,
+            now: Millis(10_000),
+            numbers: vec![CompanyNumber { id: NumberId(1), name: "Sales".into(), e164: "+44".into() }],
+            users: vec![user(1, Role::Supervisor, UserStatus::Available), user(10, Role::Agent, UserStatus::OnCall)],
+            calls: vec![call(1, CallState::Ongoing, Some(10)), call(2, CallState::Waiting, None)],
+        })
+    }
+
+    fn delta(seq: u64, change: Change) -> ServerMsg {
+        ServerMsg::Delta { seq, change }
+    }
+
+    #[test]
+    fn a_snapshot_replaces_everything_and_sets_the_clock_offset() {
+        let mut state = LiveState::default();
+        state.calls.insert(CallId(99), call(99, CallState::Ongoing, None));
+
+        assert_eq!(state.apply(snapshot(5), Millis(9_000)), Applied::Updated);
+
+        assert_eq!(state.seq, Some(5));
+        assert_eq!(state.calls.keys().copied().collect::<Vec<_>>(), vec![CallId(1), CallId(2)]);
+        assert_eq!(state.server_now(Millis(9_500)), Millis(10_500));
+    }
+
+    #[test]
+    fn deltas_apply_in_order_and_duplicates_are_ignored() {
+        let mut state = LiveState::default();
+        state.apply(snapshot(5), Millis(0));
+
+        let ended = state.apply(delta(6, Change::CallEnded { call: CallId(2) }), Millis(0));
+        let again = state.apply(delta(6, Change::CallEnded { call: CallId(2) }), Millis(0));
+        let mut coached = call(1, CallState::OnHold, Some(10));
+        coached.coaching = Some(CoachingView { coach: UserId(1), coach_name: "User 1".into(), whisper: false, notified_agent: false, since: Millis(0) });
+        let updated = state.apply(delta(7, Change::CallUpdated { call: coached }), Millis(0));
+
+        assert_eq!((ended, again, updated), (Applied::Updated, Applied::Unchanged, Applied::Updated));
+        assert_eq!(state.seq, Some(7));
+        assert!(!state.calls.contains_key(&CallId(2)));
+        assert_eq!(state.coached_by(UserId(1)).map(|c| c.id), Some(CallId(1)));
+    }
+
+    #[test]
+    fn a_missing_delta_is_a_gap_and_changes_nothing() {
+        let mut state = LiveState::default();
+        state.apply(snapshot(5), Millis(0));
+        let before = state.clone();
+
+        assert_eq!(state.apply(delta(8, Change::CallEnded { call: CallId(1) }), Millis(0)), Applied::Gap);
+        assert_eq!(state, before);
+    }
+
+    #[test]
+    fn deltas_before_the_first_snapshot_are_ignored() {
+        let mut state = LiveState::default();
+        assert_eq!(state.apply(delta(1, Change::CallEnded { call: CallId(1) }), Millis(0)), Applied::Unchanged);
+    }
+
+    #[test]
+    fn kpis_count_calls_waits_and_agents() {
+        let mut state = LiveState::default();
+        state.apply(snapshot(1), Millis(10_000));
+        let mut away = user(11, Role::Agent, UserStatus::Unavailable);
+        away.name = "Away".into();
+        state.users.insert(away.id, away);
+
+        let kpis = state.kpis(Millis(61_000));
+
+        assert_eq!(kpis, Kpis { in_progress: 1, waiting: 1, longest_wait_ms: 60_000, agents_available: 0, agents_on_call: 1, agents_unavailable: 1 });
+    }
+
+    #[test]
+    fn durations_read_like_a_clock() {
+        assert_eq!(format_duration(65_000), "1:05");
+        assert_eq!(format_duration(3_723_000), "1:02:03");
+        assert_eq!(format_duration(0), "0:00");
+    }
+}

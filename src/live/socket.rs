@@ -1,0 +1,257 @@
+//! The one live WebSocket: subscribe, apply snapshots and deltas, resubscribe
+//! on a gap, reconnect with back-off after a drop, and correlate replies.
+//! Only this module writes the live state.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use earshot_protocol::{ApiError, ClientMsg, ErrorCode, Millis, Outcome, Request, ServerMsg};
+use futures::channel::oneshot;
+use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+use super::model::{Applied, LiveState};
+
+/// The socket's state, shown in the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Live,
+    /// Dropped; trying again.
+    Reconnecting,
+}
+
+/// Read handles on the live state, and requests to the server.
+#[derive(Clone, Copy)]
+pub struct Live {
+    state: RwSignal<LiveState>,
+    status: RwSignal<Connection>,
+    /// The local clock, ticking every second (durations).
+    local_now: RwSignal<Millis>,
+    client: StoredValue<Rc<RefCell<Client>>, LocalStorage>,
+}
+
+impl Live {
+    pub fn expect() -> Self {
+        expect_context::<Live>()
+    }
+
+    pub fn state(&self) -> ReadSignal<LiveState> {
+        self.state.read_only()
+    }
+
+    pub fn status(&self) -> ReadSignal<Connection> {
+        self.status.read_only()
+    }
+
+    /// The server's clock, ticking every second.
+    pub fn server_now(&self) -> Millis {
+        let local = self.local_now.get();
+        self.state.with(|s| s.server_now(local))
+    }
+
+    /// Sends a request and waits for its reply.
+    pub async fn request(&self, request: Request) -> Outcome {
+        let reply = self.client.with_value(|client| Client::send(client, request));
+        match reply {
+            Some(reply) => reply.await.unwrap_or_else(|_| lost()),
+            None => lost(),
+        }
+    }
+}
+
+fn lost() -> Outcome {
+    Outcome::refused(ApiError::new(ErrorCode::Internal, "the connection to the server was lost; reconnecting…"))
+}
+
+fn local_now() -> Millis {
+    Millis(js_sys::Date::now() as u64)
+}
+
+impl Live {
+    /// A live state with no socket, fed through [`Live::receive`]; what it
+    /// would send is kept for [`Live::sent`]. For component tests.
+    pub fn provide_detached() -> Self {
+        let live = Self::new();
+        live.client.with_value(|client| client.borrow_mut().detached = true);
+        live.start_clock();
+        provide_context(live);
+        live
+    }
+
+    /// Handles a server message exactly as one from the socket.
+    pub fn receive(&self, message: ServerMsg) {
+        self.client.with_value(|client| Client::handle(client, *self, message));
+    }
+
+    /// The requests sent so far (detached only).
+    pub fn sent(&self) -> Vec<Request> {
+        self.client.with_value(|client| client.borrow().outbox.clone())
+    }
+
+    fn new() -> Self {
+        Live {
+            state: RwSignal::new(LiveState::default()),
+            status: RwSignal::new(Connection::Connecting),
+            local_now: RwSignal::new(local_now()),
+            client: StoredValue::new_local(Rc::new(RefCell::new(Client::default()))),
+        }
+    }
+
+    /// Ticks `local_now` every second until cleanup, then closes the socket.
+    fn start_clock(self) {
+        let tick = set_interval_with_handle(move || self.local_now.set(local_now()), Duration::from_secs(1));
+        on_cleanup(move || {
+            if let Ok(tick) = tick {
+                tick.clear();
+            }
+            self.client.try_with_value(Client::stop);
+        });
+    }
+}
+
+/// Opens the live connection for the signed-in user and provides [`Live`]
+/// to every component below; closes it on cleanup.
+pub fn provide_live() -> Live {
+    let live = Live::new();
+    live.client.with_value(|client| Client::connect(client, live));
+    live.start_clock();
+    provide_context(live);
+    live
+}
+
+#[derive(Default)]
+struct Client {
+    socket: Option<WebSocket>,
+    next_id: u32,
+    pending: HashMap<u32, oneshot::Sender<Outcome>>,
+    /// The socket's handlers; dropping them with the socket frees them.
+    handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+    failures: u32,
+    stopped: bool,
+    /// No socket: requests go to `outbox` (component tests).
+    detached: bool,
+    outbox: Vec<Request>,
+}
+
+impl Client {
+    fn connect(this: &Rc<RefCell<Self>>, live: Live) {
+        let Some(url) = live_url() else { return };
+        let socket = match WebSocket::new(&url) {
+            Ok(socket) => socket,
+            Err(_) => return Self::retry(this, live),
+        };
+        let on_open = {
+            let this = Rc::clone(this);
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                this.borrow_mut().failures = 0;
+                live.status.set(Connection::Live);
+                // The reply only confirms; the snapshot is what matters.
+                let _ = Self::send(&this, Request::Subscribe);
+            })
+        };
+        let on_message = {
+            let this = Rc::clone(this);
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+                let Some(text) = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) else { return };
+                Self::receive(&this, live, &text);
+            })
+        };
+        let on_close = {
+            let this = Rc::clone(this);
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+                let code = event.dyn_ref::<CloseEvent>().map_or(0, CloseEvent::code);
+                leptos::logging::warn!("live connection closed ({code})");
+                Self::retry(&this, live);
+            })
+        };
+        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        let mut client = this.borrow_mut();
+        client.socket = Some(socket);
+        client.handlers = vec![on_open, on_message, on_close];
+    }
+
+    fn receive(this: &Rc<RefCell<Self>>, live: Live, text: &str) {
+        match serde_json::from_str(text) {
+            Ok(message) => Self::handle(this, live, message),
+            Err(e) => leptos::logging::warn!("unreadable server message: {e}"),
+        }
+    }
+
+    fn handle(this: &Rc<RefCell<Self>>, live: Live, message: ServerMsg) {
+        match message {
+            ServerMsg::Reply { id, outcome } => {
+                if let Some(reply) = this.borrow_mut().pending.remove(&id) {
+                    let _ = reply.send(outcome); // the asker may have gone
+                }
+            }
+            ServerMsg::Error { error } => leptos::logging::warn!("the server could not read a message: {}", error.message),
+            state_message => {
+                let mut applied = Applied::Unchanged;
+                live.state.update(|state| applied = state.apply(state_message, local_now()));
+                if applied == Applied::Gap {
+                    let _ = Self::send(this, Request::Subscribe);
+                }
+            }
+        }
+    }
+
+    /// Sends a request; `None` when not connected.
+    fn send(this: &Rc<RefCell<Self>>, request: Request) -> Option<oneshot::Receiver<Outcome>> {
+        let mut client = this.borrow_mut();
+        if client.detached {
+            client.outbox.push(request);
+            return None;
+        }
+        let socket = client.socket.as_ref().filter(|s| s.ready_state() == WebSocket::OPEN)?.clone();
+        client.next_id = client.next_id.wrapping_add(1);
+        let id = client.next_id;
+        // Protocol types always serialise.
+        let json = serde_json::to_string(&ClientMsg { id, request }).expect("protocol types serialise");
+        socket.send_with_str(&json).ok()?;
+        let (reply, answer) = oneshot::channel();
+        client.pending.insert(id, reply);
+        Some(answer)
+    }
+
+    /// Fails what was pending and reconnects after a growing pause.
+    fn retry(this: &Rc<RefCell<Self>>, live: Live) {
+        let delay = {
+            let mut client = this.borrow_mut();
+            client.pending.clear();
+            client.socket = None;
+            if client.stopped {
+                return;
+            }
+            client.failures += 1;
+            Duration::from_millis((500u64 << client.failures.min(5)).min(10_000))
+        };
+        live.status.set(Connection::Reconnecting);
+        let this = Rc::clone(this);
+        set_timeout(move || Self::connect(&this, live), delay);
+    }
+
+    fn stop(this: &Rc<RefCell<Self>>) {
+        let mut client = this.borrow_mut();
+        client.stopped = true;
+        if let Some(socket) = client.socket.take() {
+            socket.set_onclose(None);
+            let _ = socket.close(); // already closing is fine
+        }
+        client.handlers.clear();
+        client.pending.clear();
+    }
+}
+
+/// `ws://host/api/live` on the page's own origin.
+fn live_url() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    Some(format!("{scheme}://{}/api/live", location.host().ok()?))
+}

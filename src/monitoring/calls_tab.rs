@@ -1,0 +1,140 @@
+use earshot_protocol::{CallState, CallView, Direction, NumberId, Role, UserId};
+use leptos::prelude::*;
+
+use super::filter::CallFilter;
+use super::state_label;
+use crate::coaching::model::{coach_offer, CoachOffer};
+use crate::coaching::CoachButton;
+use crate::contacts::ContactName;
+use crate::live::{format_duration, Live};
+
+/// Every ongoing call, live, with search and filters.
+#[component]
+pub fn CallsTab() -> impl IntoView {
+    let live = Live::expect();
+    let filter = RwSignal::new(CallFilter::default());
+    let rows = Memo::new(move |_| {
+        filter.with(|f| live.state().with(|s| s.calls.values().filter(|c| f.matches(c, s)).cloned().collect::<Vec<_>>()))
+    });
+    view! {
+        <Filters filter />
+        <table class="grid" data-testid="calls">
+            <caption class="visually-hidden">"Ongoing calls"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Agent"</th>
+                    <th scope="col">"Customer"</th>
+                    <th scope="col">"Number"</th>
+                    <th scope="col">"Direction"</th>
+                    <th scope="col">"State"</th>
+                    <th scope="col">"Duration"</th>
+                    <th scope="col">"Coach"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>
+                <For each=move || rows.get() key=|call| call.clone() let:call>
+                    <CallRow call />
+                </For>
+            </tbody>
+        </table>
+        <Show when=move || rows.with(Vec::is_empty)>
+            <p class="empty" role="status">"No calls in progress match."</p>
+        </Show>
+    }
+}
+
+#[component]
+fn CallRow(
+    /// The call shown by this row.
+    call: CallView,
+) -> impl IntoView {
+    let live = Live::expect();
+    let me = crate::auth::me().id;
+    let (agent, line) = live.state().with_untracked(|s| (call.agent.map(|a| s.user_name(a)), s.number_name(call.number)));
+    let started = call.started_at;
+    let action = match coach_offer(&call, me) {
+        CoachOffer::Coach | CoachOffer::CoachedBy(_) => {
+            view! { <CoachButton call=call.id agent=agent.clone().unwrap_or_default() /> }.into_any()
+        }
+        CoachOffer::You => view! { <span class="you">"You are coaching"</span> }.into_any(),
+        CoachOffer::Never(reason) => view! { <span class="reason">{capitalise(reason)}</span> }.into_any(),
+    };
+    view! {
+        <tr data-testid=format!("call-{}", call.id.0) data-state=state_label(call.state)>
+            <td>{agent.unwrap_or_else(|| "—".into())}</td>
+            <td><ContactName customer=call.customer.clone() /></td>
+            <td>{line}</td>
+            <td>{match call.direction { Direction::Inbound => "Inbound", Direction::Outbound => "Outbound" }}</td>
+            <td><span class=format!("state {}", state_label(call.state).to_lowercase().replace(' ', "-"))>{state_label(call.state)}</span></td>
+            <td class="duration">{move || format_duration(live.server_now().0.saturating_sub(started.0))}</td>
+            <td data-testid="coach-name">{call.coaching.as_ref().map_or_else(|| "—".to_owned(), |c| c.coach_name.clone())}</td>
+            <td>{action}</td>
+        </tr>
+    }
+}
+
+fn capitalise(reason: &str) -> String {
+    let mut chars = reason.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// Search box and the number, agent and state filters.
+#[component]
+fn Filters(
+    /// The filter these controls edit.
+    filter: RwSignal<CallFilter>,
+) -> impl IntoView {
+    let live = Live::expect();
+    let (numbers, agents) = live.state().with_untracked(|s| {
+        let numbers: Vec<(NumberId, String)> = s.numbers.values().map(|n| (n.id, n.name.clone())).collect();
+        let agents: Vec<(UserId, String)> =
+            s.users.values().filter(|u| u.role == Role::Agent).map(|u| (u.id, u.name.clone())).collect();
+        (numbers, agents)
+    });
+    view! {
+        <div class="filters" role="search">
+            <label>
+                "Search"
+                <input
+                    type="search"
+                    data-testid="search"
+                    placeholder="Agent, contact or phone"
+                    on:input=move |ev| filter.update(|f| f.text = event_target_value(&ev))
+                />
+            </label>
+            <label>
+                "Number"
+                <select data-testid="filter-number" on:change=move |ev| filter.update(|f| f.number = event_target_value(&ev).parse().ok().map(NumberId))>
+                    <option value="">"All numbers"</option>
+                    {numbers.into_iter().map(|(id, name)| view! { <option value=id.0.to_string()>{name}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>
+                "Agent"
+                <select data-testid="filter-agent" on:change=move |ev| filter.update(|f| f.agent = event_target_value(&ev).parse().ok().map(UserId))>
+                    <option value="">"All agents"</option>
+                    {agents.into_iter().map(|(id, name)| view! { <option value=id.0.to_string()>{name}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>
+                "State"
+                <select data-testid="filter-state" on:change=move |ev| filter.update(|f| f.state = parse_state(&event_target_value(&ev)))>
+                    <option value="">"All states"</option>
+                    <option value="waiting">"Waiting"</option>
+                    <option value="ongoing">"Ongoing"</option>
+                    <option value="on_hold">"On hold"</option>
+                </select>
+            </label>
+        </div>
+    }
+}
+
+fn parse_state(value: &str) -> Option<CallState> {
+    match value {
+        "waiting" => Some(CallState::Waiting),
+        "ongoing" => Some(CallState::Ongoing),
+        "on_hold" => Some(CallState::OnHold),
+        _ => None,
+    }
+}

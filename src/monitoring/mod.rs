@@ -1,0 +1,69 @@
+//! The Live Monitoring dashboard: the Calls and Users tabs and the KPI strip.
+
+mod calls_tab;
+pub mod filter;
+mod kpis;
+mod no_access;
+mod users_tab;
+
+use earshot_protocol::MonitoringAccess;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::live::{Connection, Live};
+
+pub use calls_tab::CallsTab;
+pub use no_access::NoDashboard;
+pub use users_tab::UsersTab;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Calls,
+    Users,
+}
+
+/// The dashboard page with one of its tabs.
+#[component]
+pub fn Dashboard(
+    /// Which tab is shown.
+    tab: Tab,
+) -> impl IntoView {
+    let live = Live::expect();
+    let plus = crate::auth::me().access == MonitoringAccess::LiveMonitoringPlus;
+    let loaded = move || live.state().with(|s| s.seq.is_some());
+    view! {
+        <main class="dashboard">
+            <h1 class="visually-hidden">"Live Monitoring"</h1>
+            {plus.then(|| view! { <kpis::KpiStrip /> })}
+            <nav class="tabs" aria-label="Dashboard">
+                <A href="/">"Calls"</A>
+                <A href="/users">"Users"</A>
+            </nav>
+            <Show
+                when=loaded
+                fallback=move || view! {
+                    <p class="loading" role="status">
+                        {move || match live.status().get() {
+                            Connection::Reconnecting => "Connection lost; reconnecting…",
+                            _ => "Loading live calls…",
+                        }}
+                    </p>
+                }
+            >
+                {match tab {
+                    Tab::Calls => view! { <CallsTab /> }.into_any(),
+                    Tab::Users => view! { <UsersTab /> }.into_any(),
+                }}
+            </Show>
+        </main>
+    }
+}
+
+/// Labels shared by both tabs.
+pub fn state_label(state: earshot_protocol::CallState) -> &'static str {
+    match state {
+        earshot_protocol::CallState::Waiting => "Waiting",
+        earshot_protocol::CallState::Ongoing => "Ongoing",
+        earshot_protocol::CallState::OnHold => "On hold",
+    }
+}

@@ -1,0 +1,217 @@
+//! The dashboard's components fed by protocol messages, as the socket would.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use earshot::auth::SignedIn;
+use earshot::coaching::{CoachDialog, CoachingUi};
+use earshot::live::Live;
+use earshot::monitoring::{Dashboard, Tab};
+use earshot_protocol::*;
+use leptos::prelude::*;
+use leptos_router::components::Router;
+use wasm_bindgen_test::*;
+
+use crate::{click, container, count, settle, text_of};
+
+const SAM: UserId = UserId(2);
+const SALES: NumberId = NumberId(1);
+const SUPPORT: NumberId = NumberId(2);
+
+fn me(access: MonitoringAccess) -> Me {
+    Me { id: SAM, name: "Sam Rivera".into(), role: Role::Supervisor, access }
+}
+
+fn user(id: u32, name: &str, role: Role, status: UserStatus, numbers: &[NumberId]) -> UserView {
+    UserView { id: UserId(id), name: name.into(), role, status, numbers: numbers.to_vec() }
+}
+
+fn call(id: u64, number: NumberId, agent: Option<u32>, state: CallState, kind: CallKind, contact: Option<(u32, &str)>) -> CallView {
+    CallView {
+        id: CallId(id),
+        number,
+        agent: agent.map(UserId),
+        customer: Customer {
+            phone: format!("+4477009009{id:02}"),
+            contact: contact.map(|(id, name)| ContactRef { id: ContactId(id), name: name.into() }),
+        },
+        direction: Direction::Inbound,
+        kind,
+        state,
+        started_at: Millis(js_sys::Date::now() as u64 - 65_000),
+        coaching: None,
+    }
+}
+
+/// Sam (assigned to Sales only), two agents, and three calls: a regular
+/// Sales call from a known contact, an emergency call, a Support call from
+/// an unknown number.
+fn snapshot(seq: u64) -> ServerMsg {
+    ServerMsg::Snapshot(Snapshot {
+        seq,
+        now: Millis(js_sys::Date::now() as u64),
+        numbers: vec![
+            CompanyNumber { id: SALES, name: "Sales".into(), e164: "+441615550100".into() },
+            CompanyNumber { id: SUPPORT, name: "Support".into(), e164: "+441615550200".into() },
+        ],
+        users: vec![
+            user(2, "Sam Rivera", Role::Supervisor, UserStatus::Available, &[SALES]),
+            user(10, "Alex Morgan", Role::Agent, UserStatus::OnCall, &[SALES]),
+            user(11, "Dara Okafor", Role::Agent, UserStatus::OnCall, &[SUPPORT]),
+            user(12, "Eli Cohen", Role::Agent, UserStatus::OnCall, &[SUPPORT]),
+        ],
+        calls: vec![
+            call(1, SALES, Some(10), CallState::Ongoing, CallKind::Regular, Some((1, "Maria Garcia"))),
+            call(2, SUPPORT, Some(11), CallState::Ongoing, CallKind::Emergency, None),
+            call(3, SUPPORT, Some(12), CallState::OnHold, CallKind::Regular, None),
+        ],
+    })
+}
+
+/// Mounts the dashboard for Sam on a detached live state.
+fn mount(tab: Tab, access: MonitoringAccess) -> (web_sys::HtmlElement, Live, impl Drop) {
+    let root = container();
+    let slot = Rc::new(Cell::new(None));
+    let out = Rc::clone(&slot);
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(SignedIn(me(access)));
+        out.set(Some(Live::provide_detached()));
+        CoachingUi::provide();
+        view! { <Router><Dashboard tab /><CoachDialog /></Router> }
+    });
+    (root, slot.get().expect("mounted"), handle)
+}
+
+fn row(id: u64) -> String {
+    format!("[data-testid=calls] [data-testid=call-{id}]")
+}
+
+#[wasm_bindgen_test]
+async fn a_snapshot_renders_every_call_with_its_details() {
+    let (root, live, _mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+
+    live.receive(snapshot(10));
+    settle().await;
+
+    assert_eq!(count(&root, "[data-testid=calls] tbody tr"), 3);
+    let first = text_of(&root, &row(1)).unwrap();
+    assert!(first.contains("Alex Morgan") && first.contains("Sales") && first.contains("Ongoing"), "{first}");
+    assert!(first.contains("1:0"), "live duration shown: {first}");
+    assert!(root.query_selector(&format!("{} [data-testid=coach-1]", row(1))).unwrap().is_some());
+    assert!(text_of(&root, &row(2)).unwrap().contains("Emergency calls cannot be coached"));
+    assert!(root.query_selector(&format!("{} [data-testid=coach-2]", row(2))).unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn contact_names_link_to_the_contact_and_unknown_numbers_are_plain_text() {
+    let (root, live, _mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+
+    live.receive(snapshot(10));
+    settle().await;
+
+    let link = root.query_selector(&format!("{} a[data-testid=contact-link]", row(1))).unwrap().expect("a link");
+    assert_eq!(link.get_attribute("href").as_deref(), Some("/contacts/1"));
+    assert_eq!(link.text_content().as_deref(), Some("Maria Garcia"));
+    assert!(root.query_selector(&format!("{} a", row(3))).unwrap().is_none(), "no link without a contact");
+    assert_eq!(text_of(&root, &format!("{} [data-testid=contact-plain]", row(3))).as_deref(), Some("+447700900903"));
+}
+
+#[wasm_bindgen_test]
+async fn deltas_update_and_remove_rows_in_place() {
+    let (root, live, _mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+    live.receive(snapshot(10));
+
+    let mut held = call(1, SALES, Some(10), CallState::OnHold, CallKind::Regular, Some((1, "Maria Garcia")));
+    held.coaching = Some(CoachingView { coach: UserId(3), coach_name: "Priya Shah".into(), whisper: false, notified_agent: true, since: Millis(0) });
+    live.receive(ServerMsg::Delta { seq: 11, change: Change::CallUpdated { call: held } });
+    live.receive(ServerMsg::Delta { seq: 12, change: Change::CallEnded { call: CallId(3) } });
+    settle().await;
+
+    let first = text_of(&root, &row(1)).unwrap();
+    assert!(first.contains("On hold") && first.contains("Priya Shah"), "{first}");
+    assert_eq!(count(&root, "[data-testid=calls] tbody tr"), 2);
+    assert!(live.sent().is_empty(), "no resync without a gap");
+}
+
+#[wasm_bindgen_test]
+async fn a_gap_asks_for_a_new_snapshot_and_keeps_the_rows_until_it_comes() {
+    let (root, live, _mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+    live.receive(snapshot(10));
+
+    live.receive(ServerMsg::Delta { seq: 13, change: Change::CallEnded { call: CallId(1) } });
+    settle().await;
+
+    assert_eq!(live.sent(), vec![Request::Subscribe]);
+    assert_eq!(count(&root, "[data-testid=calls] tbody tr"), 3, "the out-of-order delta was not applied");
+
+    let ServerMsg::Snapshot(mut fresh) = snapshot(20) else { unreachable!() };
+    fresh.calls.retain(|c| c.id != CallId(1));
+    live.receive(ServerMsg::Snapshot(fresh));
+    settle().await;
+    assert_eq!(count(&root, "[data-testid=calls] tbody tr"), 2);
+}
+
+#[wasm_bindgen_test]
+async fn the_coach_dialog_offers_the_conversation_only_on_the_coachs_numbers() {
+    let (root, live, _mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+    live.receive(snapshot(10));
+    settle().await;
+
+    click(&root, "[data-testid=coach-1]");
+    settle().await;
+    assert!(root.query_selector("[data-testid=coach-dialog] [data-testid=open-conversation]").unwrap().is_some());
+    assert!(root.query_selector("[data-testid=conversation-hint]").unwrap().is_none());
+    assert!(root.query_selector("[data-testid=coach-dialog] [data-testid=notify-agent]").unwrap().is_some());
+
+    click(&root, "[data-testid=coach-dialog] .actions button:first-child");
+    settle().await;
+    click(&root, "[data-testid=coach-3]");
+    settle().await;
+    assert!(root.query_selector("[data-testid=open-conversation]").unwrap().is_none(), "absent, not greyed out");
+    assert!(text_of(&root, "[data-testid=conversation-hint]").unwrap().contains("not assigned to Support"));
+}
+
+#[wasm_bindgen_test]
+async fn joining_sends_the_coaching_request_with_the_notify_choice() {
+    let (root, live, _mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+    live.receive(snapshot(10));
+    settle().await;
+
+    click(&root, "[data-testid=coach-3]");
+    settle().await;
+    click(&root, "[data-testid=notify-agent]");
+    click(&root, "[data-testid=join]");
+    settle().await;
+
+    assert_eq!(live.sent(), vec![Request::StartCoaching { call: CallId(3), notify_agent: false }]);
+}
+
+#[wasm_bindgen_test]
+async fn the_users_tab_shows_live_status_and_coach_buttons_beside_users_on_a_coachable_call() {
+    let (root, live, _mounted) = mount(Tab::Users, MonitoringAccess::LiveMonitoring);
+    live.receive(snapshot(10));
+    settle().await;
+
+    assert_eq!(text_of(&root, "[data-testid=user-10] [data-testid=status]").as_deref(), Some("On a call"));
+    assert!(root.query_selector("[data-testid=user-10] [data-testid=coach-1]").unwrap().is_some());
+    assert!(root.query_selector("[data-testid=user-11] button").unwrap().is_none(), "emergency call: no button");
+    assert!(root.query_selector("[data-testid=user-2] button").unwrap().is_none());
+
+    let coaching = user(2, "Sam Rivera", Role::Supervisor, UserStatus::Coaching, &[SALES]);
+    live.receive(ServerMsg::Delta { seq: 11, change: Change::UserUpdated { user: coaching } });
+    settle().await;
+    assert_eq!(text_of(&root, "[data-testid=user-2] [data-testid=status]").as_deref(), Some("Coaching"));
+}
+
+#[wasm_bindgen_test]
+async fn only_live_monitoring_plus_gets_the_kpi_strip() {
+    let (plain, live, _a) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+    live.receive(snapshot(10));
+    let (plus, live_plus, _b) = mount(Tab::Calls, MonitoringAccess::LiveMonitoringPlus);
+    live_plus.receive(snapshot(10));
+    settle().await;
+
+    assert!(plain.query_selector("[data-testid=kpi-in-progress]").unwrap().is_none());
+    assert_eq!(text_of(&plus, "[data-testid=kpi-in-progress] .kpi-value").as_deref(), Some("3"));
+    assert_eq!(text_of(&plus, "[data-testid=kpi-on-call] .kpi-value").as_deref(), Some("3"));
+}
