@@ -3,10 +3,13 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use earshot_server::live::LiveHandle;
 use earshot_server::{Application, Config};
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Scripts calls (the simulator is off in tests).
+    pub live: LiveHandle,
 }
 
 impl TestApp {
@@ -30,6 +33,7 @@ pub async fn spawn_app(configure: impl FnOnce(&mut Config)) -> TestApp {
     configure(&mut config);
     let app = Application::build(config).await.expect("server starts");
     let addr = app.local_addr();
+    let live = app.live();
     tokio::spawn(app.run_until_stopped());
-    TestApp { addr }
+    TestApp { addr, live }
 }

@@ -118,6 +118,69 @@ impl Browser {
         }
     }
 
+    /// Clicks the first element matching `css`, waiting for it to appear.
+    pub async fn click(&self, css: &str) {
+        let element = self.element(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await;
+    }
+
+    /// Types `text` into the first element matching `css`.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let element = self.element(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": text }))).await;
+    }
+
+    /// Waits until the text of `css` contains `needle`; returns the text.
+    pub async fn wait_for_text_containing(&self, css: &str, needle: &str) -> String {
+        let script = "const el = document.querySelector(arguments[0]); return el ? el.textContent : null;";
+        let found = poll(Duration::from_secs(20), || async {
+            self.execute(script, json!([css])).await.as_str().filter(|t| t.contains(needle)).map(str::to_owned)
+        })
+        .await;
+        match found {
+            Some(text) => text,
+            None => {
+                let now = self.execute(script, json!([css])).await;
+                panic!("timed out waiting for {css} to contain {needle:?}; it reads {now}; console: {:#?}", self.console().await)
+            }
+        }
+    }
+
+    /// Whether an element matches `css` right now.
+    pub async fn exists(&self, css: &str) -> bool {
+        self.execute("return document.querySelector(arguments[0]) !== null;", json!([css])).await.as_bool() == Some(true)
+    }
+
+    /// Waits until nothing matches `css`.
+    pub async fn wait_gone(&self, css: &str) {
+        wait_until(Duration::from_secs(20), css, || async { (!self.exists(css).await).then_some(()) }).await;
+    }
+
+    pub async fn path(&self) -> String {
+        self.execute("return location.pathname;", json!([])).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let id = poll(Duration::from_secs(20), || async {
+            let response: Value = self
+                .client
+                .post(format!("{}/element", self.session))
+                .json(&json!({ "using": "css selector", "value": css }))
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            response["value"][ELEMENT_KEY].as_str().map(str::to_owned)
+        })
+        .await;
+        match id {
+            Some(id) => id,
+            None => panic!("no element matches {css}; console: {:#?}", self.console().await),
+        }
+    }
+
     /// Every console message since the last call: `(level, message)`.
     pub async fn console(&self) -> Vec<(String, String)> {
         let entries = self.call(reqwest::Method::POST, "/se/log", Some(json!({ "type": "browser" }))).await;
@@ -133,6 +196,9 @@ impl Browser {
         self.call(reqwest::Method::DELETE, "", None).await;
     }
 }
+
+/// How W3C WebDriver names an element reference in JSON.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// Polls `probe` until it yields a value; panics naming `what` after `limit`.
 pub async fn wait_until<T, F, Fut>(limit: Duration, what: &str, probe: F) -> T

@@ -1,0 +1,139 @@
+//! The Live Monitoring dashboard in real headless Chromium against the real
+//! server, with calls scripted through the server's live core.
+
+use earshot_domain::seed::{DEMO_PASSWORD, SALES, SUPPORT};
+use earshot_domain::{CallEvent, NewCall};
+use earshot_e2e::{spawn_app, Browser, TestApp};
+use earshot_protocol::{CallId, CallKind, Direction, UserId};
+
+const ALEX: UserId = UserId(10); // agent on Sales
+const DARA: UserId = UserId(13); // agent on Support
+const MARIA: &str = "+447700900100"; // contact 1, Maria Garcia
+const UNKNOWN: &str = "+447700900901"; // no contact record
+
+async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
+    browser.goto(&app.url("/")).await;
+    browser.type_into("#email", email).await;
+    browser.type_into("#password", DEMO_PASSWORD).await;
+    browser.click("[data-testid=sign-in] button[type=submit]").await;
+    browser.wait_for_text("[data-testid=signed-in-as]").await;
+}
+
+async fn new_call(app: &TestApp, number: earshot_protocol::NumberId, phone: &str) -> CallId {
+    let call = NewCall { number, customer_phone: phone.into(), direction: Direction::Inbound, kind: CallKind::Regular };
+    app.live.start_call(call).await.expect("core running")
+}
+
+async fn answer(app: &TestApp, call: CallId, agent: UserId) {
+    app.live.call_event(CallEvent::Answered { call, agent }).await.expect("core running").expect("agent free");
+}
+
+fn row(call: CallId) -> String {
+    format!("[data-testid=call-{}]", call.0)
+}
+
+#[tokio::test]
+async fn e2e_dashboard_coach_dialog() {
+    let app = spawn_app(|_| {}).await;
+    let driver = earshot_e2e::Chromedriver::start().await;
+    let sam = driver.browser(&[]).await;
+    let omar = driver.browser(&[]).await;
+    sign_in(&sam, &app, "sam@earshot.demo").await;
+    sign_in(&omar, &app, "omar@earshot.demo").await;
+
+    // Live calls move: a call arrives, waits, is answered, is held.
+    let sales = new_call(&app, SALES, MARIA).await;
+    sam.wait_for_text_containing(&row(sales), "Waiting").await;
+    answer(&app, sales, ALEX).await;
+    sam.wait_for_text_containing(&row(sales), "Alex Morgan").await;
+    app.live.call_event(CallEvent::Hold { call: sales, on: true }).await.unwrap().unwrap();
+    sam.wait_for_text_containing(&row(sales), "On hold").await;
+    let support = new_call(&app, SUPPORT, UNKNOWN).await;
+    answer(&app, support, DARA).await;
+    omar.wait_for_text_containing(&row(support), "Dara Okafor").await;
+
+    // Omar is assigned to Support only: the conversation option follows.
+    omar.click(&format!("{} [data-testid=coach-{}]", row(support), support.0)).await;
+    omar.wait_for_text("[data-testid=coach-dialog] [data-testid=open-conversation]").await;
+    assert!(!omar.exists("[data-testid=conversation-hint]").await);
+    omar.click("[data-testid=coach-dialog] .actions button:first-child").await;
+    omar.wait_gone("[data-testid=coach-dialog]").await;
+    omar.click(&format!("{} [data-testid=coach-{}]", row(sales), sales.0)).await;
+    let hint = omar.wait_for_text("[data-testid=conversation-hint]").await;
+    assert!(hint.contains("not assigned to Sales"), "{hint}");
+    assert!(!omar.exists("[data-testid=open-conversation]").await, "absent, not greyed out");
+
+    // Sam joins the Sales call first, and it shows.
+    sam.click(&format!("{} [data-testid=coach-{}]", row(sales), sales.0)).await;
+    sam.click("[data-testid=coach-dialog] [data-testid=join]").await;
+    sam.wait_for_text_containing("[data-testid=coaching-what]", "Coaching Alex Morgan").await;
+    omar.wait_for_text_containing(&format!("{} [data-testid=coach-name]", row(sales)), "Sam Rivera").await;
+
+    // Omar, whose dialog is still open, is refused and told who.
+    omar.click("[data-testid=coach-dialog] [data-testid=join]").await;
+    let refusal = omar.wait_for_text_containing("[data-testid=coach-error]", "already coaching").await;
+    assert_eq!(refusal, "Sam Rivera is already coaching this call");
+
+    // Whisper, leave and rejoin.
+    sam.click("[data-testid=whisper]").await;
+    sam.wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent").await;
+    sam.click("[data-testid=leave]").await;
+    sam.click("[data-testid=rejoin]").await;
+    sam.wait_for_text_containing("[data-testid=coaching-what]", "Coaching Alex Morgan").await;
+
+    // Contact names: a record links to its page; no record, plain text.
+    omar.click("[data-testid=coach-dialog] .actions button:first-child").await;
+    assert!(!omar.exists(&format!("{} a", row(support))).await);
+    omar.click(&format!("{} [data-testid=contact-plain]", row(support))).await;
+    assert_eq!(omar.path().await, "/", "clicking a number without a contact does nothing");
+    omar.click(&format!("{} a[data-testid=contact-link]", row(sales))).await;
+    omar.wait_for_text_containing("[data-testid=contact-page] h1", "Maria Garcia").await;
+    assert_eq!(omar.path().await, "/contacts/1");
+    omar.wait_for_text_containing("[data-testid=contact-page]", "Garcia Bakeries").await;
+
+    let problems: Vec<_> = [sam.console().await, omar.console().await]
+        .concat()
+        .into_iter()
+        .filter(|(level, _)| level == "SEVERE")
+        .collect();
+    assert!(problems.is_empty(), "console errors: {problems:#?}");
+    sam.quit().await;
+    omar.quit().await;
+}
+
+#[tokio::test]
+async fn a_supervisor_without_live_monitoring_sees_why_not_the_dashboard() {
+    let app = spawn_app(|_| {}).await;
+    let driver = earshot_e2e::Chromedriver::start().await;
+    let nina = driver.browser(&[]).await;
+
+    sign_in(&nina, &app, "nina@earshot.demo").await;
+
+    let page = nina.wait_for_text("[data-testid=no-access]").await;
+    assert!(page.contains("no Live Monitoring access"), "{page}");
+    assert!(!nina.exists("[data-testid=calls]").await);
+    nina.quit().await;
+}
+
+#[tokio::test]
+async fn the_conversation_view_shows_the_calls_timeline_tags_and_comments() {
+    let app = spawn_app(|_| {}).await;
+    let driver = earshot_e2e::Chromedriver::start().await;
+    let sam = driver.browser(&[]).await;
+    let call = new_call(&app, SALES, MARIA).await;
+    answer(&app, call, ALEX).await;
+    app.live.call_event(CallEvent::Tagged { call, tag: "billing".into() }).await.unwrap().unwrap();
+    app.live.call_event(CallEvent::Commented { call, text: "Wants a refund.".into() }).await.unwrap().unwrap();
+    sign_in(&sam, &app, "sam@earshot.demo").await;
+
+    sam.click(&format!("{} [data-testid=coach-{}]", row(call), call.0)).await;
+    sam.click("[data-testid=open-conversation]").await;
+    sam.click("[data-testid=join]").await;
+
+    let timeline = sam.wait_for_text_containing("[data-testid=timeline]", "Sam Rivera started coaching").await;
+    assert!(timeline.contains("Answered by Alex Morgan"), "{timeline}");
+    assert_eq!(sam.path().await, format!("/calls/{}", call.0));
+    let page = sam.wait_for_text("[data-testid=conversation]").await;
+    assert!(page.contains("Maria Garcia") && page.contains("billing") && page.contains("Wants a refund."), "{page}");
+    sam.quit().await;
+}
