@@ -109,8 +109,8 @@ impl Simulator {
                     Some(agent) => CallEvent::TransferredToAgent { call: id, agent },
                     None => CallEvent::Hold { call: id, on: true },
                 },
-                43..=45 if call.kind == CallKind::Regular => CallEvent::TransferredExternal { call: id },
-                46..=47 if call.kind == CallKind::Regular => CallEvent::Conferenced { call: id },
+                43 if call.kind == CallKind::Regular => CallEvent::TransferredExternal { call: id },
+                44 if call.kind == CallKind::Regular => CallEvent::Conferenced { call: id },
                 _ => CallEvent::Tagged { call: id, tag: "talking".to_owned() },
             }),
         };
