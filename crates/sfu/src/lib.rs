@@ -1,0 +1,16 @@
+//! Earshot's audio SFU core: rooms (one per call), legs (customer, agent,
+//! coach) and the forwarding rule, over str0m.
+//!
+//! Sans-IO like str0m itself: the shell feeds datagrams and timeouts with
+//! the time they happened, and drains datagrams to send. No socket, no clock.
+//! Every packet is forwarded by one function, [`Sfu::forward`], which asks
+//! [`may_forward`] — the whisper rule — for every destination.
+
+mod leg;
+mod routing;
+mod sfu;
+
+pub use leg::{LegStats, Traffic};
+pub use routing::{may_forward, receive_layout, LegRole};
+pub use sfu::{JoinError, LegId, RoomId, Sfu, Transmit};
+pub use str0m::change::{SdpAnswer, SdpOffer};

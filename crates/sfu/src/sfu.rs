@@ -1,0 +1,206 @@
+//! The SFU state machine: every leg of every call, and the forwarding.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use str0m::change::{SdpAnswer, SdpOffer};
+use str0m::format::Codec;
+use str0m::media::{MediaData, MediaTime};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Input, Rtc};
+
+use crate::leg::{Leg, LegStats};
+use crate::routing::{may_forward, LegRole};
+
+/// A call's media room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RoomId(pub u64);
+
+/// One peer connection in a room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LegId(pub u64);
+
+/// A datagram to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transmit {
+    pub source: SocketAddr,
+    pub destination: SocketAddr,
+    pub contents: Vec<u8>,
+}
+
+/// Why a peer could not join.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum JoinError {
+    /// The offer could not be accepted (malformed, or no audio).
+    BadOffer(String),
+}
+
+impl std::fmt::Display for JoinError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JoinError::BadOffer(why) => write!(f, "the SDP offer was refused: {why}"),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Room {
+    whisper: bool,
+    /// What server-side (simulated) sources have injected.
+    injected: BTreeMap<LegRole, crate::leg::Traffic>,
+}
+
+pub struct Sfu {
+    /// The address peers reach us at (the ICE host candidate).
+    advertised: SocketAddr,
+    legs: BTreeMap<LegId, Leg>,
+    rooms: BTreeMap<RoomId, Room>,
+    next_leg: u64,
+    transmits: VecDeque<Transmit>,
+}
+
+impl Sfu {
+    pub fn new(advertised: SocketAddr) -> Self {
+        Self { advertised, legs: BTreeMap::new(), rooms: BTreeMap::new(), next_leg: 1, transmits: VecDeque::new() }
+    }
+
+    /// A peer joins `room` as `role` with its offer; a leg already playing
+    /// that role there (an earlier join) is replaced.
+    pub fn join(&mut self, now: Instant, room: RoomId, role: LegRole, offer: SdpOffer) -> Result<(LegId, SdpAnswer), JoinError> {
+        let mut rtc = Rtc::builder().set_ice_lite(true).clear_codecs().enable_opus(true, false).build(now);
+        let candidate = Candidate::host(self.advertised, "udp").map_err(|e| JoinError::BadOffer(e.to_string()))?;
+        rtc.add_local_candidate(candidate);
+        let answer = rtc.sdp_api().accept_offer(offer).map_err(|e| JoinError::BadOffer(e.to_string()))?;
+        self.legs.retain(|_, leg| !(leg.room == room && leg.role == role));
+        let id = LegId(self.next_leg);
+        self.next_leg += 1;
+        self.legs.insert(id, Leg::new(room, role, rtc));
+        self.rooms.entry(room).or_default();
+        self.drive();
+        Ok((id, answer))
+    }
+
+    /// The peer left: its connection closes and nothing more reaches it.
+    pub fn leave(&mut self, leg: LegId) {
+        if let Some(mut leg) = self.legs.remove(&leg) {
+            leg.rtc.disconnect();
+        }
+    }
+
+    /// The call ended: every leg goes.
+    pub fn close_room(&mut self, room: RoomId) {
+        self.legs.retain(|_, leg| leg.room != room);
+        self.rooms.remove(&room);
+    }
+
+    /// Whisper on or off; the next packet follows it.
+    pub fn set_whisper(&mut self, room: RoomId, on: bool) {
+        self.rooms.entry(room).or_default().whisper = on;
+    }
+
+    /// A datagram arrived. Returns false when no leg owns it.
+    pub fn handle_receive(&mut self, now: Instant, source: SocketAddr, destination: SocketAddr, datagram: &[u8]) -> bool {
+        let Ok(receive) = Receive::new(Protocol::Udp, source, destination, datagram) else { return false };
+        let input = Input::Receive(now, receive);
+        let Some(leg) = self.legs.values_mut().find(|leg| leg.rtc.accepts(&input)) else { return false };
+        if let Err(e) = leg.rtc.handle_input(input) {
+            tracing::info!(role = ?leg.role, "peer sent what it may not: {e}");
+            leg.rtc.disconnect();
+        }
+        self.drive();
+        true
+    }
+
+    /// Time passed: retransmits, keep-alives, timeouts.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for leg in self.legs.values_mut() {
+            if leg.next_timeout.is_some_and(|at| at <= now) {
+                if let Err(e) = leg.rtc.handle_input(Input::Timeout(now)) {
+                    tracing::info!(role = ?leg.role, "peer timed out: {e}");
+                    leg.rtc.disconnect();
+                }
+            }
+        }
+        self.drive();
+    }
+
+    /// When [`Sfu::handle_timeout`] is next due.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.legs.values().filter_map(|leg| leg.next_timeout).min()
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// Audio from a server-side source (the simulator's customer or agent)
+    /// enters the room as if that party had sent it.
+    pub fn inject(&mut self, now: Instant, room: RoomId, from: LegRole, rtp_time: MediaTime, frame: &[u8]) {
+        self.rooms.entry(room).or_default().injected.entry(from).or_default().add(frame.len());
+        self.forward(room, None, from, |leg| {
+            let pt = leg.rtc.codec_config().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt())?;
+            Some((pt, now, rtp_time, frame.into()))
+        });
+        self.drive();
+    }
+
+    /// Every leg of `room` with its role and counters.
+    pub fn stats(&self, room: RoomId) -> Vec<(LegRole, bool, LegStats)> {
+        self.legs.values().filter(|leg| leg.room == room).map(|leg| (leg.role, leg.connected, leg.stats.clone())).collect()
+    }
+
+    pub fn rooms(&self) -> impl Iterator<Item = RoomId> + '_ {
+        self.rooms.keys().copied()
+    }
+
+    /// Polls every leg until quiet, forwarding what peers send.
+    fn drive(&mut self) {
+        loop {
+            let mut media: Vec<(LegId, MediaData)> = Vec::new();
+            for (&id, leg) in self.legs.iter_mut() {
+                let mut from_leg = Vec::new();
+                leg.poll(&mut self.transmits, &mut from_leg);
+                media.extend(from_leg.into_iter().map(|data| (id, data)));
+            }
+            self.legs.retain(|_, leg| leg.rtc.is_alive());
+            if media.is_empty() {
+                return;
+            }
+            for (origin, data) in media {
+                let Some((room, role)) = self.legs.get(&origin).map(|leg| (leg.room, leg.role)) else { continue };
+                self.forward(room, Some(origin), role, |leg| {
+                    let mid = leg.recv_mid(role)?;
+                    let pt = leg.rtc.writer(mid)?.match_params(data.params)?;
+                    Some((pt, data.network_time, data.time, data.data.clone()))
+                });
+            }
+        }
+    }
+
+    /// The one place a packet is forwarded: to every other leg of the room
+    /// that the rule lets hear `from`, on that leg's line for `from`.
+    fn forward(
+        &mut self,
+        room: RoomId,
+        origin: Option<LegId>,
+        from: LegRole,
+        packet_for: impl Fn(&mut Leg) -> Option<(str0m::media::Pt, Instant, MediaTime, std::sync::Arc<[u8]>)>,
+    ) {
+        let whisper = self.rooms.get(&room).is_some_and(|r| r.whisper);
+        for (&id, leg) in self.legs.iter_mut() {
+            if leg.room != room || Some(id) == origin || !may_forward(from, leg.role, whisper) {
+                continue;
+            }
+            let Some(mid) = leg.recv_mid(from) else { continue };
+            let Some((pt, wallclock, time, payload)) = packet_for(leg) else { continue };
+            let Some(writer) = leg.rtc.writer(mid) else { continue };
+            let bytes = payload.len();
+            match writer.write(pt, wallclock, time, payload) {
+                Ok(()) => leg.stats.forwarded_to_it.entry(from).or_default().add(bytes),
+                Err(e) => tracing::debug!(to = ?leg.role, "not forwarded: {e}"),
+            }
+        }
+    }
+}
