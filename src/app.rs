@@ -3,18 +3,23 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use crate::agent::AgentView;
 use crate::auth::{SignInPage, Session, SignedIn};
-use crate::coaching::{CoachDialog, CoachingPanel, CoachingUi};
+use crate::caller::CallerPage;
+use crate::coaching::{CoachDialog, CoachMedia, CoachingPanel, CoachingUi};
 use crate::contacts::ContactPage;
 use crate::conversation::ConversationPage;
-use crate::live::{provide_live, Connection};
+use crate::live::{provide_live, Connection, Endpoint};
 use crate::monitoring::{Dashboard, NoDashboard, Tab};
 use crate::platform::{assess, detect, Unsupported, Verdict};
 
 /// The root: the browser gate, then the signed-in app or the sign-in page.
 #[component]
 pub fn App() -> impl IntoView {
+    let caller = web_sys::window().and_then(|w| w.location().pathname().ok()).is_some_and(|p| p.starts_with("/caller"));
     match assess(&detect()) {
+        // The caller view is a phone, not an account: no sign-in.
+        Verdict::Supported if caller => view! { <Router><CallerPage /></Router> }.into_any(),
         Verdict::Supported => view! { <Shell /> }.into_any(),
         refused => view! { <Unsupported verdict=refused /> }.into_any(),
     }
@@ -55,15 +60,22 @@ fn SignedInApp(
     let monitors = me.role != Role::Agent && me.access != MonitoringAccess::None;
     view! {
         <Header />
-        {if monitors { view! { <Monitoring /> }.into_any() } else { view! { <NoDashboard me /> }.into_any() }}
+        {if me.role == Role::Agent {
+            view! { <AgentView /> }.into_any()
+        } else if monitors {
+            view! { <Monitoring /> }.into_any()
+        } else {
+            view! { <NoDashboard /> }.into_any()
+        }}
     }
 }
 
 /// The live connection, the monitoring routes and the coaching overlay.
 #[component]
 fn Monitoring() -> impl IntoView {
-    let live = provide_live();
+    let live = provide_live(Endpoint::Dashboard);
     CoachingUi::provide();
+    CoachMedia::provide(live);
     view! {
         <Show when=move || live.status().get() == Connection::Reconnecting>
             <p class="connection" role="status">"Connection to the server lost; reconnecting…"</p>

@@ -2,13 +2,16 @@
 //!
 //! One module per feature; `main.rs` only mounts [`App`].
 
+pub mod agent;
 mod api;
 mod app;
+pub mod caller;
 pub mod auth;
 pub mod coaching;
 pub mod contacts;
 pub mod conversation;
 pub mod live;
+pub mod media;
 pub mod monitoring;
 pub mod platform;
 

@@ -1,9 +1,9 @@
-use earshot_protocol::{CallId, Outcome, Request};
+use earshot_protocol::CallId;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use super::model::may_open_conversation;
-use super::CoachingUi;
+use super::{CoachMedia, CoachingUi};
 use crate::live::Live;
 
 /// The dialog between clicking Coach and joining: notify the agent, and
@@ -26,16 +26,17 @@ fn DialogFor(
     let open_conversation = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let navigate = StoredValue::new_local(use_navigate());
+    let media = CoachMedia::expect();
     let join = Action::new_local(move |&(notify, open): &(bool, bool)| async move {
-        match live.request(Request::StartCoaching { call, notify_agent: notify }).await {
-            Outcome::Ok => {
+        match media.join(call, notify).await {
+            Ok(()) => {
                 ui.dialog.set(None);
                 ui.last.set(Some((call, notify)));
                 if open {
                     navigate.with_value(|navigate| navigate(&format!("/calls/{}", call.0), Default::default()));
                 }
             }
-            Outcome::Refused { error: refusal } => error.set(Some(refusal.message)),
+            Err(refusal) => error.set(Some(refusal)),
         }
     });
     let summary = move || {

@@ -3,6 +3,7 @@
 //! views explain them.
 
 mod dialog;
+mod media;
 pub mod model;
 mod panel;
 
@@ -10,6 +11,7 @@ use earshot_protocol::CallId;
 use leptos::prelude::*;
 
 pub use dialog::CoachDialog;
+pub use media::CoachMedia;
 pub use panel::CoachingPanel;
 
 /// The coaching UI's own state, shared by context.

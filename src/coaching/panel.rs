@@ -1,8 +1,16 @@
-use earshot_protocol::{CallId, Outcome, Request};
+use earshot_protocol::CallId;
 use leptos::prelude::*;
 
-use super::CoachingUi;
+use super::{CoachMedia, CoachingUi};
 use crate::live::{format_duration, Live};
+
+/// What the panel's buttons do.
+#[derive(Clone, Copy)]
+enum Step {
+    Whisper(bool),
+    Leave,
+    Rejoin(CallId, bool),
+}
 
 /// The bar shown while coaching (whisper, leave) and after leaving (rejoin).
 #[component]
@@ -10,14 +18,17 @@ pub fn CoachingPanel() -> impl IntoView {
     let ui = CoachingUi::expect();
     let live = Live::expect();
     let me = crate::auth::me().id;
+    let media = CoachMedia::expect();
     let error = RwSignal::new(None::<String>);
-    let send = Action::new_local(move |request: &Request| {
-        let request = request.clone();
+    let act = Action::new_local(move |step: &Step| {
+        let step = *step;
         async move {
-            error.set(match live.request(request).await {
-                Outcome::Ok => None,
-                Outcome::Refused { error } => Some(error.message),
-            });
+            let result = match step {
+                Step::Whisper(on) => media.whisper(on).await,
+                Step::Leave => media.leave().await,
+                Step::Rejoin(call, notify) => media.join(call, notify).await,
+            };
+            error.set(result.err());
         }
     });
     let coaching = Memo::new(move |_| live.state().with(|s| s.coached_by(me).map(|c| c.id)));
@@ -53,11 +64,12 @@ pub fn CoachingPanel() -> impl IntoView {
                             data-testid="whisper"
                             aria-pressed=if whisper { "true" } else { "false" }
                             class:primary=whisper
-                            on:click=move |_| { send.dispatch(Request::SetWhisper { on: !whisper }); }
+                            disabled=move || act.pending().get()
+                            on:click=move |_| { act.dispatch(Step::Whisper(!whisper)); }
                         >
                             {if whisper { "Stop whispering" } else { "Whisper" }}
                         </button>
-                        <button data-testid="leave" on:click=move |_| { send.dispatch(Request::LeaveCoaching); }>"Leave"</button>
+                        <button data-testid="leave" on:click=move |_| { act.dispatch(Step::Leave); }>"Leave"</button>
                     }.into_any())
                 } else if let Some((call, notify)) = rejoinable.get() {
                     let (what, _) = describe(call).unwrap_or_default();
@@ -66,7 +78,8 @@ pub fn CoachingPanel() -> impl IntoView {
                         <button
                             class="primary"
                             data-testid="rejoin"
-                            on:click=move |_| { send.dispatch(Request::StartCoaching { call, notify_agent: notify }); }
+                            disabled=move || act.pending().get()
+                            on:click=move |_| { act.dispatch(Step::Rejoin(call, notify)); }
                         >
                             "Rejoin"
                         </button>

@@ -5,4 +5,4 @@ pub mod model;
 mod socket;
 
 pub use model::{format_duration, Applied, Kpis, LiveState};
-pub use socket::{provide_live, Connection, Live};
+pub use socket::{provide_live, Connection, Endpoint, Live};

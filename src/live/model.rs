@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use earshot_protocol::{
-    CallId, CallState, CallView, Change, CompanyNumber, Millis, NumberId, Role, ServerMsg, UserId, UserStatus,
+    CallId, CallState, CallView, Change, CompanyNumber, Millis, MyCall, NumberId, Role, ServerMsg, UserId, UserStatus,
     UserView,
 };
 
@@ -17,6 +17,8 @@ pub struct LiveState {
     pub numbers: BTreeMap<NumberId, CompanyNumber>,
     pub users: BTreeMap<UserId, UserView>,
     pub calls: BTreeMap<CallId, CallView>,
+    /// Agents: their own call, as the server last said.
+    pub my_call: Option<MyCall>,
 }
 
 /// What applying a message did.
@@ -52,6 +54,10 @@ impl LiveState {
                 Some(_) => Applied::Gap,
                 None => Applied::Unchanged,
             },
+            ServerMsg::MyCall(mine) => {
+                self.my_call = Some(mine);
+                Applied::Updated
+            }
             _ => Applied::Unchanged,
         }
     }

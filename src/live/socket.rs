@@ -33,6 +33,35 @@ pub struct Live {
     /// The local clock, ticking every second (durations).
     local_now: RwSignal<Millis>,
     client: StoredValue<Rc<RefCell<Client>>, LocalStorage>,
+    endpoint: StoredValue<Endpoint>,
+}
+
+/// Which socket, and what it asks for on every (re)connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/api/live`, subscribed to the whole live state.
+    Dashboard,
+    /// `/api/live`, following the agent's own call.
+    Agent,
+    /// `/api/caller`: nothing until the caller dials.
+    Caller,
+}
+
+impl Endpoint {
+    fn path(self) -> &'static str {
+        match self {
+            Endpoint::Dashboard | Endpoint::Agent => "/api/live",
+            Endpoint::Caller => "/api/caller",
+        }
+    }
+
+    fn first(self) -> Option<Request> {
+        match self {
+            Endpoint::Dashboard => Some(Request::Subscribe),
+            Endpoint::Agent => Some(Request::WatchMyCall),
+            Endpoint::Caller => None,
+        }
+    }
 }
 
 impl Live {
@@ -76,7 +105,7 @@ impl Live {
     /// A live state with no socket, fed through [`Live::receive`]; what it
     /// would send is kept for [`Live::sent`]. For component tests.
     pub fn provide_detached() -> Self {
-        let live = Self::new();
+        let live = Self::new(Endpoint::Dashboard);
         live.client.with_value(|client| client.borrow_mut().detached = true);
         live.start_clock();
         provide_context(live);
@@ -93,8 +122,9 @@ impl Live {
         self.client.with_value(|client| client.borrow().outbox.clone())
     }
 
-    fn new() -> Self {
+    fn new(endpoint: Endpoint) -> Self {
         Live {
+            endpoint: StoredValue::new(endpoint),
             state: RwSignal::new(LiveState::default()),
             status: RwSignal::new(Connection::Connecting),
             local_now: RwSignal::new(local_now()),
@@ -114,10 +144,10 @@ impl Live {
     }
 }
 
-/// Opens the live connection for the signed-in user and provides [`Live`]
-/// to every component below; closes it on cleanup.
-pub fn provide_live() -> Live {
-    let live = Live::new();
+/// Opens the connection to `endpoint` and provides [`Live`] to every
+/// component below; closes it on cleanup.
+pub fn provide_live(endpoint: Endpoint) -> Live {
+    let live = Live::new(endpoint);
     live.client.with_value(|client| Client::connect(client, live));
     live.start_clock();
     provide_context(live);
@@ -140,7 +170,7 @@ struct Client {
 
 impl Client {
     fn connect(this: &Rc<RefCell<Self>>, live: Live) {
-        let Some(url) = live_url() else { return };
+        let Some(url) = socket_url(live.endpoint.get_value().path()) else { return };
         let socket = match WebSocket::new(&url) {
             Ok(socket) => socket,
             Err(_) => return Self::retry(this, live),
@@ -150,8 +180,10 @@ impl Client {
             Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
                 this.borrow_mut().failures = 0;
                 live.status.set(Connection::Live);
-                // The reply only confirms; the snapshot is what matters.
-                let _ = Self::send(&this, Request::Subscribe);
+                // The reply only confirms; the state that follows is what matters.
+                if let Some(first) = live.endpoint.get_value().first() {
+                    let _ = Self::send(&this, first);
+                }
             })
         };
         let on_message = {
@@ -249,9 +281,9 @@ impl Client {
     }
 }
 
-/// `ws://host/api/live` on the page's own origin.
-fn live_url() -> Option<String> {
+/// `ws://host{path}` on the page's own origin.
+fn socket_url(path: &str) -> Option<String> {
     let location = web_sys::window()?.location();
     let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
-    Some(format!("{scheme}://{}/api/live", location.host().ok()?))
+    Some(format!("{scheme}://{}{path}", location.host().ok()?))
 }

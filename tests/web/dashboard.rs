@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use earshot::auth::SignedIn;
-use earshot::coaching::{CoachDialog, CoachingUi};
+use earshot::coaching::{CoachDialog, CoachMedia, CoachingUi};
 use earshot::live::Live;
 use earshot::monitoring::{Dashboard, Tab};
 use earshot_protocol::*;
@@ -75,8 +75,10 @@ fn mount(tab: Tab, access: MonitoringAccess) -> (web_sys::HtmlElement, Live, imp
     let out = Rc::clone(&slot);
     let handle = leptos::mount::mount_to(root.clone(), move || {
         provide_context(SignedIn(me(access)));
-        out.set(Some(Live::provide_detached()));
+        let live = Live::provide_detached();
+        out.set(Some(live));
         CoachingUi::provide();
+        CoachMedia::provide(live);
         view! { <Router><Dashboard tab /><CoachDialog /></Router> }
     });
     (root, slot.get().expect("mounted"), handle)
@@ -172,7 +174,7 @@ async fn the_coach_dialog_offers_the_conversation_only_on_the_coachs_numbers() {
 }
 
 #[wasm_bindgen_test]
-async fn joining_sends_the_coaching_request_with_the_notify_choice() {
+async fn joining_sends_the_notify_choice_and_an_offer_that_listens_without_a_microphone() {
     let (root, live, _mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
     live.receive(snapshot(10));
     settle().await;
@@ -181,9 +183,20 @@ async fn joining_sends_the_coaching_request_with_the_notify_choice() {
     settle().await;
     click(&root, "[data-testid=notify-agent]");
     click(&root, "[data-testid=join]");
-    settle().await;
+    let mut sent = Vec::new();
+    for _ in 0..100 {
+        settle().await;
+        sent = live.sent();
+        if !sent.is_empty() {
+            break;
+        }
+    }
 
-    assert_eq!(live.sent(), vec![Request::StartCoaching { call: CallId(3), notify_agent: false }]);
+    let [Request::StartCoaching { call: CallId(3), notify_agent: false, offer: Some(sdp) }] = sent.as_slice() else {
+        panic!("one join with an offer: {sent:?}");
+    };
+    let directions: Vec<&str> = sdp.lines().filter(|l| matches!(*l, "a=recvonly" | "a=sendonly" | "a=sendrecv")).collect();
+    assert_eq!(directions, ["a=recvonly", "a=recvonly", "a=sendonly"], "customer and agent in, a reserved line out");
 }
 
 #[wasm_bindgen_test]

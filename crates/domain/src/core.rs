@@ -1,14 +1,14 @@
 //! The live state machine: calls, presence and coaching sessions.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use earshot_protocol::{
     CallDetail, CallId, CallKind, CallState, CallView, Change, CoachingView, Contact, ContactId, ContactRef,
-    Customer, Direction, Millis, NumberId, Request, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
+    Customer, Direction, Millis, NumberId, Request, Role, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
 };
 
 use crate::coaching::{check_start, CoachingError};
-use crate::directory::Directory;
+use crate::directory::{Directory, User};
 
 /// How many ended calls stay readable (conversation view, contact history).
 const ENDED_CALLS_KEPT: usize = 1000;
@@ -17,6 +17,7 @@ const ENDED_CALLS_KEPT: usize = 1000;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
     pub id: CallId,
+    pub origin: Origin,
     pub number: NumberId,
     pub agent: Option<UserId>,
     pub customer_phone: String,
@@ -33,6 +34,7 @@ pub struct Call {
 /// A call entering the system (from the simulator or a caller).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewCall {
+    pub origin: Origin,
     pub number: NumberId,
     pub customer_phone: String,
     pub direction: Direction,
@@ -67,7 +69,7 @@ impl TryFrom<Request> for Command {
 
     fn try_from(request: Request) -> Result<Self, Request> {
         match request {
-            Request::StartCoaching { call, notify_agent } => Ok(Command::StartCoaching { call, notify_agent }),
+            Request::StartCoaching { call, notify_agent, .. } => Ok(Command::StartCoaching { call, notify_agent }),
             Request::SetWhisper { on } => Ok(Command::SetWhisper { on }),
             Request::LeaveCoaching => Ok(Command::LeaveCoaching),
             other => Err(other),
@@ -83,6 +85,10 @@ pub enum EventError {
     UnknownUser(UserId),
     /// The agent is not available (on a call, coaching, or away).
     AgentBusy(UserId),
+    /// Not one of the company's numbers.
+    UnknownNumber(NumberId),
+    /// Not a phone number in E.164 form.
+    BadPhone,
 }
 
 /// What the core has to say after a mutation.
@@ -91,6 +97,23 @@ pub enum EventError {
 pub enum Output {
     /// A change to the live state, numbered for gap detection.
     Delta { seq: u64, change: Change },
+    /// A coach joined a call (the agent is told when `notify_agent`).
+    CoachJoined { call: CallId, agent: UserId, coach_name: String, notify_agent: bool },
+    /// The coach's audio toward the agent: on or off. Sent on every join too.
+    Whisper { call: CallId, on: bool },
+    /// The coach left the call (or was made to): their media goes.
+    CoachLeft { call: CallId },
+    /// The call is over: its media room closes.
+    CallEnded { call: CallId },
+}
+
+/// Where a call comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The simulator: simulated parties, simulated audio.
+    Simulated,
+    /// A caller in a browser (the caller view): routed to an online agent.
+    Caller,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,6 +138,7 @@ pub struct Core {
     ended: BTreeMap<CallId, Call>,
     presence: BTreeMap<UserId, Presence>,
     sessions: BTreeMap<CallId, Session>,
+    online: BTreeSet<UserId>,
     next_call: u64,
     seq: u64,
     outputs: VecDeque<Output>,
@@ -130,6 +154,7 @@ impl Core {
             ended: BTreeMap::new(),
             presence,
             sessions: BTreeMap::new(),
+            online: BTreeSet::new(),
             next_call: 1,
             seq: 0,
             outputs: VecDeque::new(),
@@ -155,6 +180,11 @@ impl Core {
             users: self.directory.users().map(|u| self.user_view(u.id)).collect(),
             calls: self.calls.values().map(|c| self.call_view(c)).collect(),
         }
+    }
+
+    /// One live call as the wire shows it.
+    pub fn snapshot_call(&self, id: CallId) -> Option<CallView> {
+        self.calls.get(&id).map(|c| self.call_view(c))
     }
 
     pub fn live_calls(&self) -> impl Iterator<Item = &Call> {
@@ -262,6 +292,7 @@ impl Core {
         let contact = self.directory.contact_for_phone(&new.customer_phone).map(|c| c.id);
         let call = Call {
             id,
+            origin: new.origin,
             number: new.number,
             agent: None,
             customer_phone: new.customer_phone,
@@ -276,7 +307,60 @@ impl Core {
         };
         self.calls.insert(id, call);
         self.emit_call(id);
+        self.route_callers(now);
         id
+    }
+
+    /// A caller dials: the number must be the company's and the phone a
+    /// phone number (`+` and 6 to 15 digits).
+    pub fn dial(&mut self, now: Millis, new: NewCall) -> Result<CallId, EventError> {
+        if self.directory.number(new.number).is_none() {
+            return Err(EventError::UnknownNumber(new.number));
+        }
+        let digits = new.customer_phone.strip_prefix('+').unwrap_or_default();
+        if !(6..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(EventError::BadPhone);
+        }
+        Ok(self.start_call(now, new))
+    }
+
+    /// Agents with the agent view open take callers' calls; the simulator
+    /// leaves them alone.
+    pub fn set_online(&mut self, now: Millis, user: UserId, online: bool) {
+        if online {
+            self.online.insert(user);
+            self.route_callers(now);
+        } else {
+            self.online.remove(&user);
+        }
+    }
+
+    pub fn is_online(&self, user: UserId) -> bool {
+        self.online.contains(&user)
+    }
+
+    /// Gives every waiting caller to an available online agent, preferring
+    /// one assigned to the number called.
+    fn route_callers(&mut self, now: Millis) {
+        let waiting: Vec<(CallId, NumberId)> = self
+            .calls
+            .values()
+            .filter(|c| c.origin == Origin::Caller && c.state == CallState::Waiting)
+            .map(|c| (c.id, c.number))
+            .collect();
+        for (call, number) in waiting {
+            let free = |u: &&User| self.online.contains(&u.id) && u.role == Role::Agent && self.status(u.id) == UserStatus::Available;
+            let agent = self
+                .directory
+                .users()
+                .filter(free)
+                .max_by_key(|u| u.is_assigned_to(number))
+                .map(|u| u.id);
+            if let Some(agent) = agent {
+                // Just checked: the call waits and the agent is free.
+                let _ = self.apply(now, CallEvent::Answered { call, agent });
+            }
+        }
     }
 
     pub fn apply(&mut self, now: Millis, event: CallEvent) -> Result<(), EventError> {
@@ -350,7 +434,9 @@ impl Core {
                     self.ended.pop_first();
                 }
                 self.emit(Change::CallEnded { call: id });
+                self.outputs.push_back(Output::CallEnded { call: id });
                 self.emit_users([old_agent]);
+                self.route_callers(now);
                 return Ok(());
             }
         }
@@ -396,6 +482,10 @@ impl Core {
                 let note = if notify_agent { " (agent notified)" } else { "" };
                 let what = format!("{} started coaching{note}", self.name(actor));
                 self.call_mut(call).timeline.push(TimelineEntry { at: now, what });
+                let agent = self.calls[&call].agent.expect("check_start: a live call has an agent");
+                let coach_name = self.name(actor);
+                self.outputs.push_back(Output::CoachJoined { call, agent, coach_name, notify_agent });
+                self.outputs.push_back(Output::Whisper { call, on: false });
                 self.emit_call(call);
                 self.emit_users([Some(actor)]);
             }
@@ -404,6 +494,7 @@ impl Core {
                 let session = self.sessions.get_mut(&call).expect("coaching_of found it");
                 if session.whisper != on {
                     session.whisper = on;
+                    self.outputs.push_back(Output::Whisper { call, on });
                     self.emit_call(call);
                 }
             }
@@ -420,6 +511,7 @@ impl Core {
     /// Ends the call's coaching session, if any, restoring the coach's presence.
     fn end_session(&mut self, now: Millis, call: CallId, what: &str) {
         let Some(session) = self.sessions.remove(&call) else { return };
+        self.outputs.push_back(Output::CoachLeft { call });
         self.presence.insert(session.coach, session.restore);
         if let Some(call) = self.calls.get_mut(&call) {
             call.timeline.push(TimelineEntry { at: now, what: what.to_owned() });

@@ -11,5 +11,5 @@ mod directory;
 pub mod seed;
 
 pub use coaching::{check_start, CoachingError};
-pub use core::{CallEvent, Command, Core, EventError, NewCall, Output};
+pub use core::{CallEvent, Command, Core, EventError, NewCall, Origin, Output};
 pub use directory::{Directory, User};

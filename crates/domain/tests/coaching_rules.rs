@@ -1,6 +1,6 @@
 //! Every coaching rule of SPEC.md, driven through the core with no network.
 
-use earshot_domain::{CallEvent, CoachingError, Command, Core, Directory, NewCall, Output, User};
+use earshot_domain::{CallEvent, CoachingError, Command, Core, Directory, NewCall, Origin, Output, User};
 use earshot_protocol::{
     CallId, CallKind, CallState, Change, CompanyNumber, Direction, Millis, MonitoringAccess, NumberId, Role,
     UserId, UserStatus,
@@ -34,7 +34,7 @@ fn core_with_coach(role: Role, access: MonitoringAccess) -> Core {
 }
 
 fn call(core: &mut Core, kind: CallKind, state: CallState) -> CallId {
-    let id = core.start_call(T0, NewCall { number: LINE, customer_phone: "+447700900999".into(), direction: Direction::Inbound, kind });
+    let id = core.start_call(T0, NewCall { origin: Origin::Simulated, number: LINE, customer_phone: "+447700900999".into(), direction: Direction::Inbound, kind });
     if state != CallState::Waiting {
         core.apply(T0, CallEvent::Answered { call: id, agent: AGENT }).unwrap();
     }
@@ -106,7 +106,7 @@ fn coaching_rules_matrix() {
                                 if role == Role::Agent || access == MonitoringAccess::None {
                                     continue;
                                 }
-                                let other = core.start_call(T0, NewCall { number: LINE, customer_phone: "+1".into(), direction: Direction::Outbound, kind: CallKind::Regular });
+                                let other = core.start_call(T0, NewCall { origin: Origin::Simulated, number: LINE, customer_phone: "+1".into(), direction: Direction::Outbound, kind: CallKind::Regular });
                                 core.apply(T0, CallEvent::Answered { call: other, agent: SECOND_AGENT }).unwrap();
                                 start(&mut core, COACH, other).unwrap();
                             }
@@ -242,13 +242,46 @@ fn every_change_is_numbered_one_after_another_from_the_snapshot() {
 
     let mut seqs = Vec::new();
     let mut changes = Vec::new();
-    while let Some(Output::Delta { seq, change }) = core.poll_output() {
-        seqs.push(seq);
-        changes.push(change);
+    let mut media = Vec::new();
+    while let Some(output) = core.poll_output() {
+        match output {
+            Output::Delta { seq, change } => {
+                seqs.push(seq);
+                changes.push(change);
+            }
+            other => media.push(other),
+        }
     }
 
     assert_eq!(seqs, (base + 1..=base + seqs.len() as u64).collect::<Vec<_>>());
     assert_eq!(core.snapshot(T0).seq, *seqs.last().unwrap());
     assert!(changes.iter().any(|c| matches!(c, Change::CallUpdated { call } if call.coaching.as_ref().is_some_and(|s| s.whisper))));
     assert!(matches!(changes.iter().rev().find(|c| matches!(c, Change::CallEnded { .. })), Some(Change::CallEnded { call }) if *call == target));
+    assert_eq!(
+        media,
+        vec![
+            Output::CoachJoined { call: target, agent: AGENT, coach_name: "Casey".into(), notify_agent: true },
+            Output::Whisper { call: target, on: false },
+            Output::Whisper { call: target, on: true },
+            Output::CoachLeft { call: target },
+            Output::CallEnded { call: target },
+        ],
+        "the media follows: join, whisper, leave, end"
+    );
+}
+
+#[test]
+fn callers_go_to_an_online_agent_and_the_simulator_keeps_its_hands_off() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let dial = |core: &mut Core| core.start_call(T0, NewCall { origin: Origin::Caller, number: LINE, customer_phone: "+44".into(), direction: Direction::Inbound, kind: CallKind::Regular });
+
+    let early = dial(&mut core);
+    assert_eq!(core.call(early).unwrap().state, CallState::Waiting, "no agent online yet");
+    core.set_online(T0, SECOND_AGENT, true);
+    assert_eq!(core.call(early).unwrap().agent, Some(SECOND_AGENT), "the waiting caller goes to the agent who came online");
+    let second = dial(&mut core);
+    assert_eq!(core.call(second).unwrap().state, CallState::Waiting, "the only online agent is busy");
+    core.apply(T0, CallEvent::Ended { call: early }).unwrap();
+    assert_eq!(core.call(second).unwrap().agent, Some(SECOND_AGENT), "freed, the agent takes the next caller");
+    assert!(!core.is_online(AGENT));
 }

@@ -2,7 +2,7 @@
 //! server, with calls scripted through the server's live core.
 
 use earshot_domain::seed::{DEMO_PASSWORD, SALES, SUPPORT};
-use earshot_domain::{CallEvent, NewCall};
+use earshot_domain::{CallEvent, NewCall, Origin};
 use earshot_e2e::{spawn_app, Browser, TestApp};
 use earshot_protocol::{CallId, CallKind, Direction, UserId};
 
@@ -20,7 +20,7 @@ async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
 }
 
 async fn new_call(app: &TestApp, number: earshot_protocol::NumberId, phone: &str) -> CallId {
-    let call = NewCall { number, customer_phone: phone.into(), direction: Direction::Inbound, kind: CallKind::Regular };
+    let call = NewCall { origin: Origin::Simulated, number, customer_phone: phone.into(), direction: Direction::Inbound, kind: CallKind::Regular };
     app.live.start_call(call).await.expect("core running")
 }
 

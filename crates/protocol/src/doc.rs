@@ -46,9 +46,13 @@ fn call() -> CallView {
 fn requests() -> Vec<Request> {
     vec![
         Request::Subscribe,
-        Request::StartCoaching { call: CallId(42), notify_agent: true },
+        Request::StartCoaching { call: CallId(42), notify_agent: true, offer: Some("v=0\r\n…".into()) },
         Request::SetWhisper { on: true },
         Request::LeaveCoaching,
+        Request::WatchMyCall,
+        Request::JoinMyCall { offer: "v=0\r\n…".into() },
+        Request::Dial { number: NumberId(1), phone: "+447700900100".into(), offer: "v=0\r\n…".into() },
+        Request::HangUp,
     ]
 }
 
@@ -58,6 +62,10 @@ fn describe_request(request: &Request) -> &'static str {
         Request::StartCoaching { .. } => "Joins a call as its coach, listening; `notify_agent` tells the agent who is coaching them.",
         Request::SetWhisper { .. } => "Turns the coach's microphone toward the agent on or off. The customer never hears the coach.",
         Request::LeaveCoaching => "Leaves the call being coached; the coach's previous status is restored.",
+        Request::WatchMyCall => "Agents: follow my own call; `my_call` arrives now and on every change.",
+        Request::JoinMyCall { .. } => "Agents: connect the softphone to my current call. The offer has a send line (the microphone) and receive lines for the customer, then the coach. The reply is an `answer`.",
+        Request::Dial { .. } => "Callers (on `/api/caller`, no sign-in): dial a company number. The offer has a send line and one receive line (the agent). The reply is an `answer` with the new call's id; the call goes to an available agent who has the agent view open.",
+        Request::HangUp => "Agents and callers: end my call.",
     }
 }
 
@@ -72,6 +80,8 @@ fn server_messages() -> Vec<ServerMsg> {
         }),
         ServerMsg::Delta { seq: 18, change: Change::CallUpdated { call: call() } },
         ServerMsg::Reply { id: 7, outcome: Outcome::Ok },
+        ServerMsg::Reply { id: 9, outcome: Outcome::Answer { call: CallId(42), sdp: "v=0\r\n…".into() } },
+        ServerMsg::MyCall(MyCall { call: Some(call()), agent_name: Some("Alex Morgan".into()), coached_by: Some("Sam Rivera".into()) }),
         ServerMsg::Error { error: ApiError::new(ErrorCode::MalformedRequest, "cannot read this message: expected value at line 1 column 1") },
     ]
 }
@@ -80,8 +90,9 @@ fn describe_server_message(message: &ServerMsg) -> &'static str {
     match message {
         ServerMsg::Snapshot(_) => "The whole live state at `seq`: company numbers, users with their status, live calls with their coaching session.",
         ServerMsg::Delta { .. } => "One change. Its `seq` is exactly one more than the previous message's; on a gap, send `subscribe` again.",
-        ServerMsg::Reply { .. } => "The outcome of the request with the same `id`: `ok`, or `refused` with an error below.",
+        ServerMsg::Reply { .. } => "The outcome of the request with the same `id`: `ok`, `answer` (an SDP answer to the offer sent, and the call it joined), or `refused` with an error below.",
         ServerMsg::Error { .. } => "A frame that could not be read at all (not JSON, unknown type, too large). The connection stays open.",
+        ServerMsg::MyCall(_) => "Agents and callers: their own call, after `watch_my_call` or `dial` and on every change. A caller's copy never says who coaches.",
     }
 }
 
@@ -99,7 +110,7 @@ fn describe_change(change: &Change) -> &'static str {
 
 /// Every code, in the table's order (`describe_error` matches exhaustively,
 /// so a new code cannot go undescribed; list it here too).
-const ERROR_CODES: [ErrorCode; 16] = [
+const ERROR_CODES: [ErrorCode; 18] = [
     ErrorCode::MalformedRequest,
     ErrorCode::InvalidCredentials,
     ErrorCode::NotSignedIn,
@@ -115,6 +126,8 @@ const ERROR_CODES: [ErrorCode; 16] = [
     ErrorCode::AlreadyCoached,
     ErrorCode::AlreadyCoaching,
     ErrorCode::NotCoaching,
+    ErrorCode::NoCall,
+    ErrorCode::MediaRefused,
     ErrorCode::Internal,
 ];
 
@@ -135,6 +148,8 @@ fn describe_error(code: ErrorCode) -> (&'static str, &'static str) {
         ErrorCode::AlreadyCoached => ("someone else coaches the call; the message names them", "Sam Rivera is already coaching this call"),
         ErrorCode::AlreadyCoaching => ("the coach already coaches a call", "you are already coaching a call: leave it first"),
         ErrorCode::NotCoaching => ("whisper or leave without a coaching session", "you are not coaching a call"),
+        ErrorCode::NoCall => ("an agent without a call, or a caller who has not dialled, asked for call media or a hang-up", "you have no call"),
+        ErrorCode::MediaRefused => ("the SDP offer could not be used", "the SDP offer was refused: …"),
         ErrorCode::Internal => ("the server failed or is stopping; the cause is in its log", "internal error"),
     }
 }
@@ -151,7 +166,10 @@ pub fn generate() -> String {
     let _ = writeln!(w, "| `DELETE /api/session` | — | 204; the cookie is cleared |");
     let _ = writeln!(w, "| `GET /api/calls/{{id}}` | — | `CallDetail` (the conversation view) |");
     let _ = writeln!(w, "| `GET /api/contacts/{{id}}` | — | `ContactDetail` |");
-    let _ = writeln!(w, "| `GET /api/live` | — | WebSocket upgrade (same-origin, signed in) |\n");
+    let _ = writeln!(w, "| `GET /api/numbers` | — | the company's numbers, `[CompanyNumber]` (public, for the caller view) |");
+    let _ = writeln!(w, "| `GET /api/live` | — | WebSocket upgrade (same-origin, signed in) |");
+    let _ = writeln!(w, "| `GET /api/caller` | — | WebSocket upgrade for the caller view (same-origin, no sign-in): `dial` and `hang_up` only |");
+    let _ = writeln!(w, "| `GET /api/metrics` | — | Prometheus text: SFU counters per leg (admins only) |\n");
     let _ = writeln!(w, "Refusals answer with an HTTP status and an `ApiError`:\n\n```json\n{}\n```\n", json(&ApiError::new(ErrorCode::NotSignedIn, "sign in first")));
     let _ = writeln!(w, "`SignIn`:\n\n```json\n{}\n```\n", json(&SignIn { email: "sam@earshot.demo".into(), password: "…".into() }));
     let _ = writeln!(w, "`Me`:\n\n```json\n{}\n```\n", json(&Me { id: UserId(2), name: "Sam Rivera".into(), role: Role::Supervisor, access: MonitoringAccess::LiveMonitoring }));

@@ -46,6 +46,11 @@ pub enum ErrorCode {
     AlreadyCoaching,
     /// Whisper or leave without a coaching session.
     NotCoaching,
+    /// No call to join or hang up (an agent without a call, a caller who
+    /// has not dialled).
+    NoCall,
+    /// The SDP offer could not be used.
+    MediaRefused,
     /// The server failed; the cause is in its log.
     Internal,
 }

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::calls::{CallId, CallView, Millis};
-use crate::directory::{CompanyNumber, UserView};
+use crate::directory::{CompanyNumber, NumberId, UserView};
 use crate::error::ApiError;
 
 /// Largest message a client may send, in bytes.
@@ -29,12 +29,29 @@ pub struct ClientMsg {
 pub enum Request {
     /// Send a fresh snapshot, then deltas (also the answer to a gap).
     Subscribe,
-    /// Join a call as its coach, listening.
-    StartCoaching { call: CallId, notify_agent: bool },
+    /// Join a call as its coach, listening. With an SDP `offer` (receive
+    /// lines for customer and agent, one send line with no track yet), the
+    /// reply carries the answer: signalling and media in one round trip.
+    StartCoaching {
+        call: CallId,
+        notify_agent: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        offer: Option<String>,
+    },
     /// Turn the coach's microphone toward the agent on or off.
     SetWhisper { on: bool },
     /// Leave the call being coached.
     LeaveCoaching,
+    /// Agents: follow my call ([`ServerMsg::MyCall`] on every change).
+    WatchMyCall,
+    /// Agents: connect my softphone to my current call (send line for the
+    /// microphone, receive lines for customer then coach).
+    JoinMyCall { offer: String },
+    /// Callers: dial a company number from `phone` (send line for the
+    /// microphone, one receive line for the agent).
+    Dial { number: NumberId, phone: String, offer: String },
+    /// Agents and callers: end my call.
+    HangUp,
 }
 
 /// A message from the server to the app.
@@ -50,6 +67,18 @@ pub enum ServerMsg {
     Reply { id: u32, outcome: Outcome },
     /// A message that could not be read at all (so it has no id).
     Error { error: ApiError },
+    /// Agents and callers: their own call now (`None`: no call).
+    MyCall(MyCall),
+}
+
+/// An agent's or a caller's view of their own call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyCall {
+    /// Without its coaching session when sent to a caller.
+    pub call: Option<CallView>,
+    pub agent_name: Option<String>,
+    /// Agents only: who coaches them, when the coach chose to tell them.
+    pub coached_by: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +108,8 @@ pub enum Change {
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Outcome {
     Ok,
+    /// Done, and here is the SDP answer for the offer sent.
+    Answer { call: CallId, sdp: String },
     Refused { error: ApiError },
 }
 

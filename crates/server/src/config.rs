@@ -11,6 +11,7 @@ use earshot_protocol::UserId;
 use earshot_simulator::SimConfig;
 
 use crate::auth::hash_password;
+use crate::media::MediaConfig;
 
 #[derive(Clone)]
 pub struct Config {
@@ -30,6 +31,8 @@ pub struct Config {
     pub simulator: Option<SimConfig>,
     /// How long a coach whose every connection dropped stays on the call.
     pub coach_grace: Duration,
+    /// The SFU's UDP socket.
+    pub media: MediaConfig,
 }
 
 impl Config {
@@ -49,6 +52,7 @@ impl Config {
             session_ttl: Duration::from_secs(12 * 60 * 60),
             simulator: None,
             coach_grace: Duration::from_secs(30),
+            media: MediaConfig::default(),
         }
     }
 }

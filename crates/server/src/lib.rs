@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod http;
 pub mod live;
+pub mod media;
 
 use std::net::SocketAddr;
 
@@ -19,6 +20,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     live: live::LiveHandle,
+    media: media::MediaHandle,
 }
 
 impl Application {
@@ -27,9 +29,10 @@ impl Application {
     pub async fn build(config: Config) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.addr).await?;
         let local = listener.local_addr()?;
-        let live = live::spawn(config.directory.clone(), config.simulator.clone(), config.coach_grace);
-        let state = http::AppState::new(&config, local, live.clone())?;
-        Ok(Self { listener, router: http::router(state), live })
+        let media = media::spawn(&config.media, media::Dialogue::demo())?;
+        let live = live::spawn(config.directory.clone(), config.simulator.clone(), config.coach_grace, media.clone());
+        let state = http::AppState::new(&config, local, live.clone(), media.clone())?;
+        Ok(Self { listener, router: http::router(state), live, media })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -40,6 +43,11 @@ impl Application {
     /// The live core, for scripting calls (tests, the caller view).
     pub fn live(&self) -> live::LiveHandle {
         self.live.clone()
+    }
+
+    /// The SFU, for its counters (tests).
+    pub fn media(&self) -> media::MediaHandle {
+        self.media.clone()
     }
 
     pub fn port(&self) -> u16 {

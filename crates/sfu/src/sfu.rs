@@ -89,6 +89,14 @@ impl Sfu {
         }
     }
 
+    /// The leg playing `role` in `room`, if any, leaves.
+    pub fn leave_role(&mut self, room: RoomId, role: LegRole) {
+        let ids: Vec<LegId> = self.legs.iter().filter(|(_, l)| l.room == room && l.role == role).map(|(id, _)| *id).collect();
+        for id in ids {
+            self.leave(id);
+        }
+    }
+
     /// The call ended: every leg goes.
     pub fn close_room(&mut self, room: RoomId) {
         self.legs.retain(|_, leg| leg.room != room);

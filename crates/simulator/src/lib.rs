@@ -8,7 +8,7 @@ mod rng;
 
 use std::collections::BTreeMap;
 
-use earshot_domain::{seed::UNKNOWN_CALLERS, CallEvent, Core, NewCall};
+use earshot_domain::{seed::UNKNOWN_CALLERS, CallEvent, Core, NewCall, Origin};
 use earshot_protocol::{CallId, CallKind, CallState, Direction, Millis, NumberId, Role, UserId, UserStatus};
 
 use rng::Rng;
@@ -81,7 +81,7 @@ impl Simulator {
         let caller = self.rng.pick(&self.callers).cloned().unwrap_or_else(|| UNKNOWN_CALLERS[0].to_owned());
         let direction = if self.rng.chance(80) { Direction::Inbound } else { Direction::Outbound };
         let kind = if self.rng.chance(5) { CallKind::Emergency } else { CallKind::Regular };
-        let id = core.start_call(now, NewCall { number, customer_phone: caller, direction, kind });
+        let id = core.start_call(now, NewCall { origin: Origin::Simulated, number, customer_phone: caller, direction, kind });
         self.call_due.insert(id, Millis(now.0 + 1_000 + self.rng.below(6_000)));
     }
 
@@ -131,6 +131,8 @@ impl Simulator {
             .directory()
             .users()
             .filter(|u| u.role == Role::Agent && u.is_assigned_to(number) && core.status(u.id) == UserStatus::Available)
+            // Agents with the agent view open take real callers only.
+            .filter(|u| !core.is_online(u.id))
             .map(|u| u.id)
             .collect();
         self.rng.pick(&free).copied()
@@ -147,7 +149,7 @@ impl Simulator {
             let idle: Vec<UserId> = core
                 .directory()
                 .users()
-                .filter(|u| u.role == Role::Agent && core.status(u.id) == UserStatus::Available)
+                .filter(|u| u.role == Role::Agent && core.status(u.id) == UserStatus::Available && !core.is_online(u.id))
                 .map(|u| u.id)
                 .collect();
             if let Some(&agent) = self.rng.pick(&idle) {

@@ -1,22 +1,29 @@
-//! `/api/live`: the WebSocket shell around the live core task. It reads
-//! JSON into protocol types, asks the core, and writes JSON back; no rule
-//! lives here.
+//! `/api/live`: the WebSocket shell around the live core and the SFU. It
+//! reads JSON into protocol types, asks the core (and the SFU), and writes
+//! JSON back; no rule lives here.
+
+use std::sync::Arc;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use earshot_domain::{CoachingError, Command};
-use earshot_protocol::{ApiError, ClientMsg, ErrorCode, Me, Outcome, Request, ServerMsg, MAX_CLIENT_MESSAGE_BYTES};
+use earshot_domain::{CallEvent, CoachingError, Command};
+use earshot_protocol::{
+    ApiError, CallId, CallView, Change, ClientMsg, ErrorCode, Me, MyCall, Outcome, Request, Role, ServerMsg,
+    MAX_CLIENT_MESSAGE_BYTES,
+};
+use earshot_sfu::{LegRole, RoomId};
 use tokio::sync::broadcast;
 
 use super::session::CurrentUser;
 use super::{AppError, AppState};
-use crate::live::LiveHandle;
+use crate::live::{Delta, LiveHandle};
+use crate::media::MediaHandle;
 
 /// Frames above this close the socket; between the protocol limit and
 /// this, the client gets a `message_too_large` error and carries on.
-const MAX_FRAME_BYTES: usize = 1024 * 1024;
+pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
 
 /// Refuses foreign origins and anonymous users before upgrading.
 pub async fn upgrade(
@@ -27,111 +34,231 @@ pub async fn upgrade(
 ) -> Result<Response, AppError> {
     state.origins.check(&headers)?;
     let CurrentUser(me) = user?;
-    let live = state.live.clone();
-    Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| serve(socket, live, me)))
+    let connection = Connection { live: state.live.clone(), media: state.media.clone(), me, deltas: None, dashboard: false, my_call: None };
+    Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| connection.serve(socket)))
 }
 
-async fn serve(mut socket: WebSocket, live: LiveHandle, me: Me) {
-    tracing::info!(user = me.id.0, "live connection opened");
-    live.connected(me.id).await;
-    let mut deltas: Option<broadcast::Receiver<Utf8Bytes>> = None;
-    loop {
-        let outgoing = tokio::select! {
-            frame = socket.recv() => match frame {
-                Some(Ok(Message::Text(text))) => answer(&live, &me, &text, &mut deltas).await,
-                Some(Ok(Message::Binary(_))) => vec![error(ErrorCode::MalformedRequest, "send JSON text frames")],
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                Some(Ok(Message::Close(_))) | None => break,
-                Some(Err(e)) => {
-                    tracing::info!(user = me.id.0, "live connection failed: {e}");
-                    break;
-                }
-            },
-            delta = next_delta(&mut deltas) => match delta {
-                Ok(json) => {
-                    if socket.send(Message::Text(json)).await.is_err() {
+/// One signed-in user's socket.
+struct Connection {
+    live: LiveHandle,
+    media: MediaHandle,
+    me: Me,
+    /// Every change, once subscribed or watching.
+    deltas: Option<broadcast::Receiver<Arc<Delta>>>,
+    /// Subscribed to the dashboard: every delta goes out as it is.
+    dashboard: bool,
+    /// Agents watching their own call: the call they are on.
+    my_call: Option<Option<CallId>>,
+}
+
+impl Connection {
+    async fn serve(mut self, mut socket: WebSocket) {
+        let user = self.me.id;
+        tracing::info!(user = user.0, "live connection opened");
+        self.live.connected(user).await;
+        loop {
+            let outgoing = tokio::select! {
+                frame = socket.recv() => match frame {
+                    Some(Ok(Message::Text(text))) => frames(self.answer(&text).await),
+                    Some(Ok(Message::Binary(_))) => frames(vec![error(ErrorCode::MalformedRequest, "send JSON text frames")]),
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Close(_))) | None => break,
+                    Some(Err(e)) => {
+                        tracing::info!(user = user.0, "live connection failed: {e}");
                         break;
                     }
-                    continue;
+                },
+                delta = next_delta(&mut self.deltas) => match delta {
+                    Ok(delta) => self.on_delta(&delta),
+                    // Too slow to keep up: start over from a fresh snapshot.
+                    Err(broadcast::error::RecvError::Lagged(_)) => frames(self.resync().await),
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+            };
+            if send_all(&mut socket, outgoing).await.is_err() {
+                break;
+            }
+        }
+        self.live.disconnected(user).await;
+        tracing::info!(user = user.0, "live connection closed");
+    }
+
+    /// The replies to one client frame.
+    async fn answer(&mut self, text: &str) -> Vec<ServerMsg> {
+        if text.len() > MAX_CLIENT_MESSAGE_BYTES {
+            let message = format!("messages are limited to {MAX_CLIENT_MESSAGE_BYTES} bytes");
+            return vec![error(ErrorCode::MessageTooLarge, &message)];
+        }
+        let ClientMsg { id, request } = match serde_json::from_str(text) {
+            Ok(message) => message,
+            Err(e) => return vec![error(ErrorCode::MalformedRequest, &format!("cannot read this message: {e}"))],
+        };
+        let mut before = Vec::new();
+        let outcome = match request {
+            Request::Subscribe => match self.subscribe().await {
+                Ok(snapshot) => {
+                    before.push(snapshot);
+                    Outcome::Ok
                 }
-                // Too slow to keep up: start over from a fresh snapshot.
-                Err(broadcast::error::RecvError::Lagged(_)) => subscribe(&live, &me, None, &mut deltas).await,
-                Err(broadcast::error::RecvError::Closed) => break,
+                Err(error) => Outcome::refused(error),
+            },
+            Request::StartCoaching { call, notify_agent, offer } => self.start_coaching(call, notify_agent, offer).await,
+            Request::WatchMyCall => match self.watch_my_call().await {
+                Ok(mine) => {
+                    before.push(mine);
+                    Outcome::Ok
+                }
+                Err(error) => Outcome::refused(error),
+            },
+            Request::JoinMyCall { offer } => self.join_my_call(offer).await,
+            Request::HangUp => self.hang_up().await,
+            Request::Dial { .. } => Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, "callers dial on /api/caller")),
+            other => match Command::try_from(other) {
+                Ok(command) => outcome(self.live.command(self.me.id, command).await),
+                Err(other) => Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, format!("unsupported request {other:?}"))),
             },
         };
-        if send_all(&mut socket, outgoing).await.is_err() {
-            break;
+        before.push(ServerMsg::Reply { id, outcome });
+        before
+    }
+
+    async fn subscribe(&mut self) -> Result<ServerMsg, ApiError> {
+        let subscription = self.live.subscribe(self.me.id).await.map_err(|_| stopping())?.map_err(|e| refused(&e))?;
+        self.deltas = Some(subscription.deltas);
+        self.dashboard = true;
+        Ok(ServerMsg::Snapshot(subscription.snapshot))
+    }
+
+    async fn resync(&mut self) -> Vec<ServerMsg> {
+        if self.dashboard {
+            return self.subscribe().await.into_iter().collect();
+        }
+        // Watching one call: re-read it.
+        self.watch_my_call().await.into_iter().collect()
+    }
+
+    /// Joins the domain session, then the media with the offer: one round trip.
+    async fn start_coaching(&mut self, call: CallId, notify_agent: bool, offer: Option<String>) -> Outcome {
+        let joined = outcome(self.live.command(self.me.id, Command::StartCoaching { call, notify_agent }).await);
+        let (Outcome::Ok, Some(offer)) = (&joined, offer) else { return joined };
+        match self.media.join(RoomId(call.0), LegRole::Coach, offer).await {
+            Ok(sdp) => Outcome::Answer { call, sdp },
+            Err(why) => {
+                // No audio, no session: undo the join so nobody is blocked.
+                let _ = self.live.command(self.me.id, Command::LeaveCoaching).await;
+                Outcome::refused(ApiError::new(ErrorCode::MediaRefused, why))
+            }
         }
     }
-    live.disconnected(me.id).await;
-    tracing::info!(user = me.id.0, "live connection closed");
-}
 
-/// The replies to one client frame.
-async fn answer(live: &LiveHandle, me: &Me, text: &str, deltas: &mut Option<broadcast::Receiver<Utf8Bytes>>) -> Vec<ServerMsg> {
-    if text.len() > MAX_CLIENT_MESSAGE_BYTES {
-        let message = format!("messages are limited to {MAX_CLIENT_MESSAGE_BYTES} bytes");
-        return vec![error(ErrorCode::MessageTooLarge, &message)];
+    async fn watch_my_call(&mut self) -> Result<ServerMsg, ApiError> {
+        if self.me.role != Role::Agent {
+            return Err(ApiError::new(ErrorCode::NoCall, "only agents take calls"));
+        }
+        self.deltas = Some(self.live.watch().await.map_err(|_| stopping())?);
+        let call = self.live.my_call(self.me.id).await.map_err(|_| stopping())?;
+        self.my_call = Some(call.as_ref().map(|c| c.id));
+        Ok(ServerMsg::MyCall(self.agent_view(call)))
     }
-    let ClientMsg { id, request } = match serde_json::from_str(text) {
-        Ok(message) => message,
-        Err(e) => return vec![error(ErrorCode::MalformedRequest, &format!("cannot read this message: {e}"))],
-    };
-    match Command::try_from(request) {
-        Ok(command) => {
-            let outcome = match live.command(me.id, command).await {
-                Ok(Ok(())) => Outcome::Ok,
-                Ok(Err(refusal)) => Outcome::refused(refused(&refusal)),
+
+    async fn join_my_call(&mut self, offer: String) -> Outcome {
+        let call = match self.current_call().await {
+            Ok(call) => call,
+            Err(error) => return Outcome::refused(error),
+        };
+        match self.media.join(RoomId(call.id.0), LegRole::Agent, offer).await {
+            Ok(sdp) => Outcome::Answer { call: call.id, sdp },
+            Err(why) => Outcome::refused(ApiError::new(ErrorCode::MediaRefused, why)),
+        }
+    }
+
+    async fn hang_up(&mut self) -> Outcome {
+        match self.current_call().await {
+            Ok(call) => match self.live.call_event(CallEvent::Ended { call: call.id }).await {
+                Ok(_) => Outcome::Ok,
                 Err(_) => Outcome::refused(stopping()),
-            };
-            vec![ServerMsg::Reply { id, outcome }]
+            },
+            Err(error) => Outcome::refused(error),
         }
-        Err(Request::Subscribe) => subscribe(live, me, Some(id), deltas).await,
-        Err(other) => vec![ServerMsg::Reply {
-            id,
-            outcome: Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, format!("unsupported request {other:?}"))),
-        }],
+    }
+
+    async fn current_call(&self) -> Result<CallView, ApiError> {
+        if self.me.role != Role::Agent {
+            return Err(ApiError::new(ErrorCode::NoCall, "only agents take calls"));
+        }
+        self.live.my_call(self.me.id).await.map_err(|_| stopping())?.ok_or_else(|| ApiError::new(ErrorCode::NoCall, "you have no call"))
+    }
+
+    fn on_delta(&mut self, delta: &Delta) -> Vec<Frame> {
+        let mut out = Vec::new();
+        if self.dashboard {
+            out.push(Frame::Json(delta.json.clone()));
+        }
+        if let Some(mine) = &mut self.my_call {
+            let me = self.me.id;
+            let update = match &delta.change {
+                Change::CallUpdated { call } if call.agent == Some(me) => {
+                    *mine = Some(call.id);
+                    Some(Some(call.clone()))
+                }
+                Change::CallUpdated { call } if *mine == Some(call.id) => {
+                    *mine = None;
+                    Some(None)
+                }
+                Change::CallEnded { call } if *mine == Some(*call) => {
+                    *mine = None;
+                    Some(None)
+                }
+                _ => None,
+            };
+            if let Some(call) = update {
+                out.push(Frame::Message(ServerMsg::MyCall(self.agent_view(call))));
+            }
+        }
+        out
+    }
+
+    fn agent_view(&self, call: Option<CallView>) -> MyCall {
+        let coached_by = call.as_ref().and_then(|c| c.coaching.as_ref()).filter(|s| s.notified_agent).map(|s| s.coach_name.clone());
+        MyCall { call, agent_name: Some(self.me.name.clone()), coached_by }
     }
 }
 
-/// A fresh snapshot, and from now on the deltas after it.
-async fn subscribe(
-    live: &LiveHandle,
-    me: &Me,
-    id: Option<u32>,
-    deltas: &mut Option<broadcast::Receiver<Utf8Bytes>>,
-) -> Vec<ServerMsg> {
-    match live.subscribe(me.id).await {
-        Ok(Ok(subscription)) => {
-            *deltas = Some(subscription.deltas);
-            let reply = id.map(|id| ServerMsg::Reply { id, outcome: Outcome::Ok });
-            std::iter::once(ServerMsg::Snapshot(subscription.snapshot)).chain(reply).collect()
-        }
-        failed => {
-            *deltas = None;
-            let error = match failed {
-                Ok(Err(refusal)) => refused(&refusal),
-                _ => stopping(),
-            };
-            id.map(|id| ServerMsg::Reply { id, outcome: Outcome::refused(error) }).into_iter().collect()
-        }
-    }
-}
-
-async fn next_delta(deltas: &mut Option<broadcast::Receiver<Utf8Bytes>>) -> Result<Utf8Bytes, broadcast::error::RecvError> {
+async fn next_delta(deltas: &mut Option<broadcast::Receiver<Arc<Delta>>>) -> Result<Arc<Delta>, broadcast::error::RecvError> {
     match deltas {
         Some(receiver) => receiver.recv().await,
         None => std::future::pending().await,
     }
 }
 
-async fn send_all(socket: &mut WebSocket, messages: Vec<ServerMsg>) -> Result<(), axum::Error> {
-    for message in messages {
-        // Protocol types always serialise.
-        let json = serde_json::to_string(&message).expect("protocol types serialise");
-        socket.send(Message::Text(json.into())).await?;
+/// A message to send: built here, or a delta serialised once for everyone.
+pub enum Frame {
+    Message(ServerMsg),
+    Json(Utf8Bytes),
+}
+
+pub fn frames(messages: Vec<ServerMsg>) -> Vec<Frame> {
+    messages.into_iter().map(Frame::Message).collect()
+}
+
+pub async fn send_all(socket: &mut WebSocket, frames: Vec<Frame>) -> Result<(), axum::Error> {
+    for frame in frames {
+        let json = match frame {
+            // Protocol types always serialise.
+            Frame::Message(message) => serde_json::to_string(&message).expect("protocol types serialise").into(),
+            Frame::Json(json) => json,
+        };
+        socket.send(Message::Text(json)).await?;
     }
     Ok(())
+}
+
+fn outcome(result: Result<Result<(), CoachingError>, crate::live::Stopped>) -> Outcome {
+    match result {
+        Ok(Ok(())) => Outcome::Ok,
+        Ok(Err(refusal)) => Outcome::refused(refused(&refusal)),
+        Err(_) => Outcome::refused(stopping()),
+    }
 }
 
 /// A domain refusal as the wire carries it.
@@ -139,10 +266,10 @@ pub fn refused(refusal: &CoachingError) -> ApiError {
     ApiError::new(refusal.code(), refusal.to_string())
 }
 
-fn stopping() -> ApiError {
+pub fn stopping() -> ApiError {
     ApiError::new(ErrorCode::Internal, "the server is shutting down")
 }
 
-fn error(code: ErrorCode, message: &str) -> ServerMsg {
+pub fn error(code: ErrorCode, message: &str) -> ServerMsg {
     ServerMsg::Error { error: ApiError::new(code, message) }
 }

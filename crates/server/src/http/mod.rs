@@ -1,8 +1,10 @@
 //! The HTTP shell: routes, headers, static files. Handlers extract and
 //! delegate; no domain rule lives here.
 
+mod caller;
 mod error;
 mod live;
+mod metrics;
 mod origin;
 mod records;
 mod security;
@@ -20,22 +22,30 @@ use tower_http::trace::TraceLayer;
 pub use error::AppError;
 pub use origin::AllowedOrigins;
 
+use earshot_protocol::CompanyNumber;
+
 use crate::auth::Auth;
 use crate::live::LiveHandle;
+use crate::media::MediaHandle;
 use crate::Config;
 
 /// Everything a handler may reach. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub auth: Arc<Auth>,
+    /// The company's numbers: public, like any phone number.
+    pub numbers: Arc<Vec<CompanyNumber>>,
     pub live: LiveHandle,
+    pub media: MediaHandle,
     pub origins: Arc<AllowedOrigins>,
     pub site: Arc<site::Site>,
 }
 
 impl AppState {
-    pub fn new(config: &Config, local: SocketAddr, live: LiveHandle) -> std::io::Result<Self> {
+    pub fn new(config: &Config, local: SocketAddr, live: LiveHandle, media: MediaHandle) -> std::io::Result<Self> {
         Ok(Self {
+            media,
+            numbers: Arc::new(config.directory.numbers().cloned().collect()),
             auth: Arc::new(Auth::new(&config.directory, &config.password_hashes, config.session_ttl)),
             live,
             origins: Arc::new(AllowedOrigins::for_server(local, &config.extra_origins)),
@@ -48,8 +58,11 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/session", get(session::who_am_i).post(session::sign_in).delete(session::sign_out))
         .route("/live", get(live::upgrade))
+        .route("/caller", get(caller::upgrade))
+        .route("/metrics", get(metrics::metrics))
         .route("/calls/{id}", get(records::call))
         .route("/contacts/{id}", get(records::contact))
+        .route("/numbers", get(records::numbers))
         .fallback(error::api_not_found);
     Router::new()
         .nest("/api", api)

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use earshot_protocol::{CallDetail, CallId, ContactDetail, ContactId, ErrorCode};
+use earshot_protocol::{CallDetail, CallId, CompanyNumber, ContactDetail, ContactId, ErrorCode};
 
 use super::live::refused;
 use super::session::CurrentUser;
@@ -27,6 +27,11 @@ pub async fn contact(
     let found = state.live.contact(me.id, ContactId(id)).await.map_err(stopped)?.map_err(|e| forbidden(&e))?;
     let (contact, calls) = found.ok_or_else(|| not_found("no such contact"))?;
     Ok(Json(ContactDetail { contact, calls }))
+}
+
+/// The company's numbers, for the caller view (no sign-in: they are public).
+pub async fn numbers(State(state): State<AppState>) -> Json<Vec<CompanyNumber>> {
+    Json(state.numbers.as_ref().clone())
 }
 
 fn forbidden(refusal: &earshot_domain::CoachingError) -> AppError {

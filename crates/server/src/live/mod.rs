@@ -3,18 +3,26 @@
 
 mod task;
 
+use std::sync::Arc;
+
 use axum::extract::ws::Utf8Bytes;
 use earshot_domain::{CallEvent, CoachingError, Command, EventError, NewCall};
-use earshot_protocol::{CallDetail, CallId, CallView, Contact, ContactId, Snapshot, UserId};
+use earshot_protocol::{CallDetail, CallId, CallView, Change, Contact, ContactId, Snapshot, UserId};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 pub use task::spawn;
 
-/// A dashboard subscription: the state now, then every change after it.
+/// One change, as the core made it and as the wire carries it.
+pub struct Delta {
+    pub change: Change,
+    /// The serialised [`earshot_protocol::ServerMsg::Delta`], made once.
+    pub json: Utf8Bytes,
+}
+
+/// A subscription: the state now, then every change after it.
 pub struct Subscription {
     pub snapshot: Snapshot,
-    /// Serialised [`earshot_protocol::ServerMsg::Delta`]s, each exactly once.
-    pub deltas: broadcast::Receiver<Utf8Bytes>,
+    pub deltas: broadcast::Receiver<Arc<Delta>>,
 }
 
 /// The core task stopped: the server is shutting down.
@@ -23,10 +31,14 @@ pub struct Stopped;
 
 enum Request {
     Subscribe { user: UserId, reply: oneshot::Sender<Result<Subscription, CoachingError>> },
+    /// Every change, for agents and callers following their own call.
+    Watch { reply: oneshot::Sender<broadcast::Receiver<Arc<Delta>>> },
+    MyCall { agent: UserId, reply: oneshot::Sender<Option<CallView>> },
     Command { user: UserId, command: Command, reply: oneshot::Sender<Result<(), CoachingError>> },
     CallDetail { user: UserId, call: CallId, reply: oneshot::Sender<Result<Option<CallDetail>, CoachingError>> },
     Contact { user: UserId, contact: ContactId, reply: oneshot::Sender<Result<Option<(Contact, Vec<CallView>)>, CoachingError>> },
     StartCall { call: NewCall, reply: oneshot::Sender<CallId> },
+    Dial { call: NewCall, reply: oneshot::Sender<Result<CallId, EventError>> },
     Event { event: CallEvent, reply: oneshot::Sender<Result<(), EventError>> },
     Connected { user: UserId },
     Disconnected { user: UserId },
@@ -49,6 +61,17 @@ impl LiveHandle {
         self.ask(|reply| Request::Subscribe { user, reply }).await
     }
 
+    /// Every change from now on, unfiltered: for shells that pick out one
+    /// call (agents, callers).
+    pub async fn watch(&self) -> Result<broadcast::Receiver<Arc<Delta>>, Stopped> {
+        self.ask(|reply| Request::Watch { reply }).await
+    }
+
+    /// The live call `agent` is on, if any.
+    pub async fn my_call(&self, agent: UserId) -> Result<Option<CallView>, Stopped> {
+        self.ask(|reply| Request::MyCall { agent, reply }).await
+    }
+
     pub async fn command(&self, user: UserId, command: Command) -> Result<Result<(), CoachingError>, Stopped> {
         self.ask(|reply| Request::Command { user, command, reply }).await
     }
@@ -68,6 +91,11 @@ impl LiveHandle {
     /// Telephony: a call arrives (scripts, tests and the caller view).
     pub async fn start_call(&self, call: NewCall) -> Result<CallId, Stopped> {
         self.ask(|reply| Request::StartCall { call, reply }).await
+    }
+
+    /// A caller dials in (validated, unlike `start_call`).
+    pub async fn dial(&self, call: NewCall) -> Result<Result<CallId, EventError>, Stopped> {
+        self.ask(|reply| Request::Dial { call, reply }).await
     }
 
     /// Telephony: something happens on a call.

@@ -4,13 +4,16 @@
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::extract::ws::Utf8Bytes;
-use earshot_domain::{Command, Core, Directory, Output};
-use earshot_protocol::{Millis, ServerMsg, UserId};
+use std::sync::Arc;
+
+use earshot_domain::{Command, Core, Directory, Origin, Output};
+use earshot_protocol::{Millis, Role, ServerMsg, UserId};
+use earshot_sfu::{LegRole, RoomId};
 use earshot_simulator::{SimConfig, Simulator};
 use tokio::sync::{broadcast, mpsc};
 
-use super::{LiveHandle, Request, Subscription};
+use super::{Delta, LiveHandle, Request, Subscription};
+use crate::media::MediaHandle;
 
 /// Deltas a slow subscriber may fall behind before it is resynchronised.
 const BROADCAST_CAPACITY: usize = 4096;
@@ -21,12 +24,12 @@ pub fn now() -> Millis {
 }
 
 /// Starts the core task; it ends when every [`LiveHandle`] is dropped.
-pub fn spawn(directory: Directory, simulator: Option<SimConfig>, coach_grace: Duration) -> LiveHandle {
+pub fn spawn(directory: Directory, simulator: Option<SimConfig>, coach_grace: Duration, media: MediaHandle) -> LiveHandle {
     let (tx, rx) = mpsc::channel(256);
     let core = Core::new(directory);
     let simulator = simulator.map(|config| Simulator::new(config, &core, now()));
     let (deltas, _) = broadcast::channel(BROADCAST_CAPACITY);
-    let owner = Owner { core, simulator, deltas, coach_grace, connections: HashMap::new(), orphans: HashMap::new() };
+    let owner = Owner { core, simulator, deltas, media, coach_grace, connections: HashMap::new(), orphans: HashMap::new() };
     tokio::spawn(owner.run(rx));
     LiveHandle { tx }
 }
@@ -34,7 +37,8 @@ pub fn spawn(directory: Directory, simulator: Option<SimConfig>, coach_grace: Du
 struct Owner {
     core: Core,
     simulator: Option<Simulator>,
-    deltas: broadcast::Sender<Utf8Bytes>,
+    deltas: broadcast::Sender<Arc<Delta>>,
+    media: MediaHandle,
     coach_grace: Duration,
     connections: HashMap<UserId, usize>,
     /// Users with no open connection, and when their coaching ends.
@@ -89,6 +93,13 @@ impl Owner {
                 });
                 let _ = reply.send(subscription);
             }
+            Request::Watch { reply } => {
+                let _ = reply.send(self.deltas.subscribe());
+            }
+            Request::MyCall { agent, reply } => {
+                let call = self.core.live_calls().find(|c| c.agent == Some(agent)).map(|c| c.id);
+                let _ = reply.send(call.and_then(|id| self.core.snapshot_call(id)));
+            }
             Request::Command { user, command, reply } => {
                 let _ = reply.send(self.core.handle(now, user, command));
             }
@@ -101,11 +112,18 @@ impl Owner {
             Request::StartCall { call, reply } => {
                 let _ = reply.send(self.core.start_call(now, call));
             }
+            Request::Dial { call, reply } => {
+                let _ = reply.send(self.core.dial(now, call));
+            }
             Request::Event { event, reply } => {
                 let _ = reply.send(self.core.apply(now, event));
             }
             Request::Connected { user } => {
-                *self.connections.entry(user).or_default() += 1;
+                let open = self.connections.entry(user).or_default();
+                *open += 1;
+                if *open == 1 && self.is_agent(user) {
+                    self.core.set_online(now, user, true);
+                }
                 self.orphans.remove(&user);
             }
             Request::Disconnected { user } => {
@@ -113,6 +131,9 @@ impl Owner {
                 *open = open.saturating_sub(1);
                 if *open == 0 {
                     self.connections.remove(&user);
+                    if self.is_agent(user) {
+                        self.core.set_online(now, user, false);
+                    }
                     if self.core.coaching_of(user).is_some() {
                         self.orphans.insert(user, Millis(now.0 + self.coach_grace.as_millis() as u64));
                     }
@@ -121,7 +142,12 @@ impl Owner {
         }
     }
 
-    /// Serialises each delta once and hands it to every subscriber.
+    fn is_agent(&self, user: UserId) -> bool {
+        self.core.directory().user(user).is_some_and(|u| u.role == Role::Agent)
+    }
+
+    /// Serialises each delta once and hands it to every subscriber; the
+    /// media follows the calls.
     fn flush(&mut self) {
         while let Some(output) = self.core.poll_output() {
             match output {
@@ -129,9 +155,18 @@ impl Owner {
                     let message = ServerMsg::Delta { seq, change };
                     // Protocol types always serialise.
                     let json = serde_json::to_string(&message).expect("protocol types serialise");
-                    let _ = self.deltas.send(json.into()); // no subscribers is fine
+                    let ServerMsg::Delta { change, .. } = message else { unreachable!("built just above") };
+                    let _ = self.deltas.send(Arc::new(Delta { change, json: json.into() })); // no subscribers is fine
                 }
-                other => tracing::debug!(?other, "output with no consumer yet"),
+                Output::CoachJoined { call, .. } => {
+                    if self.core.call(call).is_some_and(|c| c.origin == Origin::Simulated) {
+                        self.media.simulate(RoomId(call.0));
+                    }
+                }
+                Output::Whisper { call, on } => self.media.whisper(RoomId(call.0), on),
+                Output::CoachLeft { call } => self.media.leave(RoomId(call.0), LegRole::Coach),
+                Output::CallEnded { call } => self.media.close(RoomId(call.0)),
+                other => tracing::debug!(?other, "output with no consumer"),
             }
         }
     }

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use earshot_domain::seed::DEMO_PASSWORD;
-use earshot_domain::{CallEvent, NewCall};
+use earshot_domain::{CallEvent, NewCall, Origin};
 use earshot_protocol::{CallId, CallKind, ClientMsg, Direction, NumberId, Outcome, Request, ServerMsg, UserId};
 use earshot_server::live::LiveHandle;
 use earshot_server::{Application, Config};
@@ -61,7 +61,7 @@ impl TestApp {
 
     /// A regular call on `number`, answered by Alex.
     pub async fn answered_call(&self, number: NumberId) -> CallId {
-        let call = self.live.start_call(NewCall { number, customer_phone: "+447700900100".into(), direction: Direction::Inbound, kind: CallKind::Regular }).await.unwrap();
+        let call = self.live.start_call(NewCall { origin: Origin::Simulated, number, customer_phone: "+447700900100".into(), direction: Direction::Inbound, kind: CallKind::Regular }).await.unwrap();
         self.live.call_event(CallEvent::Answered { call, agent: ALEX_ID }).await.unwrap().unwrap();
         call
     }

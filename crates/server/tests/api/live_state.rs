@@ -9,7 +9,7 @@ use crate::helpers::{spawn_app, ALEX, NINA, OMAR, SAM};
 fn refusal(outcome: Outcome) -> (ErrorCode, String) {
     match outcome {
         Outcome::Refused { error } => (error.code, error.message),
-        Outcome::Ok => panic!("expected a refusal"),
+        other => panic!("expected a refusal, got {other:?}"),
     }
 }
 
@@ -44,7 +44,7 @@ async fn a_coach_joins_whispers_and_leaves_and_every_dashboard_sees_it() {
     let mut omar = app.live_client(OMAR).await;
     omar.request(Request::Subscribe).await;
 
-    let (joined, _) = sam.request(Request::StartCoaching { call, notify_agent: true }).await;
+    let (joined, _) = sam.request(Request::StartCoaching { call, notify_agent: true, offer: None }).await;
     let (whisper, _) = sam.request(Request::SetWhisper { on: true }).await;
 
     assert_eq!(joined, Outcome::Ok);
@@ -71,8 +71,8 @@ async fn a_second_coach_is_refused_and_told_who_is_coaching() {
     let mut sam = app.live_client(SAM).await;
     let mut omar = app.live_client(OMAR).await;
 
-    sam.request(Request::StartCoaching { call, notify_agent: false }).await;
-    let (outcome, _) = omar.request(Request::StartCoaching { call, notify_agent: false }).await;
+    sam.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await;
+    let (outcome, _) = omar.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await;
 
     assert_eq!(refusal(outcome), (ErrorCode::AlreadyCoached, "Sam Rivera is already coaching this call".to_owned()));
 }
@@ -84,7 +84,7 @@ async fn two_supervisors_racing_over_the_network_exactly_one_wins() {
     let mut sam = app.live_client(SAM).await;
     let mut omar = app.live_client(OMAR).await;
 
-    let start = Request::StartCoaching { call, notify_agent: false };
+    let start = Request::StartCoaching { call, notify_agent: false, offer: None };
     let ((a, _), (b, _)) = tokio::join!(sam.request(start.clone()), omar.request(start));
 
     let wins = [&a, &b].iter().filter(|o| ***o == Outcome::Ok).count();
@@ -98,7 +98,7 @@ async fn calls_transferred_externally_are_refused_with_their_reason() {
     app.live.call_event(CallEvent::TransferredExternal { call }).await.unwrap().unwrap();
     let mut sam = app.live_client(SAM).await;
 
-    let (outcome, _) = sam.request(Request::StartCoaching { call, notify_agent: false }).await;
+    let (outcome, _) = sam.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await;
 
     assert_eq!(refusal(outcome).0, ErrorCode::TransferredExternal);
 }
@@ -111,7 +111,7 @@ async fn users_without_live_monitoring_and_agents_get_no_dashboard_and_cannot_co
     for (email, code) in [(NINA, ErrorCode::NoMonitoringAccess), (ALEX, ErrorCode::AgentsCannotCoach)] {
         let mut client = app.live_client(email).await;
         let (subscribed, before) = client.request(Request::Subscribe).await;
-        let (coached, _) = client.request(Request::StartCoaching { call, notify_agent: false }).await;
+        let (coached, _) = client.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await;
 
         assert_eq!(refusal(subscribed).0, ErrorCode::NoMonitoringAccess, "{email}");
         assert!(before.is_empty(), "{email} got no snapshot");

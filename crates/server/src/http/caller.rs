@@ -1,0 +1,127 @@
+//! `/api/caller`: the simulated customer phone of the caller view. No
+//! sign-in (a caller is not a user); same-origin only; one call per socket,
+//! ended when the socket closes.
+
+use std::sync::Arc;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use earshot_domain::{CallEvent, EventError, NewCall, Origin};
+use earshot_protocol::{ApiError, CallId, CallKind, Change, ClientMsg, Direction, ErrorCode, MyCall, NumberId, Outcome, Request, ServerMsg, MAX_CLIENT_MESSAGE_BYTES};
+use earshot_sfu::{LegRole, RoomId};
+use tokio::sync::broadcast;
+
+use super::live::{error, frames, send_all, stopping, MAX_FRAME_BYTES};
+use super::{AppError, AppState};
+use crate::live::{Delta, LiveHandle};
+use crate::media::MediaHandle;
+
+pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Result<Response, AppError> {
+    state.origins.check(&headers)?;
+    let caller = Caller { live: state.live.clone(), media: state.media.clone(), call: None, deltas: None };
+    Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| caller.serve(socket)))
+}
+
+struct Caller {
+    live: LiveHandle,
+    media: MediaHandle,
+    call: Option<CallId>,
+    deltas: Option<broadcast::Receiver<Arc<Delta>>>,
+}
+
+impl Caller {
+    async fn serve(mut self, mut socket: WebSocket) {
+        loop {
+            let outgoing = tokio::select! {
+                frame = socket.recv() => match frame {
+                    Some(Ok(Message::Text(text))) => self.answer(&text).await,
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Binary(_))) => vec![error(ErrorCode::MalformedRequest, "send JSON text frames")],
+                    _ => break,
+                },
+                delta = async { match &mut self.deltas { Some(d) => d.recv().await, None => std::future::pending().await } } => match delta {
+                    Ok(delta) => self.on_delta(&delta.change).into_iter().collect(),
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+            };
+            if send_all(&mut socket, frames(outgoing)).await.is_err() {
+                break;
+            }
+        }
+        // The phone was put down: the call ends.
+        self.hang_up().await;
+    }
+
+    async fn answer(&mut self, text: &str) -> Vec<ServerMsg> {
+        if text.len() > MAX_CLIENT_MESSAGE_BYTES {
+            return vec![error(ErrorCode::MessageTooLarge, "message too large")];
+        }
+        let ClientMsg { id, request } = match serde_json::from_str(text) {
+            Ok(message) => message,
+            Err(e) => return vec![error(ErrorCode::MalformedRequest, &format!("cannot read this message: {e}"))],
+        };
+        let outcome = match request {
+            Request::Dial { number, phone, offer } => self.dial(number, phone, offer).await,
+            Request::HangUp => match self.hang_up().await {
+                true => Outcome::Ok,
+                false => Outcome::refused(ApiError::new(ErrorCode::NoCall, "you have no call")),
+            },
+            _ => Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, "a caller may only dial and hang up")),
+        };
+        vec![ServerMsg::Reply { id, outcome }]
+    }
+
+    async fn dial(&mut self, number: NumberId, phone: String, offer: String) -> Outcome {
+        if self.call.is_some() {
+            return Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, "hang up before dialling again"));
+        }
+        // Watch first, so the answer by an agent cannot be missed.
+        match self.live.watch().await {
+            Ok(deltas) => self.deltas = Some(deltas),
+            Err(_) => return Outcome::refused(stopping()),
+        }
+        let new = NewCall { origin: Origin::Caller, number, customer_phone: phone, direction: Direction::Inbound, kind: CallKind::Regular };
+        let call = match self.live.dial(new).await {
+            Ok(Ok(call)) => call,
+            Ok(Err(EventError::UnknownNumber(_))) => return Outcome::refused(ApiError::new(ErrorCode::NotFound, "that is not one of the company's numbers")),
+            Ok(Err(_)) => return Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, "your phone number must be + and 6 to 15 digits")),
+            Err(_) => return Outcome::refused(stopping()),
+        };
+        self.call = Some(call);
+        match self.media.join(RoomId(call.0), LegRole::Customer, offer).await {
+            Ok(sdp) => Outcome::Answer { call, sdp },
+            Err(why) => {
+                self.hang_up().await;
+                Outcome::refused(ApiError::new(ErrorCode::MediaRefused, why))
+            }
+        }
+    }
+
+    /// Ends the call, if any; whether there was one.
+    async fn hang_up(&mut self) -> bool {
+        let Some(call) = self.call.take() else { return false };
+        let _ = self.live.call_event(CallEvent::Ended { call }).await; // already ended is fine
+        true
+    }
+
+    /// The caller's view of their call: never who coaches it.
+    fn on_delta(&mut self, change: &Change) -> Option<ServerMsg> {
+        let mine = self.call?;
+        let call = match change {
+            Change::CallUpdated { call } if call.id == mine => {
+                let mut call = call.clone();
+                call.coaching = None;
+                Some(call)
+            }
+            Change::CallEnded { call } if *call == mine => {
+                self.call = None;
+                None
+            }
+            _ => return None,
+        };
+        Some(ServerMsg::MyCall(MyCall { call, agent_name: None, coached_by: None }))
+    }
+}

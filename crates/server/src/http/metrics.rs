@@ -1,0 +1,55 @@
+//! `/api/metrics`: the SFU's counters in Prometheus text format, for admins.
+
+use std::fmt::Write;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use earshot_protocol::{ErrorCode, Role};
+use earshot_sfu::LegRole;
+
+use super::session::CurrentUser;
+use super::{AppError, AppState};
+use crate::media::LegReport;
+
+pub async fn metrics(State(state): State<AppState>, CurrentUser(me): CurrentUser) -> Result<Response, AppError> {
+    if me.role != Role::Admin {
+        return Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::NoMonitoringAccess, "metrics are for admins"));
+    }
+    let text = render(&state.media.report().await);
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
+}
+
+fn role(role: LegRole) -> &'static str {
+    match role {
+        LegRole::Customer => "customer",
+        LegRole::Agent => "agent",
+        LegRole::Coach => "coach",
+    }
+}
+
+pub fn render(reports: &[LegReport]) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = writeln!(out, "# HELP earshot_sfu_received_packets_total RTP packets a leg sent the SFU.\n# TYPE earshot_sfu_received_packets_total counter");
+    for r in reports {
+        let _ = writeln!(out, "earshot_sfu_received_packets_total{{call=\"{}\",role=\"{}\"}} {}", r.room.0, role(r.role), r.stats.received.packets);
+    }
+    let _ = writeln!(out, "# HELP earshot_sfu_received_bytes_total Payload bytes a leg sent the SFU.\n# TYPE earshot_sfu_received_bytes_total counter");
+    for r in reports {
+        let _ = writeln!(out, "earshot_sfu_received_bytes_total{{call=\"{}\",role=\"{}\"}} {}", r.room.0, role(r.role), r.stats.received.bytes);
+    }
+    let _ = writeln!(out, "# HELP earshot_sfu_forwarded_packets_total RTP packets forwarded to a leg, by source.\n# TYPE earshot_sfu_forwarded_packets_total counter");
+    for r in reports {
+        for (from, traffic) in &r.stats.forwarded_to_it {
+            let _ = writeln!(out, "earshot_sfu_forwarded_packets_total{{call=\"{}\",to=\"{}\",from=\"{}\"}} {}", r.room.0, role(r.role), role(*from), traffic.packets);
+        }
+    }
+    let _ = writeln!(out, "# HELP earshot_sfu_forwarded_bytes_total Payload bytes forwarded to a leg, by source.\n# TYPE earshot_sfu_forwarded_bytes_total counter");
+    for r in reports {
+        for (from, traffic) in &r.stats.forwarded_to_it {
+            let _ = writeln!(out, "earshot_sfu_forwarded_bytes_total{{call=\"{}\",to=\"{}\",from=\"{}\"}} {}", r.room.0, role(r.role), role(*from), traffic.bytes);
+        }
+    }
+    out
+}

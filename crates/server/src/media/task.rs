@@ -1,0 +1,135 @@
+//! The media task: one UDP socket, one SFU core, one loop — a datagram, a
+//! request or a deadline; then every datagram the core wants sent.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use earshot_sfu::{LegRole, RoomId, SdpOffer, Sfu};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+use super::playback::{Dialogue, Playback, FRAME};
+use super::{LegReport, MediaConfig, MediaHandle, MediaRequest};
+
+/// Binds the socket and starts the task.
+pub fn spawn(config: &MediaConfig, dialogue: Dialogue) -> std::io::Result<MediaHandle> {
+    let socket = std::net::UdpSocket::bind(config.bind)?;
+    socket.set_nonblocking(true)?;
+    let local = socket.local_addr()?;
+    let socket = UdpSocket::from_std(socket)?;
+    let advertised = config.advertised.unwrap_or(local);
+    // Building the first `Rtc` installs str0m's crypto; do it once, up front.
+    str0m::crypto::from_feature_flags().install_process_default();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let owner = Owner {
+        sfu: Sfu::new(advertised),
+        socket,
+        local,
+        loopback_only: local.ip().is_loopback(),
+        dialogue,
+        playing: BTreeMap::new(),
+    };
+    tokio::spawn(owner.run(rx));
+    tracing::info!("SFU listening on udp://{local} (advertising {advertised})");
+    Ok(MediaHandle { tx, local })
+}
+
+struct Owner {
+    sfu: Sfu,
+    socket: UdpSocket,
+    local: SocketAddr,
+    /// Bound to loopback: a datagram from anywhere else is dropped unread.
+    loopback_only: bool,
+    dialogue: Dialogue,
+    playing: BTreeMap<RoomId, Playback>,
+}
+
+impl Owner {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<MediaRequest>) {
+        let mut buf = vec![0u8; 2048];
+        let mut next_frame = Instant::now() + FRAME;
+        loop {
+            let deadline = self.sfu.poll_timeout().map_or(next_frame, |t| t.min(next_frame));
+            tokio::select! {
+                received = self.socket.recv_from(&mut buf) => match received {
+                    Ok((n, source)) => self.receive(source, &buf[..n]),
+                    Err(e) => tracing::warn!("UDP receive failed: {e}"),
+                },
+                request = rx.recv() => match request {
+                    Some(request) => self.on_request(request),
+                    None => return,
+                },
+                _ = tokio::time::sleep_until(deadline.into()) => {}
+            }
+            let now = Instant::now();
+            if now >= next_frame {
+                self.play(now);
+                next_frame = now + FRAME;
+            }
+            self.sfu.handle_timeout(now);
+            self.flush().await;
+        }
+    }
+
+    fn receive(&mut self, source: SocketAddr, datagram: &[u8]) {
+        if self.loopback_only && !source.ip().is_loopback() {
+            tracing::debug!(%source, "dropped a datagram from off this machine");
+            return;
+        }
+        if !self.sfu.handle_receive(Instant::now(), source, self.local, datagram) {
+            tracing::debug!(%source, "a datagram no leg owns");
+        }
+    }
+
+    fn on_request(&mut self, request: MediaRequest) {
+        let now = Instant::now();
+        match request {
+            MediaRequest::Join { room, role, offer, reply } => {
+                let answer = SdpOffer::from_sdp_string(&offer)
+                    .map_err(|e| format!("unreadable SDP offer: {e}"))
+                    .and_then(|offer| self.sfu.join(now, room, role, offer).map_err(|e| e.to_string()))
+                    .map(|(_, answer)| answer.to_sdp_string());
+                let _ = reply.send(answer); // the asker may have gone
+            }
+            MediaRequest::Leave { room, role } => self.sfu.leave_role(room, role),
+            MediaRequest::Whisper { room, on } => self.sfu.set_whisper(room, on),
+            MediaRequest::Simulate { room } => {
+                self.playing.entry(room).or_insert_with(Playback::new);
+            }
+            MediaRequest::Close { room } => {
+                self.playing.remove(&room);
+                self.sfu.close_room(room);
+            }
+            MediaRequest::Report { reply } => {
+                let reports = self
+                    .sfu
+                    .rooms()
+                    .flat_map(|room| {
+                        self.sfu.stats(room).into_iter().map(move |(role, connected, stats)| LegReport { room, role, connected, stats })
+                    })
+                    .collect();
+                let _ = reply.send(reports); // the asker may have gone
+            }
+        }
+    }
+
+    /// The simulated customer and agent speak their next 20 ms.
+    fn play(&mut self, now: Instant) {
+        for (&room, playback) in self.playing.iter_mut() {
+            if let Some((role, time, frame)) = playback.next_frames(&self.dialogue) {
+                debug_assert!(role != LegRole::Coach, "the simulator never speaks as the coach");
+                self.sfu.inject(now, room, role, time, frame);
+            }
+        }
+    }
+
+    async fn flush(&mut self) {
+        while let Some(t) = self.sfu.poll_transmit() {
+            if let Err(e) = self.socket.send_to(&t.contents, t.destination).await {
+                tracing::debug!(destination = %t.destination, "UDP send failed: {e}");
+            }
+        }
+    }
+}
+

@@ -1,0 +1,102 @@
+//! `/agent`: the agent's softphone. Their call arrives by itself (callers
+//! are routed to agents with this view open); its audio connects at once —
+//! customer and coach in, microphone out — and closes when the call ends.
+
+use earshot_protocol::{CallId, Outcome, Request};
+use leptos::prelude::*;
+
+use crate::contacts::ContactName;
+use crate::live::{format_duration, provide_live, Connection, Endpoint};
+use crate::media::{chime, Line, Peer};
+
+#[component]
+pub fn AgentView() -> impl IntoView {
+    let live = provide_live(Endpoint::Agent);
+    let peer: StoredValue<Option<(CallId, Peer)>, LocalStorage> = StoredValue::new_local(None);
+    on_cleanup(move || peer.try_update_value(|p| drop(p.take())).unwrap_or_default());
+    let mine = Memo::new(move |_| live.state().with(|s| s.my_call.clone()));
+    let call = Memo::new(move |_| mine.with(|m| m.as_ref().and_then(|m| m.call.clone())));
+    let call_id = Memo::new(move |_| call.with(|c| c.as_ref().map(|c| c.id)));
+    let coached_by = Memo::new(move |_| mine.with(|m| m.as_ref().and_then(|m| m.coached_by.clone())));
+    let muted = RwSignal::new(false);
+
+    let connect = Action::new_local(move |&call: &CallId| async move {
+        let opened = Peer::open(&["customer", "coach"], Line::Microphone).await?;
+        let offer = opened.offer().await?;
+        match live.request(Request::JoinMyCall { offer }).await {
+            Outcome::Answer { sdp, .. } => {
+                opened.accept(&sdp).await?;
+                peer.set_value(Some((call, opened)));
+                Ok(())
+            }
+            Outcome::Refused { error } => Err(error.message),
+            Outcome::Ok => Err("the server sent no audio answer".to_owned()),
+        }
+    });
+    let hang_up = Action::new_local(move |_: &()| async move {
+        match live.request(Request::HangUp).await {
+            Outcome::Refused { error } => Err(error.message),
+            _ => Ok(()),
+        }
+    });
+    // The audio follows the call: a new call connects, no call hangs up.
+    Effect::new(move || {
+        let wanted = call_id.get();
+        let current = peer.with_value(|p| p.as_ref().map(|(id, _)| *id));
+        if wanted != current {
+            peer.update_value(|p| drop(p.take()));
+            if let Some(call) = wanted {
+                connect.dispatch(call);
+            }
+        }
+    });
+    // The notification sound, once per coach who chose to notify.
+    Effect::new(move |before: Option<Option<String>>| {
+        let now = coached_by.get();
+        if now.is_some() && before.flatten().is_none() {
+            chime();
+        }
+        now
+    });
+    Effect::new(move || {
+        let muted = muted.get();
+        peer.with_value(|p| if let Some((_, peer)) = p { peer.set_muted(muted) });
+    });
+    let error = move || {
+        let failed = |v: Option<Result<(), String>>| v.and_then(Result::err);
+        failed(connect.value().get()).or_else(|| failed(hang_up.value().get()))
+    };
+
+    view! {
+        <main class="page agent" data-testid="agent-view">
+            <h1>"Softphone"</h1>
+            <Show when=move || live.status().get() == Connection::Reconnecting>
+                <p class="connection" role="status">"Connection to the server lost; reconnecting…"</p>
+            </Show>
+            {move || match call.get() {
+                None => view! {
+                    <p role="status" data-testid="agent-idle">"No call right now. Callers to your numbers are put through here."</p>
+                }.into_any(),
+                Some(c) => {
+                    let started = c.started_at;
+                    view! {
+                        <section class="on-call" aria-label="Current call" data-testid="agent-call">
+                            <p class="big">"On a call with " <ContactName customer=c.customer.clone() /></p>
+                            <p class="muted">{move || format_duration(live.server_now().0.saturating_sub(started.0))}</p>
+                            {move || coached_by.get().map(|coach| view! {
+                                <p class="coached" role="status" data-testid="coached-by">{format!("{coach} is coaching you")}</p>
+                            })}
+                            <div class="actions">
+                                <button aria-pressed=move || muted.get().to_string() data-testid="mute" on:click=move |_| muted.update(|m| *m = !*m)>
+                                    {move || if muted.get() { "Unmute" } else { "Mute" }}
+                                </button>
+                                <button class="danger" data-testid="hang-up" on:click=move |_| { hang_up.dispatch(()); }>"Hang up"</button>
+                            </div>
+                        </section>
+                    }.into_any()
+                }
+            }}
+            <p class="error" role="alert">{error}</p>
+        </main>
+    }
+}

@@ -1,0 +1,8 @@
+//! Call audio in the browser: one RTCPeerConnection per call, with its
+//! m-lines fixed at join so whisper never renegotiates.
+
+mod chime;
+mod peer;
+
+pub use chime::chime;
+pub use peer::{Line, Peer};

@@ -1,0 +1,141 @@
+//! A peer connection to the SFU. Receive lines are offered in the order the
+//! server's layout for the role expects; each plays through its own
+//! `<audio>` element (Chrome decodes remote audio only for a playing sink).
+//! The send line is either the microphone from the start (agent, caller) or
+//! reserved with no track (coach) until whisper attaches one with
+//! `replaceTrack`.
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    HtmlAudioElement, MediaStream, MediaStreamConstraints, MediaStreamTrack, RtcPeerConnection, RtcRtpSender,
+    RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
+};
+
+/// How the send line starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// Reserved, no track: the microphone is not even open (coach).
+    Reserved,
+    /// The microphone, open from the start (agent, caller).
+    Microphone,
+}
+
+pub struct Peer {
+    pc: RtcPeerConnection,
+    sender: RtcRtpSender,
+    mic: Option<MediaStreamTrack>,
+    players: Vec<HtmlAudioElement>,
+}
+
+impl Peer {
+    /// Builds the connection: one receive line per label in `receive` (in
+    /// the server's order), then the send line.
+    pub async fn open(receive: &[&str], send: Line) -> Result<Self, String> {
+        let pc = RtcPeerConnection::new().map_err(js_error)?;
+        let mut players = Vec::new();
+        for label in receive {
+            let init = RtcRtpTransceiverInit::new();
+            init.set_direction(RtcRtpTransceiverDirection::Recvonly);
+            let transceiver = pc.add_transceiver_with_str_and_init("audio", &init);
+            players.push(play(label, &transceiver.receiver().track())?);
+        }
+        let init = RtcRtpTransceiverInit::new();
+        init.set_direction(RtcRtpTransceiverDirection::Sendonly);
+        let sender = pc.add_transceiver_with_str_and_init("audio", &init).sender();
+        let mut peer = Self { pc, sender, mic: None, players };
+        if send == Line::Microphone {
+            peer.microphone_on().await?;
+        }
+        Ok(peer)
+    }
+
+    /// The SDP offer, ready to send (the SFU learns our address from ICE
+    /// checks, so no candidates need gathering first).
+    pub async fn offer(&self) -> Result<String, String> {
+        let offer = JsFuture::from(self.pc.create_offer()).await.map_err(js_error)?;
+        let sdp = Reflect::get(&offer, &"sdp".into()).ok().and_then(|s| s.as_string()).ok_or("an offer without SDP")?;
+        let init = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
+        init.set_sdp(&sdp);
+        JsFuture::from(self.pc.set_local_description(&init)).await.map_err(js_error)?;
+        Ok(sdp)
+    }
+
+    pub async fn accept(&self, answer: &str) -> Result<(), String> {
+        let init = RtcSessionDescriptionInit::new(RtcSdpType::Answer);
+        init.set_sdp(answer);
+        JsFuture::from(self.pc.set_remote_description(&init)).await.map_err(js_error)?;
+        Ok(())
+    }
+
+    /// Opens the microphone (echo cancellation, noise suppression and auto
+    /// gain on) and sends it on the send line. No renegotiation.
+    pub async fn microphone_on(&mut self) -> Result<(), String> {
+        if self.mic.is_some() {
+            return Ok(());
+        }
+        let devices = web_sys::window().ok_or("no window")?.navigator().media_devices().map_err(js_error)?;
+        let audio = Object::new();
+        for key in ["echoCancellation", "noiseSuppression", "autoGainControl"] {
+            Reflect::set(&audio, &key.into(), &JsValue::TRUE).map_err(js_error)?;
+        }
+        let constraints = MediaStreamConstraints::new();
+        constraints.set_audio(&audio);
+        let stream = devices.get_user_media_with_constraints(&constraints).map_err(js_error)?;
+        let stream: MediaStream = JsFuture::from(stream).await.map_err(|e| format!("the microphone is not available: {}", js_error(e)))?.unchecked_into();
+        let track: MediaStreamTrack = stream.get_audio_tracks().get(0).unchecked_into();
+        JsFuture::from(self.sender.replace_track(Some(&track))).await.map_err(js_error)?;
+        self.mic = Some(track);
+        Ok(())
+    }
+
+    /// Detaches the microphone and releases the device.
+    pub async fn microphone_off(&mut self) {
+        if let Some(track) = self.mic.take() {
+            // Replacing with no track cannot fail on a negotiated sender.
+            let _ = JsFuture::from(self.sender.replace_track(None)).await;
+            track.stop();
+        }
+    }
+
+    /// Mutes or unmutes the open microphone (the track stays attached).
+    pub fn set_muted(&self, muted: bool) {
+        if let Some(track) = &self.mic {
+            track.set_enabled(!muted);
+        }
+    }
+}
+
+impl Drop for Peer {
+    /// Closes everything: tracks stopped, players removed, connection closed.
+    fn drop(&mut self) {
+        if let Some(track) = self.mic.take() {
+            track.stop();
+        }
+        for player in &self.players {
+            player.remove();
+        }
+        self.pc.close();
+    }
+}
+
+/// An `<audio>` element playing `track`, labelled with what it carries.
+fn play(label: &str, track: &MediaStreamTrack) -> Result<HtmlAudioElement, String> {
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let audio: HtmlAudioElement = document.create_element("audio").map_err(js_error)?.unchecked_into();
+    audio.set_autoplay(true);
+    audio.set_attribute("data-source", label).map_err(js_error)?;
+    let stream = MediaStream::new_with_tracks(&Array::of1(track)).map_err(js_error)?;
+    audio.set_src_object(Some(&stream));
+    document.body().ok_or("no body")?.append_child(&audio).map_err(js_error)?;
+    // Autoplay may wait for a gesture; the click that joined is one.
+    let _ = audio.play();
+    Ok(audio)
+}
+
+fn js_error(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()))
+        .unwrap_or_else(|| format!("{e:?}"))
+}
