@@ -4,12 +4,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use earshot_server::live::LiveHandle;
+use earshot_server::media::MediaHandle;
 use earshot_server::{Application, Config};
 
 pub struct TestApp {
     pub addr: SocketAddr,
     /// Scripts calls (the simulator is off in tests).
     pub live: LiveHandle,
+    /// The SFU's RTP counters.
+    pub media: MediaHandle,
 }
 
 impl TestApp {
@@ -34,6 +37,7 @@ pub async fn spawn_app(configure: impl FnOnce(&mut Config)) -> TestApp {
     let app = Application::build(config).await.expect("server starts");
     let addr = app.local_addr();
     let live = app.live();
+    let media = app.media();
     tokio::spawn(app.run_until_stopped());
-    TestApp { addr, live }
+    TestApp { addr, live, media }
 }

@@ -6,7 +6,9 @@
 //! fail loudly rather than skip.
 
 mod app;
+mod audio;
 mod webdriver;
 
 pub use app::{spawn_app, TestApp};
+pub use audio::{spectrum, tone_wav, Spectrum};
 pub use webdriver::{wait_until, Browser, Chromedriver};

@@ -34,7 +34,9 @@ impl Chromedriver {
         Self { child, url }
     }
 
-    /// Opens a fresh headless Chromium with its own profile, plus `extra_args`.
+    /// Opens a fresh headless Chromium with its own profile, a fake
+    /// microphone (a tone file can be given in `extra_args`) and loopback
+    /// WebRTC, plus `extra_args`.
     pub async fn browser(&self, extra_args: &[&str]) -> Browser {
         let binary = std::env::var("EARSHOT_CHROMIUM").expect("EARSHOT_CHROMIUM is not set: run with `cargo xtask test`");
         let mut args = vec![
@@ -46,6 +48,11 @@ impl Chromedriver {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            "--autoplay-policy=no-user-gesture-required",
+            // Without it Chrome sends its ICE checks from the LAN address.
+            "--allow-loopback-in-peer-connection",
         ];
         args.extend_from_slice(extra_args);
         let capabilities = json!({
@@ -116,6 +123,12 @@ impl Browser {
             Some(text) => text,
             None => panic!("timed out waiting for {css}; console: {:#?}", self.console().await),
         }
+    }
+
+    /// Runs `script` asynchronously: it calls `arguments[arguments.length - 1]`
+    /// with its result.
+    pub async fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.call(reqwest::Method::POST, "/execute/async", Some(json!({ "script": script, "args": args }))).await
     }
 
     /// Clicks the first element matching `css`, waiting for it to appear.

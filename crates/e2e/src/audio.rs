@@ -1,0 +1,110 @@
+//! Listening in the page: fake-microphone tones, and the spectrum of what
+//! an `<audio>` element plays.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::Browser;
+
+/// Writes a 3 s, 48 kHz, 16-bit mono WAV of `hz` beeps, 300 ms on and
+/// 200 ms off (Chrome loops it as the fake microphone). A steady tone would
+/// be taken for noise and suppressed by the microphone's noise suppression.
+pub fn tone_wav(dir: &Path, hz: u32) -> PathBuf {
+    const RATE: u32 = 48_000;
+    let samples: Vec<i16> = (0..RATE * 3)
+        .map(|n| {
+            let on = (n % (RATE / 2)) < RATE * 3 / 10;
+            let sine = (n as f64 * hz as f64 * std::f64::consts::TAU / RATE as f64).sin();
+            if on { (sine * 12_000.0) as i16 } else { 0 }
+        })
+        .collect();
+    let data_len = samples.len() as u32 * 2;
+    let mut wav = Vec::with_capacity(44 + data_len as usize);
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    for field in [16u32.to_le_bytes().as_slice(), &1u16.to_le_bytes(), &1u16.to_le_bytes(), &RATE.to_le_bytes(), &(RATE * 2).to_le_bytes(), &2u16.to_le_bytes(), &16u16.to_le_bytes()] {
+        wav.extend_from_slice(field);
+    }
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data_len.to_le_bytes());
+    for sample in samples {
+        wav.extend_from_slice(&sample.to_le_bytes());
+    }
+    let path = dir.join(format!("tone-{hz}.wav"));
+    std::fs::write(&path, wav).expect("the temp dir is writable");
+    path
+}
+
+/// Peak levels (dB) heard on one `<audio data-source=…>` element.
+#[derive(Debug, Clone, Copy)]
+pub struct Spectrum {
+    /// The median bin: the noise floor.
+    pub floor: f64,
+    pub peaks: [(u32, f64); 3],
+    /// The loudest frequency and its level, for diagnosis.
+    pub loudest: (f64, f64),
+}
+
+impl Spectrum {
+    /// A tone stands clearly out of the floor.
+    pub fn hears(&self, hz: u32) -> bool {
+        self.peaks.iter().any(|&(f, level)| f == hz && level > -70.0 && level - self.floor > 25.0)
+    }
+}
+
+/// The tones to look for: customer, agent, coach.
+pub const TONES: [u32; 3] = [440, 700, 1500];
+
+/// Listens to the page's `<audio data-source=source>` for `listen`, with an
+/// AnalyserNode, holding each bin's peak.
+pub async fn spectrum(browser: &Browser, source: &str, listen: Duration) -> Spectrum {
+    const SCRIPT: &str = r#"
+        const [source, ms, tones] = arguments;
+        const done = arguments[arguments.length - 1];
+        const el = document.querySelector(`audio[data-source="${source}"]`);
+        if (!el || !el.srcObject) { done(null); return; }
+        const ctx = new AudioContext();
+        const rate = ctx.sampleRate;
+        const analyser = ctx.createAnalyser();
+        analyser.fftSize = 8192;
+        analyser.smoothingTimeConstant = 0;
+        ctx.createMediaStreamSource(el.srcObject).connect(analyser);
+        const held = new Float32Array(analyser.frequencyBinCount).fill(-200);
+        const now = new Float32Array(analyser.frequencyBinCount);
+        const tick = setInterval(() => {
+            analyser.getFloatFrequencyData(now);
+            for (let i = 0; i < now.length; i++) if (now[i] > held[i]) held[i] = now[i];
+        }, 40);
+        setTimeout(() => {
+            clearInterval(tick);
+            ctx.close();
+            const level = hz => {
+                const bin = Math.round(hz * analyser.fftSize / rate);
+                let max = -200;
+                for (let i = bin - 3; i <= bin + 3; i++) max = Math.max(max, held[i]);
+                return max;
+            };
+            const sorted = Array.from(held).slice(20, 2000).sort((a, b) => a - b);
+            let top = 20;
+            for (let i = 20; i < 2000; i++) if (held[i] > held[top]) top = i;
+            const track = el.srcObject.getAudioTracks()[0];
+            done({
+                floor: sorted[Math.floor(sorted.length / 2)],
+                levels: tones.map(level),
+                loudest: [top * rate / analyser.fftSize, held[top]],
+                element: { paused: el.paused, muted: el.muted, track: track && track.readyState, trackMuted: track && track.muted },
+            });
+        }, ms);
+    "#;
+    let result = browser.execute_async(SCRIPT, json!([source, listen.as_millis() as u64, TONES])).await;
+    let floor = result["floor"].as_f64().unwrap_or_else(|| panic!("no playing <audio data-source={source}>: {result}"));
+    let level = |i: usize| result["levels"][i].as_f64().unwrap_or(-200.0);
+    if std::env::var_os("EARSHOT_E2E_DEBUG").is_some() {
+        eprintln!("{source}: {result}");
+    }
+    let loudest = (result["loudest"][0].as_f64().unwrap_or(0.0), result["loudest"][1].as_f64().unwrap_or(-200.0));
+    Spectrum { floor, peaks: [(TONES[0], level(0)), (TONES[1], level(1)), (TONES[2], level(2))], loudest }
+}

@@ -1,0 +1,123 @@
+//! Three real Chromium processes — caller, agent, coach — each with its own
+//! fake-microphone tone, against the real server. Proved by listening (the
+//! spectrum each page plays) and by the SFU's RTP counters.
+
+use std::time::Duration;
+
+use earshot_domain::seed::DEMO_PASSWORD;
+use earshot_e2e::{spawn_app, spectrum, tone_wav, wait_until, Browser, Chromedriver, TestApp};
+use earshot_sfu::{LegRole, Traffic};
+
+const CUSTOMER_HZ: u32 = 440;
+const AGENT_HZ: u32 = 700;
+const COACH_HZ: u32 = 1500;
+const LISTEN: Duration = Duration::from_millis(1500);
+
+async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
+    browser.goto(&app.url("/")).await;
+    browser.type_into("#email", email).await;
+    browser.type_into("#password", DEMO_PASSWORD).await;
+    browser.click("[data-testid=sign-in] button[type=submit]").await;
+    browser.wait_for_text("[data-testid=signed-in-as]").await;
+}
+
+/// What the SFU forwarded to `to` from `from`, so far.
+async fn forwarded(app: &TestApp, to: LegRole, from: LegRole) -> Traffic {
+    let reports = app.media.report().await;
+    reports.iter().filter(|r| r.role == to).filter_map(|r| r.stats.forwarded_to_it.get(&from).copied()).fold(Traffic::default(), |a, b| Traffic { packets: a.packets + b.packets, bytes: a.bytes + b.bytes })
+}
+
+async fn wait_forwarding(app: &TestApp, to: LegRole, from: LegRole) {
+    let start = forwarded(app, to, from).await.packets;
+    wait_until(Duration::from_secs(15), &format!("audio from {from:?} to {to:?}"), || async {
+        (forwarded(app, to, from).await.packets > start + 25).then_some(())
+    })
+    .await;
+}
+
+/// Nothing from the coach reaches the customer: not one packet, not one tone.
+async fn customer_never_hears_the_coach(app: &TestApp, caller: &Browser, phase: &str) {
+    assert_eq!(forwarded(app, LegRole::Customer, LegRole::Coach).await, Traffic::default(), "{phase}: coach packets reached the customer");
+    let heard = spectrum(caller, "agent", LISTEN).await;
+    assert!(heard.hears(AGENT_HZ), "{phase}: the customer hears the agent: {heard:?}");
+    assert!(!heard.hears(COACH_HZ), "{phase}: the customer heard the coach: {heard:?}");
+}
+
+#[tokio::test]
+async fn e2e_whisper_isolation() {
+    let app = spawn_app(|_| {}).await;
+    let tones = std::env::temp_dir().join(format!("earshot-tones-{}", std::process::id()));
+    std::fs::create_dir_all(&tones).unwrap();
+    let mic = |hz| format!("--use-file-for-fake-audio-capture={}", tone_wav(&tones, hz).display());
+    let driver = Chromedriver::start().await;
+    let caller = driver.browser(&[&mic(CUSTOMER_HZ)]).await;
+    let agent = driver.browser(&[&mic(AGENT_HZ)]).await;
+    let coach = driver.browser(&[&mic(COACH_HZ)]).await;
+
+    // The agent opens the softphone; a caller dials Sales and is put through.
+    sign_in(&agent, &app, "alex@earshot.demo").await;
+    agent.wait_for_text("[data-testid=agent-idle]").await;
+    caller.goto(&app.url("/caller")).await;
+    caller.wait_for_text("[data-testid=dial-number] option").await;
+    caller.click("[data-testid=dial]").await;
+    caller.wait_for_text_containing("[data-testid=caller-status]", "Talking to an agent").await;
+    agent.wait_for_text("[data-testid=agent-call]").await;
+    wait_forwarding(&app, LegRole::Agent, LegRole::Customer).await;
+    wait_forwarding(&app, LegRole::Customer, LegRole::Agent).await;
+
+    // The coach joins, listening.
+    sign_in(&coach, &app, "sam@earshot.demo").await;
+    coach.click("[data-testid=calls] button.coach").await;
+    coach.click("[data-testid=join]").await;
+    coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
+    agent.wait_for_text_containing("[data-testid=coached-by]", "Sam Rivera is coaching you").await;
+    wait_forwarding(&app, LegRole::Coach, LegRole::Customer).await;
+    wait_forwarding(&app, LegRole::Coach, LegRole::Agent).await;
+
+    let heard = spectrum(&coach, "customer", LISTEN).await;
+    assert!(heard.hears(CUSTOMER_HZ), "the coach hears the customer: {heard:?}");
+    let heard = spectrum(&coach, "agent", LISTEN).await;
+    assert!(heard.hears(AGENT_HZ), "the coach hears the agent: {heard:?}");
+    let heard = spectrum(&agent, "customer", LISTEN).await;
+    assert!(heard.hears(CUSTOMER_HZ), "the agent hears the customer: {heard:?}");
+    assert_eq!(forwarded(&app, LegRole::Agent, LegRole::Coach).await.packets, 0, "listening: nothing from the coach");
+    customer_never_hears_the_coach(&app, &caller, "listening").await;
+
+    for round in ["first whisper", "whisper after rejoin"] {
+        // Whisper: the agent hears the coach, the customer still does not.
+        coach.click("[data-testid=whisper]").await;
+        coach.wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent").await;
+        wait_forwarding(&app, LegRole::Agent, LegRole::Coach).await;
+        let heard = spectrum(&agent, "coach", LISTEN).await;
+        assert!(heard.hears(COACH_HZ), "{round}: the agent hears the coach: {heard:?}");
+        customer_never_hears_the_coach(&app, &caller, round).await;
+
+        // Back to listening: not one more packet reaches the agent.
+        coach.click("[data-testid=whisper]").await;
+        coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
+        tokio::time::sleep(Duration::from_millis(300)).await; // packets already on the wire land
+        let stopped = forwarded(&app, LegRole::Agent, LegRole::Coach).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(forwarded(&app, LegRole::Agent, LegRole::Coach).await, stopped, "{round}: whisper off stops the coach's audio");
+        customer_never_hears_the_coach(&app, &caller, &format!("after {round}")).await;
+
+        if round == "first whisper" {
+            // Leave and rejoin the same call.
+            coach.click("[data-testid=leave]").await;
+            coach.wait_for_text("[data-testid=rejoin]").await;
+            wait_until(Duration::from_secs(10), "the coach's leg to go", || async {
+                app.media.report().await.iter().all(|r| r.role != LegRole::Coach).then_some(())
+            })
+            .await;
+            coach.click("[data-testid=rejoin]").await;
+            coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
+            wait_forwarding(&app, LegRole::Coach, LegRole::Agent).await;
+        }
+    }
+
+    customer_never_hears_the_coach(&app, &caller, "the end").await;
+    for browser in [caller, agent, coach] {
+        browser.quit().await;
+    }
+    let _ = std::fs::remove_dir_all(&tones);
+}
