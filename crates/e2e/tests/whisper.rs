@@ -121,3 +121,36 @@ async fn e2e_whisper_isolation() {
     }
     let _ = std::fs::remove_dir_all(&tones);
 }
+
+/// Is there sound on this line? Speech, not a tone: a loud band well above
+/// the floor.
+async fn audible(browser: &Browser, source: &str) -> bool {
+    let heard = spectrum(browser, source, Duration::from_secs(3)).await;
+    heard.loudest.1 > -60.0 && heard.loudest.1 - heard.floor > 30.0
+}
+
+#[tokio::test]
+async fn a_supervisor_alone_hears_a_demo_conversation() {
+    use earshot_domain::seed::SALES;
+    use earshot_domain::{CallEvent, NewCall, Origin};
+    use earshot_protocol::{CallKind, Direction, UserId};
+
+    let app = spawn_app(|_| {}).await;
+    let call = NewCall { origin: Origin::Simulated, number: SALES, customer_phone: "+447700900100".into(), direction: Direction::Inbound, kind: CallKind::Regular };
+    let call = app.live.start_call(call).await.unwrap();
+    app.live.call_event(CallEvent::Answered { call, agent: UserId(10) }).await.unwrap().unwrap();
+    let driver = Chromedriver::start().await;
+    let coach = driver.browser(&[]).await;
+
+    sign_in(&coach, &app, "sam@earshot.demo").await;
+    coach.click("[data-testid=calls] button.coach").await;
+    coach.click("[data-testid=join]").await;
+    coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
+
+    // The dialogue opens with the customer, then the agent answers.
+    wait_forwarding(&app, LegRole::Coach, LegRole::Customer).await;
+    assert!(audible(&coach, "customer").await, "the coach hears the simulated customer speak");
+    wait_forwarding(&app, LegRole::Coach, LegRole::Agent).await;
+    assert!(audible(&coach, "agent").await, "the coach hears the simulated agent speak");
+    coach.quit().await;
+}
