@@ -1,3 +1,4 @@
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use earshot_domain::seed::DEMO_PASSWORD;
@@ -5,7 +6,8 @@ use earshot_server::{Application, Config};
 use earshot_simulator::SimConfig;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: earshot-server [--port N] [--dist DIR] [--allow-origin ORIGIN]... [--seed N | --no-simulator]";
+const USAGE: &str = "usage: earshot-server [--port N] [--dist DIR] [--allow-origin ORIGIN]... [--seed N | --no-simulator]
+                     [--media-bind IP:PORT] [--media-advertise IP:PORT]";
 
 #[tokio::main]
 async fn main() {
@@ -44,6 +46,7 @@ fn print_demo_accounts(config: &Config) {
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> {
     let mut config = Config::demo();
     config.simulator = Some(SimConfig::default());
+    config.media.bind = SocketAddr::from(([127, 0, 0, 1], 5004));
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -60,9 +63,15 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
                 config.simulator = Some(SimConfig { seed, ..SimConfig::default() });
             }
             "--no-simulator" => config.simulator = None,
+            "--media-bind" => config.media.bind = parse_addr(&flag, &value()?)?,
+            "--media-advertise" => config.media.advertised = Some(parse_addr(&flag, &value()?)?),
             "-h" | "--help" => return Err("Earshot backend: serves the app, its API and the demo company".into()),
             other => return Err(format!("unknown argument: {other}")),
         }
     }
     Ok(config)
+}
+
+fn parse_addr(flag: &str, value: &str) -> Result<SocketAddr, String> {
+    value.parse().map_err(|_| format!("{flag}: not an IP:PORT address: {value}"))
 }

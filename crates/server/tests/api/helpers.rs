@@ -4,6 +4,7 @@ use earshot_domain::seed::DEMO_PASSWORD;
 use earshot_domain::{CallEvent, NewCall, Origin};
 use earshot_protocol::{CallId, CallKind, ClientMsg, Direction, NumberId, Outcome, Request, ServerMsg, UserId};
 use earshot_server::live::LiveHandle;
+use earshot_server::media::MediaHandle;
 use earshot_server::{Application, Config};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -20,6 +21,7 @@ pub struct TestApp {
     pub addr: std::net::SocketAddr,
     pub client: reqwest::Client,
     pub live: LiveHandle,
+    pub media: MediaHandle,
 }
 
 impl TestApp {
@@ -118,6 +120,7 @@ pub async fn spawn_app() -> TestApp {
     let app = Application::build(config).await.expect("server starts");
     let addr = app.local_addr();
     let live = app.live();
+    let media = app.media();
     tokio::spawn(app.run_until_stopped());
-    TestApp { addr, client: reqwest::Client::new(), live }
+    TestApp { addr, client: reqwest::Client::new(), live, media }
 }

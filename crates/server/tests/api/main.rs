@@ -3,4 +3,5 @@
 mod helpers;
 mod live;
 mod live_state;
+mod media;
 mod session;

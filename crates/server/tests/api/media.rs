@@ -1,0 +1,91 @@
+//! Call audio signalling over the real WebSocket: offers, answers, refusals.
+
+use earshot_domain::seed::{SALES, SUPPORT};
+use earshot_protocol::{ErrorCode, Outcome, Request, ServerMsg, UserStatus};
+use str0m::media::{Direction, MediaKind};
+use str0m::Rtc;
+
+use crate::helpers::{spawn_app, ALEX, SAM};
+
+/// A coach's offer, as the browser makes it: customer and agent in, one
+/// send line out.
+fn coach_offer() -> String {
+    str0m::crypto::from_feature_flags().install_process_default();
+    let mut rtc = Rtc::new(std::time::Instant::now());
+    let mut change = rtc.sdp_api();
+    change.add_media(MediaKind::Audio, Direction::RecvOnly, None, None, None);
+    change.add_media(MediaKind::Audio, Direction::RecvOnly, None, None, None);
+    change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
+    let (offer, _pending) = change.apply().expect("an offer");
+    offer.to_sdp_string()
+}
+
+#[tokio::test]
+async fn joining_with_an_offer_answers_with_sdp_in_the_same_round_trip() {
+    let app = spawn_app().await;
+    let call = app.answered_call(SALES).await;
+    let mut sam = app.live_client(SAM).await;
+
+    let (outcome, _) = sam.request(Request::StartCoaching { call, notify_agent: false, offer: Some(coach_offer()) }).await;
+
+    let Outcome::Answer { call: answered, sdp } = outcome else { panic!("an answer: {outcome:?}") };
+    assert_eq!(answered, call);
+    assert!(sdp.contains("a=ice-lite") && sdp.contains("127.0.0.1"), "an ICE-lite answer on loopback: {sdp}");
+    assert_eq!(app.media.report().await.len(), 1, "the coach's leg is in the room");
+}
+
+#[tokio::test]
+async fn a_bad_offer_is_refused_and_the_coaching_session_is_undone() {
+    let app = spawn_app().await;
+    let call = app.answered_call(SUPPORT).await;
+    let mut sam = app.live_client(SAM).await;
+    sam.request(Request::Subscribe).await;
+
+    let (outcome, _) = sam.request(Request::StartCoaching { call, notify_agent: false, offer: Some("v=0 nonsense".into()) }).await;
+
+    let Outcome::Refused { error } = outcome else { panic!("a refusal: {outcome:?}") };
+    assert_eq!(error.code, ErrorCode::MediaRefused);
+    let (again, before) = sam.request(Request::Subscribe).await;
+    assert_eq!(again, Outcome::Ok);
+    let Some(ServerMsg::Snapshot(snapshot)) = before.into_iter().rev().find(|m| matches!(m, ServerMsg::Snapshot(_))) else {
+        panic!("a fresh snapshot")
+    };
+    assert!(snapshot.calls.iter().all(|c| c.coaching.is_none()), "nobody is left coaching");
+    assert!(snapshot.users.iter().all(|u| u.status != UserStatus::Coaching));
+}
+
+#[tokio::test]
+async fn an_agent_without_a_call_has_nothing_to_join_or_hang_up() {
+    let app = spawn_app().await;
+    let mut alex = app.live_client(ALEX).await;
+
+    let (watched, before) = alex.request(Request::WatchMyCall).await;
+    let (joined, _) = alex.request(Request::JoinMyCall { offer: coach_offer() }).await;
+    let (hung_up, _) = alex.request(Request::HangUp).await;
+
+    assert_eq!(watched, Outcome::Ok);
+    assert!(matches!(before.as_slice(), [ServerMsg::MyCall(mine)] if mine.call.is_none()));
+    for outcome in [joined, hung_up] {
+        assert!(matches!(outcome, Outcome::Refused { ref error } if error.code == ErrorCode::NoCall), "{outcome:?}");
+    }
+}
+
+#[tokio::test]
+async fn metrics_are_for_admins_only() {
+    let app = spawn_app().await;
+    let call = app.answered_call(SALES).await;
+    let mut sam = app.live_client(SAM).await;
+    sam.request(Request::StartCoaching { call, notify_agent: false, offer: Some(coach_offer()) }).await;
+
+    let ada = app.session_cookie("ada@earshot.demo").await;
+    let sam_cookie = app.session_cookie(SAM).await;
+    let as_admin = app.client.get(app.url("/api/metrics")).header("cookie", ada).send().await.unwrap();
+    let as_supervisor = app.client.get(app.url("/api/metrics")).header("cookie", sam_cookie).send().await.unwrap();
+    let anonymous = app.client.get(app.url("/api/metrics")).send().await.unwrap();
+
+    assert_eq!(as_admin.status(), 200);
+    let text = as_admin.text().await.unwrap();
+    assert!(text.contains(&format!("earshot_sfu_received_packets_total{{call=\"{}\",role=\"coach\"}} 0", call.0)), "{text}");
+    assert_eq!(as_supervisor.status(), 403);
+    assert_eq!(anonymous.status(), 401);
+}
