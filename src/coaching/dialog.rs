@@ -43,7 +43,7 @@ fn DialogFor(
         live.state().with(|s| {
             let c = s.calls.get(&call)?;
             let agent = c.agent.map(|a| s.user_name(a)).unwrap_or_default();
-            let customer = c.customer.contact.as_ref().map_or_else(|| c.customer.phone.clone(), |k| k.name.clone());
+            let customer = c.customer.label().to_owned();
             let assigned = s.users.get(&me).is_some_and(|u| may_open_conversation(u, c));
             Some((agent, customer, s.number_name(c.number), assigned))
         })

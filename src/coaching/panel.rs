@@ -41,7 +41,7 @@ pub fn CoachingPanel() -> impl IntoView {
         live.state().with(|s| {
             let c = s.calls.get(&call)?;
             let agent = c.agent.map(|a| s.user_name(a)).unwrap_or_default();
-            let customer = c.customer.contact.as_ref().map_or_else(|| c.customer.phone.clone(), |k| k.name.clone());
+            let customer = c.customer.label().to_owned();
             Some((format!("{agent} with {customer} on {}", s.number_name(c.number)), c.coaching.clone()))
         })
     };

@@ -47,7 +47,7 @@ fn UserRow(
             <td>{user.name.clone()}</td>
             <td>{match user.role { Role::Admin => "Admin", Role::Supervisor => "Supervisor", Role::Agent => "Agent" }}</td>
             <td><span class=format!("status {class}") data-testid="status">{status}</span></td>
-            <td>{move || call().map(|c| c.customer.contact.as_ref().map_or_else(|| c.customer.phone.clone(), |k| k.name.clone()))}</td>
+            <td>{move || call().map(|c| c.customer.label().to_owned())}</td>
             <td>
                 {move || call().and_then(|c| match coach_offer(&c, me) {
                     CoachOffer::Coach | CoachOffer::CoachedBy(_) => Some(view! { <CoachButton call=c.id agent=name.clone() /> }.into_any()),

@@ -194,6 +194,15 @@ impl Browser {
         }
     }
 
+    /// Signs in through the sign-in form with the demo password.
+    pub async fn sign_in(&self, app: &crate::TestApp, email: &str) {
+        self.goto(&app.url("/")).await;
+        self.type_into("#email", email).await;
+        self.type_into("#password", earshot_domain::seed::DEMO_PASSWORD).await;
+        self.click("[data-testid=sign-in] button[type=submit]").await;
+        self.wait_for_text("[data-testid=signed-in-as]").await;
+    }
+
     /// Every console message since the last call: `(level, message)`.
     pub async fn console(&self) -> Vec<(String, String)> {
         let entries = self.call(reqwest::Method::POST, "/se/log", Some(json!({ "type": "browser" }))).await;

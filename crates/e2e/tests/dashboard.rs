@@ -1,23 +1,15 @@
 //! The Live Monitoring dashboard in real headless Chromium against the real
 //! server, with calls scripted through the server's live core.
 
-use earshot_domain::seed::{DEMO_PASSWORD, SALES, SUPPORT};
+use earshot_domain::seed::{SALES, SUPPORT};
 use earshot_domain::{CallEvent, NewCall, Origin};
-use earshot_e2e::{spawn_app, Browser, TestApp};
+use earshot_e2e::{spawn_app, TestApp};
 use earshot_protocol::{CallId, CallKind, Direction, UserId};
 
 const ALEX: UserId = UserId(10); // agent on Sales
 const DARA: UserId = UserId(13); // agent on Support
 const MARIA: &str = "+447700900100"; // contact 1, Maria Garcia
 const UNKNOWN: &str = "+447700900901"; // no contact record
-
-async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
-    browser.goto(&app.url("/")).await;
-    browser.type_into("#email", email).await;
-    browser.type_into("#password", DEMO_PASSWORD).await;
-    browser.click("[data-testid=sign-in] button[type=submit]").await;
-    browser.wait_for_text("[data-testid=signed-in-as]").await;
-}
 
 async fn new_call(app: &TestApp, number: earshot_protocol::NumberId, phone: &str) -> CallId {
     let call = NewCall { origin: Origin::Simulated, number, customer_phone: phone.into(), direction: Direction::Inbound, kind: CallKind::Regular };
@@ -38,8 +30,8 @@ async fn e2e_dashboard_coach_dialog() {
     let driver = earshot_e2e::Chromedriver::start().await;
     let sam = driver.browser(&[]).await;
     let omar = driver.browser(&[]).await;
-    sign_in(&sam, &app, "sam@earshot.demo").await;
-    sign_in(&omar, &app, "omar@earshot.demo").await;
+    sam.sign_in(&app, "sam@earshot.demo").await;
+    omar.sign_in(&app, "omar@earshot.demo").await;
 
     // Live calls move: a call arrives, waits, is answered, is held.
     let sales = new_call(&app, SALES, MARIA).await;
@@ -107,7 +99,7 @@ async fn a_supervisor_without_live_monitoring_sees_why_not_the_dashboard() {
     let driver = earshot_e2e::Chromedriver::start().await;
     let nina = driver.browser(&[]).await;
 
-    sign_in(&nina, &app, "nina@earshot.demo").await;
+    nina.sign_in(&app, "nina@earshot.demo").await;
 
     let page = nina.wait_for_text("[data-testid=no-access]").await;
     assert!(page.contains("no Live Monitoring access"), "{page}");
@@ -124,7 +116,7 @@ async fn the_conversation_view_shows_the_calls_timeline_tags_and_comments() {
     answer(&app, call, ALEX).await;
     app.live.call_event(CallEvent::Tagged { call, tag: "billing".into() }).await.unwrap().unwrap();
     app.live.call_event(CallEvent::Commented { call, text: "Wants a refund.".into() }).await.unwrap().unwrap();
-    sign_in(&sam, &app, "sam@earshot.demo").await;
+    sam.sign_in(&app, "sam@earshot.demo").await;
 
     sam.click(&format!("{} [data-testid=coach-{}]", row(call), call.0)).await;
     sam.click("[data-testid=open-conversation]").await;

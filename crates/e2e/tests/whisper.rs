@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use earshot_domain::seed::DEMO_PASSWORD;
 use earshot_e2e::{spawn_app, spectrum, tone_wav, wait_until, Browser, Chromedriver, TestApp};
 use earshot_sfu::{LegRole, Traffic};
 
@@ -12,14 +11,6 @@ const CUSTOMER_HZ: u32 = 440;
 const AGENT_HZ: u32 = 700;
 const COACH_HZ: u32 = 1500;
 const LISTEN: Duration = Duration::from_millis(1500);
-
-async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
-    browser.goto(&app.url("/")).await;
-    browser.type_into("#email", email).await;
-    browser.type_into("#password", DEMO_PASSWORD).await;
-    browser.click("[data-testid=sign-in] button[type=submit]").await;
-    browser.wait_for_text("[data-testid=signed-in-as]").await;
-}
 
 /// What the SFU forwarded to `to` from `from`, so far.
 async fn forwarded(app: &TestApp, to: LegRole, from: LegRole) -> Traffic {
@@ -55,7 +46,7 @@ async fn e2e_whisper_isolation() {
     let coach = driver.browser(&[&mic(COACH_HZ)]).await;
 
     // The agent opens the softphone; a caller dials Sales and is put through.
-    sign_in(&agent, &app, "alex@earshot.demo").await;
+    agent.sign_in(&app, "alex@earshot.demo").await;
     agent.wait_for_text("[data-testid=agent-idle]").await;
     caller.goto(&app.url("/caller")).await;
     caller.wait_for_text("[data-testid=dial-number] option").await;
@@ -66,7 +57,7 @@ async fn e2e_whisper_isolation() {
     wait_forwarding(&app, LegRole::Customer, LegRole::Agent).await;
 
     // The coach joins, listening.
-    sign_in(&coach, &app, "sam@earshot.demo").await;
+    coach.sign_in(&app, "sam@earshot.demo").await;
     coach.click("[data-testid=calls] button.coach").await;
     coach.click("[data-testid=join]").await;
     coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
@@ -142,7 +133,7 @@ async fn a_supervisor_alone_hears_a_demo_conversation() {
     let driver = Chromedriver::start().await;
     let coach = driver.browser(&[]).await;
 
-    sign_in(&coach, &app, "sam@earshot.demo").await;
+    coach.sign_in(&app, "sam@earshot.demo").await;
     coach.click("[data-testid=calls] button.coach").await;
     coach.click("[data-testid=join]").await;
     coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;

@@ -64,6 +64,13 @@ pub struct Customer {
     pub contact: Option<ContactRef>,
 }
 
+impl Customer {
+    /// The contact's name when there is a record, else the phone number.
+    pub fn label(&self) -> &str {
+        self.contact.as_ref().map_or(&self.phone, |c| &c.name)
+    }
+}
+
 /// Who is coaching a call, and how.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CoachingView {
