@@ -20,12 +20,16 @@ impl CoachMedia {
         let media = Self { peer: StoredValue::new_local(None), live };
         provide_context(media);
         // The server ended the session (call over, left elsewhere): hang up.
+        // Only on the change from coaching to not: a join in flight has a
+        // peer before the live state shows the session.
         let me = crate::auth::me().id;
-        Effect::new(move || {
-            let coaching = live.state().with(|s| s.coached_by(me).is_some());
-            if !coaching {
+        let coaching = Memo::new(move |_| live.state().with(|s| s.coached_by(me).is_some()));
+        Effect::new(move |was: Option<bool>| {
+            let now = coaching.get();
+            if was == Some(true) && !now {
                 media.peer.update_value(|peer| drop(peer.take()));
             }
+            now
         });
         on_cleanup(move || media.peer.try_update_value(|peer| drop(peer.take())).unwrap_or_default());
         media
@@ -55,7 +59,7 @@ impl CoachMedia {
     /// customer). Off: the server stops forwarding, then the device is released.
     pub async fn whisper(self, on: bool) -> Result<(), String> {
         let Some(mut peer) = self.peer.try_update_value(Option::take).flatten() else {
-            return Err("not connected to the call's audio".into());
+            return Err("the call's audio is not connected in this window: leave, then rejoin".into());
         };
         let result = if on {
             match peer.microphone_on().await {
