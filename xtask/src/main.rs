@@ -3,6 +3,7 @@
 //! Each command installs what it needs first, so a fresh machine with only
 //! the Rust toolchain gets a running system (`run`) or a test run (`test`).
 
+mod bench;
 mod cmd;
 mod run;
 mod test;
@@ -16,6 +17,7 @@ usage: cargo xtask <command>
 commands:
   run [--port N]   install what is missing, build the app, serve it on http://127.0.0.1:N (default 8080)
   test             install what is missing, run every native test and the browser tests in headless Chromium
+  bench join       time from clicking Join to the coach's audio (record results in docs/benchmarks.md)
 ";
 
 fn main() -> ExitCode {
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run::run(&args[1..]),
         Some("test") => test::test(&args[1..]),
+        Some("bench") => bench::bench(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

@@ -40,10 +40,17 @@ pub fn test(args: &[String]) -> Result {
     build_dist(&tool_bin)?;
 
     step("end-to-end tests: headless Chromium against the real server");
-    run(Command::new("cargo")
+    run(&mut e2e(&["test", "--package", "earshot-e2e"]))
+}
+
+/// `cargo <args>` for the e2e crate, pointed at the built app and the browser.
+pub fn e2e(args: &[&str]) -> Command {
+    let mut command = Command::new("cargo");
+    command
         .current_dir(root())
-        .args(["test", "--package", "earshot-e2e"])
+        .args(args)
         .env("EARSHOT_DIST", root().join("dist"))
         .env("EARSHOT_CHROMIUM", CHROMIUM)
-        .env("EARSHOT_CHROMEDRIVER", CHROMEDRIVER))
+        .env("EARSHOT_CHROMEDRIVER", CHROMEDRIVER);
+    command
 }

@@ -48,8 +48,6 @@ impl std::fmt::Display for JoinError {
 #[derive(Default)]
 struct Room {
     whisper: bool,
-    /// What server-side (simulated) sources have injected.
-    injected: BTreeMap<LegRole, crate::leg::Traffic>,
 }
 
 pub struct Sfu {
@@ -146,7 +144,7 @@ impl Sfu {
     /// Audio from a server-side source (the simulator's customer or agent)
     /// enters the room as if that party had sent it.
     pub fn inject(&mut self, now: Instant, room: RoomId, from: LegRole, rtp_time: MediaTime, frame: &[u8]) {
-        self.rooms.entry(room).or_default().injected.entry(from).or_default().add(frame.len());
+        self.rooms.entry(room).or_default();
         self.forward(room, None, from, |leg| {
             let pt = leg.rtc.codec_config().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt())?;
             Some((pt, now, rtp_time, frame.into()))
