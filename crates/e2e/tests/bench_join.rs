@@ -34,14 +34,16 @@ async fn bench_join_to_first_audio() {
         let coach_leg = || async {
             app.media.report().await.into_iter().find(|r| r.role == LegRole::Coach)
         };
-        wait_until(Duration::from_secs(10), "the coach's leg to connect", || async {
-            coach_leg().await.filter(|r| r.connected).map(|_| connected.push(clicked.elapsed()))
+        let up = wait_until(Duration::from_secs(10), "the coach's leg to connect", || async {
+            coach_leg().await.filter(|r| r.connected).map(|_| clicked.elapsed())
         })
         .await;
-        wait_until(Duration::from_secs(10), "audio to the coach", || async {
-            coach_leg().await.filter(|r| r.stats.forwarded_to_it.values().any(|t| t.packets > 0)).map(|_| first_audio.push(clicked.elapsed()))
+        let heard = wait_until(Duration::from_secs(10), "audio to the coach", || async {
+            coach_leg().await.filter(|r| r.stats.forwarded_to_it.values().any(|t| t.packets > 0)).map(|_| clicked.elapsed())
         })
         .await;
+        connected.push(up);
+        first_audio.push(heard);
         coach.click("[data-testid=leave]").await;
     }
 
