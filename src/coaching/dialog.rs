@@ -39,7 +39,9 @@ fn DialogFor(
             Err(refusal) => error.set(Some(refusal)),
         }
     });
-    let summary = move || {
+    // A memo, so the dialog re-renders only when its call changes, not on
+    // every delta (which would steal keyboard focus).
+    let summary = Memo::new(move |_| {
         live.state().with(|s| {
             let c = s.calls.get(&call)?;
             let agent = c.agent.map(|a| s.user_name(a)).unwrap_or_default();
@@ -47,7 +49,7 @@ fn DialogFor(
             let assigned = s.users.get(&me).is_some_and(|u| may_open_conversation(u, c));
             Some((agent, customer, s.number_name(c.number), assigned))
         })
-    };
+    });
     let close = move || ui.dialog.set(None);
     view! {
         <div class="backdrop" on:click=move |_| close()></div>
@@ -59,7 +61,7 @@ fn DialogFor(
             data-testid="coach-dialog"
             on:keydown=move |ev| if ev.key() == "Escape" { close() }
         >
-            {move || match summary() {
+            {move || match summary.get() {
                 None => view! {
                     <h2 id="coach-dialog-title">"This call has ended"</h2>
                     <div class="actions"><button on:click=move |_| close()>"Close"</button></div>

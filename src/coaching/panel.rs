@@ -45,11 +45,14 @@ pub fn CoachingPanel() -> impl IntoView {
             Some((format!("{agent} with {customer} on {}", s.number_name(c.number)), c.coaching.clone()))
         })
     };
+    // Memos, so the bar re-renders only when what it shows changes (not on
+    // every delta, which would steal keyboard focus).
+    let session = Memo::new(move |_| coaching.get().and_then(describe));
+    let left = Memo::new(move |_| rejoinable.get().and_then(|(call, notify)| Some((call, notify, describe(call)?.0))));
     view! {
         <section class="coaching-panel" aria-label="Coaching" data-testid="coaching-panel">
             {move || {
-                if let Some(call) = coaching.get() {
-                    let (what, session) = describe(call).unwrap_or_default();
+                if let Some((what, session)) = session.get() {
                     let session = session?;
                     let whisper = session.whisper;
                     let since = session.since;
@@ -71,8 +74,7 @@ pub fn CoachingPanel() -> impl IntoView {
                         </button>
                         <button data-testid="leave" on:click=move |_| { act.dispatch(Step::Leave); }>"Leave"</button>
                     }.into_any())
-                } else if let Some((call, notify)) = rejoinable.get() {
-                    let (what, _) = describe(call).unwrap_or_default();
+                } else if let Some((call, notify, what)) = left.get() {
                     Some(view! {
                         <span>{format!("You left the call of {what}")}</span>
                         <button

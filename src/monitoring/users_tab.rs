@@ -40,16 +40,18 @@ fn UserRow(
     let live = Live::expect();
     let me = crate::auth::me().id;
     let (status, class) = status_label(user.status);
-    let call = move || live.state().with(|s| s.call_of_agent(user.id).cloned());
+    // A memo: the cells re-render when this user's call changes, not on
+    // every delta (which would recreate the button under the keyboard focus).
+    let call = Memo::new(move |_| live.state().with(|s| s.call_of_agent(user.id).cloned()));
     let name = user.name.clone();
     view! {
         <tr data-testid=format!("user-{}", user.id.0)>
             <td>{user.name.clone()}</td>
             <td>{match user.role { Role::Admin => "Admin", Role::Supervisor => "Supervisor", Role::Agent => "Agent" }}</td>
             <td><span class=format!("status {class}") data-testid="status">{status}</span></td>
-            <td>{move || call().map(|c| c.customer.label().to_owned())}</td>
+            <td>{move || call.get().map(|c| c.customer.label().to_owned())}</td>
             <td>
-                {move || call().and_then(|c| match coach_offer(&c, me) {
+                {move || call.get().and_then(|c| match coach_offer(&c, me) {
                     CoachOffer::Coach | CoachOffer::CoachedBy(_) => Some(view! { <CoachButton call=c.id agent=name.clone() /> }.into_any()),
                     CoachOffer::You => Some(view! { <span class="you">"You are coaching"</span> }.into_any()),
                     CoachOffer::Never(_) => None,
