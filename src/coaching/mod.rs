@@ -11,7 +11,7 @@ use earshot_protocol::CallId;
 use leptos::prelude::*;
 
 pub use dialog::CoachDialog;
-pub use media::CoachMedia;
+pub use media::{AudioHealth, CoachMedia};
 pub use panel::CoachingPanel;
 
 /// The coaching UI's own state, shared by context.

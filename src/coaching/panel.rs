@@ -1,7 +1,7 @@
 use earshot_protocol::CallId;
 use leptos::prelude::*;
 
-use super::{CoachMedia, CoachingUi};
+use super::{AudioHealth, CoachMedia, CoachingUi};
 use crate::live::{format_duration, Live};
 
 /// What the panel's buttons do.
@@ -90,6 +90,16 @@ pub fn CoachingPanel() -> impl IntoView {
                 } else {
                     None
                 }
+            }}
+            {move || match (session.with(Option::is_some), media.health().get()) {
+                (true, AudioHealth::Unreachable { server }) => Some(view! {
+                    <p class="no-audio" role="alert" data-testid="no-audio">
+                        "No audio: this network does not let the call's audio through. Ask your IT team to allow "
+                        {server}
+                        " from this computer (and the replies back), then leave and rejoin."
+                    </p>
+                }),
+                _ => None,
             }}
             <span class="error" role="alert">{move || error.get()}</span>
         </section>

@@ -5,4 +5,4 @@ mod chime;
 mod peer;
 
 pub use chime::chime;
-pub use peer::{Line, Peer};
+pub use peer::{media_server, sleep, Line, Peer};

@@ -9,7 +9,7 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    HtmlAudioElement, MediaStream, MediaStreamConstraints, MediaStreamTrack, RtcPeerConnection, RtcRtpSender,
+    HtmlAudioElement, MediaStream, MediaStreamConstraints, MediaStreamTrack, RtcPeerConnection, RtcPeerConnectionState, RtcRtpSender,
     RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
 };
 
@@ -99,6 +99,11 @@ impl Peer {
         }
     }
 
+    /// Whether DTLS is up and audio can flow.
+    pub fn is_connected(&self) -> bool {
+        self.pc.connection_state() == RtcPeerConnectionState::Connected
+    }
+
     /// Mutes or unmutes the open microphone (the track stays attached).
     pub fn set_muted(&self, muted: bool) {
         if let Some(track) = &self.mic {
@@ -138,4 +143,37 @@ fn js_error(e: JsValue) -> String {
     e.as_string()
         .or_else(|| Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()))
         .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// Waits `ms` milliseconds.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// The media server's address in an SDP answer (its host candidate), to
+/// tell the coach what their network must let through.
+pub fn media_server(answer: &str) -> Option<String> {
+    answer.lines().find_map(|line| {
+        let fields: Vec<&str> = line.strip_prefix("a=candidate:")?.split_whitespace().collect();
+        // foundation component transport priority address port typ …
+        let (transport, address, port) = (fields.get(2)?, fields.get(4)?, fields.get(5)?);
+        Some(format!("{} to {address}, port {port}", transport.to_uppercase()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::media_server;
+
+    #[test]
+    fn the_media_server_is_read_from_the_answers_candidate() {
+        let answer = "v=0\r\na=ice-lite\r\na=candidate:1 1 udp 2130706175 127.0.0.1 5004 typ host\r\n";
+        assert_eq!(media_server(answer).as_deref(), Some("UDP to 127.0.0.1, port 5004"));
+        assert_eq!(media_server("v=0\r\n"), None);
+    }
 }

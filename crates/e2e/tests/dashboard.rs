@@ -129,3 +129,22 @@ async fn the_conversation_view_shows_the_calls_timeline_tags_and_comments() {
     assert!(page.contains("Maria Garcia") && page.contains("billing") && page.contains("Wants a refund."), "{page}");
     sam.quit().await;
 }
+
+#[tokio::test]
+async fn a_coach_whose_network_blocks_the_audio_is_told_what_to_ask_it_for() {
+    // The SFU advertises a port where nothing listens: a blocked network.
+    let blocked = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let app = spawn_app(|config| config.media.advertised = Some(blocked)).await;
+    let call = new_call(&app, SALES, MARIA).await;
+    answer(&app, call, ALEX).await;
+    let driver = earshot_e2e::Chromedriver::start().await;
+    let sam = driver.browser(&[]).await;
+    sam.sign_in(&app, "sam@earshot.demo").await;
+
+    sam.click(&format!("{} [data-testid=coach-{}]", row(call), call.0)).await;
+    sam.click("[data-testid=join]").await;
+
+    let told = sam.wait_for_text_containing("[data-testid=no-audio]", "IT team").await;
+    assert!(told.contains(&format!("UDP to 127.0.0.1, port {}", blocked.port())), "{told}");
+    sam.quit().await;
+}

@@ -107,6 +107,7 @@ async fn e2e_whisper_isolation() {
     }
 
     customer_never_hears_the_coach(&app, &caller, "the end").await;
+    assert!(!coach.exists("[data-testid=no-audio]").await, "audio flowed: no network warning");
     for browser in [caller, agent, coach] {
         browser.quit().await;
     }
