@@ -2,8 +2,12 @@
 //! are routed to agents with this view open); its audio connects at once —
 //! customer and coach in, microphone out — and closes when the call ends.
 
+mod actions;
+
 use earshot_protocol::{CallId, Outcome, Request};
 use leptos::prelude::*;
+
+use actions::CallActions;
 
 use crate::contacts::ContactName;
 use crate::live::{format_duration, provide_live, Connection, Endpoint};
@@ -33,6 +37,7 @@ pub fn AgentView() -> impl IntoView {
             Outcome::Ok => Err("the server sent no audio answer".to_owned()),
         }
     });
+    let state = Signal::derive(move || call.with(|c| c.as_ref().map(|c| c.state)));
     let hang_up = Action::new_local(move |_: &()| async move {
         match live.request(Request::HangUp).await {
             Outcome::Refused { error } => Err(error.message),
@@ -73,12 +78,14 @@ pub fn AgentView() -> impl IntoView {
             <Show when=move || live.status().get() == Connection::Reconnecting>
                 <p class="connection" role="status">"Connection to the server lost; reconnecting…"</p>
             </Show>
-            {move || match call.get() {
+            // Rebuilt per call, not per change, so typing is never lost.
+            {move || match call_id.get().and_then(|_| call.get_untracked()) {
                 None => view! {
                     <p role="status" data-testid="agent-idle">"No call right now. Callers to your numbers are put through here."</p>
                 }.into_any(),
                 Some(c) => {
                     let started = c.started_at;
+                    let id = c.id;
                     view! {
                         <section class="on-call" aria-label="Current call" data-testid="agent-call">
                             <p class="big">"On a call with " <ContactName customer=c.customer.clone() /></p>
@@ -92,6 +99,7 @@ pub fn AgentView() -> impl IntoView {
                                 </button>
                                 <button class="danger" data-testid="hang-up" on:click=move |_| { hang_up.dispatch(()); }>"Hang up"</button>
                             </div>
+                            <CallActions call=id state />
                         </section>
                     }.into_any()
                 }

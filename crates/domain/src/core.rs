@@ -460,6 +460,20 @@ impl Core {
         }
     }
 
+    /// A call's conversation view for `user`: monitors see every call, an
+    /// agent only the calls they are or were on.
+    pub fn call_detail_for(&self, user: UserId, id: CallId) -> Result<Option<CallDetail>, CoachingError> {
+        if self.check_viewer(user).is_ok() {
+            return Ok(self.call_detail(id));
+        }
+        let own = self.calls.get(&id).or_else(|| self.ended.get(&id)).is_some_and(|c| c.agent == Some(user));
+        if own {
+            Ok(self.call_detail(id))
+        } else {
+            Err(CoachingError::NoMonitoringAccess)
+        }
+    }
+
     // ---- coaching ----
 
     /// Runs a user's command; refusals change nothing.

@@ -148,3 +148,37 @@ async fn a_coach_whose_network_blocks_the_audio_is_told_what_to_ask_it_for() {
     assert!(told.contains(&format!("UDP to 127.0.0.1, port {}", blocked.port())), "{told}");
     sam.quit().await;
 }
+
+#[tokio::test]
+async fn an_agent_keeps_hold_tag_comment_and_hang_up_while_coached() {
+    use earshot_domain::{Command, Origin};
+    use earshot_protocol::CallState;
+
+    let app = spawn_app(|_| {}).await;
+    let driver = earshot_e2e::Chromedriver::start().await;
+    let alex = driver.browser(&[]).await;
+    alex.sign_in(&app, "alex@earshot.demo").await;
+    alex.wait_for_text("[data-testid=agent-idle]").await;
+    let dialled = NewCall { origin: Origin::Caller, number: SALES, customer_phone: MARIA.into(), direction: Direction::Inbound, kind: CallKind::Regular };
+    let call = app.live.dial(dialled).await.unwrap().unwrap();
+    alex.wait_for_text_containing("[data-testid=agent-call]", "Maria Garcia").await;
+    app.live.command(UserId(2), Command::StartCoaching { call, notify_agent: true }).await.unwrap().unwrap();
+    alex.wait_for_text_containing("[data-testid=coached-by]", "Sam Rivera is coaching you").await;
+
+    alex.click("[data-testid=hold]").await;
+    alex.wait_for_text_containing("[data-testid=hold]", "Resume").await;
+    assert_eq!(app.live.my_call(ALEX).await.unwrap().map(|c| c.state), Some(CallState::OnHold));
+    alex.type_into("[data-testid=tag-input]", "refund").await;
+    alex.click("[data-testid=add-tag]").await;
+    alex.wait_for_text_containing("[data-testid=agent-tags]", "refund").await;
+    alex.type_into("[data-testid=comment-input]", "Charged twice in March.").await;
+    alex.click("[data-testid=add-comment]").await;
+    alex.wait_for_text_containing("[data-testid=agent-comments]", "Charged twice in March.").await;
+    alex.click("[data-testid=hold]").await;
+    alex.wait_for_text_containing("[data-testid=hold]", "Hold").await;
+    alex.click("[data-testid=hang-up]").await;
+
+    alex.wait_for_text("[data-testid=agent-idle]").await;
+    assert_eq!(app.live.my_call(ALEX).await.unwrap(), None);
+    alex.quit().await;
+}

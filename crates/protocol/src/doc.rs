@@ -53,6 +53,9 @@ fn requests() -> Vec<Request> {
         Request::JoinMyCall { offer: "v=0\r\n…".into() },
         Request::Dial { number: NumberId(1), phone: "+447700900100".into(), offer: "v=0\r\n…".into() },
         Request::HangUp,
+        Request::Hold { on: true },
+        Request::Tag { tag: "billing".into() },
+        Request::Comment { text: "Wants a refund.".into() },
     ]
 }
 
@@ -66,6 +69,9 @@ fn describe_request(request: &Request) -> &'static str {
         Request::JoinMyCall { .. } => "Agents: connect the softphone to my current call. The offer has a send line (the microphone) and receive lines for the customer, then the coach. The reply is an `answer`.",
         Request::Dial { .. } => "Callers (on `/api/caller`, no sign-in): dial a company number. The offer has a send line and one receive line (the agent). The reply is an `answer` with the new call's id; the call goes to an available agent who has the agent view open.",
         Request::HangUp => "Agents and callers: end my call.",
+        Request::Hold { .. } => "Agents: put my call on hold (`on: true`) or take it off; the call's state follows.",
+        Request::Tag { .. } => "Agents: tag my call (1 to 40 characters); it shows in the conversation view.",
+        Request::Comment { .. } => "Agents: comment on my call (1 to 1000 characters); it shows in the conversation view.",
     }
 }
 

@@ -52,6 +52,12 @@ pub enum Request {
     Dial { number: NumberId, phone: String, offer: String },
     /// Agents and callers: end my call.
     HangUp,
+    /// Agents: put my call on hold, or take it off.
+    Hold { on: bool },
+    /// Agents: tag my call (1 to 40 characters).
+    Tag { tag: String },
+    /// Agents: comment on my call (1 to 1000 characters).
+    Comment { text: String },
 }
 
 /// A message from the server to the app.

@@ -111,7 +111,12 @@ impl Connection {
                 Err(error) => Outcome::refused(error),
             },
             Request::JoinMyCall { offer } => self.join_my_call(offer).await,
-            Request::HangUp => self.hang_up().await,
+            Request::HangUp => self.on_my_call(|call| Ok(CallEvent::Ended { call })).await,
+            Request::Hold { on } => self.on_my_call(|call| Ok(CallEvent::Hold { call, on })).await,
+            Request::Tag { tag } => self.on_my_call(|call| bounded(&tag, 40, "a tag").map(|tag| CallEvent::Tagged { call, tag })).await,
+            Request::Comment { text } => {
+                self.on_my_call(|call| bounded(&text, 1000, "a comment").map(|text| CallEvent::Commented { call, text })).await
+            }
             Request::Dial { .. } => Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, "callers dial on /api/caller")),
             other => match Command::try_from(other) {
                 Ok(command) => outcome(self.live.command(self.me.id, command).await),
@@ -172,13 +177,16 @@ impl Connection {
         }
     }
 
-    async fn hang_up(&mut self) -> Outcome {
-        match self.current_call().await {
-            Ok(call) => match self.live.call_event(CallEvent::Ended { call: call.id }).await {
-                Ok(_) => Outcome::Ok,
-                Err(_) => Outcome::refused(stopping()),
-            },
-            Err(error) => Outcome::refused(error),
+    /// An agent's action on their own call: hang up, hold, tag, comment.
+    async fn on_my_call(&mut self, event: impl FnOnce(CallId) -> Result<CallEvent, ApiError>) -> Outcome {
+        let event = match self.current_call().await.and_then(|call| event(call.id)) {
+            Ok(event) => event,
+            Err(error) => return Outcome::refused(error),
+        };
+        match self.live.call_event(event).await {
+            Ok(Ok(())) => Outcome::Ok,
+            Ok(Err(_)) => Outcome::refused(ApiError::new(ErrorCode::NoCall, "your call has just ended")),
+            Err(_) => Outcome::refused(stopping()),
         }
     }
 
@@ -251,6 +259,15 @@ pub async fn send_all(socket: &mut WebSocket, frames: Vec<Frame>) -> Result<(), 
         socket.send(Message::Text(json)).await?;
     }
     Ok(())
+}
+
+/// Trimmed `text` of 1 to `max` characters, or a clear refusal.
+fn bounded(text: &str, max: usize, what: &str) -> Result<String, ApiError> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > max {
+        return Err(ApiError::new(ErrorCode::MalformedRequest, format!("{what} must have 1 to {max} characters")));
+    }
+    Ok(text.to_owned())
 }
 
 fn outcome(result: Result<Result<(), CoachingError>, crate::live::Stopped>) -> Outcome {

@@ -104,7 +104,7 @@ impl Owner {
                 let _ = reply.send(self.core.handle(now, user, command));
             }
             Request::CallDetail { user, call, reply } => {
-                let _ = reply.send(self.core.check_viewer(user).map(|()| self.core.call_detail(call)));
+                let _ = reply.send(self.core.call_detail_for(user, call));
             }
             Request::Contact { user, contact, reply } => {
                 let _ = reply.send(self.core.check_viewer(user).map(|()| self.core.contact_calls(contact)));

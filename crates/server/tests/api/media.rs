@@ -89,3 +89,28 @@ async fn metrics_are_for_admins_only() {
     assert_eq!(as_supervisor.status(), 403);
     assert_eq!(anonymous.status(), 401);
 }
+
+#[tokio::test]
+async fn an_agents_tags_and_comments_are_bounded_and_only_on_their_own_call() {
+    let app = spawn_app().await;
+    let mut alex = app.live_client(ALEX).await;
+    let mut sam = app.live_client(SAM).await;
+    let (no_call, _) = alex.request(Request::Tag { tag: "early".into() }).await;
+    app.answered_call(SALES).await;
+
+    let (empty, _) = alex.request(Request::Tag { tag: "   ".into() }).await;
+    let (long, _) = alex.request(Request::Comment { text: "x".repeat(1001) }).await;
+    let (tagged, _) = alex.request(Request::Tag { tag: "refund".into() }).await;
+    let (held, _) = alex.request(Request::Hold { on: true }).await;
+    let (not_an_agent, _) = sam.request(Request::Hold { on: true }).await;
+
+    let code = |o: Outcome| match o {
+        Outcome::Refused { error } => Some(error.code),
+        _ => None,
+    };
+    assert_eq!(code(no_call), Some(ErrorCode::NoCall));
+    assert_eq!(code(empty), Some(ErrorCode::MalformedRequest));
+    assert_eq!(code(long), Some(ErrorCode::MalformedRequest));
+    assert_eq!((tagged, held), (Outcome::Ok, Outcome::Ok));
+    assert_eq!(code(not_an_agent), Some(ErrorCode::NoCall));
+}

@@ -1,0 +1,74 @@
+//! What an agent can do with their call while on it (coached or not).
+
+use earshot_protocol::{CallDetail, CallId, CallState, Outcome, Request};
+use leptos::prelude::*;
+
+use crate::live::Live;
+
+/// Hold, tag and comment; with the call's tags and comments so far.
+#[component]
+pub fn CallActions(
+    /// The agent's current call.
+    call: CallId,
+    /// Its state, for the hold button.
+    state: Signal<Option<CallState>>,
+) -> impl IntoView {
+    let live = Live::expect();
+    let tag = RwSignal::new(String::new());
+    let comment = RwSignal::new(String::new());
+    let act = Action::new_local(move |request: &Request| {
+        let request = request.clone();
+        async move {
+            match live.request(request).await {
+                Outcome::Refused { error } => Err(error.message),
+                _ => Ok(()),
+            }
+        }
+    });
+    // Re-read tags and comments after each action and each change of state.
+    let detail = LocalResource::new(move || {
+        act.version().track();
+        state.track();
+        let url = format!("/api/calls/{}", call.0);
+        async move { crate::api::get::<CallDetail>(&url).await }
+    });
+    let on_hold = move || state.get() == Some(CallState::OnHold);
+    let submit = move |field: RwSignal<String>, request: fn(String) -> Request| {
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let text = field.get_untracked();
+            if !text.trim().is_empty() {
+                act.dispatch(request(text));
+                field.set(String::new());
+            }
+        }
+    };
+    view! {
+        <div class="actions">
+            <button data-testid="hold" aria-pressed=move || on_hold().to_string() on:click=move |_| { act.dispatch(Request::Hold { on: !on_hold() }); }>
+                {move || if on_hold() { "Resume" } else { "Hold" }}
+            </button>
+        </div>
+        <form class="inline" on:submit=submit(tag, |tag| Request::Tag { tag })>
+            <label for="tag">"Tag"</label>
+            <input id="tag" data-testid="tag-input" maxlength="40" bind:value=tag />
+            <button type="submit" data-testid="add-tag">"Add tag"</button>
+        </form>
+        <form class="inline" on:submit=submit(comment, |text| Request::Comment { text })>
+            <label for="comment">"Comment"</label>
+            <input id="comment" data-testid="comment-input" maxlength="1000" bind:value=comment />
+            <button type="submit" data-testid="add-comment">"Add comment"</button>
+        </form>
+        <p class="error" role="alert">{move || act.value().get().and_then(Result::err)}</p>
+        <Suspense fallback=|| ()>
+            {move || detail.get().and_then(Result::ok).map(|d| view! {
+                <ul class="tags" aria-label="Tags" data-testid="agent-tags">
+                    {d.tags.into_iter().map(|t| view! { <li class="tag">{t}</li> }).collect_view()}
+                </ul>
+                <ul class="comments" aria-label="Comments" data-testid="agent-comments">
+                    {d.comments.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
+                </ul>
+            })}
+        </Suspense>
+    }
+}
