@@ -1,11 +1,12 @@
-//! What an agent can do with their call while on it (coached or not).
+//! What an agent can do with their call while on it (coached or not):
+//! hold, tag, comment, transfer. Mute and hang-up sit beside the call.
 
-use earshot_protocol::{CallDetail, CallId, CallState, Outcome, Request};
+use earshot_protocol::{CallDetail, CallId, CallState, Outcome, Request, UserId, UserView};
 use leptos::prelude::*;
 
 use crate::live::Live;
 
-/// Hold, tag and comment; with the call's tags and comments so far.
+/// Hold, tag, comment and transfer; with the call's tags and comments so far.
 #[component]
 pub fn CallActions(
     /// The agent's current call.
@@ -32,6 +33,11 @@ pub fn CallActions(
         let url = format!("/api/calls/{}", call.0);
         async move { crate::api::get::<CallDetail>(&url).await }
     });
+    let colleagues = LocalResource::new(move || {
+        act.version().track();
+        crate::api::get::<Vec<UserView>>("/api/agents/available")
+    });
+    let transfer_to = RwSignal::new(None::<UserId>);
     let on_hold = move || state.get() == Some(CallState::OnHold);
     let submit = move |field: RwSignal<String>, request: fn(String) -> Request| {
         move |ev: leptos::ev::SubmitEvent| {
@@ -58,6 +64,23 @@ pub fn CallActions(
             <label for="comment">"Comment"</label>
             <input id="comment" data-testid="comment-input" maxlength="1000" bind:value=comment />
             <button type="submit" data-testid="add-comment">"Add comment"</button>
+        </form>
+        <form class="inline" on:submit=move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if let Some(to) = transfer_to.get_untracked() {
+                act.dispatch(Request::Transfer { to });
+            }
+        }>
+            <label for="transfer">"Transfer to"</label>
+            <select id="transfer" data-testid="transfer-to" on:change=move |ev| transfer_to.set(event_target_value(&ev).parse().ok().map(UserId))>
+                <option value="">"Choose a colleague"</option>
+                <Suspense fallback=|| ()>
+                    {move || colleagues.get().and_then(Result::ok).map(|list| list.into_iter().map(|agent| view! {
+                        <option value=agent.id.0.to_string()>{agent.name}</option>
+                    }).collect_view())}
+                </Suspense>
+            </select>
+            <button type="submit" data-testid="transfer" disabled=move || transfer_to.get().is_none()>"Transfer"</button>
         </form>
         <p class="error" role="alert">{move || act.value().get().and_then(Result::err)}</p>
         <Suspense fallback=|| ()>

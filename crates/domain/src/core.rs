@@ -85,6 +85,8 @@ pub enum EventError {
     UnknownUser(UserId),
     /// The agent is not available (on a call, coaching, or away).
     AgentBusy(UserId),
+    /// Only agents take calls.
+    NotAnAgent(UserId),
     /// Not one of the company's numbers.
     UnknownNumber(NumberId),
     /// Not a phone number in E.164 form.
@@ -180,6 +182,15 @@ impl Core {
             users: self.directory.users().map(|u| self.user_view(u.id)).collect(),
             calls: self.calls.values().map(|c| self.call_view(c)).collect(),
         }
+    }
+
+    /// Agents free to take a call (or a transfer) now.
+    pub fn available_agents(&self) -> Vec<UserView> {
+        self.directory
+            .users()
+            .filter(|u| u.role == Role::Agent && self.status(u.id) == UserStatus::Available)
+            .map(|u| self.user_view(u.id))
+            .collect()
     }
 
     /// One live call as the wire shows it.
@@ -378,8 +389,10 @@ impl Core {
         let old_agent = call.agent;
         match event {
             CallEvent::Answered { agent, .. } | CallEvent::TransferredToAgent { agent, .. } => {
-                if self.directory.user(agent).is_none() {
-                    return Err(EventError::UnknownUser(agent));
+                match self.directory.user(agent) {
+                    None => return Err(EventError::UnknownUser(agent)),
+                    Some(user) if user.role != Role::Agent => return Err(EventError::NotAnAgent(agent)),
+                    Some(_) => {}
                 }
                 if self.status(agent) != UserStatus::Available {
                     return Err(EventError::AgentBusy(agent));

@@ -285,3 +285,16 @@ fn callers_go_to_an_online_agent_and_the_simulator_keeps_its_hands_off() {
     assert_eq!(core.call(second).unwrap().agent, Some(SECOND_AGENT), "freed, the agent takes the next caller");
     assert!(!core.is_online(AGENT));
 }
+
+#[test]
+fn calls_go_only_to_available_agents() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+
+    let to_supervisor = core.apply(T0, CallEvent::TransferredToAgent { call: target, agent: RIVAL });
+    let to_busy = core.apply(T0, CallEvent::TransferredToAgent { call: target, agent: AGENT });
+
+    assert_eq!(to_supervisor, Err(earshot_domain::EventError::NotAnAgent(RIVAL)));
+    assert_eq!(to_busy, Err(earshot_domain::EventError::AgentBusy(AGENT)));
+    assert_eq!(core.available_agents().iter().map(|u| u.id).collect::<Vec<_>>(), vec![SECOND_AGENT]);
+}

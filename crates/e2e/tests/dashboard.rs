@@ -150,7 +150,7 @@ async fn a_coach_whose_network_blocks_the_audio_is_told_what_to_ask_it_for() {
 }
 
 #[tokio::test]
-async fn an_agent_keeps_hold_tag_comment_and_hang_up_while_coached() {
+async fn an_agent_keeps_hold_tag_comment_hang_up_and_transfer_while_coached() {
     use earshot_domain::{Command, Origin};
     use earshot_protocol::CallState;
 
@@ -180,5 +180,21 @@ async fn an_agent_keeps_hold_tag_comment_and_hang_up_while_coached() {
 
     alex.wait_for_text("[data-testid=agent-idle]").await;
     assert_eq!(app.live.my_call(ALEX).await.unwrap(), None);
+
+    // The next caller is transferred to a colleague, which ends the coaching.
+    let dialled = NewCall { origin: Origin::Caller, number: SALES, customer_phone: MARIA.into(), direction: Direction::Inbound, kind: CallKind::Regular };
+    let call = app.live.dial(dialled).await.unwrap().unwrap();
+    alex.wait_for_text("[data-testid=agent-call]").await;
+    app.live.command(UserId(2), Command::StartCoaching { call, notify_agent: false }).await.unwrap().unwrap();
+    alex.wait_for_text_containing("[data-testid=transfer-to]", "Bea Santos").await;
+    alex.execute(
+        "const s = document.querySelector('[data-testid=transfer-to]'); s.value = '11'; s.dispatchEvent(new Event('change'));",
+        serde_json::json!([]),
+    )
+    .await;
+    alex.click("[data-testid=transfer]").await;
+    alex.wait_for_text("[data-testid=agent-idle]").await;
+    assert_eq!(app.live.my_call(UserId(11)).await.unwrap().map(|c| c.id), Some(call), "Bea has the call");
+    assert!(app.live.my_call(UserId(11)).await.unwrap().unwrap().coaching.is_none(), "the coach must rejoin after a transfer");
     alex.quit().await;
 }

@@ -56,6 +56,7 @@ fn requests() -> Vec<Request> {
         Request::Hold { on: true },
         Request::Tag { tag: "billing".into() },
         Request::Comment { text: "Wants a refund.".into() },
+        Request::Transfer { to: UserId(11) },
     ]
 }
 
@@ -72,6 +73,7 @@ fn describe_request(request: &Request) -> &'static str {
         Request::Hold { .. } => "Agents: put my call on hold (`on: true`) or take it off; the call's state follows.",
         Request::Tag { .. } => "Agents: tag my call (1 to 40 characters); it shows in the conversation view.",
         Request::Comment { .. } => "Agents: comment on my call (1 to 1000 characters); it shows in the conversation view.",
+        Request::Transfer { .. } => "Agents: transfer my call to an available colleague (from `GET /api/agents/available`); refused with `agent_unavailable` when they no longer are. A coach's session ends with the transfer.",
     }
 }
 
@@ -116,7 +118,7 @@ fn describe_change(change: &Change) -> &'static str {
 
 /// Every code, in the table's order (`describe_error` matches exhaustively,
 /// so a new code cannot go undescribed; list it here too).
-const ERROR_CODES: [ErrorCode; 18] = [
+const ERROR_CODES: [ErrorCode; 19] = [
     ErrorCode::MalformedRequest,
     ErrorCode::InvalidCredentials,
     ErrorCode::NotSignedIn,
@@ -134,6 +136,7 @@ const ERROR_CODES: [ErrorCode; 18] = [
     ErrorCode::NotCoaching,
     ErrorCode::NoCall,
     ErrorCode::MediaRefused,
+    ErrorCode::AgentUnavailable,
     ErrorCode::Internal,
 ];
 
@@ -155,6 +158,7 @@ fn describe_error(code: ErrorCode) -> (&'static str, &'static str) {
         ErrorCode::AlreadyCoaching => ("the coach already coaches a call", "you are already coaching a call: leave it first"),
         ErrorCode::NotCoaching => ("whisper or leave without a coaching session", "you are not coaching a call"),
         ErrorCode::NoCall => ("an agent without a call, or a caller who has not dialled, asked for call media or a hang-up", "you have no call"),
+        ErrorCode::AgentUnavailable => ("a transfer to a colleague who is no longer available", "Bea Santos is no longer available"),
         ErrorCode::MediaRefused => ("the SDP offer could not be used", "the SDP offer was refused: …"),
         ErrorCode::Internal => ("the server failed or is stopping; the cause is in its log", "internal error"),
     }
@@ -172,6 +176,7 @@ pub fn generate() -> String {
     let _ = writeln!(w, "| `DELETE /api/session` | — | 204; the cookie is cleared |");
     let _ = writeln!(w, "| `GET /api/calls/{{id}}` | — | `CallDetail` (the conversation view) |");
     let _ = writeln!(w, "| `GET /api/contacts/{{id}}` | — | `ContactDetail` |");
+    let _ = writeln!(w, "| `GET /api/agents/available` | — | agents free to take a transfer, `[UserView]` (agents only) |");
     let _ = writeln!(w, "| `GET /api/numbers` | — | the company's numbers, `[CompanyNumber]` (public, for the caller view) |");
     let _ = writeln!(w, "| `GET /api/live` | — | WebSocket upgrade (same-origin, signed in) |");
     let _ = writeln!(w, "| `GET /api/caller` | — | WebSocket upgrade for the caller view (same-origin, no sign-in): `dial` and `hang_up` only |");

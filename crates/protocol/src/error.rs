@@ -51,6 +51,8 @@ pub enum ErrorCode {
     NoCall,
     /// The SDP offer could not be used.
     MediaRefused,
+    /// A transfer to a colleague who is not available (any more).
+    AgentUnavailable,
     /// The server failed; the cause is in its log.
     Internal,
 }

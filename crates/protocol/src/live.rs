@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::calls::{CallId, CallView, Millis};
-use crate::directory::{CompanyNumber, NumberId, UserView};
+use crate::directory::{CompanyNumber, NumberId, UserId, UserView};
 use crate::error::ApiError;
 
 /// Largest message a client may send, in bytes.
@@ -58,6 +58,8 @@ pub enum Request {
     Tag { tag: String },
     /// Agents: comment on my call (1 to 1000 characters).
     Comment { text: String },
+    /// Agents: transfer my call to an available colleague.
+    Transfer { to: UserId },
 }
 
 /// A message from the server to the app.

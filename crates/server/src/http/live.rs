@@ -8,7 +8,7 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use earshot_domain::{CallEvent, CoachingError, Command};
+use earshot_domain::{CallEvent, CoachingError, Command, EventError};
 use earshot_protocol::{
     ApiError, CallId, CallView, Change, ClientMsg, ErrorCode, Me, MyCall, Outcome, Request, Role, ServerMsg,
     MAX_CLIENT_MESSAGE_BYTES,
@@ -114,6 +114,7 @@ impl Connection {
             Request::HangUp => self.on_my_call(|call| Ok(CallEvent::Ended { call })).await,
             Request::Hold { on } => self.on_my_call(|call| Ok(CallEvent::Hold { call, on })).await,
             Request::Tag { tag } => self.on_my_call(|call| bounded(&tag, 40, "a tag").map(|tag| CallEvent::Tagged { call, tag })).await,
+            Request::Transfer { to } => self.on_my_call(|call| Ok(CallEvent::TransferredToAgent { call, agent: to })).await,
             Request::Comment { text } => {
                 self.on_my_call(|call| bounded(&text, 1000, "a comment").map(|text| CallEvent::Commented { call, text })).await
             }
@@ -185,6 +186,9 @@ impl Connection {
         };
         match self.live.call_event(event).await {
             Ok(Ok(())) => Outcome::Ok,
+            Ok(Err(EventError::AgentBusy(_) | EventError::UnknownUser(_) | EventError::NotAnAgent(_))) => {
+                Outcome::refused(ApiError::new(ErrorCode::AgentUnavailable, "that colleague is no longer available"))
+            }
             Ok(Err(_)) => Outcome::refused(ApiError::new(ErrorCode::NoCall, "your call has just ended")),
             Err(_) => Outcome::refused(stopping()),
         }

@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/calls/{id}", get(records::call))
         .route("/contacts/{id}", get(records::contact))
         .route("/numbers", get(records::numbers))
+        .route("/agents/available", get(records::available_agents))
         .fallback(error::api_not_found);
     Router::new()
         .nest("/api", api)

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use earshot_protocol::{CallDetail, CallId, CompanyNumber, ContactDetail, ContactId, ErrorCode};
+use earshot_protocol::{CallDetail, CallId, CompanyNumber, ContactDetail, ContactId, ErrorCode, Role, UserView};
 
 use super::live::refused;
 use super::session::CurrentUser;
@@ -27,6 +27,16 @@ pub async fn contact(
     let found = state.live.contact(me.id, ContactId(id)).await.map_err(stopped)?.map_err(|e| forbidden(&e))?;
     let (contact, calls) = found.ok_or_else(|| not_found("no such contact"))?;
     Ok(Json(ContactDetail { contact, calls }))
+}
+
+/// Agents free to take a transfer, for a signed-in agent.
+pub async fn available_agents(State(state): State<AppState>, CurrentUser(me): CurrentUser) -> Result<Json<Vec<UserView>>, AppError> {
+    if me.role != Role::Agent {
+        return Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::NoCall, "only agents transfer calls"));
+    }
+    let mut agents = state.live.available_agents().await.map_err(stopped)?;
+    agents.retain(|agent| agent.id != me.id);
+    Ok(Json(agents))
 }
 
 /// The company's numbers, for the caller view (no sign-in: they are public).

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
 use earshot_domain::{CallEvent, CoachingError, Command, EventError, NewCall};
-use earshot_protocol::{CallDetail, CallId, CallView, Change, Contact, ContactId, Snapshot, UserId};
+use earshot_protocol::{CallDetail, CallId, CallView, Change, Contact, ContactId, Snapshot, UserId, UserView};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 pub use task::spawn;
@@ -34,6 +34,7 @@ enum Request {
     /// Every change, for agents and callers following their own call.
     Watch { reply: oneshot::Sender<broadcast::Receiver<Arc<Delta>>> },
     MyCall { agent: UserId, reply: oneshot::Sender<Option<CallView>> },
+    AvailableAgents { reply: oneshot::Sender<Vec<UserView>> },
     Command { user: UserId, command: Command, reply: oneshot::Sender<Result<(), CoachingError>> },
     CallDetail { user: UserId, call: CallId, reply: oneshot::Sender<Result<Option<CallDetail>, CoachingError>> },
     Contact { user: UserId, contact: ContactId, reply: oneshot::Sender<Result<Option<(Contact, Vec<CallView>)>, CoachingError>> },
@@ -70,6 +71,11 @@ impl LiveHandle {
     /// The live call `agent` is on, if any.
     pub async fn my_call(&self, agent: UserId) -> Result<Option<CallView>, Stopped> {
         self.ask(|reply| Request::MyCall { agent, reply }).await
+    }
+
+    /// Agents free to take a transfer now.
+    pub async fn available_agents(&self) -> Result<Vec<UserView>, Stopped> {
+        self.ask(|reply| Request::AvailableAgents { reply }).await
     }
 
     pub async fn command(&self, user: UserId, command: Command) -> Result<Result<(), CoachingError>, Stopped> {

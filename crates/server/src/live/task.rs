@@ -100,6 +100,9 @@ impl Owner {
                 let call = self.core.live_calls().find(|c| c.agent == Some(agent)).map(|c| c.id);
                 let _ = reply.send(call.and_then(|id| self.core.snapshot_call(id)));
             }
+            Request::AvailableAgents { reply } => {
+                let _ = reply.send(self.core.available_agents());
+            }
             Request::Command { user, command, reply } => {
                 let _ = reply.send(self.core.handle(now, user, command));
             }
