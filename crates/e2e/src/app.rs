@@ -3,6 +3,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use earshot_domain::seed::SALES;
+use earshot_domain::{CallEvent, NewCall, Origin};
+use earshot_protocol::{CallId, CallKind, Direction, UserId};
 use earshot_server::live::LiveHandle;
 use earshot_server::media::MediaHandle;
 use earshot_server::{Application, Config};
@@ -18,6 +21,21 @@ pub struct TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// A simulated Sales call from Maria Garcia, answered by Alex: the demo
+    /// dialogue plays on it once a coach joins.
+    pub async fn simulated_call(&self) -> CallId {
+        let call = NewCall {
+            origin: Origin::Simulated,
+            number: SALES,
+            customer_phone: "+447700900100".into(),
+            direction: Direction::Inbound,
+            kind: CallKind::Regular,
+        };
+        let call = self.live.start_call(call).await.expect("core running");
+        self.live.call_event(CallEvent::Answered { call, agent: UserId(10) }).await.expect("core running").expect("Alex is free");
+        call
     }
 }
 

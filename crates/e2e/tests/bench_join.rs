@@ -4,10 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use earshot_domain::seed::SALES;
-use earshot_domain::{CallEvent, NewCall, Origin};
 use earshot_e2e::{spawn_app, wait_until, Chromedriver};
-use earshot_protocol::{CallKind, Direction, UserId};
 use earshot_sfu::LegRole;
 
 const ROUNDS: usize = 10;
@@ -16,9 +13,7 @@ const ROUNDS: usize = 10;
 #[ignore = "a benchmark: run with `cargo xtask bench join`"]
 async fn bench_join_to_first_audio() {
     let app = spawn_app(|_| {}).await;
-    let call = NewCall { origin: Origin::Simulated, number: SALES, customer_phone: "+447700900100".into(), direction: Direction::Inbound, kind: CallKind::Regular };
-    let call = app.live.start_call(call).await.unwrap();
-    app.live.call_event(CallEvent::Answered { call, agent: UserId(10) }).await.unwrap().unwrap();
+    app.simulated_call().await;
     let driver = Chromedriver::start().await;
     let coach = driver.browser(&[]).await;
     coach.sign_in(&app, "sam@earshot.demo").await;

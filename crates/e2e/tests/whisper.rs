@@ -123,14 +123,8 @@ async fn audible(browser: &Browser, source: &str) -> bool {
 
 #[tokio::test]
 async fn a_supervisor_alone_hears_a_demo_conversation() {
-    use earshot_domain::seed::SALES;
-    use earshot_domain::{CallEvent, NewCall, Origin};
-    use earshot_protocol::{CallKind, Direction, UserId};
-
     let app = spawn_app(|_| {}).await;
-    let call = NewCall { origin: Origin::Simulated, number: SALES, customer_phone: "+447700900100".into(), direction: Direction::Inbound, kind: CallKind::Regular };
-    let call = app.live.start_call(call).await.unwrap();
-    app.live.call_event(CallEvent::Answered { call, agent: UserId(10) }).await.unwrap().unwrap();
+    app.simulated_call().await;
     let driver = Chromedriver::start().await;
     let coach = driver.browser(&[]).await;
 
