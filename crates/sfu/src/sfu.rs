@@ -1,6 +1,6 @@
 //! The SFU state machine: every leg of every call, and the forwarding.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -48,6 +48,8 @@ impl std::fmt::Display for JoinError {
 #[derive(Default)]
 struct Room {
     whisper: bool,
+    /// The room's legs, so a packet never looks beyond its call.
+    legs: BTreeSet<LegId>,
 }
 
 pub struct Sfu {
@@ -55,13 +57,23 @@ pub struct Sfu {
     advertised: SocketAddr,
     legs: BTreeMap<LegId, Leg>,
     rooms: BTreeMap<RoomId, Room>,
+    /// The leg last seen sending from an address: tried before asking
+    /// every leg whether a datagram is theirs.
+    by_source: HashMap<SocketAddr, LegId>,
     next_leg: u64,
     transmits: VecDeque<Transmit>,
 }
 
 impl Sfu {
     pub fn new(advertised: SocketAddr) -> Self {
-        Self { advertised, legs: BTreeMap::new(), rooms: BTreeMap::new(), next_leg: 1, transmits: VecDeque::new() }
+        Self {
+            advertised,
+            legs: BTreeMap::new(),
+            rooms: BTreeMap::new(),
+            by_source: HashMap::new(),
+            next_leg: 1,
+            transmits: VecDeque::new(),
+        }
     }
 
     /// A peer joins `room` as `role` with its offer; a leg already playing
@@ -71,25 +83,29 @@ impl Sfu {
         let candidate = Candidate::host(self.advertised, "udp").map_err(|e| JoinError::BadOffer(e.to_string()))?;
         rtc.add_local_candidate(candidate);
         let answer = rtc.sdp_api().accept_offer(offer).map_err(|e| JoinError::BadOffer(e.to_string()))?;
-        self.legs.retain(|_, leg| !(leg.room == room && leg.role == role));
+        self.leave_role(room, role);
         let id = LegId(self.next_leg);
         self.next_leg += 1;
         self.legs.insert(id, Leg::new(room, role, rtc));
-        self.rooms.entry(room).or_default();
-        self.drive();
+        self.rooms.entry(room).or_default().legs.insert(id);
+        self.drive([id]);
         Ok((id, answer))
     }
 
     /// The peer left: its connection closes and nothing more reaches it.
-    pub fn leave(&mut self, leg: LegId) {
-        if let Some(mut leg) = self.legs.remove(&leg) {
+    pub fn leave(&mut self, id: LegId) {
+        if let Some(mut leg) = self.legs.remove(&id) {
             leg.rtc.disconnect();
+            if let Some(room) = self.rooms.get_mut(&leg.room) {
+                room.legs.remove(&id);
+            }
+            self.by_source.retain(|_, owner| *owner != id);
         }
     }
 
     /// The leg playing `role` in `room`, if any, leaves.
     pub fn leave_role(&mut self, room: RoomId, role: LegRole) {
-        let ids: Vec<LegId> = self.legs.iter().filter(|(_, l)| l.room == room && l.role == role).map(|(id, _)| *id).collect();
+        let ids: Vec<LegId> = self.room_legs(room).filter(|(_, leg)| leg.role == role).map(|(id, _)| id).collect();
         for id in ids {
             self.leave(id);
         }
@@ -97,7 +113,10 @@ impl Sfu {
 
     /// The call ended: every leg goes.
     pub fn close_room(&mut self, room: RoomId) {
-        self.legs.retain(|_, leg| leg.room != room);
+        let ids: Vec<LegId> = self.room_legs(room).map(|(id, _)| id).collect();
+        for id in ids {
+            self.leave(id);
+        }
         self.rooms.remove(&room);
     }
 
@@ -110,26 +129,32 @@ impl Sfu {
     pub fn handle_receive(&mut self, now: Instant, source: SocketAddr, destination: SocketAddr, datagram: &[u8]) -> bool {
         let Ok(receive) = Receive::new(Protocol::Udp, source, destination, datagram) else { return false };
         let input = Input::Receive(now, receive);
-        let Some(leg) = self.legs.values_mut().find(|leg| leg.rtc.accepts(&input)) else { return false };
+        let known = self.by_source.get(&source).copied().filter(|id| self.legs.get(id).is_some_and(|l| l.rtc.accepts(&input)));
+        let Some(id) = known.or_else(|| self.legs.iter().find(|(_, leg)| leg.rtc.accepts(&input)).map(|(id, _)| *id)) else {
+            return false;
+        };
+        self.by_source.insert(source, id);
+        // Just found: the leg exists.
+        let leg = self.legs.get_mut(&id).expect("the leg that accepted the datagram");
         if let Err(e) = leg.rtc.handle_input(input) {
             tracing::info!(role = ?leg.role, "peer sent what it may not: {e}");
             leg.rtc.disconnect();
         }
-        self.drive();
+        self.drive([id]);
         true
     }
 
     /// Time passed: retransmits, keep-alives, timeouts.
     pub fn handle_timeout(&mut self, now: Instant) {
-        for leg in self.legs.values_mut() {
-            if leg.next_timeout.is_some_and(|at| at <= now) {
-                if let Err(e) = leg.rtc.handle_input(Input::Timeout(now)) {
-                    tracing::info!(role = ?leg.role, "peer timed out: {e}");
-                    leg.rtc.disconnect();
-                }
+        let mut due = Vec::new();
+        for (&id, leg) in self.legs.iter_mut().filter(|(_, leg)| leg.next_timeout.is_some_and(|at| at <= now)) {
+            if let Err(e) = leg.rtc.handle_input(Input::Timeout(now)) {
+                tracing::info!(role = ?leg.role, "peer timed out: {e}");
+                leg.rtc.disconnect();
             }
+            due.push(id);
         }
-        self.drive();
+        self.drive(due);
     }
 
     /// When [`Sfu::handle_timeout`] is next due.
@@ -145,58 +170,66 @@ impl Sfu {
     /// enters the room as if that party had sent it.
     pub fn inject(&mut self, now: Instant, room: RoomId, from: LegRole, rtp_time: MediaTime, frame: &[u8]) {
         self.rooms.entry(room).or_default();
-        self.forward(room, None, from, |leg| {
+        let reached = self.forward(room, None, from, |leg| {
             let pt = leg.rtc.codec_config().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt())?;
             Some((pt, now, rtp_time, frame.into()))
         });
-        self.drive();
+        self.drive(reached);
     }
 
     /// Every leg of `room` with its role and counters.
     pub fn stats(&self, room: RoomId) -> Vec<(LegRole, bool, LegStats)> {
-        self.legs.values().filter(|leg| leg.room == room).map(|leg| (leg.role, leg.connected, leg.stats.clone())).collect()
+        self.room_legs(room).map(|(_, leg)| (leg.role, leg.connected, leg.stats.clone())).collect()
     }
 
     pub fn rooms(&self) -> impl Iterator<Item = RoomId> + '_ {
         self.rooms.keys().copied()
     }
 
-    /// Polls every leg until quiet, forwarding what peers send.
-    fn drive(&mut self) {
-        loop {
-            let mut media: Vec<(LegId, MediaData)> = Vec::new();
-            for (&id, leg) in self.legs.iter_mut() {
-                let mut from_leg = Vec::new();
-                leg.poll(&mut self.transmits, &mut from_leg);
-                media.extend(from_leg.into_iter().map(|data| (id, data)));
+    fn room_legs(&self, room: RoomId) -> impl Iterator<Item = (LegId, &Leg)> + '_ {
+        let ids = self.rooms.get(&room).into_iter().flat_map(|r| r.legs.iter().copied());
+        ids.filter_map(|id| self.legs.get(&id).map(|leg| (id, leg)))
+    }
+
+    /// Polls the legs that had input until they are quiet, forwarding what
+    /// their peers sent — which gives the legs it reached output to poll.
+    fn drive(&mut self, touched: impl IntoIterator<Item = LegId>) {
+        let mut queue: VecDeque<LegId> = touched.into_iter().collect();
+        while let Some(id) = queue.pop_front() {
+            let Some(leg) = self.legs.get_mut(&id) else { continue };
+            let mut media: Vec<MediaData> = Vec::new();
+            leg.poll(&mut self.transmits, &mut media);
+            if !leg.rtc.is_alive() {
+                self.leave(id);
+                continue;
             }
-            self.legs.retain(|_, leg| leg.rtc.is_alive());
-            if media.is_empty() {
-                return;
-            }
-            for (origin, data) in media {
-                let Some((room, role)) = self.legs.get(&origin).map(|leg| (leg.room, leg.role)) else { continue };
-                self.forward(room, Some(origin), role, |leg| {
+            let (room, role) = (leg.room, leg.role);
+            for data in media {
+                let reached = self.forward(room, Some(id), role, |leg| {
                     let mid = leg.recv_mid(role)?;
                     let pt = leg.rtc.writer(mid)?.match_params(data.params)?;
                     Some((pt, data.network_time, data.time, data.data.clone()))
                 });
+                queue.extend(reached);
             }
         }
     }
 
     /// The one place a packet is forwarded: to every other leg of the room
     /// that the rule lets hear `from`, on that leg's line for `from`.
+    /// Returns the legs written to.
     fn forward(
         &mut self,
         room: RoomId,
         origin: Option<LegId>,
         from: LegRole,
         packet_for: impl Fn(&mut Leg) -> Option<(str0m::media::Pt, Instant, MediaTime, std::sync::Arc<[u8]>)>,
-    ) {
-        let whisper = self.rooms.get(&room).is_some_and(|r| r.whisper);
-        for (&id, leg) in self.legs.iter_mut() {
-            if leg.room != room || Some(id) == origin || !may_forward(from, leg.role, whisper) {
+    ) -> Vec<LegId> {
+        let Some(room) = self.rooms.get(&room) else { return Vec::new() };
+        let mut reached = Vec::new();
+        for &id in &room.legs {
+            let Some(leg) = self.legs.get_mut(&id) else { continue };
+            if Some(id) == origin || !may_forward(from, leg.role, room.whisper) {
                 continue;
             }
             let Some(mid) = leg.recv_mid(from) else { continue };
@@ -204,9 +237,13 @@ impl Sfu {
             let Some(writer) = leg.rtc.writer(mid) else { continue };
             let bytes = payload.len();
             match writer.write(pt, wallclock, time, payload) {
-                Ok(()) => leg.stats.forwarded_to_it.entry(from).or_default().add(bytes),
+                Ok(()) => {
+                    leg.stats.forwarded_to_it.entry(from).or_default().add(bytes);
+                    reached.push(id);
+                }
                 Err(e) => tracing::debug!(to = ?leg.role, "not forwarded: {e}"),
             }
         }
+        reached
     }
 }
