@@ -10,6 +10,8 @@ use earshot_server::live::LiveHandle;
 use earshot_server::media::MediaHandle;
 use earshot_server::{Application, Config};
 
+use crate::{Browser, Chromedriver};
+
 pub struct TestApp {
     pub addr: SocketAddr,
     /// Scripts calls (the simulator is off in tests).
@@ -36,6 +38,15 @@ impl TestApp {
         let call = self.live.start_call(call).await.expect("core running");
         self.live.call_event(CallEvent::Answered { call, agent: UserId(10) }).await.expect("core running").expect("Alex is free");
         call
+    }
+
+    /// Sam, signed in with the coach dialog open on a fresh simulated call.
+    pub async fn coach_dialog_on_simulated_call(&self, driver: &Chromedriver) -> Browser {
+        self.simulated_call().await;
+        let coach = driver.browser(&[]).await;
+        coach.sign_in(self, "sam@earshot.demo").await;
+        coach.click("[data-testid=calls] button.coach").await;
+        coach
     }
 }
 

@@ -13,11 +13,8 @@ const ROUNDS: usize = 10;
 #[ignore = "a benchmark: run with `cargo xtask bench join`"]
 async fn bench_join_to_first_audio() {
     let app = spawn_app(|_| {}).await;
-    app.simulated_call().await;
     let driver = Chromedriver::start().await;
-    let coach = driver.browser(&[]).await;
-    coach.sign_in(&app, "sam@earshot.demo").await;
-    coach.click("[data-testid=calls] button.coach").await;
+    let coach = app.coach_dialog_on_simulated_call(&driver).await;
 
     let mut connected = Vec::new();
     let mut first_audio = Vec::new();

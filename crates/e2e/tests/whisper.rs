@@ -124,12 +124,9 @@ async fn audible(browser: &Browser, source: &str) -> bool {
 #[tokio::test]
 async fn a_supervisor_alone_hears_a_demo_conversation() {
     let app = spawn_app(|_| {}).await;
-    app.simulated_call().await;
     let driver = Chromedriver::start().await;
-    let coach = driver.browser(&[]).await;
+    let coach = app.coach_dialog_on_simulated_call(&driver).await;
 
-    coach.sign_in(&app, "sam@earshot.demo").await;
-    coach.click("[data-testid=calls] button.coach").await;
     coach.click("[data-testid=join]").await;
     coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
 
