@@ -1,5 +1,7 @@
 //! The notification sound the agent hears when a coach joins with notify.
 
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use web_sys::AudioContext;
 
 /// Two short rising tones, synthesised (no file to fetch).
@@ -18,5 +20,10 @@ pub fn chime() {
         let _ = gain.connect_with_audio_node(&context.destination());
         let _ = oscillator.start_with_when(start);
         let _ = oscillator.stop_with_when(start + 0.17);
+        if i == 1 {
+            // Each context holds an audio thread: release it once the chime is over.
+            let context = context.clone();
+            oscillator.set_onended(Some(Closure::once_into_js(move || drop(context.close())).unchecked_ref()));
+        }
     }
 }

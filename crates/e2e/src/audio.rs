@@ -8,18 +8,25 @@ use serde_json::json;
 
 use crate::Browser;
 
-/// Writes a 3 s, 48 kHz, 16-bit mono WAV of `hz` beeps, 300 ms on and
-/// 200 ms off (Chrome loops it as the fake microphone). A steady tone would
-/// be taken for noise and suppressed by the microphone's noise suppression.
+/// Syllables of the fake voice: (on ms, off ms, loudness). Uneven and
+/// shaped like speech, because Chrome's noise suppressor and echo canceller
+/// learn a steadily repeating beep and turn it down within seconds.
+const SYLLABLES: [(u32, u32, f64); 9] = [(180, 120, 0.9), (320, 220, 0.6), (140, 90, 1.0), (260, 380, 0.7), (210, 110, 0.8), (350, 160, 0.5), (120, 260, 0.9), (240, 140, 0.65), (300, 400, 0.85)];
+
+/// Writes a 4 s, 48 kHz, 16-bit mono WAV of `hz` spoken in [`SYLLABLES`]
+/// (Chrome loops it as the fake microphone).
 pub fn tone_wav(dir: &Path, hz: u32) -> PathBuf {
     const RATE: u32 = 48_000;
-    let samples: Vec<i16> = (0..RATE * 3)
-        .map(|n| {
-            let on = (n % (RATE / 2)) < RATE * 3 / 10;
-            let sine = (n as f64 * hz as f64 * std::f64::consts::TAU / RATE as f64).sin();
-            if on { (sine * 12_000.0) as i16 } else { 0 }
-        })
-        .collect();
+    let mut samples: Vec<i16> = Vec::new();
+    for (on, off, loudness) in SYLLABLES {
+        let on = RATE * on / 1000;
+        for i in 0..on {
+            let envelope = (std::f64::consts::PI * i as f64 / on as f64).sin().sqrt();
+            let sine = (samples.len() as f64 * hz as f64 * std::f64::consts::TAU / RATE as f64).sin();
+            samples.push((sine * 14_000.0 * loudness * envelope) as i16);
+        }
+        samples.resize(samples.len() + (RATE * off / 1000) as usize, 0);
+    }
     let data_len = samples.len() as u32 * 2;
     let mut wav = Vec::with_capacity(44 + data_len as usize);
     wav.extend_from_slice(b"RIFF");
@@ -111,4 +118,24 @@ pub async fn spectrum(browser: &Browser, source: &str, listen: Duration) -> Spec
     }
     let loudest = (result["loudest"][0].as_f64().unwrap_or(0.0), result["loudest"][1].as_f64().unwrap_or(-200.0));
     Spectrum { floor, peaks: [(TONES[0], level(0)), (TONES[1], level(1)), (TONES[2], level(2))], loudest }
+}
+
+/// Listens on `<audio data-source=source>`, window after window, until `tone`
+/// plays (a processed microphone still dips now and then), asserting in every
+/// window that none of `absent` does. Panics, naming `what`, if `tone` never
+/// plays within eight windows.
+pub async fn hear(browser: &Browser, source: &str, tone: u32, absent: &[u32], what: &str) {
+    const WINDOW: Duration = Duration::from_millis(1500);
+    let mut last = None;
+    for _ in 0..8 {
+        let heard = spectrum(browser, source, WINDOW).await;
+        for &other in absent {
+            assert!(!heard.hears(other), "{what}: {other} Hz played on the {source} line: {heard:?}");
+        }
+        if heard.hears(tone) {
+            return;
+        }
+        last = Some(heard);
+    }
+    panic!("{what}: {tone} Hz never played on the {source} line: {last:?}");
 }

@@ -10,5 +10,5 @@ mod audio;
 mod webdriver;
 
 pub use app::{spawn_app, TestApp};
-pub use audio::{spectrum, tone_wav, Spectrum};
+pub use audio::{hear, spectrum, tone_wav, Spectrum};
 pub use webdriver::{wait_until, Browser, Chromedriver};

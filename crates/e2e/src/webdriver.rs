@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
-/// A ChromeDriver process on a free loopback port, killed on drop.
+/// A ChromeDriver process on a free loopback port. On drop it is killed
+/// together with every Chromium it started, even when a test panicked
+/// before quitting its browsers: they share its process group.
 pub struct Chromedriver {
     child: Child,
     url: String,
@@ -20,7 +22,7 @@ impl Chromedriver {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .kill_on_drop(true)
+            .process_group(0)
             .spawn()
             .expect("chromedriver starts");
         let url = format!("http://127.0.0.1:{port}");
@@ -79,7 +81,11 @@ impl Chromedriver {
 
 impl Drop for Chromedriver {
     fn drop(&mut self) {
-        let _ = self.child.start_kill(); // already exited is fine
+        if let Some(pid) = self.child.id() {
+            // SAFETY: a plain syscall on the group this process leads; a
+            // group already gone is fine.
+            unsafe { libc::killpg(pid as libc::pid_t, libc::SIGKILL) };
+        }
     }
 }
 

@@ -4,13 +4,12 @@
 
 use std::time::Duration;
 
-use earshot_e2e::{spawn_app, spectrum, tone_wav, wait_until, Browser, Chromedriver, TestApp};
+use earshot_e2e::{hear, spawn_app, spectrum, tone_wav, wait_until, Browser, Chromedriver, TestApp};
 use earshot_sfu::{LegRole, Traffic};
 
 const CUSTOMER_HZ: u32 = 440;
 const AGENT_HZ: u32 = 700;
 const COACH_HZ: u32 = 1500;
-const LISTEN: Duration = Duration::from_millis(1500);
 
 /// What the SFU forwarded to `to` from `from`, so far.
 async fn forwarded(app: &TestApp, to: LegRole, from: LegRole) -> Traffic {
@@ -29,9 +28,7 @@ async fn wait_forwarding(app: &TestApp, to: LegRole, from: LegRole) {
 /// Nothing from the coach reaches the customer: not one packet, not one tone.
 async fn customer_never_hears_the_coach(app: &TestApp, caller: &Browser, phase: &str) {
     assert_eq!(forwarded(app, LegRole::Customer, LegRole::Coach).await, Traffic::default(), "{phase}: coach packets reached the customer");
-    let heard = spectrum(caller, "agent", LISTEN).await;
-    assert!(heard.hears(AGENT_HZ), "{phase}: the customer hears the agent: {heard:?}");
-    assert!(!heard.hears(COACH_HZ), "{phase}: the customer heard the coach: {heard:?}");
+    hear(caller, "agent", AGENT_HZ, &[COACH_HZ], &format!("{phase}: the customer hears the agent, not the coach")).await;
 }
 
 #[tokio::test]
@@ -65,12 +62,9 @@ async fn e2e_whisper_isolation() {
     wait_forwarding(&app, LegRole::Coach, LegRole::Customer).await;
     wait_forwarding(&app, LegRole::Coach, LegRole::Agent).await;
 
-    let heard = spectrum(&coach, "customer", LISTEN).await;
-    assert!(heard.hears(CUSTOMER_HZ), "the coach hears the customer: {heard:?}");
-    let heard = spectrum(&coach, "agent", LISTEN).await;
-    assert!(heard.hears(AGENT_HZ), "the coach hears the agent: {heard:?}");
-    let heard = spectrum(&agent, "customer", LISTEN).await;
-    assert!(heard.hears(CUSTOMER_HZ), "the agent hears the customer: {heard:?}");
+    hear(&coach, "customer", CUSTOMER_HZ, &[], "the coach hears the customer").await;
+    hear(&coach, "agent", AGENT_HZ, &[], "the coach hears the agent").await;
+    hear(&agent, "customer", CUSTOMER_HZ, &[COACH_HZ], "the agent hears the customer, not the listening coach").await;
     assert_eq!(forwarded(&app, LegRole::Agent, LegRole::Coach).await.packets, 0, "listening: nothing from the coach");
     customer_never_hears_the_coach(&app, &caller, "listening").await;
 
@@ -79,8 +73,7 @@ async fn e2e_whisper_isolation() {
         coach.click("[data-testid=whisper]").await;
         coach.wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent").await;
         wait_forwarding(&app, LegRole::Agent, LegRole::Coach).await;
-        let heard = spectrum(&agent, "coach", LISTEN).await;
-        assert!(heard.hears(COACH_HZ), "{round}: the agent hears the coach: {heard:?}");
+        hear(&agent, "coach", COACH_HZ, &[], &format!("{round}: the agent hears the coach")).await;
         customer_never_hears_the_coach(&app, &caller, round).await;
 
         // Back to listening: not one more packet reaches the agent.
