@@ -1,6 +1,7 @@
 //! The live state machine: calls, presence and coaching sessions.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
 
 use earshot_protocol::{
     CallDetail, CallId, CallKind, CallState, CallView, Change, CoachingView, Contact, ContactId, ContactRef,
@@ -8,6 +9,7 @@ use earshot_protocol::{
 };
 
 use crate::coaching::{check_start, CoachingError};
+use crate::connections::{Connections, Edge};
 use crate::directory::{Directory, User};
 
 /// How many ended calls stay readable (conversation view, contact history).
@@ -140,13 +142,18 @@ pub struct Core {
     ended: BTreeMap<CallId, Call>,
     presence: BTreeMap<UserId, Presence>,
     sessions: BTreeMap<CallId, Session>,
-    online: BTreeSet<UserId>,
+    connections: Connections,
+    coach_grace: Duration,
     next_call: u64,
     seq: u64,
     outputs: VecDeque<Output>,
 }
 
 impl Core {
+    /// How long a coach whose every connection dropped keeps the call: long
+    /// enough for a reload or a network change.
+    pub const COACH_GRACE: Duration = Duration::from_secs(30);
+
     /// Everyone starts available.
     pub fn new(directory: Directory) -> Self {
         let presence = directory.users().map(|u| (u.id, Presence::Available)).collect();
@@ -156,11 +163,17 @@ impl Core {
             ended: BTreeMap::new(),
             presence,
             sessions: BTreeMap::new(),
-            online: BTreeSet::new(),
+            connections: Connections::default(),
+            coach_grace: Self::COACH_GRACE,
             next_call: 1,
             seq: 0,
             outputs: VecDeque::new(),
         }
+    }
+
+    pub fn with_coach_grace(mut self, grace: Duration) -> Self {
+        self.coach_grace = grace;
+        self
     }
 
     pub fn directory(&self) -> &Directory {
@@ -335,19 +348,40 @@ impl Core {
         Ok(self.start_call(now, new))
     }
 
-    /// Agents with the agent view open take callers' calls; the simulator
-    /// leaves them alone.
-    pub fn set_online(&mut self, now: Millis, user: UserId, online: bool) {
-        if online {
-            self.online.insert(user);
+    /// A connection of `user` opened. An agent's first one puts them online:
+    /// agents with the agent view open take callers' calls, and the simulator
+    /// leaves them alone. A coach who was offline keeps their call.
+    pub fn connected(&mut self, now: Millis, user: UserId) {
+        if self.connections.open(user) == Edge::Online {
             self.route_callers(now);
-        } else {
-            self.online.remove(&user);
+        }
+    }
+
+    /// A connection of `user` closed. When it was their last, a coach has
+    /// [`Core::COACH_GRACE`] to come back before leaving the call.
+    pub fn disconnected(&mut self, now: Millis, user: UserId) {
+        if self.connections.close(user) == Edge::Offline && self.coaching_of(user).is_some() {
+            self.connections.orphan(now, user, self.coach_grace);
         }
     }
 
     pub fn is_online(&self, user: UserId) -> bool {
-        self.online.contains(&user)
+        self.connections.is_open(user)
+    }
+
+    /// When [`Core::handle_timeout`] has something to do next.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        self.connections.next_expiry()
+    }
+
+    /// Coaches who stayed offline past their grace leave their calls.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        for coach in self.connections.expire(now) {
+            if self.coaching_of(coach).is_some() {
+                // Just checked that they coach a call, so leaving succeeds.
+                let _ = self.handle(now, coach, Command::LeaveCoaching);
+            }
+        }
     }
 
     /// Gives every waiting caller to an available online agent, preferring
@@ -360,7 +394,7 @@ impl Core {
             .map(|c| (c.id, c.number))
             .collect();
         for (call, number) in waiting {
-            let free = |u: &&User| self.online.contains(&u.id) && u.role == Role::Agent && self.status(u.id) == UserStatus::Available;
+            let free = |u: &&User| self.connections.is_open(u.id) && u.role == Role::Agent && self.status(u.id) == UserStatus::Available;
             let agent = self
                 .directory
                 .users()

@@ -6,6 +6,7 @@
 //! changes are drained with [`Core::poll_output`]. One task owns it.
 
 mod coaching;
+mod connections;
 mod core;
 mod directory;
 pub mod seed;

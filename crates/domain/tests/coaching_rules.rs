@@ -277,13 +277,61 @@ fn callers_go_to_an_online_agent_and_the_simulator_keeps_its_hands_off() {
 
     let early = dial(&mut core);
     assert_eq!(core.call(early).unwrap().state, CallState::Waiting, "no agent online yet");
-    core.set_online(T0, SECOND_AGENT, true);
+    core.connected(T0, SECOND_AGENT);
     assert_eq!(core.call(early).unwrap().agent, Some(SECOND_AGENT), "the waiting caller goes to the agent who came online");
     let second = dial(&mut core);
     assert_eq!(core.call(second).unwrap().state, CallState::Waiting, "the only online agent is busy");
     core.apply(T0, CallEvent::Ended { call: early }).unwrap();
     assert_eq!(core.call(second).unwrap().agent, Some(SECOND_AGENT), "freed, the agent takes the next caller");
     assert!(!core.is_online(AGENT));
+}
+
+#[test]
+fn an_agent_with_two_tabs_stays_online_until_the_last_one_closes() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    core.connected(T0, SECOND_AGENT);
+    core.connected(T0, SECOND_AGENT);
+    core.disconnected(T0, SECOND_AGENT);
+    assert!(core.is_online(SECOND_AGENT), "one tab is still open");
+    core.disconnected(T0, SECOND_AGENT);
+    assert!(!core.is_online(SECOND_AGENT));
+    core.disconnected(T0, SECOND_AGENT);
+    assert!(!core.is_online(SECOND_AGENT), "a stray close changes nothing");
+}
+
+#[test]
+fn a_coach_who_drops_keeps_the_call_for_the_grace_and_leaves_after_it() {
+    let grace = std::time::Duration::from_secs(30);
+    let at = |secs: u64| Millis(T0.0 + secs * 1000);
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring).with_coach_grace(grace);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    core.connected(T0, COACH);
+    start(&mut core, COACH, target).unwrap();
+
+    // A reload: the socket drops and comes back within the grace.
+    core.disconnected(at(1), COACH);
+    assert_eq!(core.poll_timeout(), Some(at(31)));
+    core.connected(at(3), COACH);
+    assert_eq!(core.poll_timeout(), None, "back in time: no deadline");
+    core.handle_timeout(at(40));
+    assert_eq!(core.coaching_of(COACH), Some(target), "a reload does not end the session");
+
+    // Gone for good: the seat is given up when the grace is over, not before.
+    core.disconnected(at(50), COACH);
+    core.handle_timeout(at(79));
+    assert_eq!(core.coaching_of(COACH), Some(target), "still within the grace");
+    core.handle_timeout(at(80));
+    assert_eq!(core.coaching_of(COACH), None, "the grace is over");
+    assert_eq!(core.status(COACH), UserStatus::Available, "their status is restored");
+    assert_eq!(core.poll_timeout(), None);
+}
+
+#[test]
+fn a_user_who_drops_while_not_coaching_has_no_deadline() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    core.connected(T0, COACH);
+    core.disconnected(T0, COACH);
+    assert_eq!(core.poll_timeout(), None);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use earshot_domain::seed::{demo_directory, DEMO_PASSWORD};
-use earshot_domain::Directory;
+use earshot_domain::{Core, Directory};
 use earshot_protocol::UserId;
 use earshot_simulator::SimConfig;
 
@@ -51,7 +51,7 @@ impl Config {
             password_hashes,
             session_ttl: Duration::from_secs(12 * 60 * 60),
             simulator: None,
-            coach_grace: Duration::from_secs(30),
+            coach_grace: Core::COACH_GRACE,
             media: MediaConfig::default(),
         }
     }

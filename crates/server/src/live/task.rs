@@ -1,13 +1,12 @@
 //! The task that owns the core: one mutation at a time, then every output
 //! drained and broadcast, then wait for the next request or deadline.
 
-use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use std::sync::Arc;
 
-use earshot_domain::{Command, Core, Directory, Origin, Output};
-use earshot_protocol::{Millis, Role, ServerMsg, UserId};
+use earshot_domain::{Core, Directory, Origin, Output};
+use earshot_protocol::{Millis, ServerMsg};
 use earshot_sfu::{LegRole, RoomId};
 use earshot_simulator::{SimConfig, Simulator};
 use tokio::sync::{broadcast, mpsc};
@@ -26,10 +25,10 @@ pub fn now() -> Millis {
 /// Starts the core task; it ends when every [`LiveHandle`] is dropped.
 pub fn spawn(directory: Directory, simulator: Option<SimConfig>, coach_grace: Duration, media: MediaHandle) -> LiveHandle {
     let (tx, rx) = mpsc::channel(256);
-    let core = Core::new(directory);
+    let core = Core::new(directory).with_coach_grace(coach_grace);
     let simulator = simulator.map(|config| Simulator::new(config, &core, now()));
     let (deltas, _) = broadcast::channel(BROADCAST_CAPACITY);
-    let owner = Owner { core, simulator, deltas, media, coach_grace, connections: HashMap::new(), orphans: HashMap::new() };
+    let owner = Owner { core, simulator, deltas, media };
     tokio::spawn(owner.run(rx));
     LiveHandle { tx }
 }
@@ -39,10 +38,6 @@ struct Owner {
     simulator: Option<Simulator>,
     deltas: broadcast::Sender<Arc<Delta>>,
     media: MediaHandle,
-    coach_grace: Duration,
-    connections: HashMap<UserId, usize>,
-    /// Users with no open connection, and when their coaching ends.
-    orphans: HashMap<UserId, Millis>,
 }
 
 impl Owner {
@@ -62,7 +57,7 @@ impl Owner {
 
     fn next_deadline(&self) -> Option<Millis> {
         let sim = self.simulator.as_ref().map(Simulator::poll_timeout);
-        sim.into_iter().chain(self.orphans.values().copied()).min()
+        sim.into_iter().chain(self.core.poll_timeout()).min()
     }
 
     fn on_timeout(&mut self, now: Millis) {
@@ -71,14 +66,8 @@ impl Owner {
                 sim.handle_timeout(now, &mut self.core);
             }
         }
-        let expired: Vec<UserId> = self.orphans.iter().filter(|(_, at)| **at <= now).map(|(u, _)| *u).collect();
-        for user in expired {
-            self.orphans.remove(&user);
-            if self.core.coaching_of(user).is_some() {
-                tracing::info!(user = user.0, "coach's connection did not come back: leaving the call");
-                // Just checked that the user coaches a call, so leaving succeeds.
-                let _ = self.core.handle(now, user, Command::LeaveCoaching);
-            }
+        if self.core.poll_timeout().is_some_and(|at| at <= now) {
+            self.core.handle_timeout(now);
         }
     }
 
@@ -121,32 +110,9 @@ impl Owner {
             Request::Event { event, reply } => {
                 let _ = reply.send(self.core.apply(now, event));
             }
-            Request::Connected { user } => {
-                let open = self.connections.entry(user).or_default();
-                *open += 1;
-                if *open == 1 && self.is_agent(user) {
-                    self.core.set_online(now, user, true);
-                }
-                self.orphans.remove(&user);
-            }
-            Request::Disconnected { user } => {
-                let open = self.connections.entry(user).or_default();
-                *open = open.saturating_sub(1);
-                if *open == 0 {
-                    self.connections.remove(&user);
-                    if self.is_agent(user) {
-                        self.core.set_online(now, user, false);
-                    }
-                    if self.core.coaching_of(user).is_some() {
-                        self.orphans.insert(user, Millis(now.0 + self.coach_grace.as_millis() as u64));
-                    }
-                }
-            }
+            Request::Connected { user } => self.core.connected(now, user),
+            Request::Disconnected { user } => self.core.disconnected(now, user),
         }
-    }
-
-    fn is_agent(&self, user: UserId) -> bool {
-        self.core.directory().user(user).is_some_and(|u| u.role == Role::Agent)
     }
 
     /// Serialises each delta once and hands it to every subscriber; the
