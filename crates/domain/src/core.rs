@@ -262,7 +262,7 @@ impl Core {
             .filter(|c| c.contact == Some(id))
             .map(|c| self.call_view(c))
             .collect();
-        calls.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+        calls.sort_by_key(|c| std::cmp::Reverse(c.started_at));
         Some((contact, calls))
     }
 

@@ -29,6 +29,9 @@ pub struct Subscription {
 #[derive(Debug)]
 pub struct Stopped;
 
+/// A contact and their recent calls.
+type ContactCalls = (Contact, Vec<CallView>);
+
 enum Request {
     Subscribe { user: UserId, reply: oneshot::Sender<Result<Subscription, CoachingError>> },
     /// Every change, for agents and callers following their own call.
@@ -37,7 +40,7 @@ enum Request {
     AvailableAgents { reply: oneshot::Sender<Vec<UserView>> },
     Command { user: UserId, command: Command, reply: oneshot::Sender<Result<(), CoachingError>> },
     CallDetail { user: UserId, call: CallId, reply: oneshot::Sender<Result<Option<CallDetail>, CoachingError>> },
-    Contact { user: UserId, contact: ContactId, reply: oneshot::Sender<Result<Option<(Contact, Vec<CallView>)>, CoachingError>> },
+    Contact { user: UserId, contact: ContactId, reply: oneshot::Sender<Result<Option<ContactCalls>, CoachingError>> },
     StartCall { call: NewCall, reply: oneshot::Sender<CallId> },
     Dial { call: NewCall, reply: oneshot::Sender<Result<CallId, EventError>> },
     Event { event: CallEvent, reply: oneshot::Sender<Result<(), EventError>> },
@@ -90,7 +93,7 @@ impl LiveHandle {
         &self,
         user: UserId,
         contact: ContactId,
-    ) -> Result<Result<Option<(Contact, Vec<CallView>)>, CoachingError>, Stopped> {
+    ) -> Result<Result<Option<ContactCalls>, CoachingError>, Stopped> {
         self.ask(|reply| Request::Contact { user, contact, reply }).await
     }
 
