@@ -63,6 +63,9 @@ pub enum Command {
     StartCoaching { call: CallId, notify_agent: bool },
     SetWhisper { on: bool },
     LeaveCoaching,
+    /// The coach's audio connects again (a reload, a network change): the
+    /// session goes on, listening.
+    ReconnectCoaching { call: CallId },
 }
 
 impl TryFrom<Request> for Command {
@@ -74,6 +77,7 @@ impl TryFrom<Request> for Command {
             Request::StartCoaching { call, notify_agent, .. } => Ok(Command::StartCoaching { call, notify_agent }),
             Request::SetWhisper { on } => Ok(Command::SetWhisper { on }),
             Request::LeaveCoaching => Ok(Command::LeaveCoaching),
+            Request::ReconnectCoaching { call, .. } => Ok(Command::ReconnectCoaching { call }),
             other => Err(other),
         }
     }
@@ -552,12 +556,14 @@ impl Core {
             }
             Command::SetWhisper { on } => {
                 let call = self.coaching_of(actor).ok_or(CoachingError::NotCoaching)?;
-                let session = self.sessions.get_mut(&call).expect("coaching_of found it");
-                if session.whisper != on {
-                    session.whisper = on;
-                    self.outputs.push_back(Output::Whisper { call, on });
-                    self.emit_call(call);
+                self.set_whisper(call, on);
+            }
+            Command::ReconnectCoaching { call } => {
+                if self.coaching_of(actor) != Some(call) {
+                    return Err(CoachingError::NotCoaching);
                 }
+                // A new window has no microphone open: it starts listening.
+                self.set_whisper(call, false);
             }
             Command::LeaveCoaching => {
                 let call = self.coaching_of(actor).ok_or(CoachingError::NotCoaching)?;
@@ -567,6 +573,15 @@ impl Core {
             }
         }
         Ok(())
+    }
+
+    fn set_whisper(&mut self, call: CallId, on: bool) {
+        let session = self.sessions.get_mut(&call).expect("the caller found the session");
+        if session.whisper != on {
+            session.whisper = on;
+            self.outputs.push_back(Output::Whisper { call, on });
+            self.emit_call(call);
+        }
     }
 
     /// Ends the call's coaching session, if any, restoring the coach's presence.

@@ -327,6 +327,24 @@ fn a_coach_who_drops_keeps_the_call_for_the_grace_and_leaves_after_it() {
 }
 
 #[test]
+fn a_reconnecting_coach_goes_on_listening_and_only_on_their_own_call() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    let other = call(&mut core, CallKind::Regular, CallState::Waiting);
+    start(&mut core, COACH, target).unwrap();
+    core.handle(T0, COACH, Command::SetWhisper { on: true }).unwrap();
+    while core.poll_output().is_some() {}
+
+    assert_eq!(core.handle(T0, COACH, Command::ReconnectCoaching { call: other }), Err(CoachingError::NotCoaching));
+    assert_eq!(core.handle(T0, RIVAL, Command::ReconnectCoaching { call: target }), Err(CoachingError::NotCoaching));
+    core.handle(T0, COACH, Command::ReconnectCoaching { call: target }).unwrap();
+
+    let media: Vec<Output> = std::iter::from_fn(|| core.poll_output()).filter(|o| !matches!(o, Output::Delta { .. })).collect();
+    assert_eq!(media, vec![Output::Whisper { call: target, on: false }], "the new window listens; the session goes on");
+    assert_eq!(core.coaching_of(COACH), Some(target));
+}
+
+#[test]
 fn a_user_who_drops_while_not_coaching_has_no_deadline() {
     let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
     core.connected(T0, COACH);

@@ -42,6 +42,10 @@ pub enum Request {
     SetWhisper { on: bool },
     /// Leave the call being coached.
     LeaveCoaching,
+    /// Connect the audio of the call I am coaching again, in this window
+    /// (after a reload or a network change): same offer as for joining. The
+    /// whisper is turned off; the microphone opens again only on request.
+    ReconnectCoaching { call: CallId, offer: String },
     /// Agents: follow my call ([`ServerMsg::MyCall`] on every change).
     WatchMyCall,
     /// Agents: connect my softphone to my current call (send line for the

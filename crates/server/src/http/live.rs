@@ -103,6 +103,7 @@ impl Connection {
                 Err(error) => Outcome::refused(error),
             },
             Request::StartCoaching { call, notify_agent, offer } => self.start_coaching(call, notify_agent, offer).await,
+            Request::ReconnectCoaching { call, offer } => self.reconnect_coaching(call, offer).await,
             Request::WatchMyCall => match self.watch_my_call().await {
                 Ok(mine) => {
                     before.push(mine);
@@ -154,6 +155,20 @@ impl Connection {
                 let _ = self.live.command(self.me.id, Command::LeaveCoaching).await;
                 Outcome::refused(ApiError::new(ErrorCode::MediaRefused, why))
             }
+        }
+    }
+
+    /// The session goes on, listening; the new connection replaces the old
+    /// one. A session that ends meanwhile leaves a leg with nobody to hear,
+    /// which the SFU drops when the browser hangs up.
+    async fn reconnect_coaching(&mut self, call: CallId, offer: String) -> Outcome {
+        let reconnected = outcome(self.live.command(self.me.id, Command::ReconnectCoaching { call }).await);
+        if reconnected != Outcome::Ok {
+            return reconnected;
+        }
+        match self.media.join(RoomId(call.0), LegRole::Coach, offer).await {
+            Ok(sdp) => Outcome::Answer { call, sdp },
+            Err(why) => Outcome::refused(ApiError::new(ErrorCode::MediaRefused, why)),
         }
     }
 

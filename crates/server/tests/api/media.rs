@@ -5,7 +5,7 @@ use earshot_protocol::{ErrorCode, Outcome, Request, ServerMsg, UserStatus};
 use str0m::media::{Direction, MediaKind};
 use str0m::Rtc;
 
-use crate::helpers::{spawn_app, ALEX, SAM};
+use crate::helpers::{spawn_app, ALEX, OMAR, SAM};
 
 /// A coach's offer, as the browser makes it: customer and agent in, one
 /// send line out.
@@ -32,6 +32,35 @@ async fn joining_with_an_offer_answers_with_sdp_in_the_same_round_trip() {
     assert_eq!(answered, call);
     assert!(sdp.contains("a=ice-lite") && sdp.contains("127.0.0.1"), "an ICE-lite answer on loopback: {sdp}");
     assert_eq!(app.media.report().await.len(), 1, "the coach's leg is in the room");
+}
+
+#[tokio::test]
+async fn a_coach_reconnects_from_a_new_window_listening_and_nobody_else_can() {
+    let app = spawn_app().await;
+    let call = app.answered_call(SALES).await;
+    let mut first_window = app.live_client(SAM).await;
+    first_window.request(Request::StartCoaching { call, notify_agent: false, offer: Some(coach_offer()) }).await;
+    first_window.request(Request::SetWhisper { on: true }).await;
+    drop(first_window); // a reload
+
+    let mut sam = app.live_client(SAM).await;
+    let (outcome, _) = sam.request(Request::ReconnectCoaching { call, offer: coach_offer() }).await;
+    let Outcome::Answer { call: answered, .. } = outcome else { panic!("an answer: {outcome:?}") };
+    assert_eq!(answered, call);
+    let (_, before) = sam.request(Request::Subscribe).await;
+    let Some(ServerMsg::Snapshot(snapshot)) = before.into_iter().find(|m| matches!(m, ServerMsg::Snapshot(_))) else { panic!("a snapshot") };
+    let session = snapshot.calls.iter().find(|c| c.id == call).and_then(|c| c.coaching.clone()).expect("the session went on");
+    assert!(!session.whisper, "the new window starts listening");
+    let coach_legs = app.media.report().await.iter().filter(|r| r.role == earshot_sfu::LegRole::Coach).count();
+    assert_eq!(coach_legs, 1, "the new connection replaced the old one");
+
+    let mut omar = app.live_client(OMAR).await;
+    let (outcome, _) = omar.request(Request::ReconnectCoaching { call, offer: coach_offer() }).await;
+    let Outcome::Refused { error } = outcome else { panic!("a refusal: {outcome:?}") };
+    assert_eq!(error.code, ErrorCode::NotCoaching, "only the call's coach reconnects to it");
+    let (outcome, _) = sam.request(Request::ReconnectCoaching { call, offer: "v=0 nonsense".into() }).await;
+    let Outcome::Refused { error } = outcome else { panic!("a refusal: {outcome:?}") };
+    assert_eq!(error.code, ErrorCode::MediaRefused);
 }
 
 #[tokio::test]
