@@ -10,6 +10,7 @@ enum Step {
     Whisper(bool),
     Leave,
     Rejoin(CallId, bool),
+    ListenHere(CallId),
 }
 
 /// The bar shown while coaching (whisper, leave) and after leaving (rejoin).
@@ -27,6 +28,7 @@ pub fn CoachingPanel() -> impl IntoView {
                 Step::Whisper(on) => media.whisper(on).await,
                 Step::Leave => media.leave().await,
                 Step::Rejoin(call, notify) => media.join(call, notify).await,
+                Step::ListenHere(call) => media.reconnect(call).await,
             };
             error.set(result.err());
         }
@@ -54,6 +56,7 @@ pub fn CoachingPanel() -> impl IntoView {
             {move || {
                 if let Some((what, session)) = session.get() {
                     let session = session?;
+                    let call = coaching.get()?;
                     let whisper = session.whisper;
                     let since = session.since;
                     Some(view! {
@@ -63,15 +66,30 @@ pub fn CoachingPanel() -> impl IntoView {
                             {move || format_duration(live.server_now().0.saturating_sub(since.0))}
                         </span>
                         <span class="muted">{if whisper { "Whispering to the agent" } else { "Listening" }}</span>
-                        <button
-                            data-testid="whisper"
-                            aria-pressed=if whisper { "true" } else { "false" }
-                            class:primary=whisper
-                            disabled=move || act.pending().get()
-                            on:click=move |_| { act.dispatch(Step::Whisper(!whisper)); }
+                        <Show
+                            when=move || media.here().get()
+                            fallback=move || view! {
+                                <span data-testid="not-here">"The call's audio is not playing in this window."</span>
+                                <button
+                                    class="primary"
+                                    data-testid="listen-here"
+                                    disabled=move || act.pending().get()
+                                    on:click=move |_| { act.dispatch(Step::ListenHere(call)); }
+                                >
+                                    "Listen here"
+                                </button>
+                            }
                         >
-                            {if whisper { "Stop whispering" } else { "Whisper" }}
-                        </button>
+                            <button
+                                data-testid="whisper"
+                                aria-pressed=if whisper { "true" } else { "false" }
+                                class:primary=whisper
+                                disabled=move || act.pending().get()
+                                on:click=move |_| { act.dispatch(Step::Whisper(!whisper)); }
+                            >
+                                {if whisper { "Stop whispering" } else { "Whisper" }}
+                            </button>
+                        </Show>
                         <button data-testid="leave" on:click=move |_| { act.dispatch(Step::Leave); }>"Leave"</button>
                     }.into_any())
                 } else if let Some((call, notify, what)) = left.get() {

@@ -104,6 +104,12 @@ impl Peer {
         self.pc.connection_state() == RtcPeerConnectionState::Connected
     }
 
+    /// Whether the connection was lost (the server dropped it, or the
+    /// network changed under it).
+    pub fn is_down(&self) -> bool {
+        matches!(self.pc.connection_state(), RtcPeerConnectionState::Disconnected | RtcPeerConnectionState::Failed | RtcPeerConnectionState::Closed)
+    }
+
     /// Mutes or unmutes the open microphone (the track stays attached).
     pub fn set_muted(&self, muted: bool) {
         if let Some(track) = &self.mic {

@@ -361,10 +361,15 @@ impl Core {
         }
     }
 
-    /// A connection of `user` closed. When it was their last, a coach has
+    /// A connection of `user` closed. When it was their last, a coach stops
+    /// whispering (nobody is at that microphone now) and has
     /// [`Core::COACH_GRACE`] to come back before leaving the call.
     pub fn disconnected(&mut self, now: Millis, user: UserId) {
-        if self.connections.close(user) == Edge::Offline && self.coaching_of(user).is_some() {
+        if self.connections.close(user) != Edge::Offline {
+            return;
+        }
+        if let Some(call) = self.coaching_of(user) {
+            self.set_whisper(call, false);
             self.connections.orphan(now, user, self.coach_grace);
         }
     }

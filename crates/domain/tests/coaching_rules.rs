@@ -309,7 +309,9 @@ fn a_coach_who_drops_keeps_the_call_for_the_grace_and_leaves_after_it() {
     start(&mut core, COACH, target).unwrap();
 
     // A reload: the socket drops and comes back within the grace.
+    core.handle(T0, COACH, Command::SetWhisper { on: true }).unwrap();
     core.disconnected(at(1), COACH);
+    assert!(!core.snapshot(at(1)).calls.iter().any(|c| c.coaching.as_ref().is_some_and(|s| s.whisper)), "nobody is at that microphone: whisper off");
     assert_eq!(core.poll_timeout(), Some(at(31)));
     core.connected(at(3), COACH);
     assert_eq!(core.poll_timeout(), None, "back in time: no deadline");

@@ -130,3 +130,44 @@ async fn a_supervisor_alone_hears_a_demo_conversation() {
     assert!(audible(&coach, "agent").await, "the coach hears the simulated agent speak");
     coach.quit().await;
 }
+
+/// Whether either party of a demo conversation is heard: the dialogue goes
+/// on where it was, whoever speaks now.
+async fn hears_the_conversation(browser: &Browser) -> bool {
+    for _ in 0..5 {
+        if audible(browser, "customer").await || audible(browser, "agent").await {
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_coach_brings_the_audio_to_a_reloaded_page_or_another_window() {
+    let app = spawn_app(|_| {}).await;
+    let driver = Chromedriver::start().await;
+    let coach = app.coach_dialog_on_simulated_call(&driver).await;
+    coach.click("[data-testid=join]").await;
+    coach.click("[data-testid=whisper]").await;
+    coach.wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent").await;
+
+    // A reload keeps the session, listening, and offers the audio here.
+    coach.execute("location.reload()", serde_json::json!([])).await;
+    coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
+    coach.click("[data-testid=listen-here]").await;
+    wait_forwarding(&app, LegRole::Coach, LegRole::Customer).await;
+    assert!(hears_the_conversation(&coach).await, "the reloaded page plays the call");
+    assert!(coach.exists("[data-testid=whisper]").await, "whisper is offered again");
+
+    // A second window takes the audio; the first lets go and offers it back.
+    let second = driver.browser(&[]).await;
+    second.sign_in(&app, "sam@earshot.demo").await;
+    second.click("[data-testid=listen-here]").await;
+    second.wait_for_text("[data-testid=whisper]").await;
+    assert!(hears_the_conversation(&second).await, "the second window plays the call");
+    wait_until(Duration::from_secs(60), "the first window to let the audio go", || async { coach.exists("[data-testid=listen-here]").await.then_some(()) }).await;
+    assert_eq!(app.media.report().await.iter().filter(|r| r.role == LegRole::Coach).count(), 1, "one coach connection: the second window's");
+    assert!(!coach.exists("[data-testid=no-audio]").await && !second.exists("[data-testid=no-audio]").await);
+    coach.quit().await;
+    second.quit().await;
+}
