@@ -54,6 +54,9 @@ pub fn CallActions(
             <button data-testid="hold" aria-pressed=move || on_hold().to_string() on:click=move |_| { act.dispatch(Request::Hold { on: !on_hold() }); }>
                 {move || if on_hold() { "Resume" } else { "Hold" }}
             </button>
+            <Show when=on_hold>
+                <span class="muted" role="status" data-testid="hold-note">"On hold: you and the caller cannot hear each other."</span>
+            </Show>
         </div>
         <form class="inline" on:submit=submit(tag, |tag| Request::Tag { tag })>
             <label for="tag">"Tag"</label>

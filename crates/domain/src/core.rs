@@ -111,6 +111,8 @@ pub enum Output {
     Whisper { call: CallId, on: bool },
     /// The coach left the call (or was made to): their media goes.
     CoachLeft { call: CallId },
+    /// The customer was put on hold (cut off from agent and coach) or taken off.
+    Hold { call: CallId, on: bool },
     /// The call is over: its media room closes.
     CallEnded { call: CallId },
 }
@@ -430,6 +432,7 @@ impl Core {
         };
         let call = self.calls.get(&id).ok_or(EventError::UnknownCall(id))?;
         let old_agent = call.agent;
+        let was_held = call.state == CallState::OnHold;
         match event {
             CallEvent::Answered { agent, .. } | CallEvent::TransferredToAgent { agent, .. } => {
                 match self.directory.user(agent) {
@@ -495,6 +498,10 @@ impl Core {
                 self.route_callers(now);
                 return Ok(());
             }
+        }
+        let held = self.calls[&id].state == CallState::OnHold;
+        if held != was_held {
+            self.outputs.push_back(Output::Hold { call: id, on: held });
         }
         self.emit_call(id);
         Ok(())

@@ -366,3 +366,23 @@ fn calls_go_only_to_available_agents() {
     assert_eq!(to_busy, Err(earshot_domain::EventError::AgentBusy(AGENT)));
     assert_eq!(core.available_agents().iter().map(|u| u.id).collect::<Vec<_>>(), vec![SECOND_AGENT]);
 }
+
+#[test]
+fn the_media_follows_the_hold_including_a_transfer_that_takes_the_call_off_hold() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    let waiting = call(&mut core, CallKind::Regular, CallState::Waiting);
+    while core.poll_output().is_some() {}
+
+    core.apply(T0, CallEvent::Hold { call: target, on: true }).unwrap();
+    core.apply(T0, CallEvent::Hold { call: target, on: true }).unwrap();
+    core.apply(T0, CallEvent::Hold { call: waiting, on: true }).unwrap();
+    core.apply(T0, CallEvent::TransferredToAgent { call: target, agent: SECOND_AGENT }).unwrap();
+
+    let media: Vec<Output> = std::iter::from_fn(|| core.poll_output()).filter(|o| matches!(o, Output::Hold { .. })).collect();
+    assert_eq!(
+        media,
+        vec![Output::Hold { call: target, on: true }, Output::Hold { call: target, on: false }],
+        "once on, nothing for a repeat or a waiting call, off with the transfer"
+    );
+}

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use earshot_domain::seed::SALES;
 use earshot_domain::{CallEvent, NewCall, Origin};
@@ -9,8 +10,9 @@ use earshot_protocol::{CallId, CallKind, Direction, UserId};
 use earshot_server::live::LiveHandle;
 use earshot_server::media::MediaHandle;
 use earshot_server::{Application, Config};
+use earshot_sfu::{LegRole, Traffic};
 
-use crate::{Browser, Chromedriver};
+use crate::{wait_until, Browser, Chromedriver};
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -38,6 +40,43 @@ impl TestApp {
         let call = self.live.start_call(call).await.expect("core running");
         self.live.call_event(CallEvent::Answered { call, agent: UserId(10) }).await.expect("core running").expect("Alex is free");
         call
+    }
+
+    /// What the SFU forwarded to `to` from `from`, so far.
+    pub async fn forwarded(&self, to: LegRole, from: LegRole) -> Traffic {
+        let reports = self.media.report().await;
+        reports
+            .iter()
+            .filter(|r| r.role == to)
+            .filter_map(|r| r.stats.forwarded_to_it.get(&from).copied())
+            .fold(Traffic::default(), |a, b| Traffic { packets: a.packets + b.packets, bytes: a.bytes + b.bytes })
+    }
+
+    /// Waits for half a second more of audio from `from` to `to`.
+    pub async fn wait_forwarding(&self, to: LegRole, from: LegRole) {
+        let start = self.forwarded(to, from).await.packets;
+        wait_until(Duration::from_secs(15), &format!("audio from {from:?} to {to:?}"), || async {
+            (self.forwarded(to, from).await.packets > start + 25).then_some(())
+        })
+        .await;
+    }
+
+    /// Alex on the softphone and a caller who dialled Sales put through to
+    /// him, talking both ways; each browser gets its own `extra_args` (a
+    /// fake microphone).
+    pub async fn caller_put_through(&self, driver: &Chromedriver, caller_args: &[&str], agent_args: &[&str]) -> (Browser, Browser) {
+        let caller = driver.browser(caller_args).await;
+        let agent = driver.browser(agent_args).await;
+        agent.sign_in(self, "alex@earshot.demo").await;
+        agent.wait_for_text("[data-testid=agent-idle]").await;
+        caller.goto(&self.url("/caller")).await;
+        caller.wait_for_text("[data-testid=dial-number] option").await;
+        caller.click("[data-testid=dial]").await;
+        caller.wait_for_text_containing("[data-testid=caller-status]", "Talking to an agent").await;
+        agent.wait_for_text("[data-testid=agent-call]").await;
+        self.wait_forwarding(LegRole::Agent, LegRole::Customer).await;
+        self.wait_forwarding(LegRole::Customer, LegRole::Agent).await;
+        (caller, agent)
     }
 
     /// Sam, signed in with the coach dialog open on a fresh simulated call.

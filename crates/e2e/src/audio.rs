@@ -13,9 +13,17 @@ use crate::Browser;
 /// learn a steadily repeating beep and turn it down within seconds.
 const SYLLABLES: [(u32, u32, f64); 9] = [(180, 120, 0.9), (320, 220, 0.6), (140, 90, 1.0), (260, 380, 0.7), (210, 110, 0.8), (350, 160, 0.5), (120, 260, 0.9), (240, 140, 0.65), (300, 400, 0.85)];
 
+/// The Chromium flag that makes `hz`, spoken in [`SYLLABLES`], the fake
+/// microphone.
+pub fn fake_microphone(hz: u32) -> String {
+    let dir = std::env::temp_dir().join("earshot-tones");
+    std::fs::create_dir_all(&dir).expect("the temp dir is writable");
+    format!("--use-file-for-fake-audio-capture={}", tone_wav(&dir, hz).display())
+}
+
 /// Writes a 4 s, 48 kHz, 16-bit mono WAV of `hz` spoken in [`SYLLABLES`]
 /// (Chrome loops it as the fake microphone).
-pub fn tone_wav(dir: &Path, hz: u32) -> PathBuf {
+fn tone_wav(dir: &Path, hz: u32) -> PathBuf {
     const RATE: u32 = 48_000;
     let mut samples: Vec<i16> = Vec::new();
     for (on, off, loudness) in SYLLABLES {
@@ -40,8 +48,11 @@ pub fn tone_wav(dir: &Path, hz: u32) -> PathBuf {
     for sample in samples {
         wav.extend_from_slice(&sample.to_le_bytes());
     }
+    // Written aside then renamed: a test running alongside never reads half a file.
     let path = dir.join(format!("tone-{hz}.wav"));
-    std::fs::write(&path, wav).expect("the temp dir is writable");
+    let partial = dir.join(format!("tone-{hz}.{}.partial", std::process::id()));
+    std::fs::write(&partial, wav).expect("the temp dir is writable");
+    std::fs::rename(&partial, &path).expect("the temp dir is writable");
     path
 }
 

@@ -10,5 +10,5 @@ mod audio;
 mod webdriver;
 
 pub use app::{spawn_app, TestApp};
-pub use audio::{hear, spectrum, tone_wav, Spectrum};
+pub use audio::{fake_microphone, hear, spectrum, Spectrum};
 pub use webdriver::{wait_until, Browser, Chromedriver};

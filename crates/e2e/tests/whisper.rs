@@ -4,54 +4,26 @@
 
 use std::time::Duration;
 
-use earshot_e2e::{hear, spawn_app, spectrum, tone_wav, wait_until, Browser, Chromedriver, TestApp};
+use earshot_e2e::{fake_microphone, hear, spawn_app, spectrum, wait_until, Browser, Chromedriver, TestApp};
 use earshot_sfu::{LegRole, Traffic};
 
 const CUSTOMER_HZ: u32 = 440;
 const AGENT_HZ: u32 = 700;
 const COACH_HZ: u32 = 1500;
 
-/// What the SFU forwarded to `to` from `from`, so far.
-async fn forwarded(app: &TestApp, to: LegRole, from: LegRole) -> Traffic {
-    let reports = app.media.report().await;
-    reports.iter().filter(|r| r.role == to).filter_map(|r| r.stats.forwarded_to_it.get(&from).copied()).fold(Traffic::default(), |a, b| Traffic { packets: a.packets + b.packets, bytes: a.bytes + b.bytes })
-}
-
-async fn wait_forwarding(app: &TestApp, to: LegRole, from: LegRole) {
-    let start = forwarded(app, to, from).await.packets;
-    wait_until(Duration::from_secs(15), &format!("audio from {from:?} to {to:?}"), || async {
-        (forwarded(app, to, from).await.packets > start + 25).then_some(())
-    })
-    .await;
-}
-
 /// Nothing from the coach reaches the customer: not one packet, not one tone.
 async fn customer_never_hears_the_coach(app: &TestApp, caller: &Browser, phase: &str) {
-    assert_eq!(forwarded(app, LegRole::Customer, LegRole::Coach).await, Traffic::default(), "{phase}: coach packets reached the customer");
+    assert_eq!(app.forwarded(LegRole::Customer, LegRole::Coach).await, Traffic::default(), "{phase}: coach packets reached the customer");
     hear(caller, "agent", AGENT_HZ, &[COACH_HZ], &format!("{phase}: the customer hears the agent, not the coach")).await;
 }
 
 #[tokio::test]
 async fn e2e_whisper_isolation() {
     let app = spawn_app(|_| {}).await;
-    let tones = std::env::temp_dir().join(format!("earshot-tones-{}", std::process::id()));
-    std::fs::create_dir_all(&tones).unwrap();
-    let mic = |hz| format!("--use-file-for-fake-audio-capture={}", tone_wav(&tones, hz).display());
     let driver = Chromedriver::start().await;
-    let caller = driver.browser(&[&mic(CUSTOMER_HZ)]).await;
-    let agent = driver.browser(&[&mic(AGENT_HZ)]).await;
-    let coach = driver.browser(&[&mic(COACH_HZ)]).await;
-
     // The agent opens the softphone; a caller dials Sales and is put through.
-    agent.sign_in(&app, "alex@earshot.demo").await;
-    agent.wait_for_text("[data-testid=agent-idle]").await;
-    caller.goto(&app.url("/caller")).await;
-    caller.wait_for_text("[data-testid=dial-number] option").await;
-    caller.click("[data-testid=dial]").await;
-    caller.wait_for_text_containing("[data-testid=caller-status]", "Talking to an agent").await;
-    agent.wait_for_text("[data-testid=agent-call]").await;
-    wait_forwarding(&app, LegRole::Agent, LegRole::Customer).await;
-    wait_forwarding(&app, LegRole::Customer, LegRole::Agent).await;
+    let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(CUSTOMER_HZ)], &[&fake_microphone(AGENT_HZ)]).await;
+    let coach = driver.browser(&[&fake_microphone(COACH_HZ)]).await;
 
     // The coach joins, listening.
     coach.sign_in(&app, "sam@earshot.demo").await;
@@ -59,20 +31,20 @@ async fn e2e_whisper_isolation() {
     coach.click("[data-testid=join]").await;
     coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
     agent.wait_for_text_containing("[data-testid=coached-by]", "Sam Rivera is coaching you").await;
-    wait_forwarding(&app, LegRole::Coach, LegRole::Customer).await;
-    wait_forwarding(&app, LegRole::Coach, LegRole::Agent).await;
+    app.wait_forwarding(LegRole::Coach, LegRole::Customer).await;
+    app.wait_forwarding(LegRole::Coach, LegRole::Agent).await;
 
     hear(&coach, "customer", CUSTOMER_HZ, &[], "the coach hears the customer").await;
     hear(&coach, "agent", AGENT_HZ, &[], "the coach hears the agent").await;
     hear(&agent, "customer", CUSTOMER_HZ, &[COACH_HZ], "the agent hears the customer, not the listening coach").await;
-    assert_eq!(forwarded(&app, LegRole::Agent, LegRole::Coach).await.packets, 0, "listening: nothing from the coach");
+    assert_eq!(app.forwarded(LegRole::Agent, LegRole::Coach).await.packets, 0, "listening: nothing from the coach");
     customer_never_hears_the_coach(&app, &caller, "listening").await;
 
     for round in ["first whisper", "whisper after rejoin"] {
         // Whisper: the agent hears the coach, the customer still does not.
         coach.click("[data-testid=whisper]").await;
         coach.wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent").await;
-        wait_forwarding(&app, LegRole::Agent, LegRole::Coach).await;
+        app.wait_forwarding(LegRole::Agent, LegRole::Coach).await;
         hear(&agent, "coach", COACH_HZ, &[], &format!("{round}: the agent hears the coach")).await;
         customer_never_hears_the_coach(&app, &caller, round).await;
 
@@ -80,9 +52,9 @@ async fn e2e_whisper_isolation() {
         coach.click("[data-testid=whisper]").await;
         coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
         tokio::time::sleep(Duration::from_millis(300)).await; // packets already on the wire land
-        let stopped = forwarded(&app, LegRole::Agent, LegRole::Coach).await;
+        let stopped = app.forwarded(LegRole::Agent, LegRole::Coach).await;
         tokio::time::sleep(Duration::from_secs(2)).await;
-        assert_eq!(forwarded(&app, LegRole::Agent, LegRole::Coach).await, stopped, "{round}: whisper off stops the coach's audio");
+        assert_eq!(app.forwarded(LegRole::Agent, LegRole::Coach).await, stopped, "{round}: whisper off stops the coach's audio");
         customer_never_hears_the_coach(&app, &caller, &format!("after {round}")).await;
 
         if round == "first whisper" {
@@ -95,7 +67,7 @@ async fn e2e_whisper_isolation() {
             .await;
             coach.click("[data-testid=rejoin]").await;
             coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
-            wait_forwarding(&app, LegRole::Coach, LegRole::Agent).await;
+            app.wait_forwarding(LegRole::Coach, LegRole::Agent).await;
         }
     }
 
@@ -104,7 +76,6 @@ async fn e2e_whisper_isolation() {
     for browser in [caller, agent, coach] {
         browser.quit().await;
     }
-    let _ = std::fs::remove_dir_all(&tones);
 }
 
 /// Is there sound on this line? Speech, not a tone: a loud band well above
@@ -124,9 +95,9 @@ async fn a_supervisor_alone_hears_a_demo_conversation() {
     coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
 
     // The dialogue opens with the customer, then the agent answers.
-    wait_forwarding(&app, LegRole::Coach, LegRole::Customer).await;
+    app.wait_forwarding(LegRole::Coach, LegRole::Customer).await;
     assert!(audible(&coach, "customer").await, "the coach hears the simulated customer speak");
-    wait_forwarding(&app, LegRole::Coach, LegRole::Agent).await;
+    app.wait_forwarding(LegRole::Coach, LegRole::Agent).await;
     assert!(audible(&coach, "agent").await, "the coach hears the simulated agent speak");
     coach.quit().await;
 }
@@ -155,7 +126,7 @@ async fn a_coach_brings_the_audio_to_a_reloaded_page_or_another_window() {
     coach.execute("location.reload()", serde_json::json!([])).await;
     coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
     coach.click("[data-testid=listen-here]").await;
-    wait_forwarding(&app, LegRole::Coach, LegRole::Customer).await;
+    app.wait_forwarding(LegRole::Coach, LegRole::Customer).await;
     assert!(hears_the_conversation(&coach).await, "the reloaded page plays the call");
     assert!(coach.exists("[data-testid=whisper]").await, "whisper is offered again");
 

@@ -72,7 +72,7 @@ fn describe_request(request: &Request) -> &'static str {
         Request::JoinMyCall { .. } => "Agents: connect the softphone to my current call. The offer has a send line (the microphone) and receive lines for the customer, then the coach. The reply is an `answer`.",
         Request::Dial { .. } => "Callers (on `/api/caller`, no sign-in): dial a company number. The offer has a send line and one receive line (the agent). The reply is an `answer` with the new call's id; the call goes to an available agent who has the agent view open.",
         Request::HangUp => "Agents and callers: end my call.",
-        Request::Hold { .. } => "Agents: put my call on hold (`on: true`) or take it off; the call's state follows.",
+        Request::Hold { .. } => "Agents: put my call on hold (`on: true`) or take it off; the call's state follows. On hold the customer neither hears nor is heard (the SFU forwards nothing to or from them); agent and coach go on.",
         Request::Tag { .. } => "Agents: tag my call (1 to 40 characters); it shows in the conversation view.",
         Request::Comment { .. } => "Agents: comment on my call (1 to 1000 characters); it shows in the conversation view.",
         Request::Transfer { .. } => "Agents: transfer my call to an available colleague (from `GET /api/agents/available`); refused with `agent_unavailable` when they no longer are. A coach's session ends with the transfer.",

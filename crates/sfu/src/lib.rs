@@ -4,13 +4,13 @@
 //! Sans-IO like str0m itself: the shell feeds datagrams and timeouts with
 //! the time they happened, and drains datagrams to send. No socket, no clock.
 //! Every packet is forwarded by one function, [`Sfu::forward`], which asks
-//! [`may_forward`] — the whisper rule — for every destination.
+//! [`may_forward`] — the whisper and hold rule — for every destination.
 
 mod leg;
 mod routing;
 mod sfu;
 
 pub use leg::{LegStats, Traffic};
-pub use routing::{may_forward, receive_layout, LegRole};
+pub use routing::{may_forward, receive_layout, CallAudio, LegRole};
 pub use sfu::{JoinError, LegId, RoomId, Sfu, Transmit};
 pub use str0m::change::{SdpAnswer, SdpOffer};

@@ -12,17 +12,37 @@ impl LegRole {
     pub const ALL: [LegRole; 3] = [LegRole::Customer, LegRole::Agent, LegRole::Coach];
 }
 
-/// May audio from `from` reach `to`, with whisper `on` or off?
+/// What the call is doing that changes who hears whom.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CallAudio {
+    /// The coach talks to the agent.
+    pub whisper: bool,
+    /// The agent put the customer on hold.
+    pub hold: bool,
+}
+
+impl CallAudio {
+    /// Every state a call can be in, for exhaustive tests.
+    pub const ALL: [CallAudio; 4] = [
+        CallAudio { whisper: false, hold: false },
+        CallAudio { whisper: true, hold: false },
+        CallAudio { whisper: false, hold: true },
+        CallAudio { whisper: true, hold: true },
+    ];
+}
+
+/// May audio from `from` reach `to` in a call doing `call`?
 ///
 /// Customer → agent, coach. Agent → customer, coach. Coach → agent only
-/// while whispering, and to nobody else, ever. Nobody hears themselves.
-pub fn may_forward(from: LegRole, to: LegRole, whisper: bool) -> bool {
+/// while whispering, and to nobody else, ever. On hold the customer neither
+/// hears nor is heard; agent and coach go on. Nobody hears themselves.
+pub fn may_forward(from: LegRole, to: LegRole, call: CallAudio) -> bool {
     use LegRole::*;
     match (from, to) {
-        (Customer, Agent) | (Customer, Coach) => true,
-        (Agent, Customer) | (Agent, Coach) => true,
-        (Coach, Agent) => whisper,
         (Coach, Customer) => false,
+        (Coach, Agent) => call.whisper,
+        (Customer, Agent) | (Customer, Coach) | (Agent, Customer) => !call.hold,
+        (Agent, Coach) => true,
         (Customer, Customer) | (Agent, Agent) | (Coach, Coach) => false,
     }
 }
@@ -43,17 +63,19 @@ mod tests {
     use LegRole::*;
 
     #[test]
-    fn every_role_pair_and_whisper_state() {
+    fn every_role_pair_and_call_state() {
         for from in LegRole::ALL {
             for to in LegRole::ALL {
-                for whisper in [false, true] {
+                for call in CallAudio::ALL {
                     let expected = match (from, to) {
                         _ if from == to => false,
                         (Coach, Customer) => false,
-                        (Coach, Agent) => whisper,
-                        _ => true,
+                        (Coach, Agent) => call.whisper,
+                        (Customer, _) | (_, Customer) => !call.hold,
+                        (Agent, Coach) => true,
+                        _ => unreachable!("every pair is covered above"),
                     };
-                    assert_eq!(may_forward(from, to, whisper), expected, "{from:?} → {to:?}, whisper {whisper}");
+                    assert_eq!(may_forward(from, to, call), expected, "{from:?} → {to:?} in {call:?}");
                 }
             }
         }
@@ -61,8 +83,9 @@ mod tests {
 
     #[test]
     fn the_coach_never_reaches_the_customer() {
-        assert!(!may_forward(Coach, Customer, false));
-        assert!(!may_forward(Coach, Customer, true));
+        for call in CallAudio::ALL {
+            assert!(!may_forward(Coach, Customer, call), "{call:?}");
+        }
         assert!(!receive_layout(Customer).contains(&Coach));
     }
 
@@ -70,7 +93,7 @@ mod tests {
     fn layouts_carry_only_sources_the_rule_can_forward() {
         for role in LegRole::ALL {
             for source in receive_layout(role) {
-                assert!(may_forward(*source, role, true), "{role:?} listens to {source:?}");
+                assert!(CallAudio::ALL.iter().any(|&call| may_forward(*source, role, call)), "{role:?} listens to {source:?}");
             }
         }
     }

@@ -11,7 +11,7 @@ use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Input, Rtc};
 
 use crate::leg::{Leg, LegStats};
-use crate::routing::{may_forward, LegRole};
+use crate::routing::{may_forward, CallAudio, LegRole};
 
 /// A call's media room.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -47,7 +47,7 @@ impl std::fmt::Display for JoinError {
 
 #[derive(Default)]
 struct Room {
-    whisper: bool,
+    audio: CallAudio,
     /// The room's legs, so a packet never looks beyond its call.
     legs: BTreeSet<LegId>,
 }
@@ -122,7 +122,12 @@ impl Sfu {
 
     /// Whisper on or off; the next packet follows it.
     pub fn set_whisper(&mut self, room: RoomId, on: bool) {
-        self.rooms.entry(room).or_default().whisper = on;
+        self.rooms.entry(room).or_default().audio.whisper = on;
+    }
+
+    /// Hold on or off; the next packet follows it.
+    pub fn set_hold(&mut self, room: RoomId, on: bool) {
+        self.rooms.entry(room).or_default().audio.hold = on;
     }
 
     /// A datagram arrived. Returns false when no leg owns it.
@@ -229,7 +234,7 @@ impl Sfu {
         let mut reached = Vec::new();
         for &id in &room.legs {
             let Some(leg) = self.legs.get_mut(&id) else { continue };
-            if Some(id) == origin || !may_forward(from, leg.role, room.whisper) {
+            if Some(id) == origin || !may_forward(from, leg.role, room.audio) {
                 continue;
             }
             let Some(mid) = leg.recv_mid(from) else { continue };

@@ -96,3 +96,23 @@ fn a_hostile_customer_offering_extra_receive_lines_still_never_hears_the_coach()
     assert!(world.heard(Customer, Agent) > 80);
     assert_eq!(world.heard(Customer, Coach), 0);
 }
+
+#[test]
+fn hold_cuts_the_customer_off_both_ways_while_agent_and_coach_go_on() {
+    let mut world = call_with_coach();
+    let everyone = [Customer, Agent, Coach];
+    world.sfu.set_hold(ROOM, true);
+    world.sfu.set_whisper(ROOM, true);
+
+    world.run(TALK, &everyone);
+    world.run(SETTLE, &[]);
+    for (to, from) in [(Agent, Customer), (Coach, Customer), (Customer, Agent), (Customer, Coach)] {
+        assert_eq!(world.heard(to, from), 0, "on hold: {to:?} hears nothing from {from:?}");
+    }
+    assert!(world.heard(Coach, Agent) > 80 && world.heard(Agent, Coach) > 80, "agent and coach talk during the hold");
+
+    world.sfu.set_hold(ROOM, false);
+    world.run(TALK, &everyone);
+    assert!(world.heard(Agent, Customer) > 80 && world.heard(Customer, Agent) > 80, "off hold, the call goes on");
+    assert_eq!(world.heard(Customer, Coach), 0);
+}

@@ -133,6 +133,7 @@ impl Owner {
                     }
                 }
                 Output::Whisper { call, on } => self.media.whisper(RoomId(call.0), on),
+                Output::Hold { call, on } => self.media.hold(RoomId(call.0), on),
                 Output::CoachLeft { call } => self.media.leave(RoomId(call.0), LegRole::Coach),
                 Output::CallEnded { call } => self.media.close(RoomId(call.0)),
                 other => tracing::debug!(?other, "output with no consumer"),

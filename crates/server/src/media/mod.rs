@@ -40,6 +40,7 @@ pub(crate) enum MediaRequest {
     Join { room: RoomId, role: LegRole, offer: String, reply: oneshot::Sender<Result<String, String>> },
     Leave { room: RoomId, role: LegRole },
     Whisper { room: RoomId, on: bool },
+    Hold { room: RoomId, on: bool },
     /// Play the simulator's dialogue as the customer and the agent.
     Simulate { room: RoomId },
     Close { room: RoomId },
@@ -72,6 +73,10 @@ impl MediaHandle {
 
     pub fn whisper(&self, room: RoomId, on: bool) {
         self.send(MediaRequest::Whisper { room, on });
+    }
+
+    pub fn hold(&self, room: RoomId, on: bool) {
+        self.send(MediaRequest::Hold { room, on });
     }
 
     pub fn simulate(&self, room: RoomId) {

@@ -94,6 +94,7 @@ impl Owner {
             }
             MediaRequest::Leave { room, role } => self.sfu.leave_role(room, role),
             MediaRequest::Whisper { room, on } => self.sfu.set_whisper(room, on),
+            MediaRequest::Hold { room, on } => self.sfu.set_hold(room, on),
             MediaRequest::Simulate { room } => {
                 self.playing.entry(room).or_insert_with(Playback::new);
             }

@@ -1,0 +1,34 @@
+//! Hold has a real media effect: the customer neither hears nor is heard
+//! until the agent resumes. Proved by RTP counters and by listening.
+
+use std::time::Duration;
+
+use earshot_e2e::{fake_microphone, hear, spawn_app, spectrum, Chromedriver};
+use earshot_sfu::LegRole::{Agent, Customer};
+
+const CUSTOMER_HZ: u32 = 440;
+const AGENT_HZ: u32 = 700;
+
+#[tokio::test]
+async fn e2e_hold_cuts_the_customer_off_until_the_agent_resumes() {
+    let app = spawn_app(|_| {}).await;
+    let driver = Chromedriver::start().await;
+    let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(CUSTOMER_HZ)], &[&fake_microphone(AGENT_HZ)]).await;
+    hear(&caller, "agent", AGENT_HZ, &[], "before the hold, the customer hears the agent").await;
+
+    agent.click("[data-testid=hold]").await;
+    agent.wait_for_text_containing("[data-testid=hold]", "Resume").await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // packets already on the wire land
+    let (to_customer, to_agent) = (app.forwarded(Customer, Agent).await, app.forwarded(Agent, Customer).await);
+    let heard = spectrum(&caller, "agent", Duration::from_secs(2)).await;
+    assert!(!heard.hears(AGENT_HZ), "on hold, the customer does not hear the agent: {heard:?}");
+    assert_eq!(app.forwarded(Customer, Agent).await, to_customer, "on hold, nothing reaches the customer");
+    assert_eq!(app.forwarded(Agent, Customer).await, to_agent, "on hold, nothing of the customer reaches the agent");
+
+    agent.click("[data-testid=hold]").await;
+    agent.wait_for_text_containing("[data-testid=hold]", "Hold").await;
+    hear(&caller, "agent", AGENT_HZ, &[], "resumed, the customer hears the agent").await;
+    hear(&agent, "customer", CUSTOMER_HZ, &[], "resumed, the agent hears the customer").await;
+    caller.quit().await;
+    agent.quit().await;
+}
