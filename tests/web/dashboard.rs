@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use earshot::auth::SignedIn;
-use earshot::coaching::{CoachDialog, CoachMedia, CoachingUi};
+use earshot::coaching::{CoachDialog, CoachMedia, CoachingPanel, CoachingUi};
 use earshot::live::Live;
 use earshot::monitoring::{Dashboard, Tab};
 use earshot_protocol::*;
@@ -79,7 +79,7 @@ fn mount(tab: Tab, access: MonitoringAccess) -> (web_sys::HtmlElement, Live, imp
         out.set(Some(live));
         CoachingUi::provide();
         CoachMedia::provide(live);
-        view! { <Router><Dashboard tab /><CoachDialog /></Router> }
+        view! { <Router><CoachingPanel /><Dashboard tab /><CoachDialog /></Router> }
     });
     (root, slot.get().expect("mounted"), handle)
 }
@@ -183,20 +183,45 @@ async fn joining_sends_the_notify_choice_and_an_offer_that_listens_without_a_mic
     settle().await;
     click(&root, "[data-testid=notify-agent]");
     click(&root, "[data-testid=join]");
-    let mut sent = Vec::new();
-    for _ in 0..100 {
-        settle().await;
-        sent = live.sent();
-        if !sent.is_empty() {
-            break;
-        }
-    }
+    let sent = sent_requests(live).await;
 
     let [Request::StartCoaching { call: CallId(3), notify_agent: false, offer: Some(sdp) }] = sent.as_slice() else {
         panic!("one join with an offer: {sent:?}");
     };
     let directions: Vec<&str> = sdp.lines().filter(|l| matches!(*l, "a=recvonly" | "a=sendonly" | "a=sendrecv")).collect();
     assert_eq!(directions, ["a=recvonly", "a=recvonly", "a=sendonly"], "customer and agent in, a reserved line out");
+}
+
+/// Polls until the app has sent something.
+async fn sent_requests(live: Live) -> Vec<Request> {
+    for _ in 0..100 {
+        settle().await;
+        let sent = live.sent();
+        if !sent.is_empty() {
+            return sent;
+        }
+    }
+    Vec::new()
+}
+
+#[wasm_bindgen_test]
+async fn a_window_that_finds_its_user_coaching_offers_the_audio_here_and_reconnects_listening() {
+    let (root, live, _mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+    let ServerMsg::Snapshot(mut state) = snapshot(10) else { unreachable!("a snapshot") };
+    state.calls[0].coaching =
+        Some(CoachingView { coach: SAM, coach_name: "Sam Rivera".into(), whisper: false, notified_agent: true, since: state.now });
+    live.receive(ServerMsg::Snapshot(state));
+    settle().await;
+
+    let panel = text_of(&root, "[data-testid=coaching-panel]").unwrap();
+    assert!(panel.contains("Coaching Alex Morgan") && panel.contains("not playing in this window"), "{panel}");
+    assert!(root.query_selector("[data-testid=whisper]").unwrap().is_none(), "no whisper without the audio here");
+    click(&root, "[data-testid=listen-here]");
+
+    let sent = sent_requests(live).await;
+    let [Request::ReconnectCoaching { call: CallId(1), offer }] = sent.as_slice() else { panic!("one reconnect with an offer: {sent:?}") };
+    let directions: Vec<&str> = offer.lines().filter(|l| matches!(*l, "a=recvonly" | "a=sendonly" | "a=sendrecv")).collect();
+    assert_eq!(directions, ["a=recvonly", "a=recvonly", "a=sendonly"], "listening again: no microphone");
 }
 
 #[wasm_bindgen_test]
