@@ -1,6 +1,7 @@
 //! `/agent`: the agent's softphone. Their call arrives by itself (callers
 //! are routed to agents with this view open); its audio connects at once —
-//! customer and coach in, microphone out — and closes when the call ends.
+//! customer and coach in, microphone out — closes when the call ends, and
+//! connects again by itself when the connection is lost (a network change).
 
 mod actions;
 
@@ -11,13 +12,21 @@ use actions::CallActions;
 
 use crate::contacts::ContactName;
 use crate::live::{format_duration, provide_live, Connection, Endpoint};
-use crate::media::{chime, Line, Peer};
+use crate::media::{chime, went_down, Line, Peer};
 
 #[component]
 pub fn AgentView() -> impl IntoView {
     let live = provide_live(Endpoint::Agent);
     let peer: StoredValue<Option<(CallId, Peer)>, LocalStorage> = StoredValue::new_local(None);
-    on_cleanup(move || peer.try_update_value(|p| drop(p.take())).unwrap_or_default());
+    // Counts connections made and dropped, so a watcher knows when its own
+    // is no longer the current one.
+    let generation = StoredValue::new(0u32);
+    let hang_up_audio = move || {
+        // Also on cleanup, when the view may already be gone.
+        let _ = peer.try_update_value(|p| drop(p.take()));
+        let _ = generation.try_update_value(|g| *g += 1);
+    };
+    on_cleanup(hang_up_audio);
     let mine = Memo::new(move |_| live.state().with(|s| s.my_call.clone()));
     let call = Memo::new(move |_| mine.with(|m| m.as_ref().and_then(|m| m.call.clone())));
     let call_id = Memo::new(move |_| call.with(|c| c.as_ref().map(|c| c.id)));
@@ -31,11 +40,27 @@ pub fn AgentView() -> impl IntoView {
             Outcome::Answer { sdp, .. } => {
                 opened.accept(&sdp).await?;
                 peer.set_value(Some((call, opened)));
+                generation.update_value(|g| *g += 1);
                 Ok(())
             }
             Outcome::Refused { error } => Err(error.message),
             Outcome::Ok => Err("the server sent no audio answer".to_owned()),
         }
+    });
+    // A lost connection (a network change) is replaced by a new one.
+    Effect::new(move || {
+        if !connect.value().with(|v| matches!(v, Some(Ok(())))) {
+            return;
+        }
+        let Some(call) = peer.with_value(|p| p.as_ref().map(|(id, _)| *id)) else { return };
+        let current = generation.get_value();
+        leptos::task::spawn_local(async move {
+            let down = move || peer.try_with_value(|p| p.as_ref().map(|(_, p)| p.is_down())).flatten();
+            if went_down(down, move || generation.try_get_value() == Some(current)).await {
+                hang_up_audio();
+                connect.dispatch(call);
+            }
+        });
     });
     let state = Signal::derive(move || call.with(|c| c.as_ref().map(|c| c.state)));
     let hang_up = Action::new_local(move |_: &()| async move {
@@ -49,7 +74,7 @@ pub fn AgentView() -> impl IntoView {
         let wanted = call_id.get();
         let current = peer.with_value(|p| p.as_ref().map(|(id, _)| *id));
         if wanted != current {
-            peer.update_value(|p| drop(p.take()));
+            hang_up_audio();
             if let Some(call) = wanted {
                 connect.dispatch(call);
             }
@@ -90,6 +115,9 @@ pub fn AgentView() -> impl IntoView {
                         <section class="on-call" aria-label="Current call" data-testid="agent-call">
                             <p class="big">"On a call with " <ContactName customer=c.customer.clone() /></p>
                             <p class="muted">{move || format_duration(live.server_now().0.saturating_sub(started.0))}</p>
+                            <Show when=move || connect.pending().get()>
+                                <p class="muted" role="status" data-testid="audio-connecting">"Connecting the call's audio…"</p>
+                            </Show>
                             {move || coached_by.get().map(|coach| view! {
                                 <p class="coached" role="status" data-testid="coached-by">{format!("{coach} is coaching you")}</p>
                             })}

@@ -7,14 +7,10 @@ use earshot_protocol::{CallId, Outcome, Request};
 use leptos::prelude::*;
 
 use crate::live::Live;
-use crate::media::{media_server, sleep, Line, Peer};
+use crate::media::{media_server, sleep, went_down, Line, Peer, CHECK_EVERY_MS};
 
 /// How long audio may take to connect before the coach is told why not.
 const CONNECT_WITHIN_MS: i32 = 8_000;
-const CHECK_EVERY_MS: i32 = 250;
-/// How long a connection may stay down (another window took the audio, a
-/// network change) before this window lets it go and offers to listen again.
-const DOWN_FOR_MS: i32 = 5_000;
 
 /// Whether the call's audio reached this browser.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,7 +92,8 @@ impl CoachMedia {
 
     /// Watches the new connection: connected, or — after a while — why not,
     /// so the coach never sits in silence wondering. Then, while it is the
-    /// current one, whether it stays up.
+    /// current one, whether it stays up: when lost (another window took the
+    /// audio, a network change) this window lets it go and offers it back.
     async fn watch(self, server: String) {
         let current = self.generation.get_value();
         let still_current = move || self.generation.try_get_value() == Some(current);
@@ -115,15 +112,9 @@ impl CoachMedia {
             }
         }
         self.health.set(AudioHealth::Connected);
-        let mut down = 0;
-        while down < DOWN_FOR_MS {
-            sleep(CHECK_EVERY_MS).await;
-            if !still_current() {
-                return;
-            }
-            down = if state().is_some_and(|(_, down)| down) { down + CHECK_EVERY_MS } else { 0 };
+        if went_down(move || state().map(|(_, down)| down), still_current).await {
+            self.hang_up();
         }
-        self.hang_up();
     }
 
     /// Joins `call` listening: the offer rides on the join, the answer on

@@ -3,6 +3,8 @@
 
 mod chime;
 mod peer;
+mod watch;
 
 pub use chime::chime;
 pub use peer::{media_server, sleep, Line, Peer};
+pub use watch::{went_down, CHECK_EVERY_MS};

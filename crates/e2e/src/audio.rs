@@ -2,6 +2,7 @@
 //! an `<audio>` element plays.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::json;
@@ -49,8 +50,9 @@ fn tone_wav(dir: &Path, hz: u32) -> PathBuf {
         wav.extend_from_slice(&sample.to_le_bytes());
     }
     // Written aside then renamed: a test running alongside never reads half a file.
+    static WRITES: AtomicUsize = AtomicUsize::new(0);
     let path = dir.join(format!("tone-{hz}.wav"));
-    let partial = dir.join(format!("tone-{hz}.{}.partial", std::process::id()));
+    let partial = dir.join(format!("tone-{hz}.{}-{}.partial", std::process::id(), WRITES.fetch_add(1, Ordering::Relaxed)));
     std::fs::write(&partial, wav).expect("the temp dir is writable");
     std::fs::rename(&partial, &path).expect("the temp dir is writable");
     path

@@ -1,9 +1,11 @@
-//! Hold has a real media effect: the customer neither hears nor is heard
-//! until the agent resumes. Proved by RTP counters and by listening.
+//! The agent's softphone with a real caller: hold has a real media effect,
+//! and a lost connection comes back by itself. Proved by RTP counters and
+//! by listening.
 
 use std::time::Duration;
 
-use earshot_e2e::{fake_microphone, hear, spawn_app, spectrum, Chromedriver};
+use earshot_e2e::{fake_microphone, hear, spawn_app, spectrum, wait_until, Chromedriver};
+use earshot_sfu::RoomId;
 use earshot_sfu::LegRole::{Agent, Customer};
 
 const CUSTOMER_HZ: u32 = 440;
@@ -29,6 +31,26 @@ async fn e2e_hold_cuts_the_customer_off_until_the_agent_resumes() {
     agent.wait_for_text_containing("[data-testid=hold]", "Hold").await;
     hear(&caller, "agent", AGENT_HZ, &[], "resumed, the customer hears the agent").await;
     hear(&agent, "customer", CUSTOMER_HZ, &[], "resumed, the agent hears the customer").await;
+    caller.quit().await;
+    agent.quit().await;
+}
+
+#[tokio::test]
+async fn an_agent_whose_audio_connection_is_lost_gets_it_back_by_itself() {
+    let app = spawn_app(|_| {}).await;
+    let driver = Chromedriver::start().await;
+    let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(CUSTOMER_HZ)], &[&fake_microphone(AGENT_HZ)]).await;
+    let call = app.live.my_call(earshot_protocol::UserId(10)).await.unwrap().expect("Alex has the call").id;
+
+    // The server loses the agent's connection, as a network change would.
+    app.media.leave(RoomId(call.0), Agent);
+    wait_until(Duration::from_secs(30), "the agent's connection to come back", || async {
+        app.media.report().await.iter().any(|r| r.role == Agent).then_some(())
+    })
+    .await;
+    app.wait_forwarding(Customer, Agent).await;
+    hear(&caller, "agent", AGENT_HZ, &[], "reconnected, the customer hears the agent").await;
+    hear(&agent, "customer", CUSTOMER_HZ, &[], "reconnected, the agent hears the customer").await;
     caller.quit().await;
     agent.quit().await;
 }
