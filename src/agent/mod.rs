@@ -39,6 +39,8 @@ pub fn AgentView() -> impl IntoView {
         match live.request(Request::JoinMyCall { offer }).await {
             Outcome::Answer { sdp, .. } => {
                 opened.accept(&sdp).await?;
+                // A new connection keeps the agent's mute.
+                opened.set_muted(muted.get_untracked());
                 peer.set_value(Some((call, opened)));
                 generation.update_value(|g| *g += 1);
                 Ok(())

@@ -36,11 +36,13 @@ async fn e2e_hold_cuts_the_customer_off_until_the_agent_resumes() {
 }
 
 #[tokio::test]
-async fn an_agent_whose_audio_connection_is_lost_gets_it_back_by_itself() {
+async fn an_agent_whose_audio_connection_is_lost_gets_it_back_by_itself_still_muted() {
     let app = spawn_app(|_| {}).await;
     let driver = Chromedriver::start().await;
     let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(CUSTOMER_HZ)], &[&fake_microphone(AGENT_HZ)]).await;
     let call = app.live.my_call(earshot_protocol::UserId(10)).await.unwrap().expect("Alex has the call").id;
+    agent.click("[data-testid=mute]").await;
+    agent.wait_for_text_containing("[data-testid=mute]", "Unmute").await;
 
     // The server loses the agent's connection, as a network change would.
     app.media.leave(RoomId(call.0), Agent);
@@ -48,9 +50,13 @@ async fn an_agent_whose_audio_connection_is_lost_gets_it_back_by_itself() {
         app.media.report().await.iter().any(|r| r.role == Agent).then_some(())
     })
     .await;
-    app.wait_forwarding(Customer, Agent).await;
-    hear(&caller, "agent", AGENT_HZ, &[], "reconnected, the customer hears the agent").await;
+    app.wait_forwarding(Agent, Customer).await;
     hear(&agent, "customer", CUSTOMER_HZ, &[], "reconnected, the agent hears the customer").await;
+    let heard = spectrum(&caller, "agent", Duration::from_secs(2)).await;
+    assert!(!heard.hears(AGENT_HZ), "the new connection keeps the agent muted: {heard:?}");
+
+    agent.click("[data-testid=mute]").await;
+    hear(&caller, "agent", AGENT_HZ, &[], "unmuted, the customer hears the agent").await;
     caller.quit().await;
     agent.quit().await;
 }
