@@ -10,10 +10,10 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use earshot_domain::{CallEvent, EventError, NewCall, Origin};
 use earshot_protocol::{ApiError, CallId, CallKind, Change, ClientMsg, Direction, ErrorCode, MyCall, NumberId, Outcome, Request, ServerMsg, MAX_CLIENT_MESSAGE_BYTES};
-use earshot_sfu::{LegRole, RoomId};
+use earshot_sfu::LegRole;
 use tokio::sync::broadcast;
 
-use super::live::{error, frames, send_all, stopping, MAX_FRAME_BYTES};
+use super::live::{error, frames, join_media, send_all, stopping, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::live::{Delta, LiveHandle};
 use crate::media::MediaHandle;
@@ -91,13 +91,11 @@ impl Caller {
             Err(_) => return Outcome::refused(stopping()),
         };
         self.call = Some(call);
-        match self.media.join(RoomId(call.0), LegRole::Customer, offer).await {
-            Ok(sdp) => Outcome::Answer { call, sdp },
-            Err(why) => {
-                self.hang_up().await;
-                Outcome::refused(ApiError::new(ErrorCode::MediaRefused, why))
-            }
+        let answer = join_media(&self.media, call, LegRole::Customer, offer).await;
+        if matches!(answer, Outcome::Refused { .. }) {
+            self.hang_up().await;
         }
+        answer
     }
 
     /// Ends the call, if any; whether there was one.

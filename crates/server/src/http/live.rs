@@ -148,14 +148,12 @@ impl Connection {
     async fn start_coaching(&mut self, call: CallId, notify_agent: bool, offer: Option<String>) -> Outcome {
         let joined = outcome(self.live.command(self.me.id, Command::StartCoaching { call, notify_agent }).await);
         let (Outcome::Ok, Some(offer)) = (&joined, offer) else { return joined };
-        match self.media.join(RoomId(call.0), LegRole::Coach, offer).await {
-            Ok(sdp) => Outcome::Answer { call, sdp },
-            Err(why) => {
-                // No audio, no session: undo the join so nobody is blocked.
-                let _ = self.live.command(self.me.id, Command::LeaveCoaching).await;
-                Outcome::refused(ApiError::new(ErrorCode::MediaRefused, why))
-            }
+        let answer = join_media(&self.media, call, LegRole::Coach, offer).await;
+        if matches!(answer, Outcome::Refused { .. }) {
+            // No audio, no session: undo the join so nobody is blocked.
+            let _ = self.live.command(self.me.id, Command::LeaveCoaching).await;
         }
+        answer
     }
 
     /// The session goes on, listening; the new connection replaces the old
@@ -166,16 +164,11 @@ impl Connection {
         if reconnected != Outcome::Ok {
             return reconnected;
         }
-        match self.media.join(RoomId(call.0), LegRole::Coach, offer).await {
-            Ok(sdp) => Outcome::Answer { call, sdp },
-            Err(why) => Outcome::refused(ApiError::new(ErrorCode::MediaRefused, why)),
-        }
+        join_media(&self.media, call, LegRole::Coach, offer).await
     }
 
     async fn watch_my_call(&mut self) -> Result<ServerMsg, ApiError> {
-        if self.me.role != Role::Agent {
-            return Err(ApiError::new(ErrorCode::NoCall, "only agents take calls"));
-        }
+        self.agent_only()?;
         self.deltas = Some(self.live.watch().await.map_err(|_| stopping())?);
         let call = self.live.my_call(self.me.id).await.map_err(|_| stopping())?;
         self.my_call = Some(call.as_ref().map(|c| c.id));
@@ -187,10 +180,7 @@ impl Connection {
             Ok(call) => call,
             Err(error) => return Outcome::refused(error),
         };
-        match self.media.join(RoomId(call.id.0), LegRole::Agent, offer).await {
-            Ok(sdp) => Outcome::Answer { call: call.id, sdp },
-            Err(why) => Outcome::refused(ApiError::new(ErrorCode::MediaRefused, why)),
-        }
+        join_media(&self.media, call.id, LegRole::Agent, offer).await
     }
 
     /// An agent's action on their own call: hang up, hold, tag, comment.
@@ -209,10 +199,16 @@ impl Connection {
         }
     }
 
-    async fn current_call(&self) -> Result<CallView, ApiError> {
+    /// Only agents have calls of their own.
+    fn agent_only(&self) -> Result<(), ApiError> {
         if self.me.role != Role::Agent {
             return Err(ApiError::new(ErrorCode::NoCall, "only agents take calls"));
         }
+        Ok(())
+    }
+
+    async fn current_call(&self) -> Result<CallView, ApiError> {
+        self.agent_only()?;
         self.live.my_call(self.me.id).await.map_err(|_| stopping())?.ok_or_else(|| ApiError::new(ErrorCode::NoCall, "you have no call"))
     }
 
@@ -278,6 +274,14 @@ pub async fn send_all(socket: &mut WebSocket, frames: Vec<Frame>) -> Result<(), 
         socket.send(Message::Text(json)).await?;
     }
     Ok(())
+}
+
+/// Puts `role` in `call`'s media room: the SFU's answer to `offer`, or why not.
+pub async fn join_media(media: &MediaHandle, call: CallId, role: LegRole, offer: String) -> Outcome {
+    match media.join(RoomId(call.0), role, offer).await {
+        Ok(sdp) => Outcome::Answer { call, sdp },
+        Err(why) => Outcome::refused(ApiError::new(ErrorCode::MediaRefused, why)),
+    }
 }
 
 /// Trimmed `text` of 1 to `max` characters, or a clear refusal.
