@@ -2,11 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::format::Codec;
-use str0m::media::{MediaData, MediaTime};
+use str0m::media::{MediaData, MediaTime, Pt, Writer};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Input, Rtc};
 
@@ -175,8 +176,8 @@ impl Sfu {
     /// enters the room as if that party had sent it.
     pub fn inject(&mut self, now: Instant, room: RoomId, from: LegRole, rtp_time: MediaTime, frame: &[u8]) {
         self.rooms.entry(room).or_default();
-        let reached = self.forward(room, None, from, |leg| {
-            let pt = leg.rtc.codec_config().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt())?;
+        let reached = self.forward(room, None, from, |writer| {
+            let pt = writer.payload_params().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt())?;
             Some((pt, now, rtp_time, frame.into()))
         });
         self.drive(reached);
@@ -210,10 +211,8 @@ impl Sfu {
             }
             let (room, role) = (leg.room, leg.role);
             for data in media {
-                let reached = self.forward(room, Some(id), role, |leg| {
-                    let mid = leg.recv_mid(role)?;
-                    let pt = leg.rtc.writer(mid)?.match_params(data.params)?;
-                    Some((pt, data.network_time, data.time, data.data.clone()))
+                let reached = self.forward(room, Some(id), role, |writer| {
+                    Some((writer.match_params(data.params)?, data.network_time, data.time, data.data.clone()))
                 });
                 queue.extend(reached);
             }
@@ -221,14 +220,14 @@ impl Sfu {
     }
 
     /// The one place a packet is forwarded: to every other leg of the room
-    /// that the rule lets hear `from`, on that leg's line for `from`.
-    /// Returns the legs written to.
+    /// that the rule lets hear `from`, on that leg's line for `from`, as
+    /// `packet_for` makes it for that line's writer. Returns the legs written to.
     fn forward(
         &mut self,
         room: RoomId,
         origin: Option<LegId>,
         from: LegRole,
-        packet_for: impl Fn(&mut Leg) -> Option<(str0m::media::Pt, Instant, MediaTime, std::sync::Arc<[u8]>)>,
+        packet_for: impl Fn(&Writer) -> Option<(Pt, Instant, MediaTime, Arc<[u8]>)>,
     ) -> Vec<LegId> {
         let Some(room) = self.rooms.get(&room) else { return Vec::new() };
         let mut reached = Vec::new();
@@ -238,8 +237,8 @@ impl Sfu {
                 continue;
             }
             let Some(mid) = leg.recv_mid(from) else { continue };
-            let Some((pt, wallclock, time, payload)) = packet_for(leg) else { continue };
             let Some(writer) = leg.rtc.writer(mid) else { continue };
+            let Some((pt, wallclock, time, payload)) = packet_for(&writer) else { continue };
             let bytes = payload.len();
             match writer.write(pt, wallclock, time, payload) {
                 Ok(()) => {
