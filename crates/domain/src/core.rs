@@ -203,11 +203,16 @@ impl Core {
         }
     }
 
+    /// Whether `user` is an agent free to take a call now.
+    pub fn is_available_agent(&self, user: &User) -> bool {
+        user.role == Role::Agent && self.status(user.id) == UserStatus::Available
+    }
+
     /// Agents free to take a call (or a transfer) now.
     pub fn available_agents(&self) -> Vec<UserView> {
         self.directory
             .users()
-            .filter(|u| u.role == Role::Agent && self.status(u.id) == UserStatus::Available)
+            .filter(|u| self.is_available_agent(u))
             .map(|u| self.user_view(u.id))
             .collect()
     }
@@ -405,7 +410,7 @@ impl Core {
             .map(|c| (c.id, c.number))
             .collect();
         for (call, number) in waiting {
-            let free = |u: &&User| self.connections.is_open(u.id) && u.role == Role::Agent && self.status(u.id) == UserStatus::Available;
+            let free = |u: &&User| self.connections.is_open(u.id) && self.is_available_agent(u);
             let agent = self
                 .directory
                 .users()

@@ -9,7 +9,7 @@ mod rng;
 use std::collections::BTreeMap;
 
 use earshot_domain::{seed::UNKNOWN_CALLERS, CallEvent, Core, NewCall, Origin};
-use earshot_protocol::{CallId, CallKind, CallState, Direction, Millis, NumberId, Role, UserId, UserStatus};
+use earshot_protocol::{CallId, CallKind, CallState, Direction, Millis, NumberId, UserId};
 
 use rng::Rng;
 
@@ -130,7 +130,7 @@ impl Simulator {
         let free: Vec<UserId> = core
             .directory()
             .users()
-            .filter(|u| u.role == Role::Agent && u.is_assigned_to(number) && core.status(u.id) == UserStatus::Available)
+            .filter(|u| core.is_available_agent(u) && u.is_assigned_to(number))
             // Agents with the agent view open take real callers only.
             .filter(|u| !core.is_online(u.id))
             .map(|u| u.id)
@@ -149,7 +149,7 @@ impl Simulator {
             let idle: Vec<UserId> = core
                 .directory()
                 .users()
-                .filter(|u| u.role == Role::Agent && core.status(u.id) == UserStatus::Available && !core.is_online(u.id))
+                .filter(|u| core.is_available_agent(u) && !core.is_online(u.id))
                 .map(|u| u.id)
                 .collect();
             if let Some(&agent) = self.rng.pick(&idle) {
