@@ -34,20 +34,12 @@ pub fn AgentView() -> impl IntoView {
     let muted = RwSignal::new(false);
 
     let connect = Action::new_local(move |&call: &CallId| async move {
-        let opened = Peer::open(&["customer", "coach"], Line::Microphone).await?;
-        let offer = opened.offer().await?;
-        match live.request(Request::JoinMyCall { offer }).await {
-            Outcome::Answer { sdp, .. } => {
-                opened.accept(&sdp).await?;
-                // A new connection keeps the agent's mute.
-                opened.set_muted(muted.get_untracked());
-                peer.set_value(Some((call, opened)));
-                generation.update_value(|g| *g += 1);
-                Ok(())
-            }
-            Outcome::Refused { error } => Err(error.message),
-            Outcome::Ok => Err("the server sent no audio answer".to_owned()),
-        }
+        let (opened, _) = Peer::connect(&["customer", "coach"], Line::Microphone, |offer| live.request(Request::JoinMyCall { offer })).await?;
+        // A new connection keeps the agent's mute.
+        opened.set_muted(muted.get_untracked());
+        peer.set_value(Some((call, opened)));
+        generation.update_value(|g| *g += 1);
+        Ok::<(), String>(())
     });
     // A lost connection (a network change) is replaced by a new one.
     Effect::new(move || {

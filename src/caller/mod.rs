@@ -1,7 +1,7 @@
 //! `/caller`: a simulated customer phone for demos and tests. No sign-in:
 //! pick your number and one of the company's, call, talk, hang up.
 
-use earshot_protocol::{CallState, CompanyNumber, NumberId, Outcome, Request};
+use earshot_protocol::{CallState, CompanyNumber, NumberId, Request};
 use leptos::prelude::*;
 
 use crate::live::{format_duration, provide_live, Endpoint};
@@ -21,18 +21,10 @@ pub fn CallerPage() -> impl IntoView {
     let dial = Action::new_local(move |&(number, ref phone): &(NumberId, String)| {
         let phone = phone.clone();
         async move {
-            let opened = Peer::open(&["agent"], Line::Microphone).await?;
-            let offer = opened.offer().await?;
-            match live.request(Request::Dial { number, phone, offer }).await {
-                Outcome::Answer { sdp, .. } => {
-                    opened.accept(&sdp).await?;
-                    peer.set_value(Some(opened));
-                    in_call.set(true);
-                    Ok(())
-                }
-                Outcome::Refused { error } => Err(error.message),
-                Outcome::Ok => Err("the server sent no audio answer".to_owned()),
-            }
+            let (opened, _) = Peer::connect(&["agent"], Line::Microphone, |offer| live.request(Request::Dial { number, phone, offer })).await?;
+            peer.set_value(Some(opened));
+            in_call.set(true);
+            Ok::<(), String>(())
         }
     });
     let hang_up = Action::new_local(move |_: &()| async move {

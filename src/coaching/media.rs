@@ -134,20 +134,8 @@ impl CoachMedia {
         // Counted as here from the start, so the panel offers no "Listen
         // here" while the answer is on its way.
         self.here.set(true);
-        let result = async {
-            let peer = Peer::open(&["customer", "agent"], Line::Reserved).await?;
-            let offer = peer.offer().await?;
-            match self.live.request(request(offer)).await {
-                Outcome::Answer { sdp, .. } => {
-                    peer.accept(&sdp).await?;
-                    Ok((peer, sdp))
-                }
-                Outcome::Refused { error } => Err(error.message),
-                Outcome::Ok => Err("the server sent no audio answer".into()),
-            }
-        }
-        .await;
-        match result {
+        let live = self.live;
+        match Peer::connect(&["customer", "agent"], Line::Reserved, |offer| live.request(request(offer))).await {
             Ok((peer, sdp)) => {
                 self.peer.set_value(Some(peer));
                 self.generation.update_value(|g| *g += 1);

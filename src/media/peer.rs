@@ -5,6 +5,9 @@
 //! reserved with no track (coach) until whisper attaches one with
 //! `replaceTrack`.
 
+use std::future::Future;
+
+use earshot_protocol::Outcome;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -32,7 +35,7 @@ pub struct Peer {
 impl Peer {
     /// Builds the connection: one receive line per label in `receive` (in
     /// the server's order), then the send line.
-    pub async fn open(receive: &[&str], send: Line) -> Result<Self, String> {
+    async fn open(receive: &[&str], send: Line) -> Result<Self, String> {
         let pc = RtcPeerConnection::new().map_err(js_error)?;
         let mut players = Vec::new();
         for label in receive {
@@ -51,9 +54,24 @@ impl Peer {
         Ok(peer)
     }
 
+    /// Opens a peer, sends its offer with `ask` and accepts the answer:
+    /// signalling and media in one round trip. Returns the answer's SDP too.
+    pub async fn connect<F: Future<Output = Outcome>>(receive: &[&str], send: Line, ask: impl FnOnce(String) -> F) -> Result<(Self, String), String> {
+        let peer = Self::open(receive, send).await?;
+        let offer = peer.offer().await?;
+        match ask(offer).await {
+            Outcome::Answer { sdp, .. } => {
+                peer.accept(&sdp).await?;
+                Ok((peer, sdp))
+            }
+            Outcome::Refused { error } => Err(error.message),
+            Outcome::Ok => Err("the server sent no audio answer".to_owned()),
+        }
+    }
+
     /// The SDP offer, ready to send (the SFU learns our address from ICE
     /// checks, so no candidates need gathering first).
-    pub async fn offer(&self) -> Result<String, String> {
+    async fn offer(&self) -> Result<String, String> {
         let offer = JsFuture::from(self.pc.create_offer()).await.map_err(js_error)?;
         let sdp = Reflect::get(&offer, &"sdp".into()).ok().and_then(|s| s.as_string()).ok_or("an offer without SDP")?;
         let init = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
@@ -62,7 +80,7 @@ impl Peer {
         Ok(sdp)
     }
 
-    pub async fn accept(&self, answer: &str) -> Result<(), String> {
+    async fn accept(&self, answer: &str) -> Result<(), String> {
         let init = RtcSessionDescriptionInit::new(RtcSdpType::Answer);
         init.set_sdp(answer);
         JsFuture::from(self.pc.set_remote_description(&init)).await.map_err(js_error)?;
