@@ -9,12 +9,13 @@ use serde_json::json;
 
 use crate::Browser;
 
-/// Syllables of the fake voice: (on ms, off ms, loudness). Uneven and
-/// shaped like speech, because Chrome's noise suppressor and echo canceller
-/// learn a steadily repeating beep and turn it down within seconds.
-const SYLLABLES: [(u32, u32, f64); 9] = [(180, 120, 0.9), (320, 220, 0.6), (140, 90, 1.0), (260, 380, 0.7), (210, 110, 0.8), (350, 160, 0.5), (120, 260, 0.9), (240, 140, 0.65), (300, 400, 0.85)];
+/// How long the fake voice speaks before Chrome loops it: longer than any
+/// test, because Chrome's noise suppressor and echo canceller learn a
+/// repeating sound and turn it down (a 4 s loop was down 30 dB within a
+/// minute).
+const VOICE_SECONDS: u32 = 60;
 
-/// The Chromium flag that makes `hz`, spoken in [`SYLLABLES`], the fake
+/// The Chromium flag that makes `hz`, spoken in syllables, the fake
 /// microphone.
 pub fn fake_microphone(hz: u32) -> String {
     let dir = std::env::temp_dir().join("earshot-tones");
@@ -22,20 +23,32 @@ pub fn fake_microphone(hz: u32) -> String {
     format!("--use-file-for-fake-audio-capture={}", tone_wav(&dir, hz).display())
 }
 
-/// Writes a 4 s, 48 kHz, 16-bit mono WAV of `hz` spoken in [`SYLLABLES`]
-/// (Chrome loops it as the fake microphone).
+/// Writes a 48 kHz, 16-bit mono WAV of `hz` spoken like speech: syllables
+/// of uneven length, loudness and a pitch within 6 Hz of `hz`, with soft
+/// edges and pauses, none repeating, for [`VOICE_SECONDS`].
 fn tone_wav(dir: &Path, hz: u32) -> PathBuf {
     const RATE: u32 = 48_000;
-    let mut samples: Vec<i16> = Vec::new();
-    for (on, off, loudness) in SYLLABLES {
-        let on = RATE * on / 1000;
+    let total = (RATE * VOICE_SECONDS) as usize;
+    // A fixed-seed generator: the same voice every run.
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15 ^ u64::from(hz);
+    let mut next = move |range: std::ops::Range<u32>| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        range.start + ((seed >> 33) as u32) % (range.end - range.start)
+    };
+    let mut samples: Vec<i16> = Vec::with_capacity(total);
+    let mut phase = 0.0_f64;
+    while samples.len() < total {
+        let (on, off) = (RATE * next(120..360) / 1000, RATE * next(80..400) / 1000);
+        let loudness = f64::from(next(50..101)) / 100.0;
+        let pitch = f64::from(hz) + f64::from(next(0..13)) - 6.0;
         for i in 0..on {
-            let envelope = (std::f64::consts::PI * i as f64 / on as f64).sin().sqrt();
-            let sine = (samples.len() as f64 * hz as f64 * std::f64::consts::TAU / RATE as f64).sin();
-            samples.push((sine * 14_000.0 * loudness * envelope) as i16);
+            let envelope = (std::f64::consts::PI * f64::from(i) / f64::from(on)).sin().sqrt();
+            phase += pitch * std::f64::consts::TAU / f64::from(RATE);
+            samples.push((phase.sin() * 14_000.0 * loudness * envelope) as i16);
         }
-        samples.resize(samples.len() + (RATE * off / 1000) as usize, 0);
+        samples.resize(samples.len() + off as usize, 0);
     }
+    samples.truncate(total);
     let data_len = samples.len() as u32 * 2;
     let mut wav = Vec::with_capacity(44 + data_len as usize);
     wav.extend_from_slice(b"RIFF");
