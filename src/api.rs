@@ -8,6 +8,11 @@ pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
     read(Request::get(url).send().await.map_err(network_error)?).await
 }
 
+/// A GET that never answers from the browser's HTTP cache.
+pub async fn get_fresh<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+    read(Request::get(url).cache(web_sys::RequestCache::NoStore).send().await.map_err(network_error)?).await
+}
+
 pub async fn post<T: DeserializeOwned>(url: &str, body: &impl serde::Serialize) -> Result<T, ApiError> {
     let request = Request::post(url).json(body).map_err(network_error)?;
     read(request.send().await.map_err(network_error)?).await

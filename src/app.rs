@@ -6,7 +6,7 @@ use leptos_router::path;
 use crate::agent::AgentView;
 use crate::auth::{SignInPage, Session, SignedIn};
 use crate::caller::CallerPage;
-use crate::coaching::{CoachDialog, CoachMedia, CoachingPanel, CoachingUi};
+use crate::coaching::{AudioSetup, CoachDialog, CoachMedia, CoachingPanel, CoachingUi};
 use crate::contacts::ContactPage;
 use crate::conversation::ConversationPage;
 use crate::live::{provide_live, Connection, Endpoint};
@@ -87,6 +87,7 @@ fn Monitoring() -> impl IntoView {
             <Route path=path!("/contacts/:id") view=ContactPage />
         </Routes>
         <CoachDialog />
+        <AudioSetup />
         <CoachingPanel />
     }
 }

@@ -5,6 +5,7 @@
 pub mod agent;
 mod api;
 mod app;
+pub mod audio;
 pub mod caller;
 pub mod auth;
 pub mod coaching;

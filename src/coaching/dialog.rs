@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use super::model::may_open_conversation;
-use super::{CoachMedia, CoachingUi};
+use super::{CoachMedia, CoachingUi, Intent};
 use crate::live::Live;
 
 /// The dialog between clicking Coach and joining: notify the agent, and
@@ -25,17 +25,12 @@ fn DialogFor(
     let notify = RwSignal::new(true);
     let open_conversation = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let navigate = StoredValue::new_local(use_navigate());
     let media = CoachMedia::expect();
-    let join = Action::new_local(move |&(notify, open): &(bool, bool)| async move {
-        match media.join(call, notify).await {
-            Ok(()) => {
-                ui.dialog.set(None);
-                ui.last.set(Some((call, notify)));
-                if open {
-                    navigate.with_value(|navigate| navigate(&format!("/calls/{}", call.0), Default::default()));
-                }
-            }
+    let navigate = StoredValue::new_local(use_navigate());
+    let join = Action::new_local(move |&(notify, open_conversation): &(bool, bool)| async move {
+        match ui.start(media, Intent::Join { call, notify, open_conversation }).await {
+            Ok(Some(page)) => navigate.with_value(|navigate| navigate(&page, Default::default())),
+            Ok(None) => {}
             Err(refusal) => error.set(Some(refusal)),
         }
     });

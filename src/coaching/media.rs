@@ -1,16 +1,22 @@
 //! The coach's audio: listen on join, whisper with the microphone, leave.
-//! The peer connection lives here, and is closed on leave, when the server
-//! ends the session, and on cleanup. A window where its user coaches with
-//! no connection (after a reload, or a second tab) connects again on request.
+//! The peer connection and the audio graph live here, and are closed on
+//! leave, when the server ends the session, and on cleanup. A window where
+//! its user coaches with no connection (after a reload, or a second tab)
+//! connects again on request.
+//!
+//! Every connection first checks that the audio processing is installed
+//! (`crate::audio::readiness`); when it is not, the caller runs the setup.
+//! The microphone reaches the send line only through the worklet's gate.
 
 use earshot_protocol::{CallId, Outcome, Request};
 use leptos::prelude::*;
 
+use crate::audio::{CoachAudio, Control, Input, Installation, Levels, Readiness, Source};
 use crate::live::Live;
 use crate::media::{media_server, sleep, went_down, Line, Peer, CHECK_EVERY_MS};
 
 /// How long audio may take to connect before the coach is told why not.
-const CONNECT_WITHIN_MS: i32 = 8_000;
+pub const CONNECT_WITHIN_MS: i32 = 8_000;
 
 /// Whether the call's audio reached this browser.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,10 +27,51 @@ pub enum AudioHealth {
     Unreachable { server: String },
 }
 
-/// The coach's one peer connection, shared by the dialog and the panel.
+/// Why the coach's audio did not start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectError {
+    /// The audio processing is not installed (first use, cleared cache,
+    /// a new server version, a damaged entry): run the setup first.
+    NeedsSetup,
+    /// Refused or failed, with the reason to show.
+    Failed(String),
+}
+
+impl From<String> for ConnectError {
+    fn from(why: String) -> Self {
+        ConnectError::Failed(why)
+    }
+}
+
+/// How the coach's microphone reaches the agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Talk {
+    /// Closed: listening only.
+    Off,
+    /// Open while whispering.
+    Latched,
+    /// Open only while the push-to-talk key or button is held.
+    PushToTalk,
+}
+
+/// The devices the coach picked in the setup ("" is the default).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Devices {
+    pub input: String,
+    pub output: String,
+}
+
+/// The call's audio in this window: the connection, and the graph that
+/// plays it and carries the microphone.
+struct CallLine {
+    peer: Peer,
+    audio: CoachAudio,
+}
+
+/// The coach's one connection, shared by the dialog, the setup and the panel.
 #[derive(Clone, Copy)]
 pub struct CoachMedia {
-    peer: StoredValue<Option<Peer>, LocalStorage>,
+    line: StoredValue<Option<CallLine>, LocalStorage>,
     /// Whether this window has the call's audio.
     here: RwSignal<bool>,
     /// Counts connections made and dropped, so a watcher knows when its
@@ -32,16 +79,32 @@ pub struct CoachMedia {
     generation: StoredValue<u32>,
     live: Live,
     health: RwSignal<AudioHealth>,
+    levels: RwSignal<Levels>,
+    /// Where the audio processing comes from.
+    source: StoredValue<Source, LocalStorage>,
+    talk: RwSignal<Talk>,
+    held: RwSignal<bool>,
+    devices: RwSignal<Devices>,
 }
 
 impl CoachMedia {
     pub fn provide(live: Live) -> Self {
+        Self::provide_with(live, Source::Server)
+    }
+
+    /// With the audio processing from `source` (tests: files in hand).
+    pub fn provide_with(live: Live, source: Source) -> Self {
         let media = Self {
-            peer: StoredValue::new_local(None),
+            line: StoredValue::new_local(None),
             here: RwSignal::new(false),
             generation: StoredValue::new(0),
             live,
             health: RwSignal::new(AudioHealth::Connecting),
+            levels: RwSignal::new(Levels::default()),
+            source: StoredValue::new_local(source),
+            talk: RwSignal::new(Talk::Off),
+            held: RwSignal::new(false),
+            devices: RwSignal::new(Devices::default()),
         };
         provide_context(media);
         let me = crate::auth::me().id;
@@ -62,7 +125,7 @@ impl CoachMedia {
         Effect::new(move |was: Option<bool>| {
             let now = whispering.get();
             if was == Some(true) && !now {
-                leptos::task::spawn_local(media.release_microphone());
+                media.close_microphone();
             }
             now
         });
@@ -74,6 +137,14 @@ impl CoachMedia {
         expect_context::<CoachMedia>()
     }
 
+    pub fn live(&self) -> Live {
+        self.live
+    }
+
+    pub fn source(&self) -> Source {
+        self.source.get_value()
+    }
+
     pub fn health(&self) -> ReadSignal<AudioHealth> {
         self.health.read_only()
     }
@@ -83,10 +154,32 @@ impl CoachMedia {
         self.here.read_only()
     }
 
+    /// The meters of customer, agent and the coach's own voice (~30 Hz).
+    pub fn levels(&self) -> ReadSignal<Levels> {
+        self.levels.read_only()
+    }
+
+    /// How the microphone reaches the agent now.
+    pub fn talk(&self) -> ReadSignal<Talk> {
+        self.talk.read_only()
+    }
+
+    /// Whether push-to-talk is held.
+    pub fn held(&self) -> ReadSignal<bool> {
+        self.held.read_only()
+    }
+
+    pub fn devices(&self) -> RwSignal<Devices> {
+        self.devices
+    }
+
     fn hang_up(self) {
         // Also runs on cleanup, when the app may already be gone.
-        let _ = self.peer.try_update_value(|peer| drop(peer.take()));
+        let _ = self.line.try_update_value(|line| drop(line.take()));
         let _ = self.here.try_set(false);
+        let _ = self.talk.try_set(Talk::Off);
+        let _ = self.held.try_set(false);
+        let _ = self.levels.try_set(Levels::default());
         let _ = self.generation.try_update_value(|g| *g += 1);
     }
 
@@ -97,8 +190,7 @@ impl CoachMedia {
     async fn watch(self, server: String) {
         let current = self.generation.get_value();
         let still_current = move || self.generation.try_get_value() == Some(current);
-        // `None` while a whisper toggle holds the peer: not a state change.
-        let state = move || self.peer.try_with_value(|p| p.as_ref().map(|p| (p.is_connected(), p.is_down()))).flatten();
+        let state = move || self.line.try_with_value(|l| l.as_ref().map(|l| (l.peer.is_connected(), l.peer.is_down()))).flatten();
         self.health.set(AudioHealth::Connecting);
         let mut waited = 0;
         while state().is_none_or(|(connected, _)| !connected) {
@@ -118,26 +210,30 @@ impl CoachMedia {
     }
 
     /// Joins `call` listening: the offer rides on the join, the answer on
-    /// its reply. Returns the server's refusal, if any.
-    pub async fn join(self, call: CallId, notify_agent: bool) -> Result<(), String> {
+    /// its reply.
+    pub async fn join(self, call: CallId, notify_agent: bool) -> Result<(), ConnectError> {
         self.connect(|offer| Request::StartCoaching { call, notify_agent, offer: Some(offer) }).await
     }
 
     /// Brings the audio of the session its user already has to this
     /// window, listening; another window's connection is replaced.
-    pub async fn reconnect(self, call: CallId) -> Result<(), String> {
+    pub async fn reconnect(self, call: CallId) -> Result<(), ConnectError> {
         self.connect(|offer| Request::ReconnectCoaching { call, offer }).await
     }
 
-    /// One round trip: the offer goes with `request`, the answer comes back.
-    async fn connect(self, request: impl FnOnce(String) -> Request) -> Result<(), String> {
+    /// Checks the installation, then one round trip: the offer goes with
+    /// `request`, the answer comes back; the call plays through the worklet.
+    async fn connect(self, request: impl FnOnce(String) -> Request) -> Result<(), ConnectError> {
+        let installation = match crate::audio::readiness(&self.source()).await? {
+            Readiness::Ready(installation) => installation,
+            Readiness::Setup { .. } => return Err(ConnectError::NeedsSetup),
+        };
         // Counted as here from the start, so the panel offers no "Listen
         // here" while the answer is on its way.
         self.here.set(true);
-        let live = self.live;
-        match Peer::connect(&["customer", "agent"], Line::Reserved, |offer| live.request(request(offer))).await {
-            Ok((peer, sdp)) => {
-                self.peer.set_value(Some(peer));
+        match self.open_line(&installation, request).await {
+            Ok((line, sdp)) => {
+                self.line.set_value(Some(line));
                 self.generation.update_value(|g| *g += 1);
                 let server = media_server(&sdp).unwrap_or_else(|| "the Earshot media server".to_owned());
                 leptos::task::spawn_local(self.watch(server));
@@ -145,30 +241,105 @@ impl CoachMedia {
             }
             Err(why) => {
                 self.hang_up();
-                Err(why)
+                Err(ConnectError::Failed(why))
             }
         }
     }
 
-    /// Whisper on: the microphone opens and reaches the agent (never the
-    /// customer). Off: the server stops forwarding, then the device is released.
-    pub async fn whisper(self, on: bool) -> Result<(), String> {
-        let Some(mut peer) = self.peer.try_update_value(Option::take).flatten() else {
+    async fn open_line(self, installation: &Installation, request: impl FnOnce(String) -> Request) -> Result<(CallLine, String), String> {
+        let levels = self.levels;
+        let audio = installation.start(move |l| levels.set(l)).await?;
+        let output = self.devices.get_untracked().output;
+        if !output.is_empty() {
+            // The default output plays on when the chosen one is gone.
+            let _ = audio.set_output(&output).await;
+        }
+        let live = self.live;
+        let (peer, sdp) = Peer::connect(&["customer", "agent"], Line::Reserved, |offer| live.request(request(offer))).await?;
+        let mut line = CallLine { peer, audio };
+        line.peer.mute_players();
+        for (input, track) in [Input::Customer, Input::Agent].into_iter().zip(line.peer.received()) {
+            line.audio.hear(input, &track)?;
+        }
+        Ok((line, sdp))
+    }
+
+    /// Takes the line out for an `await` and puts it back after (the
+    /// session may have ended meanwhile: then it is dropped, closing all).
+    async fn with_line<T>(self, f: impl AsyncFnOnce(&mut CallLine) -> Result<T, String>) -> Result<T, String> {
+        let generation = self.generation.get_value();
+        let Some(mut line) = self.line.try_update_value(Option::take).flatten() else {
             return Err("the call's audio is not playing in this window: listen here first".into());
         };
-        let result = if on {
-            match peer.microphone_on().await {
-                Ok(()) => self.set_whisper(true).await,
-                Err(e) => Err(e),
-            }
-        } else {
-            self.set_whisper(false).await
-        };
-        if !on || result.is_err() {
-            peer.microphone_off().await;
+        let result = f(&mut line).await;
+        if self.generation.try_get_value() == Some(generation) {
+            let _ = self.line.try_set_value(Some(line));
         }
-        self.peer.set_value(Some(peer));
         result
+    }
+
+    /// Starts talking to the agent (latched or push-to-talk) or stops.
+    /// On: the microphone opens into the worklet, the gate opens (in
+    /// push-to-talk only while held), the send line carries the worklet's
+    /// capture, and the server forwards it to the agent (never the
+    /// customer). Off: the gate shuts and the device is released at once,
+    /// then the server stops forwarding.
+    pub async fn set_talk(self, talk: Talk) -> Result<(), String> {
+        if talk == Talk::Off {
+            self.close_microphone();
+            return self.set_whisper(false).await;
+        }
+        let device = self.devices.get_untracked().input;
+        let opened = self
+            .with_line(async move |line: &mut CallLine| {
+                if !line.audio.has_microphone() {
+                    line.audio.open_microphone(Some(&device)).await?;
+                }
+                line.audio.set(Control::PushToTalk, if talk == Talk::PushToTalk { 1.0 } else { 0.0 });
+                line.audio.set(Control::Whisper, 1.0);
+                line.peer.send(line.audio.send_track().as_ref()).await
+            })
+            .await;
+        match opened {
+            Ok(()) => self.set_whisper(true).await,
+            Err(e) => Err(e),
+        }
+        .inspect(|()| self.talk.set(talk))
+        .inspect_err(|_| self.close_microphone())
+    }
+
+    /// Push-to-talk held or released.
+    pub fn hold_to_talk(self, held: bool) {
+        self.held.set(held);
+        self.line.with_value(|line| {
+            if let Some(line) = line {
+                line.audio.set(Control::Held, if held { 1.0 } else { 0.0 });
+            }
+        });
+    }
+
+    /// A party's volume (0..=2) in what the coach hears, or the coach's own
+    /// toward the agent.
+    pub fn set_volume(self, control: Control, volume: f32) {
+        self.line.with_value(|line| {
+            if let Some(line) = line {
+                line.audio.set(control, volume);
+            }
+        });
+    }
+
+    /// Switches the microphone (when open) or the output device mid-call;
+    /// the call and the whisper state go on.
+    pub async fn switch_devices(self, devices: Devices) -> Result<(), String> {
+        self.devices.set(devices.clone());
+        self.with_line(async move |line: &mut CallLine| {
+            line.audio.set_output(&devices.output).await?;
+            if line.audio.has_microphone() {
+                line.audio.open_microphone(Some(&devices.input)).await?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn set_whisper(self, on: bool) -> Result<(), String> {
@@ -178,12 +349,18 @@ impl CoachMedia {
         }
     }
 
-    async fn release_microphone(self) {
-        // A whisper toggle holding the peer closes the microphone itself.
-        if let Some(mut peer) = self.peer.try_update_value(Option::take).flatten() {
-            peer.microphone_off().await;
-            let _ = self.peer.try_set_value(Some(peer));
-        }
+    /// The gate shuts, nothing goes on the send line, the device is released.
+    fn close_microphone(self) {
+        let _ = self.talk.try_set(Talk::Off);
+        let _ = self.held.try_set(false);
+        let _ = self.line.try_update_value(|line| {
+            if let Some(line) = line {
+                line.audio.set(Control::Whisper, 0.0);
+                line.audio.set(Control::Held, 0.0);
+                line.audio.close_microphone();
+                leptos::task::spawn_local(line.peer.detach_send());
+            }
+        });
     }
 
     pub async fn leave(self) -> Result<(), String> {

@@ -2,17 +2,32 @@
 //! that whispers, leaves and rejoins. The server enforces every rule; these
 //! views explain them.
 
+mod devices;
 mod dialog;
-mod media;
+pub mod media;
+mod meter;
+mod mixer;
 pub mod model;
 mod panel;
+pub mod setup;
+mod talk;
 
 use earshot_protocol::CallId;
 use leptos::prelude::*;
 
 pub use dialog::CoachDialog;
-pub use media::{AudioHealth, CoachMedia};
+pub use media::{AudioHealth, CoachMedia, ConnectError, Talk};
 pub use panel::CoachingPanel;
+pub use setup::AudioSetup;
+
+/// What the coach asked for, to be done at once or after the setup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intent {
+    /// Join `call` listening (also Rejoin).
+    Join { call: CallId, notify: bool, open_conversation: bool },
+    /// Bring the audio of the session the coach has to this window.
+    ListenHere(CallId),
+}
 
 /// The coaching UI's own state, shared by context.
 #[derive(Clone, Copy)]
@@ -21,17 +36,44 @@ pub struct CoachingUi {
     pub dialog: RwSignal<Option<CallId>>,
     /// The call last joined, offered for Rejoin after leaving.
     pub last: RwSignal<Option<(CallId, bool)>>,
+    /// The setup is open, with what to do once it is complete.
+    pub setup: RwSignal<Option<Option<Intent>>>,
 }
 
 impl CoachingUi {
     pub fn provide() -> Self {
-        let ui = Self { dialog: RwSignal::new(None), last: RwSignal::new(None) };
+        let ui = Self { dialog: RwSignal::new(None), last: RwSignal::new(None), setup: RwSignal::new(None) };
         provide_context(ui);
         ui
     }
 
     pub fn expect() -> Self {
         expect_context::<CoachingUi>()
+    }
+
+    /// Does what the coach asked; when the audio processing is not
+    /// installed, opens the setup instead, which does it once complete.
+    /// Returns the page to open (the targeted conversation), or the
+    /// refusal to show.
+    pub async fn start(self, media: CoachMedia, intent: Intent) -> Result<Option<String>, String> {
+        let connected = match intent {
+            Intent::Join { call, notify, .. } => media.join(call, notify).await,
+            Intent::ListenHere(call) => media.reconnect(call).await,
+        };
+        match connected {
+            Ok(()) => {
+                self.dialog.set(None);
+                let Intent::Join { call, notify, open_conversation } = intent else { return Ok(None) };
+                self.last.set(Some((call, notify)));
+                Ok(open_conversation.then(|| format!("/calls/{}", call.0)))
+            }
+            Err(ConnectError::NeedsSetup) => {
+                self.dialog.set(None);
+                self.setup.set(Some(Some(intent)));
+                Ok(None)
+            }
+            Err(ConnectError::Failed(why)) => Err(why),
+        }
     }
 }
 

@@ -1,19 +1,21 @@
 use earshot_protocol::CallId;
 use leptos::prelude::*;
 
-use super::{AudioHealth, CoachMedia, CoachingUi};
+use super::mixer::Mixer;
+use super::setup::model::it_advice;
+use super::talk::TalkControls;
+use super::{AudioHealth, CoachMedia, CoachingUi, Intent, Talk};
 use crate::live::{format_duration, Live};
 
-/// What the panel's buttons do.
+/// What the panel's other buttons do.
 #[derive(Clone, Copy)]
 enum Step {
-    Whisper(bool),
     Leave,
-    Rejoin(CallId, bool),
-    ListenHere(CallId),
+    Start(Intent),
 }
 
-/// The bar shown while coaching (whisper, leave) and after leaving (rejoin).
+/// The bar shown while coaching (meters, whisper, push-to-talk, leave) and
+/// after leaving (rejoin).
 #[component]
 pub fn CoachingPanel() -> impl IntoView {
     let ui = CoachingUi::expect();
@@ -25,13 +27,15 @@ pub fn CoachingPanel() -> impl IntoView {
         let step = *step;
         async move {
             let result = match step {
-                Step::Whisper(on) => media.whisper(on).await,
                 Step::Leave => media.leave().await,
-                Step::Rejoin(call, notify) => media.join(call, notify).await,
-                Step::ListenHere(call) => media.reconnect(call).await,
+                Step::Start(intent) => ui.start(media, intent).await.map(drop),
             };
             error.set(result.err());
         }
+    });
+    let set_talk = Action::new_local(move |talk: &Talk| {
+        let talk = *talk;
+        async move { error.set(media.set_talk(talk).await.err()) }
     });
     let coaching = Memo::new(move |_| live.state().with(|s| s.coached_by(me).map(|c| c.id)));
     // After leaving, Rejoin is offered while the call lasts.
@@ -51,59 +55,55 @@ pub fn CoachingPanel() -> impl IntoView {
     // every delta, which would steal keyboard focus).
     let session = Memo::new(move |_| coaching.get().and_then(describe));
     let left = Memo::new(move |_| rejoinable.get().and_then(|(call, notify)| Some((call, notify, describe(call)?.0))));
+    let since = Memo::new(move |_| session.get().and_then(|(_, s)| s.map(|s| s.since)));
     view! {
         <section class="coaching-panel" aria-label="Coaching" data-testid="coaching-panel">
             {move || {
-                if let Some((what, session)) = session.get() {
-                    let session = session?;
+                if let Some(what) = session.with(|s| s.as_ref().map(|(what, _)| what.clone())) {
                     let call = coaching.get()?;
-                    let whisper = session.whisper;
-                    let since = session.since;
                     Some(view! {
-                        <span class="live-dot" aria-hidden="true"></span>
-                        <span data-testid="coaching-what">{format!("Coaching {what}")}</span>
-                        <span class="muted" data-testid="coaching-elapsed">
-                            {move || format_duration(live.server_now().0.saturating_sub(since.0))}
-                        </span>
-                        <span class="muted">{if whisper { "Whispering to the agent" } else { "Listening" }}</span>
-                        <Show
-                            when=move || media.here().get()
-                            fallback=move || view! {
-                                <span data-testid="not-here">"The call's audio is not playing in this window."</span>
-                                <button
-                                    class="primary"
-                                    data-testid="listen-here"
-                                    disabled=move || act.pending().get()
-                                    on:click=move |_| { act.dispatch(Step::ListenHere(call)); }
-                                >
-                                    "Listen here"
-                                </button>
-                            }
-                        >
-                            <button
-                                data-testid="whisper"
-                                aria-pressed=if whisper { "true" } else { "false" }
-                                class:primary=whisper
-                                disabled=move || act.pending().get()
-                                on:click=move |_| { act.dispatch(Step::Whisper(!whisper)); }
+                        <div class="coaching-line">
+                            <TalkState />
+                            <span data-testid="coaching-what">{format!("Coaching {what}")}</span>
+                            <span class="muted" data-testid="coaching-elapsed">
+                                {move || since.get().map(|since| format_duration(live.server_now().0.saturating_sub(since.0)))}
+                            </span>
+                            <Show
+                                when=move || media.here().get()
+                                fallback=move || view! {
+                                    <span data-testid="not-here">"The call's audio is not playing in this window."</span>
+                                    <button
+                                        class="primary"
+                                        data-testid="listen-here"
+                                        disabled=move || act.pending().get()
+                                        on:click=move |_| { act.dispatch(Step::Start(Intent::ListenHere(call))); }
+                                    >
+                                        "Listen here"
+                                    </button>
+                                }
                             >
-                                {if whisper { "Stop whispering" } else { "Whisper" }}
-                            </button>
+                                <TalkControls set_talk />
+                            </Show>
+                            <button data-testid="leave" on:click=move |_| { act.dispatch(Step::Leave); }>"Leave"</button>
+                        </div>
+                        <Show when=move || media.here().get()>
+                            <Mixer />
                         </Show>
-                        <button data-testid="leave" on:click=move |_| { act.dispatch(Step::Leave); }>"Leave"</button>
                     }.into_any())
                 } else if let Some((call, notify, what)) = left.get() {
                     Some(view! {
-                        <span>{format!("You left the call of {what}")}</span>
-                        <button
-                            class="primary"
-                            data-testid="rejoin"
-                            disabled=move || act.pending().get()
-                            on:click=move |_| { act.dispatch(Step::Rejoin(call, notify)); }
-                        >
-                            "Rejoin"
-                        </button>
-                        <button on:click=move |_| ui.last.set(None)>"Dismiss"</button>
+                        <div class="coaching-line">
+                            <span>{format!("You left the call of {what}")}</span>
+                            <button
+                                class="primary"
+                                data-testid="rejoin"
+                                disabled=move || act.pending().get()
+                                on:click=move |_| { act.dispatch(Step::Start(Intent::Join { call, notify, open_conversation: false })); }
+                            >
+                                "Rejoin"
+                            </button>
+                            <button on:click=move |_| ui.last.set(None)>"Dismiss"</button>
+                        </div>
                     }.into_any())
                 } else {
                     None
@@ -112,14 +112,36 @@ pub fn CoachingPanel() -> impl IntoView {
             {move || match (session.with(Option::is_some), media.health().get()) {
                 (true, AudioHealth::Unreachable { server }) => Some(view! {
                     <p class="no-audio" role="alert" data-testid="no-audio">
-                        "No audio: this network does not let the call's audio through. Ask your IT team to allow "
-                        {server}
-                        " from this computer (and the replies back), then leave and rejoin."
+                        {format!("No audio: this network does not let the call's audio through. {} Then leave and rejoin.", it_advice(&server))}
                     </p>
                 }),
                 _ => None,
             }}
             <span class="error" role="alert">{move || error.get()}</span>
         </section>
+    }
+}
+
+/// Listening or talking, unmistakably: a live cue only while the agent can
+/// hear the coach.
+#[component]
+fn TalkState() -> impl IntoView {
+    let media = CoachMedia::expect();
+    let live = Live::expect();
+    let me = crate::auth::me().id;
+    // Without the audio here (after a reload), the server's word.
+    let whispering = Memo::new(move |_| live.state().with(|s| s.coached_by(me).and_then(|c| c.coaching.as_ref()).is_some_and(|c| c.whisper)));
+    let state = move || match (media.here().get(), media.talk().get(), media.held().get()) {
+        (true, Talk::Latched, _) => ("talk-state on-air", "Whispering to the agent: they hear you"),
+        (true, Talk::PushToTalk, true) => ("talk-state on-air", "Push to talk: the agent hears you"),
+        (true, Talk::PushToTalk, false) => ("talk-state armed", "Push to talk: hold T or the button to speak"),
+        (false, _, _) if whispering.get() => ("talk-state", "Whispering elsewhere"),
+        _ => ("talk-state listening", "Listening: your microphone is closed"),
+    };
+    view! {
+        <span class=move || state().0 role="status" data-testid="talk-state">
+            <span class="cue" aria-hidden="true"></span>
+            {move || state().1}
+        </span>
     }
 }

@@ -8,13 +8,15 @@
 use std::future::Future;
 
 use earshot_protocol::Outcome;
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    HtmlAudioElement, MediaStream, MediaStreamConstraints, MediaStreamTrack, RtcPeerConnection, RtcPeerConnectionState, RtcRtpSender,
-    RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
+    HtmlAudioElement, MediaStream, MediaStreamTrack, RtcPeerConnection, RtcPeerConnectionState, RtcRtpReceiver, RtcRtpSender, RtcRtpTransceiverDirection,
+    RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
 };
+
+use super::open_microphone;
 
 /// How the send line starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +31,7 @@ pub struct Peer {
     pc: RtcPeerConnection,
     sender: RtcRtpSender,
     mic: Option<MediaStreamTrack>,
+    receivers: Vec<RtcRtpReceiver>,
     players: Vec<HtmlAudioElement>,
 }
 
@@ -37,17 +40,18 @@ impl Peer {
     /// the server's order), then the send line.
     async fn open(receive: &[&str], send: Line) -> Result<Self, String> {
         let pc = RtcPeerConnection::new().map_err(js_error)?;
-        let mut players = Vec::new();
+        let (mut receivers, mut players) = (Vec::new(), Vec::new());
         for label in receive {
             let init = RtcRtpTransceiverInit::new();
             init.set_direction(RtcRtpTransceiverDirection::Recvonly);
-            let transceiver = pc.add_transceiver_with_str_and_init("audio", &init);
-            players.push(play(label, &transceiver.receiver().track())?);
+            let receiver = pc.add_transceiver_with_str_and_init("audio", &init).receiver();
+            players.push(play(label, &receiver.track())?);
+            receivers.push(receiver);
         }
         let init = RtcRtpTransceiverInit::new();
         init.set_direction(RtcRtpTransceiverDirection::Sendonly);
         let sender = pc.add_transceiver_with_str_and_init("audio", &init).sender();
-        let mut peer = Self { pc, sender, mic: None, players };
+        let mut peer = Self { pc, sender, mic: None, receivers, players };
         if send == Line::Microphone {
             peer.microphone_on().await?;
         }
@@ -60,7 +64,7 @@ impl Peer {
         let peer = Self::open(receive, send).await?;
         let offer = peer.offer().await?;
         match ask(offer).await {
-            Outcome::Answer { sdp, .. } => {
+            Outcome::Answer { sdp, .. } | Outcome::PathCheck { sdp } => {
                 peer.accept(&sdp).await?;
                 Ok((peer, sdp))
             }
@@ -93,26 +97,45 @@ impl Peer {
         if self.mic.is_some() {
             return Ok(());
         }
-        let devices = web_sys::window().ok_or("no window")?.navigator().media_devices().map_err(js_error)?;
-        let audio = Object::new();
-        for key in ["echoCancellation", "noiseSuppression", "autoGainControl"] {
-            Reflect::set(&audio, &key.into(), &JsValue::TRUE).map_err(js_error)?;
-        }
-        let constraints = MediaStreamConstraints::new();
-        constraints.set_audio(&audio);
-        let stream = devices.get_user_media_with_constraints(&constraints).map_err(js_error)?;
-        let stream: MediaStream = JsFuture::from(stream).await.map_err(|e| format!("the microphone is not available: {}", js_error(e)))?.unchecked_into();
+        let stream = open_microphone(None).await?;
         let track: MediaStreamTrack = stream.get_audio_tracks().get(0).unchecked_into();
-        JsFuture::from(self.sender.replace_track(Some(&track))).await.map_err(js_error)?;
+        self.send(Some(&track)).await?;
         self.mic = Some(track);
         Ok(())
+    }
+
+    /// Puts `track` on the send line (`None`: nothing). No renegotiation.
+    pub async fn send(&self, track: Option<&MediaStreamTrack>) -> Result<(), String> {
+        JsFuture::from(self.sender.replace_track(track)).await.map_err(js_error)?;
+        Ok(())
+    }
+
+    /// Takes the track off the send line, later: for callers that cannot wait.
+    pub fn detach_send(&self) -> impl Future<Output = ()> + 'static {
+        let sender = self.sender.clone();
+        // Replacing with no track cannot fail on a negotiated sender.
+        async move { drop(JsFuture::from(sender.replace_track(None)).await) }
+    }
+
+    /// The received tracks, in the order of `receive` at connect.
+    pub fn received(&self) -> Vec<MediaStreamTrack> {
+        self.receivers.iter().map(|r| r.track()).collect()
+    }
+
+    /// Mutes the `<audio>` elements: the page plays the parties another
+    /// way (the coach's worklet mix). They stay attached, or Chrome would
+    /// decode nothing.
+    pub fn mute_players(&self) {
+        for player in &self.players {
+            player.set_muted(true);
+        }
     }
 
     /// Detaches the microphone and releases the device.
     pub async fn microphone_off(&mut self) {
         if let Some(track) = self.mic.take() {
             // Replacing with no track cannot fail on a negotiated sender.
-            let _ = JsFuture::from(self.sender.replace_track(None)).await;
+            let _ = self.send(None).await;
             track.stop();
         }
     }
@@ -126,6 +149,19 @@ impl Peer {
     /// network changed under it).
     pub fn is_down(&self) -> bool {
         matches!(self.pc.connection_state(), RtcPeerConnectionState::Disconnected | RtcPeerConnectionState::Failed | RtcPeerConnectionState::Closed)
+    }
+
+    /// The round trip to the media server (ms) of the selected ICE pair,
+    /// once Chrome has measured one.
+    pub async fn round_trip_ms(&self) -> Option<f64> {
+        let report = JsFuture::from(self.pc.get_stats()).await.ok()?;
+        let entries = js_sys::try_iter(&report).ok()??;
+        entries.filter_map(Result::ok).find_map(|entry| {
+            let stats = Array::from(&entry).get(1);
+            let field = |name: &str| Reflect::get(&stats, &name.into()).ok();
+            let is_pair = field("type")?.as_string()? == "candidate-pair" && field("state")?.as_string()? == "succeeded";
+            is_pair.then(|| field("currentRoundTripTime")?.as_f64().map(|s| s * 1000.0)).flatten()
+        })
     }
 
     /// Mutes or unmutes the open microphone (the track stays attached).
@@ -163,7 +199,7 @@ fn play(label: &str, track: &MediaStreamTrack) -> Result<HtmlAudioElement, Strin
     Ok(audio)
 }
 
-fn js_error(e: JsValue) -> String {
+pub fn js_error(e: JsValue) -> String {
     e.as_string()
         .or_else(|| Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()))
         .unwrap_or_else(|| format!("{e:?}"))

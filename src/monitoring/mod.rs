@@ -10,6 +10,7 @@ use earshot_protocol::MonitoringAccess;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::coaching::CoachingUi;
 use crate::live::{Connection, Live};
 
 pub use calls_tab::CallsTab;
@@ -35,10 +36,13 @@ pub fn Dashboard(
         <main class="dashboard">
             <h1 class="visually-hidden">"Live Monitoring"</h1>
             {plus.then(|| view! { <kpis::KpiStrip /> })}
-            <nav class="tabs" aria-label="Dashboard">
-                <A href="/">"Calls"</A>
-                <A href="/users">"Users"</A>
-            </nav>
+            <div class="tab-row">
+                <nav class="tabs" aria-label="Dashboard">
+                    <A href="/">"Calls"</A>
+                    <A href="/users">"Users"</A>
+                </nav>
+                <SetUpAudio />
+            </div>
             <Show
                 when=loaded
                 fallback=move || view! {
@@ -56,6 +60,18 @@ pub fn Dashboard(
                 }}
             </Show>
         </main>
+    }
+}
+
+/// Runs the coaching audio setup ahead of any call (it also runs by itself
+/// on the first Join).
+#[component]
+fn SetUpAudio() -> impl IntoView {
+    let ui = CoachingUi::expect();
+    view! {
+        <button class="set-up-audio" data-testid="set-up-audio" on:click=move |_| ui.setup.set(Some(None))>
+            "Set up audio"
+        </button>
     }
 }
 

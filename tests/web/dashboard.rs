@@ -4,14 +4,17 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use earshot::auth::SignedIn;
-use earshot::coaching::{CoachDialog, CoachMedia, CoachingPanel, CoachingUi};
+use earshot::audio::Source;
+use earshot::coaching::{AudioSetup, CoachDialog, CoachMedia, CoachingPanel, CoachingUi};
 use earshot::live::Live;
 use earshot::monitoring::{Dashboard, Tab};
 use earshot_protocol::*;
 use leptos::prelude::*;
 use leptos_router::components::Router;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
+use crate::audio::{built, clear_site_caches, install_built};
 use crate::{click, container, count, settle, text_of};
 
 const SAM: UserId = UserId(2);
@@ -70,6 +73,11 @@ fn snapshot(seq: u64) -> ServerMsg {
 
 /// Mounts the dashboard for Sam on a detached live state.
 fn mount(tab: Tab, access: MonitoringAccess) -> (web_sys::HtmlElement, Live, impl Drop) {
+    mount_with(tab, access, Source::Server)
+}
+
+/// Mounts the dashboard with the coach's audio processing from `source`.
+fn mount_with(tab: Tab, access: MonitoringAccess, source: Source) -> (web_sys::HtmlElement, Live, impl Drop) {
     let root = container();
     let slot = Rc::new(Cell::new(None));
     let out = Rc::clone(&slot);
@@ -78,8 +86,8 @@ fn mount(tab: Tab, access: MonitoringAccess) -> (web_sys::HtmlElement, Live, imp
         let live = Live::provide_detached();
         out.set(Some(live));
         CoachingUi::provide();
-        CoachMedia::provide(live);
-        view! { <Router><CoachingPanel /><Dashboard tab /><CoachDialog /></Router> }
+        CoachMedia::provide_with(live, source.clone());
+        view! { <Router><CoachingPanel /><Dashboard tab /><CoachDialog /><AudioSetup /></Router> }
     });
     (root, slot.get().expect("mounted"), handle)
 }
@@ -175,7 +183,9 @@ async fn the_coach_dialog_offers_the_conversation_only_on_the_coachs_numbers() {
 
 #[wasm_bindgen_test]
 async fn joining_sends_the_notify_choice_and_an_offer_that_listens_without_a_microphone() {
-    let (root, live, _mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+    let source = built("dashboard").await;
+    install_built(&source).await;
+    let (root, live, _mounted) = mount_with(Tab::Calls, MonitoringAccess::LiveMonitoring, source);
     live.receive(snapshot(10));
     settle().await;
 
@@ -192,6 +202,41 @@ async fn joining_sends_the_notify_choice_and_an_offer_that_listens_without_a_mic
     assert_eq!(directions, ["a=recvonly", "a=recvonly", "a=sendonly"], "customer and agent in, a reserved line out");
 }
 
+#[wasm_bindgen_test]
+async fn the_first_join_in_a_fresh_browser_runs_the_setup_and_joins_nothing_yet() {
+    clear_site_caches().await;
+    let (root, live, _mounted) = mount_with(Tab::Calls, MonitoringAccess::LiveMonitoring, built("fresh").await);
+    live.receive(snapshot(10));
+    settle().await;
+
+    click(&root, "[data-testid=coach-1]");
+    settle().await;
+    click(&root, "[data-testid=join]");
+    let installed = until(|| text_of(&root, "[data-testid=setup-step-1]").filter(|t| t.contains("Done"))).await;
+
+    assert!(installed.contains("Installed 2 files") && installed.contains("SHA-256"), "{installed}");
+    assert!(root.query_selector("[data-testid=coach-dialog]").unwrap().is_none(), "the setup replaces the dialog");
+    let progress = root.query_selector("[data-testid=setup-progress]").unwrap().unwrap().get_attribute("aria-valuenow");
+    assert_eq!(progress.as_deref(), Some("33"), "one step of three done");
+    assert!(text_of(&root, "[data-testid=audio-setup]").unwrap().contains("only while you whisper"), "says why the microphone is needed");
+    assert!(live.sent().is_empty(), "nothing joined before the setup is complete");
+    let finish: web_sys::HtmlButtonElement = root.query_selector("[data-testid=setup-finish]").unwrap().unwrap().unchecked_into();
+    assert!(finish.disabled(), "Join waits for every step");
+    clear_site_caches().await;
+}
+
+/// Polls until `found` finds something (5 s at most).
+async fn until<T>(found: impl Fn() -> Option<T>) -> T {
+    for _ in 0..250 {
+        settle().await;
+        if let Some(it) = found() {
+            return it;
+        }
+        crate::sleep(20).await;
+    }
+    panic!("not found in time")
+}
+
 /// Polls until the app has sent something.
 async fn sent_requests(live: Live) -> Vec<Request> {
     for _ in 0..100 {
@@ -206,7 +251,9 @@ async fn sent_requests(live: Live) -> Vec<Request> {
 
 #[wasm_bindgen_test]
 async fn a_window_that_finds_its_user_coaching_offers_the_audio_here_and_reconnects_listening() {
-    let (root, live, _mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+    let source = built("dashboard").await;
+    install_built(&source).await;
+    let (root, live, _mounted) = mount_with(Tab::Calls, MonitoringAccess::LiveMonitoring, source);
     let ServerMsg::Snapshot(mut state) = snapshot(10) else { unreachable!("a snapshot") };
     state.calls[0].coaching =
         Some(CoachingView { coach: SAM, coach_name: "Sam Rivera".into(), whisper: false, notified_agent: true, since: state.now });

@@ -1,5 +1,6 @@
 //! The app in headless Chromium (`cargo xtask test`).
 
+mod audio;
 mod dashboard;
 mod gate;
 

@@ -3,6 +3,7 @@
 //! Each command installs what it needs first, so a fresh machine with only
 //! the Rust toolchain gets a running system (`run`) or a test run (`test`).
 
+mod audio;
 mod bench;
 mod cmd;
 mod run;
@@ -17,6 +18,7 @@ usage: cargo xtask <command>
 commands:
   run [--port N]   install what is missing, build the app, serve it on http://127.0.0.1:N (default 8080)
   test             install what is missing, run every native test and the browser tests in headless Chromium
+  audio            build the coach's audio processing (crates/worklet → wasm) into target/audio (trunk runs it into dist/audio)
   bench join       time from clicking Join to the coach's audio (record results in docs/benchmarks.md)
 ";
 
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
         Some("run") => run::run(&args[1..]),
         Some("test") => test::test(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
+        Some("audio") => audio::audio(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: every test, cheapest first.
 //!
 //! 1. native tests of every crate, and the app's plain-Rust models;
-//! 2. the app's `wasm-bindgen-test` suite in headless Chromium;
+//! 2. the coach's audio processing built, then the app's
+//!    `wasm-bindgen-test` suite in headless Chromium;
 //! 3. the app built for release, then the WebDriver end-to-end tests
 //!    against the real server serving it.
 
@@ -28,6 +29,9 @@ pub fn test(args: &[String]) -> Result {
         "earshot-e2e",
     ]))?;
     run(Command::new("cargo").current_dir(root()).args(["test", "--package", "earshot", "--lib"]))?;
+
+    // The browser tests embed the built audio processing (target/audio/).
+    crate::audio::build_into(&crate::audio::target_dir().join("audio"))?;
 
     step("app tests in headless Chromium (wasm-bindgen-test)");
     run(Command::new("cargo")

@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::audio::{AUDIO_PATH, DSP_FILE, PROCESSOR_FILE};
 use crate::*;
 
 fn json<T: Serialize>(value: &T) -> String {
@@ -50,6 +51,8 @@ fn requests() -> Vec<Request> {
         Request::SetWhisper { on: true },
         Request::LeaveCoaching,
         Request::ReconnectCoaching { call: CallId(42), offer: "v=0\r\n…".into() },
+        Request::CheckAudioPath { offer: "v=0\r\n…".into() },
+        Request::EndAudioCheck,
         Request::WatchMyCall,
         Request::JoinMyCall { offer: "v=0\r\n…".into() },
         Request::Dial { number: NumberId(1), phone: "+447700900100".into(), offer: "v=0\r\n…".into() },
@@ -68,6 +71,8 @@ fn describe_request(request: &Request) -> &'static str {
         Request::SetWhisper { .. } => "Turns the coach's microphone toward the agent on or off. The customer never hears the coach.",
         Request::LeaveCoaching => "Leaves the call being coached; the coach's previous status is restored.",
         Request::ReconnectCoaching { .. } => "Connects the audio of the call being coached again, in this window (after a reload or a network change; the session itself survives a dropped socket for 30 s). The offer is the one `start_coaching` sends; the old audio connection is replaced and whisper is turned off. The reply is an `answer`; `not_coaching` when `call` is not the caller's session.",
+        Request::CheckAudioPath { .. } => "Dashboards (after `subscribe`): the coaching setup's audio path check. The offer has one receive line and one send line with no track; the media server answers (`path_check`) and the browser times ICE and DTLS to it. Nothing is forwarded on this connection; a new check replaces the user's previous one.",
+        Request::EndAudioCheck => "Closes the audio path check's connection (also closed when the socket closes).",
         Request::WatchMyCall => "Agents: follow my own call; `my_call` arrives now and on every change.",
         Request::JoinMyCall { .. } => "Agents: connect the softphone to my current call. The offer has a send line (the microphone) and receive lines for the customer, then the coach. The reply is an `answer`.",
         Request::Dial { .. } => "Callers (on `/api/caller`, no sign-in): dial a company number. The offer has a send line and one receive line (the agent). The reply is an `answer` with the new call's id; the call goes to an available agent who has the agent view open.",
@@ -91,6 +96,7 @@ fn server_messages() -> Vec<ServerMsg> {
         ServerMsg::Delta { seq: 18, change: Change::CallUpdated { call: call() } },
         ServerMsg::Reply { id: 7, outcome: Outcome::Ok },
         ServerMsg::Reply { id: 9, outcome: Outcome::Answer { call: CallId(42), sdp: "v=0\r\n…".into() } },
+        ServerMsg::Reply { id: 10, outcome: Outcome::PathCheck { sdp: "v=0\r\n…".into() } },
         ServerMsg::MyCall(MyCall { call: Some(call()), agent_name: Some("Alex Morgan".into()), coached_by: Some("Sam Rivera".into()) }),
         ServerMsg::Error { error: ApiError::new(ErrorCode::MalformedRequest, "cannot read this message: expected value at line 1 column 1") },
     ]
@@ -100,7 +106,7 @@ fn describe_server_message(message: &ServerMsg) -> &'static str {
     match message {
         ServerMsg::Snapshot(_) => "The whole live state at `seq`: company numbers, users with their status, live calls with their coaching session.",
         ServerMsg::Delta { .. } => "One change. Its `seq` is exactly one more than the previous message's; on a gap, send `subscribe` again.",
-        ServerMsg::Reply { .. } => "The outcome of the request with the same `id`: `ok`, `answer` (an SDP answer to the offer sent, and the call it joined), or `refused` with an error below.",
+        ServerMsg::Reply { .. } => "The outcome of the request with the same `id`: `ok`, `answer` (an SDP answer to the offer sent, and the call it joined), `path_check` (the answer to an audio path check), or `refused` with an error below.",
         ServerMsg::Error { .. } => "A frame that could not be read at all (not JSON, unknown type, too large). The connection stays open.",
         ServerMsg::MyCall(_) => "Agents and callers: their own call, after `watch_my_call` or `dial` and on every change. A caller's copy never says who coaches.",
     }
@@ -182,10 +188,17 @@ pub fn generate() -> String {
     let _ = writeln!(w, "| `GET /api/numbers` | — | the company's numbers, `[CompanyNumber]` (public, for the caller view) |");
     let _ = writeln!(w, "| `GET /api/live` | — | WebSocket upgrade (same-origin, signed in) |");
     let _ = writeln!(w, "| `GET /api/caller` | — | WebSocket upgrade for the caller view (same-origin, no sign-in): `dial` and `hang_up` only |");
-    let _ = writeln!(w, "| `GET /api/metrics` | — | Prometheus text: SFU counters per leg (admins only) |\n");
+    let _ = writeln!(w, "| `GET /api/metrics` | — | Prometheus text: SFU counters per leg (admins only) |");
+    let _ = writeln!(w, "| `GET /api/audio/manifest` | — | `AudioManifest`: the coach's audio processing to install, each file's SHA-256 (public; `Cache-Control: no-store`) |");
+    let _ = writeln!(w, "| `GET {AUDIO_PATH}<name>` | — | a file of the audio processing: `{PROCESSOR_FILE}`, `{DSP_FILE}` |\n");
     let _ = writeln!(w, "Refusals answer with an HTTP status and an `ApiError`:\n\n```json\n{}\n```\n", json(&ApiError::new(ErrorCode::NotSignedIn, "sign in first")));
     let _ = writeln!(w, "`SignIn`:\n\n```json\n{}\n```\n", json(&SignIn { email: "sam@earshot.demo".into(), password: "…".into() }));
     let _ = writeln!(w, "`Me`:\n\n```json\n{}\n```\n", json(&Me { id: UserId(2), name: "Sam Rivera".into(), role: Role::Supervisor, access: MonitoringAccess::LiveMonitoring }));
+    let manifest = AudioManifest {
+        version: "3f2a9c0d41b7e655".into(),
+        files: vec![AudioFile { name: PROCESSOR_FILE.into(), sha256: "9b1c…".into(), bytes: 2_871 }, AudioFile { name: DSP_FILE.into(), sha256: "e0d4…".into(), bytes: 7_331 }],
+    };
+    let _ = writeln!(w, "`AudioManifest`:\n\n```json\n{}\n```\n", json(&manifest));
     let contact = Contact { id: ContactId(1), name: "Maria Garcia".into(), phones: vec!["+447700900100".into()], company: Some("Garcia Bakeries".into()), notes: "Prefers morning calls.".into() };
     let _ = writeln!(w, "`ContactDetail`:\n\n```json\n{}\n```\n", json(&ContactDetail { contact, calls: vec![call()] }));
     let detail = CallDetail { call: call(), live: true, timeline: vec![TimelineEntry { at: Millis(1_764_000_000_000), what: "Call started".into() }], tags: vec!["billing".into()], comments: vec!["Customer asked for a callback tomorrow.".into()] };

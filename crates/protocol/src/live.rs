@@ -46,6 +46,12 @@ pub enum Request {
     /// (after a reload or a network change): same offer as for joining. The
     /// whisper is turned off; the microphone opens again only on request.
     ReconnectCoaching { call: CallId, offer: String },
+    /// Dashboards: check the audio path before coaching (the setup's last
+    /// step) — a connection to the media server that carries no call. The
+    /// reply is [`Outcome::PathCheck`]; one check per user at a time.
+    CheckAudioPath { offer: String },
+    /// The check is over: its connection closes.
+    EndAudioCheck,
     /// Agents: follow my call ([`ServerMsg::MyCall`] on every change).
     WatchMyCall,
     /// Agents: connect my softphone to my current call (send line for the
@@ -122,6 +128,8 @@ pub enum Outcome {
     Ok,
     /// Done, and here is the SDP answer for the offer sent.
     Answer { call: CallId, sdp: String },
+    /// The media server's answer to an audio path check's offer.
+    PathCheck { sdp: String },
     Refused { error: ApiError },
 }
 

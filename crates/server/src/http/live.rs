@@ -34,7 +34,7 @@ pub async fn upgrade(
 ) -> Result<Response, AppError> {
     state.origins.check(&headers)?;
     let CurrentUser(me) = user?;
-    let connection = Connection { live: state.live.clone(), media: state.media.clone(), me, deltas: None, dashboard: false, my_call: None };
+    let connection = Connection { live: state.live.clone(), media: state.media.clone(), me, deltas: None, dashboard: false, my_call: None, checking_path: false };
     Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| connection.serve(socket)))
 }
 
@@ -49,6 +49,8 @@ struct Connection {
     dashboard: bool,
     /// Agents watching their own call: the call they are on.
     my_call: Option<Option<CallId>>,
+    /// An audio path check's connection is open.
+    checking_path: bool,
 }
 
 impl Connection {
@@ -79,6 +81,7 @@ impl Connection {
                 break;
             }
         }
+        self.end_audio_check();
         self.live.disconnected(user).await;
         tracing::info!(user = user.0, "live connection closed");
     }
@@ -104,6 +107,11 @@ impl Connection {
             },
             Request::StartCoaching { call, notify_agent, offer } => self.start_coaching(call, notify_agent, offer).await,
             Request::ReconnectCoaching { call, offer } => self.reconnect_coaching(call, offer).await,
+            Request::CheckAudioPath { offer } => self.check_audio_path(offer).await,
+            Request::EndAudioCheck => {
+                self.end_audio_check();
+                Outcome::Ok
+            }
             Request::WatchMyCall => match self.watch_my_call().await {
                 Ok(mine) => {
                     before.push(mine);
@@ -165,6 +173,26 @@ impl Connection {
             return reconnected;
         }
         join_media(&self.media, call, LegRole::Coach, offer).await
+    }
+
+    /// The setup's audio path check: a leg alone in the user's own check
+    /// room, so nothing is ever forwarded to or from it. Only dashboards
+    /// (whom the core let subscribe) coach, so only they check.
+    async fn check_audio_path(&mut self, offer: String) -> Outcome {
+        if !self.dashboard {
+            return Outcome::refused(ApiError::new(ErrorCode::NoMonitoringAccess, "the audio path check is part of coaching setup: open the dashboard first"));
+        }
+        self.checking_path = true;
+        match self.media.join(check_room(self.me.id), LegRole::Coach, offer).await {
+            Ok(sdp) => Outcome::PathCheck { sdp },
+            Err(why) => Outcome::refused(ApiError::new(ErrorCode::MediaRefused, why)),
+        }
+    }
+
+    fn end_audio_check(&mut self) {
+        if std::mem::take(&mut self.checking_path) {
+            self.media.close(check_room(self.me.id));
+        }
     }
 
     async fn watch_my_call(&mut self) -> Result<ServerMsg, ApiError> {
@@ -274,6 +302,12 @@ pub async fn send_all(socket: &mut WebSocket, frames: Vec<Frame>) -> Result<(), 
         socket.send(Message::Text(json)).await?;
     }
     Ok(())
+}
+
+/// Audio path checks get media rooms of their own, one per user, far above
+/// any call's.
+fn check_room(user: earshot_protocol::UserId) -> RoomId {
+    RoomId(1 << 63 | u64::from(user.0))
 }
 
 /// Puts `role` in `call`'s media room: the SFU's answer to `offer`, or why not.

@@ -1,6 +1,7 @@
 //! The HTTP shell: routes, headers, static files. Handlers extract and
 //! delegate; no domain rule lives here.
 
+mod audio;
 mod caller;
 mod error;
 mod live;
@@ -22,7 +23,7 @@ use tower_http::trace::TraceLayer;
 pub use error::AppError;
 pub use origin::AllowedOrigins;
 
-use earshot_protocol::CompanyNumber;
+use earshot_protocol::{AudioManifest, CompanyNumber};
 
 use crate::auth::Auth;
 use crate::live::LiveHandle;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub media: MediaHandle,
     pub origins: Arc<AllowedOrigins>,
     pub site: Arc<site::Site>,
+    /// The coach's audio processing to install, when the app is built.
+    pub audio: Option<Arc<AudioManifest>>,
 }
 
 impl AppState {
@@ -50,6 +53,7 @@ impl AppState {
             live,
             origins: Arc::new(AllowedOrigins::for_server(local, &config.extra_origins)),
             site: Arc::new(site::Site::load(config.dist_dir.as_deref())?),
+            audio: audio::load(config.dist_dir.as_deref())?.map(Arc::new),
         })
     }
 }
@@ -63,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/calls/{id}", get(records::call))
         .route("/contacts/{id}", get(records::contact))
         .route("/numbers", get(records::numbers))
+        .route("/audio/manifest", get(audio::manifest_route))
         .route("/agents/available", get(records::available_agents))
         .fallback(error::api_not_found);
     Router::new()

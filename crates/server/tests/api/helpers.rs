@@ -116,7 +116,13 @@ impl LiveClient {
 
 /// The demo company with no simulator: tests script every call.
 pub async fn spawn_app() -> TestApp {
-    let config = Config { addr: "127.0.0.1:0".parse().unwrap(), ..Config::demo() };
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`], with the configuration changed by `configure`.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = Config { addr: "127.0.0.1:0".parse().unwrap(), ..Config::demo() };
+    configure(&mut config);
     let app = Application::build(config).await.expect("server starts");
     let addr = app.local_addr();
     let live = app.live();

@@ -9,7 +9,7 @@ use crate::helpers::{spawn_app, ALEX, OMAR, SAM};
 
 /// A coach's offer, as the browser makes it: customer and agent in, one
 /// send line out.
-fn coach_offer() -> String {
+pub fn coach_offer() -> String {
     str0m::crypto::from_feature_flags().install_process_default();
     let mut rtc = Rtc::new(std::time::Instant::now());
     let mut change = rtc.sdp_api();

@@ -1,0 +1,32 @@
+//! The service worker that serves the installed files to the AudioWorklet
+//! (`public/audio-sw.js`): registered on first use, and waited for until it
+//! controls this page — before that, `/audio/installed/…` reaches the server,
+//! which has no such file.
+
+use wasm_bindgen_futures::JsFuture;
+
+use crate::media::js_error;
+use crate::media::sleep;
+
+const SCRIPT: &str = "/audio-sw.js";
+/// A new worker installs, activates and claims the page in well under a
+/// second; past this something blocks it.
+const CONTROL_WITHIN_MS: i32 = 10_000;
+
+/// Registers the worker (a no-op when it is registered already) and waits
+/// until it controls the page.
+pub async fn ensure_controlled() -> Result<(), String> {
+    let container = web_sys::window().ok_or("no window")?.navigator().service_worker();
+    JsFuture::from(container.register(SCRIPT))
+        .await
+        .map_err(|e| format!("the browser refused Earshot's service worker ({}): it may block them for this site", js_error(e)))?;
+    let mut waited = 0;
+    while container.controller().is_none() {
+        if waited >= CONTROL_WITHIN_MS {
+            return Err("Earshot's service worker did not start: reload the page and try again".into());
+        }
+        sleep(50).await;
+        waited += 50;
+    }
+    Ok(())
+}
