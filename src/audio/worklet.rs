@@ -235,6 +235,11 @@ impl CoachAudio {
 
 impl Drop for CoachAudio {
     fn drop(&mut self) {
+        // Meters still queued must not reach the closure dropped with us.
+        if let Ok(port) = self.node.port() {
+            port.set_onmessage(None);
+            port.close();
+        }
         self.close_microphone();
         for party in &self.parties {
             let _ = party.disconnect();

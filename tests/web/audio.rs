@@ -195,9 +195,9 @@ async fn worklet_renders_known_input() {
 
     // The meters: ~30 a second, each party's constant level.
     sleep(100).await;
-    let levels = levels.borrow();
-    assert!(levels.len() >= 20, "{} meter readings for one second", levels.len());
-    let first = levels[0];
+    let readings = levels.borrow().clone();
+    assert!(readings.len() >= 20, "{} meter readings for one second", readings.len());
+    let first = readings[0];
     for (level, expected) in [(first.customer, 0.5), (first.agent, 0.25), (first.coach, 0.8)] {
         assert!((level.peak - expected).abs() < 1e-4 && (level.rms - expected).abs() < 1e-3, "{first:?}");
     }

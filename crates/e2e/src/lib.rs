@@ -7,6 +7,7 @@
 
 mod app;
 mod audio;
+mod coaching;
 mod webdriver;
 
 pub use app::{spawn_app, TestApp};

@@ -50,6 +50,7 @@ impl Chromedriver {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--window-size=1280,800",
             "--use-fake-ui-for-media-stream",
             "--use-fake-device-for-media-stream",
             "--autoplay-policy=no-user-gesture-required",
@@ -207,6 +208,19 @@ impl Browser {
         self.type_into("#password", earshot_domain::seed::DEMO_PASSWORD).await;
         self.click("[data-testid=sign-in] button[type=submit]").await;
         self.wait_for_text("[data-testid=signed-in-as]").await;
+    }
+
+    /// Presses (`down`) or releases a key, as a user holding it would:
+    /// a pressed key stays down until released.
+    pub async fn key(&self, key: &str, down: bool) {
+        let action = if down { "keyDown" } else { "keyUp" };
+        let actions = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [{ "type": action, "value": key }] }] });
+        self.call(reqwest::Method::POST, "/actions", Some(actions)).await;
+    }
+
+    /// Runs a Chrome DevTools Protocol command (ChromeDriver's extension).
+    pub async fn devtools(&self, command: &str, params: Value) -> Value {
+        self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({ "cmd": command, "params": params }))).await
     }
 
     /// Every console message since the last call: `(level, message)`.

@@ -32,6 +32,8 @@ async fn e2e_dashboard_coach_dialog() {
     let omar = driver.browser(&[]).await;
     sam.sign_in(&app, "sam@earshot.demo").await;
     omar.sign_in(&app, "omar@earshot.demo").await;
+    // Omar set up his audio earlier: his Join goes straight to the server.
+    omar.set_up_audio().await;
 
     // Live calls move: a call arrives, waits, is answered, is held.
     let sales = new_call(&app, SALES, MARIA).await;
@@ -57,7 +59,7 @@ async fn e2e_dashboard_coach_dialog() {
 
     // Sam joins the Sales call first, and it shows.
     sam.click(&format!("{} [data-testid=coach-{}]", row(sales), sales.0)).await;
-    sam.click("[data-testid=coach-dialog] [data-testid=join]").await;
+    sam.start_listening("[data-testid=coach-dialog] [data-testid=join]").await;
     sam.wait_for_text_containing("[data-testid=coaching-what]", "Coaching Alex Morgan").await;
     omar.wait_for_text_containing(&format!("{} [data-testid=coach-name]", row(sales)), "Sam Rivera").await;
 
@@ -70,7 +72,7 @@ async fn e2e_dashboard_coach_dialog() {
     sam.click("[data-testid=whisper]").await;
     sam.wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent").await;
     sam.click("[data-testid=leave]").await;
-    sam.click("[data-testid=rejoin]").await;
+    sam.start_listening("[data-testid=rejoin]").await;
     sam.wait_for_text_containing("[data-testid=coaching-what]", "Coaching Alex Morgan").await;
 
     // Contact names: a record links to its page; no record, plain text.
@@ -120,7 +122,7 @@ async fn the_conversation_view_shows_the_calls_timeline_tags_and_comments() {
 
     sam.click(&format!("{} [data-testid=coach-{}]", row(call), call.0)).await;
     sam.click("[data-testid=open-conversation]").await;
-    sam.click("[data-testid=join]").await;
+    sam.start_listening("[data-testid=join]").await;
 
     let timeline = sam.wait_for_text_containing("[data-testid=timeline]", "Sam Rivera started coaching").await;
     assert!(timeline.contains("Answered by Alex Morgan"), "{timeline}");
@@ -141,11 +143,26 @@ async fn a_coach_whose_network_blocks_the_audio_is_told_what_to_ask_it_for() {
     let sam = driver.browser(&[]).await;
     sam.sign_in(&app, "sam@earshot.demo").await;
 
+    let advice = format!("UDP to 127.0.0.1, port {}", blocked.port());
+
+    // The setup's connection check finds the network blocked and says what to open.
     sam.click(&format!("{} [data-testid=coach-{}]", row(call), call.0)).await;
     sam.click("[data-testid=join]").await;
+    sam.wait_for_text_containing("[data-testid=setup-step-1]", "Done").await;
+    sam.click("[data-testid=setup-allow-microphone]").await;
+    sam.click("[data-testid=setup-play-test]").await;
+    sam.click("[data-testid=setup-heard]").await;
+    let checked = sam.wait_for_text_containing("[data-testid=setup-step-3]", "Needs attention").await;
+    assert!(checked.contains("IT team") && checked.contains(&advice), "{checked}");
+    assert!(sam.exists("[data-testid=setup-retry-path]").await, "a Retry");
 
+    // Joining anyway: the coaching bar says the same, instead of playing silence.
+    sam.click("[data-testid=setup-cancel]").await;
+    sam.wait_gone("[data-testid=audio-setup]").await;
+    sam.click(&format!("{} [data-testid=coach-{}]", row(call), call.0)).await;
+    sam.click("[data-testid=join]").await;
     let told = sam.wait_for_text_containing("[data-testid=no-audio]", "IT team").await;
-    assert!(told.contains(&format!("UDP to 127.0.0.1, port {}", blocked.port())), "{told}");
+    assert!(told.contains(&advice), "{told}");
     sam.quit().await;
 }
 

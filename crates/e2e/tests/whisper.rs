@@ -28,8 +28,7 @@ async fn e2e_whisper_isolation() {
     // The coach joins, listening.
     coach.sign_in(&app, "sam@earshot.demo").await;
     coach.click("[data-testid=calls] button.coach").await;
-    coach.click("[data-testid=join]").await;
-    coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
+    assert!(coach.start_listening("[data-testid=join]").await, "a fresh browser sets up its audio first");
     agent.wait_for_text_containing("[data-testid=coached-by]", "Sam Rivera is coaching you").await;
     app.wait_forwarding(LegRole::Coach, LegRole::Customer).await;
     app.wait_forwarding(LegRole::Coach, LegRole::Agent).await;
@@ -65,8 +64,7 @@ async fn e2e_whisper_isolation() {
                 app.media.report().await.iter().all(|r| r.role != LegRole::Coach).then_some(())
             })
             .await;
-            coach.click("[data-testid=rejoin]").await;
-            coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
+            assert!(!coach.start_listening("[data-testid=rejoin]").await, "set up once: rejoin listens at once");
             app.wait_forwarding(LegRole::Coach, LegRole::Agent).await;
         }
     }
@@ -91,8 +89,7 @@ async fn a_supervisor_alone_hears_a_demo_conversation() {
     let driver = Chromedriver::start().await;
     let coach = app.coach_dialog_on_simulated_call(&driver).await;
 
-    coach.click("[data-testid=join]").await;
-    coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
+    coach.start_listening("[data-testid=join]").await;
 
     // The dialogue opens with the customer, then the agent answers.
     app.wait_forwarding(LegRole::Coach, LegRole::Customer).await;
@@ -118,14 +115,14 @@ async fn a_coach_brings_the_audio_to_a_reloaded_page_or_another_window() {
     let app = spawn_app(|_| {}).await;
     let driver = Chromedriver::start().await;
     let coach = app.coach_dialog_on_simulated_call(&driver).await;
-    coach.click("[data-testid=join]").await;
+    coach.start_listening("[data-testid=join]").await;
     coach.click("[data-testid=whisper]").await;
     coach.wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent").await;
 
     // A reload keeps the session, listening, and offers the audio here.
     coach.execute("location.reload()", serde_json::json!([])).await;
     coach.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
-    coach.click("[data-testid=listen-here]").await;
+    assert!(!coach.start_listening("[data-testid=listen-here]").await, "the reloaded page finds the audio installed");
     app.wait_forwarding(LegRole::Coach, LegRole::Customer).await;
     assert!(hears_the_conversation(&coach).await, "the reloaded page plays the call");
     assert!(coach.exists("[data-testid=whisper]").await, "whisper is offered again");
@@ -133,7 +130,7 @@ async fn a_coach_brings_the_audio_to_a_reloaded_page_or_another_window() {
     // A second window takes the audio; the first lets go and offers it back.
     let second = driver.browser(&[]).await;
     second.sign_in(&app, "sam@earshot.demo").await;
-    second.click("[data-testid=listen-here]").await;
+    assert!(second.start_listening("[data-testid=listen-here]").await, "another browser sets up its audio first");
     second.wait_for_text("[data-testid=whisper]").await;
     assert!(hears_the_conversation(&second).await, "the second window plays the call");
     wait_until(Duration::from_secs(60), "the first window to let the audio go", || async { coach.exists("[data-testid=listen-here]").await.then_some(()) }).await;
@@ -141,4 +138,47 @@ async fn a_coach_brings_the_audio_to_a_reloaded_page_or_another_window() {
     assert!(!coach.exists("[data-testid=no-audio]").await && !second.exists("[data-testid=no-audio]").await);
     coach.quit().await;
     second.quit().await;
+}
+
+#[tokio::test]
+async fn e2e_push_to_talk_reaches_the_agent_only_while_the_key_is_held() {
+    let app = spawn_app(|_| {}).await;
+    let driver = Chromedriver::start().await;
+    let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(CUSTOMER_HZ)], &[&fake_microphone(AGENT_HZ)]).await;
+    let coach = driver.browser(&[&fake_microphone(COACH_HZ)]).await;
+    coach.sign_in(&app, "sam@earshot.demo").await;
+    coach.click("[data-testid=calls] button.coach").await;
+    coach.start_listening("[data-testid=join]").await;
+
+    // Push-to-talk on, key up: the line is open but carries the gate's silence.
+    coach.click("[data-testid=push-to-talk]").await;
+    coach.wait_for_text_containing("[data-testid=talk-state]", "hold T").await;
+    app.wait_forwarding(LegRole::Agent, LegRole::Coach).await;
+    let idle = spectrum(&agent, "coach", Duration::from_secs(2)).await;
+    assert!(!idle.hears(COACH_HZ), "key up: the agent does not hear the coach: {idle:?}");
+
+    for round in ["first press", "second press"] {
+        coach.key("t", true).await;
+        coach.wait_for_text_containing("[data-testid=talk-state]", "the agent hears you").await;
+        hear(&agent, "coach", COACH_HZ, &[], &format!("{round}: held, the agent hears the coach")).await;
+        customer_never_hears_the_coach(&app, &caller, round).await;
+
+        coach.key("t", false).await;
+        coach.wait_for_text_containing("[data-testid=talk-state]", "hold T").await;
+        tokio::time::sleep(Duration::from_millis(500)).await; // what was on the wire plays out
+        let released = spectrum(&agent, "coach", Duration::from_secs(2)).await;
+        assert!(!released.hears(COACH_HZ), "{round}: released, the agent hears the coach no more: {released:?}");
+    }
+
+    // Stopping push-to-talk closes the line: not one more packet.
+    coach.click("[data-testid=stop-push-to-talk]").await;
+    coach.wait_for_text_containing("[data-testid=talk-state]", "Listening").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopped = app.forwarded(LegRole::Agent, LegRole::Coach).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(app.forwarded(LegRole::Agent, LegRole::Coach).await, stopped, "push-to-talk off stops the coach's audio");
+    customer_never_hears_the_coach(&app, &caller, "after push-to-talk").await;
+    for browser in [caller, agent, coach] {
+        browser.quit().await;
+    }
 }

@@ -28,6 +28,7 @@ pub fn MicrophoneStep(
     let played = RwSignal::new(false);
     let not_heard = RwSignal::new(false);
     let installation = StoredValue::new_local(installation);
+    let allowed = RwSignal::new(false);
 
     let allow = Action::new_local(move |_: &()| async move {
         status.set(Status::Working("Waiting for Chrome's permission…".into()));
@@ -43,6 +44,7 @@ pub fn MicrophoneStep(
             )));
         }
         audio.set_value(Some(graph));
+        allowed.set(true);
         if let Ok(found) = devices().await {
             choices.set(found);
         }
@@ -71,11 +73,10 @@ pub fn MicrophoneStep(
             None => {}
         }
     };
-    let allowed = move || audio.with_value(Option::is_some) && !matches!(status.get(), Status::Waiting);
     view! {
         <p>"Earshot uses your microphone only while you whisper to the agent; while you listen it stays closed. Chrome asks you to allow it once."</p>
         <Show
-            when=allowed
+            when=move || allowed.get()
             fallback=move || view! {
                 <button class="primary" data-testid="setup-allow-microphone" disabled=move || allow.pending().get() on:click=move |_| { allow.dispatch(()); }>
                     "Allow the microphone"

@@ -131,7 +131,7 @@ fn SetupDialog(
             </ol>
             <p class="error" role="alert">{move || error.get()}</p>
             <div class="actions">
-                <button on:click=move |_| close()>"Cancel"</button>
+                <button data-testid="setup-cancel" on:click=move |_| close()>"Cancel"</button>
                 <button
                     class="primary"
                     data-testid="setup-finish"
