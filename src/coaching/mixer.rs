@@ -7,23 +7,16 @@ use leptos::prelude::*;
 use super::devices::DeviceSelects;
 use super::media::Devices;
 use super::meter::LevelMeter;
-use super::{CoachMedia, Talk};
+use super::model::talks_over_the_customer;
+use super::CoachMedia;
 use crate::audio::Control;
 use crate::media::devices;
-
-/// Above this the customer counts as speaking (a quiet line sits near -60 dB).
-const SPEAKING_DB: f32 = -40.0;
 
 #[component]
 pub fn Mixer() -> impl IntoView {
     let media = CoachMedia::expect();
     let levels = media.levels();
-    let talking = move || match media.talk().get() {
-        Talk::Off => false,
-        Talk::Latched => true,
-        Talk::PushToTalk => media.held().get(),
-    };
-    let over_the_customer = move || talking() && levels.get().customer.rms_db() > SPEAKING_DB;
+    let over_the_customer = move || talks_over_the_customer(media.talk().get(), media.held().get(), levels.get().customer);
     view! {
         <div class="mixer">
             <div class="party">

@@ -3,6 +3,12 @@
 
 use earshot_protocol::{CallState, CallView, UserId, UserView};
 
+use super::Talk;
+use crate::audio::Level;
+
+/// Above this the customer counts as speaking (a quiet line sits near -60 dB).
+const SPEAKING_DB: f32 = -40.0;
+
 /// What a call's row offers the viewer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CoachOffer {
@@ -36,6 +42,17 @@ pub fn may_open_conversation(me: &UserView, call: &CallView) -> bool {
     me.numbers.contains(&call.number)
 }
 
+/// Whether the coach talks over the customer: the agent hears both and
+/// can follow neither.
+pub fn talks_over_the_customer(talk: Talk, held: bool, customer: Level) -> bool {
+    let on_air = match talk {
+        Talk::Off => false,
+        Talk::Latched => true,
+        Talk::PushToTalk => held,
+    };
+    on_air && customer.rms_db() > SPEAKING_DB
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +83,17 @@ mod tests {
     fn coached_calls_name_the_coach_or_say_it_is_you() {
         assert_eq!(coach_offer(&coached_by(2), UserId(1)), CoachOffer::CoachedBy("Sam".into()));
         assert_eq!(coach_offer(&coached_by(1), UserId(1)), CoachOffer::You);
+    }
+
+    #[test]
+    fn talking_over_a_speaking_customer_is_flagged_only_on_air() {
+        let speaking = Level { peak: 0.3, rms: 0.1 };
+        let quiet = Level { peak: 0.001, rms: 0.0005 };
+        assert!(talks_over_the_customer(Talk::Latched, false, speaking));
+        assert!(talks_over_the_customer(Talk::PushToTalk, true, speaking));
+        assert!(!talks_over_the_customer(Talk::PushToTalk, false, speaking), "key up: not on air");
+        assert!(!talks_over_the_customer(Talk::Off, false, speaking), "listening");
+        assert!(!talks_over_the_customer(Talk::Latched, false, quiet), "the customer is quiet");
     }
 
     #[test]

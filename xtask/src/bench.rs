@@ -1,7 +1,9 @@
 //! `cargo xtask bench <name>`: benchmarks, reported as figures. Record
 //! them in `docs/benchmarks.md` with the command that produced them.
 
-use crate::cmd::{run, step, Result};
+use std::process::Command;
+
+use crate::cmd::{root, run, step, Result};
 use crate::run::build_dist;
 use crate::test::e2e;
 use crate::tools;
@@ -25,6 +27,15 @@ pub fn bench(args: &[String]) -> Result {
                 "--nocapture",
             ]))
         }
-        _ => Err("usage: cargo xtask bench join".to_owned()),
+        Some("dsp") => {
+            step("benchmark: the coach's DSP natively (ns per 128-frame quantum)");
+            run(Command::new("cargo").current_dir(root()).args(["bench", "--package", "earshot-dsp", "--bench", "quantum"]))?;
+            let tool_bin = tools::ensure_build_tools()?;
+            tools::ensure_browser()?;
+            build_dist(&tool_bin)?;
+            step("benchmark: the coach's DSP module in headless Chromium");
+            run(&mut e2e(&["test", "--release", "--package", "earshot-e2e", "--test", "bench_dsp", "--", "--ignored", "--nocapture"]))
+        }
+        _ => Err("usage: cargo xtask bench join | dsp".to_owned()),
     }
 }

@@ -20,6 +20,7 @@ commands:
   test             install what is missing, run every native test and the browser tests in headless Chromium
   audio            build the coach's audio processing (crates/worklet → wasm) into target/audio (trunk runs it into dist/audio)
   bench join       time from clicking Join to the coach's audio (record results in docs/benchmarks.md)
+  bench dsp        ns per quantum of the coach's DSP, natively and in headless Chromium
 ";
 
 fn main() -> ExitCode {

@@ -52,29 +52,27 @@ impl Ramp {
 
     /// `out[i] = input[i] × gain`, ramping.
     pub fn apply(&mut self, input: &[f32], out: &mut [f32]) {
-        if self.left == 0 {
-            let gain = self.current;
-            for (o, i) in out.iter_mut().zip(input) {
-                *o = i * gain;
-            }
-            return;
-        }
-        for (o, i) in out.iter_mut().zip(input) {
-            *o = i * self.next();
-        }
+        self.each(input, out, |o, x| *o = x);
     }
 
     /// `out[i] += input[i] × gain`, ramping.
     pub fn add(&mut self, input: &[f32], out: &mut [f32]) {
+        self.each(input, out, |o, x| *o += x);
+    }
+
+    /// Writes each `input[i] × gain` with `write`; at rest the gain is
+    /// hoisted out of the loop.
+    #[inline]
+    fn each(&mut self, input: &[f32], out: &mut [f32], write: impl Fn(&mut f32, f32)) {
         if self.left == 0 {
             let gain = self.current;
             for (o, i) in out.iter_mut().zip(input) {
-                *o += i * gain;
+                write(o, i * gain);
             }
             return;
         }
         for (o, i) in out.iter_mut().zip(input) {
-            *o += i * self.next();
+            write(o, i * self.next());
         }
     }
 }

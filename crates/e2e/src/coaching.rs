@@ -17,7 +17,8 @@ impl Browser {
             if self.exists("[data-testid=audio-setup]").await {
                 Some(true)
             } else {
-                self.exists("[data-testid=talk-state]").await.then_some(false)
+                // The meters show only while the call plays in this window.
+                self.exists("[data-testid=meter-customer]").await.then_some(false)
             }
         })
         .await;

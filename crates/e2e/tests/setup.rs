@@ -65,11 +65,15 @@ async fn the_first_coaching_session_installs_the_audio_and_a_cleared_cache_insta
     assert!(meters_move(&coach).await, "the call plays through the installed worklet");
     assert_eq!(app.media.report().await.iter().filter(|r| r.room.0 >= 1 << 63).count(), 0, "the check's connection is closed");
 
-    // The next session finds it installed.
+    // The next session finds it installed, even in a page loaded past the
+    // service worker (a hard reload): the worker takes it over.
     leave(&coach).await;
-    coach.execute("location.reload()", json!([])).await;
+    coach.devtools("Page.reload", json!({ "ignoreCache": true })).await;
     coach.wait_for_text("[data-testid=calls] button.coach").await;
+    let controlled = coach.execute("return navigator.serviceWorker.controller !== null;", json!([])).await;
+    assert_eq!(controlled, false, "a hard reload bypasses the service worker");
     assert!(!join(&coach).await, "installed: straight to listening");
+    assert!(meters_move(&coach).await, "the worklet loaded through the worker that took the page over");
 
     // Site data cleared: the next session installs again.
     leave(&coach).await;

@@ -17,18 +17,24 @@ async fn customer_never_hears_the_coach(app: &TestApp, caller: &Browser, phase: 
     hear(caller, "agent", AGENT_HZ, &[COACH_HZ], &format!("{phase}: the customer hears the agent, not the coach")).await;
 }
 
+/// The agent on the softphone, a caller who dialled Sales put through to
+/// them, and a coach who joined the call listening — each speaking their
+/// own tone. True when the coach's browser set up its audio first.
+async fn coached_call(app: &TestApp, driver: &Chromedriver) -> (Browser, Browser, Browser, bool) {
+    let (caller, agent) = app.caller_put_through(driver, &[&fake_microphone(CUSTOMER_HZ)], &[&fake_microphone(AGENT_HZ)]).await;
+    let coach = driver.browser(&[&fake_microphone(COACH_HZ)]).await;
+    coach.sign_in(app, "sam@earshot.demo").await;
+    coach.click("[data-testid=calls] button.coach").await;
+    let set_up = coach.start_listening("[data-testid=join]").await;
+    (caller, agent, coach, set_up)
+}
+
 #[tokio::test]
 async fn e2e_whisper_isolation() {
     let app = spawn_app(|_| {}).await;
     let driver = Chromedriver::start().await;
-    // The agent opens the softphone; a caller dials Sales and is put through.
-    let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(CUSTOMER_HZ)], &[&fake_microphone(AGENT_HZ)]).await;
-    let coach = driver.browser(&[&fake_microphone(COACH_HZ)]).await;
-
-    // The coach joins, listening.
-    coach.sign_in(&app, "sam@earshot.demo").await;
-    coach.click("[data-testid=calls] button.coach").await;
-    assert!(coach.start_listening("[data-testid=join]").await, "a fresh browser sets up its audio first");
+    let (caller, agent, coach, set_up) = coached_call(&app, &driver).await;
+    assert!(set_up, "a fresh browser sets up its audio first");
     agent.wait_for_text_containing("[data-testid=coached-by]", "Sam Rivera is coaching you").await;
     app.wait_forwarding(LegRole::Coach, LegRole::Customer).await;
     app.wait_forwarding(LegRole::Coach, LegRole::Agent).await;
@@ -144,11 +150,7 @@ async fn a_coach_brings_the_audio_to_a_reloaded_page_or_another_window() {
 async fn e2e_push_to_talk_reaches_the_agent_only_while_the_key_is_held() {
     let app = spawn_app(|_| {}).await;
     let driver = Chromedriver::start().await;
-    let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(CUSTOMER_HZ)], &[&fake_microphone(AGENT_HZ)]).await;
-    let coach = driver.browser(&[&fake_microphone(COACH_HZ)]).await;
-    coach.sign_in(&app, "sam@earshot.demo").await;
-    coach.click("[data-testid=calls] button.coach").await;
-    coach.start_listening("[data-testid=join]").await;
+    let (caller, agent, coach, _) = coached_call(&app, &driver).await;
 
     // Push-to-talk on, key up: the line is open but carries the gate's silence.
     coach.click("[data-testid=push-to-talk]").await;

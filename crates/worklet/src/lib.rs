@@ -75,6 +75,28 @@ pub extern "C" fn process() {
     }
 }
 
+/// The capture half of [`process`] alone (the microphone through the gate),
+/// for `cargo xtask bench dsp`.
+#[no_mangle]
+pub extern "C" fn process_capture() {
+    let State { buffers, dsp, .. } = state();
+    let [_, _, microphone, _, capture] = buffers;
+    if let Some(dsp) = dsp {
+        dsp.capture.process(microphone, capture);
+    }
+}
+
+/// The playback half of [`process`] alone (customer and agent mixed), for
+/// `cargo xtask bench dsp`.
+#[no_mangle]
+pub extern "C" fn process_mix() {
+    let State { buffers, dsp, .. } = state();
+    let [customer, agent, _, playback, _] = buffers;
+    if let Some(dsp) = dsp {
+        dsp.mix.process(customer, agent, playback);
+    }
+}
+
 #[no_mangle]
 pub extern "C" fn set_whisper(on: u32) {
     if let Some(dsp) = dsp() {
@@ -176,6 +198,14 @@ mod tests {
         }
         assert_eq!(read(CAPTURE), [0.8; QUANTUM]);
         assert_eq!(read(PLAYBACK), [0.25; QUANTUM]);
+
+        // Each half alone, as the benchmark runs them.
+        write(PLAYBACK, 0.0);
+        write(CAPTURE, 0.0);
+        process_mix();
+        assert_eq!((read(PLAYBACK), read(CAPTURE)), ([0.25; QUANTUM], [0.0; QUANTUM]));
+        process_capture();
+        assert_eq!(read(CAPTURE), [0.8; QUANTUM]);
 
         set_push_to_talk(1);
         for _ in 0..3 {
