@@ -1,5 +1,9 @@
 use crate::Block;
 
+/// Lanes of the measuring loop; a quantum is a whole number of them.
+const LANES: usize = 8;
+const _: () = assert!(crate::QUANTUM % LANES == 0);
+
 /// Peak and RMS of a signal over a window of quanta.
 #[derive(Clone, Debug, Default)]
 pub struct Meter {
@@ -21,12 +25,22 @@ impl Meter {
     }
 
     pub fn measure(&mut self, block: &Block) {
-        let mut peak = self.peak;
-        let mut sum = 0.0;
-        for &sample in block {
-            peak = peak.max(sample.abs());
-            sum += sample * sample;
+        // Eight independent lanes, so the loop is not one long chain of
+        // dependent additions (and vectorises where the target can).
+        let (mut peaks, mut sums) = ([0.0_f32; LANES], [0.0_f32; LANES]);
+        for chunk in block.chunks_exact(LANES) {
+            for lane in 0..LANES {
+                let level = chunk[lane].abs();
+                // A compare, not `f32::max`: one instruction in wasm, and a
+                // NaN (never greater) is passed over all the same.
+                if level > peaks[lane] {
+                    peaks[lane] = level;
+                }
+                sums[lane] += chunk[lane] * chunk[lane];
+            }
         }
+        let peak = peaks.iter().fold(self.peak, |a, &b| a.max(b));
+        let sum: f32 = sums.iter().sum();
         // NaN never sticks: `max` ignores it, and a NaN sum is dropped.
         self.peak = peak;
         if sum.is_finite() {

@@ -1,7 +1,9 @@
 //! `cargo xtask bench dsp`, the Chrome half: the built DSP module
 //! (`/audio/earshot-dsp.wasm`, as the server serves it) timed in headless
 //! Chromium's WebAssembly engine — on the page's main thread, the same
-//! engine the AudioWorklet runs it on. Figures are printed, never asserted.
+//! engine the AudioWorklet runs it on — and the real processor script
+//! rendering a minute offline (the whole graph: oscillators, the worklet
+//! with its JS copies, the merger). Figures are printed, never asserted.
 
 use earshot_e2e::{spawn_app, Chromedriver};
 use serde_json::json;
@@ -24,7 +26,38 @@ const SCRIPT: &str = r#"
             for (let i = 0; i < quanta; i++) f();
             return (performance.now() - start) * 1e6 / quanta;
         };
-        done({ capture: time(dsp.process_capture), mix: time(dsp.process_mix), whole: time(dsp.process), agent: navigator.userAgent });
+        // The real processor script too, JS copies included: a minute of
+        // audio rendered offline through it, whispering; then the same graph
+        // without it, so the difference is the worklet's own cost.
+        const seconds = 60;
+        const render = async (withWorklet) => {
+            const context = new OfflineAudioContext(2, 48000 * seconds, 48000);
+            const merger = context.createChannelMerger(2);
+            merger.connect(context.destination);
+            let node = null;
+            if (withWorklet) {
+                await context.audioWorklet.addModule('/audio/earshot-processor.js');
+                node = new AudioWorkletNode(context, 'earshot-coach', {
+                    numberOfInputs: 3, numberOfOutputs: 2, outputChannelCount: [1, 1], channelCount: 1, channelCountMode: 'explicit',
+                    processorOptions: { dsp: await WebAssembly.compile(bytes) },
+                });
+                node.parameters.get('whisper').value = 1;
+                node.connect(merger, 0, 0);
+                node.connect(merger, 1, 1);
+            }
+            for (let input = 0; input < 3; input++) {
+                const tone = context.createOscillator();
+                tone.frequency.value = 300 + 200 * input;
+                tone.connect(node ?? merger, 0, node ? input : input % 2);
+                tone.start();
+            }
+            const start = performance.now();
+            await context.startRendering();
+            return (performance.now() - start) * 1e6 / (48000 * seconds / 128);
+        };
+        const without = await render(false);
+        const worklet = (await render(true)) - without;
+        done({ capture: time(dsp.process_capture), mix: time(dsp.process_mix), whole: time(dsp.process), worklet, agent: navigator.userAgent });
     })().catch((e) => done({ error: String(e) }));
 "#;
 
@@ -43,7 +76,13 @@ async fn bench_dsp_in_chrome() {
 
     assert!(figures["error"].is_null(), "{figures}");
     println!("Chrome: {}", figures["agent"].as_str().unwrap_or_default());
-    for (what, key) in [("capture (whispering)", "capture"), ("mix (customer + agent)", "mix"), ("whole quantum (meters, mix, capture)", "whole")] {
+    let rows = [
+        ("capture (whispering)", "capture"),
+        ("mix (customer + agent)", "mix"),
+        ("whole quantum (meters, mix, capture)", "whole"),
+        ("the worklet in an offline render", "worklet"),
+    ];
+    for (what, key) in rows {
         let ns = figures[key].as_f64().unwrap_or(f64::NAN);
         println!("{what:<40} {ns:>8.1} ns per quantum  ({:.3} % of the 2.67 ms quantum)", ns / QUANTUM_NS * 100.0);
     }
