@@ -79,7 +79,7 @@ pub fn MicrophoneStep(
             when=move || allowed.get()
             fallback=move || view! {
                 <button class="primary" data-testid="setup-allow-microphone" disabled=move || allow.pending().get() on:click=move |_| { allow.dispatch(()); }>
-                    "Allow the microphone"
+                    {move || if matches!(status.get(), Status::Failed(_)) { "Retry" } else { "Allow the microphone" }}
                 </button>
             }
         >
