@@ -172,6 +172,16 @@ async fn e2e_push_to_talk_reaches_the_agent_only_while_the_key_is_held() {
         assert!(!released.hears(COACH_HZ), "{round}: released, the agent hears the coach no more: {released:?}");
     }
 
+    // Another microphone mid-call, key held: the call and push-to-talk go on.
+    coach.key("t", true).await;
+    coach.click("[data-testid=coaching-panel] details.device-choice summary").await;
+    coach.click("[data-testid=device-input] option:nth-child(3)").await;
+    let chosen = coach.execute("return document.querySelector('[data-testid=device-input]').value;", serde_json::json!([])).await;
+    assert!(chosen.as_str().is_some_and(|id| !id.is_empty()), "another microphone chosen: {chosen}");
+    hear(&agent, "coach", COACH_HZ, &[], "after switching the microphone, held, the agent hears the coach").await;
+    coach.wait_for_text_containing("[data-testid=talk-state]", "the agent hears you").await;
+    coach.key("t", false).await;
+
     // Stopping push-to-talk closes the line: not one more packet.
     coach.click("[data-testid=stop-push-to-talk]").await;
     coach.wait_for_text_containing("[data-testid=talk-state]", "Listening").await;
