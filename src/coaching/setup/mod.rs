@@ -90,10 +90,19 @@ fn SetupDialog(
         }
     });
     let close = move || ui.setup.set(None);
+    // Keyboard and screen-reader users start inside the dialog.
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(dialog) = dialog.get() {
+            let _ = dialog.focus();
+        }
+    });
 
     view! {
         <div class="backdrop"></div>
         <div
+            node_ref=dialog
+            tabindex="-1"
             class="dialog setup"
             role="dialog"
             aria-modal="true"
