@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use earshot_protocol::{CallId, CallKind, CallState, ErrorCode, Role};
+use earshot_protocol::{CallId, CallKind, CallState, CallView, ErrorCode, Role};
 
 use crate::core::Call;
 use crate::directory::User;
@@ -93,4 +93,14 @@ pub fn check_start(
         return Err(CoachingError::AlreadyCoaching { call });
     }
     Ok(())
+}
+
+/// A call as its agent may see it: a coach who joined without notifying the
+/// agent is not there. (The timeline's coaching entries are left out too:
+/// see `Core::call_detail_for`.)
+pub fn as_seen_by_agent(mut call: CallView) -> CallView {
+    if call.coaching.as_ref().is_some_and(|session| !session.notified_agent) {
+        call.coaching = None;
+    }
+    call
 }

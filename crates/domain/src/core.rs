@@ -8,7 +8,7 @@ use earshot_protocol::{
     Customer, Direction, Millis, NumberId, Request, Role, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
 };
 
-use crate::coaching::{check_start, CoachingError};
+use crate::coaching::{as_seen_by_agent, check_start, CoachingError};
 use crate::connections::{Connections, Edge};
 use crate::directory::{Directory, User};
 
@@ -30,7 +30,24 @@ pub struct Call {
     pub started_at: Millis,
     pub tags: Vec<String>,
     pub comments: Vec<String>,
-    pub timeline: Vec<TimelineEntry>,
+    pub timeline: Vec<Logged>,
+}
+
+/// A timeline entry, and whether it tells of coaching (which agents never read).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Logged {
+    pub entry: TimelineEntry,
+    pub about_coaching: bool,
+}
+
+impl Call {
+    fn log(&mut self, at: Millis, what: impl Into<String>) {
+        self.timeline.push(Logged { entry: TimelineEntry { at, what: what.into() }, about_coaching: false });
+    }
+
+    fn log_coaching(&mut self, at: Millis, what: impl Into<String>) {
+        self.timeline.push(Logged { entry: TimelineEntry { at, what: what.into() }, about_coaching: true });
+    }
 }
 
 /// A call entering the system (from the simulator or a caller).
@@ -257,7 +274,7 @@ impl Core {
         Some(CallDetail {
             call: self.call_view(call),
             live,
-            timeline: call.timeline.clone(),
+            timeline: call.timeline.iter().map(|l| l.entry.clone()).collect(),
             tags: call.tags.clone(),
             comments: call.comments.clone(),
         })
@@ -338,7 +355,7 @@ impl Core {
             started_at: now,
             tags: Vec::new(),
             comments: Vec::new(),
-            timeline: vec![TimelineEntry { at: now, what: "Call started".into() }],
+            timeline: vec![Logged { entry: TimelineEntry { at: now, what: "Call started".into() }, about_coaching: false }],
         };
         self.calls.insert(id, call);
         self.emit_call(id);
@@ -457,7 +474,7 @@ impl Core {
                 let call = self.call_mut(id);
                 call.agent = Some(agent);
                 call.state = CallState::Ongoing;
-                call.timeline.push(TimelineEntry { at: now, what });
+                call.log(now, what);
                 self.emit_users([old_agent, Some(agent)]);
             }
             CallEvent::Hold { on, .. } => {
@@ -467,7 +484,7 @@ impl Core {
                 }
                 call.state = if on { CallState::OnHold } else { CallState::Ongoing };
                 let what = if on { "Put on hold" } else { "Taken off hold" };
-                call.timeline.push(TimelineEntry { at: now, what: what.into() });
+                call.log(now, what);
             }
             CallEvent::TransferredExternal { .. } | CallEvent::Conferenced { .. } => {
                 let (kind, what) = match event {
@@ -477,22 +494,22 @@ impl Core {
                 self.end_session(now, id, "Coaching ended: this call can no longer be coached");
                 let call = self.call_mut(id);
                 call.kind = kind;
-                call.timeline.push(TimelineEntry { at: now, what: what.into() });
+                call.log(now, what);
             }
             CallEvent::Tagged { tag, .. } => {
                 let call = self.call_mut(id);
-                call.timeline.push(TimelineEntry { at: now, what: format!("Tagged “{tag}”") });
+                call.log(now, format!("Tagged “{tag}”"));
                 call.tags.push(tag);
             }
             CallEvent::Commented { text, .. } => {
                 let call = self.call_mut(id);
-                call.timeline.push(TimelineEntry { at: now, what: "Comment added".into() });
+                call.log(now, "Comment added");
                 call.comments.push(text);
             }
             CallEvent::Ended { .. } => {
                 self.end_session(now, id, "Coaching ended with the call");
                 let mut call = self.calls.remove(&id).expect("checked above");
-                call.timeline.push(TimelineEntry { at: now, what: "Call ended".into() });
+                call.log(now, "Call ended");
                 self.ended.insert(id, call);
                 while self.ended.len() > ENDED_CALLS_KEPT {
                     self.ended.pop_first();
@@ -534,12 +551,18 @@ impl Core {
         if self.check_viewer(user).is_ok() {
             return Ok(self.call_detail(id));
         }
-        let own = self.calls.get(&id).or_else(|| self.ended.get(&id)).is_some_and(|c| c.agent == Some(user));
-        if own {
-            Ok(self.call_detail(id))
-        } else {
-            Err(CoachingError::NoMonitoringAccess)
-        }
+        let Some(call) = self.calls.get(&id).or_else(|| self.ended.get(&id)).filter(|c| c.agent == Some(user)) else {
+            return Err(CoachingError::NoMonitoringAccess);
+        };
+        // The agent's own call, as an agent may see it: no word of coaching
+        // in the timeline, and no silent coach on the call.
+        Ok(Some(CallDetail {
+            call: as_seen_by_agent(self.call_view(call)),
+            live: self.calls.contains_key(&id),
+            timeline: call.timeline.iter().filter(|l| !l.about_coaching).map(|l| l.entry.clone()).collect(),
+            tags: call.tags.clone(),
+            comments: call.comments.clone(),
+        }))
     }
 
     // ---- coaching ----
@@ -563,7 +586,7 @@ impl Core {
                 self.sessions.insert(call, Session { coach: actor, whisper: false, notified_agent: notify_agent, since: now, restore });
                 let note = if notify_agent { " (agent notified)" } else { "" };
                 let what = format!("{} started coaching{note}", self.name(actor));
-                self.call_mut(call).timeline.push(TimelineEntry { at: now, what });
+                self.call_mut(call).log_coaching(now, what);
                 let agent = self.calls[&call].agent.expect("check_start: a live call has an agent");
                 let coach_name = self.name(actor);
                 self.outputs.push_back(Output::CoachJoined { call, agent, coach_name, notify_agent });
@@ -607,7 +630,7 @@ impl Core {
         self.outputs.push_back(Output::CoachLeft { call });
         self.presence.insert(session.coach, session.restore);
         if let Some(call) = self.calls.get_mut(&call) {
-            call.timeline.push(TimelineEntry { at: now, what: what.to_owned() });
+            call.log_coaching(now, what);
         }
         self.emit_users([Some(session.coach)]);
     }

@@ -11,6 +11,6 @@ mod core;
 mod directory;
 pub mod seed;
 
-pub use coaching::{check_start, CoachingError};
-pub use core::{CallEvent, Command, Core, EventError, NewCall, Origin, Output};
+pub use coaching::{as_seen_by_agent, check_start, CoachingError};
+pub use core::{CallEvent, Command, Core, EventError, Logged, NewCall, Origin, Output};
 pub use directory::{Directory, User};

@@ -20,7 +20,7 @@ use crate::media::MediaHandle;
 
 pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Result<Response, AppError> {
     state.origins.check(&headers)?;
-    let caller = Caller { live: state.live.clone(), media: state.media.clone(), call: None, deltas: None };
+    let caller = Caller { live: state.live.clone(), media: state.media.clone(), call: None, deltas: None, told: None };
     Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| caller.serve(socket)))
 }
 
@@ -29,6 +29,8 @@ struct Caller {
     media: MediaHandle,
     call: Option<CallId>,
     deltas: Option<broadcast::Receiver<Arc<Delta>>>,
+    /// What the caller was last told: a change to coaching sends nothing.
+    told: Option<MyCall>,
 }
 
 impl Caller {
@@ -105,7 +107,8 @@ impl Caller {
         true
     }
 
-    /// The caller's view of their call: never who coaches it.
+    /// The caller's view of their call: never who coaches it, nor when
+    /// (a coach joining or whispering sends nothing at all).
     fn on_delta(&mut self, change: &Change) -> Option<ServerMsg> {
         let mine = self.call?;
         let call = match change {
@@ -120,6 +123,11 @@ impl Caller {
             }
             _ => return None,
         };
-        Some(ServerMsg::MyCall(MyCall { call, agent_name: None, coached_by: None }))
+        let view = MyCall { call, agent_name: None, coached_by: None };
+        if self.told.as_ref() == Some(&view) {
+            return None;
+        }
+        self.told = Some(view.clone());
+        Some(ServerMsg::MyCall(view))
     }
 }

@@ -8,7 +8,7 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use earshot_domain::{CallEvent, CoachingError, Command, EventError};
+use earshot_domain::{as_seen_by_agent, CallEvent, CoachingError, Command, EventError};
 use earshot_protocol::{
     ApiError, CallId, CallView, Change, ClientMsg, ErrorCode, Me, MyCall, Outcome, Request, Role, ServerMsg,
     MAX_CLIENT_MESSAGE_BYTES,
@@ -34,7 +34,7 @@ pub async fn upgrade(
 ) -> Result<Response, AppError> {
     state.origins.check(&headers)?;
     let CurrentUser(me) = user?;
-    let connection = Connection { live: state.live.clone(), media: state.media.clone(), me, deltas: None, dashboard: false, my_call: None, checking_path: false };
+    let connection = Connection { live: state.live.clone(), media: state.media.clone(), me, deltas: None, dashboard: false, my_call: None, told: None, checking_path: false };
     Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| connection.serve(socket)))
 }
 
@@ -49,6 +49,9 @@ struct Connection {
     dashboard: bool,
     /// Agents watching their own call: the call they are on.
     my_call: Option<Option<CallId>>,
+    /// What the agent was last told of it: a change they may not see (a
+    /// silent coach) sends nothing, not even a repeat.
+    told: Option<MyCall>,
     /// An audio path check's connection is open.
     checking_path: bool,
 }
@@ -200,7 +203,9 @@ impl Connection {
         self.deltas = Some(self.live.watch().await.map_err(|_| stopping())?);
         let call = self.live.my_call(self.me.id).await.map_err(|_| stopping())?;
         self.my_call = Some(call.as_ref().map(|c| c.id));
-        Ok(ServerMsg::MyCall(self.agent_view(call)))
+        let view = self.agent_view(call);
+        self.told = Some(view.clone());
+        Ok(ServerMsg::MyCall(view))
     }
 
     async fn join_my_call(&mut self, offer: String) -> Outcome {
@@ -263,14 +268,20 @@ impl Connection {
                 _ => None,
             };
             if let Some(call) = update {
-                out.push(Frame::Message(ServerMsg::MyCall(self.agent_view(call))));
+                let view = self.agent_view(call);
+                if self.told.as_ref() != Some(&view) {
+                    self.told = Some(view.clone());
+                    out.push(Frame::Message(ServerMsg::MyCall(view)));
+                }
             }
         }
         out
     }
 
+    /// The agent's call as they may see it (no silent coach).
     fn agent_view(&self, call: Option<CallView>) -> MyCall {
-        let coached_by = call.as_ref().and_then(|c| c.coaching.as_ref()).filter(|s| s.notified_agent).map(|s| s.coach_name.clone());
+        let call = call.map(as_seen_by_agent);
+        let coached_by = call.as_ref().and_then(|c| c.coaching.as_ref()).map(|s| s.coach_name.clone());
         MyCall { call, agent_name: Some(self.me.name.clone()), coached_by }
     }
 }

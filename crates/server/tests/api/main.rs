@@ -5,4 +5,5 @@ mod helpers;
 mod live;
 mod live_state;
 mod media;
+mod privacy;
 mod session;
