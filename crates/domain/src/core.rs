@@ -128,6 +128,9 @@ pub enum Output {
     Whisper { call: CallId, on: bool },
     /// The coach left the call (or was made to): their media goes.
     CoachLeft { call: CallId },
+    /// The agent was transferred away: their media goes at once, before the
+    /// new agent answers.
+    AgentLeft { call: CallId },
     /// The customer was put on hold (cut off from agent and coach) or taken off.
     Hold { call: CallId, on: bool },
     /// The call is over: its media room closes.
@@ -471,6 +474,9 @@ impl Core {
                     None => format!("Answered by {}", self.name(agent)),
                     Some(_) => format!("Transferred to {}", self.name(agent)),
                 };
+                if old_agent.is_some() {
+                    self.outputs.push_back(Output::AgentLeft { call: id });
+                }
                 let call = self.call_mut(id);
                 call.agent = Some(agent);
                 call.state = CallState::Ongoing;

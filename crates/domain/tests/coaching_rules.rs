@@ -386,3 +386,22 @@ fn the_media_follows_the_hold_including_a_transfer_that_takes_the_call_off_hold(
         "once on, nothing for a repeat or a waiting call, off with the transfer"
     );
 }
+
+#[test]
+fn a_transfer_cuts_the_old_agents_audio_at_once_and_ends_the_coaching() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    core.handle(T0, COACH, Command::StartCoaching { call: target, notify_agent: true }).unwrap();
+    while core.poll_output().is_some() {}
+
+    core.apply(T0, CallEvent::TransferredToAgent { call: target, agent: SECOND_AGENT }).unwrap();
+
+    let media: Vec<Output> = std::iter::from_fn(|| core.poll_output()).filter(|o| !matches!(o, Output::Delta { .. })).collect();
+    assert!(media.contains(&Output::AgentLeft { call: target }), "the old agent's leg goes: {media:?}");
+    assert!(media.contains(&Output::CoachLeft { call: target }), "the coach leaves with the old conversation: {media:?}");
+    let answered = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    assert!(
+        std::iter::from_fn(|| core.poll_output()).all(|o| !matches!(o, Output::AgentLeft { .. })),
+        "a first answer cuts nobody: {answered:?}"
+    );
+}

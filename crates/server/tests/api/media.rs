@@ -4,6 +4,7 @@ use earshot_domain::seed::{SALES, SUPPORT};
 use earshot_protocol::{ErrorCode, Outcome, Request, ServerMsg, UserStatus};
 use str0m::media::{Direction, MediaKind};
 use str0m::Rtc;
+use earshot_sfu::LegRole;
 
 use crate::helpers::{spawn_app, ALEX, OMAR, SAM};
 
@@ -142,4 +143,22 @@ async fn an_agents_tags_and_comments_are_bounded_and_only_on_their_own_call() {
     assert_eq!(code(long), Some(ErrorCode::MalformedRequest));
     assert_eq!((tagged, held), (Outcome::Ok, Outcome::Ok));
     assert_eq!(code(not_an_agent), Some(ErrorCode::NoCall));
+}
+
+#[tokio::test]
+async fn transfer_cuts_old_agent_audio() {
+    let app = spawn_app().await;
+    let call = app.answered_call(SALES).await;
+    let mut alex = app.live_client(ALEX).await;
+    let _bea = app.live_client("bea@earshot.demo").await; // online, so free to take it
+    let (joined, _) = alex.request(Request::JoinMyCall { offer: coach_offer() }).await;
+    assert!(matches!(joined, Outcome::Answer { .. }), "{joined:?}");
+    let agent_legs = |reports: Vec<earshot_server::media::LegReport>| reports.iter().filter(|r| r.role == LegRole::Agent).count();
+    assert_eq!(agent_legs(app.media.report().await), 1);
+
+    let (transferred, _) = alex.request(Request::Transfer { to: earshot_protocol::UserId(11) }).await;
+
+    assert_eq!(transferred, Outcome::Ok);
+    // The media task takes requests in order: the report after the cut sees it.
+    assert_eq!(agent_legs(app.media.report().await), 0, "the old agent's leg is gone before the new agent answers");
 }
