@@ -53,6 +53,9 @@ pub enum ErrorCode {
     MediaRefused,
     /// A transfer to a colleague who is not available (any more).
     AgentUnavailable,
+    /// Too many requests of this kind at once (sign-ins): try again after
+    /// the `Retry-After` seconds.
+    Busy,
     /// The server failed; the cause is in its log.
     Internal,
 }

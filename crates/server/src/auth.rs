@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use earshot_domain::Directory;
 use earshot_protocol::{Me, UserId};
 
@@ -36,6 +36,9 @@ impl Token {
 
 pub struct Auth {
     by_email: HashMap<String, Account>,
+    /// Checked against for an unknown email, so that a refusal takes as
+    /// long whether or not the account exists (no enumeration by timing).
+    dummy_hash: String,
     by_id: HashMap<UserId, Me>,
     /// Held only for a map lookup or insert, never across an `.await`.
     sessions: Mutex<HashMap<Token, (UserId, Instant)>>,
@@ -54,20 +57,22 @@ impl Auth {
                 by_email.insert(user.email.to_lowercase(), Account { me, password_hash: hash.clone() });
             }
         }
-        Self { by_email, by_id, sessions: Mutex::new(HashMap::new()), ttl }
+        let dummy_hash = hash_password(&random_hex::<16>());
+        Self { by_email, dummy_hash, by_id, sessions: Mutex::new(HashMap::new()), ttl }
     }
 
     pub fn ttl(&self) -> Duration {
         self.ttl
     }
 
-    /// Checks a password. CPU-heavy by design: call from a blocking task.
-    pub fn verify(&self, email: &str, password: &str) -> Option<Me> {
-        let account = self.by_email.get(&email.trim().to_lowercase())?;
+    /// Checks a password in `memory`. CPU- and memory-heavy by design
+    /// (argon2, ~19 MiB): call it through `PasswordChecks`, which bounds how
+    /// many run at once. An unknown email costs the same work as a known one.
+    pub fn verify(&self, email: &str, password: &str, memory: &mut HashMemory) -> Option<Me> {
+        let account = self.by_email.get(&email.trim().to_lowercase());
+        let stored = account.map_or(&self.dummy_hash, |a| &a.password_hash);
         // Stored hashes come from `hash_password`; a corrupt one denies.
-        let hash = PasswordHash::new(&account.password_hash).ok()?;
-        Argon2::default().verify_password(password.as_bytes(), &hash).ok()?;
-        Some(account.me.clone())
+        matches(stored, password.as_bytes(), memory).then_some(account?.me.clone())
     }
 
     pub fn open_session(&self, user: UserId, now: Instant) -> Token {
@@ -98,6 +103,31 @@ impl Auth {
         // (single insert/remove), so a poisoned lock is still usable.
         self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// argon2's working memory, kept by a checking thread and reused: freed
+/// and allocated again for every check, the heap grew by the full ~19 MiB
+/// per sign-in (measured in `signin_memory_bounded`).
+#[derive(Default)]
+pub struct HashMemory(Vec<Block>);
+
+/// Whether `password` hashes to the PHC string `stored` (constant-time
+/// comparison), working in `memory`.
+fn matches(stored: &str, password: &[u8], memory: &mut HashMemory) -> bool {
+    let Ok(hash) = PasswordHash::new(stored) else { return false };
+    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(hash.algorithm), Params::try_from(&hash)) else { return false };
+    let Ok(version) = hash.version.map_or(Ok(Version::default()), Version::try_from) else { return false };
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else { return false };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else { return false };
+    memory.0.resize(params.block_count(), Block::default());
+    let mut out = vec![0u8; expected.len()];
+    let argon2 = Argon2::new(algorithm, version, params);
+    if argon2.hash_password_into_with_memory(password, salt, &mut out, &mut memory.0[..]).is_err() {
+        return false;
+    }
+    // `Output`'s equality is constant-time.
+    Output::new(&out).is_ok_and(|out| out == expected)
 }
 
 /// Hashes a password into an argon2 PHC string with a fresh salt.
@@ -137,14 +167,16 @@ mod tests {
 
     #[test]
     fn right_password_signs_in_case_insensitively() {
-        assert_eq!(auth().verify(" Sam@Example.com", "pw").map(|me| me.id), Some(UserId(1)));
+        assert_eq!(auth().verify(" Sam@Example.com", "pw", &mut HashMemory::default()).map(|me| me.id), Some(UserId(1)));
     }
 
     #[test]
     fn wrong_password_or_unknown_email_is_refused() {
         let auth = auth();
-        assert!(auth.verify("sam@example.com", "PW").is_none());
-        assert!(auth.verify("nobody@example.com", "pw").is_none());
+        let memory = &mut HashMemory::default();
+        assert!(auth.verify("sam@example.com", "PW", memory).is_none());
+        assert!(auth.verify("nobody@example.com", "pw", memory).is_none());
+        assert!(auth.verify("sam@example.com", "pw", memory).is_some(), "the same memory serves every check");
     }
 
     #[test]

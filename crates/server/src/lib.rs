@@ -8,6 +8,7 @@ pub mod config;
 pub mod http;
 pub mod live;
 pub mod media;
+mod password_checks;
 
 use std::net::SocketAddr;
 

@@ -26,6 +26,7 @@ pub use origin::AllowedOrigins;
 use earshot_protocol::{AudioManifest, CompanyNumber};
 
 use crate::auth::Auth;
+use crate::password_checks::PasswordChecks;
 use crate::live::LiveHandle;
 use crate::media::MediaHandle;
 use crate::Config;
@@ -34,6 +35,8 @@ use crate::Config;
 #[derive(Clone)]
 pub struct AppState {
     pub auth: Arc<Auth>,
+    /// Sign-in's password checks, bounded.
+    pub passwords: Arc<PasswordChecks>,
     /// The company's numbers: public, like any phone number.
     pub numbers: Arc<Vec<CompanyNumber>>,
     pub live: LiveHandle,
@@ -46,10 +49,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: &Config, local: SocketAddr, live: LiveHandle, media: MediaHandle) -> std::io::Result<Self> {
+        let auth = Arc::new(Auth::new(&config.directory, &config.password_hashes, config.session_ttl));
         Ok(Self {
             media,
             numbers: Arc::new(config.directory.numbers().cloned().collect()),
-            auth: Arc::new(Auth::new(&config.directory, &config.password_hashes, config.session_ttl)),
+            passwords: Arc::new(PasswordChecks::start(Arc::clone(&auth))?),
+            auth,
             live,
             origins: Arc::new(AllowedOrigins::for_server(local, &config.extra_origins)),
             site: Arc::new(site::Site::load(config.dist_dir.as_deref())?),

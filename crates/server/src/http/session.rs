@@ -13,6 +13,7 @@ use earshot_protocol::{ErrorCode, Me, SignIn, SESSION_COOKIE};
 
 use super::{AppError, AppState};
 use crate::auth::Token;
+use crate::password_checks::Busy;
 
 /// The signed-in user of a request; refuses with 401 when there is none.
 pub struct CurrentUser(pub Me);
@@ -37,16 +38,11 @@ pub async fn sign_in(
     let Json(SignIn { email, password }) = body.map_err(|e| {
         AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, format!("bad sign-in request: {}", e.body_text()))
     })?;
-    let auth = state.auth.clone();
-    let me = tokio::task::spawn_blocking(move || auth.verify(&email, &password))
-        .await
-        .map_err(|e| {
-            tracing::error!("password check panicked: {e}");
-            AppError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error")
-        })?
-        .ok_or_else(|| {
-            AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong email or password")
-        })?;
+    let me = match state.passwords.check(email, password).await {
+        Ok(Some(me)) => me,
+        Ok(None) => return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong email or password")),
+        Err(Busy) => return Ok(busy()),
+    };
     let token = state.auth.open_session(me.id, Instant::now());
     let cookie = format!(
         "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
@@ -54,6 +50,14 @@ pub async fn sign_in(
         state.auth.ttl().as_secs()
     );
     Ok(with_cookie(Json(me).into_response(), &cookie))
+}
+
+/// Too many sign-ins at once: 503 and when to try again.
+fn busy() -> Response {
+    let error = AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, "too many sign-ins at once: try again in a moment");
+    let mut response = error.into_response();
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 /// `null` when not signed in: asking is not an error (and must not log one
