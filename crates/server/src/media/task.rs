@@ -86,10 +86,18 @@ impl Owner {
         let now = Instant::now();
         match request {
             MediaRequest::Join { room, role, offer, reply } => {
-                let answer = SdpOffer::from_sdp_string(&offer)
-                    .map_err(|e| format!("unreadable SDP offer: {e}"))
-                    .and_then(|offer| self.sfu.join(now, room, role, offer).map_err(|e| e.to_string()))
-                    .map(|(_, answer)| answer.to_sdp_string());
+                // The parser's own words stay in the log: they can carry
+                // internals (addresses) that no client should see.
+                let answer = match SdpOffer::from_sdp_string(&offer) {
+                    Err(e) => {
+                        tracing::info!(room = room.0, ?role, "unreadable SDP offer: {e}");
+                        Err("the SDP offer could not be read".to_owned())
+                    }
+                    Ok(offer) => self.sfu.join(now, room, role, offer).map(|(_, answer)| answer.to_sdp_string()).map_err(|e| {
+                        tracing::info!(room = room.0, ?role, "SDP offer refused: {e}");
+                        "the SDP offer was refused: it offers no usable audio".to_owned()
+                    }),
+                };
                 let _ = reply.send(answer); // the asker may have gone
             }
             MediaRequest::Leave { room, role } => self.sfu.leave_role(room, role),

@@ -75,6 +75,7 @@ async fn a_bad_offer_is_refused_and_the_coaching_session_is_undone() {
 
     let Outcome::Refused { error } = outcome else { panic!("a refusal: {outcome:?}") };
     assert_eq!(error.code, ErrorCode::MediaRefused);
+    assert_eq!(error.message, "the SDP offer could not be read", "a plain reason; the parser's words stay in the log");
     let (again, before) = sam.request(Request::Subscribe).await;
     assert_eq!(again, Outcome::Ok);
     let Some(ServerMsg::Snapshot(snapshot)) = before.into_iter().rev().find(|m| matches!(m, ServerMsg::Snapshot(_))) else {
