@@ -33,6 +33,9 @@ pub struct Config {
     pub coach_grace: Duration,
     /// The SFU's UDP socket.
     pub media: MediaConfig,
+    /// How often a live socket is pinged; a peer silent for three periods
+    /// (a frozen browser, a dead network) is dropped.
+    pub heartbeat: Duration,
 }
 
 impl Config {
@@ -53,6 +56,7 @@ impl Config {
             simulator: None,
             coach_grace: Core::COACH_GRACE,
             media: MediaConfig::default(),
+            heartbeat: Duration::from_secs(5),
         }
     }
 }

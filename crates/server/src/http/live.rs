@@ -3,7 +3,11 @@
 //! JSON back; no rule lives here.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use tokio::time::Instant;
+
+use axum::body::Bytes;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -34,7 +38,17 @@ pub async fn upgrade(
 ) -> Result<Response, AppError> {
     state.origins.check(&headers)?;
     let CurrentUser(me) = user?;
-    let connection = Connection { live: state.live.clone(), media: state.media.clone(), me, deltas: None, dashboard: false, my_call: None, told: None, checking_path: false };
+    let connection = Connection {
+        live: state.live.clone(),
+        media: state.media.clone(),
+        me,
+        heartbeat: state.heartbeat,
+        deltas: None,
+        dashboard: false,
+        my_call: None,
+        told: None,
+        checking_path: false,
+    };
     Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| connection.serve(socket)))
 }
 
@@ -43,6 +57,8 @@ struct Connection {
     live: LiveHandle,
     media: MediaHandle,
     me: Me,
+    /// Ping period; three without a word from the peer and it is dead.
+    heartbeat: Duration,
     /// Every change, once subscribed or watching.
     deltas: Option<broadcast::Receiver<Arc<Delta>>>,
     /// Subscribed to the dashboard: every delta goes out as it is.
@@ -61,18 +77,35 @@ impl Connection {
         let user = self.me.id;
         tracing::info!(user = user.0, "live connection opened");
         self.live.connected(user).await;
+        let mut ping = tokio::time::interval(self.heartbeat);
+        let mut heard = Instant::now();
         loop {
             let outgoing = tokio::select! {
-                frame = socket.recv() => match frame {
-                    Some(Ok(Message::Text(text))) => frames(self.answer(&text).await),
-                    Some(Ok(Message::Binary(_))) => frames(vec![error(ErrorCode::MalformedRequest, "send JSON text frames")]),
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    Some(Ok(Message::Close(_))) | None => break,
-                    Some(Err(e)) => {
-                        tracing::info!(user = user.0, "live connection failed: {e}");
+                frame = socket.recv() => {
+                    heard = Instant::now();
+                    match frame {
+                        Some(Ok(Message::Text(text))) => frames(self.answer(&text).await),
+                        Some(Ok(Message::Binary(_))) => frames(vec![error(ErrorCode::MalformedRequest, "send JSON text frames")]),
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                        Some(Ok(Message::Close(_))) | None => break,
+                        Some(Err(e)) => {
+                            tracing::info!(user = user.0, "live connection failed: {e}");
+                            break;
+                        }
+                    }
+                }
+                _ = ping.tick() => {
+                    if heard.elapsed() >= self.heartbeat * 3 {
+                        // Frozen or gone, though TCP may say otherwise: its
+                        // seat is not held beyond the usual grace.
+                        tracing::info!(user = user.0, "live peer silent for {:?}: dropped", heard.elapsed());
                         break;
                     }
-                },
+                    if socket.send(Message::Ping(Bytes::new())).await.is_err() {
+                        break;
+                    }
+                    continue;
+                }
                 delta = next_delta(&mut self.deltas) => match delta {
                     Ok(delta) => self.on_delta(&delta),
                     // Too slow to keep up: start over from a fresh snapshot.

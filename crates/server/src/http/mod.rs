@@ -45,6 +45,8 @@ pub struct AppState {
     pub site: Arc<site::Site>,
     /// The coach's audio processing to install, when the app is built.
     pub audio: Option<Arc<AudioManifest>>,
+    /// How often live sockets are pinged (see `Config::heartbeat`).
+    pub heartbeat: std::time::Duration,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
             origins: Arc::new(AllowedOrigins::for_server(local, &config.extra_origins)),
             site: Arc::new(site::Site::load(config.dist_dir.as_deref())?),
             audio: audio::load(config.dist_dir.as_deref())?.map(Arc::new),
+            heartbeat: config.heartbeat,
         })
     }
 }

@@ -41,3 +41,38 @@ async fn websocket_from_the_app_origin_with_a_session_upgrades() {
 
     assert_eq!(upgrade_status(&app, Some(&app.origin()), Some(&cookie)).await, 101);
 }
+
+#[tokio::test]
+async fn a_frozen_coach_is_noticed_and_their_seat_freed_after_the_grace() {
+    use std::time::{Duration, Instant};
+
+    use earshot_domain::seed::SALES;
+    use earshot_protocol::{ErrorCode, Outcome, Request};
+
+    use crate::helpers::{spawn_app_with, OMAR};
+
+    let app = spawn_app_with(|config| {
+        config.heartbeat = Duration::from_millis(100);
+        config.coach_grace = Duration::from_millis(200);
+    })
+    .await;
+    let call = app.answered_call(SALES).await;
+    let mut sam = app.live_client(SAM).await;
+    assert_eq!(sam.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await.0, Outcome::Ok);
+    let frozen = Instant::now();
+    // Sam's browser freezes: the socket stays open, nothing is read or answered.
+
+    let mut omar = app.live_client(OMAR).await;
+    let freed = loop {
+        match omar.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await.0 {
+            Outcome::Ok => break frozen.elapsed(),
+            Outcome::Refused { error } if error.code == ErrorCode::AlreadyCoached => {}
+            other => panic!("{other:?}"),
+        }
+        assert!(frozen.elapsed() < Duration::from_secs(5), "a frozen coach held the call for 5 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // Three silent pings (300 ms), then the grace (200 ms).
+    assert!(freed >= Duration::from_millis(400), "freed only after silence and grace: {freed:?}");
+    drop(sam);
+}
