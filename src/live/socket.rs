@@ -14,6 +14,10 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
+/// The close code the server ends a signed-out or expired session's
+/// sockets with (1008, policy violation).
+const SESSION_ENDED: u16 = 1008;
+
 use super::model::{Applied, LiveState};
 
 /// The socket's state, shown in the header.
@@ -198,6 +202,14 @@ impl Client {
             Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
                 let code = event.dyn_ref::<CloseEvent>().map_or(0, CloseEvent::code);
                 leptos::logging::warn!("live connection closed ({code})");
+                if code == SESSION_ENDED {
+                    // Signed out elsewhere, or expired: no retry can open it
+                    // again; a fresh page asks who this is (the sign-in page).
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.location().reload();
+                    }
+                    return;
+                }
                 Self::retry(&this, live);
             })
         };

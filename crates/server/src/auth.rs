@@ -11,6 +11,7 @@ use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use earshot_domain::Directory;
 use earshot_protocol::{Me, UserId};
+use tokio::sync::broadcast;
 
 /// An account that can sign in.
 #[derive(Clone, Debug)]
@@ -43,6 +44,8 @@ pub struct Auth {
     /// Held only for a map lookup or insert, never across an `.await`.
     sessions: Mutex<HashMap<Token, (UserId, Instant)>>,
     ttl: Duration,
+    /// Sessions ended by signing out, told to the sockets they opened.
+    signed_out: broadcast::Sender<Token>,
 }
 
 impl Auth {
@@ -58,7 +61,8 @@ impl Auth {
             }
         }
         let dummy_hash = hash_password(&random_hex::<16>());
-        Self { by_email, dummy_hash, by_id, sessions: Mutex::new(HashMap::new()), ttl }
+        let (signed_out, _) = broadcast::channel(64);
+        Self { by_email, dummy_hash, by_id, sessions: Mutex::new(HashMap::new()), ttl, signed_out }
     }
 
     pub fn ttl(&self) -> Duration {
@@ -94,8 +98,26 @@ impl Auth {
         }
     }
 
-    pub fn close_session(&self, token: &Token) {
-        self.lock().remove(token);
+    /// When a live session ends, if it has not.
+    pub fn session_expiry(&self, token: &Token, now: Instant) -> Option<Instant> {
+        self.lock().get(token).map(|&(_, expires)| expires).filter(|&expires| expires > now)
+    }
+
+    /// Signs a session out; its sockets hear of it. Returns whose it was.
+    pub fn close_session(&self, token: &Token) -> Option<UserId> {
+        let (user, _) = self.lock().remove(token)?;
+        let _ = self.signed_out.send(token.clone()); // no open socket is fine
+        Some(user)
+    }
+
+    /// Sessions signed out from now on.
+    pub fn signed_out(&self) -> broadcast::Receiver<Token> {
+        self.signed_out.subscribe()
+    }
+
+    /// Whether `user` has any live session left.
+    pub fn has_session(&self, user: UserId, now: Instant) -> bool {
+        self.lock().values().any(|&(owner, expires)| owner == user && expires > now)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Token, (UserId, Instant)>> {

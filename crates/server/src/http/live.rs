@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -20,8 +20,9 @@ use earshot_protocol::{
 use earshot_sfu::{LegRole, RoomId};
 use tokio::sync::broadcast;
 
-use super::session::CurrentUser;
+use super::session::{session_token, CurrentUser};
 use super::{AppError, AppState};
+use crate::auth::{Auth, Token};
 use crate::live::{Delta, LiveHandle};
 use crate::media::MediaHandle;
 
@@ -38,10 +39,17 @@ pub async fn upgrade(
 ) -> Result<Response, AppError> {
     state.origins.check(&headers)?;
     let CurrentUser(me) = user?;
+    // The extractor found this session live; it may end between the two reads.
+    let session = session_token(&headers).ok_or_else(not_signed_in)?;
+    let expires = state.auth.session_expiry(&session, std::time::Instant::now()).ok_or_else(not_signed_in)?;
     let connection = Connection {
         live: state.live.clone(),
         media: state.media.clone(),
         me,
+        session,
+        expires: Instant::from_std(expires),
+        signed_out: state.auth.signed_out(),
+        auth: state.auth.clone(),
         heartbeat: state.heartbeat,
         deltas: None,
         dashboard: false,
@@ -57,6 +65,11 @@ struct Connection {
     live: LiveHandle,
     media: MediaHandle,
     me: Me,
+    /// The session the socket was opened with; the socket ends with it.
+    session: Token,
+    expires: Instant,
+    signed_out: broadcast::Receiver<Token>,
+    auth: Arc<Auth>,
     /// Ping period; three without a word from the peer and it is dead.
     heartbeat: Duration,
     /// Every change, once subscribed or watching.
@@ -93,6 +106,23 @@ impl Connection {
                             break;
                         }
                     }
+                }
+                _ = tokio::time::sleep_until(self.expires) => {
+                    close(&mut socket, "your session has expired: sign in again").await;
+                    break;
+                }
+                ended = self.signed_out.recv() => {
+                    let ours = match ended {
+                        Ok(token) => token == self.session,
+                        // Too many sign-outs at once to tell: ask. (`auth`
+                        // holds the sender, so the channel never closes.)
+                        Err(_) => self.auth.session_expiry(&self.session, std::time::Instant::now()).is_none(),
+                    };
+                    if !ours {
+                        continue;
+                    }
+                    close(&mut socket, "you signed out").await;
+                    break;
                 }
                 _ = ping.tick() => {
                     if heard.elapsed() >= self.heartbeat * 3 {
@@ -317,6 +347,16 @@ impl Connection {
         let coached_by = call.as_ref().and_then(|c| c.coaching.as_ref()).map(|s| s.coach_name.clone());
         MyCall { call, agent_name: Some(self.me.name.clone()), coached_by }
     }
+}
+
+/// Closes the socket with 1008 (policy violation: no session) and why.
+async fn close(socket: &mut WebSocket, reason: &'static str) {
+    let frame = CloseFrame { code: close_code::POLICY, reason: Utf8Bytes::from_static(reason) };
+    let _ = socket.send(Message::Close(Some(frame))).await; // a gone peer needs no goodbye
+}
+
+fn not_signed_in() -> AppError {
+    AppError::new(axum::http::StatusCode::UNAUTHORIZED, ErrorCode::NotSignedIn, "sign in first")
 }
 
 async fn next_delta(deltas: &mut Option<broadcast::Receiver<Arc<Delta>>>) -> Result<Arc<Delta>, broadcast::error::RecvError> {

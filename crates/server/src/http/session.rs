@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use earshot_domain::Command;
 use earshot_protocol::{ErrorCode, Me, SignIn, SESSION_COOKIE};
 
 use super::{AppError, AppState};
@@ -66,10 +67,15 @@ pub async fn who_am_i(user: Result<CurrentUser, AppError>) -> Json<Option<Me>> {
     Json(user.ok().map(|CurrentUser(me)| me))
 }
 
+/// Ends the session: its sockets close, and with the user's last session
+/// their coaching seat ends at once (no grace: they left on purpose).
 pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     state.origins.check(&headers)?;
-    if let Some(token) = session_token(&headers) {
-        state.auth.close_session(&token);
+    if let Some(user) = session_token(&headers).and_then(|token| state.auth.close_session(&token)) {
+        if !state.auth.has_session(user, Instant::now()) {
+            // Refused when not coaching, which is fine; a stopped core too.
+            let _ = state.live.command(user, Command::LeaveCoaching).await;
+        }
     }
     let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &cookie))
@@ -81,7 +87,7 @@ fn with_cookie(mut response: Response, cookie: &str) -> Response {
     response
 }
 
-fn session_token(headers: &HeaderMap) -> Option<Token> {
+pub(super) fn session_token(headers: &HeaderMap) -> Option<Token> {
     headers
         .get_all(header::COOKIE)
         .iter()

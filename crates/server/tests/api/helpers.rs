@@ -54,6 +54,11 @@ impl TestApp {
     /// A live WebSocket signed in as `email`.
     pub async fn live_client(&self, email: &str) -> LiveClient {
         let cookie = self.session_cookie(email).await;
+        self.live_client_with(&cookie).await
+    }
+
+    /// A live WebSocket opened with the session `cookie`.
+    pub async fn live_client_with(&self, cookie: &str) -> LiveClient {
         let mut request = format!("ws://{}/api/live", self.addr).into_client_request().unwrap();
         request.headers_mut().insert("origin", self.origin().parse().unwrap());
         request.headers_mut().insert("cookie", cookie.parse().unwrap());
@@ -97,6 +102,19 @@ impl LiveClient {
                 .expect("frame readable");
             if let Message::Text(text) = frame {
                 return serde_json::from_str(&text).unwrap_or_else(|e| panic!("unreadable server message {text}: {e}"));
+            }
+        }
+    }
+
+    /// Reads until the server closes the socket: its close code and reason
+    /// (5 s at most).
+    pub async fn closed(&mut self) -> (u16, String) {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(5), self.socket.next()).await.expect("closed within 5 s");
+            match frame {
+                Some(Ok(Message::Close(Some(frame)))) => return (frame.code.into(), frame.reason.to_string()),
+                Some(Ok(_)) => {}
+                other => panic!("closed without a close frame: {other:?}"),
             }
         }
     }

@@ -76,3 +76,35 @@ async fn a_frozen_coach_is_noticed_and_their_seat_freed_after_the_grace() {
     assert!(freed >= Duration::from_millis(400), "freed only after silence and grace: {freed:?}");
     drop(sam);
 }
+
+#[tokio::test]
+async fn signing_out_closes_the_sessions_sockets_and_ends_its_coaching_seat_at_once() {
+    use earshot_domain::seed::SALES;
+    use earshot_protocol::{Outcome, Request};
+
+    use crate::helpers::OMAR;
+
+    let app = spawn_app().await;
+    let call = app.answered_call(SALES).await;
+    let cookie = app.session_cookie(SAM).await;
+    let mut sam = app.live_client_with(&cookie).await;
+    sam.request(Request::Subscribe).await;
+    assert_eq!(sam.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await.0, Outcome::Ok);
+
+    let signed_out = app.client.delete(app.url("/api/session")).header("origin", app.origin()).header("cookie", &cookie).send().await.unwrap();
+
+    assert_eq!(signed_out.status(), 204);
+    assert_eq!(sam.closed().await, (1008, "you signed out".to_owned()));
+    let mut omar = app.live_client(OMAR).await;
+    let (taken, _) = omar.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await;
+    assert_eq!(taken, Outcome::Ok, "the seat ended with the session, no grace");
+    assert_eq!(upgrade_status(&app, Some(&app.origin()), Some(&cookie)).await, 401, "the old cookie opens nothing");
+}
+
+#[tokio::test]
+async fn an_expired_session_closes_its_socket() {
+    let app = crate::helpers::spawn_app_with(|config| config.session_ttl = std::time::Duration::from_millis(300)).await;
+    let mut sam = app.live_client(SAM).await;
+
+    assert_eq!(sam.closed().await, (1008, "your session has expired: sign in again".to_owned()));
+}
