@@ -126,7 +126,7 @@ fn describe_change(change: &Change) -> &'static str {
 
 /// Every code, in the table's order (`describe_error` matches exhaustively,
 /// so a new code cannot go undescribed; list it here too).
-const ERROR_CODES: [ErrorCode; 20] = [
+const ERROR_CODES: [ErrorCode; 21] = [
     ErrorCode::MalformedRequest,
     ErrorCode::InvalidCredentials,
     ErrorCode::NotSignedIn,
@@ -146,6 +146,7 @@ const ERROR_CODES: [ErrorCode; 20] = [
     ErrorCode::MediaRefused,
     ErrorCode::AgentUnavailable,
     ErrorCode::Busy,
+    ErrorCode::RateLimited,
     ErrorCode::Internal,
 ];
 
@@ -169,7 +170,8 @@ fn describe_error(code: ErrorCode) -> (&'static str, &'static str) {
         ErrorCode::NoCall => ("an agent without a call, or a caller who has not dialled, asked for call media or a hang-up", "you have no call"),
         ErrorCode::AgentUnavailable => ("a transfer to a colleague who is no longer available", "Bea Santos is no longer available"),
         ErrorCode::MediaRefused => ("the SDP offer could not be used", "the SDP offer was refused: …"),
-        ErrorCode::Busy => ("more sign-ins at once than the server checks (HTTP 503 with `Retry-After`)", "too many sign-ins at once: try again in a moment"),
+        ErrorCode::Busy => ("more sign-ins at once than the server checks (HTTP 503 with `Retry-After`)", "too many sign-ins at once: try again in 1 s"),
+        ErrorCode::RateLimited => ("too many failed sign-ins from this address or for this account (HTTP 429 with `Retry-After`)", "too many failed sign-ins: try again in 4 s"),
         ErrorCode::Internal => ("the server failed or is stopping; the cause is in its log", "internal error"),
     }
 }

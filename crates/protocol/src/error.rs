@@ -56,6 +56,10 @@ pub enum ErrorCode {
     /// Too many requests of this kind at once (sign-ins): try again after
     /// the `Retry-After` seconds.
     Busy,
+    /// Too many failed sign-ins from this address or for this account:
+    /// wait the `Retry-After` seconds (the wait doubles with each failure,
+    /// up to a minute; a success resets it).
+    RateLimited,
     /// The server failed; the cause is in its log.
     Internal,
 }

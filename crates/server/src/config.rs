@@ -12,6 +12,7 @@ use earshot_simulator::SimConfig;
 
 use crate::auth::hash_password;
 use crate::media::MediaConfig;
+use crate::throttle::Backoff;
 
 #[derive(Clone)]
 pub struct Config {
@@ -36,6 +37,8 @@ pub struct Config {
     /// How often a live socket is pinged; a peer silent for three periods
     /// (a frozen browser, a dead network) is dropped.
     pub heartbeat: Duration,
+    /// How failed sign-ins back off, per client address and per account.
+    pub sign_in_backoff: Backoff,
 }
 
 impl Config {
@@ -57,6 +60,7 @@ impl Config {
             coach_grace: Core::COACH_GRACE,
             media: MediaConfig::default(),
             heartbeat: Duration::from_secs(5),
+            sign_in_backoff: Backoff::default(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod http;
 pub mod live;
 pub mod media;
 mod password_checks;
+pub mod throttle;
 
 use std::net::SocketAddr;
 
@@ -57,7 +58,9 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
     }
 }
 

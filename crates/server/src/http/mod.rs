@@ -27,6 +27,7 @@ use earshot_protocol::{AudioManifest, CompanyNumber};
 
 use crate::auth::Auth;
 use crate::password_checks::PasswordChecks;
+use crate::throttle::SignInThrottle;
 use crate::live::LiveHandle;
 use crate::media::MediaHandle;
 use crate::Config;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Sign-in's password checks, bounded.
     pub passwords: Arc<PasswordChecks>,
+    /// Failed sign-ins back off. Locked only to read or note one attempt.
+    pub sign_in_throttle: Arc<std::sync::Mutex<SignInThrottle>>,
     /// The company's numbers: public, like any phone number.
     pub numbers: Arc<Vec<CompanyNumber>>,
     pub live: LiveHandle,
@@ -56,6 +59,7 @@ impl AppState {
             media,
             numbers: Arc::new(config.directory.numbers().cloned().collect()),
             passwords: Arc::new(PasswordChecks::start(Arc::clone(&auth))?),
+            sign_in_throttle: Arc::new(std::sync::Mutex::new(SignInThrottle::new(config.sign_in_backoff))),
             auth,
             live,
             origins: Arc::new(AllowedOrigins::for_server(local, &config.extra_origins)),

@@ -1,10 +1,11 @@
 //! `/api/session`: sign in, who am I, sign out; and the extractor that
 //! turns the session cookie into the signed-in user.
 
-use std::time::Instant;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +16,7 @@ use earshot_protocol::{ErrorCode, Me, SignIn, SESSION_COOKIE};
 use super::{AppError, AppState};
 use crate::auth::Token;
 use crate::password_checks::Busy;
+use crate::throttle::SignInThrottle;
 
 /// The signed-in user of a request; refuses with 401 when there is none.
 pub struct CurrentUser(pub Me);
@@ -32,6 +34,7 @@ impl FromRequestParts<AppState> for CurrentUser {
 
 pub async fn sign_in(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Json<SignIn>, JsonRejection>,
 ) -> Result<Response, AppError> {
@@ -39,10 +42,22 @@ pub async fn sign_in(
     let Json(SignIn { email, password }) = body.map_err(|e| {
         AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, format!("bad sign-in request: {}", e.body_text()))
     })?;
-    let me = match state.passwords.check(email, password).await {
-        Ok(Some(me)) => me,
-        Ok(None) => return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong email or password")),
-        Err(Busy) => return Ok(busy()),
+    let address = client.ip();
+    if let Some(wait) = throttle(&state).wait(address, &email, Instant::now()) {
+        return Ok(try_later(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many failed sign-ins", wait));
+    }
+    let me = match state.passwords.check(email.clone(), password).await {
+        Ok(Some(me)) => {
+            throttle(&state).succeeded(address, &email);
+            me
+        }
+        Ok(None) => {
+            throttle(&state).failed(address, &email, Instant::now());
+            return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong email or password"));
+        }
+        Err(Busy) => {
+            return Ok(try_later(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, "too many sign-ins at once", Duration::from_secs(1)))
+        }
     };
     let token = state.auth.open_session(me.id, Instant::now());
     let cookie = format!(
@@ -53,11 +68,19 @@ pub async fn sign_in(
     Ok(with_cookie(Json(me).into_response(), &cookie))
 }
 
-/// Too many sign-ins at once: 503 and when to try again.
-fn busy() -> Response {
-    let error = AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, "too many sign-ins at once: try again in a moment");
-    let mut response = error.into_response();
-    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+/// The sign-in throttle, for one read or one count (never across an await).
+fn throttle(state: &AppState) -> std::sync::MutexGuard<'_, SignInThrottle> {
+    // A panic while it was held could only have skipped a count.
+    state.sign_in_throttle.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Refused for now: `status`, why, and when to try again (whole seconds,
+/// rounded up, in the message and in `Retry-After`).
+fn try_later(status: StatusCode, code: ErrorCode, why: &str, wait: Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let message = format!("{why}: try again in {seconds} s");
+    let mut response = AppError::new(status, code, message).into_response();
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     response
 }
 

@@ -149,7 +149,7 @@ async fn an_agents_tags_and_comments_are_bounded_and_only_on_their_own_call() {
 #[tokio::test]
 async fn transfer_cuts_old_agent_audio() {
     let app = spawn_app().await;
-    let call = app.answered_call(SALES).await;
+    app.answered_call(SALES).await;
     let mut alex = app.live_client(ALEX).await;
     let _bea = app.live_client("bea@earshot.demo").await; // online, so free to take it
     let (joined, _) = alex.request(Request::JoinMyCall { offer: coach_offer() }).await;

@@ -2,7 +2,11 @@ use earshot_protocol::{ApiError, ErrorCode, Me};
 
 use earshot_domain::seed::DEMO_PASSWORD as PASSWORD;
 
-use crate::helpers::{spawn_app, SAM as EMAIL};
+use std::time::Duration;
+
+use earshot_server::throttle::Backoff;
+
+use crate::helpers::{spawn_app, spawn_app_with, SAM as EMAIL};
 
 #[tokio::test]
 async fn signing_in_sets_a_strict_http_only_cookie_and_answers_who_you_are() {
@@ -110,7 +114,7 @@ fn resident_mib() -> u64 {
 
 #[tokio::test]
 async fn signin_memory_bounded() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|config| config.sign_in_backoff = Backoff { free: 1_000, ..Backoff::default() }).await;
     let before = resident_mib();
 
     // 200 wrong passwords at once: each check would take ~19 MiB.
@@ -140,7 +144,7 @@ async fn signin_memory_bounded() {
 
 #[tokio::test]
 async fn an_unknown_email_is_refused_as_slowly_as_a_wrong_password() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|config| config.sign_in_backoff = Backoff { free: 1_000, ..Backoff::default() }).await;
     let time = |email: &'static str| {
         let app = &app;
         async move {
@@ -159,4 +163,27 @@ async fn an_unknown_email_is_refused_as_slowly_as_a_wrong_password() {
     eprintln!("refusal medians: unknown email {:?}, wrong password {:?}", unknown[3], known[3]);
     // Without the dummy hash an unknown email answered ~17x faster.
     assert!(unknown[3] * 2 > known[3], "unknown {:?} against known {:?} (medians)", unknown[3], known[3]);
+}
+
+#[tokio::test]
+async fn guessing_backs_off_with_a_clear_error_and_no_lock_lasts() {
+    let backoff = Backoff { free: 2, first: Duration::from_millis(300), cap: Duration::from_secs(1) };
+    let app = spawn_app_with(|config| config.sign_in_backoff = backoff).await;
+
+    let statuses: Vec<u16> = {
+        let mut statuses = Vec::new();
+        for _ in 0..4 {
+            statuses.push(app.sign_in(EMAIL, "guess").await.status().as_u16());
+        }
+        statuses
+    };
+    let throttled = app.sign_in(EMAIL, PASSWORD).await;
+
+    assert_eq!(statuses, [401, 401, 401, 429], "two free failures, a third, then a wait");
+    assert_eq!(throttled.status(), 429, "while it waits, even the right password waits");
+    assert_eq!(throttled.headers()["retry-after"], "1");
+    let error: ApiError = throttled.json().await.unwrap();
+    assert_eq!((error.code, error.message.as_str()), (ErrorCode::RateLimited, "too many failed sign-ins: try again in 1 s"));
+    tokio::time::sleep(Duration::from_millis(350)).await; // the wait runs out
+    assert_eq!(app.sign_in(EMAIL, PASSWORD).await.status(), 200, "no lock is permanent");
 }

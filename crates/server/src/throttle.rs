@@ -1,0 +1,181 @@
+//! Backing off failed sign-ins, per client address and per account. A few
+//! failures are free; then each further try must wait twice as long as the
+//! last, up to a cap — so guessing is slow, and no lock is permanent (an
+//! attacker cannot keep a real user out for longer than the cap). A success
+//! or a quiet spell forgets. Sans-IO: time is an argument.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+/// How hard sign-ins back off.
+#[derive(Clone, Copy, Debug)]
+pub struct Backoff {
+    /// Failures allowed before any wait.
+    pub free: u32,
+    /// The first wait; each failure after it doubles.
+    pub first: Duration,
+    /// The longest wait.
+    pub cap: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self { free: 5, first: Duration::from_secs(1), cap: Duration::from_secs(60) }
+    }
+}
+
+/// Failures are forgotten after this long without one.
+const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
+/// Keys tracked at most: a flood of addresses cannot grow memory without end
+/// (the oldest are forgotten first).
+const MAX_KEYS: usize = 100_000;
+
+#[derive(Clone, Copy, Debug)]
+struct Failures {
+    count: u32,
+    last: Instant,
+    wait_until: Instant,
+}
+
+/// Failures per key.
+#[derive(Debug)]
+pub struct Throttle<K> {
+    backoff: Backoff,
+    keys: HashMap<K, Failures>,
+}
+
+impl<K: Hash + Eq + Clone> Throttle<K> {
+    pub fn new(backoff: Backoff) -> Self {
+        Self { backoff, keys: HashMap::new() }
+    }
+
+    /// How long `key` must still wait, if at all.
+    pub fn wait(&self, key: &K, now: Instant) -> Option<Duration> {
+        let failures = self.keys.get(key)?;
+        (failures.wait_until > now).then(|| failures.wait_until - now)
+    }
+
+    pub fn failed(&mut self, key: K, now: Instant) {
+        if self.keys.len() >= MAX_KEYS && !self.keys.contains_key(&key) {
+            self.forget_oldest(now);
+        }
+        let failures = self.keys.entry(key).or_insert(Failures { count: 0, last: now, wait_until: now });
+        if now.duration_since(failures.last) > FORGET_AFTER {
+            failures.count = 0;
+        }
+        failures.count += 1;
+        failures.last = now;
+        if let Some(over) = failures.count.checked_sub(self.backoff.free + 1) {
+            let wait = self.backoff.first.saturating_mul(1 << over.min(16)).min(self.backoff.cap);
+            failures.wait_until = now + wait;
+        }
+    }
+
+    pub fn succeeded(&mut self, key: &K) {
+        self.keys.remove(key);
+    }
+
+    fn forget_oldest(&mut self, now: Instant) {
+        self.keys.retain(|_, f| now.duration_since(f.last) <= FORGET_AFTER);
+        if self.keys.len() >= MAX_KEYS {
+            if let Some(oldest) = self.keys.iter().min_by_key(|(_, f)| f.last).map(|(k, _)| k.clone()) {
+                self.keys.remove(&oldest);
+            }
+        }
+    }
+}
+
+/// Sign-ins back off per client address and per account, whichever waits longer.
+#[derive(Debug)]
+pub struct SignInThrottle {
+    by_address: Throttle<IpAddr>,
+    by_account: Throttle<String>,
+}
+
+impl SignInThrottle {
+    pub fn new(backoff: Backoff) -> Self {
+        // An address may mistype a few accounts' passwords: twice the slack.
+        let per_address = Backoff { free: backoff.free * 2, ..backoff };
+        Self { by_address: Throttle::new(per_address), by_account: Throttle::new(backoff) }
+    }
+
+    pub fn wait(&self, address: IpAddr, account: &str, now: Instant) -> Option<Duration> {
+        let account = normalise(account);
+        match (self.by_address.wait(&address, now), self.by_account.wait(&account, now)) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub fn failed(&mut self, address: IpAddr, account: &str, now: Instant) {
+        self.by_address.failed(address, now);
+        self.by_account.failed(normalise(account), now);
+    }
+
+    pub fn succeeded(&mut self, address: IpAddr, account: &str) {
+        self.by_address.succeeded(&address);
+        self.by_account.succeeded(&normalise(account));
+    }
+}
+
+fn normalise(account: &str) -> String {
+    account.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BACKOFF: Backoff = Backoff { free: 2, first: Duration::from_secs(1), cap: Duration::from_secs(8) };
+
+    #[test]
+    fn a_few_failures_are_free_then_each_waits_twice_as_long_up_to_the_cap() {
+        let t0 = Instant::now();
+        let mut throttle = Throttle::new(BACKOFF);
+        let mut waits = Vec::new();
+        for i in 0..8 {
+            let now = t0 + Duration::from_secs(100 * i);
+            throttle.failed("sam", now);
+            waits.push(throttle.wait(&"sam", now).map_or(0, |w| w.as_secs()));
+        }
+        assert_eq!(waits, [0, 0, 1, 2, 4, 8, 8, 8]);
+    }
+
+    #[test]
+    fn the_wait_runs_out_and_success_or_quiet_forgets() {
+        let t0 = Instant::now();
+        let mut throttle = Throttle::new(BACKOFF);
+        for _ in 0..4 {
+            throttle.failed("sam", t0);
+        }
+        assert_eq!(throttle.wait(&"sam", t0), Some(Duration::from_secs(2)));
+        assert_eq!(throttle.wait(&"sam", t0 + Duration::from_secs(2)), None, "no lock is permanent");
+        throttle.succeeded(&"sam");
+        throttle.failed("sam", t0);
+        assert_eq!(throttle.wait(&"sam", t0), None, "a success forgets");
+        let later = t0 + FORGET_AFTER + Duration::from_secs(1);
+        for _ in 0..3 {
+            throttle.failed("sam", t0);
+        }
+        throttle.failed("sam", later);
+        assert_eq!(throttle.wait(&"sam", later), None, "a quiet spell forgets");
+    }
+
+    #[test]
+    fn an_address_and_an_account_back_off_apart_and_the_longer_wait_wins() {
+        let t0 = Instant::now();
+        let mut throttle = SignInThrottle::new(BACKOFF);
+        let (home, office) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        for _ in 0..3 {
+            throttle.failed(home, "Sam@Example.com ", t0);
+        }
+        assert_eq!(throttle.wait(office, "sam@example.com", t0), Some(Duration::from_secs(1)), "the account, from anywhere");
+        assert_eq!(throttle.wait(home, "ada@example.com", t0), None, "the address still has slack for another account");
+        for account in ["a", "b", "c", "d"] {
+            throttle.failed(home, account, t0);
+        }
+        assert_eq!(throttle.wait(home, "ada@example.com", t0), Some(Duration::from_secs(4)), "seven failures from one address: 1, 2, 4 s");
+    }
+}
