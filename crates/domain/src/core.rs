@@ -197,6 +197,15 @@ impl Core {
         }
     }
 
+    /// Numbers calls and changes from `first` on: a server passes the time
+    /// it started (in µs since 1970), so ids are never reused across
+    /// restarts and an old link to a call never shows another.
+    pub fn with_first_id(mut self, first: u64) -> Self {
+        self.next_call = first.max(1);
+        self.seq = first;
+        self
+    }
+
     pub fn with_coach_grace(mut self, grace: Duration) -> Self {
         self.coach_grace = grace;
         self

@@ -405,3 +405,13 @@ fn a_transfer_cuts_the_old_agents_audio_at_once_and_ends_the_coaching() {
         "a first answer cuts nobody: {answered:?}"
     );
 }
+
+#[test]
+fn ids_start_where_they_are_told_so_a_restart_never_reuses_one() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring).with_first_id(1_764_000_000_000_000);
+    let first = call(&mut core, CallKind::Regular, CallState::Waiting);
+    let second = call(&mut core, CallKind::Regular, CallState::Waiting);
+    assert_eq!((first, second), (CallId(1_764_000_000_000_000), CallId(1_764_000_000_000_001)));
+    let Some(Output::Delta { seq, .. }) = core.poll_output() else { panic!("a delta") };
+    assert!(seq > 1_764_000_000_000_000, "changes are numbered from there too: {seq}");
+}
