@@ -114,6 +114,10 @@ pub enum EventError {
     UnknownNumber(NumberId),
     /// Not a phone number in E.164 form.
     BadPhone,
+    /// The call has [`Core::MAX_TAGS`] tags already.
+    TooManyTags,
+    /// The call has [`Core::MAX_COMMENTS`] comments already.
+    TooManyComments,
 }
 
 /// What the core has to say after a mutation.
@@ -196,6 +200,10 @@ impl Core {
             outputs: VecDeque::new(),
         }
     }
+
+    /// A call's record stays small however an agent (or a script) types.
+    pub const MAX_TAGS: usize = 20;
+    pub const MAX_COMMENTS: usize = 100;
 
     /// Numbers calls and changes from `first` on: a server passes the time
     /// it started (in µs since 1970), so ids are never reused across
@@ -465,6 +473,13 @@ impl Core {
             | CallEvent::Ended { call } => *call,
         };
         let call = self.calls.get(&id).ok_or(EventError::UnknownCall(id))?;
+        match &event {
+            // A tag it has already: nothing changes, nobody is told.
+            CallEvent::Tagged { tag, .. } if call.tags.contains(tag) => return Ok(()),
+            CallEvent::Tagged { .. } if call.tags.len() >= Self::MAX_TAGS => return Err(EventError::TooManyTags),
+            CallEvent::Commented { .. } if call.comments.len() >= Self::MAX_COMMENTS => return Err(EventError::TooManyComments),
+            _ => {}
+        }
         let old_agent = call.agent;
         let was_held = call.state == CallState::OnHold;
         match event {

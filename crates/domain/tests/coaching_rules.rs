@@ -1,6 +1,6 @@
 //! Every coaching rule of SPEC.md, driven through the core with no network.
 
-use earshot_domain::{CallEvent, CoachingError, Command, Core, Directory, NewCall, Origin, Output, User};
+use earshot_domain::{CallEvent, CoachingError, Command, Core, Directory, EventError, NewCall, Origin, Output, User};
 use earshot_protocol::{
     CallId, CallKind, CallState, Change, CompanyNumber, Direction, Millis, MonitoringAccess, NumberId, Role,
     UserId, UserStatus,
@@ -414,4 +414,25 @@ fn ids_start_where_they_are_told_so_a_restart_never_reuses_one() {
     assert_eq!((first, second), (CallId(1_764_000_000_000_000), CallId(1_764_000_000_000_001)));
     let Some(Output::Delta { seq, .. }) = core.poll_output() else { panic!("a delta") };
     assert!(seq > 1_764_000_000_000_000, "changes are numbered from there too: {seq}");
+}
+
+#[test]
+fn a_calls_tags_and_comments_are_capped_and_a_repeated_tag_changes_nothing() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    core.apply(T0, CallEvent::Tagged { call: target, tag: "refund".into() }).unwrap();
+    while core.poll_output().is_some() {}
+
+    core.apply(T0, CallEvent::Tagged { call: target, tag: "refund".into() }).unwrap();
+    assert_eq!(core.poll_output(), None, "a repeated tag: no change, no delta");
+    for i in 1..Core::MAX_TAGS {
+        core.apply(T0, CallEvent::Tagged { call: target, tag: format!("tag {i}") }).unwrap();
+    }
+    for i in 0..Core::MAX_COMMENTS {
+        core.apply(T0, CallEvent::Commented { call: target, text: format!("note {i}") }).unwrap();
+    }
+    let before = core.call_detail(target);
+    assert_eq!(core.apply(T0, CallEvent::Tagged { call: target, tag: "one more".into() }), Err(EventError::TooManyTags));
+    assert_eq!(core.apply(T0, CallEvent::Commented { call: target, text: "one more".into() }), Err(EventError::TooManyComments));
+    assert_eq!(core.call_detail(target), before, "a refusal changes nothing");
 }

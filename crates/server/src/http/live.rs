@@ -12,7 +12,7 @@ use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, W
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use earshot_domain::{as_seen_by_agent, CallEvent, CoachingError, Command, EventError};
+use earshot_domain::{as_seen_by_agent, CallEvent, CoachingError, Command, Core, EventError};
 use earshot_protocol::{
     ApiError, CallId, CallView, Change, ClientMsg, ErrorCode, Me, MyCall, Outcome, Request, Role, ServerMsg,
     MAX_CLIENT_MESSAGE_BYTES,
@@ -289,6 +289,12 @@ impl Connection {
             Ok(Ok(())) => Outcome::Ok,
             Ok(Err(EventError::AgentBusy(_) | EventError::UnknownUser(_) | EventError::NotAnAgent(_))) => {
                 Outcome::refused(ApiError::new(ErrorCode::AgentUnavailable, "that colleague is no longer available"))
+            }
+            Ok(Err(EventError::TooManyTags)) => {
+                Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, format!("a call takes at most {} tags", Core::MAX_TAGS)))
+            }
+            Ok(Err(EventError::TooManyComments)) => {
+                Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, format!("a call takes at most {} comments", Core::MAX_COMMENTS)))
             }
             Ok(Err(_)) => Outcome::refused(ApiError::new(ErrorCode::NoCall, "your call has just ended")),
             Err(_) => Outcome::refused(stopping()),

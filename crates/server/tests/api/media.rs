@@ -163,3 +163,18 @@ async fn transfer_cuts_old_agent_audio() {
     // The media task takes requests in order: the report after the cut sees it.
     assert_eq!(agent_legs(app.media.report().await), 0, "the old agent's leg is gone before the new agent answers");
 }
+
+#[tokio::test]
+async fn a_tag_flood_is_refused_with_the_limit() {
+    let app = spawn_app().await;
+    app.answered_call(SALES).await;
+    let mut alex = app.live_client(ALEX).await;
+    for i in 0..earshot_domain::Core::MAX_TAGS {
+        assert_eq!(alex.request(Request::Tag { tag: format!("t{i}") }).await.0, Outcome::Ok);
+    }
+
+    let (refused, _) = alex.request(Request::Tag { tag: "one more".into() }).await;
+
+    let Outcome::Refused { error } = refused else { panic!("a refusal: {refused:?}") };
+    assert_eq!((error.code, error.message.as_str()), (ErrorCode::MalformedRequest, "a call takes at most 20 tags"));
+}
