@@ -61,9 +61,10 @@ pub async fn sign_in(
     };
     let token = state.auth.open_session(me.id, Instant::now());
     let cookie = format!(
-        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
         token.as_str(),
-        state.auth.ttl().as_secs()
+        state.auth.ttl().as_secs(),
+        secure(&headers)
     );
     Ok(with_cookie(Json(me).into_response(), &cookie))
 }
@@ -100,8 +101,19 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Resu
             let _ = state.live.command(user, Command::LeaveCoaching).await;
         }
     }
-    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}", secure(&headers));
     Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &cookie))
+}
+
+/// `; Secure` when the page is served over TLS (its origin is https, as
+/// behind a TLS-terminating proxy): the cookie then never travels in clear.
+fn secure(headers: &HeaderMap) -> &'static str {
+    let https = headers.get(header::ORIGIN).is_some_and(|origin| origin.as_bytes().starts_with(b"https://"));
+    if https {
+        "; Secure"
+    } else {
+        ""
+    }
 }
 
 fn with_cookie(mut response: Response, cookie: &str) -> Response {

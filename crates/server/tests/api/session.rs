@@ -187,3 +187,29 @@ async fn guessing_backs_off_with_a_clear_error_and_no_lock_lasts() {
     tokio::time::sleep(Duration::from_millis(350)).await; // the wait runs out
     assert_eq!(app.sign_in(EMAIL, PASSWORD).await.status(), 200, "no lock is permanent");
 }
+
+#[tokio::test]
+async fn the_cookie_is_secure_whenever_the_page_comes_over_tls() {
+    let app = spawn_app_with(|config| config.extra_origins.push("https://earshot.example.com".into())).await;
+    let sign_in = |origin: String| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .post(app.url("/api/session"))
+                .header("origin", origin)
+                .json(&serde_json::json!({ "email": EMAIL, "password": PASSWORD }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.headers()["set-cookie"].to_str().unwrap().to_owned()
+        }
+    };
+
+    let over_tls = sign_in("https://earshot.example.com".into()).await;
+    let in_clear = sign_in(app.origin()).await;
+
+    assert!(over_tls.ends_with("; Secure"), "{over_tls}");
+    assert!(!in_clear.contains("Secure"), "plain http on this machine cannot use a Secure cookie: {in_clear}");
+}
