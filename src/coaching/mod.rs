@@ -12,7 +12,7 @@ mod panel;
 pub mod setup;
 mod talk;
 
-use earshot_protocol::CallId;
+use earshot_protocol::{CallId, UserId};
 use leptos::prelude::*;
 
 pub use dialog::CoachDialog;
@@ -29,13 +29,22 @@ pub enum Intent {
     ListenHere(CallId),
 }
 
+/// The call last joined, and who its agent was then: another agent now
+/// means the session ended because the call was transferred.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LastJoined {
+    pub call: CallId,
+    pub notify: bool,
+    pub agent: Option<UserId>,
+}
+
 /// The coaching UI's own state, shared by context.
 #[derive(Clone, Copy)]
 pub struct CoachingUi {
     /// The call whose coach dialog is open.
     pub dialog: RwSignal<Option<CallId>>,
     /// The call last joined, offered for Rejoin after leaving.
-    pub last: RwSignal<Option<(CallId, bool)>>,
+    pub last: RwSignal<Option<LastJoined>>,
     /// The setup is open, with what to do once it is complete.
     pub setup: RwSignal<Option<Option<Intent>>>,
 }
@@ -64,7 +73,8 @@ impl CoachingUi {
             Ok(()) => {
                 self.dialog.set(None);
                 let Intent::Join { call, notify, open_conversation } = intent else { return Ok(None) };
-                self.last.set(Some((call, notify)));
+                let agent = media.live().state().with_untracked(|s| s.calls.get(&call).and_then(|c| c.agent));
+                self.last.set(Some(LastJoined { call, notify, agent }));
                 Ok(open_conversation.then(|| format!("/calls/{}", call.0)))
             }
             Err(ConnectError::NeedsSetup) => {

@@ -40,8 +40,8 @@ pub fn CoachingPanel() -> impl IntoView {
     let coaching = Memo::new(move |_| live.state().with(|s| s.coached_by(me).map(|c| c.id)));
     // After leaving, Rejoin is offered while the call lasts.
     let rejoinable = Memo::new(move |_| {
-        let (call, notify) = ui.last.get()?;
-        (coaching.get().is_none() && live.state().with(|s| s.calls.contains_key(&call))).then_some((call, notify))
+        let last = ui.last.get()?;
+        (coaching.get().is_none() && live.state().with(|s| s.calls.contains_key(&last.call))).then_some(last)
     });
     let describe = move |call: CallId| {
         live.state().with(|s| {
@@ -54,7 +54,16 @@ pub fn CoachingPanel() -> impl IntoView {
     // Memos, so the bar re-renders only when what it shows changes (not on
     // every delta, which would steal keyboard focus).
     let session = Memo::new(move |_| coaching.get().and_then(describe));
-    let left = Memo::new(move |_| rejoinable.get().and_then(|(call, notify)| Some((call, notify, describe(call)?.0))));
+    // After leaving: what the call was, and — when it moved to another
+    // agent, which ended the session — who has it now.
+    let left = Memo::new(move |_| {
+        let last = rejoinable.get()?;
+        let moved_to = live.state().with(|s| {
+            let agent = s.calls.get(&last.call)?.agent?;
+            (Some(agent) != last.agent).then(|| s.user_name(agent))
+        });
+        Some((last.call, last.notify, describe(last.call)?.0, moved_to))
+    });
     let since = Memo::new(move |_| session.get().and_then(|(_, s)| s.map(|s| s.since)));
     view! {
         <section class="coaching-panel" aria-label="Coaching" data-testid="coaching-panel">
@@ -90,17 +99,21 @@ pub fn CoachingPanel() -> impl IntoView {
                             <Mixer />
                         </Show>
                     }.into_any())
-                } else if let Some((call, notify, what)) = left.get() {
+                } else if let Some((call, notify, what, moved_to)) = left.get() {
+                    let (said, again) = match &moved_to {
+                        Some(agent) => (format!("Coaching ended: the call was transferred. It is now {what}; you may coach {agent} afresh."), format!("Coach {agent}")),
+                        None => (format!("You left the call of {what}"), "Rejoin".to_owned()),
+                    };
                     Some(view! {
                         <div class="coaching-line">
-                            <span>{format!("You left the call of {what}")}</span>
+                            <span role="status" data-testid="coaching-ended">{said}</span>
                             <button
                                 class="primary"
                                 data-testid="rejoin"
                                 disabled=move || act.pending().get()
                                 on:click=move |_| { act.dispatch(Step::Start(Intent::Join { call, notify, open_conversation: false })); }
                             >
-                                "Rejoin"
+                                {again}
                             </button>
                             <button on:click=move |_| ui.last.set(None)>"Dismiss"</button>
                         </div>

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use earshot::auth::SignedIn;
 use earshot::audio::Source;
-use earshot::coaching::{AudioSetup, CoachDialog, CoachMedia, CoachingPanel, CoachingUi};
+use earshot::coaching::{AudioSetup, CoachDialog, CoachMedia, CoachingPanel, CoachingUi, LastJoined};
 use earshot::live::Live;
 use earshot::monitoring::{Dashboard, Tab};
 use earshot_protocol::*;
@@ -78,18 +78,25 @@ fn mount(tab: Tab, access: MonitoringAccess) -> (web_sys::HtmlElement, Live, imp
 
 /// Mounts the dashboard with the coach's audio processing from `source`.
 fn mount_with(tab: Tab, access: MonitoringAccess, source: Source) -> (web_sys::HtmlElement, Live, impl Drop) {
+    let (root, live, _, handle) = mount_full(tab, access, source);
+    (root, live, handle)
+}
+
+/// [`mount_with`], also handing out the coaching UI's state.
+fn mount_full(tab: Tab, access: MonitoringAccess, source: Source) -> (web_sys::HtmlElement, Live, CoachingUi, impl Drop) {
     let root = container();
     let slot = Rc::new(Cell::new(None));
     let out = Rc::clone(&slot);
     let handle = leptos::mount::mount_to(root.clone(), move || {
         provide_context(SignedIn(me(access)));
         let live = Live::provide_detached();
-        out.set(Some(live));
-        CoachingUi::provide();
+        let ui = CoachingUi::provide();
+        out.set(Some((live, ui)));
         CoachMedia::provide_with(live, source.clone());
         view! { <Router><CoachingPanel /><Dashboard tab /><CoachDialog /><AudioSetup /></Router> }
     });
-    (root, slot.get().expect("mounted"), handle)
+    let (live, ui) = slot.get().expect("mounted");
+    (root, live, ui, handle)
 }
 
 fn row(id: u64) -> String {
@@ -223,6 +230,23 @@ async fn the_first_join_in_a_fresh_browser_runs_the_setup_and_joins_nothing_yet(
     let finish: web_sys::HtmlButtonElement = root.query_selector("[data-testid=setup-finish]").unwrap().unwrap().unchecked_into();
     assert!(finish.disabled(), "Join waits for every step");
     clear_site_caches().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_coach_whose_call_was_transferred_is_told_why_and_offered_the_new_agent() {
+    let (root, live, ui, _mounted) = mount_full(Tab::Calls, MonitoringAccess::LiveMonitoring, Source::Server);
+    live.receive(snapshot(10));
+    ui.last.set(Some(LastJoined { call: CallId(1), notify: true, agent: Some(UserId(10)) }));
+    settle().await;
+    assert!(text_of(&root, "[data-testid=coaching-ended]").unwrap().starts_with("You left the call of Alex Morgan"));
+
+    let moved = call(1, SALES, Some(11), CallState::Ongoing, CallKind::Regular, Some((1, "Maria Garcia")));
+    live.receive(ServerMsg::Delta { seq: 11, change: Change::CallUpdated { call: moved } });
+    settle().await;
+
+    let said = text_of(&root, "[data-testid=coaching-ended]").unwrap();
+    assert!(said.starts_with("Coaching ended: the call was transferred") && said.contains("you may coach Dara Okafor afresh"), "{said}");
+    assert_eq!(text_of(&root, "[data-testid=rejoin]").as_deref(), Some("Coach Dara Okafor"));
 }
 
 /// Polls until `found` finds something (5 s at most).
