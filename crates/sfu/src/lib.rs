@@ -7,10 +7,12 @@
 //! [`may_forward`] — the whisper and hold rule — for every destination.
 
 mod leg;
+mod offer;
 mod routing;
 mod sfu;
 
 pub use leg::{LegStats, Traffic};
+pub use offer::unusable;
 pub use routing::{may_forward, receive_layout, CallAudio, LegRole};
 pub use sfu::{JoinError, LegId, RoomId, Sfu, Transmit};
 pub use str0m::change::{SdpAnswer, SdpOffer};

@@ -93,10 +93,13 @@ impl Owner {
                         tracing::info!(room = room.0, ?role, "unreadable SDP offer: {e}");
                         Err("the SDP offer could not be read".to_owned())
                     }
-                    Ok(offer) => self.sfu.join(now, room, role, offer).map(|(_, answer)| answer.to_sdp_string()).map_err(|e| {
-                        tracing::info!(room = room.0, ?role, "SDP offer refused: {e}");
-                        "the SDP offer was refused: it offers no usable audio".to_owned()
-                    }),
+                    Ok(parsed) => match earshot_sfu::unusable(&offer) {
+                        Some(why) => Err(format!("the SDP offer was refused: {why}")),
+                        None => self.sfu.join(now, room, role, parsed).map(|(_, answer)| answer.to_sdp_string()).map_err(|e| {
+                            tracing::info!(room = room.0, ?role, "SDP offer refused: {e}");
+                            "the SDP offer was refused: it offers no usable audio".to_owned()
+                        }),
+                    },
                 };
                 let _ = reply.send(answer); // the asker may have gone
             }

@@ -178,3 +178,28 @@ async fn a_tag_flood_is_refused_with_the_limit() {
     let Outcome::Refused { error } = refused else { panic!("a refusal: {refused:?}") };
     assert_eq!((error.code, error.message.as_str()), (ErrorCode::MalformedRequest, "a call takes at most 20 tags"));
 }
+
+#[tokio::test]
+async fn offers_no_call_can_use_are_refused_with_the_reason() {
+    let app = spawn_app().await;
+    let call = app.answered_call(SALES).await;
+    let mut sam = app.live_client(SAM).await;
+    let truncated: Vec<String> = coach_offer()
+        .lines()
+        .map(|l| if l.starts_with("a=fingerprint:") { l[..l.len() - 9].to_owned() } else { l.to_owned() })
+        .collect();
+    let video_only = {
+        let mut rtc = Rtc::new(std::time::Instant::now());
+        let mut change = rtc.sdp_api();
+        change.add_media(MediaKind::Video, Direction::RecvOnly, None, None, None);
+        change.apply().expect("an offer").0.to_sdp_string()
+    };
+
+    for (offer, why) in [(truncated.join("\r\n") + "\r\n", "its DTLS fingerprint is missing or not a whole SHA-256"), (video_only, "it offers no audio")] {
+        let (outcome, _) = sam.request(Request::StartCoaching { call, notify_agent: false, offer: Some(offer) }).await;
+
+        let Outcome::Refused { error } = outcome else { panic!("a refusal: {outcome:?}") };
+        assert_eq!((error.code, error.message), (ErrorCode::MediaRefused, format!("the SDP offer was refused: {why}")));
+    }
+    assert!(app.media.report().await.is_empty(), "no leg for an offer nothing could flow on");
+}
