@@ -53,7 +53,9 @@ pub fn CoachingPanel() -> impl IntoView {
     };
     // Memos, so the bar re-renders only when what it shows changes (not on
     // every delta, which would steal keyboard focus).
-    let session = Memo::new(move |_| coaching.get().and_then(describe));
+    // Only what the bar names: a whisper toggling must not re-render (and
+    // so reset) the meters, volumes and device choice below it.
+    let session = Memo::new(move |_| coaching.get().and_then(describe).map(|(what, _)| what));
     // After leaving: what the call was, and — when it moved to another
     // agent, which ended the session — who has it now.
     let left = Memo::new(move |_| {
@@ -64,11 +66,11 @@ pub fn CoachingPanel() -> impl IntoView {
         });
         Some((last.call, last.notify, describe(last.call)?.0, moved_to))
     });
-    let since = Memo::new(move |_| session.get().and_then(|(_, s)| s.map(|s| s.since)));
+    let since = Memo::new(move |_| coaching.get().and_then(describe).and_then(|(_, s)| s.map(|s| s.since)));
     view! {
         <section class="coaching-panel" aria-label="Coaching" data-testid="coaching-panel">
             {move || {
-                if let Some(what) = session.with(|s| s.as_ref().map(|(what, _)| what.clone())) {
+                if let Some(what) = session.get() {
                     let call = coaching.get()?;
                     Some(view! {
                         <div class="coaching-line">

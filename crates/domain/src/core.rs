@@ -114,6 +114,8 @@ pub enum EventError {
     UnknownNumber(NumberId),
     /// Not a phone number in E.164 form.
     BadPhone,
+    /// [`Core::MAX_WAITING_CALLERS`] callers wait already.
+    LinesBusy,
     /// The call has [`Core::MAX_TAGS`] tags already.
     TooManyTags,
     /// The call has [`Core::MAX_COMMENTS`] comments already.
@@ -200,6 +202,9 @@ impl Core {
             outputs: VecDeque::new(),
         }
     }
+
+    /// Callers waiting for an agent at most; more are told the lines are busy.
+    pub const MAX_WAITING_CALLERS: usize = 50;
 
     /// A call's record stays small however an agent (or a script) types.
     pub const MAX_TAGS: usize = 20;
@@ -392,6 +397,10 @@ impl Core {
         let digits = new.customer_phone.strip_prefix('+').unwrap_or_default();
         if !(6..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(EventError::BadPhone);
+        }
+        let waiting = self.calls.values().filter(|c| c.origin == Origin::Caller && c.state == CallState::Waiting).count();
+        if waiting >= Self::MAX_WAITING_CALLERS {
+            return Err(EventError::LinesBusy);
         }
         Ok(self.start_call(now, new))
     }

@@ -436,3 +436,16 @@ fn a_calls_tags_and_comments_are_capped_and_a_repeated_tag_changes_nothing() {
     assert_eq!(core.apply(T0, CallEvent::Commented { call: target, text: "one more".into() }), Err(EventError::TooManyComments));
     assert_eq!(core.call_detail(target), before, "a refusal changes nothing");
 }
+
+#[test]
+fn callers_beyond_the_queue_hear_the_lines_are_busy() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let dial = || NewCall { origin: Origin::Caller, number: LINE, customer_phone: "+447700900999".into(), direction: Direction::Inbound, kind: CallKind::Regular };
+    for _ in 0..Core::MAX_WAITING_CALLERS {
+        core.dial(T0, dial()).unwrap();
+    }
+    while core.poll_output().is_some() {}
+
+    assert_eq!(core.dial(T0, dial()), Err(EventError::LinesBusy));
+    assert_eq!(core.poll_output(), None, "a refusal changes nothing, and no dashboard hears of it");
+}

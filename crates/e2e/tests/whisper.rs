@@ -175,8 +175,13 @@ async fn e2e_push_to_talk_reaches_the_agent_only_while_the_key_is_held() {
     // Another microphone mid-call, key held: the call and push-to-talk go on.
     coach.key("t", true).await;
     coach.click("[data-testid=coaching-panel] details.device-choice summary").await;
-    coach.click("[data-testid=device-input] option:nth-child(3)").await;
-    let chosen = coach.execute("return document.querySelector('[data-testid=device-input]').value;", serde_json::json!([])).await;
+    coach.wait_for_text("[data-testid=device-input] option:nth-child(3)").await;
+    let chosen = coach
+        .execute(
+            "const s = document.querySelector('[data-testid=device-input]'); s.value = s.options[2].value; s.dispatchEvent(new Event('change')); return s.value;",
+            serde_json::json!([]),
+        )
+        .await;
     assert!(chosen.as_str().is_some_and(|id| !id.is_empty()), "another microphone chosen: {chosen}");
     hear(&agent, "coach", COACH_HZ, &[], "after switching the microphone, held, the agent hears the coach").await;
     coach.wait_for_text_containing("[data-testid=talk-state]", "the agent hears you").await;

@@ -39,6 +39,8 @@ pub struct Config {
     pub heartbeat: Duration,
     /// How failed sign-ins back off, per client address and per account.
     pub sign_in_backoff: Backoff,
+    /// How an anonymous caller's dials back off, per client address.
+    pub dial_backoff: Backoff,
 }
 
 impl Config {
@@ -61,6 +63,8 @@ impl Config {
             media: MediaConfig::default(),
             heartbeat: Duration::from_secs(5),
             sign_in_backoff: Backoff::default(),
+            // A caller may try a few numbers; a script may not flood the queue.
+            dial_backoff: Backoff { free: 5, first: Duration::from_secs(5), cap: Duration::from_secs(60) },
         }
     }
 }

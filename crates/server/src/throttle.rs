@@ -1,20 +1,21 @@
-//! Backing off failed sign-ins, per client address and per account. A few
-//! failures are free; then each further try must wait twice as long as the
-//! last, up to a cap — so guessing is slow, and no lock is permanent (an
-//! attacker cannot keep a real user out for longer than the cap). A success
-//! or a quiet spell forgets. Sans-IO: time is an argument.
+//! Backing off repeated attempts: failed sign-ins (per client address and
+//! per account) and anonymous callers' dials (per address). A few attempts
+//! are free; then each further one must wait twice as long as the last, up
+//! to a cap — so guessing and flooding are slow, and no lock is permanent
+//! (an attacker cannot keep a real user out for longer than the cap). A
+//! success or a quiet spell forgets. Sans-IO: time is an argument.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-/// How hard sign-ins back off.
+/// How hard attempts back off.
 #[derive(Clone, Copy, Debug)]
 pub struct Backoff {
-    /// Failures allowed before any wait.
+    /// Attempts allowed before any wait.
     pub free: u32,
-    /// The first wait; each failure after it doubles.
+    /// The first wait; each attempt after it doubles.
     pub first: Duration,
     /// The longest wait.
     pub cap: Duration,
@@ -26,7 +27,7 @@ impl Default for Backoff {
     }
 }
 
-/// Failures are forgotten after this long without one.
+/// Attempts are forgotten after this long without one.
 const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
 /// Keys tracked at most: a flood of addresses cannot grow memory without end
 /// (the oldest are forgotten first).
@@ -39,7 +40,7 @@ struct Failures {
     wait_until: Instant,
 }
 
-/// Failures per key.
+/// Attempts per key.
 #[derive(Debug)]
 pub struct Throttle<K> {
     backoff: Backoff,
@@ -57,7 +58,8 @@ impl<K: Hash + Eq + Clone> Throttle<K> {
         (failures.wait_until > now).then(|| failures.wait_until - now)
     }
 
-    pub fn failed(&mut self, key: K, now: Instant) {
+    /// Counts an attempt (a failed sign-in, a dial).
+    pub fn count(&mut self, key: K, now: Instant) {
         if self.keys.len() >= MAX_KEYS && !self.keys.contains_key(&key) {
             self.forget_oldest(now);
         }
@@ -67,13 +69,14 @@ impl<K: Hash + Eq + Clone> Throttle<K> {
         }
         failures.count += 1;
         failures.last = now;
-        if let Some(over) = failures.count.checked_sub(self.backoff.free + 1) {
+        if let Some(over) = failures.count.checked_sub(self.backoff.free) {
             let wait = self.backoff.first.saturating_mul(1 << over.min(16)).min(self.backoff.cap);
             failures.wait_until = now + wait;
         }
     }
 
-    pub fn succeeded(&mut self, key: &K) {
+    /// Forgets `key`'s attempts (a successful sign-in).
+    pub fn forget(&mut self, key: &K) {
         self.keys.remove(key);
     }
 
@@ -110,13 +113,13 @@ impl SignInThrottle {
     }
 
     pub fn failed(&mut self, address: IpAddr, account: &str, now: Instant) {
-        self.by_address.failed(address, now);
-        self.by_account.failed(normalise(account), now);
+        self.by_address.count(address, now);
+        self.by_account.count(normalise(account), now);
     }
 
     pub fn succeeded(&mut self, address: IpAddr, account: &str) {
-        self.by_address.succeeded(&address);
-        self.by_account.succeeded(&normalise(account));
+        self.by_address.forget(&address);
+        self.by_account.forget(&normalise(account));
     }
 }
 
@@ -137,10 +140,10 @@ mod tests {
         let mut waits = Vec::new();
         for i in 0..8 {
             let now = t0 + Duration::from_secs(100 * i);
-            throttle.failed("sam", now);
+            throttle.count("sam", now);
             waits.push(throttle.wait(&"sam", now).map_or(0, |w| w.as_secs()));
         }
-        assert_eq!(waits, [0, 0, 1, 2, 4, 8, 8, 8]);
+        assert_eq!(waits, [0, 1, 2, 4, 8, 8, 8, 8], "two free, then the third waits");
     }
 
     #[test]
@@ -148,18 +151,15 @@ mod tests {
         let t0 = Instant::now();
         let mut throttle = Throttle::new(BACKOFF);
         for _ in 0..4 {
-            throttle.failed("sam", t0);
+            throttle.count("sam", t0);
         }
-        assert_eq!(throttle.wait(&"sam", t0), Some(Duration::from_secs(2)));
-        assert_eq!(throttle.wait(&"sam", t0 + Duration::from_secs(2)), None, "no lock is permanent");
-        throttle.succeeded(&"sam");
-        throttle.failed("sam", t0);
+        assert_eq!(throttle.wait(&"sam", t0), Some(Duration::from_secs(4)));
+        assert_eq!(throttle.wait(&"sam", t0 + Duration::from_secs(4)), None, "no lock is permanent");
+        throttle.forget(&"sam");
         assert_eq!(throttle.wait(&"sam", t0), None, "a success forgets");
         let later = t0 + FORGET_AFTER + Duration::from_secs(1);
-        for _ in 0..3 {
-            throttle.failed("sam", t0);
-        }
-        throttle.failed("sam", later);
+        throttle.count("sam", t0);
+        throttle.count("sam", later);
         assert_eq!(throttle.wait(&"sam", later), None, "a quiet spell forgets");
     }
 
@@ -168,7 +168,7 @@ mod tests {
         let t0 = Instant::now();
         let mut throttle = SignInThrottle::new(BACKOFF);
         let (home, office) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
-        for _ in 0..3 {
+        for _ in 0..2 {
             throttle.failed(home, "Sam@Example.com ", t0);
         }
         assert_eq!(throttle.wait(office, "sam@example.com", t0), Some(Duration::from_secs(1)), "the account, from anywhere");
@@ -176,6 +176,6 @@ mod tests {
         for account in ["a", "b", "c", "d"] {
             throttle.failed(home, account, t0);
         }
-        assert_eq!(throttle.wait(home, "ada@example.com", t0), Some(Duration::from_secs(4)), "seven failures from one address: 1, 2, 4 s");
+        assert_eq!(throttle.wait(home, "ada@example.com", t0), Some(Duration::from_secs(4)), "six failures from one address, four free: 1, 2, 4 s");
     }
 }

@@ -11,22 +11,44 @@ use axum::response::Response;
 use earshot_domain::{CallEvent, EventError, NewCall, Origin};
 use earshot_protocol::{ApiError, CallId, CallKind, Change, ClientMsg, Direction, ErrorCode, MyCall, NumberId, Outcome, Request, ServerMsg, MAX_CLIENT_MESSAGE_BYTES};
 use earshot_sfu::LegRole;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+use axum::extract::ConnectInfo;
 use tokio::sync::broadcast;
 
 use super::live::{error, frames, join_media, send_all, stopping, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::live::{Delta, LiveHandle};
 use crate::media::MediaHandle;
+use crate::throttle::Throttle;
 
-pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Result<Response, AppError> {
+pub async fn upgrade(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, AppError> {
     state.origins.check(&headers)?;
-    let caller = Caller { live: state.live.clone(), media: state.media.clone(), call: None, deltas: None, told: None };
+    let caller = Caller {
+        live: state.live.clone(),
+        media: state.media.clone(),
+        dials: Arc::clone(&state.dials),
+        address: client.ip(),
+        call: None,
+        deltas: None,
+        told: None,
+    };
     Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| caller.serve(socket)))
 }
 
 struct Caller {
     live: LiveHandle,
     media: MediaHandle,
+    /// Dials per client address back off (anonymous callers cannot flood).
+    dials: Arc<Mutex<Throttle<IpAddr>>>,
+    address: IpAddr,
     call: Option<CallId>,
     deltas: Option<broadcast::Receiver<Arc<Delta>>>,
     /// What the caller was last told: a change to coaching sends nothing.
@@ -80,6 +102,20 @@ impl Caller {
         if self.call.is_some() {
             return Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, "hang up before dialling again"));
         }
+        let wait = {
+            // A panic while it was held could only have skipped a count.
+            let mut dials = self.dials.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            let wait = dials.wait(&self.address, now);
+            if wait.is_none() {
+                dials.count(self.address, now);
+            }
+            wait
+        };
+        if let Some(wait) = wait {
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return Outcome::refused(ApiError::new(ErrorCode::RateLimited, format!("too many calls from this address: try again in {seconds} s")));
+        }
         // Watch first, so the answer by an agent cannot be missed.
         match self.live.watch().await {
             Ok(deltas) => self.deltas = Some(deltas),
@@ -89,6 +125,7 @@ impl Caller {
         let call = match self.live.dial(new).await {
             Ok(Ok(call)) => call,
             Ok(Err(EventError::UnknownNumber(_))) => return Outcome::refused(ApiError::new(ErrorCode::NotFound, "that is not one of the company's numbers")),
+            Ok(Err(EventError::LinesBusy)) => return Outcome::refused(ApiError::new(ErrorCode::Busy, "all our lines are busy: please call again later")),
             Ok(Err(_)) => return Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, "your phone number must be + and 6 to 15 digits")),
             Err(_) => return Outcome::refused(stopping()),
         };

@@ -27,7 +27,7 @@ use earshot_protocol::{AudioManifest, CompanyNumber};
 
 use crate::auth::Auth;
 use crate::password_checks::PasswordChecks;
-use crate::throttle::SignInThrottle;
+use crate::throttle::{SignInThrottle, Throttle};
 use crate::live::LiveHandle;
 use crate::media::MediaHandle;
 use crate::Config;
@@ -40,6 +40,8 @@ pub struct AppState {
     pub passwords: Arc<PasswordChecks>,
     /// Failed sign-ins back off. Locked only to read or note one attempt.
     pub sign_in_throttle: Arc<std::sync::Mutex<SignInThrottle>>,
+    /// Callers' dials back off per client address. Locked likewise.
+    pub dials: Arc<std::sync::Mutex<Throttle<std::net::IpAddr>>>,
     /// The company's numbers: public, like any phone number.
     pub numbers: Arc<Vec<CompanyNumber>>,
     pub live: LiveHandle,
@@ -60,6 +62,7 @@ impl AppState {
             numbers: Arc::new(config.directory.numbers().cloned().collect()),
             passwords: Arc::new(PasswordChecks::start(Arc::clone(&auth))?),
             sign_in_throttle: Arc::new(std::sync::Mutex::new(SignInThrottle::new(config.sign_in_backoff))),
+            dials: Arc::new(std::sync::Mutex::new(Throttle::new(config.dial_backoff))),
             auth,
             live,
             origins: Arc::new(AllowedOrigins::for_server(local, &config.extra_origins)),

@@ -66,6 +66,14 @@ impl TestApp {
         LiveClient { socket, next_id: 1 }
     }
 
+    /// The caller phone's WebSocket (anonymous).
+    pub async fn caller_client(&self) -> LiveClient {
+        let mut request = format!("ws://{}/api/caller", self.addr).into_client_request().unwrap();
+        request.headers_mut().insert("origin", self.origin().parse().unwrap());
+        let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket opens");
+        LiveClient { socket, next_id: 1 }
+    }
+
     /// A regular call on `number`, answered by Alex.
     pub async fn answered_call(&self, number: NumberId) -> CallId {
         let call = self.live.start_call(NewCall { origin: Origin::Simulated, number, customer_phone: "+447700900100".into(), direction: Direction::Inbound, kind: CallKind::Regular }).await.unwrap();

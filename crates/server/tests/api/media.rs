@@ -203,3 +203,22 @@ async fn offers_no_call_can_use_are_refused_with_the_reason() {
     }
     assert!(app.media.report().await.is_empty(), "no leg for an offer nothing could flow on");
 }
+
+#[tokio::test]
+async fn an_anonymous_caller_cannot_flood_the_queue() {
+    let app = spawn_app().await;
+    let mut caller = app.caller_client().await;
+    let dial = || Request::Dial { number: SALES, phone: "+447700900123".into(), offer: coach_offer() };
+    for _ in 0..5 {
+        let (dialled, _) = caller.request(dial()).await;
+        assert!(matches!(dialled, Outcome::Answer { .. }), "{dialled:?}");
+        assert_eq!(caller.request(Request::HangUp).await.0, Outcome::Ok);
+    }
+
+    let (refused, _) = caller.request(dial()).await;
+
+    let Outcome::Refused { error } = refused else { panic!("a refusal: {refused:?}") };
+    assert_eq!((error.code, error.message.as_str()), (ErrorCode::RateLimited, "too many calls from this address: try again in 5 s"));
+    let sam = app.live.subscribe(earshot_protocol::UserId(2)).await.unwrap().unwrap();
+    assert!(sam.snapshot.calls.is_empty(), "no call was made of it");
+}

@@ -179,7 +179,7 @@ async fn guessing_backs_off_with_a_clear_error_and_no_lock_lasts() {
     };
     let throttled = app.sign_in(EMAIL, PASSWORD).await;
 
-    assert_eq!(statuses, [401, 401, 401, 429], "two free failures, a third, then a wait");
+    assert_eq!(statuses, [401, 401, 429, 429], "two free failures, then a wait (a refused try is not counted)");
     assert_eq!(throttled.status(), 429, "while it waits, even the right password waits");
     assert_eq!(throttled.headers()["retry-after"], "1");
     let error: ApiError = throttled.json().await.unwrap();
