@@ -18,7 +18,7 @@ use std::time::Instant;
 use axum::extract::ConnectInfo;
 use tokio::sync::broadcast;
 
-use super::live::{error, frames, join_media, send_all, stopping, MAX_FRAME_BYTES};
+use super::live::{close_after, error, frames, join_media, send_all, stopping, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::live::{Delta, LiveHandle};
 use crate::media::MediaHandle;
@@ -63,6 +63,10 @@ impl Caller {
                     Some(Ok(Message::Text(text))) => self.answer(&text).await,
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                     Some(Ok(Message::Binary(_))) => vec![error(ErrorCode::MalformedRequest, "send JSON text frames")],
+                    Some(Err(e)) => {
+                        close_after(&mut socket, e).await;
+                        break;
+                    }
                     _ => break,
                 },
                 delta = async { match &mut self.deltas { Some(d) => d.recv().await, None => std::future::pending().await } } => match delta {

@@ -103,6 +103,7 @@ impl Connection {
                         Some(Ok(Message::Close(_))) | None => break,
                         Some(Err(e)) => {
                             tracing::info!(user = user.0, "live connection failed: {e}");
+                            close_after(&mut socket, e).await;
                             break;
                         }
                     }
@@ -357,7 +358,26 @@ impl Connection {
 
 /// Closes the socket with 1008 (policy violation: no session) and why.
 async fn close(socket: &mut WebSocket, reason: &'static str) {
-    let frame = CloseFrame { code: close_code::POLICY, reason: Utf8Bytes::from_static(reason) };
+    send_close(socket, close_code::POLICY, reason).await;
+}
+
+/// After a frame the socket could not take, tells the peer why with the
+/// close code RFC 6455 names for it — rather than dropping the connection
+/// (1006). Other failures (the peer gone) need no goodbye.
+pub async fn close_after(socket: &mut WebSocket, error: axum::Error) {
+    let error = error.into_inner();
+    let Some(error) = error.downcast_ref::<tungstenite::Error>() else { return };
+    let (code, reason) = match error {
+        tungstenite::Error::Capacity(_) => (close_code::SIZE, "message too big: messages are limited to 1 MiB"),
+        tungstenite::Error::Utf8(_) => (close_code::INVALID, "a text frame was not UTF-8"),
+        tungstenite::Error::Protocol(_) => (close_code::PROTOCOL, "a WebSocket protocol error"),
+        _ => return,
+    };
+    send_close(socket, code, reason).await;
+}
+
+async fn send_close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
     let _ = socket.send(Message::Close(Some(frame))).await; // a gone peer needs no goodbye
 }
 

@@ -89,7 +89,12 @@ pub struct LiveClient {
 
 impl LiveClient {
     pub async fn send_text(&mut self, text: String) {
-        self.socket.send(Message::text(text)).await.expect("frame sent");
+        self.send_message(Message::text(text)).await;
+    }
+
+    /// Sends any frame, well-formed or not.
+    pub async fn send_message(&mut self, message: Message) {
+        self.socket.send(message).await.expect("frame sent");
     }
 
     /// Sends a request; returns its id.

@@ -108,3 +108,20 @@ async fn an_expired_session_closes_its_socket() {
 
     assert_eq!(sam.closed().await, (1008, "your session has expired: sign in again".to_owned()));
 }
+
+#[tokio::test]
+async fn frames_the_socket_cannot_take_end_with_the_close_code_that_says_why() {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let app = spawn_app().await;
+    let mut too_big = app.live_client(SAM).await;
+    let mut not_utf8 = app.live_client(SAM).await;
+
+    too_big.send_message(Message::text("x".repeat(1536 * 1024))).await;
+    not_utf8.send_message(Message::Frame(Frame::message(vec![0xC3, 0x28], OpCode::Data(Data::Text), true))).await;
+
+    assert_eq!(too_big.closed().await.0, 1009, "message too big");
+    assert_eq!(not_utf8.closed().await.0, 1007, "invalid frame payload");
+}
