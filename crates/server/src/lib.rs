@@ -11,9 +11,12 @@ pub mod media;
 mod password_checks;
 pub mod throttle;
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 pub use config::Config;
 
@@ -23,6 +26,8 @@ pub struct Application {
     router: axum::Router,
     live: live::LiveHandle,
     media: media::MediaHandle,
+    /// Tells every open socket the server is stopping.
+    stopping: watch::Sender<bool>,
 }
 
 impl Application {
@@ -33,8 +38,9 @@ impl Application {
         let local = listener.local_addr()?;
         let media = media::spawn(&config.media, media::Dialogue::demo())?;
         let live = live::spawn(config.directory.clone(), config.simulator.clone(), config.coach_grace, media.clone());
-        let state = http::AppState::new(&config, local, live.clone(), media.clone())?;
-        Ok(Self { listener, router: http::router(state), live, media })
+        let (stopping, _) = watch::channel(false);
+        let state = http::AppState::new(&config, local, live.clone(), media.clone(), stopping.subscribe())?;
+        Ok(Self { listener, router: http::router(state), live, media, stopping })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -58,9 +64,30 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `signal`; then every open socket closes with 1001
+    /// ("going away", so the app reconnects) after its in-flight writes,
+    /// and in-flight requests finish.
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let stopping = self.stopping;
+        let told = stopping.clone();
+        let signal = async move {
+            signal.await;
+            told.send_replace(true);
+        };
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+            .with_graceful_shutdown(signal)
+            .await?;
+        // Each socket holds a receiver until it has said goodbye.
+        let goodbyes = async {
+            while stopping.receiver_count() > 0 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(2), goodbyes).await; // a stuck peer does not hold the exit
+        Ok(())
     }
 }
 

@@ -16,9 +16,10 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use axum::extract::ConnectInfo;
-use tokio::sync::broadcast;
+use axum::extract::ws::close_code;
+use tokio::sync::{broadcast, watch};
 
-use super::live::{close_after, error, frames, join_media, send_all, stopping, MAX_FRAME_BYTES};
+use super::live::{close_after, error, frames, join_media, send_all, send_close, server_stopping, stopping, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::live::{Delta, LiveHandle};
 use crate::media::MediaHandle;
@@ -36,6 +37,7 @@ pub async fn upgrade(
         media: state.media.clone(),
         dials: Arc::clone(&state.dials),
         address: client.ip(),
+        stopping: state.stopping.clone(),
         call: None,
         deltas: None,
         told: None,
@@ -49,6 +51,7 @@ struct Caller {
     /// Dials per client address back off (anonymous callers cannot flood).
     dials: Arc<Mutex<Throttle<IpAddr>>>,
     address: IpAddr,
+    stopping: watch::Receiver<bool>,
     call: Option<CallId>,
     deltas: Option<broadcast::Receiver<Arc<Delta>>>,
     /// What the caller was last told: a change to coaching sends nothing.
@@ -59,6 +62,10 @@ impl Caller {
     async fn serve(mut self, mut socket: WebSocket) {
         loop {
             let outgoing = tokio::select! {
+                _ = server_stopping(&mut self.stopping) => {
+                    send_close(&mut socket, close_code::AWAY, "the server is restarting: call again in a moment").await;
+                    break;
+                }
                 frame = socket.recv() => match frame {
                     Some(Ok(Message::Text(text))) => self.answer(&text).await,
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,

@@ -18,7 +18,7 @@ use earshot_protocol::{
     MAX_CLIENT_MESSAGE_BYTES,
 };
 use earshot_sfu::{LegRole, RoomId};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use super::session::{session_token, CurrentUser};
 use super::{AppError, AppState};
@@ -50,6 +50,7 @@ pub async fn upgrade(
         expires: Instant::from_std(expires),
         signed_out: state.auth.signed_out(),
         auth: state.auth.clone(),
+        stopping: state.stopping.clone(),
         heartbeat: state.heartbeat,
         deltas: None,
         dashboard: false,
@@ -70,6 +71,7 @@ struct Connection {
     expires: Instant,
     signed_out: broadcast::Receiver<Token>,
     auth: Arc<Auth>,
+    stopping: watch::Receiver<bool>,
     /// Ping period; three without a word from the peer and it is dead.
     heartbeat: Duration,
     /// Every change, once subscribed or watching.
@@ -107,6 +109,10 @@ impl Connection {
                             break;
                         }
                     }
+                }
+                _ = server_stopping(&mut self.stopping) => {
+                    send_close(&mut socket, close_code::AWAY, "the server is restarting: reconnecting").await;
+                    break;
                 }
                 _ = tokio::time::sleep_until(self.expires) => {
                     close(&mut socket, "your session has expired: sign in again").await;
@@ -376,7 +382,13 @@ pub async fn close_after(socket: &mut WebSocket, error: axum::Error) {
     send_close(socket, code, reason).await;
 }
 
-async fn send_close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+/// Resolves once the server stops (at once if it already has).
+pub async fn server_stopping(stopping: &mut watch::Receiver<bool>) {
+    // An error means the server is gone, which is stopping too.
+    let _ = stopping.wait_for(|stopping| *stopping).await;
+}
+
+pub async fn send_close(socket: &mut WebSocket, code: u16, reason: &'static str) {
     let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
     let _ = socket.send(Message::Close(Some(frame))).await; // a gone peer needs no goodbye
 }

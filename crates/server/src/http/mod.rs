@@ -52,10 +52,18 @@ pub struct AppState {
     pub audio: Option<Arc<AudioManifest>>,
     /// How often live sockets are pinged (see `Config::heartbeat`).
     pub heartbeat: std::time::Duration,
+    /// Becomes true when the server stops: sockets close with 1001.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl AppState {
-    pub fn new(config: &Config, local: SocketAddr, live: LiveHandle, media: MediaHandle) -> std::io::Result<Self> {
+    pub fn new(
+        config: &Config,
+        local: SocketAddr,
+        live: LiveHandle,
+        media: MediaHandle,
+        stopping: tokio::sync::watch::Receiver<bool>,
+    ) -> std::io::Result<Self> {
         let auth = Arc::new(Auth::new(&config.directory, &config.password_hashes, config.session_ttl));
         Ok(Self {
             media,
@@ -69,6 +77,7 @@ impl AppState {
             site: Arc::new(site::Site::load(config.dist_dir.as_deref())?),
             audio: audio::load(config.dist_dir.as_deref())?.map(Arc::new),
             heartbeat: config.heartbeat,
+            stopping,
         })
     }
 }

@@ -150,6 +150,16 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// [`spawn_app`], and what stops it (as SIGTERM would).
+pub async fn spawn_app_stoppable() -> (TestApp, tokio::sync::oneshot::Sender<()>) {
+    let config = Config { addr: "127.0.0.1:0".parse().unwrap(), ..Config::demo() };
+    let app = Application::build(config).await.expect("server starts");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (addr, live, media) = (app.local_addr(), app.live(), app.media());
+    tokio::spawn(app.run_until(async move { drop(stopped.await) }));
+    (TestApp { addr, client: reqwest::Client::new(), live, media }, stop)
+}
+
 /// [`spawn_app`], with the configuration changed by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config { addr: "127.0.0.1:0".parse().unwrap(), ..Config::demo() };

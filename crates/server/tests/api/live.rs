@@ -125,3 +125,15 @@ async fn frames_the_socket_cannot_take_end_with_the_close_code_that_says_why() {
     assert_eq!(too_big.closed().await.0, 1009, "message too big");
     assert_eq!(not_utf8.closed().await.0, 1007, "invalid frame payload");
 }
+
+#[tokio::test]
+async fn a_stopping_server_says_goodbye_to_every_socket_with_1001() {
+    let (app, stop) = crate::helpers::spawn_app_stoppable().await;
+    let mut dashboard = app.live_client(SAM).await;
+    let mut phone = app.caller_client().await;
+
+    stop.send(()).unwrap();
+
+    assert_eq!(dashboard.closed().await, (1001, "the server is restarting: reconnecting".to_owned()));
+    assert_eq!(phone.closed().await.0, 1001);
+}
