@@ -273,6 +273,9 @@ impl CoachMedia {
         };
         let result = f(&mut line).await;
         if self.generation.try_get_value() == Some(generation) {
+            // The push-to-talk key may have moved while the line was out.
+            let held = self.held.try_get_untracked().unwrap_or(false);
+            line.audio.set(Control::Held, if held { 1.0 } else { 0.0 });
             let _ = self.line.try_set_value(Some(line));
         }
         result

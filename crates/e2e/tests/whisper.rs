@@ -167,7 +167,12 @@ async fn e2e_push_to_talk_reaches_the_agent_only_while_the_key_is_held() {
 
         coach.key("t", false).await;
         coach.wait_for_text_containing("[data-testid=talk-state]", "hold T").await;
-        tokio::time::sleep(Duration::from_millis(500)).await; // what was on the wire plays out
+        // What was on the wire, or in the agent's jitter buffer (deep on a
+        // loaded machine), plays out; then silence, and it stays silent.
+        wait_until(Duration::from_secs(10), "the agent to stop hearing the coach", || async {
+            (!spectrum(&agent, "coach", Duration::from_millis(1500)).await.hears(COACH_HZ)).then_some(())
+        })
+        .await;
         let released = spectrum(&agent, "coach", Duration::from_secs(2)).await;
         assert!(!released.hears(COACH_HZ), "{round}: released, the agent hears the coach no more: {released:?}");
     }
