@@ -23,16 +23,11 @@ pub fn now() -> Millis {
 }
 
 /// Starts the core task; it ends when every [`LiveHandle`] is dropped.
-/// Now, in µs since 1970: below 2^53 until the year 2255, so ids stay exact
-/// as JSON numbers in the browser.
-fn started_micros() -> u64 {
-    // A clock before 1970 is a broken machine; ids then start at 1.
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_micros() as u64)
-}
-
 pub fn spawn(directory: Directory, simulator: Option<SimConfig>, coach_grace: Duration, media: MediaHandle) -> LiveHandle {
     let (tx, rx) = mpsc::channel(256);
-    let core = Core::new(directory).with_coach_grace(coach_grace).with_first_id(started_micros());
+    // Ids start at the start time in µs (below 2^53, exact as a JSON number
+    // in the browser, until the year 2255): a restart never reuses one.
+    let core = Core::new(directory).with_coach_grace(coach_grace).with_first_id(now().0 * 1000);
     let simulator = simulator.map(|config| Simulator::new(config, &core, now()));
     let (deltas, _) = broadcast::channel(BROADCAST_CAPACITY);
     let owner = Owner { core, simulator, deltas, media };
