@@ -165,6 +165,11 @@ pub fn random_hex<const N: usize>() -> String {
     let mut bytes = [0u8; N];
     // Without the OS random source no token or nonce can be issued safely.
     getrandom::fill(&mut bytes).expect("OS random source");
+    hex(&bytes)
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

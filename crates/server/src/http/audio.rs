@@ -14,6 +14,7 @@ use earshot_protocol::{AudioFile, AudioManifest, ErrorCode};
 use sha2::{Digest, Sha256};
 
 use super::{AppError, AppState};
+use crate::auth::hex;
 
 /// The manifest of `dist/audio/`, or `None` when the app was built without
 /// it (the API still runs; coaching then explains it cannot set up).
@@ -42,10 +43,6 @@ fn manifest(files: Vec<AudioFile>) -> AudioManifest {
     }
     let version = hex(&all.finalize())[..16].to_owned();
     AudioManifest { version, files }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub async fn manifest_route(State(state): State<AppState>) -> Result<Response, AppError> {
