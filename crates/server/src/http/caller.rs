@@ -19,7 +19,7 @@ use axum::extract::ConnectInfo;
 use axum::extract::ws::close_code;
 use tokio::sync::{broadcast, watch};
 
-use super::live::{close_after, error, frames, join_media, send_all, send_close, server_stopping, stopping, MAX_FRAME_BYTES};
+use super::live::{close_after, error, frames, join_media, send_all, send_close, server_stopping, stopping, LastTold, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::live::{Delta, LiveHandle};
 use crate::media::MediaHandle;
@@ -40,7 +40,7 @@ pub async fn upgrade(
         stopping: state.stopping.clone(),
         call: None,
         deltas: None,
-        told: None,
+        told: LastTold::default(),
     };
     Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| caller.serve(socket)))
 }
@@ -54,8 +54,8 @@ struct Caller {
     stopping: watch::Receiver<bool>,
     call: Option<CallId>,
     deltas: Option<broadcast::Receiver<Arc<Delta>>>,
-    /// What the caller was last told: a change to coaching sends nothing.
-    told: Option<MyCall>,
+    /// What the caller was last told of their call.
+    told: LastTold,
 }
 
 impl Caller {
@@ -171,11 +171,6 @@ impl Caller {
             }
             _ => return None,
         };
-        let view = MyCall { call, agent_name: None, coached_by: None };
-        if self.told.as_ref() == Some(&view) {
-            return None;
-        }
-        self.told = Some(view.clone());
-        Some(ServerMsg::MyCall(view))
+        self.told.tell_news(MyCall { call, agent_name: None, coached_by: None })
     }
 }

@@ -55,7 +55,7 @@ pub async fn upgrade(
         deltas: None,
         dashboard: false,
         my_call: None,
-        told: None,
+        told: LastTold::default(),
         checking_path: false,
     };
     Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| connection.serve(socket)))
@@ -80,9 +80,8 @@ struct Connection {
     dashboard: bool,
     /// Agents watching their own call: the call they are on.
     my_call: Option<Option<CallId>>,
-    /// What the agent was last told of it: a change they may not see (a
-    /// silent coach) sends nothing, not even a repeat.
-    told: Option<MyCall>,
+    /// What the agent was last told of it.
+    told: LastTold,
     /// An audio path check's connection is open.
     checking_path: bool,
 }
@@ -273,9 +272,7 @@ impl Connection {
         self.deltas = Some(self.live.watch().await.map_err(|_| stopping())?);
         let call = self.live.my_call(self.me.id).await.map_err(|_| stopping())?;
         self.my_call = Some(call.as_ref().map(|c| c.id));
-        let view = self.agent_view(call);
-        self.told = Some(view.clone());
-        Ok(ServerMsg::MyCall(view))
+        Ok(self.told.tell(self.agent_view(call)))
     }
 
     async fn join_my_call(&mut self, offer: String) -> Outcome {
@@ -343,12 +340,8 @@ impl Connection {
                 }
                 _ => None,
             };
-            if let Some(call) = update {
-                let view = self.agent_view(call);
-                if self.told.as_ref() != Some(&view) {
-                    self.told = Some(view.clone());
-                    out.push(Frame::Message(ServerMsg::MyCall(view)));
-                }
+            if let Some(message) = update.and_then(|call| self.told.tell_news(self.agent_view(call))) {
+                out.push(Frame::Message(message));
             }
         }
         out
@@ -359,6 +352,26 @@ impl Connection {
         let call = call.map(as_seen_by_agent);
         let coached_by = call.as_ref().and_then(|c| c.coaching.as_ref()).map(|s| s.coach_name.clone());
         MyCall { call, agent_name: Some(self.me.name.clone()), coached_by }
+    }
+}
+
+/// What an agent or a caller was last told of their own call. A change
+/// they may not see (a silent coach, any coaching for a caller) leaves
+/// their view as it was, and sends nothing — not even a repeat whose
+/// timing would tell.
+#[derive(Default)]
+pub struct LastTold(Option<MyCall>);
+
+impl LastTold {
+    /// Tells `view`, whatever was told before (an answer to a request).
+    pub fn tell(&mut self, view: MyCall) -> ServerMsg {
+        self.0 = Some(view.clone());
+        ServerMsg::MyCall(view)
+    }
+
+    /// Tells `view` only when it differs from what was told.
+    pub fn tell_news(&mut self, view: MyCall) -> Option<ServerMsg> {
+        (self.0.as_ref() != Some(&view)).then(|| self.tell(view))
     }
 }
 
