@@ -58,6 +58,18 @@ impl<K: Hash + Eq + Clone> Throttle<K> {
         (failures.wait_until > now).then(|| failures.wait_until - now)
     }
 
+    /// An attempt that counts when it may go ahead (a dial): `Err` with the
+    /// wait when it may not (and then it is not counted).
+    pub fn attempt(&mut self, key: K, now: Instant) -> Result<(), Duration> {
+        match self.wait(&key, now) {
+            Some(wait) => Err(wait),
+            None => {
+                self.count(key, now);
+                Ok(())
+            }
+        }
+    }
+
     /// Counts an attempt (a failed sign-in, a dial).
     pub fn count(&mut self, key: K, now: Instant) {
         if self.keys.len() >= MAX_KEYS && !self.keys.contains_key(&key) {
@@ -123,6 +135,12 @@ impl SignInThrottle {
     }
 }
 
+/// A wait in whole seconds, rounded up: what `Retry-After` and the words
+/// "try again in N s" say.
+pub fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
 fn normalise(account: &str) -> String {
     account.trim().to_lowercase()
 }
@@ -144,6 +162,17 @@ mod tests {
             waits.push(throttle.wait(&"sam", now).map_or(0, |w| w.as_secs()));
         }
         assert_eq!(waits, [0, 1, 2, 4, 8, 8, 8, 8], "two free, then the third waits");
+    }
+
+    #[test]
+    fn an_attempt_counts_only_when_it_may_go_ahead() {
+        let t0 = Instant::now();
+        let mut throttle = Throttle::new(BACKOFF);
+        assert_eq!((throttle.attempt("caller", t0), throttle.attempt("caller", t0)), (Ok(()), Ok(())));
+        assert_eq!(throttle.attempt("caller", t0), Err(Duration::from_secs(1)));
+        assert_eq!(throttle.attempt("caller", t0), Err(Duration::from_secs(1)), "a refused attempt is not counted");
+        assert_eq!(whole_seconds(Duration::from_millis(1_001)), 2);
+        assert_eq!(whole_seconds(Duration::from_secs(1)), 1);
     }
 
     #[test]

@@ -23,7 +23,7 @@ use super::live::{close_after, error, frames, join_media, send_all, send_close, 
 use super::{AppError, AppState};
 use crate::live::{Delta, LiveHandle};
 use crate::media::MediaHandle;
-use crate::throttle::Throttle;
+use crate::throttle::{whole_seconds, Throttle};
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -113,19 +113,11 @@ impl Caller {
         if self.call.is_some() {
             return Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, "hang up before dialling again"));
         }
-        let wait = {
-            // A panic while it was held could only have skipped a count.
-            let mut dials = self.dials.lock().unwrap_or_else(PoisonError::into_inner);
-            let now = Instant::now();
-            let wait = dials.wait(&self.address, now);
-            if wait.is_none() {
-                dials.count(self.address, now);
-            }
-            wait
-        };
-        if let Some(wait) = wait {
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            return Outcome::refused(ApiError::new(ErrorCode::RateLimited, format!("too many calls from this address: try again in {seconds} s")));
+        // A panic while the lock was held could only have skipped a count.
+        let dialled = self.dials.lock().unwrap_or_else(PoisonError::into_inner).attempt(self.address, Instant::now());
+        if let Err(wait) = dialled {
+            let message = format!("too many calls from this address: try again in {} s", whole_seconds(wait));
+            return Outcome::refused(ApiError::new(ErrorCode::RateLimited, message));
         }
         // Watch first, so the answer by an agent cannot be missed.
         match self.live.watch().await {

@@ -16,7 +16,7 @@ use earshot_protocol::{ErrorCode, Me, SignIn, SESSION_COOKIE};
 use super::{AppError, AppState};
 use crate::auth::Token;
 use crate::password_checks::Busy;
-use crate::throttle::SignInThrottle;
+use crate::throttle::{whole_seconds, SignInThrottle};
 
 /// The signed-in user of a request; refuses with 401 when there is none.
 pub struct CurrentUser(pub Me);
@@ -78,7 +78,7 @@ fn throttle(state: &AppState) -> std::sync::MutexGuard<'_, SignInThrottle> {
 /// Refused for now: `status`, why, and when to try again (whole seconds,
 /// rounded up, in the message and in `Retry-After`).
 fn try_later(status: StatusCode, code: ErrorCode, why: &str, wait: Duration) -> Response {
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let seconds = whole_seconds(wait);
     let message = format!("{why}: try again in {seconds} s");
     let mut response = AppError::new(status, code, message).into_response();
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
