@@ -93,6 +93,9 @@ impl Connection {
         self.live.connected(user).await;
         let mut ping = tokio::time::interval(self.heartbeat);
         let mut heard = Instant::now();
+        // One timer for the socket's life, not a new one per message.
+        let expiry = tokio::time::sleep_until(self.expires);
+        tokio::pin!(expiry);
         loop {
             let outgoing = tokio::select! {
                 frame = socket.recv() => {
@@ -113,7 +116,7 @@ impl Connection {
                     send_close(&mut socket, close_code::AWAY, "the server is restarting: reconnecting").await;
                     break;
                 }
-                _ = tokio::time::sleep_until(self.expires) => {
+                _ = &mut expiry => {
                     close(&mut socket, "your session has expired: sign in again").await;
                     break;
                 }
