@@ -33,6 +33,15 @@ pub struct Call {
     pub timeline: Vec<Logged>,
 }
 
+/// Who reads a call's record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reader {
+    /// Sees everything, coaching included.
+    Monitor,
+    /// The call's own agent.
+    Agent,
+}
+
 /// A timeline entry, and whether it tells of coaching (which agents never read).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Logged {
@@ -292,17 +301,26 @@ impl Core {
 
     /// A live call or one of the recently ended ones.
     pub fn call_detail(&self, id: CallId) -> Option<CallDetail> {
-        let (call, live) = match self.calls.get(&id) {
-            Some(call) => (call, true),
-            None => (self.ended.get(&id)?, false),
-        };
-        Some(CallDetail {
-            call: self.call_view(call),
-            live,
-            timeline: call.timeline.iter().map(|l| l.entry.clone()).collect(),
+        Some(self.detail(self.any_call(id)?, Reader::Monitor))
+    }
+
+    /// A live call, or else a recently ended one.
+    fn any_call(&self, id: CallId) -> Option<&Call> {
+        self.calls.get(&id).or_else(|| self.ended.get(&id))
+    }
+
+    /// `call`'s record as `reader` may read it: an agent reads no word of
+    /// coaching in the timeline, and no silent coach on the call.
+    fn detail(&self, call: &Call, reader: Reader) -> CallDetail {
+        let agent = reader == Reader::Agent;
+        let view = self.call_view(call);
+        CallDetail {
+            call: if agent { as_seen_by_agent(view) } else { view },
+            live: self.calls.contains_key(&call.id),
+            timeline: call.timeline.iter().filter(|l| !(agent && l.about_coaching)).map(|l| l.entry.clone()).collect(),
             tags: call.tags.clone(),
             comments: call.comments.clone(),
-        })
+        }
     }
 
     /// A contact and its calls, newest first.
@@ -367,7 +385,7 @@ impl Core {
         let id = CallId(self.next_call);
         self.next_call += 1;
         let contact = self.directory.contact_for_phone(&new.customer_phone).map(|c| c.id);
-        let call = Call {
+        let mut call = Call {
             id,
             origin: new.origin,
             number: new.number,
@@ -380,8 +398,9 @@ impl Core {
             started_at: now,
             tags: Vec::new(),
             comments: Vec::new(),
-            timeline: vec![Logged { entry: TimelineEntry { at: now, what: "Call started".into() }, about_coaching: false }],
+            timeline: Vec::new(),
         };
+        call.log(now, "Call started");
         self.calls.insert(id, call);
         self.emit_call(id);
         self.route_callers(now);
@@ -590,18 +609,10 @@ impl Core {
         if self.check_viewer(user).is_ok() {
             return Ok(self.call_detail(id));
         }
-        let Some(call) = self.calls.get(&id).or_else(|| self.ended.get(&id)).filter(|c| c.agent == Some(user)) else {
-            return Err(CoachingError::NoMonitoringAccess);
-        };
-        // The agent's own call, as an agent may see it: no word of coaching
-        // in the timeline, and no silent coach on the call.
-        Ok(Some(CallDetail {
-            call: as_seen_by_agent(self.call_view(call)),
-            live: self.calls.contains_key(&id),
-            timeline: call.timeline.iter().filter(|l| !l.about_coaching).map(|l| l.entry.clone()).collect(),
-            tags: call.tags.clone(),
-            comments: call.comments.clone(),
-        }))
+        match self.any_call(id).filter(|c| c.agent == Some(user)) {
+            Some(own) => Ok(Some(self.detail(own, Reader::Agent))),
+            None => Err(CoachingError::NoMonitoringAccess),
+        }
     }
 
     // ---- coaching ----
