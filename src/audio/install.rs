@@ -91,17 +91,6 @@ pub async fn read(manifest: &AudioManifest, name: &str) -> Result<Vec<u8>, Strin
     body(&response).await
 }
 
-/// Deletes every Earshot audio cache (what clearing the site's data does).
-pub async fn uninstall() -> Result<(), String> {
-    let caches = caches()?;
-    for name in keys(&caches).await? {
-        if name.starts_with(CACHE_PREFIX) {
-            JsFuture::from(caches.delete(&name)).await.map_err(js_error)?;
-        }
-    }
-    Ok(())
-}
-
 async fn remove_other_versions(caches: &CacheStorage, manifest: &AudioManifest) -> Result<(), String> {
     let current = cache_name(manifest);
     for name in keys(caches).await? {

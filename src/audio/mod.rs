@@ -113,19 +113,18 @@ pub async fn readiness(source: &Source) -> Result<Readiness, String> {
     if !problems.is_empty() {
         return Ok(Readiness::Setup { manifest, problems });
     }
-    Ok(Readiness::Ready(Installation::open(source, manifest).await?))
+    Ok(Readiness::Ready(Installation::open(source, &manifest).await?))
 }
 
 /// Installs `manifest` from `source`, and opens it: the setup's first step.
 pub async fn install(source: &Source, manifest: &AudioManifest, progress: impl Fn(u64, u64)) -> Result<Installation, String> {
     install::install(manifest, |file| source.download(file), progress).await?;
-    Installation::open(source, manifest.clone()).await
+    Installation::open(source, manifest).await
 }
 
 /// An installed, verified version, ready to load into an audio context.
 #[derive(Clone)]
 pub struct Installation {
-    manifest: AudioManifest,
     processor_url: String,
     dsp: WebAssembly::Module,
 }
@@ -133,17 +132,13 @@ pub struct Installation {
 impl Installation {
     /// Compiles the installed DSP (on the main thread: the worklet scope
     /// cannot fetch, and gets the compiled module).
-    async fn open(source: &Source, manifest: AudioManifest) -> Result<Self, String> {
-        let processor_url = source.processor_url(&manifest).await?;
-        let bytes = install::read(&manifest, DSP_FILE).await?;
+    async fn open(source: &Source, manifest: &AudioManifest) -> Result<Self, String> {
+        let processor_url = source.processor_url(manifest).await?;
+        let bytes = install::read(manifest, DSP_FILE).await?;
         let module = JsFuture::from(WebAssembly::compile(&Uint8Array::from(bytes.as_slice())))
             .await
             .map_err(|e| format!("the installed DSP module would not compile: {}", js_error(e)))?;
-        Ok(Self { manifest, processor_url, dsp: module.into() })
-    }
-
-    pub fn manifest(&self) -> &AudioManifest {
-        &self.manifest
+        Ok(Self { processor_url, dsp: module.into() })
     }
 
     /// Where the worklet loads the installed processor script.

@@ -204,6 +204,17 @@ impl CoachAudio {
         set(&self.node, control, value);
     }
 
+    /// Plays through `output` and, when the microphone is open, listens to
+    /// `input` instead ("" is the default for either): switching mid-call
+    /// keeps the send track, so the call and the whisper go on.
+    pub async fn switch_devices(&mut self, input: &str, output: &str) -> Result<(), String> {
+        self.set_output(output).await?;
+        if self.has_microphone() {
+            self.open_microphone(Some(input)).await?;
+        }
+        Ok(())
+    }
+
     /// Plays through `device` (an `audiooutput` device id; "" is the default).
     pub async fn set_output(&self, device: &str) -> Result<(), String> {
         let set_sink_id = Reflect::get(&self.context, &"setSinkId".into()).map_err(js_error)?;

@@ -331,18 +331,10 @@ impl CoachMedia {
         });
     }
 
-    /// Switches the microphone (when open) or the output device mid-call;
-    /// the call and the whisper state go on.
+    /// Applies the devices the coach picked (the picker records the choice)
+    /// mid-call: the call and the whisper state go on.
     pub async fn switch_devices(self, devices: Devices) -> Result<(), String> {
-        self.devices.set(devices.clone());
-        self.with_line(async move |line: &mut CallLine| {
-            line.audio.set_output(&devices.output).await?;
-            if line.audio.has_microphone() {
-                line.audio.open_microphone(Some(&devices.input)).await?;
-            }
-            Ok(())
-        })
-        .await
+        self.with_line(async move |line: &mut CallLine| line.audio.switch_devices(&devices.input, &devices.output).await).await
     }
 
     async fn set_whisper(self, on: bool) -> Result<(), String> {

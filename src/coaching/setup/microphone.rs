@@ -54,10 +54,7 @@ pub fn MicrophoneStep(
         let devices = devices.clone();
         async move {
             let Some(mut graph) = audio.try_update_value(Option::take).flatten() else { return };
-            let switched = match graph.open_microphone(Some(&devices.input)).await {
-                Ok(()) => graph.set_output(&devices.output).await,
-                Err(e) => Err(e),
-            };
+            let switched = graph.switch_devices(&devices.input, &devices.output).await;
             audio.set_value(Some(graph));
             if let Err(e) = switched {
                 status.set(Status::Failed(e));
