@@ -32,14 +32,20 @@ async fn messages_until_on_hold(alex: &mut LiveClient) -> Vec<ServerMsg> {
     }
 }
 
-#[tokio::test]
-async fn silent_coaching_invisible_to_agent() {
+/// Alex on a Sales call, watching it; Sam on the dashboard socket.
+async fn a_watched_call() -> (TestApp, CallId, LiveClient, LiveClient) {
     let app = spawn_app().await;
     let call = app.answered_call(SALES).await;
     let mut alex = app.live_client(ALEX).await;
     alex.request(Request::WatchMyCall).await;
+    let sam = app.live_client(SAM).await;
+    (app, call, alex, sam)
+}
+
+#[tokio::test]
+async fn silent_coaching_invisible_to_agent() {
+    let (app, call, mut alex, mut sam) = a_watched_call().await;
     let alex_cookie = app.session_cookie(ALEX).await;
-    let mut sam = app.live_client(SAM).await;
 
     // A silent coach joins, whispers, stops.
     for request in [Request::StartCoaching { call, notify_agent: false, offer: None }, Request::SetWhisper { on: true }, Request::SetWhisper { on: false }] {
@@ -67,11 +73,7 @@ async fn silent_coaching_invisible_to_agent() {
 
 #[tokio::test]
 async fn a_notified_agent_is_told_who_coaches_them_and_sees_no_timeline_of_it() {
-    let app = spawn_app().await;
-    let call = app.answered_call(SALES).await;
-    let mut alex = app.live_client(ALEX).await;
-    alex.request(Request::WatchMyCall).await;
-    let mut sam = app.live_client(SAM).await;
+    let (app, call, mut alex, mut sam) = a_watched_call().await;
 
     sam.request(Request::StartCoaching { call, notify_agent: true, offer: None }).await;
 
