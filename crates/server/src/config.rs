@@ -12,6 +12,7 @@ use earshot_simulator::SimConfig;
 
 use crate::auth::hash_password;
 use crate::media::MediaConfig;
+use crate::serve::Limits;
 use crate::throttle::Backoff;
 
 #[derive(Clone)]
@@ -41,6 +42,8 @@ pub struct Config {
     pub sign_in_backoff: Backoff,
     /// How an anonymous caller's dials back off, per client address.
     pub dial_backoff: Backoff,
+    /// Connections per client address, and how long a request may take.
+    pub connections: Limits,
 }
 
 impl Config {
@@ -65,6 +68,7 @@ impl Config {
             sign_in_backoff: Backoff::default(),
             // A caller may try a few numbers; a script may not flood the queue.
             dial_backoff: Backoff { free: 5, first: Duration::from_secs(5), cap: Duration::from_secs(60) },
+            connections: Limits::default(),
         }
     }
 }

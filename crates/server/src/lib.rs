@@ -9,6 +9,7 @@ pub mod http;
 pub mod live;
 pub mod media;
 mod password_checks;
+pub mod serve;
 pub mod throttle;
 
 use std::future::Future;
@@ -24,6 +25,7 @@ pub use config::Config;
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    limits: serve::Limits,
     live: live::LiveHandle,
     media: media::MediaHandle,
     /// Tells every open socket the server is stopping.
@@ -40,7 +42,7 @@ impl Application {
         let live = live::spawn(config.directory.clone(), config.simulator.clone(), config.coach_grace, media.clone());
         let (stopping, _) = watch::channel(false);
         let state = http::AppState::new(&config, local, live.clone(), media.clone(), stopping.subscribe())?;
-        Ok(Self { listener, router: http::router(state), live, media, stopping })
+        Ok(Self { listener, router: http::router(state), limits: config.connections, live, media, stopping })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -77,9 +79,7 @@ impl Application {
             signal.await;
             told.send_replace(true);
         };
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(signal)
-            .await?;
+        serve::serve(self.listener, self.router, self.limits, signal).await;
         // Each socket holds a receiver until it has said goodbye.
         let goodbyes = async {
             while stopping.receiver_count() > 0 {
