@@ -12,7 +12,7 @@ use earshot_simulator::SimConfig;
 
 use crate::auth::hash_password;
 use crate::media::MediaConfig;
-use crate::serve::Limits;
+use crate::http::serve::Limits;
 use crate::throttle::Backoff;
 
 #[derive(Clone)]

@@ -9,7 +9,6 @@ pub mod http;
 pub mod live;
 pub mod media;
 mod password_checks;
-pub mod serve;
 pub mod throttle;
 
 use std::future::Future;
@@ -25,7 +24,7 @@ pub use config::Config;
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
-    limits: serve::Limits,
+    limits: http::serve::Limits,
     live: live::LiveHandle,
     media: media::MediaHandle,
     /// Tells every open socket the server is stopping.
@@ -79,7 +78,7 @@ impl Application {
             signal.await;
             told.send_replace(true);
         };
-        serve::serve(self.listener, self.router, self.limits, signal).await;
+        http::serve::serve(self.listener, self.router, self.limits, signal).await;
         // Each socket holds a receiver until it has said goodbye.
         let goodbyes = async {
             while stopping.receiver_count() > 0 {

@@ -13,13 +13,14 @@ use earshot_protocol::{ApiError, CallId, CallKind, Change, ClientMsg, Direction,
 use earshot_sfu::LegRole;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::ConnectInfo;
 use axum::extract::ws::close_code;
 use tokio::sync::{broadcast, watch};
 
-use super::live::{close_after, error, frames, join_media, send_all, send_close, server_stopping, stopping, LastTold, MAX_FRAME_BYTES};
+use super::live::{error, join_media, stopping};
+use super::socket::{close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::live::{Delta, LiveHandle};
 use crate::media::MediaHandle;
@@ -38,6 +39,7 @@ pub async fn upgrade(
         dials: Arc::clone(&state.dials),
         address: client.ip(),
         stopping: state.stopping.clone(),
+        heartbeat: state.heartbeat,
         call: None,
         deltas: None,
         told: LastTold::default(),
@@ -52,6 +54,8 @@ struct Caller {
     dials: Arc<Mutex<Throttle<IpAddr>>>,
     address: IpAddr,
     stopping: watch::Receiver<bool>,
+    /// Ping period: a caller silent for three has hung up, whatever TCP says.
+    heartbeat: Duration,
     call: Option<CallId>,
     deltas: Option<broadcast::Receiver<Arc<Delta>>>,
     /// What the caller was last told of their call.
@@ -60,29 +64,40 @@ struct Caller {
 
 impl Caller {
     async fn serve(mut self, mut socket: WebSocket) {
+        let mut heartbeat = Heartbeat::new(self.heartbeat);
         loop {
             let outgoing = tokio::select! {
                 _ = server_stopping(&mut self.stopping) => {
                     send_close(&mut socket, close_code::AWAY, "the server is restarting: call again in a moment").await;
                     break;
                 }
-                frame = socket.recv() => match frame {
-                    Some(Ok(Message::Text(text))) => self.answer(&text).await,
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    Some(Ok(Message::Binary(_))) => vec![error(ErrorCode::MalformedRequest, "send JSON text frames")],
-                    Some(Err(e)) => {
-                        close_after(&mut socket, e).await;
+                frame = socket.recv() => {
+                    heartbeat.heard();
+                    match frame {
+                        Some(Ok(Message::Text(text))) => frames(self.answer(&text).await),
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                        Some(Ok(Message::Binary(_))) => frames(vec![error(ErrorCode::MalformedRequest, "send JSON text frames")]),
+                        Some(Err(e)) => {
+                            close_after(&mut socket, e).await;
+                            break;
+                        }
+                        _ => break,
+                    }
+                }
+                beat = heartbeat.beat() => match beat {
+                    Ok(ping) => ping,
+                    Err(silent) => {
+                        tracing::info!("caller silent for {silent:?}: the call ends");
                         break;
                     }
-                    _ => break,
                 },
                 delta = async { match &mut self.deltas { Some(d) => d.recv().await, None => std::future::pending().await } } => match delta {
-                    Ok(delta) => self.on_delta(&delta.change).into_iter().collect(),
+                    Ok(delta) => self.on_delta(&delta.change).into_iter().map(Frame::Message).collect(),
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
             };
-            if send_all(&mut socket, frames(outgoing)).await.is_err() {
+            if send_all(&mut socket, outgoing).await.is_err() {
                 break;
             }
         }

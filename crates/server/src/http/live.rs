@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use axum::body::Bytes;
-use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{close_code, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -21,14 +20,11 @@ use earshot_sfu::{LegRole, RoomId};
 use tokio::sync::{broadcast, watch};
 
 use super::session::{session_token, CurrentUser};
+use super::socket::{close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::auth::{Auth, Token};
 use crate::live::{Delta, LiveHandle};
 use crate::media::MediaHandle;
-
-/// Frames above this close the socket; between the protocol limit and
-/// this, the client gets a `message_too_large` error and carries on.
-pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
 
 /// Refuses foreign origins and anonymous users before upgrading.
 pub async fn upgrade(
@@ -91,15 +87,14 @@ impl Connection {
         let user = self.me.id;
         tracing::info!(user = user.0, "live connection opened");
         self.live.connected(user).await;
-        let mut ping = tokio::time::interval(self.heartbeat);
-        let mut heard = Instant::now();
+        let mut heartbeat = Heartbeat::new(self.heartbeat);
         // One timer for the socket's life, not a new one per message.
         let expiry = tokio::time::sleep_until(self.expires);
         tokio::pin!(expiry);
         loop {
             let outgoing = tokio::select! {
                 frame = socket.recv() => {
-                    heard = Instant::now();
+                    heartbeat.heard();
                     match frame {
                         Some(Ok(Message::Text(text))) => frames(self.answer(&text).await),
                         Some(Ok(Message::Binary(_))) => frames(vec![error(ErrorCode::MalformedRequest, "send JSON text frames")]),
@@ -133,18 +128,14 @@ impl Connection {
                     close(&mut socket, "you signed out").await;
                     break;
                 }
-                _ = ping.tick() => {
-                    if heard.elapsed() >= self.heartbeat * 3 {
-                        // Frozen or gone, though TCP may say otherwise: its
-                        // seat is not held beyond the usual grace.
-                        tracing::info!(user = user.0, "live peer silent for {:?}: dropped", heard.elapsed());
+                beat = heartbeat.beat() => match beat {
+                    Ok(ping) => ping,
+                    Err(silent) => {
+                        // Its seat is not held beyond the usual grace.
+                        tracing::info!(user = user.0, "live peer silent for {silent:?}: dropped");
                         break;
                     }
-                    if socket.send(Message::Ping(Bytes::new())).await.is_err() {
-                        break;
-                    }
-                    continue;
-                }
+                },
                 delta = next_delta(&mut self.deltas) => match delta {
                     Ok(delta) => self.on_delta(&delta),
                     // Too slow to keep up: start over from a fresh snapshot.
@@ -358,55 +349,9 @@ impl Connection {
     }
 }
 
-/// What an agent or a caller was last told of their own call. A change
-/// they may not see (a silent coach, any coaching for a caller) leaves
-/// their view as it was, and sends nothing — not even a repeat whose
-/// timing would tell.
-#[derive(Default)]
-pub struct LastTold(Option<MyCall>);
-
-impl LastTold {
-    /// Tells `view`, whatever was told before (an answer to a request).
-    pub fn tell(&mut self, view: MyCall) -> ServerMsg {
-        self.0 = Some(view.clone());
-        ServerMsg::MyCall(view)
-    }
-
-    /// Tells `view` only when it differs from what was told.
-    pub fn tell_news(&mut self, view: MyCall) -> Option<ServerMsg> {
-        (self.0.as_ref() != Some(&view)).then(|| self.tell(view))
-    }
-}
-
 /// Closes the socket with 1008 (policy violation: no session) and why.
 async fn close(socket: &mut WebSocket, reason: &'static str) {
     send_close(socket, close_code::POLICY, reason).await;
-}
-
-/// After a frame the socket could not take, tells the peer why with the
-/// close code RFC 6455 names for it — rather than dropping the connection
-/// (1006). Other failures (the peer gone) need no goodbye.
-pub async fn close_after(socket: &mut WebSocket, error: axum::Error) {
-    let error = error.into_inner();
-    let Some(error) = error.downcast_ref::<tungstenite::Error>() else { return };
-    let (code, reason) = match error {
-        tungstenite::Error::Capacity(_) => (close_code::SIZE, "message too big: messages are limited to 1 MiB"),
-        tungstenite::Error::Utf8(_) => (close_code::INVALID, "a text frame was not UTF-8"),
-        tungstenite::Error::Protocol(_) => (close_code::PROTOCOL, "a WebSocket protocol error"),
-        _ => return,
-    };
-    send_close(socket, code, reason).await;
-}
-
-/// Resolves once the server stops (at once if it already has).
-pub async fn server_stopping(stopping: &mut watch::Receiver<bool>) {
-    // An error means the server is gone, which is stopping too.
-    let _ = stopping.wait_for(|stopping| *stopping).await;
-}
-
-pub async fn send_close(socket: &mut WebSocket, code: u16, reason: &'static str) {
-    let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-    let _ = socket.send(Message::Close(Some(frame))).await; // a gone peer needs no goodbye
 }
 
 fn not_signed_in() -> AppError {
@@ -418,28 +363,6 @@ async fn next_delta(deltas: &mut Option<broadcast::Receiver<Arc<Delta>>>) -> Res
         Some(receiver) => receiver.recv().await,
         None => std::future::pending().await,
     }
-}
-
-/// A message to send: built here, or a delta serialised once for everyone.
-pub enum Frame {
-    Message(ServerMsg),
-    Json(Utf8Bytes),
-}
-
-pub fn frames(messages: Vec<ServerMsg>) -> Vec<Frame> {
-    messages.into_iter().map(Frame::Message).collect()
-}
-
-pub async fn send_all(socket: &mut WebSocket, frames: Vec<Frame>) -> Result<(), axum::Error> {
-    for frame in frames {
-        let json = match frame {
-            // Protocol types always serialise.
-            Frame::Message(message) => serde_json::to_string(&message).expect("protocol types serialise").into(),
-            Frame::Json(json) => json,
-        };
-        socket.send(Message::Text(json)).await?;
-    }
-    Ok(())
 }
 
 /// Audio path checks get media rooms of their own, one per user, far above

@@ -9,8 +9,10 @@ mod metrics;
 mod origin;
 mod records;
 mod security;
+pub mod serve;
 mod session;
 mod site;
+mod socket;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

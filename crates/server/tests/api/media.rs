@@ -205,6 +205,29 @@ async fn offers_no_call_can_use_are_refused_with_the_reason() {
 }
 
 #[tokio::test]
+async fn a_frozen_caller_is_noticed_and_their_call_ended() {
+    use std::time::{Duration, Instant};
+
+    let app = crate::helpers::spawn_app_with(|config| config.heartbeat = Duration::from_millis(100)).await;
+    let mut caller = app.caller_client().await;
+    let (dialled, _) = caller.request(Request::Dial { number: SALES, phone: "+447700900123".into(), offer: coach_offer() }).await;
+    assert!(matches!(dialled, Outcome::Answer { .. }), "{dialled:?}");
+    let frozen = Instant::now();
+    // The caller's phone freezes: the socket stays open, no ping is answered.
+
+    let ended = loop {
+        let sam = app.live.subscribe(earshot_protocol::UserId(2)).await.unwrap().unwrap();
+        if sam.snapshot.calls.is_empty() {
+            break frozen.elapsed();
+        }
+        assert!(frozen.elapsed() < Duration::from_secs(5), "a frozen caller's call lasted 5 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(ended >= Duration::from_millis(200), "ended only after three silent pings: {ended:?}");
+    drop(caller);
+}
+
+#[tokio::test]
 async fn an_anonymous_caller_cannot_flood_the_queue() {
     let app = spawn_app().await;
     let mut caller = app.caller_client().await;

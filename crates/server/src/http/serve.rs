@@ -25,6 +25,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt;
 
+use super::socket::server_stopping;
+
 /// What one client may hold open, and for how long.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -71,7 +73,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, signal
                     continue;
                 }
             },
-            _ = until_true(&mut accepting) => break,
+            _ = server_stopping(&mut accepting) => break,
         };
         let Some(slot) = open.take(remote.ip(), limits.per_address) else {
             tracing::warn!("{} holds {} connections; refused another", remote.ip(), limits.per_address);
@@ -101,14 +103,9 @@ async fn connection(stream: Counted, remote: SocketAddr, router: Router, limits:
     let mut conn = std::pin::pin!(conn);
     tokio::select! {
         result = conn.as_mut() => return log_end(result),
-        _ = until_true(&mut stopping) => conn.as_mut().graceful_shutdown(),
+        _ = server_stopping(&mut stopping) => conn.as_mut().graceful_shutdown(),
     }
     log_end(conn.await);
-}
-
-async fn until_true(flag: &mut watch::Receiver<bool>) {
-    // An error means the sender is gone: the server is stopping either way.
-    let _ = flag.wait_for(|set| *set).await;
 }
 
 fn log_end(result: Result<(), hyper::Error>) {

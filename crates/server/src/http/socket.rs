@@ -1,0 +1,115 @@
+//! What the live and the caller's WebSockets share: sending frames, saying
+//! goodbye with the right close code, noticing a dead peer.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
+use earshot_protocol::{MyCall, ServerMsg};
+use tokio::sync::watch;
+use tokio::time::{Instant, Interval};
+
+/// Frames above this close the socket; between the protocol limit and
+/// this, the client gets a `message_too_large` error and carries on.
+pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+
+/// What an agent or a caller was last told of their own call. A change
+/// they may not see (a silent coach, any coaching for a caller) leaves
+/// their view as it was, and sends nothing — not even a repeat whose
+/// timing would tell.
+#[derive(Default)]
+pub struct LastTold(Option<MyCall>);
+
+impl LastTold {
+    /// Tells `view`, whatever was told before (an answer to a request).
+    pub fn tell(&mut self, view: MyCall) -> ServerMsg {
+        self.0 = Some(view.clone());
+        ServerMsg::MyCall(view)
+    }
+
+    /// Tells `view` only when it differs from what was told.
+    pub fn tell_news(&mut self, view: MyCall) -> Option<ServerMsg> {
+        (self.0.as_ref() != Some(&view)).then(|| self.tell(view))
+    }
+}
+
+/// After a frame the socket could not take, tells the peer why with the
+/// close code RFC 6455 names for it — rather than dropping the connection
+/// (1006). Other failures (the peer gone) need no goodbye.
+pub async fn close_after(socket: &mut WebSocket, error: axum::Error) {
+    let error = error.into_inner();
+    let Some(error) = error.downcast_ref::<tungstenite::Error>() else { return };
+    let (code, reason) = match error {
+        tungstenite::Error::Capacity(_) => (close_code::SIZE, "message too big: messages are limited to 1 MiB"),
+        tungstenite::Error::Utf8(_) => (close_code::INVALID, "a text frame was not UTF-8"),
+        tungstenite::Error::Protocol(_) => (close_code::PROTOCOL, "a WebSocket protocol error"),
+        _ => return,
+    };
+    send_close(socket, code, reason).await;
+}
+
+/// Resolves once the server stops (at once if it already has).
+pub async fn server_stopping(stopping: &mut watch::Receiver<bool>) {
+    // An error means the server is gone, which is stopping too.
+    let _ = stopping.wait_for(|stopping| *stopping).await;
+}
+
+pub async fn send_close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+    let _ = socket.send(Message::Close(Some(frame))).await; // a gone peer needs no goodbye
+}
+
+/// A frame to send: a message built here, a delta serialised once for
+/// everyone, or the heartbeat's ping.
+pub enum Frame {
+    Message(ServerMsg),
+    Json(Utf8Bytes),
+    Ping,
+}
+
+pub fn frames(messages: Vec<ServerMsg>) -> Vec<Frame> {
+    messages.into_iter().map(Frame::Message).collect()
+}
+
+pub async fn send_all(socket: &mut WebSocket, frames: Vec<Frame>) -> Result<(), axum::Error> {
+    for frame in frames {
+        let message = match frame {
+            // Protocol types always serialise.
+            Frame::Message(message) => Message::Text(serde_json::to_string(&message).expect("protocol types serialise").into()),
+            Frame::Json(json) => Message::Text(json),
+            Frame::Ping => Message::Ping(Bytes::new()),
+        };
+        socket.send(message).await?;
+    }
+    Ok(())
+}
+
+/// Pings the peer every period; a peer silent for three periods (a frozen
+/// browser, a dead network — TCP may say otherwise) is dead.
+pub struct Heartbeat {
+    period: Duration,
+    ping: Interval,
+    heard: Instant,
+}
+
+impl Heartbeat {
+    pub fn new(period: Duration) -> Self {
+        Self { period, ping: tokio::time::interval(period), heard: Instant::now() }
+    }
+
+    /// The peer said something (any frame, a pong included).
+    pub fn heard(&mut self) {
+        self.heard = Instant::now();
+    }
+
+    /// Waits for the next beat: a ping to send, or how long the peer has
+    /// been silent once it is dead.
+    pub async fn beat(&mut self) -> Result<Vec<Frame>, Duration> {
+        self.ping.tick().await;
+        let silent = self.heard.elapsed();
+        if silent >= self.period * 3 {
+            return Err(silent);
+        }
+        Ok(vec![Frame::Ping])
+    }
+}
