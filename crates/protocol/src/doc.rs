@@ -182,19 +182,11 @@ pub fn generate() -> String {
     // Writing to a String cannot fail.
     let _ = writeln!(w, "# The Earshot protocol\n\n<!-- Generated from crates/protocol (src/doc.rs). Do not edit: run\n     `EARSHOT_WRITE_DOCS=1 cargo test -p earshot-protocol`. -->\n");
     let _ = writeln!(w, "Every message between the app and the server is a type in `crates/protocol`; this page shows each one as JSON.\n");
-    let _ = writeln!(w, "## HTTP\n\n| request | body | answer |\n|---|---|---|");
-    let _ = writeln!(w, "| `POST /api/session` | `SignIn` | `Me`, and the `{SESSION_COOKIE}` cookie (HttpOnly, SameSite=Strict) |");
-    let _ = writeln!(w, "| `GET /api/session` | — | `Me`, or `null` when not signed in |");
-    let _ = writeln!(w, "| `DELETE /api/session` | — | 204; the cookie is cleared |");
-    let _ = writeln!(w, "| `GET /api/calls/{{id}}` | — | `CallDetail` (the conversation view) |");
-    let _ = writeln!(w, "| `GET /api/contacts/{{id}}` | — | `ContactDetail` |");
-    let _ = writeln!(w, "| `GET /api/agents/available` | — | agents free to take a transfer, `[UserView]` (agents only) |");
-    let _ = writeln!(w, "| `GET /api/numbers` | — | the company's numbers, `[CompanyNumber]` (public, for the caller view) |");
-    let _ = writeln!(w, "| `GET /api/live` | — | WebSocket upgrade (same-origin, signed in) |");
-    let _ = writeln!(w, "| `GET /api/caller` | — | WebSocket upgrade for the caller view (same-origin, no sign-in): `dial` and `hang_up` only |");
-    let _ = writeln!(w, "| `GET /api/metrics` | — | Prometheus text: SFU counters per leg (admins only) |");
-    let _ = writeln!(w, "| `GET /api/audio/manifest` | — | `AudioManifest`: the coach's audio processing to install, each file's SHA-256 (public; `Cache-Control: no-store`) |");
-    let _ = writeln!(w, "| `GET {AUDIO_PATH}<name>` | — | a file of the audio processing: `{PROCESSOR_FILE}`, `{DSP_FILE}` |\n");
+    let _ = writeln!(w, "## HTTP\n\n| request | body | answer | who |\n|---|---|---|---|");
+    for e in ENDPOINTS {
+        let _ = writeln!(w, "| `{} {}` | {} | {} | {} |", e.method, e.path, e.body.map_or("—".into(), |b| format!("`{b}`")), e.answer, e.access.describe());
+    }
+    let _ = writeln!(w, "| `GET {AUDIO_PATH}<name>` | — | a file of the audio processing: `{PROCESSOR_FILE}`, `{DSP_FILE}` | anyone |\n");
     let _ = writeln!(w, "Refusals answer with an HTTP status and an `ApiError`:\n\n```json\n{}\n```\n", json(&ApiError::new(ErrorCode::NotSignedIn, "sign in first")));
     let _ = writeln!(w, "`SignIn`:\n\n```json\n{}\n```\n", json(&SignIn { email: "sam@earshot.demo".into(), password: "…".into() }));
     let _ = writeln!(w, "`Me`:\n\n```json\n{}\n```\n", json(&Me { id: UserId(2), name: "Sam Rivera".into(), role: Role::Supervisor, access: MonitoringAccess::LiveMonitoring }));
@@ -209,7 +201,8 @@ pub fn generate() -> String {
     let _ = writeln!(w, "`CallDetail`:\n\n```json\n{}\n```\n", json(&detail));
     let _ = writeln!(w, "## Live WebSocket (`/api/live`)\n\nOne JSON message per text frame. Client frames are at most {MAX_CLIENT_MESSAGE_BYTES} bytes.\n\n### Client → server\n\nEach request is wrapped with an `id` that the reply echoes.\n");
     for request in requests() {
-        let _ = writeln!(w, "{}\n\n```json\n{}\n```\n", describe_request(&request), json(&ClientMsg { id: 7, request }));
+        let who = request.access().describe();
+        let _ = writeln!(w, "{} *Who:* {who}.\n\n```json\n{}\n```\n", describe_request(&request), json(&ClientMsg { id: 7, request }));
     }
     let _ = writeln!(w, "### Server → client\n");
     for message in server_messages() {
@@ -231,6 +224,14 @@ pub fn generate() -> String {
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
+
+    #[test]
+    fn every_request_is_documented() {
+        let documented: Vec<serde_json::Value> = super::requests().iter().map(|r| serde_json::to_value(r).unwrap()).collect();
+        for kind in crate::Request::types() {
+            assert!(documented.iter().any(|r| r["type"] == *kind), "request `{kind}` has no example in doc.rs `requests()`");
+        }
+    }
 
     #[test]
     fn docs_protocol_md_matches_the_protocol_crate() {

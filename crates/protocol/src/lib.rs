@@ -4,6 +4,7 @@
 //! the server (native) both depend on it, so a field cannot drift between them.
 //! It holds types only — no I/O, no async runtime, no framework.
 
+pub mod access;
 pub mod audio;
 pub mod calls;
 #[cfg(test)]
@@ -13,6 +14,7 @@ pub mod error;
 pub mod live;
 pub mod session;
 
+pub use access::{Access, Asker, Endpoint, ENDPOINTS};
 pub use audio::{AudioFile, AudioManifest};
 pub use error::{ApiError, ErrorCode};
 pub use calls::*;

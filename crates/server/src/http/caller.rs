@@ -19,7 +19,7 @@ use axum::extract::ConnectInfo;
 use axum::extract::ws::close_code;
 use tokio::sync::{broadcast, watch};
 
-use super::live::{error, join_media, stopping};
+use super::live::{admit, error, join_media, stopping};
 use super::socket::{close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::live::{Delta, LiveHandle};
@@ -113,6 +113,9 @@ impl Caller {
             Ok(message) => message,
             Err(e) => return vec![error(ErrorCode::MalformedRequest, &format!("cannot read this message: {e}"))],
         };
+        if let Err(error) = admit(&request, None) {
+            return vec![ServerMsg::Reply { id, outcome: Outcome::refused(error) }];
+        }
         let outcome = match request {
             Request::Dial { number, phone, offer } => self.dial(number, phone, offer).await,
             Request::HangUp => match self.hang_up().await {

@@ -13,7 +13,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use earshot_domain::{as_seen_by_agent, CallEvent, CoachingError, Command, Core, EventError};
 use earshot_protocol::{
-    ApiError, CallId, CallView, Change, ClientMsg, ErrorCode, Me, MyCall, Outcome, Request, Role, ServerMsg,
+    Access, ApiError, Asker, CallId, CallView, Change, ClientMsg, ErrorCode, Me, MyCall, Outcome, Request, Role, ServerMsg,
     MAX_CLIENT_MESSAGE_BYTES,
 };
 use earshot_sfu::{LegRole, RoomId};
@@ -162,6 +162,9 @@ impl Connection {
             Ok(message) => message,
             Err(e) => return vec![error(ErrorCode::MalformedRequest, &format!("cannot read this message: {e}"))],
         };
+        if let Err(error) = admit(&request, Some((self.me.role, self.me.access))) {
+            return vec![ServerMsg::Reply { id, outcome: Outcome::refused(error) }];
+        }
         let mut before = Vec::new();
         let outcome = match request {
             Request::Subscribe => match self.subscribe().await {
@@ -193,7 +196,6 @@ impl Connection {
             Request::Comment { text } => {
                 self.on_my_call(|call| bounded(&text, 1000, "a comment").map(|text| CallEvent::Commented { call, text })).await
             }
-            Request::Dial { .. } => Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, "callers dial on /api/caller")),
             other => match Command::try_from(other) {
                 Ok(command) => outcome(self.live.command(self.me.id, command).await),
                 Err(other) => Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, format!("unsupported request {other:?}"))),
@@ -262,7 +264,6 @@ impl Connection {
     }
 
     async fn watch_my_call(&mut self) -> Result<ServerMsg, ApiError> {
-        self.agent_only()?;
         self.deltas = Some(self.live.watch().await.map_err(|_| stopping())?);
         let call = self.live.my_call(self.me.id).await.map_err(|_| stopping())?;
         self.my_call = Some(call.as_ref().map(|c| c.id));
@@ -299,16 +300,7 @@ impl Connection {
         }
     }
 
-    /// Only agents have calls of their own.
-    fn agent_only(&self) -> Result<(), ApiError> {
-        if self.me.role != Role::Agent {
-            return Err(ApiError::new(ErrorCode::NoCall, "only agents take calls"));
-        }
-        Ok(())
-    }
-
     async fn current_call(&self) -> Result<CallView, ApiError> {
-        self.agent_only()?;
         self.live.my_call(self.me.id).await.map_err(|_| stopping())?.ok_or_else(|| ApiError::new(ErrorCode::NoCall, "you have no call"))
     }
 
@@ -397,6 +389,22 @@ fn outcome(result: Result<Result<(), CoachingError>, crate::live::Stopped>) -> O
 }
 
 /// A domain refusal as the wire carries it.
+/// The protocol's gate, before any rule runs: whether `asker` may send
+/// `request` at all (deny by default), and if not, why in the app's terms.
+pub fn admit(request: &Request, asker: Asker) -> Result<(), ApiError> {
+    let access = request.access();
+    if access.admits(asker) {
+        return Ok(());
+    }
+    Err(match (access, asker) {
+        (_, None) => ApiError::new(ErrorCode::MalformedRequest, "a caller may only dial and hang up"),
+        (Access::Callers, Some(_)) => ApiError::new(ErrorCode::MalformedRequest, "callers dial on /api/caller"),
+        (Access::Agents | Access::AgentsAndCallers, Some(_)) => ApiError::new(ErrorCode::NoCall, "only agents take calls"),
+        (_, Some((Role::Agent, _))) => refused(&CoachingError::AgentsCannotCoach),
+        (_, Some(_)) => refused(&CoachingError::NoMonitoringAccess),
+    })
+}
+
 pub fn refused(refusal: &CoachingError) -> ApiError {
     ApiError::new(refusal.code(), refusal.to_string())
 }

@@ -96,8 +96,8 @@ async fn only_dashboards_check_the_audio_path() {
     let (agent, _) = alex.request(Request::CheckAudioPath { offer: coach_offer() }).await;
     let (unsubscribed, _) = sam.request(Request::CheckAudioPath { offer: coach_offer() }).await;
 
-    for outcome in [agent, unsubscribed] {
-        assert!(matches!(outcome, Outcome::Refused { ref error } if error.code == ErrorCode::NoMonitoringAccess), "{outcome:?}");
+    for (outcome, code) in [(agent, ErrorCode::AgentsCannotCoach), (unsubscribed, ErrorCode::NoMonitoringAccess)] {
+        assert!(matches!(outcome, Outcome::Refused { ref error } if error.code == code), "{outcome:?}");
     }
     assert_eq!(check_legs(&app).await, 0);
 }

@@ -1,0 +1,175 @@
+//! Who may use what: every HTTP endpoint and every live request, with the
+//! users each admits. The server gates on it before any rule runs (deny by
+//! default); the protocol's documentation and the server's authorization
+//! matrix test are generated from it, so nothing new goes unlisted.
+
+use std::fmt;
+
+use serde::de::value::MapDeserializer;
+use serde::Deserialize;
+
+use crate::directory::{MonitoringAccess, Role};
+use crate::live::Request;
+
+/// The users an endpoint or a request admits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (public data, signing in, the caller's phone).
+    Anyone,
+    /// Any signed-in user.
+    SignedIn,
+    /// Admins and supervisors with Live Monitoring access: the dashboard
+    /// and coaching.
+    Monitors,
+    /// Monitors, and an agent for records of their own calls.
+    MonitorsAndOwnCalls,
+    /// Agents: their own call.
+    Agents,
+    /// Admins only.
+    Admins,
+    /// The anonymous caller's phone (`/api/caller`).
+    Callers,
+    /// Agents, and the anonymous caller's phone.
+    AgentsAndCallers,
+}
+
+/// Who asks: an anonymous caller (`None`) or a signed-in user.
+pub type Asker = Option<(Role, MonitoringAccess)>;
+
+impl Access {
+    pub fn admits(self, asker: Asker) -> bool {
+        let monitor = matches!(asker, Some((Role::Admin | Role::Supervisor, access)) if access != MonitoringAccess::None);
+        let agent = matches!(asker, Some((Role::Agent, _)));
+        match self {
+            Access::Anyone => true,
+            Access::SignedIn => asker.is_some(),
+            Access::Monitors => monitor,
+            Access::MonitorsAndOwnCalls => monitor || agent,
+            Access::Agents => agent,
+            Access::Admins => matches!(asker, Some((Role::Admin, _))),
+            Access::Callers => asker.is_none(),
+            Access::AgentsAndCallers => agent || asker.is_none(),
+        }
+    }
+
+    /// Who, in words, for the documentation.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Access::Anyone => "anyone",
+            Access::SignedIn => "signed in",
+            Access::Monitors => "monitors (admins and supervisors with Live Monitoring)",
+            Access::MonitorsAndOwnCalls => "monitors; agents for their own calls",
+            Access::Agents => "agents",
+            Access::Admins => "admins",
+            Access::Callers => "callers (`/api/caller`)",
+            Access::AgentsAndCallers => "agents; callers (`/api/caller`)",
+        }
+    }
+}
+
+impl Request {
+    /// Every request's `type`, as the enum's own `Deserialize` knows them:
+    /// a new request is listed here without anyone remembering to.
+    pub fn types() -> &'static [&'static str] {
+        // Deserialising an unknown type makes serde name the known ones.
+        let unknown = MapDeserializer::<_, KnownTypes>::new(std::iter::once(("type", "")));
+        match Request::deserialize(unknown) {
+            Err(KnownTypes(Some(types))) => types,
+            // An empty type can never be a request's.
+            _ => unreachable!("serde names the variants of an unknown type"),
+        }
+    }
+
+    /// Who may send this request.
+    pub fn access(&self) -> Access {
+        match self {
+            Request::Subscribe
+            | Request::StartCoaching { .. }
+            | Request::SetWhisper { .. }
+            | Request::LeaveCoaching
+            | Request::ReconnectCoaching { .. }
+            | Request::CheckAudioPath { .. } => Access::Monitors,
+            // Closes what only a monitor could open; harmless for anyone else.
+            Request::EndAudioCheck => Access::SignedIn,
+            Request::WatchMyCall
+            | Request::JoinMyCall { .. }
+            | Request::Hold { .. }
+            | Request::Tag { .. }
+            | Request::Comment { .. }
+            | Request::Transfer { .. } => Access::Agents,
+            Request::Dial { .. } => Access::Callers,
+            Request::HangUp => Access::AgentsAndCallers,
+        }
+    }
+}
+
+/// One HTTP endpoint of the API.
+#[derive(Clone, Copy, Debug)]
+pub struct Endpoint {
+    pub method: &'static str,
+    /// With `{id}` where an id goes.
+    pub path: &'static str,
+    pub access: Access,
+    /// The request body's type, if any.
+    pub body: Option<&'static str>,
+    pub answer: &'static str,
+}
+
+/// Every endpoint under `/api`.
+pub const ENDPOINTS: &[Endpoint] = &[
+    Endpoint { method: "POST", path: "/api/session", access: Access::Anyone, body: Some("SignIn"), answer: "`Me`, and the session cookie (HttpOnly, SameSite=Strict)" },
+    Endpoint { method: "GET", path: "/api/session", access: Access::Anyone, body: None, answer: "`Me`, or `null` when not signed in" },
+    Endpoint { method: "DELETE", path: "/api/session", access: Access::Anyone, body: None, answer: "204; the cookie is cleared" },
+    Endpoint { method: "GET", path: "/api/calls/{id}", access: Access::MonitorsAndOwnCalls, body: None, answer: "`CallDetail` (the conversation view)" },
+    Endpoint { method: "GET", path: "/api/contacts/{id}", access: Access::Monitors, body: None, answer: "`ContactDetail`" },
+    Endpoint { method: "GET", path: "/api/agents/available", access: Access::Agents, body: None, answer: "agents free to take a transfer, `[UserView]`" },
+    Endpoint { method: "GET", path: "/api/numbers", access: Access::Anyone, body: None, answer: "the company's numbers, `[CompanyNumber]` (for the caller view)" },
+    Endpoint { method: "GET", path: "/api/live", access: Access::SignedIn, body: None, answer: "WebSocket upgrade (same-origin): each request admits whom its own access says" },
+    Endpoint { method: "GET", path: "/api/caller", access: Access::Anyone, body: None, answer: "WebSocket upgrade for the caller view (same-origin): `dial` and `hang_up` only" },
+    Endpoint { method: "GET", path: "/api/metrics", access: Access::Admins, body: None, answer: "Prometheus text: SFU counters per leg" },
+    Endpoint { method: "GET", path: "/api/audio/manifest", access: Access::Anyone, body: None, answer: "`AudioManifest`: the coach's audio processing to install, each file's SHA-256 (`Cache-Control: no-store`)" },
+];
+
+/// The "error" that catches serde's list of the variants it expected.
+#[derive(Debug)]
+struct KnownTypes(Option<&'static [&'static str]>);
+
+impl fmt::Display for KnownTypes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "known types: {:?}", self.0)
+    }
+}
+
+impl std::error::Error for KnownTypes {}
+
+impl serde::de::Error for KnownTypes {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        KnownTypes(None)
+    }
+
+    fn unknown_variant(_: &str, expected: &'static [&'static str]) -> Self {
+        KnownTypes(Some(expected))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_names_every_request_type() {
+        let types = Request::types();
+        assert!(types.contains(&"subscribe") && types.contains(&"dial") && types.contains(&"transfer"), "{types:?}");
+        assert_eq!(types.len(), 15);
+    }
+
+    #[test]
+    fn monitoring_needs_the_access_and_agents_never_monitor() {
+        let supervisor = |access| Some((Role::Supervisor, access));
+        assert!(Access::Monitors.admits(supervisor(MonitoringAccess::LiveMonitoring)));
+        assert!(!Access::Monitors.admits(supervisor(MonitoringAccess::None)));
+        assert!(!Access::Monitors.admits(Some((Role::Agent, MonitoringAccess::LiveMonitoringPlus))));
+        assert!(!Access::Monitors.admits(None));
+        assert!(Access::AgentsAndCallers.admits(None) && !Access::Callers.admits(Some((Role::Admin, MonitoringAccess::LiveMonitoringPlus))));
+    }
+}
