@@ -12,7 +12,6 @@ mod routing;
 mod sfu;
 
 pub use leg::{LegStats, Traffic};
-pub use offer::unusable;
 pub use routing::{may_forward, receive_layout, CallAudio, LegRole};
 pub use sfu::{JoinError, LegId, RoomId, Sfu, Transmit};
 pub use str0m::change::{SdpAnswer, SdpOffer};

@@ -3,7 +3,7 @@
 //! authenticate DTLS), and the browser would then sit in silence.
 
 /// Why an offer cannot carry a call's audio; `None` when it can.
-pub fn unusable(offer: &str) -> Option<&'static str> {
+pub(crate) fn unusable(offer: &str) -> Option<&'static str> {
     let lines: Vec<&str> = offer.lines().map(str::trim_end).collect();
     let audio = lines.iter().any(|l| l.strip_prefix("m=audio ").is_some_and(|rest| !rest.starts_with("0 ")));
     if !audio {

@@ -30,18 +30,36 @@ pub struct Transmit {
     pub contents: Vec<u8>,
 }
 
-/// Why a peer could not join.
+/// Why a peer could not join. `Display` gives the whole story, for the
+/// log; [`JoinError::for_client`] what a client may read (a parser's words
+/// can carry internals, such as addresses).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum JoinError {
-    /// The offer could not be accepted (malformed, or no audio).
+    /// Not SDP that can be read.
+    Unreadable(String),
+    /// SDP that no call can use, and why.
+    Unusable(&'static str),
+    /// str0m would not answer it.
     BadOffer(String),
+}
+
+impl JoinError {
+    pub fn for_client(&self) -> String {
+        match self {
+            JoinError::Unreadable(_) => "the SDP offer could not be read".to_owned(),
+            JoinError::Unusable(why) => format!("the SDP offer was refused: {why}"),
+            JoinError::BadOffer(_) => "the SDP offer was refused: it offers no usable audio".to_owned(),
+        }
+    }
 }
 
 impl std::fmt::Display for JoinError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            JoinError::BadOffer(why) => write!(f, "the SDP offer was refused: {why}"),
+            JoinError::Unreadable(why) => write!(f, "unreadable SDP offer: {why}"),
+            JoinError::Unusable(why) => write!(f, "unusable SDP offer: {why}"),
+            JoinError::BadOffer(why) => write!(f, "SDP offer refused: {why}"),
         }
     }
 }
@@ -75,6 +93,16 @@ impl Sfu {
             next_leg: 1,
             transmits: VecDeque::new(),
         }
+    }
+
+    /// A peer joins `room` as `role` with the text of its offer, as a client
+    /// sends it: the answer's text, or why not.
+    pub fn join_sdp(&mut self, now: Instant, room: RoomId, role: LegRole, offer: &str) -> Result<(LegId, String), JoinError> {
+        let parsed = SdpOffer::from_sdp_string(offer).map_err(|e| JoinError::Unreadable(e.to_string()))?;
+        if let Some(why) = crate::offer::unusable(offer) {
+            return Err(JoinError::Unusable(why));
+        }
+        self.join(now, room, role, parsed).map(|(leg, answer)| (leg, answer.to_sdp_string()))
     }
 
     /// A peer joins `room` as `role` with its offer; a leg already playing

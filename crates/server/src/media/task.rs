@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use earshot_sfu::{LegRole, RoomId, SdpOffer, Sfu};
+use earshot_sfu::{LegRole, RoomId, Sfu};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
@@ -86,21 +86,10 @@ impl Owner {
         let now = Instant::now();
         match request {
             MediaRequest::Join { room, role, offer, reply } => {
-                // The parser's own words stay in the log: they can carry
-                // internals (addresses) that no client should see.
-                let answer = match SdpOffer::from_sdp_string(&offer) {
-                    Err(e) => {
-                        tracing::info!(room = room.0, ?role, "unreadable SDP offer: {e}");
-                        Err("the SDP offer could not be read".to_owned())
-                    }
-                    Ok(parsed) => match earshot_sfu::unusable(&offer) {
-                        Some(why) => Err(format!("the SDP offer was refused: {why}")),
-                        None => self.sfu.join(now, room, role, parsed).map(|(_, answer)| answer.to_sdp_string()).map_err(|e| {
-                            tracing::info!(room = room.0, ?role, "SDP offer refused: {e}");
-                            "the SDP offer was refused: it offers no usable audio".to_owned()
-                        }),
-                    },
-                };
+                let answer = self.sfu.join_sdp(now, room, role, &offer).map(|(_, answer)| answer).map_err(|e| {
+                    tracing::info!(room = room.0, ?role, "{e}");
+                    e.for_client()
+                });
                 let _ = reply.send(answer); // the asker may have gone
             }
             MediaRequest::Leave { room, role } => self.sfu.leave_role(room, role),
