@@ -6,6 +6,7 @@
 mod audio;
 mod bench;
 mod cmd;
+mod fuzz;
 mod run;
 mod test;
 mod tools;
@@ -19,6 +20,8 @@ commands:
   run [--port N]   install what is missing, build the app, serve it on http://127.0.0.1:N (default 8080)
   test             install what is missing, run every native test and the browser tests in headless Chromium
   audio            build the coach's audio processing (crates/worklet → wasm) into target/audio (trunk runs it into dist/audio)
+  fuzz [TARGET...] [--seconds N] [--seed N] [--save] [--show] | TARGET --input FILE
+                   fuzz the parsers a client reaches (signalling, caller, sdp_offer, media_datagram), 60 s each by default
   bench join       time from clicking Join to the coach's audio (record results in docs/benchmarks.md)
   bench dsp        ns per quantum of the coach's DSP, natively and in headless Chromium
 ";
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
         Some("test") => test::test(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
         Some("audio") => audio::audio(&args[1..]),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

@@ -30,6 +30,9 @@ pub fn test(args: &[String]) -> Result {
     ]))?;
     run(Command::new("cargo").current_dir(root()).args(["test", "--package", "earshot", "--lib"]))?;
 
+    step(&format!("fuzzing the parsers, {} s each", crate::fuzz::IN_TESTS));
+    crate::fuzz::fuzz(&["--seconds".to_owned(), crate::fuzz::IN_TESTS.to_owned()])?;
+
     // The browser tests embed the built audio processing (target/audio/).
     crate::audio::build_into(&crate::audio::target_dir().join("audio"))?;
 
