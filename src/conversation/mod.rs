@@ -21,7 +21,8 @@ pub fn ConversationPage() -> impl IntoView {
     let live = Live::expect();
     let params = use_params::<CallParams>();
     let id = move || params.with(|p| p.as_ref().ok().and_then(|p| p.id));
-    // Refetch when the live row changes (a new tag, a hold, an end).
+    // Read again when the live row changes (a new tag or comment counts in
+    // its `notes`, a hold, an end).
     let row = Memo::new(move |_| id().and_then(|id| live.state().with(|s| s.calls.get(&CallId(id)).cloned())));
     let detail = LocalResource::new(move || {
         let id = id();

@@ -154,6 +154,7 @@ pub mod tests {
             state,
             started_at: Millis(1_000),
             coaching: None,
+            notes: 0,
         }
     }
 

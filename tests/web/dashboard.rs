@@ -43,6 +43,7 @@ fn call(id: u64, number: NumberId, agent: Option<u32>, state: CallState, kind: C
         state,
         started_at: Millis(js_sys::Date::now() as u64 - 65_000),
         coaching: None,
+        notes: 0,
     }
 }
 

@@ -371,6 +371,7 @@ impl Core {
             state: call.state,
             started_at: call.started_at,
             coaching,
+            notes: (call.tags.len() + call.comments.len()) as u32,
         }
     }
 
@@ -508,6 +509,7 @@ impl Core {
             CallEvent::Commented { .. } if call.comments.len() >= Self::MAX_COMMENTS => return Err(EventError::TooManyComments),
             _ => {}
         }
+        let before = self.call_view(call);
         let old_agent = call.agent;
         let was_held = call.state == CallState::OnHold;
         match event {
@@ -583,7 +585,11 @@ impl Core {
         if held != was_held {
             self.outputs.push_back(Output::Hold { call: id, on: held });
         }
-        self.emit_call(id);
+        // An event that changes nothing a dashboard shows (hold when held)
+        // sends every dashboard nothing.
+        if self.call_view(&self.calls[&id]) != before {
+            self.emit_call(id);
+        }
         Ok(())
     }
 

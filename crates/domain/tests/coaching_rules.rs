@@ -438,6 +438,27 @@ fn a_calls_tags_and_comments_are_capped_and_a_repeated_tag_changes_nothing() {
 }
 
 #[test]
+fn each_note_is_one_delta_and_an_event_that_shows_nothing_new_sends_none() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    core.apply(T0, CallEvent::Hold { call: target, on: true }).unwrap();
+    while core.poll_output().is_some() {}
+
+    core.apply(T0, CallEvent::Hold { call: target, on: true }).unwrap();
+    assert_eq!(core.poll_output(), None, "on hold already: no delta");
+    core.apply(T0, CallEvent::Commented { call: target, text: "Wants a refund.".into() }).unwrap();
+    core.apply(T0, CallEvent::Tagged { call: target, tag: "refund".into() }).unwrap();
+
+    let notes: Vec<u32> = std::iter::from_fn(|| core.poll_output())
+        .filter_map(|output| match output {
+            Output::Delta { change: Change::CallUpdated { call }, .. } => Some(call.notes),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes, [1, 2], "one delta per note, counting them, so an open conversation view reads them again");
+}
+
+#[test]
 fn callers_beyond_the_queue_hear_the_lines_are_busy() {
     let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
     let dial = || NewCall { origin: Origin::Caller, number: LINE, customer_phone: "+447700900999".into(), direction: Direction::Inbound, kind: CallKind::Regular };

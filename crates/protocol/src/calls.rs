@@ -96,6 +96,9 @@ pub struct CallView {
     pub state: CallState,
     pub started_at: Millis,
     pub coaching: Option<CoachingView>,
+    /// How many tags and comments the call has: an open conversation view
+    /// reads them again when this changes.
+    pub notes: u32,
 }
 
 /// One thing that happened on a call.

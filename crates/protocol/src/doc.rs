@@ -41,6 +41,7 @@ fn call() -> CallView {
             notified_agent: true,
             since: Millis(1_764_000_030_000),
         }),
+        notes: 2,
     }
 }
 

@@ -13,7 +13,7 @@ use earshot_simulator::SimConfig;
 use crate::auth::hash_password;
 use crate::media::MediaConfig;
 use crate::http::serve::Limits;
-use crate::throttle::Backoff;
+use crate::throttle::{Backoff, Rate};
 
 #[derive(Clone)]
 pub struct Config {
@@ -42,6 +42,8 @@ pub struct Config {
     pub sign_in_backoff: Backoff,
     /// How an anonymous caller's dials back off, per client address.
     pub dial_backoff: Backoff,
+    /// How fast one user may add tags and comments.
+    pub notes_rate: Rate,
     /// Connections per client address, and how long a request may take.
     pub connections: Limits,
 }
@@ -68,6 +70,8 @@ impl Config {
             sign_in_backoff: Backoff::default(),
             // A caller may try a few numbers; a script may not flood the queue.
             dial_backoff: Backoff { free: 5, first: Duration::from_secs(5), cap: Duration::from_secs(60) },
+            // A call's worth of notes at once, then one every 3 s.
+            notes_rate: Rate { burst: 10, every: Duration::from_secs(3) },
             connections: Limits::default(),
         }
     }

@@ -3,7 +3,9 @@
 //! are free; then each further one must wait twice as long as the last, up
 //! to a cap — so guessing and flooding are slow, and no lock is permanent
 //! (an attacker cannot keep a real user out for longer than the cap). A
-//! success or a quiet spell forgets. Sans-IO: time is an argument.
+//! success or a quiet spell forgets. Actions that are fine in moderation
+//! (an agent's tags and comments) get a steady rate instead: a burst, then
+//! one per period ([`RateLimit`]). Sans-IO: time is an argument.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -135,6 +137,43 @@ impl SignInThrottle {
     }
 }
 
+/// A steady rate: `burst` actions at once, then one more each `every`.
+#[derive(Clone, Copy, Debug)]
+pub struct Rate {
+    pub burst: u32,
+    pub every: Duration,
+}
+
+/// A token bucket per key.
+#[derive(Debug)]
+pub struct RateLimit<K> {
+    rate: Rate,
+    /// When each key's bucket is full again; a key absent is full.
+    full_at: HashMap<K, Instant>,
+}
+
+impl<K: Hash + Eq + Clone> RateLimit<K> {
+    pub fn new(rate: Rate) -> Self {
+        Self { rate, full_at: HashMap::new() }
+    }
+
+    /// Takes one action for `key`, or says how long until it may.
+    pub fn take(&mut self, key: K, now: Instant) -> Result<(), Duration> {
+        if self.full_at.len() >= MAX_KEYS {
+            self.full_at.retain(|_, full| *full > now);
+        }
+        let window = self.rate.every.saturating_mul(self.rate.burst);
+        // The bucket as a time: full at `full_at`, each action pushes it on by `every`.
+        let full_at = self.full_at.get(&key).copied().filter(|full| *full > now).unwrap_or(now);
+        let next = full_at + self.rate.every;
+        if next > now + window {
+            return Err(next - (now + window));
+        }
+        self.full_at.insert(key, next);
+        Ok(())
+    }
+}
+
 /// A wait in whole seconds, rounded up: what `Retry-After` and the words
 /// "try again in N s" say.
 pub fn whole_seconds(wait: Duration) -> u64 {
@@ -190,6 +229,19 @@ mod tests {
         throttle.count("sam", t0);
         throttle.count("sam", later);
         assert_eq!(throttle.wait(&"sam", later), None, "a quiet spell forgets");
+    }
+
+    #[test]
+    fn a_rate_allows_a_burst_then_one_per_period_and_refills_when_quiet() {
+        let t0 = Instant::now();
+        let mut rate = RateLimit::new(Rate { burst: 3, every: Duration::from_secs(2) });
+        let burst: Vec<_> = (0..4).map(|_| rate.take("alex", t0)).collect();
+        assert_eq!(burst, [Ok(()), Ok(()), Ok(()), Err(Duration::from_secs(2))]);
+        assert_eq!(rate.take("bea", t0), Ok(()), "each key has its own bucket");
+        assert_eq!(rate.take("alex", t0 + Duration::from_secs(2)), Ok(()), "one more each period");
+        assert_eq!(rate.take("alex", t0 + Duration::from_secs(3)), Err(Duration::from_secs(1)));
+        let quiet = t0 + Duration::from_secs(60);
+        assert!((0..3).all(|_| rate.take("alex", quiet).is_ok()), "a quiet spell refills the whole burst");
     }
 
     #[test]

@@ -23,6 +23,7 @@ use super::session::{session_token, CurrentUser};
 use super::socket::{close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::auth::{Auth, Token};
+use crate::throttle::{whole_seconds, RateLimit};
 use crate::live::{Delta, LiveHandle};
 use crate::media::MediaHandle;
 
@@ -48,6 +49,7 @@ pub async fn upgrade(
         auth: state.auth.clone(),
         stopping: state.stopping.clone(),
         heartbeat: state.heartbeat,
+        notes: Arc::clone(&state.notes),
         deltas: None,
         dashboard: false,
         my_call: None,
@@ -70,6 +72,8 @@ struct Connection {
     stopping: watch::Receiver<bool>,
     /// Ping period; three without a word from the peer and it is dead.
     heartbeat: Duration,
+    /// Tags and comments per user, at a steady rate.
+    notes: Arc<std::sync::Mutex<RateLimit<earshot_protocol::UserId>>>,
     /// Every change, once subscribed or watching.
     deltas: Option<broadcast::Receiver<Arc<Delta>>>,
     /// Subscribed to the dashboard: every delta goes out as it is.
@@ -191,11 +195,15 @@ impl Connection {
             Request::JoinMyCall { offer } => self.join_my_call(offer).await,
             Request::HangUp => self.on_my_call(|call| Ok(CallEvent::Ended { call })).await,
             Request::Hold { on } => self.on_my_call(|call| Ok(CallEvent::Hold { call, on })).await,
-            Request::Tag { tag } => self.on_my_call(|call| bounded(&tag, 40, "a tag").map(|tag| CallEvent::Tagged { call, tag })).await,
+            Request::Tag { tag } => match self.note() {
+                Ok(()) => self.on_my_call(|call| bounded(&tag, 40, "a tag").map(|tag| CallEvent::Tagged { call, tag })).await,
+                Err(error) => Outcome::refused(error),
+            },
             Request::Transfer { to } => self.on_my_call(|call| Ok(CallEvent::TransferredToAgent { call, agent: to })).await,
-            Request::Comment { text } => {
-                self.on_my_call(|call| bounded(&text, 1000, "a comment").map(|text| CallEvent::Commented { call, text })).await
-            }
+            Request::Comment { text } => match self.note() {
+                Ok(()) => self.on_my_call(|call| bounded(&text, 1000, "a comment").map(|text| CallEvent::Commented { call, text })).await,
+                Err(error) => Outcome::refused(error),
+            },
             other => match Command::try_from(other) {
                 Ok(command) => outcome(self.live.command(self.me.id, command).await),
                 Err(other) => Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, format!("unsupported request {other:?}"))),
@@ -298,6 +306,15 @@ impl Connection {
             Ok(Err(_)) => Outcome::refused(ApiError::new(ErrorCode::NoCall, "your call has just ended")),
             Err(_) => Outcome::refused(stopping()),
         }
+    }
+
+    /// One more tag or comment from this user, unless they add them too fast.
+    fn note(&self) -> Result<(), ApiError> {
+        // A panic while the lock was held could only have skipped a count.
+        let taken = self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take(self.me.id, std::time::Instant::now());
+        taken.map_err(|wait| {
+            ApiError::new(ErrorCode::RateLimited, format!("you are adding tags and comments too fast: try again in {} s", whole_seconds(wait)))
+        })
     }
 
     async fn current_call(&self) -> Result<CallView, ApiError> {

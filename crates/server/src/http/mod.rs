@@ -29,7 +29,7 @@ use earshot_protocol::{AudioManifest, CompanyNumber};
 
 use crate::auth::Auth;
 use crate::password_checks::PasswordChecks;
-use crate::throttle::{SignInThrottle, Throttle};
+use crate::throttle::{RateLimit, SignInThrottle, Throttle};
 use crate::live::LiveHandle;
 use crate::media::MediaHandle;
 use crate::Config;
@@ -44,6 +44,8 @@ pub struct AppState {
     pub sign_in_throttle: Arc<std::sync::Mutex<SignInThrottle>>,
     /// Callers' dials back off per client address. Locked likewise.
     pub dials: Arc<std::sync::Mutex<Throttle<std::net::IpAddr>>>,
+    /// Agents' tags and comments, at a steady rate per user. Locked likewise.
+    pub notes: Arc<std::sync::Mutex<RateLimit<earshot_protocol::UserId>>>,
     /// The company's numbers: public, like any phone number.
     pub numbers: Arc<Vec<CompanyNumber>>,
     pub live: LiveHandle,
@@ -73,6 +75,7 @@ impl AppState {
             passwords: Arc::new(PasswordChecks::start(Arc::clone(&auth))?),
             sign_in_throttle: Arc::new(std::sync::Mutex::new(SignInThrottle::new(config.sign_in_backoff))),
             dials: Arc::new(std::sync::Mutex::new(Throttle::new(config.dial_backoff))),
+            notes: Arc::new(std::sync::Mutex::new(RateLimit::new(config.notes_rate))),
             auth,
             live,
             origins: Arc::new(AllowedOrigins::for_server(local, &config.extra_origins)),

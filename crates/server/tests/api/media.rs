@@ -166,7 +166,7 @@ async fn transfer_cuts_old_agent_audio() {
 
 #[tokio::test]
 async fn a_tag_flood_is_refused_with_the_limit() {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_app_with(|config| config.notes_rate.burst = 1_000).await;
     app.answered_call(SALES).await;
     let mut alex = app.live_client(ALEX).await;
     for i in 0..earshot_domain::Core::MAX_TAGS {
@@ -177,6 +177,25 @@ async fn a_tag_flood_is_refused_with_the_limit() {
 
     let Outcome::Refused { error } = refused else { panic!("a refusal: {refused:?}") };
     assert_eq!((error.code, error.message.as_str()), (ErrorCode::MalformedRequest, "a call takes at most 20 tags"));
+}
+
+#[tokio::test]
+async fn an_agent_adding_notes_too_fast_is_told_to_wait() {
+    let app = spawn_app().await;
+    app.answered_call(SALES).await;
+    let mut alex = app.live_client(ALEX).await;
+    for i in 0..10 {
+        let note = if i % 2 == 0 { Request::Tag { tag: format!("t{i}") } } else { Request::Comment { text: format!("c{i}") } };
+        assert_eq!(alex.request(note).await.0, Outcome::Ok, "a call's worth of notes at once");
+    }
+    let deltas_before = app.live.subscribe(earshot_protocol::UserId(2)).await.unwrap().unwrap().snapshot.seq;
+
+    let (refused, _) = alex.request(Request::Comment { text: "one more".into() }).await;
+
+    let Outcome::Refused { error } = refused else { panic!("a refusal: {refused:?}") };
+    assert_eq!((error.code, error.message.as_str()), (ErrorCode::RateLimited, "you are adding tags and comments too fast: try again in 3 s"));
+    let deltas_after = app.live.subscribe(earshot_protocol::UserId(2)).await.unwrap().unwrap().snapshot.seq;
+    assert_eq!(deltas_after, deltas_before, "a refused note tells no dashboard anything");
 }
 
 #[tokio::test]
