@@ -83,6 +83,7 @@ impl Leg {
                     return;
                 }
                 Output::Transmit(t) => transmits.push_back(Transmit {
+                    proto: t.proto,
                     source: t.source,
                     destination: t.destination,
                     contents: t.contents.to_vec(),

@@ -8,7 +8,7 @@ use std::time::Instant;
 use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::format::Codec;
 use str0m::media::{MediaData, MediaTime, Pt, Writer};
-use str0m::net::{Protocol, Receive};
+use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Input, Rtc};
 
 use crate::leg::{Leg, LegStats};
@@ -22,9 +22,11 @@ pub struct RoomId(pub u64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LegId(pub u64);
 
-/// A datagram to send.
+/// A datagram to send: over UDP, or as one RFC 4571 frame on the TCP
+/// connection from `destination`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transmit {
+    pub proto: Protocol,
     pub source: SocketAddr,
     pub destination: SocketAddr,
     pub contents: Vec<u8>,
@@ -72,8 +74,10 @@ struct Room {
 }
 
 pub struct Sfu {
-    /// The address peers reach us at (the ICE host candidate).
+    /// The address peers reach us at over UDP (the ICE host candidate).
     advertised: SocketAddr,
+    /// And over TCP, for networks that block UDP (a passive candidate).
+    advertised_tcp: Option<SocketAddr>,
     legs: BTreeMap<LegId, Leg>,
     rooms: BTreeMap<RoomId, Room>,
     /// The leg last seen sending from an address: tried before asking
@@ -87,12 +91,20 @@ impl Sfu {
     pub fn new(advertised: SocketAddr) -> Self {
         Self {
             advertised,
+            advertised_tcp: None,
             legs: BTreeMap::new(),
             rooms: BTreeMap::new(),
             by_source: HashMap::new(),
             next_leg: 1,
             transmits: VecDeque::new(),
         }
+    }
+
+    /// Also offers every peer a passive TCP candidate at `advertised`
+    /// (ICE-TCP, RFC 6544): a browser whose UDP is blocked connects there.
+    pub fn with_tcp(mut self, advertised: SocketAddr) -> Self {
+        self.advertised_tcp = Some(advertised);
+        self
     }
 
     /// A peer joins `room` as `role` with the text of its offer, as a client
@@ -111,6 +123,10 @@ impl Sfu {
         let mut rtc = Rtc::builder().set_ice_lite(true).clear_codecs().enable_opus(true, false).build(now);
         let candidate = Candidate::host(self.advertised, "udp").map_err(|e| JoinError::BadOffer(e.to_string()))?;
         rtc.add_local_candidate(candidate);
+        if let Some(tcp) = self.advertised_tcp {
+            let candidate = Candidate::builder().tcp().host(tcp).tcptype(TcpType::Passive).build();
+            rtc.add_local_candidate(candidate.map_err(|e| JoinError::BadOffer(e.to_string()))?);
+        }
         let answer = rtc.sdp_api().accept_offer(offer).map_err(|e| JoinError::BadOffer(e.to_string()))?;
         self.leave_role(room, role);
         let id = LegId(self.next_leg);
@@ -159,9 +175,10 @@ impl Sfu {
         self.rooms.entry(room).or_default().audio.hold = on;
     }
 
-    /// A datagram arrived. Returns false when no leg owns it.
-    pub fn handle_receive(&mut self, now: Instant, source: SocketAddr, destination: SocketAddr, datagram: &[u8]) -> bool {
-        let Ok(receive) = Receive::new(Protocol::Udp, source, destination, datagram) else { return false };
+    /// A datagram arrived (over TCP: one RFC 4571 frame's payload). Returns
+    /// false when no leg owns it.
+    pub fn handle_receive(&mut self, now: Instant, proto: Protocol, source: SocketAddr, destination: SocketAddr, datagram: &[u8]) -> bool {
+        let Ok(receive) = Receive::new(proto, source, destination, datagram) else { return false };
         let input = Input::Receive(now, receive);
         let known = self.by_source.get(&source).copied().filter(|id| self.legs.get(id).is_some_and(|l| l.rtc.accepts(&input)));
         let Some(id) = known.or_else(|| self.legs.iter().find(|(_, leg)| leg.rtc.accepts(&input)).map(|(id, _)| *id)) else {

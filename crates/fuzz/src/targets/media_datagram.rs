@@ -1,4 +1,4 @@
-//! A UDP datagram from anyone on the network, into an SFU with a call's
+//! A UDP datagram or TCP frame from anyone on the network, into an SFU with a call's
 //! three legs waiting for their peers: what an attacker without the ICE
 //! credentials reaches (STUN, DTLS and RTP demultiplexing in str0m and the
 //! SFU's own routing of unknown sources).
@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use earshot_sfu::{LegRole, RoomId, Sfu};
+use earshot_sfu::{LegRole, Protocol, RoomId, Sfu};
 use str0m::media::{Direction, MediaKind};
 use str0m::Rtc;
 
@@ -53,7 +53,8 @@ pub fn run(input: &[u8]) -> String {
         world.runs += 1;
         world.now += Duration::from_millis(1);
         let source: SocketAddr = format!("127.0.0.1:{}", 6000 + u16::from(from % 4)).parse().expect("an address");
-        let taken = world.sfu.handle_receive(world.now, source, SFU.parse().expect("an address"), datagram);
+        let proto = if from & 0x80 == 0 { Protocol::Udp } else { Protocol::Tcp };
+        let taken = world.sfu.handle_receive(world.now, proto, source, SFU.parse().expect("an address"), datagram);
         world.sfu.handle_timeout(world.now);
         while world.sfu.poll_transmit().is_some() {}
         let class = match datagram.first() {
@@ -71,7 +72,7 @@ pub fn run(input: &[u8]) -> String {
 fn a_call() -> World {
     str0m::crypto::from_feature_flags().install_process_default();
     let now = Instant::now();
-    let mut sfu = Sfu::new(SFU.parse().expect("an address"));
+    let mut sfu = Sfu::new(SFU.parse().expect("an address")).with_tcp(SFU.parse().expect("an address"));
     for role in LegRole::ALL {
         let mut rtc = Rtc::builder().clear_codecs().enable_opus(true, false).build(now);
         let mut change = rtc.sdp_api();

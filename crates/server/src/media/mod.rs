@@ -1,8 +1,10 @@
-//! Call audio: the task that owns the SFU core and its one UDP socket, and
+//! Call audio: the task that owns the SFU core, its UDP socket and its
+//! ICE-TCP listener, and
 //! the handle the rest of the server talks to it through.
 
 mod playback;
 mod task;
+mod tcp;
 
 use std::net::SocketAddr;
 
@@ -15,7 +17,8 @@ pub use task::spawn;
 /// Where the SFU listens and what it tells browsers.
 #[derive(Clone, Debug)]
 pub struct MediaConfig {
-    /// The UDP socket; port 0 picks a free one.
+    /// The UDP socket; port 0 picks a free one. ICE-TCP listens on the same
+    /// port over TCP (or, when it is taken, any free one).
     pub bind: SocketAddr,
     /// The address put in SDP answers; `None` advertises the bound one.
     pub advertised: Option<SocketAddr>,

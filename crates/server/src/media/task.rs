@@ -1,37 +1,51 @@
-//! The media task: one UDP socket, one SFU core, one loop — a datagram, a
-//! request or a deadline; then every datagram the core wants sent.
+//! The media task: one UDP socket (and ICE-TCP connections beside it), one
+//! SFU core, one loop — a datagram, a TCP frame, a request or a deadline;
+//! then every datagram the core wants sent.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use earshot_sfu::{LegRole, RoomId, Sfu};
-use tokio::net::UdpSocket;
+use earshot_sfu::{LegRole, Protocol, RoomId, Sfu};
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
 use super::playback::{Dialogue, Playback, FRAME};
+use super::tcp::{self, TcpEvent};
 use super::{LegReport, MediaConfig, MediaHandle, MediaRequest};
 
-/// Binds the socket and starts the task.
+/// Binds the sockets and starts the task.
 pub fn spawn(config: &MediaConfig, dialogue: Dialogue) -> std::io::Result<MediaHandle> {
     let socket = std::net::UdpSocket::bind(config.bind)?;
     socket.set_nonblocking(true)?;
     let local = socket.local_addr()?;
     let socket = UdpSocket::from_std(socket)?;
     let advertised = config.advertised.unwrap_or(local);
+    // TCP on the UDP socket's port, so one number opens both in a firewall
+    // (any free port when that one is taken: tests bind port 0).
+    let listener = std::net::TcpListener::bind(local).or_else(|_| std::net::TcpListener::bind(SocketAddr::new(local.ip(), 0)))?;
+    listener.set_nonblocking(true)?;
+    let tcp_local = listener.local_addr()?;
+    let listener = TcpListener::from_std(listener)?;
+    let advertised_tcp = SocketAddr::new(advertised.ip(), tcp_local.port());
     // Building the first `Rtc` installs str0m's crypto; do it once, up front.
     str0m::crypto::from_feature_flags().install_process_default();
     let (tx, rx) = mpsc::unbounded_channel();
+    let (tcp_events, tcp_rx) = mpsc::channel(1024);
+    let loopback_only = local.ip().is_loopback();
+    tokio::spawn(tcp::accept(listener, tcp_events, loopback_only));
     let owner = Owner {
-        sfu: Sfu::new(advertised),
+        sfu: Sfu::new(advertised).with_tcp(advertised_tcp),
         socket,
         local,
-        loopback_only: local.ip().is_loopback(),
+        tcp_local,
+        tcp: HashMap::new(),
+        loopback_only,
         dialogue,
         playing: BTreeMap::new(),
     };
-    tokio::spawn(owner.run(rx));
-    tracing::info!("SFU listening on udp://{local} (advertising {advertised})");
+    tokio::spawn(owner.run(rx, tcp_rx));
+    tracing::info!("SFU listening on udp://{local} and tcp://{tcp_local} (advertising {advertised}, tcp {advertised_tcp})");
     Ok(MediaHandle { tx, local })
 }
 
@@ -39,6 +53,9 @@ struct Owner {
     sfu: Sfu,
     socket: UdpSocket,
     local: SocketAddr,
+    /// The ICE-TCP listener's address, and its open connections by peer.
+    tcp_local: SocketAddr,
+    tcp: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
     /// Bound to loopback: a datagram from anywhere else is dropped unread.
     loopback_only: bool,
     dialogue: Dialogue,
@@ -46,7 +63,7 @@ struct Owner {
 }
 
 impl Owner {
-    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<MediaRequest>) {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<MediaRequest>, mut tcp: mpsc::Receiver<TcpEvent>) {
         let mut buf = vec![0u8; 2048];
         let mut next_frame = Instant::now() + FRAME;
         loop {
@@ -56,6 +73,7 @@ impl Owner {
                     Ok((n, source)) => self.receive(source, &buf[..n]),
                     Err(e) => tracing::warn!("UDP receive failed: {e}"),
                 },
+                Some(event) = tcp.recv() => self.on_tcp(event),
                 request = rx.recv() => match request {
                     Some(request) => self.on_request(request),
                     None => return,
@@ -77,8 +95,24 @@ impl Owner {
             tracing::debug!(%source, "dropped a datagram from off this machine");
             return;
         }
-        if !self.sfu.handle_receive(Instant::now(), source, self.local, datagram) {
+        if !self.sfu.handle_receive(Instant::now(), Protocol::Udp, source, self.local, datagram) {
             tracing::debug!(%source, "a datagram no leg owns");
+        }
+    }
+
+    fn on_tcp(&mut self, event: TcpEvent) {
+        match event {
+            TcpEvent::Opened { peer, frames } => {
+                self.tcp.insert(peer, frames);
+            }
+            TcpEvent::Frame { peer, packet } => {
+                if !self.sfu.handle_receive(Instant::now(), Protocol::Tcp, peer, self.tcp_local, &packet) {
+                    tracing::debug!(%peer, "a TCP frame no leg owns");
+                }
+            }
+            TcpEvent::Closed { peer } => {
+                self.tcp.remove(&peer);
+            }
         }
     }
 
@@ -127,7 +161,12 @@ impl Owner {
 
     async fn flush(&mut self) {
         while let Some(t) = self.sfu.poll_transmit() {
-            if let Err(e) = self.socket.send_to(&t.contents, t.destination).await {
+            if t.proto == Protocol::Tcp {
+                // A full queue or a closed connection loses the packet, as UDP would.
+                if let Some(connection) = self.tcp.get(&t.destination) {
+                    let _ = connection.try_send(t.contents);
+                }
+            } else if let Err(e) = self.socket.send_to(&t.contents, t.destination).await {
                 tracing::debug!(destination = %t.destination, "UDP send failed: {e}");
             }
         }

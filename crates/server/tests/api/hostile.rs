@@ -2,24 +2,15 @@
 //! while real peers speak over UDP. The customer must never hear the coach,
 //! and the coach must never learn what a coach may not.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use earshot_domain::seed::SALES;
 use earshot_protocol::{CallId, MonitoringAccess, Outcome, Request, Role, ServerMsg, UserId};
 use earshot_sfu::LegRole;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{spawn_app, LiveClient, ALEX, SAM};
-use crate::peer::{Offering, Peer, AGENT, COACH, CUSTOMER};
-
-/// Waits until `heard` says so, for at most 5 s.
-async fn until(what: &str, heard: impl Fn() -> bool) {
-    let started = Instant::now();
-    while !heard() {
-        assert!(started.elapsed() < Duration::from_secs(5), "{what} within 5 s");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use crate::helpers::{spawn_app, LiveClient, SAM};
+use crate::peer::{until, Offering, Peer, RealCall, AGENT, COACH};
 
 /// A request as the hostile client sends it, with the peer behind its
 /// offer, if it has one.
@@ -89,20 +80,8 @@ async fn forgeries(call: CallId) -> Vec<Forged> {
 #[tokio::test]
 async fn hostile_coach_client_leaks_nothing() {
     let app = spawn_app().await;
-    let mut alex = app.live_client(ALEX).await;
-    alex.request(Request::WatchMyCall).await;
-
-    // A real customer dials; the call goes to Alex, whose softphone joins.
-    let mut phone = app.caller_client().await;
-    let offering = Offering::new(1).await;
-    let (dialled, _) = phone.request(Request::Dial { number: SALES, phone: "+447700900123".into(), offer: offering.sdp.clone() }).await;
-    let Outcome::Answer { call, sdp } = dialled else { panic!("the call is put through: {dialled:?}") };
-    let customer = offering.connect(&sdp, CUSTOMER);
-    let offering = Offering::new(2).await;
-    let (joined, _) = alex.request(Request::JoinMyCall { offer: offering.sdp.clone() }).await;
-    let Outcome::Answer { sdp, .. } = joined else { panic!("Alex's softphone joins: {joined:?}") };
-    let agent = offering.connect(&sdp, AGENT);
-    until("the customer hears the agent", || customer.heard(AGENT) > 0).await;
+    let RealCall { call, customer, agent, .. } = &RealCall::start(&app, Offering::new(2).await).await;
+    let call = *call;
 
     // Sam coaches and whispers, as the app would: the agent hears him.
     let mut sam = app.live_client(SAM).await;
@@ -151,5 +130,5 @@ async fn hostile_coach_client_leaks_nothing() {
     let reports = app.media.report().await;
     let customer_leg = reports.iter().find(|r| r.role == LegRole::Customer).expect("the customer's leg");
     assert!(!customer_leg.stats.forwarded_to_it.contains_key(&LegRole::Coach), "the SFU forwarded no coach packet to the customer");
-    drop((coaches, agent, customer));
+    drop(coaches);
 }

@@ -264,3 +264,23 @@ async fn an_anonymous_caller_cannot_flood_the_queue() {
     let sam = app.live.subscribe(earshot_protocol::UserId(2)).await.unwrap().unwrap();
     assert!(sam.snapshot.calls.is_empty(), "no call was made of it");
 }
+
+#[tokio::test]
+async fn ice_tcp_when_udp_blocked() {
+    use crate::peer::{until, Offering, RealCall, AGENT, COACH, CUSTOMER};
+
+    let app = spawn_app().await;
+    // Alex's and Sam's networks block UDP: their peers have TCP candidates only.
+    let RealCall { call, customer, agent, .. } = &RealCall::start(&app, Offering::over_tcp(2).await).await;
+    let mut sam = app.live_client(SAM).await;
+    let coach = Offering::over_tcp(2).await;
+    let (joined, _) = sam.request(Request::StartCoaching { call: *call, notify_agent: false, offer: Some(coach.sdp.clone()) }).await;
+    let Outcome::Answer { sdp, .. } = joined else { panic!("Sam joins: {joined:?}") };
+    let coach = coach.connect(&sdp, COACH);
+
+    until("the coach hears the customer and the agent over TCP", || coach.heard(CUSTOMER) > 10 && coach.heard(AGENT) > 10).await;
+    assert_eq!(sam.request(Request::SetWhisper { on: true }).await.0, Outcome::Ok);
+    until("the agent hears the whisper over TCP", || agent.heard(COACH) > 10).await;
+    assert!(agent.heard(CUSTOMER) > 10, "the agent hears the customer over TCP");
+    assert_eq!(customer.heard(COACH), 0, "the customer never hears the coach, over TCP too");
+}

@@ -122,7 +122,7 @@ impl World {
             for peer in &mut self.peers {
                 for datagram in peer.drain() {
                     moved = true;
-                    self.sfu.handle_receive(self.now, peer.addr, sfu_addr, &datagram);
+                    self.sfu.handle_receive(self.now, Protocol::Udp, peer.addr, sfu_addr, &datagram);
                 }
             }
             while let Some(t) = self.sfu.poll_transmit() {
