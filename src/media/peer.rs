@@ -215,15 +215,20 @@ pub async fn sleep(ms: i32) {
     let _ = JsFuture::from(promise).await;
 }
 
-/// The media server's address in an SDP answer (its host candidate), to
-/// tell the coach what their network must let through.
+/// The media server's addresses in an SDP answer (its candidates: UDP,
+/// then ICE-TCP for networks that block UDP), to tell the coach what their
+/// network must let through.
 pub fn media_server(answer: &str) -> Option<String> {
-    answer.lines().find_map(|line| {
-        let fields: Vec<&str> = line.strip_prefix("a=candidate:")?.split_whitespace().collect();
-        // foundation component transport priority address port typ …
-        let (transport, address, port) = (fields.get(2)?, fields.get(4)?, fields.get(5)?);
-        Some(format!("{} to {address}, port {port}", transport.to_uppercase()))
-    })
+    let ways: Vec<String> = answer
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.strip_prefix("a=candidate:")?.split_whitespace().collect();
+            // foundation component transport priority address port typ …
+            let (transport, address, port) = (fields.get(2)?, fields.get(4)?, fields.get(5)?);
+            Some(format!("{} to {address}, port {port}", transport.to_uppercase()))
+        })
+        .collect();
+    (!ways.is_empty()).then(|| ways.join(", or at least "))
 }
 
 #[cfg(test)]
@@ -234,6 +239,8 @@ mod tests {
     fn the_media_server_is_read_from_the_answers_candidate() {
         let answer = "v=0\r\na=ice-lite\r\na=candidate:1 1 udp 2130706175 127.0.0.1 5004 typ host\r\n";
         assert_eq!(media_server(answer).as_deref(), Some("UDP to 127.0.0.1, port 5004"));
+        let both = format!("{answer}a=candidate:2 1 tcp 2105458943 127.0.0.1 5004 typ host tcptype passive\r\n");
+        assert_eq!(media_server(&both).as_deref(), Some("UDP to 127.0.0.1, port 5004, or at least TCP to 127.0.0.1, port 5004"));
         assert_eq!(media_server("v=0\r\n"), None);
     }
 }

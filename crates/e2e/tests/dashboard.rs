@@ -134,16 +134,23 @@ async fn the_conversation_view_shows_the_calls_timeline_tags_and_comments() {
 
 #[tokio::test]
 async fn a_coach_whose_network_blocks_the_audio_is_told_what_to_ask_it_for() {
-    // The SFU advertises a port where nothing listens: a blocked network.
-    let blocked = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let app = spawn_app(|config| config.media.advertised = Some(blocked)).await;
+    // The SFU advertises ports where nothing answers, UDP and TCP: a network
+    // that blocks both.
+    let blocked = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let blocked_tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap(); // never accepts
+    let (udp, tcp) = (blocked.local_addr().unwrap(), blocked_tcp.local_addr().unwrap());
+    let app = spawn_app(|config| {
+        config.media.advertised = Some(udp);
+        config.media.advertised_tcp = Some(tcp);
+    })
+    .await;
     let call = new_call(&app, SALES, MARIA).await;
     answer(&app, call, ALEX).await;
     let driver = earshot_e2e::Chromedriver::start().await;
     let sam = driver.browser(&[]).await;
     sam.sign_in(&app, "sam@earshot.demo").await;
 
-    let advice = format!("UDP to 127.0.0.1, port {}", blocked.port());
+    let advice = format!("UDP to 127.0.0.1, port {}, or at least TCP to 127.0.0.1, port {}", udp.port(), tcp.port());
 
     // The setup's connection check finds the network blocked and says what to open.
     sam.click(&format!("{} [data-testid=coach-{}]", row(call), call.0)).await;

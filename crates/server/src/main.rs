@@ -7,7 +7,8 @@ use earshot_simulator::SimConfig;
 use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "usage: earshot-server [--port N] [--dist DIR] [--allow-origin ORIGIN]... [--seed N | --no-simulator]
-                     [--media-bind IP:PORT] [--media-advertise IP:PORT] [--max-connections-per-address N]";
+                     [--media-bind IP:PORT] [--media-advertise IP:PORT] [--media-advertise-tcp IP:PORT]
+                     [--max-connections-per-address N]";
 
 #[tokio::main]
 async fn main() {
@@ -65,6 +66,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
             "--no-simulator" => config.simulator = None,
             "--media-bind" => config.media.bind = parse_addr(&flag, &value()?)?,
             "--media-advertise" => config.media.advertised = Some(parse_addr(&flag, &value()?)?),
+            "--media-advertise-tcp" => config.media.advertised_tcp = Some(parse_addr(&flag, &value()?)?),
             "--max-connections-per-address" => {
                 let cap = value()?;
                 config.connections.per_address = cap.parse().map_err(|_| format!("--max-connections-per-address: not a number: {cap}"))?;

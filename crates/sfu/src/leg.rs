@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
 use str0m::media::{Direction, MediaData, Mid};
+use str0m::net::Protocol;
 use str0m::{Event, IceConnectionState, Output, Rtc};
 
 use crate::routing::{receive_layout, LegRole};
@@ -29,6 +30,8 @@ impl Traffic {
 pub struct LegStats {
     pub received: Traffic,
     pub forwarded_to_it: BTreeMap<LegRole, Traffic>,
+    /// How the peer's last packet came: UDP, or ICE-TCP when its UDP is blocked.
+    pub transport: Option<Protocol>,
 }
 
 pub(crate) struct Leg {

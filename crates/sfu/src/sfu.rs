@@ -187,6 +187,7 @@ impl Sfu {
         self.by_source.insert(source, id);
         // Just found: the leg exists.
         let leg = self.legs.get_mut(&id).expect("the leg that accepted the datagram");
+        leg.stats.transport = Some(proto);
         if let Err(e) = leg.rtc.handle_input(input) {
             tracing::info!(role = ?leg.role, "peer sent what it may not: {e}");
             leg.rtc.disconnect();

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use earshot_protocol::{ErrorCode, Role};
-use earshot_sfu::LegRole;
+use earshot_sfu::{LegRole, Protocol};
 
 use super::session::CurrentUser;
 use super::{AppError, AppState};
@@ -50,6 +50,11 @@ pub fn render(reports: &[LegReport]) -> String {
         for (from, traffic) in &r.stats.forwarded_to_it {
             let _ = writeln!(out, "earshot_sfu_forwarded_bytes_total{{call=\"{}\",to=\"{}\",from=\"{}\"}} {}", r.room.0, role(r.role), role(*from), traffic.bytes);
         }
+    }
+    let _ = writeln!(out, "# HELP earshot_sfu_leg_over_tcp 1 when a leg's audio comes over ICE-TCP (its UDP is blocked).\n# TYPE earshot_sfu_leg_over_tcp gauge");
+    for r in reports.iter().filter(|r| r.stats.transport.is_some()) {
+        let over_tcp = u8::from(r.stats.transport == Some(Protocol::Tcp));
+        let _ = writeln!(out, "earshot_sfu_leg_over_tcp{{call=\"{}\",role=\"{}\"}} {over_tcp}", r.room.0, role(r.role));
     }
     out
 }

@@ -22,11 +22,14 @@ pub struct MediaConfig {
     pub bind: SocketAddr,
     /// The address put in SDP answers; `None` advertises the bound one.
     pub advertised: Option<SocketAddr>,
+    /// The ICE-TCP address put in SDP answers; `None` advertises the
+    /// listener's port at the advertised UDP address's IP.
+    pub advertised_tcp: Option<SocketAddr>,
 }
 
 impl Default for MediaConfig {
     fn default() -> Self {
-        Self { bind: SocketAddr::from(([127, 0, 0, 1], 0)), advertised: None }
+        Self { bind: SocketAddr::from(([127, 0, 0, 1], 0)), advertised: None, advertised_tcp: None }
     }
 }
 

@@ -27,7 +27,7 @@ pub fn spawn(config: &MediaConfig, dialogue: Dialogue) -> std::io::Result<MediaH
     listener.set_nonblocking(true)?;
     let tcp_local = listener.local_addr()?;
     let listener = TcpListener::from_std(listener)?;
-    let advertised_tcp = SocketAddr::new(advertised.ip(), tcp_local.port());
+    let advertised_tcp = config.advertised_tcp.unwrap_or(SocketAddr::new(advertised.ip(), tcp_local.port()));
     // Building the first `Rtc` installs str0m's crypto; do it once, up front.
     str0m::crypto::from_feature_flags().install_process_default();
     let (tx, rx) = mpsc::unbounded_channel();

@@ -4,7 +4,7 @@ use earshot_domain::seed::{SALES, SUPPORT};
 use earshot_protocol::{ErrorCode, Outcome, Request, ServerMsg, UserStatus};
 use str0m::media::{Direction, MediaKind};
 use str0m::Rtc;
-use earshot_sfu::LegRole;
+use earshot_sfu::{LegRole, Protocol};
 
 use crate::helpers::{spawn_app, ALEX, OMAR, SAM};
 
@@ -283,4 +283,8 @@ async fn ice_tcp_when_udp_blocked() {
     until("the agent hears the whisper over TCP", || agent.heard(COACH) > 10).await;
     assert!(agent.heard(CUSTOMER) > 10, "the agent hears the customer over TCP");
     assert_eq!(customer.heard(COACH), 0, "the customer never hears the coach, over TCP too");
+    let transports: Vec<_> = app.media.report().await.into_iter().map(|r| (r.role, r.stats.transport)).collect();
+    for (role, transport) in [(LegRole::Customer, Protocol::Udp), (LegRole::Agent, Protocol::Tcp), (LegRole::Coach, Protocol::Tcp)] {
+        assert!(transports.contains(&(role, Some(transport))), "{role:?} over {transport:?}: {transports:?}");
+    }
 }
