@@ -76,7 +76,7 @@ fn tone_wav(dir: &Path, hz: u32) -> PathBuf {
 pub struct Spectrum {
     /// The median bin: the noise floor.
     pub floor: f64,
-    pub peaks: [(u32, f64); 3],
+    pub peaks: [(u32, f64); 4],
     /// The loudest frequency and its level, for diagnosis.
     pub loudest: (f64, f64),
 }
@@ -92,8 +92,9 @@ impl Spectrum {
     }
 }
 
-/// The tones to look for: customer, agent, coach.
-pub const TONES: [u32; 3] = [440, 700, 1500];
+/// The tones to look for: customer, agent, coach — and 400 Hz, the lower
+/// of the server's ringback (its 450 Hz reads as 440: too near to tell).
+pub const TONES: [u32; 4] = [440, 700, 1500, 400];
 
 /// Listens to the page's `<audio data-source=source>` for `listen`, with an
 /// AnalyserNode, holding each bin's peak.
@@ -143,7 +144,7 @@ pub async fn spectrum(browser: &Browser, source: &str, listen: Duration) -> Spec
         eprintln!("{source}: {result}");
     }
     let loudest = (result["loudest"][0].as_f64().unwrap_or(0.0), result["loudest"][1].as_f64().unwrap_or(-200.0));
-    Spectrum { floor, peaks: [(TONES[0], level(0)), (TONES[1], level(1)), (TONES[2], level(2))], loudest }
+    Spectrum { floor, peaks: std::array::from_fn(|i| (TONES[i], level(i))), loudest }
 }
 
 /// Listens on `<audio data-source=source>`, window after window, until `tone`

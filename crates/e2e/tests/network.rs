@@ -41,3 +41,28 @@ async fn ice_tcp_when_udp_blocked() {
         browser.quit().await;
     }
 }
+
+#[tokio::test]
+async fn a_transferred_caller_hears_the_ringback_not_the_old_agent() {
+    const RINGBACK_HZ: u32 = 400;
+    let app = spawn_app(|_| {}).await;
+    let driver = Chromedriver::start().await;
+    let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(CUSTOMER_HZ)], &[&fake_microphone(AGENT_HZ)]).await;
+    hear(&caller, "agent", AGENT_HZ, &[RINGBACK_HZ], "before the transfer, the caller hears the agent").await;
+
+    // Alex transfers the call to Bea, whose softphone is not open yet.
+    agent.wait_for_text_containing("[data-testid=transfer-to]", "Bea Santos").await;
+    agent
+        .execute(
+            "const s = document.querySelector('[data-testid=transfer-to]'); s.value = '11'; s.dispatchEvent(new Event('change'));",
+            serde_json::json!([]),
+        )
+        .await;
+    agent.click("[data-testid=transfer]").await;
+    agent.wait_for_text("[data-testid=agent-idle]").await;
+
+    hear(&caller, "agent", RINGBACK_HZ, &[AGENT_HZ], "after the transfer, the caller hears the ringback and never the old agent").await;
+    for browser in [caller, agent] {
+        browser.quit().await;
+    }
+}

@@ -137,7 +137,7 @@ impl Owner {
                 Output::Whisper { call, on } => self.media.whisper(RoomId(call.0), on),
                 Output::Hold { call, on } => self.media.hold(RoomId(call.0), on),
                 Output::CoachLeft { call } => self.media.leave(RoomId(call.0), LegRole::Coach),
-                Output::AgentLeft { call } => self.media.leave(RoomId(call.0), LegRole::Agent),
+                Output::AgentLeft { call } => self.media.transfer(RoomId(call.0)),
                 Output::CallEnded { call } => self.media.close(RoomId(call.0)),
                 other => tracing::debug!(?other, "output with no consumer"),
             }

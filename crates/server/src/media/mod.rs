@@ -45,6 +45,9 @@ pub struct LegReport {
 pub(crate) enum MediaRequest {
     Join { room: RoomId, role: LegRole, offer: String, reply: oneshot::Sender<Result<String, String>> },
     Leave { room: RoomId, role: LegRole },
+    /// The agent's leg goes at once; the customer hears the ringback until
+    /// an agent's leg joins.
+    Transfer { room: RoomId },
     Whisper { room: RoomId, on: bool },
     Hold { room: RoomId, on: bool },
     /// Play the simulator's dialogue as the customer and the agent.
@@ -75,6 +78,12 @@ impl MediaHandle {
 
     pub fn leave(&self, room: RoomId, role: LegRole) {
         self.send(MediaRequest::Leave { room, role });
+    }
+
+    /// The call moved to another agent: the old one is cut off at once, and
+    /// the customer hears the ringback until the new one's softphone joins.
+    pub fn transfer(&self, room: RoomId) {
+        self.send(MediaRequest::Transfer { room });
     }
 
     pub fn whisper(&self, room: RoomId, on: bool) {

@@ -1,5 +1,7 @@
-//! The simulator's voices: a recorded dialogue played as a call's customer
-//! and agent, one 20 ms Opus frame at a time.
+//! What the server itself plays into calls, one 20 ms Opus frame at a
+//! time: the simulator's voices (a recorded dialogue as a call's customer
+//! and agent), and the ringback a customer hears while a transfer waits for
+//! the new agent.
 
 use std::time::Duration;
 
@@ -78,6 +80,36 @@ impl Playback {
     }
 }
 
+/// A sound played in a loop, as one party.
+#[derive(Clone, Debug)]
+pub struct Tone {
+    packets: Vec<Vec<u8>>,
+}
+
+impl Tone {
+    /// The UK ringback in `assets/tones`, built into the binary.
+    pub fn ringback() -> Self {
+        // The file ships with the source; a bad one is a build mistake.
+        Self { packets: ogg_opus_packets(include_bytes!("../../assets/tones/ringback.opus")).expect("a valid Ogg Opus asset") }
+    }
+}
+
+/// Where a call is in a looping tone.
+#[derive(Default)]
+pub struct Looping {
+    sent: u64,
+}
+
+impl Looping {
+    /// The frame due now: its RTP time and the Opus packet.
+    pub fn next_frame<'t>(&mut self, tone: &'t Tone) -> (MediaTime, &'t [u8]) {
+        let packet = &tone.packets[self.sent as usize % tone.packets.len()];
+        let time = MediaTime::new(self.sent * SAMPLES_PER_FRAME, Frequency::FORTY_EIGHT_KHZ);
+        self.sent += 1;
+        (time, packet)
+    }
+}
+
 /// The Opus packets of an Ogg Opus file (RFC 7845), without its two header
 /// packets.
 pub fn ogg_opus_packets(ogg: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
@@ -134,6 +166,18 @@ mod tests {
         let agent = frames.last().unwrap().unwrap();
         assert_eq!(agent.0, LegRole::Agent);
         assert_eq!(agent.1, MediaTime::new(3 * SAMPLES_PER_FRAME, Frequency::FORTY_EIGHT_KHZ), "the agent's own clock");
+    }
+
+    #[test]
+    fn the_ringback_loops_its_three_second_cadence_on_a_steady_clock() {
+        let tone = Tone::ringback();
+        let cycle = tone.packets.len();
+        assert!((150..=153).contains(&cycle), "3 s of 20 ms frames (and the encoder's padding): {cycle}");
+        let mut looping = Looping::default();
+        let first: Vec<u8> = looping.next_frame(&tone).1.to_vec();
+        let frames: Vec<_> = (1..=cycle).map(|_| looping.next_frame(&tone)).collect();
+        assert_eq!(frames.last().unwrap().1, first.as_slice(), "it starts again");
+        assert_eq!(frames.last().unwrap().0, MediaTime::new(cycle as u64 * SAMPLES_PER_FRAME, Frequency::FORTY_EIGHT_KHZ), "the clock runs on");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use earshot_sfu::{LegRole, Protocol, RoomId, Sfu};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
-use super::playback::{Dialogue, Playback, FRAME};
+use super::playback::{Dialogue, Looping, Playback, Tone, FRAME};
 use super::tcp::{self, TcpEvent};
 use super::{LegReport, MediaConfig, MediaHandle, MediaRequest};
 
@@ -43,6 +43,8 @@ pub fn spawn(config: &MediaConfig, dialogue: Dialogue) -> std::io::Result<MediaH
         loopback_only,
         dialogue,
         playing: BTreeMap::new(),
+        ringback: Tone::ringback(),
+        ringing: BTreeMap::new(),
     };
     tokio::spawn(owner.run(rx, tcp_rx));
     tracing::info!("SFU listening on udp://{local} and tcp://{tcp_local} (advertising {advertised}, tcp {advertised_tcp})");
@@ -60,6 +62,10 @@ struct Owner {
     loopback_only: bool,
     dialogue: Dialogue,
     playing: BTreeMap<RoomId, Playback>,
+    ringback: Tone,
+    /// Calls transferred, waiting for the new agent's softphone: their
+    /// customers hear the ringback.
+    ringing: BTreeMap<RoomId, Looping>,
 }
 
 impl Owner {
@@ -124,9 +130,20 @@ impl Owner {
                     tracing::info!(room = room.0, ?role, "{e}");
                     e.for_client()
                 });
+                if answer.is_ok() && role == LegRole::Agent {
+                    // The new agent answers: the ringback stops.
+                    self.ringing.remove(&room);
+                }
                 let _ = reply.send(answer); // the asker may have gone
             }
             MediaRequest::Leave { room, role } => self.sfu.leave_role(room, role),
+            MediaRequest::Transfer { room } => {
+                self.sfu.leave_role(room, LegRole::Agent);
+                // A simulated call's agent is the recording, which plays on.
+                if !self.playing.contains_key(&room) {
+                    self.ringing.insert(room, Looping::default());
+                }
+            }
             MediaRequest::Whisper { room, on } => self.sfu.set_whisper(room, on),
             MediaRequest::Hold { room, on } => self.sfu.set_hold(room, on),
             MediaRequest::Simulate { room } => {
@@ -134,6 +151,7 @@ impl Owner {
             }
             MediaRequest::Close { room } => {
                 self.playing.remove(&room);
+                self.ringing.remove(&room);
                 self.sfu.close_room(room);
             }
             MediaRequest::Report { reply } => {
@@ -149,13 +167,18 @@ impl Owner {
         }
     }
 
-    /// The simulated customer and agent speak their next 20 ms.
+    /// The simulated customer and agent speak their next 20 ms, and the
+    /// ringback rings on as the agent.
     fn play(&mut self, now: Instant) {
         for (&room, playback) in self.playing.iter_mut() {
             if let Some((role, time, frame)) = playback.next_frames(&self.dialogue) {
                 debug_assert!(role != LegRole::Coach, "the simulator never speaks as the coach");
                 self.sfu.inject(now, room, role, time, frame);
             }
+        }
+        for (&room, looping) in self.ringing.iter_mut() {
+            let (time, frame) = looping.next_frame(&self.ringback);
+            self.sfu.inject(now, room, LegRole::Agent, time, frame);
         }
     }
 

@@ -165,6 +165,34 @@ async fn transfer_cuts_old_agent_audio() {
 }
 
 #[tokio::test]
+async fn a_transferred_customer_hears_the_ringback_until_the_new_agent_answers() {
+    use std::time::Duration;
+
+    use crate::peer::{until, Offering, RealCall, AGENT, OTHER_AGENT};
+
+    let app = spawn_app().await;
+    let mut call = RealCall::start(&app, Offering::new(2).await).await;
+    let (customer, alex) = (&call.customer, &mut call.alex);
+    let mut bea = app.live_client("bea@earshot.demo").await; // online, so free to take it
+    bea.request(Request::WatchMyCall).await;
+
+    assert_eq!(alex.request(Request::Transfer { to: earshot_protocol::UserId(11) }).await.0, Outcome::Ok);
+    until("the customer hears the ringback", || customer.heard_from_the_server() > 25).await;
+    let alex_heard = customer.heard(AGENT);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(customer.heard(AGENT), alex_heard, "the old agent is cut off");
+
+    let offering = Offering::new(2).await;
+    let (joined, _) = bea.request(Request::JoinMyCall { offer: offering.sdp.clone() }).await;
+    let Outcome::Answer { sdp, .. } = joined else { panic!("Bea's softphone joins: {joined:?}") };
+    let _bea_peer = offering.connect(&sdp, OTHER_AGENT);
+    until("the customer hears the new agent", || customer.heard(OTHER_AGENT) > 10).await;
+    let rang = customer.heard_from_the_server();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(customer.heard_from_the_server(), rang, "the ringback stops when the new agent answers");
+}
+
+#[tokio::test]
 async fn a_tag_flood_is_refused_with_the_limit() {
     let app = crate::helpers::spawn_app_with(|config| config.notes_rate.burst = 1_000).await;
     app.answered_call(SALES).await;

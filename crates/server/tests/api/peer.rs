@@ -27,6 +27,8 @@ use crate::helpers::{LiveClient, TestApp, ALEX};
 pub const CUSTOMER: u8 = 0xC1;
 pub const AGENT: u8 = 0xA1;
 pub const COACH: u8 = 0xB1;
+/// A second agent, who takes a transfer.
+pub const OTHER_AGENT: u8 = 0xA2;
 
 const FRAME: Duration = Duration::from_millis(20);
 
@@ -90,6 +92,11 @@ impl Peer {
     /// Frames heard from the party whose frames start with `tag`.
     pub fn heard(&self, tag: u8) -> u64 {
         self.heard.lock().unwrap().get(&tag).copied().unwrap_or(0)
+    }
+
+    /// Frames heard from no peer: what the server itself played.
+    pub fn heard_from_the_server(&self) -> u64 {
+        self.heard.lock().unwrap().iter().filter(|(tag, _)| ![CUSTOMER, AGENT, COACH, OTHER_AGENT].contains(tag)).map(|(_, n)| n).sum()
     }
 }
 
@@ -219,8 +226,8 @@ pub struct RealCall {
     pub call: CallId,
     pub customer: Peer,
     pub agent: Peer,
-    /// The sockets that keep the call up.
-    _alex: LiveClient,
+    /// Alex's live socket, and the caller's that keeps the call up.
+    pub alex: LiveClient,
     _phone: LiveClient,
 }
 
@@ -237,6 +244,6 @@ impl RealCall {
         let Outcome::Answer { sdp, .. } = joined else { panic!("Alex's softphone joins: {joined:?}") };
         let agent = agent.connect(&sdp, AGENT);
         until("the customer hears the agent", || customer.heard(AGENT) > 0).await;
-        Self { call, customer, agent, _alex: alex, _phone: phone }
+        Self { call, customer, agent, alex, _phone: phone }
     }
 }
