@@ -61,7 +61,7 @@ mod tests {
 
     fn coached_by(coach: u32) -> CallView {
         let mut c = call(1, CallState::Ongoing, Some(10));
-        c.coaching = Some(CoachingView { coach: UserId(coach), coach_name: "Sam".into(), whisper: false, notified_agent: false, since: Millis(0) });
+        c.coaching = Some(CoachingView { coach: UserId(coach), coach_name: "Sam".into(), whisper: false, notified_agent: false, since: Millis(0), audio_window: 0 });
         c
     }
 

@@ -196,7 +196,7 @@ pub mod tests {
         let ended = state.apply(delta(6, Change::CallEnded { call: CallId(2) }), Millis(0));
         let again = state.apply(delta(6, Change::CallEnded { call: CallId(2) }), Millis(0));
         let mut coached = call(1, CallState::OnHold, Some(10));
-        coached.coaching = Some(CoachingView { coach: UserId(1), coach_name: "User 1".into(), whisper: false, notified_agent: false, since: Millis(0) });
+        coached.coaching = Some(CoachingView { coach: UserId(1), coach_name: "User 1".into(), whisper: false, notified_agent: false, since: Millis(0), audio_window: 0 });
         let updated = state.apply(delta(7, Change::CallUpdated { call: coached }), Millis(0));
 
         assert_eq!((ended, again, updated), (Applied::Updated, Applied::Unchanged, Applied::Updated));

@@ -140,7 +140,7 @@ async fn deltas_update_and_remove_rows_in_place() {
     live.receive(snapshot(10));
 
     let mut held = call(1, SALES, Some(10), CallState::OnHold, CallKind::Regular, Some((1, "Maria Garcia")));
-    held.coaching = Some(CoachingView { coach: UserId(3), coach_name: "Priya Shah".into(), whisper: false, notified_agent: true, since: Millis(0) });
+    held.coaching = Some(CoachingView { coach: UserId(3), coach_name: "Priya Shah".into(), whisper: false, notified_agent: true, since: Millis(0), audio_window: 0 });
     live.receive(ServerMsg::Delta { seq: 11, change: Change::CallUpdated { call: held } });
     live.receive(ServerMsg::Delta { seq: 12, change: Change::CallEnded { call: CallId(3) } });
     settle().await;
@@ -281,7 +281,7 @@ async fn a_window_that_finds_its_user_coaching_offers_the_audio_here_and_reconne
     let (root, live, _mounted) = mount_with(Tab::Calls, MonitoringAccess::LiveMonitoring, source);
     let ServerMsg::Snapshot(mut state) = snapshot(10) else { unreachable!("a snapshot") };
     state.calls[0].coaching =
-        Some(CoachingView { coach: SAM, coach_name: "Sam Rivera".into(), whisper: false, notified_agent: true, since: state.now });
+        Some(CoachingView { coach: SAM, coach_name: "Sam Rivera".into(), whisper: false, notified_agent: true, since: state.now, audio_window: 0 });
     live.receive(ServerMsg::Snapshot(state));
     settle().await;
 

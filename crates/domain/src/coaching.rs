@@ -102,5 +102,9 @@ pub fn as_seen_by_agent(mut call: CallView) -> CallView {
     if call.coaching.as_ref().is_some_and(|session| !session.notified_agent) {
         call.coaching = None;
     }
+    if let Some(session) = &mut call.coaching {
+        // Which of the coach's windows plays the audio is the coach's business.
+        session.audio_window = 0;
+    }
     call
 }

@@ -92,6 +92,9 @@ pub enum Command {
     /// The coach's audio connects again (a reload, a network change): the
     /// session goes on, listening.
     ReconnectCoaching { call: CallId },
+    /// The coach's audio now plays in app window `window` (after a start or
+    /// a reconnect from it): the window it was in, if another, lets it go.
+    AudioIn { window: u64 },
 }
 
 impl TryFrom<Request> for Command {
@@ -175,6 +178,8 @@ struct Session {
     since: Millis,
     /// The coach's presence before joining, restored on leaving.
     restore: Presence,
+    /// The app window playing the coach's audio.
+    audio_window: u64,
 }
 
 pub struct Core {
@@ -360,6 +365,7 @@ impl Core {
             whisper: s.whisper,
             notified_agent: s.notified_agent,
             since: s.since,
+            audio_window: s.audio_window,
         });
         CallView {
             id: call.id,
@@ -639,7 +645,7 @@ impl Core {
                 check_start(coach, self.calls.get(&call), current, self.coaching_of(actor))?;
                 let restore = self.presence.get(&actor).copied().unwrap_or(Presence::Unavailable);
                 self.presence.insert(actor, Presence::Unavailable);
-                self.sessions.insert(call, Session { coach: actor, whisper: false, notified_agent: notify_agent, since: now, restore });
+                self.sessions.insert(call, Session { coach: actor, whisper: false, notified_agent: notify_agent, since: now, restore, audio_window: 0 });
                 let note = if notify_agent { " (agent notified)" } else { "" };
                 let what = format!("{} started coaching{note}", self.name(actor));
                 self.call_mut(call).log_coaching(now, what);
@@ -660,6 +666,14 @@ impl Core {
                 }
                 // A new window has no microphone open: it starts listening.
                 self.set_whisper(call, false);
+            }
+            Command::AudioIn { window } => {
+                let call = self.coaching_of(actor).ok_or(CoachingError::NotCoaching)?;
+                let session = self.sessions.get_mut(&call).expect("coaching_of found it");
+                if session.audio_window != window {
+                    session.audio_window = window;
+                    self.emit_call(call);
+                }
             }
             Command::LeaveCoaching => {
                 let call = self.coaching_of(actor).ok_or(CoachingError::NotCoaching)?;

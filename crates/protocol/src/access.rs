@@ -124,7 +124,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { method: "GET", path: "/api/contacts/{id}", access: Access::Monitors, body: None, answer: "`ContactDetail`" },
     Endpoint { method: "GET", path: "/api/agents/available", access: Access::Agents, body: None, answer: "agents free to take a transfer, `[UserView]`" },
     Endpoint { method: "GET", path: "/api/numbers", access: Access::Anyone, body: None, answer: "the company's numbers, `[CompanyNumber]` (for the caller view)" },
-    Endpoint { method: "GET", path: "/api/live", access: Access::SignedIn, body: None, answer: "WebSocket upgrade (same-origin): each request admits whom its own access says" },
+    Endpoint { method: "GET", path: "/api/live", access: Access::SignedIn, body: None, answer: "WebSocket upgrade (same-origin); `?window=N` names the app window it serves (a random id per page load: see `audio_window`). Each request admits whom its own access says" },
     Endpoint { method: "GET", path: "/api/caller", access: Access::Anyone, body: None, answer: "WebSocket upgrade for the caller view (same-origin): `dial` and `hang_up` only" },
     Endpoint { method: "GET", path: "/api/metrics", access: Access::Admins, body: None, answer: "Prometheus text: SFU counters per leg" },
     Endpoint { method: "GET", path: "/api/audio/manifest", access: Access::Anyone, body: None, answer: "`AudioManifest`: the coach's audio processing to install, each file's SHA-256 (`Cache-Control: no-store`)" },

@@ -81,6 +81,11 @@ pub struct CoachingView {
     /// The agent was told when the coach joined.
     pub notified_agent: bool,
     pub since: Millis,
+    /// The app window the coach's audio plays in (the `window` its live
+    /// socket was opened with; 0 before any). A window whose audio went
+    /// down connects again by itself while this is still its own, and lets
+    /// it go when another window took it.
+    pub audio_window: u64,
 }
 
 /// One live call on the dashboard.

@@ -40,6 +40,7 @@ fn call() -> CallView {
             whisper: false,
             notified_agent: true,
             since: Millis(1_764_000_030_000),
+            audio_window: 7_031_942_205,
         }),
         notes: 2,
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use axum::extract::ws::{close_code, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use earshot_domain::{as_seen_by_agent, CallEvent, CoachingError, Command, Core, EventError};
@@ -27,10 +27,19 @@ use crate::throttle::{whole_seconds, RateLimit};
 use crate::live::{Delta, LiveHandle};
 use crate::media::MediaHandle;
 
+/// `/api/live?window=N`: the app window the socket serves (a random id per
+/// page load), so the coach's audio is known to play in this window.
+#[derive(serde::Deserialize)]
+pub struct Window {
+    #[serde(default)]
+    window: u64,
+}
+
 /// Refuses foreign origins and anonymous users before upgrading.
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Query(Window { window }): Query<Window>,
     user: Result<CurrentUser, AppError>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
@@ -43,6 +52,7 @@ pub async fn upgrade(
         live: state.live.clone(),
         media: state.media.clone(),
         me,
+        window,
         session,
         expires: Instant::from_std(expires),
         signed_out: state.auth.signed_out(),
@@ -64,6 +74,8 @@ struct Connection {
     live: LiveHandle,
     media: MediaHandle,
     me: Me,
+    /// The app window this socket serves.
+    window: u64,
     /// The session the socket was opened with; the socket ends with it.
     session: Token,
     expires: Instant,
@@ -236,8 +248,9 @@ impl Connection {
         if matches!(answer, Outcome::Refused { .. }) {
             // No audio, no session: undo the join so nobody is blocked.
             let _ = self.live.command(self.me.id, Command::LeaveCoaching).await;
+            return answer;
         }
-        answer
+        self.audio_here(answer).await
     }
 
     /// The session goes on, listening; the new connection replaces the old
@@ -248,7 +261,17 @@ impl Connection {
         if reconnected != Outcome::Ok {
             return reconnected;
         }
-        join_media(&self.media, call, LegRole::Coach, offer).await
+        let answer = join_media(&self.media, call, LegRole::Coach, offer).await;
+        self.audio_here(answer).await
+    }
+
+    /// After the media answered: the coach's audio plays in this window now.
+    async fn audio_here(&self, answer: Outcome) -> Outcome {
+        if matches!(answer, Outcome::Answer { .. }) {
+            // The session may have ended meanwhile: then there is nothing to place.
+            let _ = self.live.command(self.me.id, Command::AudioIn { window: self.window }).await;
+        }
+        answer
     }
 
     /// The setup's audio path check: a leg alone in the user's own check

@@ -59,7 +59,12 @@ impl TestApp {
 
     /// A live WebSocket opened with the session `cookie`.
     pub async fn live_client_with(&self, cookie: &str) -> LiveClient {
-        let mut request = format!("ws://{}/api/live", self.addr).into_client_request().unwrap();
+        self.live_client_in(cookie, 0).await
+    }
+
+    /// A live WebSocket opened with the session `cookie` by app window `window`.
+    pub async fn live_client_in(&self, cookie: &str, window: u64) -> LiveClient {
+        let mut request = format!("ws://{}/api/live?window={window}", self.addr).into_client_request().unwrap();
         request.headers_mut().insert("origin", self.origin().parse().unwrap());
         request.headers_mut().insert("cookie", cookie.parse().unwrap());
         let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket opens");
@@ -106,6 +111,11 @@ impl LiveClient {
     }
 
     /// The next server message (5 s at most).
+    /// The next message, if one comes within `wait`.
+    pub async fn recv_within(&mut self, wait: Duration) -> Option<ServerMsg> {
+        tokio::time::timeout(wait, self.recv()).await.ok()
+    }
+
     pub async fn recv(&mut self) -> ServerMsg {
         loop {
             let frame = tokio::time::timeout(Duration::from_secs(5), self.socket.next())

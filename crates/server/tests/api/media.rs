@@ -36,6 +36,37 @@ async fn joining_with_an_offer_answers_with_sdp_in_the_same_round_trip() {
 }
 
 #[tokio::test]
+async fn every_window_knows_which_one_plays_the_coachs_audio_and_the_agent_does_not() {
+    let app = spawn_app().await;
+    let call = app.answered_call(SALES).await;
+    let cookie = app.session_cookie(SAM).await;
+    let mut first = app.live_client_in(&cookie, 41).await;
+    let mut second = app.live_client_in(&cookie, 42).await;
+    let mut alex = app.live_client(ALEX).await;
+    alex.request(Request::WatchMyCall).await;
+    let audio_window = |app: &crate::helpers::TestApp| {
+        let live = app.live.clone();
+        async move {
+            let sam = live.subscribe(earshot_protocol::UserId(2)).await.unwrap().unwrap();
+            sam.snapshot.calls.into_iter().find(|c| c.id == call).and_then(|c| c.coaching).map(|s| s.audio_window)
+        }
+    };
+
+    first.request(Request::StartCoaching { call, notify_agent: true, offer: Some(coach_offer()) }).await;
+    assert_eq!(audio_window(&app).await, Some(41), "the audio plays in the window that joined");
+    second.request(Request::ReconnectCoaching { call, offer: coach_offer() }).await;
+    assert_eq!(audio_window(&app).await, Some(42), "and moves to the window that takes it");
+
+    let mut told = Vec::new();
+    while let Some(message) = alex.recv_within(std::time::Duration::from_millis(300)).await {
+        if let ServerMsg::MyCall(mine) = message {
+            told.extend(mine.call.and_then(|c| c.coaching).map(|s| s.audio_window));
+        }
+    }
+    assert!(!told.is_empty() && told.iter().all(|&w| w == 0), "the agent is told of the coach, never of the coach's windows: {told:?}");
+}
+
+#[tokio::test]
 async fn a_coach_reconnects_from_a_new_window_listening_and_nobody_else_can() {
     let app = spawn_app().await;
     let call = app.answered_call(SALES).await;
