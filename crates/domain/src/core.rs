@@ -89,11 +89,13 @@ pub enum Command {
     StartCoaching { call: CallId, notify_agent: bool },
     SetWhisper { on: bool },
     LeaveCoaching,
-    /// The coach's audio connects again (a reload, a network change): the
-    /// session goes on, listening.
+    /// The coach's audio connects again (a reload, another window, a
+    /// network change): allowed only to the call's coach; the session goes
+    /// on.
     ReconnectCoaching { call: CallId },
     /// The coach's audio now plays in app window `window` (after a start or
-    /// a reconnect from it): the window it was in, if another, lets it go.
+    /// a reconnect from it). Moved to another window, it starts listening
+    /// there; the same window after a dropped network carries on as it was.
     AudioIn { window: u64 },
 }
 
@@ -661,17 +663,23 @@ impl Core {
                 self.set_whisper(call, on);
             }
             Command::ReconnectCoaching { call } => {
+                // Nothing changes until the audio is placed (`AudioIn`).
                 if self.coaching_of(actor) != Some(call) {
                     return Err(CoachingError::NotCoaching);
                 }
-                // A new window has no microphone open: it starts listening.
-                self.set_whisper(call, false);
             }
             Command::AudioIn { window } => {
                 let call = self.coaching_of(actor).ok_or(CoachingError::NotCoaching)?;
                 let session = self.sessions.get_mut(&call).expect("coaching_of found it");
                 if session.audio_window != window {
+                    // Another window has no microphone open: it starts
+                    // listening — in the same change, so no window ever
+                    // sees the whisper off while the audio is still its own.
                     session.audio_window = window;
+                    let stops_whisper = std::mem::take(&mut session.whisper);
+                    if stops_whisper {
+                        self.outputs.push_back(Output::Whisper { call, on: false });
+                    }
                     self.emit_call(call);
                 }
             }

@@ -339,10 +339,24 @@ fn a_reconnecting_coach_goes_on_listening_and_only_on_their_own_call() {
 
     assert_eq!(core.handle(T0, COACH, Command::ReconnectCoaching { call: other }), Err(CoachingError::NotCoaching));
     assert_eq!(core.handle(T0, RIVAL, Command::ReconnectCoaching { call: target }), Err(CoachingError::NotCoaching));
-    core.handle(T0, COACH, Command::ReconnectCoaching { call: target }).unwrap();
+    core.handle(T0, COACH, Command::AudioIn { window: 1 }).unwrap();
+    core.handle(T0, COACH, Command::SetWhisper { on: true }).unwrap();
+    while core.poll_output().is_some() {}
 
-    let media: Vec<Output> = std::iter::from_fn(|| core.poll_output()).filter(|o| !matches!(o, Output::Delta { .. })).collect();
-    assert_eq!(media, vec![Output::Whisper { call: target, on: false }], "the new window listens; the session goes on");
+    // The same window after a dropped network: it carries on as it was.
+    core.handle(T0, COACH, Command::ReconnectCoaching { call: target }).unwrap();
+    core.handle(T0, COACH, Command::AudioIn { window: 1 }).unwrap();
+    assert_eq!(core.poll_output(), None, "nothing changed");
+
+    // Another window: it listens, in one change with the move.
+    core.handle(T0, COACH, Command::ReconnectCoaching { call: target }).unwrap();
+    core.handle(T0, COACH, Command::AudioIn { window: 2 }).unwrap();
+    let outputs: Vec<Output> = std::iter::from_fn(|| core.poll_output()).collect();
+    assert_eq!(outputs.len(), 2, "one whisper change and one delta: {outputs:?}");
+    assert_eq!(outputs[0], Output::Whisper { call: target, on: false }, "the new window listens");
+    let Output::Delta { change: Change::CallUpdated { call }, .. } = &outputs[1] else { panic!("a delta: {outputs:?}") };
+    let session = call.coaching.as_ref().expect("the session goes on");
+    assert_eq!((session.audio_window, session.whisper), (2, false));
     assert_eq!(core.coaching_of(COACH), Some(target));
 }
 

@@ -70,12 +70,13 @@ async fn every_window_knows_which_one_plays_the_coachs_audio_and_the_agent_does_
 async fn a_coach_reconnects_from_a_new_window_listening_and_nobody_else_can() {
     let app = spawn_app().await;
     let call = app.answered_call(SALES).await;
-    let mut first_window = app.live_client(SAM).await;
+    let cookie = app.session_cookie(SAM).await;
+    let mut first_window = app.live_client_in(&cookie, 1).await;
     first_window.request(Request::StartCoaching { call, notify_agent: false, offer: Some(coach_offer()) }).await;
     first_window.request(Request::SetWhisper { on: true }).await;
-    drop(first_window); // a reload
+    drop(first_window); // a reload: a new page, a new window
 
-    let mut sam = app.live_client(SAM).await;
+    let mut sam = app.live_client_in(&cookie, 2).await;
     let (outcome, _) = sam.request(Request::ReconnectCoaching { call, offer: coach_offer() }).await;
     let Outcome::Answer { call: answered, .. } = outcome else { panic!("an answer: {outcome:?}") };
     assert_eq!(answered, call);
