@@ -1,22 +1,26 @@
 //! The coach's audio: listen on join, whisper with the microphone, leave.
 //! The peer connection and the audio graph live here, and are closed on
-//! leave, when the server ends the session, and on cleanup. A window where
-//! its user coaches with no connection (after a reload, or a second tab)
-//! connects again on request.
+//! leave, when the server ends the session, when another window takes the
+//! audio, and on cleanup. A window where its user coaches with no
+//! connection (after a reload, or a second tab) connects again on request;
+//! a window whose connection a dropped network took connects again by
+//! itself, and carries on as the coach left it.
 //!
 //! Every connection first checks that the audio processing is installed
 //! (`crate::audio::readiness`); when it is not, the caller runs the setup.
 //! The microphone reaches the send line only through the worklet's gate.
 
-use earshot_protocol::{CallId, Outcome, Request};
+use earshot_protocol::{CallId, Outcome, Request, UserId};
 use leptos::prelude::*;
 
 use crate::audio::{CoachAudio, Control, Input, Installation, Levels, Readiness, Source};
-use crate::live::Live;
+use crate::live::{Connection, Live};
 use crate::media::{media_server, sleep, went_down, Line, Peer, CHECK_EVERY_MS};
 
 /// How long audio may take to connect before the coach is told why not.
 pub const CONNECT_WITHIN_MS: i32 = 8_000;
+/// After a dropped network, the pause between attempts to connect again.
+const RECONNECT_EVERY_MS: i32 = 1_000;
 
 /// Whether the call's audio reached this browser.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +29,8 @@ pub enum AudioHealth {
     Connected,
     /// No connection in time: the network blocks the media server.
     Unreachable { server: String },
+    /// The network dropped under the audio: connecting again by itself.
+    Reconnecting,
 }
 
 /// Why the coach's audio did not start.
@@ -71,6 +77,8 @@ struct CallLine {
 /// The coach's one connection, shared by the dialog, the setup and the panel.
 #[derive(Clone, Copy)]
 pub struct CoachMedia {
+    /// The coach: the signed-in user.
+    me: UserId,
     line: StoredValue<Option<CallLine>, LocalStorage>,
     /// Whether this window has the call's audio.
     here: RwSignal<bool>,
@@ -94,7 +102,9 @@ impl CoachMedia {
 
     /// With the audio processing from `source` (tests: files in hand).
     pub fn provide_with(live: Live, source: Source) -> Self {
+        let me = crate::auth::me().id;
         let media = Self {
+            me,
             line: StoredValue::new_local(None),
             here: RwSignal::new(false),
             generation: StoredValue::new(0),
@@ -107,7 +117,6 @@ impl CoachMedia {
             devices: RwSignal::new(Devices::default()),
         };
         provide_context(media);
-        let me = crate::auth::me().id;
         let coaching = Memo::new(move |_| live.state().with(|s| s.coached_by(me).is_some()));
         // The server ended the session (call over, left elsewhere): hang up.
         // Only on the change from coaching to not: a join's answer and its
@@ -119,13 +128,31 @@ impl CoachMedia {
             }
             now
         });
-        // The server turned the whisper off (this window's socket dropped,
-        // another window took over): the microphone closes here too.
+        // The server turned the whisper off. Because this window's socket
+        // dropped for a moment (the audio is still its own): the coach left
+        // it on, so on again. Otherwise the microphone closes here too.
         let whispering = Memo::new(move |_| live.state().with(|s| s.coached_by(me).and_then(|c| c.coaching.as_ref()).is_some_and(|c| c.whisper)));
         Effect::new(move |was: Option<bool>| {
             let now = whispering.get();
+            let talk = media.talk.get_untracked();
             if was == Some(true) && !now {
-                media.close_microphone();
+                if talk != Talk::Off && media.owns_audio() {
+                    leptos::task::spawn_local(async move {
+                        let _ = media.set_talk(talk).await; // a failure closes the microphone
+                    });
+                } else {
+                    media.close_microphone();
+                }
+            }
+            now
+        });
+        // Another window took the audio: this one lets it go at once.
+        let audio_window = Memo::new(move |_| live.state().with(|s| s.coached_by(me).and_then(|c| c.coaching.as_ref()).map(|c| c.audio_window)));
+        Effect::new(move |was: Option<Option<u64>>| {
+            let now = audio_window.get();
+            let mine = Some(live.window());
+            if was == Some(mine) && now.is_some() && now != mine {
+                media.hang_up();
             }
             now
         });
@@ -174,13 +201,32 @@ impl CoachMedia {
     }
 
     fn hang_up(self) {
+        self.drop_line();
         // Also runs on cleanup, when the app may already be gone.
-        let _ = self.line.try_update_value(|line| drop(line.take()));
         let _ = self.here.try_set(false);
         let _ = self.talk.try_set(Talk::Off);
         let _ = self.held.try_set(false);
+    }
+
+    /// Closes the connection and the audio graph; its watcher stops.
+    fn drop_line(self) {
+        let _ = self.line.try_update_value(|line| drop(line.take()));
         let _ = self.levels.try_set(Levels::default());
         let _ = self.generation.try_update_value(|g| *g += 1);
+    }
+
+    /// The call this window's user coaches, and whether its audio is this
+    /// window's, as the server last said.
+    fn session(self) -> Option<(CallId, bool)> {
+        let window = self.live.window();
+        self.live.state().try_with_untracked(|s| {
+            let call = s.coached_by(self.me)?;
+            Some((call.id, call.coaching.as_ref().is_some_and(|c| c.audio_window == window)))
+        })?
+    }
+
+    fn owns_audio(self) -> bool {
+        self.session().is_some_and(|(_, mine)| mine)
     }
 
     /// Watches the new connection: connected, or — after a while — why not,
@@ -205,7 +251,42 @@ impl CoachMedia {
         }
         self.health.set(AudioHealth::Connected);
         if went_down(move || state().map(|(_, down)| down), still_current).await {
-            self.hang_up();
+            match self.session() {
+                Some((call, true)) => self.reconnect_after_drop(call).await,
+                _ => self.hang_up(),
+            }
+        }
+    }
+
+    /// The network dropped under this window's audio and nobody else took
+    /// it: connects again as soon as the server answers, then carries on as
+    /// the coach left it (listening, whispering, push-to-talk).
+    async fn reconnect_after_drop(self, call: CallId) {
+        let talk = self.talk.get_untracked();
+        self.drop_line();
+        self.health.set(AudioHealth::Reconnecting);
+        loop {
+            sleep(CHECK_EVERY_MS).await;
+            if self.session() != Some((call, true)) {
+                // The session ended, or another window has the audio now.
+                return self.hang_up();
+            }
+            if self.live.status().try_get_untracked() != Some(Connection::Live) {
+                continue; // no server to ask yet
+            }
+            match self.reconnect(call).await {
+                Ok(()) => break,
+                Err(ConnectError::NeedsSetup) => return self.hang_up(),
+                Err(ConnectError::Failed(_)) => {
+                    // The failed attempt hung up; the audio is still this window's.
+                    self.here.set(true);
+                    self.health.set(AudioHealth::Reconnecting);
+                    sleep(RECONNECT_EVERY_MS).await;
+                }
+            }
+        }
+        if talk != Talk::Off {
+            let _ = self.set_talk(talk).await; // a failure closes the microphone
         }
     }
 

@@ -129,7 +129,12 @@ pub fn CoachingPanel() -> impl IntoView {
                     <p class="no-audio" role="alert" data-testid="no-audio">
                         {format!("No audio: this network does not let the call's audio through. {} Then leave and rejoin.", it_advice(&server))}
                     </p>
-                }),
+                }.into_any()),
+                (true, AudioHealth::Reconnecting) => Some(view! {
+                    <p class="reconnecting" role="status" data-testid="audio-reconnecting">
+                        "The network dropped: the call's audio reconnects by itself as soon as it is back."
+                    </p>
+                }.into_any()),
                 _ => None,
             }}
             <span class="error" role="alert">{move || error.get()}</span>

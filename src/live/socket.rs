@@ -38,6 +38,9 @@ pub struct Live {
     local_now: RwSignal<Millis>,
     client: StoredValue<Rc<RefCell<Client>>, LocalStorage>,
     endpoint: StoredValue<Endpoint>,
+    /// This page's id among the user's windows (random per load), named on
+    /// every live socket so the server knows where the coach's audio plays.
+    window: u64,
 }
 
 /// Which socket, and what it asks for on every (re)connection.
@@ -79,6 +82,11 @@ impl Live {
 
     pub fn status(&self) -> ReadSignal<Connection> {
         self.status.read_only()
+    }
+
+    /// This page's window id (see `CoachingView::audio_window`).
+    pub fn window(&self) -> u64 {
+        self.window
     }
 
     /// The server's clock, ticking every second.
@@ -133,6 +141,8 @@ impl Live {
             status: RwSignal::new(Connection::Connecting),
             local_now: RwSignal::new(local_now()),
             client: StoredValue::new_local(Rc::new(RefCell::new(Client::default()))),
+            // Never 0, which means "no window" to the server.
+            window: 1 + (js_sys::Math::random() * 9_007_199_254_740_990.0) as u64,
         }
     }
 
@@ -174,7 +184,7 @@ struct Client {
 
 impl Client {
     fn connect(this: &Rc<RefCell<Self>>, live: Live) {
-        let Some(url) = socket_url(live.endpoint.get_value().path()) else { return };
+        let Some(url) = socket_url(live.endpoint.get_value().path(), live.window) else { return };
         let socket = match WebSocket::new(&url) {
             Ok(socket) => socket,
             Err(_) => return Self::retry(this, live),
@@ -274,7 +284,9 @@ impl Client {
                 return;
             }
             client.failures += 1;
-            Duration::from_millis((500u64 << client.failures.min(5)).min(10_000))
+            // 1, 2, then every 3 s: a network that comes back is used
+            // within 3 s (a coach's audio converges within 5).
+            Duration::from_millis((500u64 << client.failures.min(3)).min(3_000))
         };
         live.status.set(Connection::Reconnecting);
         let this = Rc::clone(this);
@@ -293,9 +305,9 @@ impl Client {
     }
 }
 
-/// `ws://host{path}` on the page's own origin.
-fn socket_url(path: &str) -> Option<String> {
+/// `ws://host{path}?window=N` on the page's own origin.
+fn socket_url(path: &str, window: u64) -> Option<String> {
     let location = web_sys::window()?.location();
     let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
-    Some(format!("{scheme}://{}{path}", location.host().ok()?))
+    Some(format!("{scheme}://{}{path}?window={window}", location.host().ok()?))
 }
