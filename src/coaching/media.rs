@@ -85,6 +85,8 @@ pub struct CoachMedia {
     /// Counts connections made and dropped, so a watcher knows when its
     /// connection is no longer the current one.
     generation: StoredValue<u32>,
+    /// Connecting again after a dropped network (one attempt loop at a time).
+    recovering: StoredValue<bool>,
     live: Live,
     health: RwSignal<AudioHealth>,
     levels: RwSignal<Levels>,
@@ -108,6 +110,7 @@ impl CoachMedia {
             line: StoredValue::new_local(None),
             here: RwSignal::new(false),
             generation: StoredValue::new(0),
+            recovering: StoredValue::new(false),
             live,
             health: RwSignal::new(AudioHealth::Connecting),
             levels: RwSignal::new(Levels::default()),
@@ -143,6 +146,15 @@ impl CoachMedia {
                 } else {
                     media.close_microphone();
                 }
+            }
+            now
+        });
+        // The live socket dropped: the network went, and the call's audio
+        // with it (or soon will). Connect again as soon as it is back.
+        Effect::new(move |was: Option<Connection>| {
+            let now = live.status().get();
+            if was == Some(Connection::Live) && now == Connection::Reconnecting {
+                media.recover();
             }
             now
         });
@@ -252,14 +264,28 @@ impl CoachMedia {
         self.health.set(AudioHealth::Connected);
         if went_down(move || state().map(|(_, down)| down), still_current).await {
             match self.session() {
-                Some((call, true)) => self.reconnect_after_drop(call).await,
+                Some((_, true)) => self.recover(),
                 _ => self.hang_up(),
             }
         }
     }
 
-    /// The network dropped under this window's audio and nobody else took
-    /// it: connects again as soon as the server answers, then carries on as
+    /// After a dropped network, when this window plays the audio and nobody
+    /// else took it: connect again (once at a time).
+    fn recover(self) {
+        let Some((call, true)) = self.session() else { return };
+        let playing = self.line.try_with_value(Option::is_some).unwrap_or(false);
+        if !playing || self.recovering.get_value() {
+            return;
+        }
+        self.recovering.set_value(true);
+        leptos::task::spawn_local(async move {
+            self.reconnect_after_drop(call).await;
+            let _ = self.recovering.try_set_value(false);
+        });
+    }
+
+    /// Connects again as soon as the server answers, then carries on as
     /// the coach left it (listening, whispering, push-to-talk).
     async fn reconnect_after_drop(self, call: CallId) {
         let talk = self.talk.get_untracked();

@@ -27,6 +27,11 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The same server, reached at `addr` (a relay: see `Network`).
+    pub fn through(&self, addr: SocketAddr) -> TestApp {
+        TestApp { addr, live: self.live.clone(), media: self.media.clone() }
+    }
+
     /// A simulated Sales call from Maria Garcia, answered by Alex: the demo
     /// dialogue plays on it once a coach joins.
     pub async fn simulated_call(&self) -> CallId {

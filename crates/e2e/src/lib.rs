@@ -8,8 +8,10 @@
 mod app;
 mod audio;
 mod coaching;
+mod network;
 mod webdriver;
 
 pub use app::{spawn_app, TestApp};
 pub use audio::{fake_microphone, hear, spectrum, Spectrum};
+pub use network::{Link, Network};
 pub use webdriver::{wait_until, Browser, Chromedriver};

@@ -1,7 +1,11 @@
 //! Networks in the way: where UDP to the media server is blocked (a common
-//! corporate firewall), the coach still listens and whispers, over ICE-TCP.
+//! corporate firewall), the coach still listens and whispers, over ICE-TCP;
+//! a transfer's caller hears the ringback; a dropped network converges.
 
-use earshot_e2e::{fake_microphone, hear, spawn_app, Chromedriver};
+use std::time::{Duration, Instant};
+
+use earshot_e2e::{fake_microphone, hear, spawn_app, wait_until, Chromedriver, Network, TestApp};
+use earshot_protocol::UserId;
 use earshot_sfu::{LegRole, Protocol};
 
 const CUSTOMER_HZ: u32 = 440;
@@ -65,4 +69,81 @@ async fn a_transferred_caller_hears_the_ringback_not_the_old_agent() {
     for browser in [caller, agent] {
         browser.quit().await;
     }
+}
+
+/// Whether the coach's call has converged: one coach leg, connected, the
+/// call's audio reaching it now (and the coach's microphone reaching the
+/// SFU when whispering); Sam's one session, in the mode expected.
+async fn converged(app: &TestApp, whispering: bool) -> bool {
+    let coach_leg = |reports: Vec<earshot_server::media::LegReport>| {
+        let coach: Vec<_> = reports.into_iter().filter(|r| r.role == LegRole::Coach).collect();
+        match coach.as_slice() {
+            [leg] if leg.connected => Some((leg.stats.forwarded_to_it.values().map(|t| t.packets).sum::<u64>(), leg.stats.received.packets)),
+            _ => None,
+        }
+    };
+    let Some((heard, said)) = coach_leg(app.media.report().await) else { return false };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let Some((heard_now, said_now)) = coach_leg(app.media.report().await) else { return false };
+    let sam = app.live.subscribe(UserId(2)).await.unwrap().unwrap();
+    let sessions: Vec<_> = sam.snapshot.calls.iter().filter_map(|c| c.coaching.as_ref()).filter(|s| s.coach == UserId(2)).collect();
+    let mode = matches!(sessions.as_slice(), [session] if session.whisper == whispering);
+    mode && heard_now >= heard + 5 && (!whispering || said_now >= said + 5)
+}
+
+/// The network under a coach's window drops for 8 s — the page's socket
+/// and the call's audio both — and comes back: within 5 s the window has
+/// converged, in the mode it was in, with no second seat or leg.
+#[tokio::test]
+async fn reconnect_converges() {
+    let network = Network::bind().await;
+    let (http, media) = (network.http(), network.media());
+    // The SFU's TCP candidate leads nowhere: the audio can only cross the relay.
+    let nowhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let app = spawn_app(|config| {
+        config.extra_origins.push(format!("http://{http}"));
+        config.media.advertised = Some(media);
+        config.media.advertised_tcp = Some(nowhere.local_addr().unwrap());
+        // The server gives up on the silent coach within 3 s (15 s by default).
+        config.heartbeat = Duration::from_secs(1);
+    })
+    .await;
+    let link = network.relay_to(app.addr, app.media.local_addr());
+    app.simulated_call().await;
+    let driver = Chromedriver::start().await;
+    let coach = driver.browser(&[&fake_microphone(COACH_HZ)]).await;
+    coach.sign_in(&app.through(http), "sam@earshot.demo").await;
+    coach.click("[data-testid=calls] button.coach").await;
+    coach.start_listening("[data-testid=join]").await;
+    app.wait_forwarding(LegRole::Coach, LegRole::Customer).await;
+
+    let mut took = Vec::new();
+    for (whispering, mode) in [(false, "Listening"), (true, "Whispering to the agent")] {
+        if whispering {
+            coach.click("[data-testid=whisper]").await;
+            coach.wait_for_text_containing("[data-testid=coaching-panel]", mode).await;
+            wait_until(Duration::from_secs(10), "whispering before the drop", || async { converged(&app, true).await.then_some(()) }).await;
+        }
+
+        link.set_up(false);
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        // Meanwhile the server gave the silent coach up: the socket closed,
+        // the whisper stopped (nobody is at that microphone now).
+        let sam = app.live.subscribe(UserId(2)).await.unwrap().unwrap();
+        let session = sam.snapshot.calls.iter().find_map(|c| c.coaching.clone()).expect("the session waits out its grace");
+        assert!(!session.whisper, "the server stopped the dropped coach's whisper");
+        link.set_up(true);
+        let back = Instant::now();
+
+        wait_until(Duration::from_secs(5), &format!("{mode}: converged within 5 s of the network's return"), || async {
+            converged(&app, whispering).await.then_some(())
+        })
+        .await;
+        took.push(back.elapsed());
+        coach.wait_for_text_containing("[data-testid=coaching-panel]", mode).await;
+        coach.wait_gone("[data-testid=audio-reconnecting]").await;
+    }
+    eprintln!("reconnect_converges: converged {took:?} after the network came back (listening, whispering)");
+    drop(nowhere);
+    coach.quit().await;
 }

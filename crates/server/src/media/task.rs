@@ -37,8 +37,8 @@ pub fn spawn(config: &MediaConfig, dialogue: Dialogue) -> std::io::Result<MediaH
     let owner = Owner {
         sfu: Sfu::new(advertised).with_tcp(advertised_tcp),
         socket,
-        local,
-        tcp_local,
+        advertised,
+        advertised_tcp,
         tcp: HashMap::new(),
         loopback_only,
         dialogue,
@@ -54,9 +54,12 @@ pub fn spawn(config: &MediaConfig, dialogue: Dialogue) -> std::io::Result<MediaH
 struct Owner {
     sfu: Sfu,
     socket: UdpSocket,
-    local: SocketAddr,
-    /// The ICE-TCP listener's address, and its open connections by peer.
-    tcp_local: SocketAddr,
+    /// The addresses in the SFU's candidates, UDP and TCP. Packets arrive
+    /// for them (str0m matches a packet to its candidate), whatever this
+    /// process bound behind a NAT or a relay.
+    advertised: SocketAddr,
+    advertised_tcp: SocketAddr,
+    /// The open ICE-TCP connections, by peer.
     tcp: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
     /// Bound to loopback: a datagram from anywhere else is dropped unread.
     loopback_only: bool,
@@ -101,7 +104,7 @@ impl Owner {
             tracing::debug!(%source, "dropped a datagram from off this machine");
             return;
         }
-        if !self.sfu.handle_receive(Instant::now(), Protocol::Udp, source, self.local, datagram) {
+        if !self.sfu.handle_receive(Instant::now(), Protocol::Udp, source, self.advertised, datagram) {
             tracing::debug!(%source, "a datagram no leg owns");
         }
     }
@@ -112,7 +115,7 @@ impl Owner {
                 self.tcp.insert(peer, frames);
             }
             TcpEvent::Frame { peer, packet } => {
-                if !self.sfu.handle_receive(Instant::now(), Protocol::Tcp, peer, self.tcp_local, &packet) {
+                if !self.sfu.handle_receive(Instant::now(), Protocol::Tcp, peer, self.advertised_tcp, &packet) {
                     tracing::debug!(%peer, "a TCP frame no leg owns");
                 }
             }
