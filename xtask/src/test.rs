@@ -33,8 +33,10 @@ pub fn test(args: &[String]) -> Result {
     step(&format!("fuzzing the parsers, {} s each", crate::fuzz::IN_TESTS));
     crate::fuzz::fuzz(&["--seconds".to_owned(), crate::fuzz::IN_TESTS.to_owned()])?;
 
-    // The browser tests embed the built audio processing (target/audio/).
-    crate::audio::build_into(&crate::audio::target_dir().join("audio"))?;
+    // The browser tests embed the built audio processing from the source
+    // tree's target/audio/ (an `include_bytes!` path), whatever
+    // CARGO_TARGET_DIR says.
+    crate::audio::build_into(&root().join("target").join("audio"))?;
 
     step("app tests in headless Chromium (wasm-bindgen-test)");
     run(Command::new("cargo")
