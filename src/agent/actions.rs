@@ -38,7 +38,6 @@ pub fn CallActions(
         crate::api::get::<Vec<UserView>>("/api/agents/available")
     });
     let transfer_to = RwSignal::new(None::<UserId>);
-    let on_hold = move || state.get() == Some(CallState::OnHold);
     let submit = move |field: RwSignal<String>, request: fn(String) -> Request| {
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
@@ -50,14 +49,6 @@ pub fn CallActions(
         }
     };
     view! {
-        <div class="actions">
-            <button data-testid="hold" aria-pressed=move || on_hold().to_string() on:click=move |_| { act.dispatch(Request::Hold { on: !on_hold() }); }>
-                {move || if on_hold() { "Resume" } else { "Hold" }}
-            </button>
-            <Show when=on_hold>
-                <span class="muted" role="status" data-testid="hold-note">"On hold: you and the caller cannot hear each other."</span>
-            </Show>
-        </div>
         <form class="inline" on:submit=submit(tag, |tag| Request::Tag { tag })>
             <label for="tag">"Tag"</label>
             <input id="tag" data-testid="tag-input" maxlength="40" bind:value=tag />
@@ -83,7 +74,18 @@ pub fn CallActions(
                     }).collect_view())}
                 </Suspense>
             </select>
-            <button type="submit" data-testid="transfer" disabled=move || transfer_to.get().is_none()>"Transfer"</button>
+            <button
+                type="submit"
+                data-testid="transfer"
+                disabled=move || transfer_to.get().is_none()
+                title=move || transfer_to.get().is_none().then_some("Choose a colleague first")
+                aria-describedby="transfer-why"
+            >
+                "Transfer"
+            </button>
+            <span id="transfer-why" class="muted" data-testid="transfer-why">
+                {move || transfer_to.get().is_none().then_some("Choose a colleague to transfer to.")}
+            </span>
         </form>
         <p class="error" role="alert">{move || act.value().get().and_then(Result::err)}</p>
         <Suspense fallback=|| ()>

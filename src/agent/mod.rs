@@ -14,6 +14,9 @@ use crate::contacts::ContactName;
 use crate::live::{format_duration, provide_live, Connection, Endpoint};
 use crate::media::{chime, went_down, Line, Peer};
 
+/// How long "… stopped coaching" shows after a notified coach leaves.
+const STOPPED_SHOWN_FOR: std::time::Duration = std::time::Duration::from_secs(6);
+
 #[component]
 pub fn AgentView() -> impl IntoView {
     let live = provide_live(Endpoint::Agent);
@@ -31,6 +34,10 @@ pub fn AgentView() -> impl IntoView {
     let call = Memo::new(move |_| mine.with(|m| m.as_ref().and_then(|m| m.call.clone())));
     let call_id = Memo::new(move |_| call.with(|c| c.as_ref().map(|c| c.id)));
     let coached_by = Memo::new(move |_| mine.with(|m| m.as_ref().and_then(|m| m.coached_by.clone())));
+    // Whether the coach who told the agent is talking to them now.
+    let talking = Memo::new(move |_| call.with(|c| c.as_ref().and_then(|c| c.coaching.as_ref()).is_some_and(|s| s.whisper)));
+    // The coach who just left, said for a few seconds.
+    let stopped = RwSignal::new(None::<String>);
     let muted = RwSignal::new(false);
 
     let connect = Action::new_local(move |&call: &CallId| async move {
@@ -74,11 +81,20 @@ pub fn AgentView() -> impl IntoView {
             }
         }
     });
-    // The notification sound, once per coach who chose to notify.
+    // The notification sound, once per coach who chose to notify; a word
+    // when they leave.
     Effect::new(move |before: Option<Option<String>>| {
         let now = coached_by.get();
-        if now.is_some() && before.flatten().is_none() {
-            chime();
+        match (before.flatten(), &now) {
+            (None, Some(_)) => {
+                chime();
+                stopped.set(None);
+            }
+            (Some(coach), None) => {
+                stopped.set(Some(coach));
+                set_timeout(move || stopped.set(None), STOPPED_SHOWN_FOR);
+            }
+            _ => {}
         }
         now
     });
@@ -86,9 +102,16 @@ pub fn AgentView() -> impl IntoView {
         let muted = muted.get();
         peer.with_value(|p| if let Some((_, peer)) = p { peer.set_muted(muted) });
     });
+    let on_hold = move || call.with(|c| c.as_ref().is_some_and(|c| c.state == earshot_protocol::CallState::OnHold));
+    let hold = Action::new_local(move |&on: &bool| async move {
+        match live.request(Request::Hold { on }).await {
+            Outcome::Refused { error } => Err(error.message),
+            _ => Ok(()),
+        }
+    });
     let error = move || {
         let failed = |v: Option<Result<(), String>>| v.and_then(Result::err);
-        failed(connect.value().get()).or_else(|| failed(hang_up.value().get()))
+        failed(connect.value().get()).or_else(|| failed(hang_up.value().get())).or_else(|| failed(hold.value().get()))
     };
 
     view! {
@@ -112,15 +135,27 @@ pub fn AgentView() -> impl IntoView {
                             <Show when=move || connect.pending().get()>
                                 <p class="muted" role="status" data-testid="audio-connecting">"Connecting the call's audio…"</p>
                             </Show>
-                            {move || coached_by.get().map(|coach| view! {
-                                <p class="coached" role="status" data-testid="coached-by">{format!("{coach} is coaching you")}</p>
+                            {move || coached_by.get().map(|coach| if talking.get() {
+                                view! { <p class="coached talking" role="status" data-testid="coached-by">{format!("{coach} is talking to you")}</p> }
+                            } else {
+                                view! { <p class="coached" role="status" data-testid="coached-by">{format!("{coach} is coaching you (listening)")}</p> }
                             })}
-                            <div class="actions">
+                            {move || stopped.get().map(|coach| view! {
+                                <p class="coached ended" role="status" data-testid="coach-stopped">{format!("{coach} stopped coaching")}</p>
+                            })}
+                            // One group, as on a phone; each state shows on its button.
+                            <div class="call-controls" role="group" aria-label="Call controls">
                                 <button aria-pressed=move || muted.get().to_string() data-testid="mute" on:click=move |_| muted.update(|m| *m = !*m)>
-                                    {move || if muted.get() { "Unmute" } else { "Mute" }}
+                                    {move || if muted.get() { "Unmute (muted)" } else { "Mute" }}
+                                </button>
+                                <button data-testid="hold" aria-pressed=move || on_hold().to_string() on:click=move |_| { hold.dispatch(!on_hold()); }>
+                                    {move || if on_hold() { "Resume (on hold)" } else { "Hold" }}
                                 </button>
                                 <button class="danger" data-testid="hang-up" on:click=move |_| { hang_up.dispatch(()); }>"Hang up"</button>
                             </div>
+                            <Show when=on_hold>
+                                <p class="muted" role="status" data-testid="hold-note">"On hold: you and the caller cannot hear each other."</p>
+                            </Show>
                             <CallActions call=id state />
                         </section>
                     }.into_any()

@@ -13,7 +13,8 @@ pub fn CallerPage() -> impl IntoView {
     let peer: StoredValue<Option<Peer>, LocalStorage> = StoredValue::new_local(None);
     on_cleanup(move || peer.try_update_value(|p| drop(p.take())).unwrap_or_default());
     let numbers = LocalResource::new(|| crate::api::get::<Vec<CompanyNumber>>("/api/numbers"));
-    let phone = RwSignal::new("+447700900100".to_owned());
+    // A number that is nobody's in the demo: the dashboard shows the call as yours.
+    let phone = RwSignal::new(earshot_protocol::CALLER_PAGE_PHONE.to_owned());
     let number = RwSignal::new(None::<NumberId>);
     let call = Memo::new(move |_| live.state().with(|s| s.my_call.as_ref().and_then(|m| m.call.clone())));
     let in_call = RwSignal::new(false);
@@ -70,7 +71,9 @@ pub fn CallerPage() -> impl IntoView {
                 </select>
                 <div class="actions">
                     <button type="submit" class="primary" data-testid="dial" disabled=move || in_call.get() && call.with(Option::is_some)>"Call"</button>
-                    <button type="button" class="danger" data-testid="caller-hang-up" on:click=move |_| { hang_up.dispatch(()); }>"Hang up"</button>
+                    <button type="button" class="danger" data-testid="caller-hang-up" disabled=move || !in_call.get() on:click=move |_| { hang_up.dispatch(()); }>
+                        "Hang up"
+                    </button>
                 </div>
             </form>
             <p role="status" data-testid="caller-status">{status}</p>

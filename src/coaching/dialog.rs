@@ -1,13 +1,16 @@
 use earshot_protocol::CallId;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
+use wasm_bindgen::JsCast;
 
-use super::model::may_open_conversation;
+use super::model::{may_open_conversation, remember_notify, remembered_notify};
 use super::{CoachMedia, CoachingUi, Intent};
 use crate::live::Live;
 
-/// The dialog between clicking Coach and joining: notify the agent, and
-/// (only on the coach's own numbers) open the targeted conversation.
+/// The dialog between clicking Coach and joining: whether the agent is told
+/// (the supervisor's last choice, shown), and (only on the coach's own
+/// numbers) opening the call's conversation. The first control takes the
+/// focus each time it opens; closing gives it back to the Coach button.
 #[component]
 pub fn CoachDialog() -> impl IntoView {
     let ui = CoachingUi::expect();
@@ -22,12 +25,13 @@ fn DialogFor(
     let ui = CoachingUi::expect();
     let live = Live::expect();
     let me = crate::auth::me().id;
-    let notify = RwSignal::new(true);
+    let notify = RwSignal::new(remembered_notify());
     let open_conversation = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let media = CoachMedia::expect();
     let navigate = StoredValue::new_local(use_navigate());
     let join = Action::new_local(move |&(notify, open_conversation): &(bool, bool)| async move {
+        remember_notify(notify);
         match ui.start(media, Intent::Join { call, notify, open_conversation }).await {
             Ok(Some(page)) => navigate.with_value(|navigate| navigate(&page, Default::default())),
             Ok(None) => {}
@@ -46,6 +50,21 @@ fn DialogFor(
         })
     });
     let close = move || ui.dialog.set(None);
+    // The opener (the Coach button) gets the focus back when the dialog goes.
+    let opener = StoredValue::new_local(document().active_element());
+    on_cleanup(move || {
+        if let Some(opener) = opener.try_get_value().flatten().and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = opener.focus();
+        }
+    });
+    // Focus the first control every time (the `autofocus` attribute works
+    // only once per page).
+    let first = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = first.get() {
+            let _ = input.focus();
+        }
+    });
     view! {
         <div class="backdrop" on:click=move |_| close()></div>
         <div
@@ -65,23 +84,31 @@ fn DialogFor(
                     <h2 id="coach-dialog-title">{format!("Coach {agent}")}</h2>
                     <p class="muted">{format!("With {customer} on {line}")}</p>
                     <label class="toggle">
-                        <input type="checkbox" data-testid="notify-agent" bind:checked=notify autofocus />
-                        "Notify the agent when I join"
+                        <input type="checkbox" data-testid="notify-agent" node_ref=first bind:checked=notify />
+                        {format!("Tell {agent} I am coaching")}
                     </label>
+                    <p class="muted" data-testid="notify-said">
+                        {let agent = agent.clone(); move || if notify.get() {
+                            format!("{agent} will see your name while you coach.")
+                        } else {
+                            format!("Silent: {agent} will not know you are listening.")
+                        }}
+                    </p>
                     {if assigned {
                         view! {
                             <label class="toggle">
                                 <input type="checkbox" data-testid="open-conversation" bind:checked=open_conversation />
-                                "Open the targeted conversation"
+                                "Also open this call's conversation (contact, timeline, tags and comments)"
                             </label>
                         }.into_any()
                     } else {
                         view! {
                             <p class="hint" data-testid="conversation-hint">
-                                {format!("“Open the targeted conversation” is offered only on numbers you are assigned to; you are not assigned to {line}.")}
+                                {format!("Opening this call's conversation is offered only on numbers you are assigned to; you are not assigned to {line}.")}
                             </p>
                         }.into_any()
                     }}
+                    <p data-testid="microphone-closed">"You will listen first: your microphone stays closed until you press Whisper."</p>
                     <p class="error" role="alert" data-testid="coach-error">{move || error.get()}</p>
                     <div class="actions">
                         <button on:click=move |_| close()>"Cancel"</button>

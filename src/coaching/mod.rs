@@ -12,7 +12,7 @@ mod panel;
 pub mod setup;
 mod talk;
 
-use earshot_protocol::{CallId, UserId};
+use earshot_protocol::{CallId, CallView, UserId};
 use leptos::prelude::*;
 
 pub use dialog::CoachDialog;
@@ -83,6 +83,35 @@ impl CoachingUi {
                 Ok(None)
             }
             Err(ConnectError::Failed(why)) => Err(why),
+        }
+    }
+}
+
+/// What a call's or an agent's row offers for coaching the call, the same
+/// on every tab: the Coach button; "You are coaching"; or, for a call that
+/// cannot be coached (its kind, or still in the queue), a disabled Coach
+/// button that says why (its description, and its tooltip).
+#[component]
+pub fn CoachAction(
+    /// The call of the row.
+    call: CallView,
+    /// Who is on it, for the accessible name.
+    agent: String,
+) -> impl IntoView {
+    let me = crate::auth::me().id;
+    match model::coach_offer(&call, me) {
+        model::CoachOffer::Coach | model::CoachOffer::CoachedBy(_) => view! { <CoachButton call=call.id agent /> }.into_any(),
+        model::CoachOffer::You => view! { <span class="you">"You are coaching"</span> }.into_any(),
+        model::CoachOffer::Never(reason) => {
+            let why = format!("why-not-{}", call.id.0);
+            let reason = model::sentence(reason);
+            view! {
+                <button class="coach" disabled title=reason.clone() aria-describedby=why.clone() data-testid=format!("cannot-coach-{}", call.id.0)>
+                    "Coach"
+                </button>
+                <span class="visually-hidden" id=why>{reason}</span>
+            }
+            .into_any()
         }
     }
 }

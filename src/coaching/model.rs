@@ -37,6 +37,30 @@ pub fn coach_offer(call: &CallView, me: UserId) -> CoachOffer {
     }
 }
 
+/// Where the supervisor's last "tell the agent" choice is kept.
+const NOTIFY_KEY: &str = "earshot.notify-agent";
+
+/// The supervisor's last choice whether to tell the agent on joining
+/// (telling, the first time), shown again in the next dialog.
+pub fn remembered_notify() -> bool {
+    let stored = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item(NOTIFY_KEY).ok().flatten());
+    stored.as_deref() != Some("silent")
+}
+
+pub fn remember_notify(notify: bool) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        // A browser that keeps nothing asks again, telling by default.
+        let _ = storage.set_item(NOTIFY_KEY, if notify { "tell" } else { "silent" });
+    }
+}
+
+/// A reason as a sentence: capitalised, ended with a full stop.
+pub fn sentence(reason: &str) -> String {
+    let mut chars = reason.chars();
+    let capitalised: String = chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    format!("{capitalised}.")
+}
+
 /// "Open the targeted conversation" is offered only on the viewer's numbers.
 pub fn may_open_conversation(me: &UserView, call: &CallView) -> bool {
     me.numbers.contains(&call.number)

@@ -67,8 +67,17 @@ pub fn CoachingPanel() -> impl IntoView {
         Some((last.call, last.notify, describe(last.call)?.0, moved_to))
     });
     let since = Memo::new(move |_| coaching.get().and_then(describe).and_then(|(_, s)| s.map(|s| s.since)));
+    // Whether the agent was told, in words that name them.
+    let told = Memo::new(move |_| {
+        let call = coaching.get()?;
+        live.state().with(|s| {
+            let c = s.calls.get(&call)?;
+            let agent = c.agent.map(|a| s.user_name(a)).unwrap_or_default();
+            Some(if c.coaching.as_ref()?.notified_agent { format!("{agent} was told you are coaching") } else { format!("Silent: {agent} was not told") })
+        })
+    });
     view! {
-        <section class="coaching-panel" aria-label="Coaching" data-testid="coaching-panel">
+        <section class="coaching-panel" class:on-air=move || on_air(media) aria-label="Coaching" data-testid="coaching-panel">
             {move || {
                 if let Some(what) = session.get() {
                     let call = coaching.get()?;
@@ -76,6 +85,7 @@ pub fn CoachingPanel() -> impl IntoView {
                         <div class="coaching-line">
                             <TalkState />
                             <span data-testid="coaching-what">{format!("Coaching {what}")}</span>
+                            <span class="muted" data-testid="agent-told">{move || told.get()}</span>
                             <span class="muted" data-testid="coaching-elapsed">
                                 {move || since.get().map(|since| format_duration(live.server_now().0.saturating_sub(since.0)))}
                             </span>
@@ -106,14 +116,24 @@ pub fn CoachingPanel() -> impl IntoView {
                         Some(agent) => (format!("Coaching ended: the call was transferred. It is now {what}; you may coach {agent} afresh."), format!("Coach {agent}")),
                         None => (format!("You left the call of {what}"), "Rejoin".to_owned()),
                     };
+                    // The choice shows again: the last one, to change before rejoining.
+                    let notify = RwSignal::new(notify);
                     Some(view! {
                         <div class="coaching-line">
                             <span role="status" data-testid="coaching-ended">{said}</span>
+                            <label class="toggle">
+                                <input type="checkbox" data-testid="rejoin-notify" bind:checked=notify />
+                                "Tell the agent I am coaching"
+                            </label>
                             <button
                                 class="primary"
                                 data-testid="rejoin"
                                 disabled=move || act.pending().get()
-                                on:click=move |_| { act.dispatch(Step::Start(Intent::Join { call, notify, open_conversation: false })); }
+                                on:click=move |_| {
+                                    let notify = notify.get_untracked();
+                                    super::model::remember_notify(notify);
+                                    act.dispatch(Step::Start(Intent::Join { call, notify, open_conversation: false }));
+                                }
                             >
                                 {again}
                             </button>
@@ -142,8 +162,19 @@ pub fn CoachingPanel() -> impl IntoView {
     }
 }
 
-/// Listening or talking, unmistakably: a live cue only while the agent can
-/// hear the coach.
+/// Whether the agent hears the coach now: the whisper on, or push-to-talk
+/// held, with the audio in this window.
+fn on_air(media: CoachMedia) -> bool {
+    media.here().get()
+        && match media.talk().get() {
+            Talk::Off => false,
+            Talk::Latched => true,
+            Talk::PushToTalk => media.held().get(),
+        }
+}
+
+/// Listening or talking, unmistakably: no cue while listening; a microphone
+/// while the agent can hear the coach (and the whole bar turns with it).
 #[component]
 fn TalkState() -> impl IntoView {
     let media = CoachMedia::expect();
@@ -158,9 +189,15 @@ fn TalkState() -> impl IntoView {
         (false, _, _) if whispering.get() => ("talk-state", "Whispering elsewhere"),
         _ => ("talk-state listening", "Listening: your microphone is closed"),
     };
+    let microphone = move || state().0 != "talk-state listening" && media.here().get();
     view! {
         <span class=move || state().0 role="status" data-testid="talk-state">
-            <span class="cue" aria-hidden="true"></span>
+            <Show when=microphone>
+                <svg class="microphone" data-testid="microphone-icon" viewBox="0 0 24 24" aria-hidden="true">
+                    <rect x="9" y="3" width="6" height="11" rx="3" />
+                    <path d="M5 11a7 7 0 0 0 14 0M12 18v3M8 21h8" fill="none" stroke-width="2" stroke-linecap="round" />
+                </svg>
+            </Show>
             {move || state().1}
         </span>
     }

@@ -66,6 +66,14 @@ fn HoldToTalk() -> impl IntoView {
             hold(false);
         }
     });
+    // The pointer releases only what it pressed: a mouse passing over the
+    // button must not cut off a coach holding T.
+    let pressed = StoredValue::new(false);
+    let release_pointer = move || {
+        if std::mem::take(&mut *pressed.write_value()) {
+            hold(false);
+        }
+    };
     // A window that loses focus never sees the key go up.
     let blur = window_event_listener(ev::blur, move |_| hold(false));
     on_cleanup(move || {
@@ -81,9 +89,12 @@ fn HoldToTalk() -> impl IntoView {
             data-testid="hold-to-talk"
             aria-pressed=move || if media.held().get() { "true" } else { "false" }
             aria-keyshortcuts="T"
-            on:pointerdown=move |_| hold(true)
-            on:pointerup=move |_| hold(false)
-            on:pointerleave=move |_| hold(false)
+            on:pointerdown=move |_| {
+                pressed.set_value(true);
+                hold(true)
+            }
+            on:pointerup=move |_| release_pointer()
+            on:pointerleave=move |_| release_pointer()
             on:keydown=move |ev| if ev.key() == " " || ev.key() == "Enter" { ev.prevent_default(); hold(true) }
             on:keyup=move |ev| if ev.key() == " " || ev.key() == "Enter" { hold(false) }
         >

@@ -1,10 +1,9 @@
-use earshot_protocol::{CallState, CallView, Direction, NumberId, Role, UserId};
+use earshot_protocol::{CallKind, CallState, CallView, Direction, NumberId, Role, UserId};
 use leptos::prelude::*;
 
 use super::filter::CallFilter;
-use super::state_label;
-use crate::coaching::model::{coach_offer, CoachOffer};
-use crate::coaching::CoachButton;
+use super::{state_label, KindBadge};
+use crate::coaching::CoachAction;
 use crate::contacts::ContactName;
 use crate::live::{format_duration, Live};
 
@@ -18,8 +17,19 @@ pub fn CallsTab() -> impl IntoView {
     });
     view! {
         <Filters filter />
-        <table class="grid" data-testid="calls">
+        <table class="grid calls" data-testid="calls">
             <caption class="visually-hidden">"Ongoing calls"</caption>
+            // Fixed widths: columns stay put while calls come and go.
+            <colgroup>
+                <col class="agent" />
+                <col class="customer" />
+                <col class="number" />
+                <col class="direction" />
+                <col class="state" />
+                <col class="duration" />
+                <col class="coached-by" />
+                <col class="action" />
+            </colgroup>
             <thead>
                 <tr>
                     <th scope="col">"Agent"</th>
@@ -28,7 +38,7 @@ pub fn CallsTab() -> impl IntoView {
                     <th scope="col">"Direction"</th>
                     <th scope="col">"State"</th>
                     <th scope="col">"Duration"</th>
-                    <th scope="col">"Coach"</th>
+                    <th scope="col">"Coached by"</th>
                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr>
             </thead>
@@ -50,33 +60,24 @@ fn CallRow(
     call: CallView,
 ) -> impl IntoView {
     let live = Live::expect();
-    let me = crate::auth::me().id;
     let (agent, line) = live.state().with_untracked(|s| (call.agent.map(|a| s.user_name(a)), s.number_name(call.number)));
     let started = call.started_at;
-    let action = match coach_offer(&call, me) {
-        CoachOffer::Coach | CoachOffer::CoachedBy(_) => {
-            view! { <CoachButton call=call.id agent=agent.clone().unwrap_or_default() /> }.into_any()
-        }
-        CoachOffer::You => view! { <span class="you">"You are coaching"</span> }.into_any(),
-        CoachOffer::Never(reason) => view! { <span class="reason">{capitalise(reason)}</span> }.into_any(),
-    };
+    let kind = call.kind;
     view! {
-        <tr data-testid=format!("call-{}", call.id.0) data-state=state_label(call.state)>
-            <td>{agent.unwrap_or_else(|| "—".into())}</td>
+        <tr data-testid=format!("call-{}", call.id.0) data-state=state_label(call.state) class:unusual=kind != CallKind::Regular>
+            <td>{agent.clone().unwrap_or_else(|| "—".into())}</td>
             <td><ContactName customer=call.customer.clone() /></td>
             <td>{line}</td>
             <td>{match call.direction { Direction::Inbound => "Inbound", Direction::Outbound => "Outbound" }}</td>
-            <td><span class=format!("state {}", state_label(call.state).to_lowercase().replace(' ', "-"))>{state_label(call.state)}</span></td>
+            <td>
+                <span class=format!("state {}", state_label(call.state).to_lowercase().replace(' ', "-"))>{state_label(call.state)}</span>
+                <KindBadge kind />
+            </td>
             <td class="duration">{move || format_duration(live.server_now().0.saturating_sub(started.0))}</td>
             <td data-testid="coach-name">{call.coaching.as_ref().map_or_else(|| "—".to_owned(), |c| c.coach_name.clone())}</td>
-            <td>{action}</td>
+            <td><CoachAction agent=agent.clone().unwrap_or_default() call=call.clone() /></td>
         </tr>
     }
-}
-
-fn capitalise(reason: &str) -> String {
-    let mut chars = reason.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// Search box and the number, agent and state filters.

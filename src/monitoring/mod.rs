@@ -75,6 +75,23 @@ fn SetUpAudio() -> impl IntoView {
     }
 }
 
+/// A call's kind, when it is not a regular call: marked on its row, since
+/// such calls are never coached.
+pub fn kind_label(kind: earshot_protocol::CallKind) -> Option<&'static str> {
+    match kind {
+        earshot_protocol::CallKind::Regular => None,
+        earshot_protocol::CallKind::Emergency => Some("Emergency"),
+        earshot_protocol::CallKind::Conference => Some("Conference"),
+        earshot_protocol::CallKind::TransferredExternal => Some("External transfer"),
+    }
+}
+
+/// The kind marker of a call's row, if it has one.
+#[component]
+pub fn KindBadge(kind: earshot_protocol::CallKind) -> impl IntoView {
+    kind_label(kind).map(|label| view! { <span class="kind" data-testid="kind">{label}</span> })
+}
+
 /// Labels shared by both tabs.
 pub fn state_label(state: earshot_protocol::CallState) -> &'static str {
     match state {

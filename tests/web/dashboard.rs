@@ -85,6 +85,8 @@ fn mount_with(tab: Tab, access: MonitoringAccess, source: Source) -> (web_sys::H
 
 /// [`mount_with`], also handing out the coaching UI's state.
 fn mount_full(tab: Tab, access: MonitoringAccess, source: Source) -> (web_sys::HtmlElement, Live, CoachingUi, impl Drop) {
+    // Each test starts from a supervisor's first visit (no remembered choices).
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
     let root = container();
     let slot = Rc::new(Cell::new(None));
     let out = Rc::clone(&slot);
@@ -116,8 +118,20 @@ async fn a_snapshot_renders_every_call_with_its_details() {
     assert!(first.contains("Alex Morgan") && first.contains("Sales") && first.contains("Ongoing"), "{first}");
     assert!(first.contains("1:0"), "live duration shown: {first}");
     assert!(root.query_selector(&format!("{} [data-testid=coach-1]", row(1))).unwrap().is_some());
-    assert!(text_of(&root, &row(2)).unwrap().contains("Emergency calls cannot be coached"));
     assert!(root.query_selector(&format!("{} [data-testid=coach-2]", row(2))).unwrap().is_none());
+    assert_eq!(text_of(&root, &format!("{} [data-testid=kind]", row(2))).as_deref(), Some("Emergency"), "the kind is marked on the row");
+    assert_cannot_coach(&root, &row(2), 2, "Emergency calls cannot be coached.");
+    assert_eq!(text_of(&root, "[data-testid=calls] thead th:nth-child(7)").as_deref(), Some("Coached by"), "one word, one meaning");
+}
+
+/// Under `scope`, a disabled Coach button for `call` that says `why` (its
+/// description and its tooltip).
+fn assert_cannot_coach(root: &web_sys::HtmlElement, scope: &str, call: u64, why: &str) {
+    let button = root.query_selector(&format!("{scope} [data-testid=cannot-coach-{call}]")).unwrap().expect("a disabled Coach button");
+    assert!(button.has_attribute("disabled"), "{scope}: disabled");
+    assert_eq!(button.get_attribute("title").as_deref(), Some(why), "{scope}: the tooltip says why");
+    let described_by = button.get_attribute("aria-describedby").expect("described");
+    assert_eq!(text_of(root, &format!("#{described_by}")).as_deref(), Some(why), "{scope}: its description says why");
 }
 
 #[wasm_bindgen_test]
@@ -190,6 +204,26 @@ async fn the_coach_dialog_offers_the_conversation_only_on_the_coachs_numbers() {
 }
 
 #[wasm_bindgen_test]
+async fn the_coach_dialog_focuses_its_first_control_each_time_and_gives_focus_back_to_the_coach_button() {
+    let (root, live, _mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+    live.receive(snapshot(10));
+    settle().await;
+    let focused = || web_sys::window().unwrap().document().unwrap().active_element().and_then(|e| e.get_attribute("data-testid"));
+
+    for round in ["first", "second"] {
+        let coach = root.query_selector("[data-testid=coach-1]").unwrap().unwrap().dyn_into::<web_sys::HtmlElement>().unwrap();
+        coach.focus().unwrap();
+        coach.click();
+        settle().await;
+        assert_eq!(focused().as_deref(), Some("notify-agent"), "{round} opening: the first control has the focus");
+        assert!(text_of(&root, "[data-testid=microphone-closed]").unwrap().contains("your microphone stays closed until you press Whisper"));
+        click(&root, "[data-testid=coach-dialog] .actions button:first-child");
+        settle().await;
+        assert_eq!(focused().as_deref(), Some("coach-1"), "{round} closing: the Coach button has the focus back");
+    }
+}
+
+#[wasm_bindgen_test]
 async fn joining_sends_the_notify_choice_and_an_offer_that_listens_without_a_microphone() {
     let source = built("dashboard").await;
     install_built(&source).await;
@@ -208,6 +242,13 @@ async fn joining_sends_the_notify_choice_and_an_offer_that_listens_without_a_mic
     };
     let directions: Vec<&str> = sdp.lines().filter(|l| matches!(*l, "a=recvonly" | "a=sendonly" | "a=sendrecv")).collect();
     assert_eq!(directions, ["a=recvonly", "a=recvonly", "a=sendonly"], "customer and agent in, a reserved line out");
+
+    // The choice is remembered and shown again, in words.
+    click(&root, "[data-testid=coach-1]");
+    settle().await;
+    let notify = root.query_selector("[data-testid=notify-agent]").unwrap().unwrap().dyn_into::<web_sys::HtmlInputElement>().unwrap();
+    assert!(!notify.checked(), "the last choice, silent, is shown");
+    assert_eq!(text_of(&root, "[data-testid=notify-said]").as_deref(), Some("Silent: Alex Morgan will not know you are listening."));
 }
 
 #[wasm_bindgen_test]
@@ -303,14 +344,21 @@ async fn the_users_tab_shows_live_status_and_coach_buttons_beside_users_on_a_coa
     settle().await;
 
     assert_eq!(text_of(&root, "[data-testid=user-10] [data-testid=status]").as_deref(), Some("On a call"));
+    assert_eq!(text_of(&root, "[data-testid=user-10] [data-testid=call]").as_deref(), Some("Maria Garcia "));
     assert!(root.query_selector("[data-testid=user-10] [data-testid=coach-1]").unwrap().is_some());
-    assert!(root.query_selector("[data-testid=user-11] button").unwrap().is_none(), "emergency call: no button");
+    assert!(text_of(&root, "[data-testid=user-11] [data-testid=call]").unwrap().contains("Emergency"), "the kind, as on the Calls tab");
+    assert_cannot_coach(&root, "[data-testid=user-11]", 2, "Emergency calls cannot be coached.");
+    assert_eq!(text_of(&root, "[data-testid=user-2] [data-testid=status]").as_deref(), Some(""), "a supervisor takes no calls: no status");
     assert!(root.query_selector("[data-testid=user-2] button").unwrap().is_none());
 
     let coaching = user(2, "Sam Rivera", Role::Supervisor, UserStatus::Coaching, &[SALES]);
     live.receive(ServerMsg::Delta { seq: 11, change: Change::UserUpdated { user: coaching } });
+    let mut coached = call(1, SALES, Some(10), CallState::Ongoing, CallKind::Regular, Some((1, "Maria Garcia")));
+    coached.coaching = Some(CoachingView { coach: UserId(2), coach_name: "Sam Rivera".into(), whisper: false, notified_agent: true, since: Millis(0), audio_window: 0 });
+    live.receive(ServerMsg::Delta { seq: 12, change: Change::CallUpdated { call: coached } });
     settle().await;
     assert_eq!(text_of(&root, "[data-testid=user-2] [data-testid=status]").as_deref(), Some("Coaching"));
+    assert_eq!(text_of(&root, "[data-testid=user-2] [data-testid=call]").as_deref(), Some("Coaching Alex Morgan with Maria Garcia"), "whom they coach");
 }
 
 #[wasm_bindgen_test]

@@ -8,6 +8,7 @@ mod bench;
 mod cmd;
 mod fuzz;
 mod run;
+mod screens;
 mod test;
 mod tools;
 
@@ -22,6 +23,7 @@ commands:
   audio            build the coach's audio processing (crates/worklet → wasm) into target/audio (trunk runs it into dist/audio)
   fuzz [TARGET...] [--seconds N] [--seed N] [--save] [--show] | TARGET --input FILE
                    fuzz the parsers a client reaches (signalling, caller, sdp_offer, media_datagram), 60 s each by default
+  screens          build the app and write a screenshot of every screen (1280×800) into docs/screens/
   bench join       time from clicking Join to the coach's audio (record results in docs/benchmarks.md)
   bench dsp        ns per quantum of the coach's DSP, natively and in headless Chromium
 ";
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::bench(&args[1..]),
         Some("audio") => audio::audio(&args[1..]),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
+        Some("screens") => screens::screens(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

@@ -60,6 +60,7 @@ pub fn e2e(args: &[&str]) -> Command {
         .args(args)
         .env("EARSHOT_DIST", root().join("dist"))
         .env("EARSHOT_CHROMIUM", CHROMIUM)
-        .env("EARSHOT_CHROMEDRIVER", CHROMEDRIVER);
+        .env("EARSHOT_CHROMEDRIVER", CHROMEDRIVER)
+        .env("EARSHOT_AXE", tools::axe_script());
     command
 }

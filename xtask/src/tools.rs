@@ -14,6 +14,8 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 /// externref table into one the browser refuses (`WebAssembly.Table.set():
 /// Argument 1 is invalid`), so the app would not start.
 pub const BINARYEN_VERSION: &str = "132.0.0";
+/// From npm: the accessibility checker the browser tests run on every screen.
+pub const AXE_VERSION: &str = "4.14.1";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -47,7 +49,31 @@ pub fn ensure_browser() -> Result {
     let chromium = output(CHROMIUM, &["--version"]).unwrap_or_default();
     let driver = output(CHROMEDRIVER, &["--version"]).unwrap_or_default();
     println!("    {chromium}\n    {driver}");
-    Ok(())
+    ensure_axe()
+}
+
+/// axe-core's script, which the browser tests inject into every screen.
+pub fn axe_script() -> PathBuf {
+    npm_prefix().join("node_modules").join("axe-core").join("axe.min.js")
+}
+
+/// axe-core from npm, inside `target/tools` beside binaryen.
+fn ensure_axe() -> Result {
+    let package = npm_prefix().join("node_modules").join("axe-core").join("package.json");
+    let installed = std::fs::read_to_string(&package).unwrap_or_default();
+    if installed.contains(&format!("\"version\": \"{AXE_VERSION}\"")) && axe_script().exists() {
+        println!("    axe-core {AXE_VERSION}: installed");
+        return Ok(());
+    }
+    ensure_debian("npm", "npm")?;
+    println!("    installing axe-core {AXE_VERSION} from npm into {}", npm_prefix().display());
+    std::fs::create_dir_all(npm_prefix()).map_err(|e| format!("cannot create {}: {e}", npm_prefix().display()))?;
+    run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(npm_prefix()).arg(format!("axe-core@{AXE_VERSION}")))
+}
+
+/// Where npm packages go: inside `target/`, never system-wide.
+fn npm_prefix() -> PathBuf {
+    cmd::root().join("target").join("tools")
 }
 
 fn ensure_wasm_target() -> Result {
@@ -93,7 +119,7 @@ fn locked_version(package: &str) -> Result<String> {
 /// binaryen's wasm-opt from npm, installed inside `target/tools` (needs
 /// Node.js and npm, installed from Debian when missing).
 fn ensure_binaryen() -> Result<PathBuf> {
-    let prefix = cmd::root().join("target").join("tools");
+    let prefix = npm_prefix();
     let bin = prefix.join("node_modules").join(".bin");
     let wasm_opt = bin.join("wasm-opt");
     let wanted = format!("version_{}", BINARYEN_VERSION.split('.').next().unwrap_or_default());

@@ -438,6 +438,13 @@ impl Core {
     /// leaves them alone. A coach who was offline keeps their call.
     pub fn connected(&mut self, now: Millis, user: UserId) {
         if self.connections.open(user) == Edge::Online {
+            // A signed-in agent is a real person: a simulated call they
+            // were given ends rather than land on their softphone.
+            let simulated: Vec<CallId> =
+                self.calls.values().filter(|c| c.origin == Origin::Simulated && c.agent == Some(user)).map(|c| c.id).collect();
+            for call in simulated {
+                let _ = self.apply(now, CallEvent::Ended { call }); // just found live
+            }
             self.route_callers(now);
         }
     }

@@ -12,6 +12,10 @@ pub const SUPPORT: NumberId = NumberId(2);
 pub const BILLING: NumberId = NumberId(3);
 const ALL: [NumberId; 3] = [SALES, SUPPORT, BILLING];
 
+/// The caller page's number: its contact, "You (caller page)", marks your
+/// own test calls on the dashboard. The simulator never calls from it.
+pub const YOUR_PHONE: &str = earshot_protocol::CALLER_PAGE_PHONE;
+
 /// Phone numbers that call in without a contact record.
 pub const UNKNOWN_CALLERS: [&str; 6] =
     ["+447700900901", "+447700900902", "+447700900903", "+447700900904", "+447700900905", "+447700900906"];
@@ -79,7 +83,7 @@ fn demo_contacts() -> Vec<Contact> {
         ("Kwame Boateng", Some("Boateng Imports"), "Large order pending."),
         ("Emily Clarke", None, "Moved from the basic plan."),
     ];
-    people
+    let mut contacts: Vec<Contact> = people
         .iter()
         .enumerate()
         .map(|(i, (name, company, notes))| Contact {
@@ -89,10 +93,18 @@ fn demo_contacts() -> Vec<Contact> {
             company: company.map(Into::into),
             notes: (*notes).into(),
         })
-        .collect()
+        .collect();
+    contacts.push(Contact {
+        id: ContactId(contacts.len() as u32 + 1),
+        name: "You (caller page)".into(),
+        phones: vec![YOUR_PHONE.into()],
+        company: None,
+        notes: "The caller page's own number: calls from it are yours.".into(),
+    });
+    contacts
 }
 
-/// The phone of every contact, for the simulator's callers.
+/// The phone of every contact but yours, for the simulator's callers.
 pub fn contact_phones(directory: &Directory) -> Vec<String> {
-    directory.contacts().flat_map(|c| c.phones.iter().cloned()).collect()
+    directory.contacts().flat_map(|c| c.phones.iter().cloned()).filter(|p| p != YOUR_PHONE).collect()
 }

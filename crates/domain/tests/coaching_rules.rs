@@ -484,3 +484,19 @@ fn callers_beyond_the_queue_hear_the_lines_are_busy() {
     assert_eq!(core.dial(T0, dial()), Err(EventError::LinesBusy));
     assert_eq!(core.poll_output(), None, "a refusal changes nothing, and no dashboard hears of it");
 }
+
+#[test]
+fn an_agent_who_signs_in_leaves_the_simulators_call_and_keeps_a_callers() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let simulated = call(&mut core, CallKind::Regular, CallState::OnHold);
+
+    core.connected(T0, AGENT);
+
+    assert!(core.call(simulated).is_none(), "a simulated call never lands on a signed-in agent's softphone");
+    assert_eq!(core.status(AGENT), UserStatus::Available);
+    let real = core.dial(T0, NewCall { origin: Origin::Caller, number: LINE, customer_phone: "+447700900998".into(), direction: Direction::Inbound, kind: CallKind::Regular }).unwrap();
+    assert_eq!(core.call(real).and_then(|c| c.agent), Some(AGENT), "a real caller goes to them");
+    core.disconnected(T0, AGENT);
+    core.connected(T0, AGENT);
+    assert_eq!(core.call(real).and_then(|c| c.agent), Some(AGENT), "and stays with them across a reconnect");
+}

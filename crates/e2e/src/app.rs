@@ -76,9 +76,12 @@ impl TestApp {
         agent.wait_for_text("[data-testid=agent-idle]").await;
         caller.goto(&self.url("/caller")).await;
         caller.wait_for_text("[data-testid=dial-number] option").await;
+        let idle = caller.execute("return document.querySelector('[data-testid=caller-hang-up]').disabled;", serde_json::json!([])).await;
+        assert_eq!(idle, serde_json::json!(true), "no call yet: nothing to hang up");
         caller.click("[data-testid=dial]").await;
         caller.wait_for_text_containing("[data-testid=caller-status]", "Talking to an agent").await;
-        agent.wait_for_text("[data-testid=agent-call]").await;
+        // The caller page dials from its own number: the call reads as yours.
+        agent.wait_for_text_containing("[data-testid=agent-call]", "You (caller page)").await;
         self.wait_forwarding(LegRole::Agent, LegRole::Customer).await;
         self.wait_forwarding(LegRole::Customer, LegRole::Agent).await;
         (caller, agent)

@@ -5,10 +5,12 @@
 //! `EARSHOT_CHROMEDRIVER` after building the app; without them these tests
 //! fail loudly rather than skip.
 
+pub mod accessibility;
 mod app;
 mod audio;
 mod coaching;
 mod network;
+pub mod screens;
 mod webdriver;
 
 pub use app::{spawn_app, TestApp};

@@ -234,6 +234,13 @@ impl Browser {
             .collect()
     }
 
+    /// The window as it looks now, as PNG.
+    pub async fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine;
+        let png = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        base64::engine::general_purpose::STANDARD.decode(png.as_str().expect("a base64 screenshot")).expect("valid base64")
+    }
+
     pub async fn quit(self) {
         self.call(reqwest::Method::DELETE, "", None).await;
     }

@@ -222,3 +222,52 @@ async fn an_agent_keeps_hold_tag_comment_hang_up_and_transfer_while_coached() {
     assert!(app.live.my_call(UserId(11)).await.unwrap().unwrap().coaching.is_none(), "the coach must rejoin after a transfer");
     alex.quit().await;
 }
+
+/// The left edge of every column of the Calls tab, in pixels.
+async fn column_edges(sam: &earshot_e2e::Browser) -> serde_json::Value {
+    sam.execute("return Array.from(document.querySelectorAll('[data-testid=calls] thead th')).map(th => Math.round(th.getBoundingClientRect().left));", serde_json::json!([]))
+        .await
+}
+
+#[tokio::test]
+async fn the_calls_table_holds_still_and_the_coaching_bar_never_hides_a_focused_row() {
+    let app = spawn_app(|_| {}).await;
+    // A long list: callers waiting, then a call for each Sales and Support agent.
+    for i in 0..14 {
+        new_call(&app, if i % 2 == 0 { SALES } else { SUPPORT }, &format!("+4477009{:05}", 10_000 + i)).await;
+    }
+    let mut answered = Vec::new();
+    for agent in 10..22 {
+        let call = new_call(&app, SALES, &format!("+4477009{:05}", 20_000 + agent)).await;
+        if app.live.call_event(CallEvent::Answered { call, agent: UserId(agent) }).await.expect("core running").is_ok() {
+            answered.push(call);
+        }
+    }
+    let driver = earshot_e2e::Chromedriver::start().await;
+    let sam = driver.browser(&[]).await;
+    sam.sign_in(&app, "sam@earshot.demo").await;
+    sam.wait_for_text(&row(answered[0])).await;
+    sam.click(&format!("[data-testid=coach-{}]", answered[0].0)).await;
+    sam.start_listening("[data-testid=join]").await;
+    let before = column_edges(&sam).await;
+
+    // Calls come and go, with a contact's long name among them.
+    let maria = new_call(&app, SUPPORT, MARIA).await;
+    app.live.call_event(CallEvent::Ended { call: answered[1] }).await.unwrap().unwrap();
+    sam.wait_for_text(&row(maria)).await;
+    assert_eq!(column_edges(&sam).await, before, "the columns stay put while calls change");
+
+    // The last row's Coach button takes the focus: it scrolls clear of the bar.
+    let last = *answered.last().unwrap();
+    let clear = sam
+        .execute(
+            "const b = document.querySelector(arguments[0]); b.focus();
+             const bar = document.querySelector('[data-testid=coaching-panel]').getBoundingClientRect();
+             const r = b.getBoundingClientRect();
+             return [r.bottom <= bar.top, Math.round(r.bottom), Math.round(bar.top)];",
+            serde_json::json!([format!("[data-testid=coach-{}]", last.0)]),
+        )
+        .await;
+    assert_eq!(clear[0], serde_json::json!(true), "the focused row is above the coaching bar: {clear}");
+    sam.quit().await;
+}

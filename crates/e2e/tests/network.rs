@@ -64,6 +64,8 @@ async fn a_transferred_caller_hears_the_ringback_not_the_old_agent() {
         .await;
     agent.click("[data-testid=transfer]").await;
     agent.wait_for_text("[data-testid=agent-idle]").await;
+    // What was already on its way has played out (the page's jitter buffer).
+    tokio::time::sleep(Duration::from_millis(600)).await;
 
     hear(&caller, "agent", RINGBACK_HZ, &[AGENT_HZ], "after the transfer, the caller hears the ringback and never the old agent").await;
     for browser in [caller, agent] {

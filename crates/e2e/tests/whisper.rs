@@ -11,6 +11,18 @@ const CUSTOMER_HZ: u32 = 440;
 const AGENT_HZ: u32 = 700;
 const COACH_HZ: u32 = 1500;
 
+/// Whether the coaching bar shows the coach on air: the whole bar, and a
+/// microphone in its state.
+async fn on_air(coach: &Browser) -> bool {
+    let shown = coach
+        .execute(
+            "return document.querySelector('[data-testid=coaching-panel]').classList.contains('on-air') && !!document.querySelector('[data-testid=microphone-icon]');",
+            serde_json::json!([]),
+        )
+        .await;
+    shown.as_bool().unwrap_or(false)
+}
+
 /// Nothing from the coach reaches the customer: not one packet, not one tone.
 async fn customer_never_hears_the_coach(app: &TestApp, caller: &Browser, phase: &str) {
     assert_eq!(app.forwarded(LegRole::Customer, LegRole::Coach).await, Traffic::default(), "{phase}: coach packets reached the customer");
@@ -42,6 +54,8 @@ async fn e2e_whisper_isolation() {
     hear(&coach, "customer", CUSTOMER_HZ, &[], "the coach hears the customer").await;
     hear(&coach, "agent", AGENT_HZ, &[], "the coach hears the agent").await;
     hear(&agent, "customer", CUSTOMER_HZ, &[COACH_HZ], "the agent hears the customer, not the listening coach").await;
+    assert!(!on_air(&coach).await, "listening: no live cue");
+    assert!(agent.wait_for_text("[data-testid=coached-by]").await.contains("is coaching you (listening)"));
     assert_eq!(app.forwarded(LegRole::Agent, LegRole::Coach).await.packets, 0, "listening: nothing from the coach");
     customer_never_hears_the_coach(&app, &caller, "listening").await;
 
@@ -49,6 +63,8 @@ async fn e2e_whisper_isolation() {
         // Whisper: the agent hears the coach, the customer still does not.
         coach.click("[data-testid=whisper]").await;
         coach.wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent").await;
+        assert!(on_air(&coach).await, "{round}: the whole bar and a microphone say the agent hears the coach");
+        agent.wait_for_text_containing("[data-testid=coached-by]", "Sam Rivera is talking to you").await;
         app.wait_forwarding(LegRole::Agent, LegRole::Coach).await;
         hear(&agent, "coach", COACH_HZ, &[], &format!("{round}: the agent hears the coach")).await;
         customer_never_hears_the_coach(&app, &caller, round).await;
@@ -66,6 +82,7 @@ async fn e2e_whisper_isolation() {
             // Leave and rejoin the same call.
             coach.click("[data-testid=leave]").await;
             coach.wait_for_text("[data-testid=rejoin]").await;
+            agent.wait_for_text_containing("[data-testid=coach-stopped]", "Sam Rivera stopped coaching").await;
             wait_until(Duration::from_secs(10), "the coach's leg to go", || async {
                 app.media.report().await.iter().all(|r| r.role != LegRole::Coach).then_some(())
             })

@@ -28,6 +28,11 @@ pub enum Role {
     Agent,
 }
 
+/// The number the caller page dials from unless told otherwise. The demo
+/// company has a contact for it ("You (caller page)"), so calls placed from
+/// the caller page are recognisable as yours on the dashboard.
+pub const CALLER_PAGE_PHONE: &str = "+447700900800";
+
 /// A supervisor's or admin's access to the Live Monitoring dashboard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -77,8 +77,11 @@ impl Simulator {
     fn new_call(&mut self, now: Millis, core: &mut Core) {
         let numbers: Vec<NumberId> = core.directory().numbers().map(|n| n.id).collect();
         let Some(&number) = self.rng.pick(&numbers) else { return };
-        // Mostly known contacts; about one caller in four has no record.
-        let caller = self.rng.pick(&self.callers).cloned().unwrap_or_else(|| UNKNOWN_CALLERS[0].to_owned());
+        // Mostly known contacts; about one caller in four has no record. A
+        // caller is on one call at a time.
+        let busy: Vec<&str> = core.live_calls().map(|c| c.customer_phone.as_str()).collect();
+        let free: Vec<String> = self.callers.iter().filter(|p| !busy.contains(&p.as_str())).cloned().collect();
+        let Some(caller) = self.rng.pick(&free).cloned() else { return };
         let direction = if self.rng.chance(80) { Direction::Inbound } else { Direction::Outbound };
         let kind = if self.rng.chance(5) { CallKind::Emergency } else { CallKind::Regular };
         let id = core.start_call(now, NewCall { origin: Origin::Simulated, number, customer_phone: caller, direction, kind });
@@ -111,7 +114,8 @@ impl Simulator {
                 },
                 43 if call.kind == CallKind::Regular => CallEvent::TransferredExternal { call: id },
                 44 if call.kind == CallKind::Regular => CallEvent::Conferenced { call: id },
-                _ => CallEvent::Tagged { call: id, tag: "talking".to_owned() },
+                // Most of the time the call just goes on.
+                _ => return self.reschedule(now, id),
             }),
         };
         let ended = matches!(event, Some(CallEvent::Ended { .. }));
@@ -122,8 +126,12 @@ impl Simulator {
         if ended {
             self.call_due.remove(&id);
         } else {
-            self.call_due.insert(id, Millis(now.0 + 2_000 + self.rng.below(10_000)));
+            self.reschedule(now, id);
         }
+    }
+
+    fn reschedule(&mut self, now: Millis, id: CallId) {
+        self.call_due.insert(id, Millis(now.0 + 2_000 + self.rng.below(10_000)));
     }
 
     fn free_agent(&mut self, core: &Core, number: NumberId) -> Option<UserId> {
@@ -218,5 +226,24 @@ mod tests {
         assert!(changes.iter().any(|c| matches!(c, earshot_protocol::Change::CallEnded { .. })));
         let live = core.live_calls().count();
         assert!((1..=14).contains(&live), "{live} live calls");
+    }
+
+    #[test]
+    fn a_caller_is_on_one_call_at_a_time_and_never_calls_from_yours() {
+        let mut core = Core::new(demo_directory());
+        let start = Millis(1_700_000_000_000);
+        let mut sim = Simulator::new(SimConfig { seed: 11, max_live_calls: 40, ..SimConfig::default() }, &core, start);
+        let mut most = 0;
+        while sim.poll_timeout().0 < start.0 + 60 * 60_000 {
+            sim.handle_timeout(sim.poll_timeout(), &mut core);
+            let mut phones: Vec<&str> = core.live_calls().map(|c| c.customer_phone.as_str()).collect();
+            most = most.max(phones.len());
+            assert!(!phones.contains(&earshot_domain::seed::YOUR_PHONE), "the caller page's number is yours");
+            phones.sort_unstable();
+            let before = phones.len();
+            phones.dedup();
+            assert_eq!(phones.len(), before, "a caller on two calls at once");
+        }
+        assert!(most > 10, "busy enough to matter: {most} calls at once");
     }
 }

@@ -1,0 +1,59 @@
+//! Every screen supervisors, agents and callers use, each in a state worth
+//! seeing — the walk behind `accessibility_every_screen` (axe on each) and
+//! `cargo xtask screens` (a screenshot of each, in `docs/screens/`).
+
+use earshot_domain::seed::{BILLING, SUPPORT};
+use earshot_domain::{CallEvent, NewCall, Origin};
+use earshot_protocol::{CallKind, Direction, UserId};
+
+use crate::{fake_microphone, Browser, Chromedriver, TestApp};
+
+/// A call answered by `agent`, as the simulator would place it.
+async fn answered(app: &TestApp, number: earshot_protocol::NumberId, phone: &str, kind: CallKind, agent: u32) {
+    let new = NewCall { origin: Origin::Simulated, number, customer_phone: phone.into(), direction: Direction::Inbound, kind };
+    let call = app.live.start_call(new).await.expect("core running");
+    app.live.call_event(CallEvent::Answered { call, agent: UserId(agent) }).await.expect("core running").expect("the agent is free");
+}
+
+/// Walks every screen in a centre with calls of each kind, calling
+/// `visit(name, browser)` on each: sign-in, calls, users, coach dialog,
+/// coaching (listening, then whispering), softphone, caller, contact and
+/// conversation.
+pub async fn every_screen(app: &TestApp, driver: &Chromedriver, mut visit: impl AsyncFnMut(&str, &Browser)) {
+    let (caller, agent) = app.caller_put_through(driver, &[&fake_microphone(440)], &[&fake_microphone(700)]).await;
+    answered(app, SUPPORT, "+447700900101", CallKind::Regular, 12).await;
+    answered(app, BILLING, "+447700900901", CallKind::Emergency, 13).await;
+    let call = app.live.my_call(UserId(10)).await.expect("core running").expect("Alex has the caller's call").id;
+
+    let sam = driver.browser(&[&fake_microphone(1500)]).await;
+    sam.goto(&app.url("/")).await;
+    sam.wait_for_text("#email").await;
+    visit("sign-in", &sam).await;
+    sam.sign_in(app, "sam@earshot.demo").await;
+    sam.wait_for_text(&format!("[data-testid=coach-{}]", call.0)).await;
+    visit("calls", &sam).await;
+    sam.click("a[href='/users']").await;
+    sam.wait_for_text("[data-testid=users]").await;
+    visit("users", &sam).await;
+    sam.click("a[href='/']").await;
+    sam.click(&format!("[data-testid=coach-{}]", call.0)).await;
+    sam.wait_for_text("[data-testid=coach-dialog]").await;
+    visit("coach-dialog", &sam).await;
+    sam.start_listening("[data-testid=join]").await;
+    visit("coaching-listening", &sam).await;
+    sam.click("[data-testid=whisper]").await;
+    sam.wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent").await;
+    visit("coaching-whispering", &sam).await;
+    agent.wait_for_text_containing("[data-testid=coached-by]", "is talking to you").await;
+    visit("softphone", &agent).await;
+    visit("caller", &caller).await;
+    sam.goto(&app.url("/contacts/1")).await;
+    sam.wait_for_text("[data-testid=contact-page] h1").await;
+    visit("contact", &sam).await;
+    sam.goto(&app.url(&format!("/calls/{}", call.0))).await;
+    sam.wait_for_text("[data-testid=conversation] h1").await;
+    visit("conversation", &sam).await;
+    for browser in [sam, agent, caller] {
+        browser.quit().await;
+    }
+}
