@@ -21,14 +21,14 @@ pub fn CallsTab() -> impl IntoView {
             <caption class="visually-hidden">"Ongoing calls"</caption>
             // Fixed widths: columns stay put while calls come and go.
             <colgroup>
-                <col class="agent" />
-                <col class="customer" />
-                <col class="number" />
-                <col class="direction" />
-                <col class="state" />
-                <col class="duration" />
-                <col class="coached-by" />
-                <col class="action" />
+                <col class="col-agent" />
+                <col class="col-customer" />
+                <col class="col-number" />
+                <col class="col-direction" />
+                <col class="col-state" />
+                <col class="col-duration" />
+                <col class="col-coached-by" />
+                <col class="col-action" />
             </colgroup>
             <thead>
                 <tr>
