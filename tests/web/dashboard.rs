@@ -291,6 +291,19 @@ async fn a_coach_whose_call_was_transferred_is_told_why_and_offered_the_new_agen
     assert_eq!(text_of(&root, "[data-testid=rejoin]").as_deref(), Some("Coach Dara Okafor"));
 }
 
+#[wasm_bindgen_test]
+async fn rejoin_shows_the_last_notify_choice_again() {
+    let (root, live, ui, _mounted) = mount_full(Tab::Calls, MonitoringAccess::LiveMonitoring, Source::Server);
+    live.receive(snapshot(10));
+    ui.last.set(Some(LastJoined { call: CallId(1), notify: false, agent: Some(UserId(10)) }));
+    settle().await;
+
+    let choice = root.query_selector("[data-testid=rejoin-notify]").unwrap().expect("the choice beside Rejoin");
+    let choice = choice.dyn_into::<web_sys::HtmlInputElement>().unwrap();
+    assert!(!choice.checked(), "the last choice, silent, shown again");
+    assert!(text_of(&root, "[data-testid=coaching-panel]").unwrap().contains("Tell the agent I am coaching"));
+}
+
 /// Polls until `found` finds something (5 s at most).
 async fn until<T>(found: impl Fn() -> Option<T>) -> T {
     for _ in 0..250 {
