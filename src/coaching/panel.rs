@@ -189,7 +189,7 @@ fn TalkState() -> impl IntoView {
         (false, _, _) if whispering.get() => ("talk-state", "Whispering elsewhere"),
         _ => ("talk-state listening", "Listening: your microphone is closed"),
     };
-    let microphone = move || state().0 != "talk-state listening" && media.here().get();
+    let microphone = move || media.here().get() && media.talk().get() != Talk::Off;
     view! {
         <span class=move || state().0 role="status" data-testid="talk-state">
             <Show when=microphone>

@@ -56,7 +56,7 @@ fn UserRow(
             </td>
             <td data-testid="call">
                 {move || match (on_call.get(), coaching.get()) {
-                    (Some(call), _) => Some(view! { {call.customer.label().to_owned()} " " <KindBadge kind=call.kind /> }.into_any()),
+                    (Some(call), _) => Some(view! { {call.customer.label().to_owned()} <KindBadge kind=call.kind /> }.into_any()),
                     (None, Some((agent, customer))) => Some(view! { {format!("Coaching {agent} with {customer}")} }.into_any()),
                     (None, None) => None,
                 }}

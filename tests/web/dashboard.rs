@@ -357,7 +357,7 @@ async fn the_users_tab_shows_live_status_and_coach_buttons_beside_users_on_a_coa
     settle().await;
 
     assert_eq!(text_of(&root, "[data-testid=user-10] [data-testid=status]").as_deref(), Some("On a call"));
-    assert_eq!(text_of(&root, "[data-testid=user-10] [data-testid=call]").as_deref(), Some("Maria Garcia "));
+    assert_eq!(text_of(&root, "[data-testid=user-10] [data-testid=call]").as_deref(), Some("Maria Garcia"));
     assert!(root.query_selector("[data-testid=user-10] [data-testid=coach-1]").unwrap().is_some());
     assert!(text_of(&root, "[data-testid=user-11] [data-testid=call]").unwrap().contains("Emergency"), "the kind, as on the Calls tab");
     assert_cannot_coach(&root, "[data-testid=user-11]", 2, "Emergency calls cannot be coached.");
