@@ -211,6 +211,8 @@ async fn an_agent_keeps_hold_tag_comment_hang_up_and_transfer_while_coached() {
     alex.wait_for_text("[data-testid=agent-call]").await;
     app.live.command(UserId(2), Command::StartCoaching { call, notify_agent: false }).await.unwrap().unwrap();
     alex.wait_for_text_containing("[data-testid=transfer-to]", "Bea Santos").await;
+    // Transfer waits for a colleague, and says so.
+    alex.wait_for_text_containing("[data-testid=transfer-why]", "Choose a colleague to transfer to.").await;
     alex.execute(
         "const s = document.querySelector('[data-testid=transfer-to]'); s.value = '11'; s.dispatchEvent(new Event('change'));",
         serde_json::json!([]),

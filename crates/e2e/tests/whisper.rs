@@ -56,6 +56,7 @@ async fn e2e_whisper_isolation() {
     hear(&agent, "customer", CUSTOMER_HZ, &[COACH_HZ], "the agent hears the customer, not the listening coach").await;
     assert!(!on_air(&coach).await, "listening: no live cue");
     assert!(agent.wait_for_text("[data-testid=coached-by]").await.contains("is coaching you (listening)"));
+    coach.wait_for_text_containing("[data-testid=agent-told]", "Alex Morgan was told you are coaching").await;
     assert_eq!(app.forwarded(LegRole::Agent, LegRole::Coach).await.packets, 0, "listening: nothing from the coach");
     customer_never_hears_the_coach(&app, &caller, "listening").await;
 
