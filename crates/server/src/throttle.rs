@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How hard attempts back off.
@@ -178,6 +179,18 @@ impl<K: Hash + Eq + Clone> RateLimit<K> {
 /// "try again in N s" say.
 pub fn whole_seconds(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+/// "`why`: try again in N s", for a refusal that passes with time.
+pub fn try_again(why: &str, wait: Duration) -> String {
+    format!("{why}: try again in {} s", whole_seconds(wait))
+}
+
+/// A throttle the requests share, for one check or count at a time (never
+/// held across an await).
+pub fn locked<T>(shared: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while it was held could only have skipped a count.
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn normalise(account: &str) -> String {

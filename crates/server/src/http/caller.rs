@@ -12,7 +12,7 @@ use earshot_domain::{CallEvent, EventError, NewCall, Origin};
 use earshot_protocol::{ApiError, CallId, CallKind, Change, ClientMsg, Direction, ErrorCode, MyCall, NumberId, Outcome, Request, ServerMsg, MAX_CLIENT_MESSAGE_BYTES};
 use earshot_sfu::LegRole;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::ConnectInfo;
@@ -24,7 +24,7 @@ use super::socket::{close_after, frames, send_all, send_close, server_stopping, 
 use super::{AppError, AppState};
 use crate::live::{Delta, LiveHandle};
 use crate::media::MediaHandle;
-use crate::throttle::{whole_seconds, Throttle};
+use crate::throttle::{locked, try_again, Throttle};
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -131,11 +131,8 @@ impl Caller {
         if self.call.is_some() {
             return Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, "hang up before dialling again"));
         }
-        // A panic while the lock was held could only have skipped a count.
-        let dialled = self.dials.lock().unwrap_or_else(PoisonError::into_inner).attempt(self.address, Instant::now());
-        if let Err(wait) = dialled {
-            let message = format!("too many calls from this address: try again in {} s", whole_seconds(wait));
-            return Outcome::refused(ApiError::new(ErrorCode::RateLimited, message));
+        if let Err(wait) = locked(&self.dials).attempt(self.address, Instant::now()) {
+            return Outcome::refused(ApiError::new(ErrorCode::RateLimited, try_again("too many calls from this address", wait)));
         }
         // Watch first, so the answer by an agent cannot be missed.
         match self.live.watch().await {

@@ -23,7 +23,7 @@ use super::session::{session_token, CurrentUser};
 use super::socket::{close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::auth::{Auth, Token};
-use crate::throttle::{whole_seconds, RateLimit};
+use crate::throttle::{locked, try_again, RateLimit};
 use crate::live::{Delta, LiveHandle};
 use crate::media::MediaHandle;
 
@@ -333,11 +333,8 @@ impl Connection {
 
     /// One more tag or comment from this user, unless they add them too fast.
     fn note(&self) -> Result<(), ApiError> {
-        // A panic while the lock was held could only have skipped a count.
-        let taken = self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take(self.me.id, std::time::Instant::now());
-        taken.map_err(|wait| {
-            ApiError::new(ErrorCode::RateLimited, format!("you are adding tags and comments too fast: try again in {} s", whole_seconds(wait)))
-        })
+        let taken = locked(&self.notes).take(self.me.id, std::time::Instant::now());
+        taken.map_err(|wait| ApiError::new(ErrorCode::RateLimited, try_again("you are adding tags and comments too fast", wait)))
     }
 
     async fn current_call(&self) -> Result<CallView, ApiError> {

@@ -16,7 +16,7 @@ use earshot_protocol::{ErrorCode, Me, SignIn, SESSION_COOKIE};
 use super::{AppError, AppState};
 use crate::auth::Token;
 use crate::password_checks::Busy;
-use crate::throttle::{whole_seconds, SignInThrottle};
+use crate::throttle::{locked, try_again, whole_seconds};
 
 /// The signed-in user of a request; refuses with 401 when there is none.
 pub struct CurrentUser(pub Me);
@@ -43,16 +43,16 @@ pub async fn sign_in(
         AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, format!("bad sign-in request: {}", e.body_text()))
     })?;
     let address = client.ip();
-    if let Some(wait) = throttle(&state).wait(address, &email, Instant::now()) {
+    if let Some(wait) = locked(&state.sign_in_throttle).wait(address, &email, Instant::now()) {
         return Ok(try_later(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many failed sign-ins", wait));
     }
     let me = match state.passwords.check(email.clone(), password).await {
         Ok(Some(me)) => {
-            throttle(&state).succeeded(address, &email);
+            locked(&state.sign_in_throttle).succeeded(address, &email);
             me
         }
         Ok(None) => {
-            throttle(&state).failed(address, &email, Instant::now());
+            locked(&state.sign_in_throttle).failed(address, &email, Instant::now());
             return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong email or password"));
         }
         Err(Busy) => {
@@ -69,19 +69,12 @@ pub async fn sign_in(
     Ok(with_cookie(Json(me).into_response(), &cookie))
 }
 
-/// The sign-in throttle, for one read or one count (never across an await).
-fn throttle(state: &AppState) -> std::sync::MutexGuard<'_, SignInThrottle> {
-    // A panic while it was held could only have skipped a count.
-    state.sign_in_throttle.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 /// Refused for now: `status`, why, and when to try again (whole seconds,
 /// rounded up, in the message and in `Retry-After`).
 fn try_later(status: StatusCode, code: ErrorCode, why: &str, wait: Duration) -> Response {
-    let seconds = whole_seconds(wait);
-    let message = format!("{why}: try again in {seconds} s");
-    let mut response = AppError::new(status, code, message).into_response();
-    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    let mut response = AppError::new(status, code, try_again(why, wait)).into_response();
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(whole_seconds(wait)));
     response
 }
 

@@ -60,8 +60,7 @@ fn prerequisite(kind: &str, call: CallId, asker: Asker) -> Option<Request> {
 /// Everything a refused request might have changed: the call as a monitor
 /// sees it, and the SFU's legs.
 async fn world(app: &TestApp, call: CallId) -> (Option<earshot_protocol::CallView>, usize) {
-    let ada = app.live.subscribe(UserId(1)).await.unwrap().unwrap();
-    let view = ada.snapshot.calls.into_iter().find(|c| c.id == call);
+    let view = app.snapshot().await.calls.into_iter().find(|c| c.id == call);
     (view, app.media.report().await.len())
 }
 

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use earshot_domain::seed::DEMO_PASSWORD;
 use earshot_domain::{CallEvent, NewCall, Origin};
-use earshot_protocol::{CallId, CallKind, ClientMsg, Direction, NumberId, Outcome, Request, ServerMsg, UserId};
+use earshot_protocol::{CallId, CallKind, ClientMsg, Direction, NumberId, Outcome, Request, ServerMsg, Snapshot, UserId};
 use earshot_server::live::LiveHandle;
 use earshot_server::media::MediaHandle;
 use earshot_server::{Application, Config};
@@ -77,6 +77,11 @@ impl TestApp {
         request.headers_mut().insert("origin", self.origin().parse().unwrap());
         let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket opens");
         LiveClient { socket, next_id: 1 }
+    }
+
+    /// The live state as a monitor's dashboard sees it now (Sam's).
+    pub async fn snapshot(&self) -> Snapshot {
+        self.live.subscribe(UserId(2)).await.unwrap().unwrap().snapshot
     }
 
     /// A regular call on `number` from a real caller, answered by Alex.

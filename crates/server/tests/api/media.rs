@@ -44,18 +44,12 @@ async fn every_window_knows_which_one_plays_the_coachs_audio_and_the_agent_does_
     let mut second = app.live_client_in(&cookie, 42).await;
     let mut alex = app.live_client(ALEX).await;
     alex.request(Request::WatchMyCall).await;
-    let audio_window = |app: &crate::helpers::TestApp| {
-        let live = app.live.clone();
-        async move {
-            let sam = live.subscribe(earshot_protocol::UserId(2)).await.unwrap().unwrap();
-            sam.snapshot.calls.into_iter().find(|c| c.id == call).and_then(|c| c.coaching).map(|s| s.audio_window)
-        }
-    };
+    let audio_window = async || app.snapshot().await.calls.into_iter().find(|c| c.id == call).and_then(|c| c.coaching).map(|s| s.audio_window);
 
     first.request(Request::StartCoaching { call, notify_agent: true, offer: Some(coach_offer()) }).await;
-    assert_eq!(audio_window(&app).await, Some(41), "the audio plays in the window that joined");
+    assert_eq!(audio_window().await, Some(41), "the audio plays in the window that joined");
     second.request(Request::ReconnectCoaching { call, offer: coach_offer() }).await;
-    assert_eq!(audio_window(&app).await, Some(42), "and moves to the window that takes it");
+    assert_eq!(audio_window().await, Some(42), "and moves to the window that takes it");
 
     let mut told = Vec::new();
     while let Some(message) = alex.recv_within(std::time::Duration::from_millis(300)).await {
@@ -248,13 +242,13 @@ async fn an_agent_adding_notes_too_fast_is_told_to_wait() {
         let note = if i % 2 == 0 { Request::Tag { tag: format!("t{i}") } } else { Request::Comment { text: format!("c{i}") } };
         assert_eq!(alex.request(note).await.0, Outcome::Ok, "a call's worth of notes at once");
     }
-    let deltas_before = app.live.subscribe(earshot_protocol::UserId(2)).await.unwrap().unwrap().snapshot.seq;
+    let deltas_before = app.snapshot().await.seq;
 
     let (refused, _) = alex.request(Request::Comment { text: "one more".into() }).await;
 
     let Outcome::Refused { error } = refused else { panic!("a refusal: {refused:?}") };
     assert_eq!((error.code, error.message.as_str()), (ErrorCode::RateLimited, "you are adding tags and comments too fast: try again in 3 s"));
-    let deltas_after = app.live.subscribe(earshot_protocol::UserId(2)).await.unwrap().unwrap().snapshot.seq;
+    let deltas_after = app.snapshot().await.seq;
     assert_eq!(deltas_after, deltas_before, "a refused note tells no dashboard anything");
 }
 
@@ -295,8 +289,7 @@ async fn a_frozen_caller_is_noticed_and_their_call_ended() {
     // The caller's phone freezes: the socket stays open, no ping is answered.
 
     let ended = loop {
-        let sam = app.live.subscribe(earshot_protocol::UserId(2)).await.unwrap().unwrap();
-        if sam.snapshot.calls.is_empty() {
+        if app.snapshot().await.calls.is_empty() {
             break frozen.elapsed();
         }
         assert!(frozen.elapsed() < Duration::from_secs(5), "a frozen caller's call lasted 5 s");
@@ -321,8 +314,7 @@ async fn an_anonymous_caller_cannot_flood_the_queue() {
 
     let Outcome::Refused { error } = refused else { panic!("a refusal: {refused:?}") };
     assert_eq!((error.code, error.message.as_str()), (ErrorCode::RateLimited, "too many calls from this address: try again in 5 s"));
-    let sam = app.live.subscribe(earshot_protocol::UserId(2)).await.unwrap().unwrap();
-    assert!(sam.snapshot.calls.is_empty(), "no call was made of it");
+    assert!(app.snapshot().await.calls.is_empty(), "no call was made of it");
 }
 
 #[tokio::test]
