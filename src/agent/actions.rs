@@ -1,7 +1,7 @@
 //! What an agent can do with their call while on it (coached or not):
 //! hold, tag, comment, transfer. Mute and hang-up sit beside the call.
 
-use earshot_protocol::{CallDetail, CallId, CallState, Outcome, Request, UserId, UserView};
+use earshot_protocol::{CallDetail, CallId, CallState, Request, UserId, UserView};
 use leptos::prelude::*;
 
 use crate::live::Live;
@@ -19,12 +19,7 @@ pub fn CallActions(
     let comment = RwSignal::new(String::new());
     let act = Action::new_local(move |request: &Request| {
         let request = request.clone();
-        async move {
-            match live.request(request).await {
-                Outcome::Refused { error } => Err(error.message),
-                _ => Ok(()),
-            }
-        }
+        async move { live.act(request).await }
     });
     // Re-read tags and comments after each action and each change of state.
     let detail = LocalResource::new(move || {

@@ -5,7 +5,7 @@
 
 mod actions;
 
-use earshot_protocol::{CallId, Outcome, Request};
+use earshot_protocol::{CallId, CallState, Request};
 use leptos::prelude::*;
 
 use actions::CallActions;
@@ -64,12 +64,7 @@ pub fn AgentView() -> impl IntoView {
         });
     });
     let state = Signal::derive(move || call.with(|c| c.as_ref().map(|c| c.state)));
-    let hang_up = Action::new_local(move |_: &()| async move {
-        match live.request(Request::HangUp).await {
-            Outcome::Refused { error } => Err(error.message),
-            _ => Ok(()),
-        }
-    });
+    let hang_up = Action::new_local(move |_: &()| async move { live.act(Request::HangUp).await });
     // The audio follows the call: a new call connects, no call hangs up.
     Effect::new(move || {
         let wanted = call_id.get();
@@ -102,13 +97,8 @@ pub fn AgentView() -> impl IntoView {
         let muted = muted.get();
         peer.with_value(|p| if let Some((_, peer)) = p { peer.set_muted(muted) });
     });
-    let on_hold = move || call.with(|c| c.as_ref().is_some_and(|c| c.state == earshot_protocol::CallState::OnHold));
-    let hold = Action::new_local(move |&on: &bool| async move {
-        match live.request(Request::Hold { on }).await {
-            Outcome::Refused { error } => Err(error.message),
-            _ => Ok(()),
-        }
-    });
+    let on_hold = move || state.get() == Some(CallState::OnHold);
+    let hold = Action::new_local(move |&on: &bool| async move { live.act(Request::Hold { on }).await });
     let error = move || {
         let failed = |v: Option<Result<(), String>>| v.and_then(Result::err);
         failed(connect.value().get()).or_else(|| failed(hang_up.value().get())).or_else(|| failed(hold.value().get()))

@@ -10,7 +10,7 @@
 //! (`crate::audio::readiness`); when it is not, the caller runs the setup.
 //! The microphone reaches the send line only through the worklet's gate.
 
-use earshot_protocol::{CallId, Outcome, Request, UserId};
+use earshot_protocol::{CallId, Request, UserId};
 use leptos::prelude::*;
 
 use crate::audio::{CoachAudio, Control, Input, Installation, Levels, Readiness, Source};
@@ -445,10 +445,7 @@ impl CoachMedia {
     }
 
     async fn set_whisper(self, on: bool) -> Result<(), String> {
-        match self.live.request(Request::SetWhisper { on }).await {
-            Outcome::Refused { error } => Err(error.message),
-            _ => Ok(()),
-        }
+        self.live.act(Request::SetWhisper { on }).await
     }
 
     /// The gate shuts, nothing goes on the send line, the device is released.
@@ -467,9 +464,6 @@ impl CoachMedia {
 
     pub async fn leave(self) -> Result<(), String> {
         self.hang_up();
-        match self.live.request(Request::LeaveCoaching).await {
-            Outcome::Refused { error } => Err(error.message),
-            _ => Ok(()),
-        }
+        self.live.act(Request::LeaveCoaching).await
     }
 }

@@ -103,6 +103,14 @@ impl Live {
             None => lost(),
         }
     }
+
+    /// Sends a request whose reply only confirms: done, or the refusal's words.
+    pub async fn act(&self, request: Request) -> Result<(), String> {
+        match self.request(request).await {
+            Outcome::Refused { error } => Err(error.message),
+            _ => Ok(()),
+        }
+    }
 }
 
 fn lost() -> Outcome {
