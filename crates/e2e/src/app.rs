@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use earshot_domain::seed::SALES;
 use earshot_domain::{CallEvent, NewCall, Origin};
-use earshot_protocol::{CallId, CallKind, Direction, UserId};
+use earshot_protocol::{CallId, CallKind, Direction, NumberId, UserId};
 use earshot_server::live::LiveHandle;
 use earshot_server::media::MediaHandle;
 use earshot_server::{Application, Config};
@@ -35,15 +35,15 @@ impl TestApp {
     /// A simulated Sales call from Maria Garcia, answered by Alex: the demo
     /// dialogue plays on it once a coach joins.
     pub async fn simulated_call(&self) -> CallId {
-        let call = NewCall {
-            origin: Origin::Simulated,
-            number: SALES,
-            customer_phone: "+447700900100".into(),
-            direction: Direction::Inbound,
-            kind: CallKind::Regular,
-        };
+        self.simulated_call_with(SALES, "+447700900100", CallKind::Regular, UserId(10)).await
+    }
+
+    /// A simulated call on `number` from `phone`, answered by `agent`, as
+    /// the simulator would place it.
+    pub async fn simulated_call_with(&self, number: NumberId, phone: &str, kind: CallKind, agent: UserId) -> CallId {
+        let call = NewCall { origin: Origin::Simulated, number, customer_phone: phone.into(), direction: Direction::Inbound, kind };
         let call = self.live.start_call(call).await.expect("core running");
-        self.live.call_event(CallEvent::Answered { call, agent: UserId(10) }).await.expect("core running").expect("Alex is free");
+        self.live.call_event(CallEvent::Answered { call, agent }).await.expect("core running").expect("the agent is free");
         call
     }
 

@@ -3,17 +3,9 @@
 //! `cargo xtask screens` (a screenshot of each, in `docs/screens/`).
 
 use earshot_domain::seed::{BILLING, SUPPORT};
-use earshot_domain::{CallEvent, NewCall, Origin};
-use earshot_protocol::{CallKind, Direction, UserId};
+use earshot_protocol::{CallKind, UserId};
 
 use crate::{fake_microphone, Browser, Chromedriver, TestApp};
-
-/// A call answered by `agent`, as the simulator would place it.
-async fn answered(app: &TestApp, number: earshot_protocol::NumberId, phone: &str, kind: CallKind, agent: u32) {
-    let new = NewCall { origin: Origin::Simulated, number, customer_phone: phone.into(), direction: Direction::Inbound, kind };
-    let call = app.live.start_call(new).await.expect("core running");
-    app.live.call_event(CallEvent::Answered { call, agent: UserId(agent) }).await.expect("core running").expect("the agent is free");
-}
 
 /// Walks every screen in a centre with calls of each kind, calling
 /// `visit(name, browser)` on each: sign-in, calls, users, coach dialog,
@@ -21,8 +13,8 @@ async fn answered(app: &TestApp, number: earshot_protocol::NumberId, phone: &str
 /// conversation.
 pub async fn every_screen(app: &TestApp, driver: &Chromedriver, mut visit: impl AsyncFnMut(&str, &Browser)) {
     let (caller, agent) = app.caller_put_through(driver, &[&fake_microphone(440)], &[&fake_microphone(700)]).await;
-    answered(app, SUPPORT, "+447700900101", CallKind::Regular, 12).await;
-    answered(app, BILLING, "+447700900901", CallKind::Emergency, 13).await;
+    app.simulated_call_with(SUPPORT, "+447700900101", CallKind::Regular, UserId(12)).await;
+    app.simulated_call_with(BILLING, "+447700900901", CallKind::Emergency, UserId(13)).await;
     let call = app.live.my_call(UserId(10)).await.expect("core running").expect("Alex has the caller's call").id;
 
     let sam = driver.browser(&[&fake_microphone(1500)]).await;
