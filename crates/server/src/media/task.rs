@@ -79,7 +79,7 @@ impl Owner {
             let deadline = self.sfu.poll_timeout().map_or(next_frame, |t| t.min(next_frame));
             tokio::select! {
                 received = self.socket.recv_from(&mut buf) => match received {
-                    Ok((n, source)) => self.receive(source, &buf[..n]),
+                    Ok((n, source)) => self.receive(Protocol::Udp, source, &buf[..n]),
                     Err(e) => tracing::warn!("UDP receive failed: {e}"),
                 },
                 Some(event) = tcp.recv() => self.on_tcp(event),
@@ -99,13 +99,15 @@ impl Owner {
         }
     }
 
-    fn receive(&mut self, source: SocketAddr, datagram: &[u8]) {
+    /// A UDP datagram, or one TCP frame's packet, from `source`.
+    fn receive(&mut self, proto: Protocol, source: SocketAddr, datagram: &[u8]) {
         if self.loopback_only && !source.ip().is_loopback() {
             tracing::debug!(%source, "dropped a datagram from off this machine");
             return;
         }
-        if !self.sfu.handle_receive(Instant::now(), Protocol::Udp, source, self.advertised, datagram) {
-            tracing::debug!(%source, "a datagram no leg owns");
+        let destination = if proto == Protocol::Tcp { self.advertised_tcp } else { self.advertised };
+        if !self.sfu.handle_receive(Instant::now(), proto, source, destination, datagram) {
+            tracing::debug!(%source, ?proto, "a packet no leg owns");
         }
     }
 
@@ -114,11 +116,7 @@ impl Owner {
             TcpEvent::Opened { peer, frames } => {
                 self.tcp.insert(peer, frames);
             }
-            TcpEvent::Frame { peer, packet } => {
-                if !self.sfu.handle_receive(Instant::now(), Protocol::Tcp, peer, self.advertised_tcp, &packet) {
-                    tracing::debug!(%peer, "a TCP frame no leg owns");
-                }
-            }
+            TcpEvent::Frame { peer, packet } => self.receive(Protocol::Tcp, peer, &packet),
             TcpEvent::Closed { peer } => {
                 self.tcp.remove(&peer);
             }
