@@ -683,11 +683,11 @@ impl Core {
                     // listening — in the same change, so no window ever
                     // sees the whisper off while the audio is still its own.
                     session.audio_window = window;
-                    let stops_whisper = std::mem::take(&mut session.whisper);
-                    if stops_whisper {
-                        self.outputs.push_back(Output::Whisper { call, on: false });
+                    if session.whisper {
+                        self.set_whisper(call, false); // tells of both
+                    } else {
+                        self.emit_call(call);
                     }
-                    self.emit_call(call);
                 }
             }
             Command::LeaveCoaching => {
