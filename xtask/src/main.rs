@@ -7,6 +7,7 @@ mod audio;
 mod bench;
 mod cmd;
 mod fuzz;
+mod postgres;
 mod run;
 mod screens;
 mod test;

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every test, cheapest first.
 //!
-//! 1. native tests of every crate, and the app's plain-Rust models;
+//! 1. native tests of every crate (the store's on SQLite and on a
+//!    throwaway PostgreSQL), and the app's plain-Rust models;
 //! 2. the coach's audio processing built, then the app's
 //!    `wasm-bindgen-test` suite in headless Chromium;
 //! 3. the app built for release, then the WebDriver end-to-end tests
@@ -19,15 +20,14 @@ pub fn test(args: &[String]) -> Result {
     let tool_bin = tools::ensure_build_tools()?;
     tools::ensure_browser()?;
 
+    // The store's suite runs against SQLite, and against this server too.
+    let postgres = crate::postgres::Cluster::start()?;
     step("native tests");
-    run(Command::new("cargo").current_dir(root()).args([
-        "test",
-        "--workspace",
-        "--exclude",
-        "earshot",
-        "--exclude",
-        "earshot-e2e",
-    ]))?;
+    run(Command::new("cargo")
+        .current_dir(root())
+        .args(["test", "--workspace", "--exclude", "earshot", "--exclude", "earshot-e2e"])
+        .env("EARSHOT_TEST_POSTGRES", &postgres.url))?;
+    drop(postgres);
     run(Command::new("cargo").current_dir(root()).args(["test", "--package", "earshot", "--lib"]))?;
 
     step(&format!("fuzzing the parsers, {} s each", crate::fuzz::IN_TESTS));

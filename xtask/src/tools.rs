@@ -135,7 +135,7 @@ fn ensure_binaryen() -> Result<PathBuf> {
 }
 
 /// Installs a Debian package when `probe` (a path or a program on PATH) is missing.
-fn ensure_debian(probe: &str, package: &str) -> Result {
+pub fn ensure_debian(probe: &str, package: &str) -> Result {
     let present = if probe.starts_with('/') {
         std::path::Path::new(probe).exists()
     } else {

@@ -1,19 +1,18 @@
 //! The live state machine: calls, presence and coaching sessions.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
 use earshot_protocol::{
-    CallDetail, CallId, CallKind, CallState, CallView, Change, CoachingView, Contact, ContactId, ContactRef,
-    Customer, Direction, Millis, NumberId, Request, Role, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
+    AuditAction, AuditEntry, CallDetail, CallId, CallKind, CallState, CallView, Change, CoachingView, ContactId,
+    Direction, Millis, NumberId, Request, Role, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
 };
 
-use crate::coaching::{as_seen_by_agent, check_start, CoachingError};
+use crate::coaching::{check_start, CoachingError};
 use crate::connections::{Connections, Edge};
 use crate::directory::{Directory, User};
-
-/// How many ended calls stay readable (conversation view, contact history).
-const ENDED_CALLS_KEPT: usize = 1000;
+use crate::record::Record;
+use crate::view::{call_detail, call_view, Reader};
 
 /// A call as the core keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,30 +32,11 @@ pub struct Call {
     pub timeline: Vec<Logged>,
 }
 
-/// Who reads a call's record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Reader {
-    /// Sees everything, coaching included.
-    Monitor,
-    /// The call's own agent.
-    Agent,
-}
-
 /// A timeline entry, and whether it tells of coaching (which agents never read).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Logged {
     pub entry: TimelineEntry,
     pub about_coaching: bool,
-}
-
-impl Call {
-    fn log(&mut self, at: Millis, what: impl Into<String>) {
-        self.timeline.push(Logged { entry: TimelineEntry { at, what: what.into() }, about_coaching: false });
-    }
-
-    fn log_coaching(&mut self, at: Millis, what: impl Into<String>) {
-        self.timeline.push(Logged { entry: TimelineEntry { at, what: what.into() }, about_coaching: true });
-    }
 }
 
 /// A call entering the system (from the simulator or a caller).
@@ -155,6 +135,8 @@ pub enum Output {
     Hold { call: CallId, on: bool },
     /// The call is over: its media room closes.
     CallEnded { call: CallId },
+    /// Something the store must keep (written in this order).
+    Record(Record),
 }
 
 /// Where a call comes from.
@@ -164,6 +146,30 @@ pub enum Origin {
     Simulated,
     /// A caller in a browser (the caller view): routed to an online agent.
     Caller,
+}
+
+/// Why a coaching session ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ending {
+    /// The coach left (or signed out): no more to say.
+    Left,
+    /// The coach's every connection stayed down past the grace.
+    Away,
+    CallMoved,
+    Uncoachable,
+    CallEnded,
+}
+
+impl Ending {
+    fn why(self) -> &'static str {
+        match self {
+            Ending::Left => "",
+            Ending::Away => "the coach's connection stayed down past the grace period",
+            Ending::CallMoved => "the call moved to another agent",
+            Ending::Uncoachable => "this call can no longer be coached",
+            Ending::CallEnded => "the call ended",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -187,9 +193,10 @@ struct Session {
 pub struct Core {
     directory: Directory,
     calls: BTreeMap<CallId, Call>,
-    ended: BTreeMap<CallId, Call>,
     presence: BTreeMap<UserId, Presence>,
     sessions: BTreeMap<CallId, Session>,
+    /// Who coached each live call, to tell a rejoin from a first start.
+    coached: BTreeSet<(CallId, UserId)>,
     connections: Connections,
     coach_grace: Duration,
     next_call: u64,
@@ -208,9 +215,9 @@ impl Core {
         Self {
             directory,
             calls: BTreeMap::new(),
-            ended: BTreeMap::new(),
             presence,
             sessions: BTreeMap::new(),
+            coached: BTreeSet::new(),
             connections: Connections::default(),
             coach_grace: Self::COACH_GRACE,
             next_call: 1,
@@ -306,42 +313,15 @@ impl Core {
         }
     }
 
-    /// A live call or one of the recently ended ones.
+    /// A live call's record, as a monitor reads it.
     pub fn call_detail(&self, id: CallId) -> Option<CallDetail> {
-        Some(self.detail(self.any_call(id)?, Reader::Monitor))
+        let call = self.calls.get(&id)?;
+        Some(call_detail(&self.directory, Reader::Monitor, call, self.coaching_view(id), true))
     }
 
-    /// A live call, or else a recently ended one.
-    fn any_call(&self, id: CallId) -> Option<&Call> {
-        self.calls.get(&id).or_else(|| self.ended.get(&id))
-    }
-
-    /// `call`'s record as `reader` may read it: an agent reads no word of
-    /// coaching in the timeline, and no silent coach on the call.
-    fn detail(&self, call: &Call, reader: Reader) -> CallDetail {
-        let agent = reader == Reader::Agent;
-        let view = self.call_view(call);
-        CallDetail {
-            call: if agent { as_seen_by_agent(view) } else { view },
-            live: self.calls.contains_key(&call.id),
-            timeline: call.timeline.iter().filter(|l| !(agent && l.about_coaching)).map(|l| l.entry.clone()).collect(),
-            tags: call.tags.clone(),
-            comments: call.comments.clone(),
-        }
-    }
-
-    /// A contact and its calls, newest first.
-    pub fn contact_calls(&self, id: ContactId) -> Option<(Contact, Vec<CallView>)> {
-        let contact = self.directory.contact(id)?.clone();
-        let mut calls: Vec<CallView> = self
-            .calls
-            .values()
-            .chain(self.ended.values())
-            .filter(|c| c.contact == Some(id))
-            .map(|c| self.call_view(c))
-            .collect();
-        calls.sort_by_key(|c| std::cmp::Reverse(c.started_at));
-        Some((contact, calls))
+    /// The live calls of a contact.
+    pub fn contact_calls(&self, id: ContactId) -> Vec<CallView> {
+        self.calls.values().filter(|c| c.contact == Some(id)).map(|c| self.call_view(c)).collect()
     }
 
     fn user_view(&self, id: UserId) -> UserView {
@@ -357,30 +337,18 @@ impl Core {
     }
 
     fn call_view(&self, call: &Call) -> CallView {
-        let contact = call
-            .contact
-            .and_then(|id| self.directory.contact(id))
-            .map(|c| ContactRef { id: c.id, name: c.name.clone() });
-        let coaching = self.sessions.get(&call.id).map(|s| CoachingView {
+        call_view(&self.directory, call, self.coaching_view(call.id))
+    }
+
+    fn coaching_view(&self, call: CallId) -> Option<CoachingView> {
+        self.sessions.get(&call).map(|s| CoachingView {
             coach: s.coach,
             coach_name: self.name(s.coach),
             whisper: s.whisper,
             notified_agent: s.notified_agent,
             since: s.since,
             audio_window: s.audio_window,
-        });
-        CallView {
-            id: call.id,
-            number: call.number,
-            agent: call.agent,
-            customer: Customer { phone: call.customer_phone.clone(), contact },
-            direction: call.direction,
-            kind: call.kind,
-            state: call.state,
-            started_at: call.started_at,
-            coaching,
-            notes: (call.tags.len() + call.comments.len()) as u32,
-        }
+        })
     }
 
     fn name(&self, user: UserId) -> String {
@@ -394,7 +362,7 @@ impl Core {
         let id = CallId(self.next_call);
         self.next_call += 1;
         let contact = self.directory.contact_for_phone(&new.customer_phone).map(|c| c.id);
-        let mut call = Call {
+        let call = Call {
             id,
             origin: new.origin,
             number: new.number,
@@ -409,8 +377,9 @@ impl Core {
             comments: Vec::new(),
             timeline: Vec::new(),
         };
-        call.log(now, "Call started");
-        self.calls.insert(id, call);
+        self.calls.insert(id, call.clone());
+        self.record(Record::CallStarted(call));
+        self.log(id, now, "Call started", false);
         self.emit_call(id);
         self.route_callers(now);
         id
@@ -457,7 +426,7 @@ impl Core {
             return;
         }
         if let Some(call) = self.coaching_of(user) {
-            self.set_whisper(call, false);
+            self.set_whisper(now, call, false, "the coach's connection dropped");
             self.connections.orphan(now, user, self.coach_grace);
         }
     }
@@ -474,9 +443,9 @@ impl Core {
     /// Coaches who stayed offline past their grace leave their calls.
     pub fn handle_timeout(&mut self, now: Millis) {
         for coach in self.connections.expire(now) {
-            if self.coaching_of(coach).is_some() {
-                // Just checked that they coach a call, so leaving succeeds.
-                let _ = self.handle(now, coach, Command::LeaveCoaching);
+            if let Some(call) = self.coaching_of(coach) {
+                self.end_session(now, call, Ending::Away);
+                self.emit_call(call);
             }
         }
     }
@@ -538,7 +507,7 @@ impl Core {
                     return Err(EventError::AgentBusy(agent));
                 }
                 // A new agent means a new conversation: the coach rejoins if they wish.
-                self.end_session(now, id, "Coaching ended: the call moved to another agent");
+                self.end_session(now, id, Ending::CallMoved);
                 let what = match old_agent {
                     None => format!("Answered by {}", self.name(agent)),
                     Some(_) => format!("Transferred to {}", self.name(agent)),
@@ -549,46 +518,47 @@ impl Core {
                 let call = self.call_mut(id);
                 call.agent = Some(agent);
                 call.state = CallState::Ongoing;
-                call.log(now, what);
+                self.log(id, now, what, false);
                 self.emit_users([old_agent, Some(agent)]);
             }
             CallEvent::Hold { on, .. } => {
                 let call = self.call_mut(id);
-                if call.state == CallState::Waiting {
+                let target = if on { CallState::OnHold } else { CallState::Ongoing };
+                if call.state == CallState::Waiting || call.state == target {
                     return Ok(());
                 }
-                call.state = if on { CallState::OnHold } else { CallState::Ongoing };
-                let what = if on { "Put on hold" } else { "Taken off hold" };
-                call.log(now, what);
+                call.state = target;
+                self.log(id, now, if on { "Put on hold" } else { "Taken off hold" }, false);
             }
             CallEvent::TransferredExternal { .. } | CallEvent::Conferenced { .. } => {
                 let (kind, what) = match event {
                     CallEvent::Conferenced { .. } => (CallKind::Conference, "Turned into a conference"),
                     _ => (CallKind::TransferredExternal, "Transferred to an external number"),
                 };
-                self.end_session(now, id, "Coaching ended: this call can no longer be coached");
-                let call = self.call_mut(id);
-                call.kind = kind;
-                call.log(now, what);
+                self.end_session(now, id, Ending::Uncoachable);
+                self.call_mut(id).kind = kind;
+                self.log(id, now, what, false);
             }
             CallEvent::Tagged { tag, .. } => {
-                let call = self.call_mut(id);
-                call.log(now, format!("Tagged “{tag}”"));
-                call.tags.push(tag);
+                self.log(id, now, format!("Tagged “{tag}”"), false);
+                let tags = &mut self.call_mut(id).tags;
+                let position = tags.len();
+                tags.push(tag.clone());
+                self.record(Record::Tagged { call: id, position, tag });
             }
             CallEvent::Commented { text, .. } => {
-                let call = self.call_mut(id);
-                call.log(now, "Comment added");
-                call.comments.push(text);
+                self.log(id, now, "Comment added", false);
+                let comments = &mut self.call_mut(id).comments;
+                let position = comments.len();
+                comments.push(text.clone());
+                self.record(Record::Commented { call: id, position, text });
             }
             CallEvent::Ended { .. } => {
-                self.end_session(now, id, "Coaching ended with the call");
-                let mut call = self.calls.remove(&id).expect("checked above");
-                call.log(now, "Call ended");
-                self.ended.insert(id, call);
-                while self.ended.len() > ENDED_CALLS_KEPT {
-                    self.ended.pop_first();
-                }
+                self.end_session(now, id, Ending::CallEnded);
+                self.log(id, now, "Call ended", false);
+                self.calls.remove(&id);
+                self.coached.retain(|&(call, _)| call != id);
+                self.record(Record::CallEnded { call: id, at: now });
                 self.emit(Change::CallEnded { call: id });
                 self.outputs.push_back(Output::CallEnded { call: id });
                 self.emit_users([old_agent]);
@@ -596,9 +566,14 @@ impl Core {
                 return Ok(());
             }
         }
-        let held = self.calls[&id].state == CallState::OnHold;
+        let call = &self.calls[&id];
+        let held = call.state == CallState::OnHold;
         if held != was_held {
             self.outputs.push_back(Output::Hold { call: id, on: held });
+        }
+        if (call.agent, call.kind, call.state) != (before.agent, before.kind, before.state) {
+            let (agent, kind, state) = (call.agent, call.kind, call.state);
+            self.record(Record::CallChanged { call: id, agent, kind, state });
         }
         // An event that changes nothing a dashboard shows (hold when held)
         // sends every dashboard nothing.
@@ -624,22 +599,38 @@ impl Core {
         }
     }
 
-    /// A call's conversation view for `user`: monitors see every call, an
-    /// agent only the calls they are or were on.
+    /// A live call's conversation view for `user`: monitors see every
+    /// call, an agent only their own. `None` when the call is not live: the
+    /// store has its record.
     pub fn call_detail_for(&self, user: UserId, id: CallId) -> Result<Option<CallDetail>, CoachingError> {
-        if self.check_viewer(user).is_ok() {
-            return Ok(self.call_detail(id));
-        }
-        match self.any_call(id).filter(|c| c.agent == Some(user)) {
-            Some(own) => Ok(Some(self.detail(own, Reader::Agent))),
-            None => Err(CoachingError::NoMonitoringAccess),
-        }
+        let Some(call) = self.calls.get(&id) else { return Ok(None) };
+        let reader = Reader::of(&self.directory, user, call)?;
+        Ok(Some(call_detail(&self.directory, reader, call, self.coaching_view(id), true)))
     }
 
     // ---- coaching ----
 
-    /// Runs a user's command; refusals change nothing.
+    /// Runs a user's command; refusals change nothing (but the audit log).
     pub fn handle(&mut self, now: Millis, actor: UserId, command: Command) -> Result<(), CoachingError> {
+        let result = self.run(now, actor, command.clone());
+        if let Err(refusal) = &result {
+            self.refused(now, actor, &command, &refusal.to_string());
+        }
+        result
+    }
+
+    /// A coaching command of `actor` was refused (here, or before it came
+    /// here): attempts to listen or to speak go in the audit log.
+    pub fn refused(&mut self, now: Millis, actor: UserId, command: &Command, why: &str) {
+        let call = match *command {
+            Command::StartCoaching { call, .. } | Command::ReconnectCoaching { call } => Some(call),
+            Command::SetWhisper { .. } => self.coaching_of(actor),
+            Command::LeaveCoaching | Command::AudioIn { .. } => return,
+        };
+        self.audit(now, actor, call, AuditAction::Refused, None, why);
+    }
+
+    fn run(&mut self, now: Millis, actor: UserId, command: Command) -> Result<(), CoachingError> {
         let coach = self.directory.user(actor).ok_or(CoachingError::NoMonitoringAccess)?;
         if !coach.can_monitor() {
             return Err(if coach.role == earshot_protocol::Role::Agent {
@@ -657,7 +648,9 @@ impl Core {
                 self.sessions.insert(call, Session { coach: actor, whisper: false, notified_agent: notify_agent, since: now, restore, audio_window: 0 });
                 let note = if notify_agent { " (agent notified)" } else { "" };
                 let what = format!("{} started coaching{note}", self.name(actor));
-                self.call_mut(call).log_coaching(now, what);
+                self.log(call, now, what, true);
+                let action = if self.coached.insert((call, actor)) { AuditAction::Started } else { AuditAction::Rejoined };
+                self.audit(now, actor, Some(call), action, Some(notify_agent), "");
                 let agent = self.calls[&call].agent.expect("check_start: a live call has an agent");
                 let coach_name = self.name(actor);
                 self.outputs.push_back(Output::CoachJoined { call, agent, coach_name, notify_agent });
@@ -667,13 +660,14 @@ impl Core {
             }
             Command::SetWhisper { on } => {
                 let call = self.coaching_of(actor).ok_or(CoachingError::NotCoaching)?;
-                self.set_whisper(call, on);
+                self.set_whisper(now, call, on, "");
             }
             Command::ReconnectCoaching { call } => {
                 // Nothing changes until the audio is placed (`AudioIn`).
                 if self.coaching_of(actor) != Some(call) {
                     return Err(CoachingError::NotCoaching);
                 }
+                self.audit(now, actor, Some(call), AuditAction::Reconnected, None, "");
             }
             Command::AudioIn { window } => {
                 let call = self.coaching_of(actor).ok_or(CoachingError::NotCoaching)?;
@@ -684,7 +678,7 @@ impl Core {
                     // sees the whisper off while the audio is still its own.
                     session.audio_window = window;
                     if session.whisper {
-                        self.set_whisper(call, false); // tells of both
+                        self.set_whisper(now, call, false, "the audio moved to another window"); // tells of both
                     } else {
                         self.emit_call(call);
                     }
@@ -692,32 +686,74 @@ impl Core {
             }
             Command::LeaveCoaching => {
                 let call = self.coaching_of(actor).ok_or(CoachingError::NotCoaching)?;
-                let what = format!("{} stopped coaching", self.name(actor));
-                self.end_session(now, call, &what);
+                self.end_session(now, call, Ending::Left);
                 self.emit_call(call);
             }
         }
         Ok(())
     }
 
-    fn set_whisper(&mut self, call: CallId, on: bool) {
+    /// Turns the call's whisper on or off (`why`, when not the coach's own
+    /// doing, goes in the audit log).
+    fn set_whisper(&mut self, now: Millis, call: CallId, on: bool, why: &str) {
         let session = self.sessions.get_mut(&call).expect("the caller found the session");
         if session.whisper != on {
             session.whisper = on;
+            let coach = session.coach;
             self.outputs.push_back(Output::Whisper { call, on });
+            let what = if on { "started whispering to the agent" } else { "stopped whispering" };
+            self.log(call, now, format!("{} {what}", self.name(coach)), true);
+            let action = if on { AuditAction::WhisperOn } else { AuditAction::WhisperOff };
+            self.audit(now, coach, Some(call), action, None, why);
             self.emit_call(call);
         }
     }
 
     /// Ends the call's coaching session, if any, restoring the coach's presence.
-    fn end_session(&mut self, now: Millis, call: CallId, what: &str) {
+    fn end_session(&mut self, now: Millis, call: CallId, ending: Ending) {
         let Some(session) = self.sessions.remove(&call) else { return };
         self.outputs.push_back(Output::CoachLeft { call });
         self.presence.insert(session.coach, session.restore);
-        if let Some(call) = self.calls.get_mut(&call) {
-            call.log_coaching(now, what);
-        }
+        let what = match ending {
+            Ending::Left | Ending::Away => format!("{} stopped coaching", self.name(session.coach)),
+            _ => format!("Coaching ended: {}", ending.why()),
+        };
+        self.log(call, now, what, true);
+        let action = if ending == Ending::Left { AuditAction::Left } else { AuditAction::Ended };
+        self.audit(now, session.coach, Some(call), action, None, ending.why());
         self.emit_users([Some(session.coach)]);
+    }
+
+    /// Appends to a live call's timeline.
+    fn log(&mut self, id: CallId, at: Millis, what: impl Into<String>, about_coaching: bool) {
+        let timeline = &mut self.call_mut(id).timeline;
+        let position = timeline.len();
+        let entry = Logged { entry: TimelineEntry { at, what: what.into() }, about_coaching };
+        timeline.push(entry.clone());
+        self.record(Record::Logged { call: id, position, entry });
+    }
+
+    /// An entry of the coaching audit log; `call`'s agent and number as they are now.
+    fn audit(&mut self, at: Millis, coach: UserId, call: Option<CallId>, action: AuditAction, notified_agent: Option<bool>, detail: &str) {
+        let live = call.and_then(|id| self.calls.get(&id));
+        let agent = live.and_then(|c| c.agent);
+        let entry = AuditEntry {
+            at,
+            action,
+            coach,
+            coach_name: self.name(coach),
+            call,
+            agent,
+            agent_name: agent.map(|a| self.name(a)),
+            number: live.map(|c| c.number),
+            notified_agent,
+            detail: detail.to_owned(),
+        };
+        self.record(Record::Audit(entry));
+    }
+
+    fn record(&mut self, record: Record) {
+        self.outputs.push_back(Output::Record(record));
     }
 
     // ---- outputs ----

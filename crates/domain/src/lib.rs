@@ -9,8 +9,12 @@ mod coaching;
 mod connections;
 mod core;
 mod directory;
+mod record;
 pub mod seed;
+mod view;
 
 pub use coaching::{as_seen_by_agent, check_start, CoachingError};
-pub use core::{CallEvent, Command, Core, EventError, Logged, NewCall, Origin, Output};
+pub use core::{Call, CallEvent, Command, Core, EventError, Logged, NewCall, Origin, Output};
 pub use directory::{Directory, User};
+pub use record::Record;
+pub use view::{call_detail, call_view, Reader};

@@ -249,6 +249,7 @@ fn every_change_is_numbered_one_after_another_from_the_snapshot() {
                 seqs.push(seq);
                 changes.push(change);
             }
+            Output::Record(_) => {}
             other => media.push(other),
         }
     }
@@ -346,12 +347,12 @@ fn a_reconnecting_coach_goes_on_listening_and_only_on_their_own_call() {
     // The same window after a dropped network: it carries on as it was.
     core.handle(T0, COACH, Command::ReconnectCoaching { call: target }).unwrap();
     core.handle(T0, COACH, Command::AudioIn { window: 1 }).unwrap();
-    assert_eq!(core.poll_output(), None, "nothing changed");
+    assert_eq!(live_outputs(&mut core), [], "nothing changed");
 
     // Another window: it listens, in one change with the move.
     core.handle(T0, COACH, Command::ReconnectCoaching { call: target }).unwrap();
     core.handle(T0, COACH, Command::AudioIn { window: 2 }).unwrap();
-    let outputs: Vec<Output> = std::iter::from_fn(|| core.poll_output()).collect();
+    let outputs = live_outputs(&mut core);
     assert_eq!(outputs.len(), 2, "one whisper change and one delta: {outputs:?}");
     assert_eq!(outputs[0], Output::Whisper { call: target, on: false }, "the new window listens");
     let Output::Delta { change: Change::CallUpdated { call }, .. } = &outputs[1] else { panic!("a delta: {outputs:?}") };
@@ -426,7 +427,7 @@ fn ids_start_where_they_are_told_so_a_restart_never_reuses_one() {
     let first = call(&mut core, CallKind::Regular, CallState::Waiting);
     let second = call(&mut core, CallKind::Regular, CallState::Waiting);
     assert_eq!((first, second), (CallId(1_764_000_000_000_000), CallId(1_764_000_000_000_001)));
-    let Some(Output::Delta { seq, .. }) = core.poll_output() else { panic!("a delta") };
+    let Some(Output::Delta { seq, .. }) = live_outputs(&mut core).into_iter().next() else { panic!("a delta") };
     assert!(seq > 1_764_000_000_000_000, "changes are numbered from there too: {seq}");
 }
 
@@ -499,4 +500,123 @@ fn an_agent_who_signs_in_leaves_the_simulators_call_and_keeps_a_callers() {
     core.disconnected(T0, AGENT);
     core.connected(T0, AGENT);
     assert_eq!(core.call(real).and_then(|c| c.agent), Some(AGENT), "and stays with them across a reconnect");
+}
+
+/// The outputs but the records for the store.
+fn live_outputs(core: &mut Core) -> Vec<Output> {
+    std::iter::from_fn(|| core.poll_output()).filter(|o| !matches!(o, Output::Record(_))).collect()
+}
+
+/// Replays the records as a store would keep them.
+#[derive(Default)]
+struct Kept {
+    calls: std::collections::BTreeMap<CallId, earshot_domain::Call>,
+    ended: Vec<CallId>,
+    audit: Vec<earshot_protocol::AuditEntry>,
+}
+
+impl Kept {
+    fn take(&mut self, core: &mut Core) {
+        use earshot_domain::Record;
+        while let Some(output) = core.poll_output() {
+            let Output::Record(record) = output else { continue };
+            match record {
+                Record::CallStarted(call) => {
+                    self.calls.insert(call.id, call);
+                }
+                Record::CallChanged { call, agent, kind, state } => {
+                    let call = self.calls.get_mut(&call).unwrap();
+                    (call.agent, call.kind, call.state) = (agent, kind, state);
+                }
+                Record::Logged { call, position, entry } => {
+                    let timeline = &mut self.calls.get_mut(&call).unwrap().timeline;
+                    assert_eq!(timeline.len(), position, "entries come in order");
+                    timeline.push(entry);
+                }
+                Record::Tagged { call, position, tag } => {
+                    let tags = &mut self.calls.get_mut(&call).unwrap().tags;
+                    assert_eq!(tags.len(), position);
+                    tags.push(tag);
+                }
+                Record::Commented { call, position, text } => {
+                    let comments = &mut self.calls.get_mut(&call).unwrap().comments;
+                    assert_eq!(comments.len(), position);
+                    comments.push(text);
+                }
+                Record::CallEnded { call, .. } => self.ended.push(call),
+                Record::Audit(entry) => self.audit.push(entry),
+                other => panic!("a record this replay does not know: {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_records_rebuild_every_call_exactly_as_the_core_had_it() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let mut kept = Kept::default();
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    start(&mut core, COACH, target).unwrap();
+    core.handle(T0, COACH, Command::SetWhisper { on: true }).unwrap();
+    core.apply(T0, CallEvent::Hold { call: target, on: true }).unwrap();
+    core.apply(T0, CallEvent::Tagged { call: target, tag: "refund".into() }).unwrap();
+    core.apply(T0, CallEvent::Commented { call: target, text: "Wants a refund.".into() }).unwrap();
+    core.apply(T0, CallEvent::Hold { call: target, on: false }).unwrap();
+    core.apply(T0, CallEvent::TransferredToAgent { call: target, agent: SECOND_AGENT }).unwrap();
+    kept.take(&mut core);
+    assert_eq!(kept.calls.get(&target), core.call(target), "a live call, whole in the store");
+
+    let before_end = core.call(target).unwrap().clone();
+    core.apply(Millis(T0.0 + 9), CallEvent::Ended { call: target }).unwrap();
+    kept.take(&mut core);
+    let stored = &kept.calls[&target];
+    assert_eq!(kept.ended, [target]);
+    assert_eq!(stored.timeline[..before_end.timeline.len()], before_end.timeline[..]);
+    assert_eq!(stored.timeline.last().unwrap().entry.what, "Call ended");
+    let coaching: Vec<&str> = stored.timeline.iter().filter(|l| l.about_coaching).map(|l| l.entry.what.as_str()).collect();
+    assert_eq!(
+        coaching,
+        ["Casey started coaching (agent notified)", "Casey started whispering to the agent", "Coaching ended: the call moved to another agent"],
+        "the conversation view tells who coached, whispered and left"
+    );
+}
+
+#[test]
+fn the_audit_log_has_every_start_whisper_leave_and_refusal() {
+    use earshot_protocol::AuditAction::*;
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let mut kept = Kept::default();
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    core.handle(T0, COACH, Command::StartCoaching { call: target, notify_agent: false }).unwrap();
+    core.handle(T0, COACH, Command::SetWhisper { on: true }).unwrap();
+    core.handle(T0, COACH, Command::SetWhisper { on: false }).unwrap();
+    assert!(start(&mut core, RIVAL, target).is_err(), "one coach per call");
+    assert!(core.handle(T0, AGENT, Command::StartCoaching { call: target, notify_agent: true }).is_err());
+    core.handle(T0, COACH, Command::LeaveCoaching).unwrap();
+    core.handle(T0, COACH, Command::StartCoaching { call: target, notify_agent: true }).unwrap();
+    core.refused(T0, AGENT, &Command::SetWhisper { on: true }, "refused at the gate");
+    core.handle(T0, COACH, Command::LeaveCoaching).unwrap();
+    assert!(core.handle(T0, COACH, Command::LeaveCoaching).is_err(), "leaving twice is not an attempt to listen");
+    kept.take(&mut core);
+
+    let actions: Vec<_> = kept.audit.iter().map(|e| (e.coach, e.action, e.notified_agent)).collect();
+    assert_eq!(
+        actions,
+        [
+            (COACH, Started, Some(false)),
+            (COACH, WhisperOn, None),
+            (COACH, WhisperOff, None),
+            (RIVAL, Refused, None),
+            (AGENT, Refused, None),
+            (COACH, Left, None),
+            (COACH, Rejoined, Some(true)),
+            (AGENT, Refused, None),
+            (COACH, Left, None),
+        ]
+    );
+    let rival = &kept.audit[3];
+    assert_eq!((rival.call, rival.agent, rival.number), (Some(target), Some(AGENT), Some(LINE)), "who was refused what");
+    assert_eq!(rival.detail, "Casey is already coaching this call");
+    assert_eq!(kept.audit[4].detail, "agents cannot coach calls");
+    assert_eq!(kept.audit[7].detail, "refused at the gate");
 }

@@ -126,6 +126,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { method: "GET", path: "/api/numbers", access: Access::Anyone, body: None, answer: "the company's numbers, `[CompanyNumber]` (for the caller view)" },
     Endpoint { method: "GET", path: "/api/live", access: Access::SignedIn, body: None, answer: "WebSocket upgrade (same-origin); `?window=N` names the app window it serves (a random id per page load: see `audio_window`). Each request admits whom its own access says" },
     Endpoint { method: "GET", path: "/api/caller", access: Access::Anyone, body: None, answer: "WebSocket upgrade for the caller view (same-origin): `dial` and `hang_up` only" },
+    Endpoint { method: "GET", path: "/api/audit", access: Access::Admins, body: None, answer: "`AuditLog`: the coaching audit log, newest first; `?coach=&agent=&number=&from=&to=` (`AuditQuery`) narrow it" },
+    Endpoint { method: "GET", path: "/api/audit.csv", access: Access::Admins, body: None, answer: "the same entries as CSV, all of them (a download)" },
     Endpoint { method: "GET", path: "/api/metrics", access: Access::Admins, body: None, answer: "Prometheus text: SFU counters per leg" },
     Endpoint { method: "GET", path: "/api/audio/manifest", access: Access::Anyone, body: None, answer: "`AudioManifest`: the coach's audio processing to install, each file's SHA-256 (`Cache-Control: no-store`)" },
 ];

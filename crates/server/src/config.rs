@@ -1,14 +1,13 @@
 //! What the server is told at start-up.
 
-use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use earshot_domain::seed::{demo_directory, DEMO_PASSWORD};
-use earshot_domain::{Core, Directory};
-use earshot_protocol::UserId;
+use earshot_domain::Core;
 use earshot_simulator::SimConfig;
+use earshot_store::Company;
 
 use crate::auth::hash_password;
 use crate::media::MediaConfig;
@@ -23,10 +22,11 @@ pub struct Config {
     pub dist_dir: Option<PathBuf>,
     /// Page origins allowed besides the server's own, e.g. `trunk serve`'s.
     pub extra_origins: Vec<String>,
-    /// The company: users, numbers, contacts.
-    pub directory: Directory,
-    /// argon2 PHC strings; users without one cannot sign in.
-    pub password_hashes: BTreeMap<UserId, String>,
+    /// Where the durable state lives.
+    pub database: Database,
+    /// The company an empty store starts with (users, numbers, contacts,
+    /// password hashes); a store that has one keeps its own.
+    pub seed: Company,
     /// How long a session lasts.
     pub session_ttl: Duration,
     /// The demo call flow; `None` leaves calls to scripts and tests.
@@ -48,8 +48,28 @@ pub struct Config {
     pub connections: Limits,
 }
 
+/// Where the durable state lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Database {
+    /// SQLite: `earshot.db` in this directory, both created on first start.
+    Dir(PathBuf),
+    /// A database server's URL (`postgres://user@host/db`), or `sqlite://…`.
+    Url(String),
+}
+
+impl Database {
+    /// A directory of its own under the system's temp directory (tests).
+    pub fn fresh_temp_dir() -> Database {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("earshot-{}-{}-{n}", std::process::id(), crate::now().0);
+        Database::Dir(std::env::temp_dir().join(name))
+    }
+}
+
 impl Config {
-    /// The demo company, every account with [`DEMO_PASSWORD`], no simulator.
+    /// The demo company, every account with [`DEMO_PASSWORD`], no
+    /// simulator, in a fresh SQLite database of its own.
     pub fn demo() -> Self {
         let directory = demo_directory();
         // One hash serves every demo account: they share the password, and
@@ -60,8 +80,8 @@ impl Config {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
             dist_dir: None,
             extra_origins: Vec::new(),
-            directory,
-            password_hashes,
+            database: Database::fresh_temp_dir(),
+            seed: Company { directory, password_hashes },
             session_ttl: Duration::from_secs(12 * 60 * 60),
             simulator: None,
             coach_grace: Core::COACH_GRACE,

@@ -13,12 +13,51 @@ pub mod throttle;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use earshot_protocol::Millis;
+use earshot_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use config::Config;
+pub use config::{Config, Database};
+
+/// The wall clock, as the core and the store count time.
+pub fn now() -> Millis {
+    // A clock before 1970 is a broken machine, not an input to handle.
+    Millis(SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_millis() as u64)
+}
+
+/// The server could not start.
+#[derive(Debug)]
+pub enum StartError {
+    Io(std::io::Error),
+    /// The database cannot be opened, migrated or read.
+    Store(earshot_store::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Io(e) => e.fmt(f),
+            StartError::Store(e) => write!(f, "the database: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl From<std::io::Error> for StartError {
+    fn from(e: std::io::Error) -> Self {
+        StartError::Io(e)
+    }
+}
+
+impl From<earshot_store::Error> for StartError {
+    fn from(e: earshot_store::Error) -> Self {
+        StartError::Store(e)
+    }
+}
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -32,15 +71,31 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds the listener and assembles the routes; serves nothing until
+    /// Opens the store (seeding an empty one with `config.seed`), binds the
+    /// listener and assembles the routes; serves nothing until
     /// [`Application::run_until_stopped`].
-    pub async fn build(config: Config) -> std::io::Result<Self> {
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let store = match &config.database {
+            Database::Dir(dir) => Store::open_dir(dir).await?,
+            Database::Url(url) => Store::open(url).await?,
+        };
+        if store.is_empty().await? {
+            store.seed(&config.seed).await?;
+        }
+        let company = store.company().await?;
+        let cut_off = store.close_cut_off_calls("the server stopped during the call").await?;
+        if cut_off > 0 {
+            tracing::warn!("{cut_off} calls were live when the server last stopped: ended in their records");
+        }
+        store.purge_sessions(now()).await?;
+        let writer = earshot_store::Writer::spawn(store.clone()).await?;
+
         let listener = TcpListener::bind(config.addr).await?;
         let local = listener.local_addr()?;
         let media = media::spawn(&config.media, media::Dialogue::demo())?;
-        let live = live::spawn(config.directory.clone(), config.simulator.clone(), config.coach_grace, media.clone());
+        let live = live::spawn(company.directory.clone(), config.simulator.clone(), config.coach_grace, media.clone(), writer);
         let (stopping, _) = watch::channel(false);
-        let state = http::AppState::new(&config, local, live.clone(), media.clone(), stopping.subscribe())?;
+        let state = http::AppState::new(&config, company, store, local, live.clone(), media.clone(), stopping.subscribe())?;
         Ok(Self { listener, router: http::router(state), limits: config.connections, live, media, stopping })
     }
 

@@ -2,11 +2,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use earshot_domain::seed::DEMO_PASSWORD;
-use earshot_server::{Application, Config};
+use earshot_server::{Application, Config, Database};
 use earshot_simulator::SimConfig;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: earshot-server [--port N] [--dist DIR] [--allow-origin ORIGIN]... [--seed N | --no-simulator]
+const USAGE: &str = "usage: earshot-server [--port N] [--dist DIR] [--data DIR | --database URL] [--allow-origin ORIGIN]...
+                     [--seed N | --no-simulator]
                      [--media-bind IP:PORT] [--media-advertise IP:PORT] [--media-advertise-tcp IP:PORT]
                      [--max-connections-per-address N]";
 
@@ -22,6 +23,10 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    match &config.database {
+        Database::Dir(dir) => println!("Data: {}", dir.join(earshot_store::SQLITE_FILE).display()),
+        Database::Url(url) => println!("Data: {}", without_password(url)),
+    }
     print_demo_accounts(&config);
     let app = match Application::build(config).await {
         Ok(app) => app,
@@ -37,9 +42,19 @@ async fn main() {
     }
 }
 
+/// `postgres://earshot:secret@host/db` as `postgres://earshot:…@host/db`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((credentials, host)) = rest.rsplit_once('@') else { return url.to_owned() };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:…@{host}"),
+        None => url.to_owned(),
+    }
+}
+
 fn print_demo_accounts(config: &Config) {
-    println!("Demo accounts (password for all: {DEMO_PASSWORD}):");
-    for user in config.directory.users() {
+    println!("Demo accounts, when the data is new (password for all: {DEMO_PASSWORD}):");
+    for user in config.seed.directory.users() {
         println!("  {:<24} {:<12} {:?}, {:?}", user.email, format!("{:?}", user.role), user.access, user.name);
     }
 }
@@ -48,6 +63,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
     let mut config = Config::demo();
     config.simulator = Some(SimConfig::default());
     config.media.bind = SocketAddr::from(([127, 0, 0, 1], 5004));
+    config.database = Database::Dir(PathBuf::from("data"));
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -57,6 +73,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
                 config.addr.set_port(port);
             }
             "--dist" => config.dist_dir = Some(PathBuf::from(value()?)),
+            "--data" => config.database = Database::Dir(PathBuf::from(value()?)),
+            "--database" => config.database = Database::Url(value()?),
             "--allow-origin" => config.extra_origins.push(value()?),
             "--seed" => {
                 let seed = value()?;

@@ -21,6 +21,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::session::{session_token, CurrentUser};
 use super::socket::{close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
+use super::session::unavailable;
 use super::{AppError, AppState};
 use crate::auth::{Auth, Token};
 use crate::throttle::{locked, try_again, RateLimit};
@@ -47,14 +48,15 @@ pub async fn upgrade(
     let CurrentUser(me) = user?;
     // The extractor found this session live; it may end between the two reads.
     let session = session_token(&headers).ok_or_else(not_signed_in)?;
-    let expires = state.auth.session_expiry(&session, std::time::Instant::now()).ok_or_else(not_signed_in)?;
+    let (_, expires) = state.auth.session(&session, crate::now()).await.map_err(unavailable)?.ok_or_else(not_signed_in)?;
+    let expires = Instant::now() + Duration::from_millis(expires.0.saturating_sub(crate::now().0));
     let connection = Connection {
         live: state.live.clone(),
         media: state.media.clone(),
         me,
         window,
         session,
-        expires: Instant::from_std(expires),
+        expires,
         signed_out: state.auth.signed_out(),
         auth: state.auth.clone(),
         stopping: state.stopping.clone(),
@@ -136,7 +138,8 @@ impl Connection {
                         Ok(token) => token == self.session,
                         // Too many sign-outs at once to tell: ask. (`auth`
                         // holds the sender, so the channel never closes.)
-                        Err(_) => self.auth.session_expiry(&self.session, std::time::Instant::now()).is_none(),
+                        // A store that cannot say keeps the socket: its expiry still holds.
+                        Err(_) => matches!(self.auth.session(&self.session, crate::now()).await, Ok(None)),
                     };
                     if !ours {
                         continue;
@@ -179,6 +182,10 @@ impl Connection {
             Err(e) => return vec![error(ErrorCode::MalformedRequest, &format!("cannot read this message: {e}"))],
         };
         if let Err(error) = admit(&request, Some((self.me.role, self.me.access))) {
+            // An attempt to listen or to speak is audited even when the gate stops it.
+            if let Ok(command) = Command::try_from(request) {
+                self.live.refused(self.me.id, command, error.message.clone()).await;
+            }
             return vec![ServerMsg::Reply { id, outcome: Outcome::refused(error) }];
         }
         let mut before = Vec::new();

@@ -2,6 +2,7 @@
 //! delegate; no domain rule lives here.
 
 mod audio;
+mod audit;
 mod caller;
 mod error;
 mod live;
@@ -25,7 +26,9 @@ use tower_http::trace::TraceLayer;
 pub use error::AppError;
 pub use origin::AllowedOrigins;
 
+use earshot_domain::Directory;
 use earshot_protocol::{AudioManifest, CompanyNumber};
+use earshot_store::{Company, Store};
 
 use crate::auth::Auth;
 use crate::password_checks::PasswordChecks;
@@ -48,6 +51,10 @@ pub struct AppState {
     pub notes: Arc<std::sync::Mutex<RateLimit<earshot_protocol::UserId>>>,
     /// The company's numbers: public, like any phone number.
     pub numbers: Arc<Vec<CompanyNumber>>,
+    /// The company, as the store had it at start (fixed while running).
+    pub directory: Arc<Directory>,
+    /// Records for pages: ended calls, contacts' history, the audit log.
+    pub store: Store,
     pub live: LiveHandle,
     pub media: MediaHandle,
     pub origins: Arc<AllowedOrigins>,
@@ -63,15 +70,19 @@ pub struct AppState {
 impl AppState {
     pub fn new(
         config: &Config,
+        company: Company,
+        store: Store,
         local: SocketAddr,
         live: LiveHandle,
         media: MediaHandle,
         stopping: tokio::sync::watch::Receiver<bool>,
     ) -> std::io::Result<Self> {
-        let auth = Arc::new(Auth::new(&config.directory, &config.password_hashes, config.session_ttl));
+        let auth = Arc::new(Auth::new(&company, store.clone(), config.session_ttl));
         Ok(Self {
             media,
-            numbers: Arc::new(config.directory.numbers().cloned().collect()),
+            numbers: Arc::new(company.directory.numbers().cloned().collect()),
+            directory: Arc::new(company.directory),
+            store,
             passwords: Arc::new(PasswordChecks::start(Arc::clone(&auth))?),
             sign_in_throttle: Arc::new(std::sync::Mutex::new(SignInThrottle::new(config.sign_in_backoff))),
             dials: Arc::new(std::sync::Mutex::new(Throttle::new(config.dial_backoff))),
@@ -93,6 +104,8 @@ pub fn router(state: AppState) -> Router {
         .route("/live", get(live::upgrade))
         .route("/caller", get(caller::upgrade))
         .route("/metrics", get(metrics::metrics))
+        .route("/audit", get(audit::log))
+        .route("/audit.csv", get(audit::csv))
         .route("/calls/{id}", get(records::call))
         .route("/contacts/{id}", get(records::contact))
         .route("/numbers", get(records::numbers))

@@ -1,31 +1,54 @@
 //! Read-only records: a call's conversation view and a contact's page.
+//! A live call is read from the core; an ended one, and a contact's past
+//! calls, from the store.
+
+use std::cmp::Reverse;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use earshot_domain::{call_detail, call_view, CoachingError, Reader, User};
 use earshot_protocol::{CallDetail, CallId, CompanyNumber, ContactDetail, ContactId, ErrorCode, Role, UserView};
 
 use super::live::refused;
-use super::session::CurrentUser;
+use super::session::{unavailable, CurrentUser};
 use super::{AppError, AppState};
 use crate::live::Stopped;
+
+/// A contact page shows this many past calls at most.
+const CONTACT_HISTORY: usize = 100;
 
 pub async fn call(
     State(state): State<AppState>,
     CurrentUser(me): CurrentUser,
     Path(id): Path<u64>,
 ) -> Result<Json<CallDetail>, AppError> {
-    let detail = state.live.call_detail(me.id, CallId(id)).await.map_err(stopped)?.map_err(|e| forbidden(&e))?;
-    detail.map(Json).ok_or_else(|| not_found("no such call"))
+    let id = CallId(id);
+    if let Some(live) = state.live.call_detail(me.id, id).await.map_err(stopped)?.map_err(|e| forbidden(&e))? {
+        return Ok(Json(live));
+    }
+    let Some(kept) = state.store.call(id).await.map_err(unavailable)? else {
+        // An agent learns nothing of calls not theirs, not even whether they exist.
+        let monitor = state.directory.user(me.id).is_some_and(User::can_monitor);
+        return Err(if monitor { not_found("no such call") } else { forbidden(&CoachingError::NoMonitoringAccess) });
+    };
+    let reader = Reader::of(&state.directory, me.id, &kept).map_err(|e| forbidden(&e))?;
+    Ok(Json(call_detail(&state.directory, reader, &kept, None, false)))
 }
 
+/// A contact and their calls, live and past, newest first.
 pub async fn contact(
     State(state): State<AppState>,
     CurrentUser(me): CurrentUser,
     Path(id): Path<u32>,
 ) -> Result<Json<ContactDetail>, AppError> {
-    let found = state.live.contact(me.id, ContactId(id)).await.map_err(stopped)?.map_err(|e| forbidden(&e))?;
-    let (contact, calls) = found.ok_or_else(|| not_found("no such contact"))?;
+    let mut calls = state.live.contact_calls(me.id, ContactId(id)).await.map_err(stopped)?.map_err(|e| forbidden(&e))?;
+    let contact = state.directory.contact(ContactId(id)).cloned().ok_or_else(|| not_found("no such contact"))?;
+    let past = state.store.ended_calls_of(contact.id, CONTACT_HISTORY).await.map_err(unavailable)?;
+    // A call that ended between the two reads is in both.
+    let past: Vec<_> = past.iter().filter(|ended| !calls.iter().any(|live| live.id == ended.id)).collect();
+    calls.extend(past.into_iter().map(|ended| call_view(&state.directory, ended, None)));
+    calls.sort_by_key(|call| Reverse(call.started_at));
     Ok(Json(ContactDetail { contact, calls }))
 }
 

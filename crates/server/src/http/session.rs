@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::now;
+
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -25,11 +27,17 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        session_token(&parts.headers)
-            .and_then(|token| state.auth.session_user(&token, Instant::now()))
-            .map(CurrentUser)
-            .ok_or_else(|| AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::NotSignedIn, "sign in first"))
+        let signed_out = || AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::NotSignedIn, "sign in first");
+        let token = session_token(&parts.headers).ok_or_else(signed_out)?;
+        let (me, _) = state.auth.session(&token, now()).await.map_err(unavailable)?.ok_or_else(signed_out)?;
+        Ok(CurrentUser(me))
     }
+}
+
+/// The store failed: nothing was decided, so the client may try again.
+pub fn unavailable(e: earshot_store::Error) -> AppError {
+    tracing::error!("the store failed: {e}");
+    AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Internal, "the database is unavailable: try again shortly")
 }
 
 pub async fn sign_in(
@@ -59,7 +67,7 @@ pub async fn sign_in(
             return Ok(try_later(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, "too many sign-ins at once", Duration::from_secs(1)))
         }
     };
-    let token = state.auth.open_session(me.id, Instant::now());
+    let token = state.auth.open_session(me.id, now()).await.map_err(unavailable)?;
     let cookie = format!(
         "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
         token.as_str(),
@@ -88,14 +96,20 @@ pub async fn who_am_i(user: Result<CurrentUser, AppError>) -> Json<Option<Me>> {
 /// their coaching seat ends at once (no grace: they left on purpose).
 pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     state.origins.check(&headers)?;
-    if let Some(user) = session_token(&headers).and_then(|token| state.auth.close_session(&token)) {
-        if !state.auth.has_session(user, Instant::now()) {
+    let Some(token) = session_token(&headers) else { return Ok(signed_out(&headers)) };
+    if let Some(user) = state.auth.close_session(&token).await.map_err(unavailable)? {
+        if !state.auth.has_session(user, now()).await.map_err(unavailable)? {
             // Refused when not coaching, which is fine; a stopped core too.
             let _ = state.live.command(user, Command::LeaveCoaching).await;
         }
     }
-    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}", secure(&headers));
-    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &cookie))
+    Ok(signed_out(&headers))
+}
+
+/// 204, and the cookie cleared.
+fn signed_out(headers: &HeaderMap) -> Response {
+    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}", secure(headers));
+    with_cookie(StatusCode::NO_CONTENT.into_response(), &cookie)
 }
 
 /// `; Secure` when the page is served over TLS (its origin is https, as

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
 use earshot_domain::{CallEvent, CoachingError, Command, EventError, NewCall};
-use earshot_protocol::{CallDetail, CallId, CallView, Change, Contact, ContactId, Snapshot, UserId, UserView};
+use earshot_protocol::{CallDetail, CallId, CallView, Change, ContactId, Snapshot, UserId, UserView};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 pub use task::spawn;
@@ -29,8 +29,6 @@ pub struct Subscription {
 #[derive(Debug)]
 pub struct Stopped;
 
-/// A contact and their recent calls.
-type ContactCalls = (Contact, Vec<CallView>);
 
 enum Request {
     Subscribe { user: UserId, reply: oneshot::Sender<Result<Subscription, CoachingError>> },
@@ -39,8 +37,9 @@ enum Request {
     MyCall { agent: UserId, reply: oneshot::Sender<Option<CallView>> },
     AvailableAgents { reply: oneshot::Sender<Vec<UserView>> },
     Command { user: UserId, command: Command, reply: oneshot::Sender<Result<(), CoachingError>> },
+    Refused { user: UserId, command: Command, why: String },
     CallDetail { user: UserId, call: CallId, reply: oneshot::Sender<Result<Option<CallDetail>, CoachingError>> },
-    Contact { user: UserId, contact: ContactId, reply: oneshot::Sender<Result<Option<ContactCalls>, CoachingError>> },
+    Contact { user: UserId, contact: ContactId, reply: oneshot::Sender<Result<Vec<CallView>, CoachingError>> },
     StartCall { call: NewCall, reply: oneshot::Sender<CallId> },
     Dial { call: NewCall, reply: oneshot::Sender<Result<CallId, EventError>> },
     Event { event: CallEvent, reply: oneshot::Sender<Result<(), EventError>> },
@@ -81,19 +80,23 @@ impl LiveHandle {
         self.ask(|reply| Request::AvailableAgents { reply }).await
     }
 
+    /// Runs a user's command; answers once what it changed is kept.
     pub async fn command(&self, user: UserId, command: Command) -> Result<Result<(), CoachingError>, Stopped> {
         self.ask(|reply| Request::Command { user, command, reply }).await
+    }
+
+    /// The shell refused a user's command before the core saw it: the
+    /// audit log hears of it still.
+    pub async fn refused(&self, user: UserId, command: Command, why: String) {
+        let _ = self.tx.send(Request::Refused { user, command, why }).await; // stopped: nothing to log into
     }
 
     pub async fn call_detail(&self, user: UserId, call: CallId) -> Result<Result<Option<CallDetail>, CoachingError>, Stopped> {
         self.ask(|reply| Request::CallDetail { user, call, reply }).await
     }
 
-    pub async fn contact(
-        &self,
-        user: UserId,
-        contact: ContactId,
-    ) -> Result<Result<Option<ContactCalls>, CoachingError>, Stopped> {
+    /// A contact's live calls, for a monitor.
+    pub async fn contact_calls(&self, user: UserId, contact: ContactId) -> Result<Result<Vec<CallView>, CoachingError>, Stopped> {
         self.ask(|reply| Request::Contact { user, contact, reply }).await
     }
 
@@ -107,7 +110,7 @@ impl LiveHandle {
         self.ask(|reply| Request::Dial { call, reply }).await
     }
 
-    /// Telephony: something happens on a call.
+    /// Telephony: something happens on a call; answers once it is kept.
     pub async fn call_event(&self, event: CallEvent) -> Result<Result<(), EventError>, Stopped> {
         self.ask(|reply| Request::Event { event, reply }).await
     }

@@ -1,36 +1,32 @@
 //! The task that owns the core: one mutation at a time, then every output
 //! drained and broadcast, then wait for the next request or deadline.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use earshot_domain::{Core, Directory, Origin, Output};
 use earshot_protocol::{Millis, ServerMsg};
 use earshot_sfu::{LegRole, RoomId};
 use earshot_simulator::{SimConfig, Simulator};
-use tokio::sync::{broadcast, mpsc};
+use earshot_store::Writer;
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::{Delta, LiveHandle, Request, Subscription};
 use crate::media::MediaHandle;
+use crate::now;
 
 /// Deltas a slow subscriber may fall behind before it is resynchronised.
 const BROADCAST_CAPACITY: usize = 4096;
 
-pub fn now() -> Millis {
-    // A clock before 1970 is a broken machine, not an input to handle.
-    Millis(SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_millis() as u64)
-}
-
 /// Starts the core task; it ends when every [`LiveHandle`] is dropped.
-pub fn spawn(directory: Directory, simulator: Option<SimConfig>, coach_grace: Duration, media: MediaHandle) -> LiveHandle {
+pub fn spawn(directory: Directory, simulator: Option<SimConfig>, coach_grace: Duration, media: MediaHandle, store: Writer) -> LiveHandle {
     let (tx, rx) = mpsc::channel(256);
     // Ids start at the start time in µs (below 2^53, exact as a JSON number
     // in the browser, until the year 2255): a restart never reuses one.
     let core = Core::new(directory).with_coach_grace(coach_grace).with_first_id(now().0 * 1000);
     let simulator = simulator.map(|config| Simulator::new(config, &core, now()));
     let (deltas, _) = broadcast::channel(BROADCAST_CAPACITY);
-    let owner = Owner { core, simulator, deltas, media };
+    let owner = Owner { core, simulator, deltas, media, store };
     tokio::spawn(owner.run(rx));
     LiveHandle { tx }
 }
@@ -40,6 +36,8 @@ struct Owner {
     simulator: Option<Simulator>,
     deltas: broadcast::Sender<Arc<Delta>>,
     media: MediaHandle,
+    /// Writes the core's records, in order.
+    store: Writer,
 }
 
 impl Owner {
@@ -95,8 +93,10 @@ impl Owner {
                 let _ = reply.send(self.core.available_agents());
             }
             Request::Command { user, command, reply } => {
-                let _ = reply.send(self.core.handle(now, user, command));
+                let done = self.core.handle(now, user, command);
+                self.reply_when_kept(reply, done);
             }
+            Request::Refused { user, command, why } => self.core.refused(now, user, &command, &why),
             Request::CallDetail { user, call, reply } => {
                 let _ = reply.send(self.core.call_detail_for(user, call));
             }
@@ -110,15 +110,25 @@ impl Owner {
                 let _ = reply.send(self.core.dial(now, call));
             }
             Request::Event { event, reply } => {
-                let _ = reply.send(self.core.apply(now, event));
+                let done = self.core.apply(now, event);
+                self.reply_when_kept(reply, done);
             }
             Request::Connected { user } => self.core.connected(now, user),
             Request::Disconnected { user } => self.core.disconnected(now, user),
         }
     }
 
+    /// Answers once what the request changed is committed: a user told
+    /// "done" never loses it to a crash. The core goes on meanwhile.
+    fn reply_when_kept<T: Send + 'static>(&mut self, reply: oneshot::Sender<T>, answer: T) {
+        self.flush();
+        self.store.after_commit(move || {
+            let _ = reply.send(answer); // the asker may have gone
+        });
+    }
+
     /// Serialises each delta once and hands it to every subscriber; the
-    /// media follows the calls.
+    /// media follows the calls; the store keeps the records.
     fn flush(&mut self) {
         while let Some(output) = self.core.poll_output() {
             match output {
@@ -139,6 +149,7 @@ impl Owner {
                 Output::CoachLeft { call } => self.media.leave(RoomId(call.0), LegRole::Coach),
                 Output::AgentLeft { call } => self.media.transfer(RoomId(call.0)),
                 Output::CallEnded { call } => self.media.close(RoomId(call.0)),
+                Output::Record(record) => self.store.write(record),
                 other => tracing::debug!(?other, "output with no consumer"),
             }
         }

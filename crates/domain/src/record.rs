@@ -1,0 +1,26 @@
+//! What must outlive the process: the core emits these as outputs, in the
+//! order it made them, and the server's store writes them through.
+//!
+//! Live calls stay in the core's memory; each change to one is recorded as
+//! it happens, so an ended call (or one cut short by a crash) is whole in
+//! the store.
+
+use earshot_protocol::{AuditEntry, CallId, CallKind, CallState, Millis, UserId};
+
+use crate::core::{Call, Logged};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Record {
+    /// A call arrived. Its timeline, tags and comments follow one by one.
+    CallStarted(Call),
+    /// Its agent, kind or state changed (an answer, a transfer, a hold).
+    CallChanged { call: CallId, agent: Option<UserId>, kind: CallKind, state: CallState },
+    /// The timeline's entry number `position` (from 0).
+    Logged { call: CallId, position: usize, entry: Logged },
+    Tagged { call: CallId, position: usize, tag: String },
+    Commented { call: CallId, position: usize, text: String },
+    CallEnded { call: CallId, at: Millis },
+    /// An entry of the coaching audit log.
+    Audit(AuditEntry),
+}

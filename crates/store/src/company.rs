@@ -1,0 +1,137 @@
+//! The company: numbers, users (roles, Live Monitoring access, numbers,
+//! password hashes) and contacts. Seeded once into an empty store; read at
+//! every start.
+
+use std::collections::BTreeMap;
+
+use earshot_domain::{Directory, User};
+use earshot_protocol::{CompanyNumber, Contact, ContactId, NumberId, UserId};
+use sqlx::Row;
+
+use crate::text::{from_text, to_text};
+use crate::{Error, Store};
+
+/// Who works here and how they sign in.
+#[derive(Clone, Debug)]
+pub struct Company {
+    pub directory: Directory,
+    /// argon2 PHC strings; a user without one cannot sign in.
+    pub password_hashes: BTreeMap<UserId, String>,
+}
+
+impl Store {
+    /// Whether the store holds no company yet.
+    pub async fn is_empty(&self) -> Result<bool, Error> {
+        let users: i64 = sqlx::query("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?.try_get(0)?;
+        Ok(users == 0)
+    }
+
+    /// Writes `company` in one transaction: all of it or nothing.
+    pub async fn seed(&self, company: &Company) -> Result<(), Error> {
+        let mut tx = self.pool.begin().await?;
+        let directory = &company.directory;
+        for number in directory.numbers() {
+            sqlx::query("INSERT INTO numbers (id, name, e164) VALUES ($1, $2, $3)")
+                .bind(i64::from(number.id.0))
+                .bind(&number.name)
+                .bind(&number.e164)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for user in directory.users() {
+            sqlx::query("INSERT INTO users (id, name, email, role, access, password_hash) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(i64::from(user.id.0))
+                .bind(&user.name)
+                .bind(user.email.to_lowercase())
+                .bind(to_text(&user.role))
+                .bind(to_text(&user.access))
+                .bind(company.password_hashes.get(&user.id).cloned())
+                .execute(&mut *tx)
+                .await?;
+            for number in &user.numbers {
+                sqlx::query("INSERT INTO user_numbers (user_id, number_id) VALUES ($1, $2)")
+                    .bind(i64::from(user.id.0))
+                    .bind(i64::from(number.0))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        for contact in directory.contacts() {
+            sqlx::query("INSERT INTO contacts (id, name, company, notes) VALUES ($1, $2, $3, $4)")
+                .bind(i64::from(contact.id.0))
+                .bind(&contact.name)
+                .bind(contact.company.clone())
+                .bind(&contact.notes)
+                .execute(&mut *tx)
+                .await?;
+            for (position, phone) in contact.phones.iter().enumerate() {
+                sqlx::query("INSERT INTO contact_phones (contact_id, position, phone) VALUES ($1, $2, $3)")
+                    .bind(i64::from(contact.id.0))
+                    .bind(position as i64)
+                    .bind(phone)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await
+    }
+
+    /// The company as stored.
+    pub async fn company(&self) -> Result<Company, Error> {
+        let numbers = sqlx::query("SELECT id, name, e164 FROM numbers ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| Ok(CompanyNumber { id: NumberId(id(row, "id")?), name: row.try_get("name")?, e164: row.try_get("e164")? }))
+            .collect::<Result<Vec<_>, Error>>()?;
+
+        let mut assigned: BTreeMap<u32, Vec<NumberId>> = BTreeMap::new();
+        for row in sqlx::query("SELECT user_id, number_id FROM user_numbers ORDER BY user_id, number_id").fetch_all(&self.pool).await? {
+            assigned.entry(id(&row, "user_id")?).or_default().push(NumberId(id(&row, "number_id")?));
+        }
+        let mut users = Vec::new();
+        let mut password_hashes = BTreeMap::new();
+        for row in sqlx::query("SELECT id, name, email, role, access, password_hash FROM users ORDER BY id").fetch_all(&self.pool).await? {
+            let user_id = id(&row, "id")?;
+            let user = User {
+                id: UserId(user_id),
+                name: row.try_get("name")?,
+                email: row.try_get("email")?,
+                role: from_text(row.try_get("role")?)?,
+                access: from_text(row.try_get("access")?)?,
+                numbers: assigned.remove(&user_id).unwrap_or_default(),
+            };
+            if let Some(hash) = row.try_get::<Option<String>, _>("password_hash")? {
+                password_hashes.insert(user.id, hash);
+            }
+            users.push(user);
+        }
+
+        let mut phones: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+        for row in sqlx::query("SELECT contact_id, phone FROM contact_phones ORDER BY contact_id, position").fetch_all(&self.pool).await? {
+            phones.entry(id(&row, "contact_id")?).or_default().push(row.try_get("phone")?);
+        }
+        let contacts = sqlx::query("SELECT id, name, company, notes FROM contacts ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                let contact_id = id(row, "id")?;
+                Ok(Contact {
+                    id: ContactId(contact_id),
+                    name: row.try_get("name")?,
+                    phones: phones.remove(&contact_id).unwrap_or_default(),
+                    company: row.try_get("company")?,
+                    notes: row.try_get("notes")?,
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(Company { directory: Directory::new(users, numbers, contacts), password_hashes })
+    }
+}
+
+/// A 32-bit id column (users, numbers, contacts).
+pub(crate) fn id(row: &sqlx::any::AnyRow, column: &str) -> Result<u32, Error> {
+    let value: i64 = row.try_get(column)?;
+    u32::try_from(value).map_err(|e| Error::Decode(format!("{column} {value}: {e}").into()))
+}

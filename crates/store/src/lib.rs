@@ -1,0 +1,83 @@
+//! Earshot's durable state: the company, sessions, every call's record and
+//! the coaching audit log, in SQLite (the embedded default) or PostgreSQL,
+//! through one code path (sqlx's `Any`) and one set of migrations.
+//!
+//! The core never waits for it: it emits [`earshot_domain::Record`]s, which
+//! a [`Writer`] writes in order, many to a transaction. Pages read here.
+
+mod audit;
+mod calls;
+mod company;
+mod sessions;
+mod text;
+mod writer;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions};
+
+pub use company::Company;
+pub use writer::Writer;
+
+/// What went wrong with the database.
+pub type Error = sqlx::Error;
+
+/// The database file's name in a data directory.
+pub const SQLITE_FILE: &str = "earshot.db";
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A connection pool to a migrated database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+}
+
+impl Store {
+    /// The SQLite database in `dir`, both created if missing.
+    pub async fn open_dir(dir: &Path) -> Result<Store, Error> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(SQLITE_FILE);
+        let path = path.to_str().ok_or_else(|| Error::Configuration("the data directory's path is not UTF-8".into()))?;
+        Self::open(&format!("sqlite://{path}?mode=rwc")).await
+    }
+
+    /// The database at `url` (`sqlite://…` or `postgres://…`), brought up
+    /// to the newest migration.
+    pub async fn open(url: &str) -> Result<Store, Error> {
+        sqlx::any::install_default_drivers();
+        let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+        let sqlite = url.starts_with("sqlite:");
+        let pool = AnyPoolOptions::new()
+            // SQLite has one writer at a time (the `Writer`) and readers beside it.
+            .max_connections(if sqlite { 4 } else { 8 })
+            .connect_with(options)
+            .await?;
+        if sqlite {
+            // Readers go on while the writer commits; kept in the file.
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+        }
+        MIGRATIONS.run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// A server's administrative connection (no migrations): for creating
+    /// databases, as tests and `cargo xtask` do.
+    pub async fn open_server(url: &str) -> Result<Store, Error> {
+        sqlx::any::install_default_drivers();
+        let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+        Ok(Store { pool: AnyPoolOptions::new().max_connections(1).connect_with(options).await? })
+    }
+
+    /// Runs one statement of administration (`CREATE DATABASE …`).
+    pub async fn execute(&self, statement: &str) -> Result<(), Error> {
+        sqlx::query(statement).execute(&self.pool).await.map(drop)
+    }
+
+    /// Closes every connection (tests that reopen the same file).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
