@@ -17,14 +17,32 @@ pub const NINA: &str = "nina@earshot.demo"; // supervisor without Live Monitorin
 pub const ALEX: &str = "alex@earshot.demo"; // agent
 pub const ALEX_ID: UserId = UserId(10);
 
+/// A server in this process: its site, and its core and SFU to script.
 pub struct TestApp {
-    pub addr: std::net::SocketAddr,
-    pub client: reqwest::Client,
+    pub site: Site,
     pub live: LiveHandle,
     pub media: MediaHandle,
 }
 
-impl TestApp {
+impl std::ops::Deref for TestApp {
+    type Target = Site;
+
+    fn deref(&self) -> &Site {
+        &self.site
+    }
+}
+
+/// A running server as its clients reach it: HTTP and WebSocket.
+pub struct Site {
+    pub addr: std::net::SocketAddr,
+    pub client: reqwest::Client,
+}
+
+impl Site {
+    pub fn at(addr: std::net::SocketAddr) -> Site {
+        Site { addr, client: reqwest::Client::new() }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
@@ -79,6 +97,15 @@ impl TestApp {
         LiveClient { socket, next_id: 1 }
     }
 
+    /// `GET path` with the session `cookie`: the status and the JSON body.
+    pub async fn get_json(&self, path: &str, cookie: &str) -> (u16, serde_json::Value) {
+        let response = self.client.get(self.url(path)).header("cookie", cookie).send().await.expect("server answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}
+
+impl TestApp {
     /// The live state as a monitor's dashboard sees it now (Sam's).
     pub async fn snapshot(&self) -> Snapshot {
         self.live.subscribe(UserId(2)).await.unwrap().unwrap().snapshot
@@ -175,7 +202,7 @@ pub async fn spawn_app_stoppable() -> (TestApp, tokio::sync::oneshot::Sender<()>
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (addr, live, media) = (app.local_addr(), app.live(), app.media());
     tokio::spawn(app.run_until(async move { drop(stopped.await) }));
-    (TestApp { addr, client: reqwest::Client::new(), live, media }, stop)
+    (TestApp { site: Site::at(addr), live, media }, stop)
 }
 
 /// [`spawn_app`], with the configuration changed by `configure`.
@@ -187,5 +214,5 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let live = app.live();
     let media = app.media();
     tokio::spawn(app.run_until_stopped());
-    TestApp { addr, client: reqwest::Client::new(), live, media }
+    TestApp { site: Site::at(addr), live, media }
 }

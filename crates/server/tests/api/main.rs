@@ -3,6 +3,7 @@
 mod audio;
 mod authorization;
 mod connections;
+mod durable;
 mod helpers;
 mod hostile;
 mod live;

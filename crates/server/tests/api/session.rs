@@ -20,6 +20,7 @@ async fn signing_in_sets_a_strict_http_only_cookie_and_answers_who_you_are() {
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age="));
     let me: Me = response.json().await.unwrap();
     assert_eq!(me.name, "Sam Rivera");
+    assert_eq!(app.sign_in(" Sam@Earshot.DEMO", PASSWORD).await.status(), 200, "an email in any case, spaces around");
 }
 
 #[tokio::test]
