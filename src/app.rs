@@ -1,9 +1,10 @@
 use earshot_protocol::{Me, MonitoringAccess, Role};
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::agent::AgentView;
+use crate::audit::AuditPage;
 use crate::auth::{SignInPage, Session, SignedIn};
 use crate::caller::CallerPage;
 use crate::coaching::{AudioSetup, CoachDialog, CoachMedia, CoachingPanel, CoachingUi};
@@ -65,7 +66,13 @@ fn SignedInApp(
         } else if monitors {
             view! { <Monitoring /> }.into_any()
         } else {
-            view! { <NoDashboard /> }.into_any()
+            // An admin without Live Monitoring still reads the audit log.
+            view! {
+                <Routes fallback=|| view! { <NoDashboard /> }>
+                    <Route path=path!("/audit") view=AuditPage />
+                </Routes>
+            }
+            .into_any()
         }}
     }
 }
@@ -85,6 +92,7 @@ fn Monitoring() -> impl IntoView {
             <Route path=path!("/users") view=|| view! { <Dashboard tab=Tab::Users /> } />
             <Route path=path!("/calls/:id") view=ConversationPage />
             <Route path=path!("/contacts/:id") view=ContactPage />
+            <Route path=path!("/audit") view=AuditPage />
         </Routes>
         <CoachDialog />
         <AudioSetup />
@@ -107,9 +115,15 @@ fn Header() -> impl IntoView {
         (Role::Admin, _) => "Admin",
         (Role::Supervisor, _) => "Supervisor",
     };
+    let monitors = me.role != Role::Agent && me.access != MonitoringAccess::None;
+    let admin = me.role == Role::Admin;
     view! {
         <header class="top">
             <span class="brand">"Earshot"</span>
+            <nav aria-label="Pages" class="pages">
+                <Show when=move || monitors><A href="/">"Live Monitoring"</A></Show>
+                <Show when=move || admin><A href="/audit">"Coaching audit"</A></Show>
+            </nav>
             <span class="who" data-testid="signed-in-as">{me.name}</span>
             <span class="muted-inverse">{role}</span>
             <button on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>

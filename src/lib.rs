@@ -6,6 +6,7 @@ pub mod agent;
 mod api;
 mod app;
 pub mod audio;
+pub mod audit;
 pub mod caller;
 pub mod auth;
 pub mod coaching;

@@ -1,4 +1,6 @@
+use earshot_protocol::Role;
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 /// What a supervisor or admin without Live Monitoring access sees, and why.
 #[component]
@@ -10,6 +12,9 @@ pub fn NoDashboard() -> impl IntoView {
                 "Your account has no Live Monitoring access, so the dashboard and coaching are not available "
                 "to you. Ask an admin to give you Live Monitoring or Live Monitoring+ access."
             </p>
+            <Show when=|| crate::auth::me().role == Role::Admin>
+                <p>"As an admin you can still read the " <A href="/audit">"coaching audit log"</A> "."</p>
+            </Show>
         </main>
     }
 }

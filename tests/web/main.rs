@@ -1,6 +1,7 @@
 //! The app in headless Chromium (`cargo xtask test`).
 
 mod audio;
+mod audit;
 mod dashboard;
 mod gate;
 

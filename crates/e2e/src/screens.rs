@@ -45,7 +45,12 @@ pub async fn every_screen(app: &TestApp, driver: &Chromedriver, mut visit: impl 
     sam.goto(&app.url(&format!("/calls/{}", call.0))).await;
     sam.wait_for_text("[data-testid=conversation] h1").await;
     visit("conversation", &sam).await;
-    for browser in [sam, agent, caller] {
+    let ada = driver.browser(&[]).await;
+    ada.sign_in(app, "ada@earshot.demo").await;
+    ada.goto(&app.url("/audit")).await;
+    ada.wait_for_text("[data-testid=audit-entries]").await;
+    visit("audit", &ada).await;
+    for browser in [sam, agent, caller, ada] {
         browser.quit().await;
     }
 }
