@@ -36,6 +36,14 @@ pub fn bench(args: &[String]) -> Result {
             step("benchmark: the coach's DSP module in headless Chromium");
             run(&mut e2e(&["test", "--release", "--package", "earshot-e2e", "--test", "bench_dsp", "--", "--ignored", "--nocapture"]))
         }
-        _ => Err("usage: cargo xtask bench join | dsp".to_owned()),
+        Some("store") => {
+            let postgres = crate::postgres::Cluster::start()?;
+            step("benchmark: the store on SQLite and PostgreSQL (commit waits, records/s, reads)");
+            run(Command::new("cargo")
+                .current_dir(root())
+                .args(["bench", "--package", "earshot-store", "--bench", "store"])
+                .env("EARSHOT_BENCH_POSTGRES", &postgres.url))
+        }
+        _ => Err("usage: cargo xtask bench join | dsp | store".to_owned()),
     }
 }
