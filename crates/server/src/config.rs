@@ -53,23 +53,26 @@ pub struct Config {
 pub enum Database {
     /// SQLite: `earshot.db` in this directory, both created on first start.
     Dir(PathBuf),
+    /// SQLite in a directory of its own, removed when the server stops or
+    /// is dropped (tests).
+    Scratch(PathBuf),
     /// A database server's URL (`postgres://user@host/db`), or `sqlite://…`.
     Url(String),
 }
 
 impl Database {
-    /// A directory of its own under the system's temp directory (tests).
-    pub fn fresh_temp_dir() -> Database {
+    /// A scratch directory under the system's temp directory.
+    pub fn scratch() -> Database {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = format!("earshot-{}-{}-{n}", std::process::id(), crate::now().0);
-        Database::Dir(std::env::temp_dir().join(name))
+        Database::Scratch(std::env::temp_dir().join(name))
     }
 }
 
 impl Config {
     /// The demo company, every account with [`DEMO_PASSWORD`], no
-    /// simulator, in a fresh SQLite database of its own.
+    /// simulator, in a scratch SQLite database of its own.
     pub fn demo() -> Self {
         let directory = demo_directory();
         // One hash serves every demo account: they share the password, and
@@ -80,7 +83,7 @@ impl Config {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
             dist_dir: None,
             extra_origins: Vec::new(),
-            database: Database::fresh_temp_dir(),
+            database: Database::scratch(),
             seed: Company { directory, password_hashes },
             session_ttl: Duration::from_secs(12 * 60 * 60),
             simulator: None,

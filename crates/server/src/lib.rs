@@ -68,6 +68,17 @@ pub struct Application {
     media: media::MediaHandle,
     /// Tells every open socket the server is stopping.
     stopping: watch::Sender<bool>,
+    /// Removes a scratch database when the server is done.
+    scratch: Option<Scratch>,
+}
+
+/// A scratch data directory, removed on drop.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0); // already gone is fine
+    }
 }
 
 impl Application {
@@ -76,8 +87,12 @@ impl Application {
     /// [`Application::run_until_stopped`].
     pub async fn build(config: Config) -> Result<Self, StartError> {
         let store = match &config.database {
-            Database::Dir(dir) => Store::open_dir(dir).await?,
+            Database::Dir(dir) | Database::Scratch(dir) => Store::open_dir(dir).await?,
             Database::Url(url) => Store::open(url).await?,
+        };
+        let scratch = match &config.database {
+            Database::Scratch(dir) => Some(Scratch(dir.clone())),
+            _ => None,
         };
         if store.is_empty().await? {
             store.seed(&config.seed).await?;
@@ -89,14 +104,18 @@ impl Application {
         }
         store.purge_sessions(now()).await?;
         let writer = earshot_store::Writer::spawn(store.clone()).await?;
+        // Ids start at the start time in µs (below 2^53, exact as a JSON
+        // number in the browser, until the year 2255), and after every id
+        // kept, even if the clock went back: a restart never reuses one.
+        let first_id = (now().0 * 1000).max(store.last_call_id().await? + 1);
 
         let listener = TcpListener::bind(config.addr).await?;
         let local = listener.local_addr()?;
         let media = media::spawn(&config.media, media::Dialogue::demo())?;
-        let live = live::spawn(company.directory.clone(), config.simulator.clone(), config.coach_grace, media.clone(), writer);
+        let live = live::spawn(company.directory.clone(), first_id, config.simulator.clone(), config.coach_grace, media.clone(), writer);
         let (stopping, _) = watch::channel(false);
         let state = http::AppState::new(&config, company, store, local, live.clone(), media.clone(), stopping.subscribe())?;
-        Ok(Self { listener, router: http::router(state), limits: config.connections, live, media, stopping })
+        Ok(Self { listener, router: http::router(state), limits: config.connections, live, media, stopping, scratch })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -127,6 +146,7 @@ impl Application {
     /// ("going away", so the app reconnects) after its in-flight writes,
     /// and in-flight requests finish.
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let _scratch = self.scratch; // dropped when the server is
         let stopping = self.stopping;
         let told = stopping.clone();
         let signal = async move {

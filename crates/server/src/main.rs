@@ -24,7 +24,7 @@ async fn main() {
         }
     };
     match &config.database {
-        Database::Dir(dir) => println!("Data: {}", dir.join(earshot_store::SQLITE_FILE).display()),
+        Database::Dir(dir) | Database::Scratch(dir) => println!("Data: {}", dir.join(earshot_store::SQLITE_FILE).display()),
         Database::Url(url) => println!("Data: {}", without_password(url)),
     }
     print_demo_accounts(&config);

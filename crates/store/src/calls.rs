@@ -86,6 +86,12 @@ async fn insert_entry(db: &mut AnyConnection, call: CallId, position: usize, ent
 }
 
 impl Store {
+    /// The highest call id kept (0 when none): new ids start above it.
+    pub async fn last_call_id(&self) -> Result<u64, Error> {
+        let last: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM calls").fetch_one(&self.pool).await?.try_get(0)?;
+        Ok(last as u64)
+    }
+
     /// A call's whole record, live or ended.
     pub async fn call(&self, id: CallId) -> Result<Option<Call>, Error> {
         let row = sqlx::query(&format!("SELECT {CALL_COLUMNS} FROM calls WHERE id = $1"))

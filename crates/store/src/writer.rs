@@ -58,20 +58,26 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, mut audit_id: i
     let mut jobs = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut jobs, BATCH).await > 0 {
         let records: Vec<&Record> = jobs.iter().filter_map(|job| if let Job::Write(r) = job { Some(r) } else { None }).collect();
-        let mut wait = Duration::from_millis(100);
         // A failed transaction changed nothing: the same batch is tried
         // again, so nothing is lost or reordered while the database is away.
-        loop {
-            let mut next = audit_id;
-            match commit(&store, &records, &mut next).await {
-                Ok(()) => {
-                    audit_id = next;
+        // A record the database refuses outright (a broken constraint: a
+        // bug) must not hold up all that follows it: after a few tries the
+        // batch goes one record per transaction, and what is refused is
+        // logged and left out.
+        let mut wait = Duration::from_millis(100);
+        for attempt in 1.. {
+            match commit(&store, &records, &mut audit_id).await {
+                Ok(()) => break,
+                Err(e) if refuses(&e) && attempt >= 3 => {
+                    for record in &records {
+                        write_alone(&store, record, &mut audit_id).await;
+                    }
                     break;
                 }
                 Err(e) => {
                     tracing::error!("the store cannot write {} records (trying again in {wait:?}): {e}", records.len());
                     tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_secs(5));
+                    wait = (wait * 2).min(MAX_WAIT);
                 }
             }
         }
@@ -83,13 +89,47 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, mut audit_id: i
     }
 }
 
+/// Longest pause between two tries while the database is away.
+const MAX_WAIT: Duration = Duration::from_secs(5);
+
+/// Writes one record in a transaction of its own, until it is kept or the
+/// database refuses it outright.
+async fn write_alone(store: &Store, record: &Record, audit_id: &mut i64) {
+    let mut wait = Duration::from_millis(100);
+    loop {
+        match commit(store, &[record], audit_id).await {
+            Ok(()) => return,
+            Err(e) if refuses(&e) => {
+                tracing::error!("the store refuses a record, left out: {e}: {record:?}");
+                return;
+            }
+            Err(e) => {
+                tracing::error!("the store cannot write a record (trying again in {wait:?}): {e}");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(MAX_WAIT);
+            }
+        }
+    }
+}
+
+/// The database refused the data itself (a broken constraint), which no
+/// retry mends; anything else (a lost connection, a full pool, a server
+/// restarting) may pass.
+fn refuses(e: &Error) -> bool {
+    matches!(e, Error::Database(db) if db.kind() != sqlx::error::ErrorKind::Other)
+}
+
+/// Writes `records` in one transaction; `audit_id` moves on only if it commits.
 async fn commit(store: &Store, records: &[&Record], audit_id: &mut i64) -> Result<(), Error> {
     if records.is_empty() {
         return Ok(());
     }
+    let mut next = *audit_id;
     let mut tx = store.pool.begin().await?;
     for record in records {
-        calls::write(&mut tx, record, audit_id).await?;
+        calls::write(&mut tx, record, &mut next).await?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    *audit_id = next;
+    Ok(())
 }

@@ -82,6 +82,7 @@ on_every_database!(
     the_audit_log_is_filtered_by_coach_agent_number_and_time,
     calls_cut_off_by_a_crash_are_ended_on_the_next_start,
     a_closed_store_opens_again_with_everything,
+    a_record_the_database_refuses_holds_up_nothing_after_it,
 );
 
 const T0: Millis = Millis(1_764_000_000_000);
@@ -90,6 +91,26 @@ fn demo_company() -> Company {
     let directory = demo_directory();
     let password_hashes = directory.users().filter(|u| u.id != UserId(6)).map(|u| (u.id, format!("$argon2id$v=19$hash-of-{}", u.id.0))).collect();
     Company { directory, password_hashes }
+}
+
+async fn a_record_the_database_refuses_holds_up_nothing_after_it(db: Db) {
+    let store = seeded(&db).await;
+    assert_eq!(store.last_call_id().await.unwrap(), 0);
+    let writer = Writer::spawn(store.clone()).await.unwrap();
+    let mut core = Core::new(demo_directory());
+    let first = maria_calls(&mut core, T0);
+    let started = core.call(first).unwrap().clone();
+    core.apply(T0, CallEvent::Ended { call: first }).unwrap();
+    write_out(&mut core, &writer).await;
+    // The same call started twice: a broken primary key, refused every time.
+    writer.write(earshot_domain::Record::CallStarted(started));
+    let second = maria_calls(&mut core, T0);
+    core.handle(T0, SAM, Command::StartCoaching { call: second, notify_agent: true }).unwrap();
+    write_out(&mut core, &writer).await;
+    assert_eq!(store.call(second).await.unwrap().as_ref(), core.call(second), "what came after is kept");
+    let before = store.call(first).await.unwrap().unwrap();
+    assert_eq!(before.timeline.last().unwrap().entry.what, "Call ended", "what came before, untouched");
+    assert_eq!(store.audit(&AuditQuery::default(), 10).await.unwrap().len(), 1);
 }
 
 async fn seeded(db: &Db) -> Store {
@@ -187,6 +208,7 @@ async fn every_record_of_a_call_is_written_through_in_order(db: Db) {
     core.apply(Millis(T0.0 + 11_000), CallEvent::Ended { call: second }).unwrap();
     let live_one = maria_calls(&mut core, Millis(T0.0 + 20_000));
     write_out(&mut core, &writer).await;
+    assert_eq!(store.last_call_id().await.unwrap(), live_one.0, "new ids start above it");
     let past: Vec<_> = store.ended_calls_of(maria, 10).await.unwrap().iter().map(|c| (c.id, c.tags.len())).collect();
     assert_eq!(past, [(second, 0), (call, 1)], "ended calls only, newest first, with their notes");
     assert!(store.call(live_one).await.unwrap().is_some());

@@ -19,11 +19,17 @@ use crate::now;
 const BROADCAST_CAPACITY: usize = 4096;
 
 /// Starts the core task; it ends when every [`LiveHandle`] is dropped.
-pub fn spawn(directory: Directory, simulator: Option<SimConfig>, coach_grace: Duration, media: MediaHandle, store: Writer) -> LiveHandle {
+/// Calls and changes are numbered from `first_id`.
+pub fn spawn(
+    directory: Directory,
+    first_id: u64,
+    simulator: Option<SimConfig>,
+    coach_grace: Duration,
+    media: MediaHandle,
+    store: Writer,
+) -> LiveHandle {
     let (tx, rx) = mpsc::channel(256);
-    // Ids start at the start time in µs (below 2^53, exact as a JSON number
-    // in the browser, until the year 2255): a restart never reuses one.
-    let core = Core::new(directory).with_coach_grace(coach_grace).with_first_id(now().0 * 1000);
+    let core = Core::new(directory).with_coach_grace(coach_grace).with_first_id(first_id);
     let simulator = simulator.map(|config| Simulator::new(config, &core, now()));
     let (deltas, _) = broadcast::channel(BROADCAST_CAPACITY);
     let owner = Owner { core, simulator, deltas, media, store };

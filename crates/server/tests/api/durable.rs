@@ -1,8 +1,9 @@
 //! Durable state: what the server was told survives a crash, and the
 //! coaching audit log holds every attempt, for admins only.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use earshot_protocol::{AuditAction, AuditEntry, AuditLog, CallDetail, CallId, ContactDetail, Outcome, Request, CALLER_PAGE_PHONE};
@@ -22,11 +23,49 @@ struct Server {
     site: Site,
 }
 
+/// Where a test server keeps its data: a directory, or a PostgreSQL database.
+enum Data {
+    Dir(PathBuf),
+    Postgres(String),
+}
+
+impl Data {
+    fn dir() -> Data {
+        Data::Dir(std::env::temp_dir().join(format!("earshot-restart-{}", std::process::id())))
+    }
+
+    /// A fresh database on the server `EARSHOT_TEST_POSTGRES` names, if any.
+    async fn postgres() -> Option<Data> {
+        let server = std::env::var("EARSHOT_TEST_POSTGRES").ok()?;
+        let name = format!("earshot_restart_{}", std::process::id());
+        let admin = earshot_store::Store::open_server(&server).await.expect("the test PostgreSQL server");
+        admin.execute(&format!("DROP DATABASE IF EXISTS {name}")).await.unwrap();
+        admin.execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+        let (base, _) = server.rsplit_once('/').expect("a URL ending in /database");
+        Some(Data::Postgres(format!("{base}/{name}")))
+    }
+
+    fn args(&self) -> [&OsStr; 2] {
+        match self {
+            Data::Dir(dir) => ["--data".as_ref(), dir.as_os_str()],
+            Data::Postgres(url) => ["--database".as_ref(), url.as_ref()],
+        }
+    }
+}
+
+impl Drop for Data {
+    fn drop(&mut self) {
+        if let Data::Dir(dir) = self {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 impl Server {
-    fn start(data: &Path) -> Server {
+    fn start(data: &Data) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_earshot-server"))
-            .args(["--port", "0", "--no-simulator", "--media-bind", "127.0.0.1:0", "--data"])
-            .arg(data)
+            .args(["--port", "0", "--no-simulator", "--media-bind", "127.0.0.1:0"])
+            .args(data.args())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -64,8 +103,19 @@ fn entries(log: Value) -> Vec<AuditEntry> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_keeps_everything() {
-    let data = std::env::temp_dir().join(format!("earshot-restart-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
+    restart_keeps_everything_on(Data::dir()).await;
+}
+
+/// The same on PostgreSQL, when `cargo xtask test` started one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_keeps_everything_on_postgresql() {
+    match Data::postgres().await {
+        Some(data) => restart_keeps_everything_on(data).await,
+        None => eprintln!("skipped: EARSHOT_TEST_POSTGRES names no server"),
+    }
+}
+
+async fn restart_keeps_everything_on(data: Data) {
     let server = Server::start(&data);
     let site = &server.site;
     let (sam, ada, alex, priya) =
@@ -140,7 +190,6 @@ async fn restart_keeps_everything() {
         ]
     );
     server.kill();
-    let _ = std::fs::remove_dir_all(&data);
 }
 
 #[tokio::test]
