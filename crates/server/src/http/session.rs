@@ -4,8 +4,6 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::now;
-
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -17,6 +15,7 @@ use earshot_protocol::{ErrorCode, Me, SignIn, SESSION_COOKIE};
 
 use super::{AppError, AppState};
 use crate::auth::Token;
+use crate::now;
 use crate::password_checks::Busy;
 use crate::throttle::{locked, try_again, whole_seconds};
 

@@ -29,7 +29,6 @@ pub struct Subscription {
 #[derive(Debug)]
 pub struct Stopped;
 
-
 enum Request {
     Subscribe { user: UserId, reply: oneshot::Sender<Result<Subscription, CoachingError>> },
     /// Every change, for agents and callers following their own call.
