@@ -1,12 +1,14 @@
 //! The SFU state machine: every leg of every call, and the forwarding.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::format::Codec;
+use str0m::ice::StunMessage;
 use str0m::media::{MediaData, MediaTime, Pt, Writer};
 use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Input, Rtc};
@@ -80,9 +82,14 @@ pub struct Sfu {
     advertised_tcp: Option<SocketAddr>,
     legs: BTreeMap<LegId, Leg>,
     rooms: BTreeMap<RoomId, Room>,
-    /// The leg last seen sending from an address: tried before asking
-    /// every leg whether a datagram is theirs.
+    /// The leg last seen sending from an address.
     by_source: HashMap<SocketAddr, LegId>,
+    /// Each leg by its ICE username fragment, which a peer's connectivity
+    /// check names: a new address is found without asking every leg.
+    by_ufrag: HashMap<String, LegId>,
+    /// Legs' next timeouts, earliest first. An entry whose leg has moved
+    /// its timeout since, or left, is stale and skipped.
+    timers: BinaryHeap<Reverse<(Instant, LegId)>>,
     next_leg: u64,
     transmits: VecDeque<Transmit>,
 }
@@ -95,6 +102,8 @@ impl Sfu {
             legs: BTreeMap::new(),
             rooms: BTreeMap::new(),
             by_source: HashMap::new(),
+            by_ufrag: HashMap::new(),
+            timers: BinaryHeap::new(),
             next_leg: 1,
             transmits: VecDeque::new(),
         }
@@ -131,6 +140,7 @@ impl Sfu {
         self.leave_role(room, role);
         let id = LegId(self.next_leg);
         self.next_leg += 1;
+        self.by_ufrag.insert(rtc.direct_api().local_ice_credentials().ufrag, id);
         self.legs.insert(id, Leg::new(room, role, rtc));
         self.rooms.entry(room).or_default().legs.insert(id);
         self.drive([id]);
@@ -145,6 +155,7 @@ impl Sfu {
                 room.legs.remove(&id);
             }
             self.by_source.retain(|_, owner| *owner != id);
+            self.by_ufrag.retain(|_, owner| *owner != id);
         }
     }
 
@@ -180,8 +191,10 @@ impl Sfu {
     pub fn handle_receive(&mut self, now: Instant, proto: Protocol, source: SocketAddr, destination: SocketAddr, datagram: &[u8]) -> bool {
         let Ok(receive) = Receive::new(proto, source, destination, datagram) else { return false };
         let input = Input::Receive(now, receive);
-        let known = self.by_source.get(&source).copied().filter(|id| self.legs.get(id).is_some_and(|l| l.rtc.accepts(&input)));
-        let Some(id) = known.or_else(|| self.legs.iter().find(|(_, leg)| leg.rtc.accepts(&input)).map(|(id, _)| *id)) else {
+        // From a known address, or a connectivity check naming a leg: one
+        // leg asked, however many there are.
+        let candidate = self.by_source.get(&source).copied().filter(|id| self.legs.get(id).is_some_and(|l| l.rtc.accepts(&input)));
+        let Some(id) = candidate.or_else(|| self.named_by_check(datagram).filter(|id| self.legs[id].rtc.accepts(&input))) else {
             return false;
         };
         self.by_source.insert(source, id);
@@ -196,10 +209,24 @@ impl Sfu {
         true
     }
 
-    /// Time passed: retransmits, keep-alives, timeouts.
+    /// The leg whose ICE username a STUN connectivity check names, if any.
+    fn named_by_check(&self, datagram: &[u8]) -> Option<LegId> {
+        let check = StunMessage::parse(datagram).ok()?;
+        let (ours, _theirs) = check.split_username()?;
+        self.by_ufrag.get(ours).copied()
+    }
+
+    /// Time passed: retransmits, keep-alives, timeouts — for the legs due
+    /// (O(log n) each), not every leg.
     pub fn handle_timeout(&mut self, now: Instant) {
         let mut due = Vec::new();
-        for (&id, leg) in self.legs.iter_mut().filter(|(_, leg)| leg.next_timeout.is_some_and(|at| at <= now)) {
+        while let Some(&Reverse((at, id))) = self.timers.peek() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            let Some(leg) = self.legs.get_mut(&id).filter(|leg| leg.next_timeout == Some(at)) else { continue };
+            leg.next_timeout = None; // set again when it is polled
             if let Err(e) = leg.rtc.handle_input(Input::Timeout(now)) {
                 tracing::info!(role = ?leg.role, "peer timed out: {e}");
                 leg.rtc.disconnect();
@@ -209,9 +236,10 @@ impl Sfu {
         self.drive(due);
     }
 
-    /// When [`Sfu::handle_timeout`] is next due.
+    /// When [`Sfu::handle_timeout`] is next due (at worst a little early:
+    /// a stale entry wakes it once for nothing).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.legs.values().filter_map(|leg| leg.next_timeout).min()
+        self.timers.peek().map(|&Reverse((at, _))| at)
     }
 
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
@@ -250,10 +278,14 @@ impl Sfu {
         while let Some(id) = queue.pop_front() {
             let Some(leg) = self.legs.get_mut(&id) else { continue };
             let mut media: Vec<MediaData> = Vec::new();
+            let before = leg.next_timeout;
             leg.poll(&mut self.transmits, &mut media);
             if !leg.rtc.is_alive() {
                 self.leave(id);
                 continue;
+            }
+            if let Some(at) = leg.next_timeout.filter(|&at| Some(at) != before) {
+                self.timers.push(Reverse((at, id)));
             }
             let (room, role) = (leg.room, leg.role);
             for data in media {
