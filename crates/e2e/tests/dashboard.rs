@@ -142,6 +142,7 @@ async fn a_coach_whose_network_blocks_the_audio_is_told_what_to_ask_it_for() {
     let app = spawn_app(|config| {
         config.media.advertised = Some(udp);
         config.media.advertised_tcp = Some(tcp);
+        config.media.shards = 1; // one shard: the one address this test stands for
     })
     .await;
     let call = new_call(&app, SALES, MARIA).await;

@@ -19,7 +19,11 @@ async fn ice_tcp_when_udp_blocked() {
     // `--force-webrtc-ip-handling-policy=disable_non_proxied_udp` was tried
     // first: on loopback, Chromium still sent the call over UDP.)
     let blocked = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let app = spawn_app(|config| config.media.advertised = Some(blocked.local_addr().unwrap())).await;
+    let app = spawn_app(|config| {
+        config.media.advertised = Some(blocked.local_addr().unwrap());
+        config.media.shards = 1; // one shard: the one address this test stands for
+    })
+    .await;
     let driver = Chromedriver::start().await;
     let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(CUSTOMER_HZ)], &[&fake_microphone(AGENT_HZ)]).await;
     let coach = driver.browser(&[&fake_microphone(COACH_HZ)]).await;
@@ -106,11 +110,12 @@ async fn reconnect_converges() {
         config.extra_origins.push(format!("http://{http}"));
         config.media.advertised = Some(media);
         config.media.advertised_tcp = Some(nowhere.local_addr().unwrap());
+        config.media.shards = 1; // one shard: the one address the relay stands for
         // The server gives up on the silent coach within 3 s (15 s by default).
         config.heartbeat = Duration::from_secs(1);
     })
     .await;
-    let link = network.relay_to(app.addr, app.media.local_addr());
+    let link = network.relay_to(app.addr, app.media.local_addrs()[0]);
     app.simulated_call().await;
     let driver = Chromedriver::start().await;
     let coach = driver.browser(&[&fake_microphone(COACH_HZ)]).await;

@@ -8,7 +8,7 @@ use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "usage: earshot-server [--port N] [--dist DIR] [--data DIR | --database URL] [--allow-origin ORIGIN]...
                      [--seed N | --no-simulator]
-                     [--media-bind IP:PORT] [--media-advertise IP:PORT] [--media-advertise-tcp IP:PORT]
+                     [--media-bind IP:PORT] [--media-advertise IP:PORT] [--media-advertise-tcp IP:PORT] [--media-shards N]
                      [--max-connections-per-address N]";
 
 #[tokio::main]
@@ -63,6 +63,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
     let mut config = Config::demo();
     config.simulator = Some(SimConfig::default());
     config.media.bind = SocketAddr::from(([127, 0, 0, 1], 5004));
+    // A media shard per core: each a thread with its own socket and SFU.
+    config.media.shards = std::thread::available_parallelism().map_or(1, usize::from);
     config.database = Database::Dir(PathBuf::from("data"));
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -85,6 +87,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
             "--media-bind" => config.media.bind = parse_addr(&flag, &value()?)?,
             "--media-advertise" => config.media.advertised = Some(parse_addr(&flag, &value()?)?),
             "--media-advertise-tcp" => config.media.advertised_tcp = Some(parse_addr(&flag, &value()?)?),
+            "--media-shards" => {
+                let shards = value()?;
+                config.media.shards = shards.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("--media-shards: not a count: {shards}"))?;
+            }
             "--max-connections-per-address" => {
                 let cap = value()?;
                 config.connections.per_address = cap.parse().map_err(|_| format!("--max-connections-per-address: not a number: {cap}"))?;

@@ -1,9 +1,10 @@
-//! The media task: one UDP socket (and ICE-TCP connections beside it), one
-//! SFU core, one loop — a datagram, a TCP frame, a request or a deadline;
-//! then every datagram the core wants sent.
+//! A media shard: a thread of its own running one loop over one UDP socket
+//! (and ICE-TCP connections beside it) and one SFU core — a datagram, a TCP
+//! frame, a request or a deadline; then every datagram the core wants sent.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use earshot_sfu::{LegRole, Protocol, RoomId, Sfu};
@@ -12,29 +13,41 @@ use tokio::sync::mpsc;
 
 use super::playback::{Dialogue, Looping, Playback, Tone, FRAME};
 use super::tcp::{self, TcpEvent};
-use super::{LegReport, MediaConfig, MediaHandle, MediaRequest};
+use super::{LegReport, MediaConfig, MediaHandle, MediaRequest, Shard};
 
-/// Binds the sockets and starts the task.
+/// Binds every shard's sockets and starts its thread.
 pub fn spawn(config: &MediaConfig, dialogue: Dialogue) -> std::io::Result<MediaHandle> {
-    let socket = std::net::UdpSocket::bind(config.bind)?;
+    // Building the first `Rtc` installs str0m's crypto; do it once, up front.
+    str0m::crypto::from_feature_flags().install_process_default();
+    let dialogue = Arc::new(dialogue);
+    let shards = (0..config.shards.max(1)).map(|i| spawn_shard(i, config, Arc::clone(&dialogue))).collect::<std::io::Result<Vec<_>>>()?;
+    Ok(MediaHandle { shards: shards.into() })
+}
+
+/// Shard `i`: its sockets bound here (a failure is the caller's to see),
+/// its loop on a thread of its own with a single-threaded runtime.
+fn spawn_shard(i: usize, config: &MediaConfig, dialogue: Arc<Dialogue>) -> std::io::Result<Shard> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let _in_runtime = runtime.enter(); // the sockets register with the shard's own reactor
+    let socket = std::net::UdpSocket::bind(MediaConfig::for_shard(config.bind, i))?;
     socket.set_nonblocking(true)?;
     let local = socket.local_addr()?;
     let socket = UdpSocket::from_std(socket)?;
-    let advertised = config.advertised.unwrap_or(local);
+    let advertised = config.advertised.map_or(local, |a| MediaConfig::for_shard(a, i));
     // TCP on the UDP socket's port, so one number opens both in a firewall
     // (any free port when that one is taken: tests bind port 0).
     let listener = std::net::TcpListener::bind(local).or_else(|_| std::net::TcpListener::bind(SocketAddr::new(local.ip(), 0)))?;
     listener.set_nonblocking(true)?;
     let tcp_local = listener.local_addr()?;
     let listener = TcpListener::from_std(listener)?;
-    let advertised_tcp = config.advertised_tcp.unwrap_or(SocketAddr::new(advertised.ip(), tcp_local.port()));
-    // Building the first `Rtc` installs str0m's crypto; do it once, up front.
-    str0m::crypto::from_feature_flags().install_process_default();
+    let advertised_tcp = config
+        .advertised_tcp
+        .map_or(SocketAddr::new(advertised.ip(), tcp_local.port()), |a| MediaConfig::for_shard(a, i));
     let (tx, rx) = mpsc::unbounded_channel();
     let (tcp_events, tcp_rx) = mpsc::channel(1024);
     let loopback_only = local.ip().is_loopback();
-    tokio::spawn(tcp::accept(listener, tcp_events, loopback_only));
     let owner = Owner {
+        shard: i,
         sfu: Sfu::new(advertised).with_tcp(advertised_tcp),
         socket,
         advertised,
@@ -46,12 +59,19 @@ pub fn spawn(config: &MediaConfig, dialogue: Dialogue) -> std::io::Result<MediaH
         ringback: Tone::ringback(),
         ringing: BTreeMap::new(),
     };
-    tokio::spawn(owner.run(rx, tcp_rx));
-    tracing::info!("SFU listening on udp://{local} and tcp://{tcp_local} (advertising {advertised}, tcp {advertised_tcp})");
-    Ok(MediaHandle { tx, local })
+    std::thread::Builder::new().name(format!("media-{i}")).spawn(move || {
+        runtime.block_on(async move {
+            tokio::spawn(tcp::accept(listener, tcp_events, loopback_only));
+            owner.run(rx, tcp_rx).await;
+        });
+    })?;
+    tracing::info!("SFU shard {i} on udp://{local} and tcp://{tcp_local} (advertising {advertised}, tcp {advertised_tcp})");
+    Ok(Shard { tx, local })
 }
 
 struct Owner {
+    /// Which shard this is.
+    shard: usize,
     sfu: Sfu,
     socket: UdpSocket,
     /// The addresses in the SFU's candidates, UDP and TCP. Packets arrive
@@ -63,7 +83,7 @@ struct Owner {
     tcp: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
     /// Bound to loopback: a datagram from anywhere else is dropped unread.
     loopback_only: bool,
-    dialogue: Dialogue,
+    dialogue: Arc<Dialogue>,
     playing: BTreeMap<RoomId, Playback>,
     ringback: Tone,
     /// Calls transferred, waiting for the new agent's softphone: their
@@ -156,11 +176,12 @@ impl Owner {
                 self.sfu.close_room(room);
             }
             MediaRequest::Report { reply } => {
+                let shard = self.shard;
                 let reports = self
                     .sfu
                     .rooms()
                     .flat_map(|room| {
-                        self.sfu.stats(room).into_iter().map(move |(role, connected, stats)| LegReport { room, role, connected, stats })
+                        self.sfu.stats(room).into_iter().map(move |(role, connected, stats)| LegReport { room, shard, role, connected, stats })
                     })
                     .collect();
                 let _ = reply.send(reports); // the asker may have gone

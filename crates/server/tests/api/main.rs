@@ -12,3 +12,4 @@ mod media;
 mod peer;
 mod privacy;
 mod session;
+mod shards;

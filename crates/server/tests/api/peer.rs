@@ -220,30 +220,38 @@ pub async fn until(what: &str, heard: impl Fn() -> bool) {
     }
 }
 
-/// A caller's call put through to Alex, both speaking: the customer over
-/// UDP, Alex's softphone as `agent` offers.
+/// A caller's call put through to an agent, both speaking: the customer
+/// over UDP, the agent's softphone as `agent` offers.
 pub struct RealCall {
     pub call: CallId,
     pub customer: Peer,
     pub agent: Peer,
-    /// Alex's live socket, and the caller's that keeps the call up.
+    /// The agent's live socket (Alex's, unless `between` named another),
+    /// and the caller's that keeps the call up.
     pub alex: LiveClient,
     _phone: LiveClient,
 }
 
 impl RealCall {
+    /// Put through to Alex: the customer speaks [`CUSTOMER`], Alex [`AGENT`].
     pub async fn start(app: &TestApp, agent: Offering) -> Self {
-        let mut alex = app.live_client(ALEX).await;
+        Self::between(app, ALEX, agent, (CUSTOMER, AGENT)).await
+    }
+
+    /// Put through to `agent_email` (online and free, on Sales), the two
+    /// speaking frames tagged `tags` (customer, agent).
+    pub async fn between(app: &TestApp, agent_email: &str, agent: Offering, tags: (u8, u8)) -> Self {
+        let mut alex = app.live_client(agent_email).await;
         alex.request(Request::WatchMyCall).await;
         let mut phone = app.caller_client().await;
         let offering = Offering::new(1).await;
         let (dialled, _) = phone.request(Request::Dial { number: SALES, phone: "+447700900123".into(), offer: offering.sdp.clone() }).await;
         let Outcome::Answer { call, sdp } = dialled else { panic!("the call is put through: {dialled:?}") };
-        let customer = offering.connect(&sdp, CUSTOMER);
+        let customer = offering.connect(&sdp, tags.0);
         let (joined, _) = alex.request(Request::JoinMyCall { offer: agent.sdp.clone() }).await;
-        let Outcome::Answer { sdp, .. } = joined else { panic!("Alex's softphone joins: {joined:?}") };
-        let agent = agent.connect(&sdp, AGENT);
-        until("the customer hears the agent", || customer.heard(AGENT) > 0).await;
+        let Outcome::Answer { sdp, .. } = joined else { panic!("the agent's softphone joins: {joined:?}") };
+        let agent = agent.connect(&sdp, tags.1);
+        until("the customer hears the agent", || customer.heard(tags.1) > 0).await;
         Self { call, customer, agent, alex, _phone: phone }
     }
 }
