@@ -44,6 +44,10 @@ pub fn bench(args: &[String]) -> Result {
                 .args(["bench", "--package", "earshot-store", "--bench", "store"])
                 .env("EARSHOT_BENCH_POSTGRES", &postgres.url))
         }
-        _ => Err("usage: cargo xtask bench join | dsp | store".to_owned()),
+        Some("sfu") => {
+            step("benchmark: the SFU under a ramp of coached calls, 1 and 2 shards, against bare str0m in memory");
+            run(Command::new("cargo").current_dir(root()).args(["bench", "--package", "earshot-server", "--bench", "sfu"]))
+        }
+        _ => Err("usage: cargo xtask bench join | dsp | store | sfu".to_owned()),
     }
 }

@@ -1,7 +1,6 @@
 //! The SFU state machine: every leg of every call, and the forwarding.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -87,9 +86,9 @@ pub struct Sfu {
     /// Each leg by its ICE username fragment, which a peer's connectivity
     /// check names: a new address is found without asking every leg.
     by_ufrag: HashMap<String, LegId>,
-    /// Legs' next timeouts, earliest first. An entry whose leg has moved
-    /// its timeout since, or left, is stale and skipped.
-    timers: BinaryHeap<Reverse<(Instant, LegId)>>,
+    /// Every leg's next timeout, earliest first: one entry per leg, moved
+    /// when the leg's timeout moves (O(log n)).
+    timers: BTreeSet<(Instant, LegId)>,
     next_leg: u64,
     transmits: VecDeque<Transmit>,
 }
@@ -103,7 +102,7 @@ impl Sfu {
             rooms: BTreeMap::new(),
             by_source: HashMap::new(),
             by_ufrag: HashMap::new(),
-            timers: BinaryHeap::new(),
+            timers: BTreeSet::new(),
             next_leg: 1,
             transmits: VecDeque::new(),
         }
@@ -151,6 +150,9 @@ impl Sfu {
     pub fn leave(&mut self, id: LegId) {
         if let Some(mut leg) = self.legs.remove(&id) {
             leg.rtc.disconnect();
+            if let Some(at) = leg.next_timeout {
+                self.timers.remove(&(at, id));
+            }
             if let Some(room) = self.rooms.get_mut(&leg.room) {
                 room.legs.remove(&id);
             }
@@ -220,12 +222,9 @@ impl Sfu {
     /// (O(log n) each), not every leg.
     pub fn handle_timeout(&mut self, now: Instant) {
         let mut due = Vec::new();
-        while let Some(&Reverse((at, id))) = self.timers.peek() {
-            if at > now {
-                break;
-            }
-            self.timers.pop();
-            let Some(leg) = self.legs.get_mut(&id).filter(|leg| leg.next_timeout == Some(at)) else { continue };
+        while self.timers.first().is_some_and(|&(at, _)| at <= now) {
+            let Some((_, id)) = self.timers.pop_first() else { break };
+            let Some(leg) = self.legs.get_mut(&id) else { continue };
             leg.next_timeout = None; // set again when it is polled
             if let Err(e) = leg.rtc.handle_input(Input::Timeout(now)) {
                 tracing::info!(role = ?leg.role, "peer timed out: {e}");
@@ -236,10 +235,9 @@ impl Sfu {
         self.drive(due);
     }
 
-    /// When [`Sfu::handle_timeout`] is next due (at worst a little early:
-    /// a stale entry wakes it once for nothing).
+    /// When [`Sfu::handle_timeout`] is next due.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.peek().map(|&Reverse((at, _))| at)
+        self.timers.first().map(|&(at, _)| at)
     }
 
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
@@ -284,8 +282,13 @@ impl Sfu {
                 self.leave(id);
                 continue;
             }
-            if let Some(at) = leg.next_timeout.filter(|&at| Some(at) != before) {
-                self.timers.push(Reverse((at, id)));
+            if leg.next_timeout != before {
+                if let Some(at) = before {
+                    self.timers.remove(&(at, id));
+                }
+                if let Some(at) = leg.next_timeout {
+                    self.timers.insert((at, id));
+                }
             }
             let (room, role) = (leg.room, leg.role);
             for data in media {

@@ -3,6 +3,7 @@
 //! the server talks to them through. A call's legs all live on one shard
 //! (its room id picks it), so no packet crosses threads or takes a lock.
 
+mod hops;
 mod playback;
 mod task;
 mod tcp;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use earshot_sfu::{LegRole, LegStats, RoomId};
 use tokio::sync::{mpsc, oneshot};
 
+pub use hops::Hops;
 pub use playback::Dialogue;
 pub use task::spawn;
 
@@ -73,6 +75,7 @@ pub(crate) enum MediaRequest {
     Simulate { room: RoomId },
     Close { room: RoomId },
     Report { reply: oneshot::Sender<Vec<LegReport>> },
+    Hops { reply: oneshot::Sender<Hops> },
 }
 
 /// One shard as the handle reaches it.
@@ -147,6 +150,21 @@ impl MediaHandle {
             reports.extend(answer.await.unwrap_or_default());
         }
         reports
+    }
+
+    /// How long packets spent inside the shards, every one so far.
+    pub async fn hops(&self) -> Hops {
+        let mut answers = Vec::new();
+        for shard in self.shards.iter() {
+            let (reply, answer) = oneshot::channel();
+            let _ = shard.tx.send(MediaRequest::Hops { reply }); // a stopped shard has none
+            answers.push(answer);
+        }
+        let mut all = Hops::default();
+        for answer in answers {
+            all.merge(&answer.await.unwrap_or_default());
+        }
+        all
     }
 
     fn send(&self, room: RoomId, request: MediaRequest) {

@@ -11,9 +11,30 @@ use earshot_sfu::{LegRole, Protocol, RoomId, Sfu};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
+use super::hops::Hops;
 use super::playback::{Dialogue, Looping, Playback, Tone, FRAME};
 use super::tcp::{self, TcpEvent};
 use super::{LegReport, MediaConfig, MediaHandle, MediaRequest, Shard};
+
+/// Each media socket's receive and send buffers: a few hundred calls'
+/// frames arrive together every 20 ms, more than the kernel's default
+/// (208 KiB) holds. The kernel caps it at `net.core.rmem_max`.
+const SOCKET_BUFFER: usize = 4 << 20;
+
+/// A non-blocking UDP socket bound to `address`, with [`SOCKET_BUFFER`]s.
+fn udp_socket(address: SocketAddr) -> std::io::Result<std::net::UdpSocket> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(address), Type::DGRAM, Some(socket2::Protocol::UDP))?;
+    socket.set_recv_buffer_size(SOCKET_BUFFER)?;
+    socket.set_send_buffer_size(SOCKET_BUFFER)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&address.into())?;
+    Ok(socket.into())
+}
+
+/// Datagrams read in one wake-up at most, so that timers and requests
+/// are not kept waiting under a flood.
+const READ_BATCH: usize = 64;
 
 /// Binds every shard's sockets and starts its thread.
 pub fn spawn(config: &MediaConfig, dialogue: Dialogue) -> std::io::Result<MediaHandle> {
@@ -29,8 +50,7 @@ pub fn spawn(config: &MediaConfig, dialogue: Dialogue) -> std::io::Result<MediaH
 fn spawn_shard(i: usize, config: &MediaConfig, dialogue: Arc<Dialogue>) -> std::io::Result<Shard> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let _in_runtime = runtime.enter(); // the sockets register with the shard's own reactor
-    let socket = std::net::UdpSocket::bind(MediaConfig::for_shard(config.bind, i))?;
-    socket.set_nonblocking(true)?;
+    let socket = udp_socket(MediaConfig::for_shard(config.bind, i))?;
     let local = socket.local_addr()?;
     let socket = UdpSocket::from_std(socket)?;
     let advertised = config.advertised.map_or(local, |a| MediaConfig::for_shard(a, i));
@@ -58,6 +78,7 @@ fn spawn_shard(i: usize, config: &MediaConfig, dialogue: Arc<Dialogue>) -> std::
         playing: BTreeMap::new(),
         ringback: Tone::ringback(),
         ringing: BTreeMap::new(),
+        hops: Hops::default(),
     };
     std::thread::Builder::new().name(format!("media-{i}")).spawn(move || {
         runtime.block_on(async move {
@@ -89,25 +110,32 @@ struct Owner {
     /// Calls transferred, waiting for the new agent's softphone: their
     /// customers hear the ringback.
     ringing: BTreeMap<RoomId, Looping>,
+    /// Datagram read → its forwards sent.
+    hops: Hops,
 }
 
 impl Owner {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<MediaRequest>, mut tcp: mpsc::Receiver<TcpEvent>) {
         let mut buf = vec![0u8; 2048];
         let mut next_frame = Instant::now() + FRAME;
+        // One timer, moved each turn: a new one per turn is a timer-wheel
+        // entry made and dropped for every datagram.
+        let sleep = tokio::time::sleep_until(next_frame.into());
+        tokio::pin!(sleep);
         loop {
             let deadline = self.sfu.poll_timeout().map_or(next_frame, |t| t.min(next_frame));
+            sleep.as_mut().reset(deadline.into());
             tokio::select! {
-                received = self.socket.recv_from(&mut buf) => match received {
-                    Ok((n, source)) => self.receive(Protocol::Udp, source, &buf[..n]),
-                    Err(e) => tracing::warn!("UDP receive failed: {e}"),
+                readable = self.socket.readable() => match readable {
+                    Ok(()) => self.read_datagrams(&mut buf).await,
+                    Err(e) => tracing::warn!("UDP socket failed: {e}"),
                 },
                 Some(event) = tcp.recv() => self.on_tcp(event),
                 request = rx.recv() => match request {
                     Some(request) => self.on_request(request),
                     None => return,
                 },
-                _ = tokio::time::sleep_until(deadline.into()) => {}
+                _ = &mut sleep => {}
             }
             let now = Instant::now();
             if now >= next_frame {
@@ -116,6 +144,27 @@ impl Owner {
             }
             self.sfu.handle_timeout(now);
             self.flush().await;
+        }
+    }
+
+    /// Reads every datagram waiting (up to [`READ_BATCH`]) in one wake-up,
+    /// each forwarded before the next is read.
+    async fn read_datagrams(&mut self, buf: &mut [u8]) {
+        for _ in 0..READ_BATCH {
+            match self.socket.try_recv_from(buf) {
+                Ok((n, source)) => {
+                    let read_at = Instant::now();
+                    self.receive(Protocol::Udp, source, &buf[..n]);
+                    if self.flush().await > 0 {
+                        self.hops.record(read_at.elapsed());
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    tracing::warn!("UDP receive failed: {e}");
+                    return;
+                }
+            }
         }
     }
 
@@ -175,6 +224,9 @@ impl Owner {
                 self.ringing.remove(&room);
                 self.sfu.close_room(room);
             }
+            MediaRequest::Hops { reply } => {
+                let _ = reply.send(self.hops.clone()); // the asker may have gone
+            }
             MediaRequest::Report { reply } => {
                 let shard = self.shard;
                 let reports = self
@@ -204,8 +256,11 @@ impl Owner {
         }
     }
 
-    async fn flush(&mut self) {
+    /// Sends every datagram the core has for the wire; returns how many.
+    async fn flush(&mut self) -> usize {
+        let mut sent = 0;
         while let Some(t) = self.sfu.poll_transmit() {
+            sent += 1;
             if t.proto == Protocol::Tcp {
                 // A full queue or a closed connection loses the packet, as UDP would.
                 if let Some(connection) = self.tcp.get(&t.destination) {
@@ -215,6 +270,7 @@ impl Owner {
                 tracing::debug!(destination = %t.destination, "UDP send failed: {e}");
             }
         }
+        sent
     }
 }
 
