@@ -44,10 +44,28 @@ pub fn bench(args: &[String]) -> Result {
                 .args(["bench", "--package", "earshot-store", "--bench", "store"])
                 .env("EARSHOT_BENCH_POSTGRES", &postgres.url))
         }
+        Some("switch") => {
+            let tool_bin = tools::ensure_build_tools()?;
+            tools::ensure_browser()?;
+            build_dist(&tool_bin)?;
+            step("benchmark: whisper switch and mouth to ear (headless Chromium, release server)");
+            run(&mut e2e(&[
+                "test",
+                "--release",
+                "--package",
+                "earshot-e2e",
+                "--test",
+                "bench_switch",
+                "--",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ]))
+        }
         Some("sfu") => {
             step("benchmark: the SFU under a ramp of coached calls, 1 and 2 shards, against bare str0m in memory");
             run(Command::new("cargo").current_dir(root()).args(["bench", "--package", "earshot-server", "--bench", "sfu"]))
         }
-        _ => Err("usage: cargo xtask bench join | dsp | store | sfu".to_owned()),
+        _ => Err("usage: cargo xtask bench join | dsp | store | sfu | switch".to_owned()),
     }
 }

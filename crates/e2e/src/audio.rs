@@ -15,18 +15,41 @@ use crate::Browser;
 /// minute).
 const VOICE_SECONDS: u32 = 60;
 
+/// How a fake voice speaks: syllables of `on` ms, pauses of `off` ms
+/// (each drawn from its range).
+#[derive(Clone, Debug)]
+pub struct Voice {
+    pub name: &'static str,
+    pub on: std::ops::Range<u32>,
+    pub off: std::ops::Range<u32>,
+}
+
+impl Voice {
+    /// Like speech.
+    pub const SPEECH: Voice = Voice { name: "speech", on: 120..360, off: 80..400 };
+    /// Hardly a pause: whenever a line opens, the voice is there.
+    pub const DENSE: Voice = Voice { name: "dense", on: 200..400, off: 10..30 };
+    /// Short bursts apart: each onset stands alone.
+    pub const BURSTS: Voice = Voice { name: "bursts", on: 80..120, off: 350..650 };
+}
+
 /// The Chromium flag that makes `hz`, spoken in syllables, the fake
 /// microphone.
 pub fn fake_microphone(hz: u32) -> String {
-    let dir = std::env::temp_dir().join("earshot-tones");
-    std::fs::create_dir_all(&dir).expect("the temp dir is writable");
-    format!("--use-file-for-fake-audio-capture={}", tone_wav(&dir, hz).display())
+    fake_microphone_with(hz, Voice::SPEECH)
 }
 
-/// Writes a 48 kHz, 16-bit mono WAV of `hz` spoken like speech: syllables
+/// The Chromium flag that makes `hz`, spoken as `voice`, the fake microphone.
+pub fn fake_microphone_with(hz: u32, voice: Voice) -> String {
+    let dir = std::env::temp_dir().join("earshot-tones");
+    std::fs::create_dir_all(&dir).expect("the temp dir is writable");
+    format!("--use-file-for-fake-audio-capture={}", tone_wav(&dir, hz, &voice).display())
+}
+
+/// Writes a 48 kHz, 16-bit mono WAV of `hz` spoken as `voice`: syllables
 /// of uneven length, loudness and a pitch within 6 Hz of `hz`, with soft
 /// edges and pauses, none repeating, for [`VOICE_SECONDS`].
-fn tone_wav(dir: &Path, hz: u32) -> PathBuf {
+fn tone_wav(dir: &Path, hz: u32, voice: &Voice) -> PathBuf {
     const RATE: u32 = 48_000;
     let total = (RATE * VOICE_SECONDS) as usize;
     // A fixed-seed generator: the same voice every run.
@@ -38,7 +61,7 @@ fn tone_wav(dir: &Path, hz: u32) -> PathBuf {
     let mut samples: Vec<i16> = Vec::with_capacity(total);
     let mut phase = 0.0_f64;
     while samples.len() < total {
-        let (on, off) = (RATE * next(120..360) / 1000, RATE * next(80..400) / 1000);
+        let (on, off) = (RATE * next(voice.on.clone()) / 1000, RATE * next(voice.off.clone()) / 1000);
         let loudness = f64::from(next(50..101)) / 100.0;
         let pitch = f64::from(hz) + f64::from(next(0..13)) - 6.0;
         for i in 0..on {
@@ -64,8 +87,8 @@ fn tone_wav(dir: &Path, hz: u32) -> PathBuf {
     }
     // Written aside then renamed: a test running alongside never reads half a file.
     static WRITES: AtomicUsize = AtomicUsize::new(0);
-    let path = dir.join(format!("tone-{hz}.wav"));
-    let partial = dir.join(format!("tone-{hz}.{}-{}.partial", std::process::id(), WRITES.fetch_add(1, Ordering::Relaxed)));
+    let path = dir.join(format!("tone-{hz}-{}.wav", voice.name));
+    let partial = dir.join(format!("tone-{hz}-{}.{}-{}.partial", voice.name, std::process::id(), WRITES.fetch_add(1, Ordering::Relaxed)));
     std::fs::write(&partial, wav).expect("the temp dir is writable");
     std::fs::rename(&partial, &path).expect("the temp dir is writable");
     path
@@ -165,4 +188,54 @@ pub async fn hear(browser: &Browser, source: &str, tone: u32, absent: &[u32], wh
         last = Some(heard);
     }
     panic!("{what}: {tone} Hz never played on the {source} line: {last:?}");
+}
+
+/// Starts noting, in the page, each onset of sound on `stream` (a JS
+/// expression for a MediaStream) as `window.__onsets[name]`: epoch
+/// milliseconds, read every 4 ms from the last 5.3 ms of samples; an onset
+/// is a rise above −34 dBFS after falling below −46 dBFS
+/// (`window.__quiet[name]` says whether the line is below it now).
+pub async fn note_onsets(browser: &Browser, name: &str, stream: &str) {
+    let script = format!(
+        r#"
+        const [name] = arguments;
+        const stream = {stream};
+        if (!stream) return false;
+        window.__onsets = window.__onsets || {{}};
+        window.__quiet = window.__quiet || {{}};
+        const onsets = window.__onsets[name] = [];
+        const ctx = new AudioContext();
+        const analyser = ctx.createAnalyser();
+        analyser.fftSize = 256;
+        ctx.createMediaStreamSource(stream).connect(analyser);
+        const samples = new Float32Array(analyser.fftSize);
+        let loud = false;
+        setInterval(() => {{
+            analyser.getFloatTimeDomainData(samples);
+            let sum = 0;
+            for (const x of samples) sum += x * x;
+            const rms = Math.sqrt(sum / samples.length);
+            if (!loud && rms > 0.02) {{ loud = true; onsets.push(performance.timeOrigin + performance.now()); }}
+            else if (loud && rms < 0.005) loud = false;
+            window.__quiet[name] = rms < 0.005;
+        }}, 4);
+        return true;
+    "#
+    );
+    let started = browser.execute(&script, json!([name])).await;
+    assert_eq!(started, json!(true), "{name}: no stream to listen to yet ({stream})");
+}
+
+/// The onsets noted so far under `name`, epoch milliseconds.
+pub async fn onsets(browser: &Browser, name: &str) -> Vec<f64> {
+    let noted = browser.execute("return (window.__onsets || {})[arguments[0]] || [];", json!([name])).await;
+    noted.as_array().map(|all| all.iter().filter_map(serde_json::Value::as_f64).collect()).unwrap_or_default()
+}
+
+/// Waits until the line noted as `name` is quiet (below −46 dBFS).
+pub async fn wait_quiet(browser: &Browser, name: &str) {
+    crate::wait_until(Duration::from_secs(10), &format!("{name} falling quiet"), || async {
+        (browser.execute("return !!(window.__quiet || {})[arguments[0]];", json!([name])).await == json!(true)).then_some(())
+    })
+    .await;
 }
