@@ -318,8 +318,9 @@ impl Sfu {
                 continue;
             }
             let Some(mid) = leg.recv_mid(from) else { continue };
+            let Some((pt, wallclock, time, payload)) = leg.rtc.writer(mid).and_then(|writer| packet_for(&writer)) else { continue };
+            let time = leg.line_time(from, origin.map(|o| o.0), time, wallclock);
             let Some(writer) = leg.rtc.writer(mid) else { continue };
-            let Some((pt, wallclock, time, payload)) = packet_for(&writer) else { continue };
             let bytes = payload.len();
             match writer.write(pt, wallclock, time, payload) {
                 Ok(()) => {
