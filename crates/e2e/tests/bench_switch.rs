@@ -13,7 +13,9 @@
 //!
 //! Both pages note onsets with the same detector (`note_onsets`) on the
 //! machine's one clock. The coach's page captures with the browser's voice
-//! processing off (see `coach`). Figures are printed, never asserted.
+//! processing off (see `coach`). Figures are printed, never asserted;
+//! `EARSHOT_BENCH_DEBUG=1` prints each switch (microphone opened, first
+//! packet forwarded, heard).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
