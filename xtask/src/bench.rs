@@ -10,31 +10,11 @@ use crate::tools;
 
 pub fn bench(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
-        Some("join") => {
-            let tool_bin = tools::ensure_build_tools()?;
-            tools::ensure_browser()?;
-            build_dist(&tool_bin)?;
-            step("benchmark: join → coach audio (10 joins, headless Chromium, release server)");
-            run(&mut e2e(&[
-                "test",
-                "--release",
-                "--package",
-                "earshot-e2e",
-                "--test",
-                "bench_join",
-                "--",
-                "--ignored",
-                "--nocapture",
-            ]))
-        }
+        Some("join") => in_chromium("bench_join", "join → coach audio (10 joins, headless Chromium, release server)"),
         Some("dsp") => {
             step("benchmark: the coach's DSP natively (ns per 128-frame quantum)");
             run(Command::new("cargo").current_dir(root()).args(["bench", "--package", "earshot-dsp", "--bench", "quantum"]))?;
-            let tool_bin = tools::ensure_build_tools()?;
-            tools::ensure_browser()?;
-            build_dist(&tool_bin)?;
-            step("benchmark: the coach's DSP module in headless Chromium");
-            run(&mut e2e(&["test", "--release", "--package", "earshot-e2e", "--test", "bench_dsp", "--", "--ignored", "--nocapture"]))
+            in_chromium("bench_dsp", "the coach's DSP module in headless Chromium")
         }
         Some("store") => {
             let postgres = crate::postgres::Cluster::start()?;
@@ -44,28 +24,21 @@ pub fn bench(args: &[String]) -> Result {
                 .args(["bench", "--package", "earshot-store", "--bench", "store"])
                 .env("EARSHOT_BENCH_POSTGRES", &postgres.url))
         }
-        Some("switch") => {
-            let tool_bin = tools::ensure_build_tools()?;
-            tools::ensure_browser()?;
-            build_dist(&tool_bin)?;
-            step("benchmark: whisper switch and mouth to ear (headless Chromium, release server)");
-            run(&mut e2e(&[
-                "test",
-                "--release",
-                "--package",
-                "earshot-e2e",
-                "--test",
-                "bench_switch",
-                "--",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ]))
-        }
+        Some("switch") => in_chromium("bench_switch", "whisper switch and mouth to ear (headless Chromium, release server)"),
         Some("sfu") => {
             step("benchmark: the SFU under a ramp of coached calls, 1 and 2 shards, against bare str0m in memory");
             run(Command::new("cargo").current_dir(root()).args(["bench", "--package", "earshot-server", "--bench", "sfu"]))
         }
         _ => Err("usage: cargo xtask bench join | dsp | store | sfu | switch".to_owned()),
     }
+}
+
+/// The e2e benchmark `test` (its `#[ignore]`d tests, one at a time) against
+/// the release server and the built app, in headless Chromium.
+fn in_chromium(test: &str, what: &str) -> Result {
+    let tool_bin = tools::ensure_build_tools()?;
+    tools::ensure_browser()?;
+    build_dist(&tool_bin)?;
+    step(&format!("benchmark: {what}"));
+    run(&mut e2e(&["test", "--release", "--package", "earshot-e2e", "--test", test, "--", "--ignored", "--nocapture", "--test-threads=1"]))
 }

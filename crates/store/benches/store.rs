@@ -27,10 +27,8 @@ fn main() {
         let _ = std::fs::remove_dir_all(&dir);
         match std::env::var("EARSHOT_BENCH_POSTGRES") {
             Ok(server) => {
-                let admin = Store::open_server(&server).await.expect("the PostgreSQL server");
-                admin.execute("CREATE DATABASE earshot_bench").await.unwrap();
-                let (base, _) = server.rsplit_once('/').unwrap();
-                report("PostgreSQL", Store::open(&format!("{base}/earshot_bench")).await.unwrap()).await;
+                let url = Store::create_database(&server, "earshot_bench").await.expect("the PostgreSQL server");
+                report("PostgreSQL", Store::open(&url).await.unwrap()).await;
             }
             Err(_) => println!("PostgreSQL: skipped (EARSHOT_BENCH_POSTGRES names no server)"),
         }

@@ -46,30 +46,29 @@ pub(crate) async fn write(db: &mut AnyConnection, record: &Record, audit_id: &mu
         }
         Record::Logged { call, position, entry } => insert_entry(db, *call, *position, entry).await?,
         Record::Tagged { call, position, tag } => {
-            sqlx::query("INSERT INTO call_tags (call_id, position, tag) VALUES ($1, $2, $3)")
-                .bind(call_id(*call))
-                .bind(*position as i64)
-                .bind(tag)
-                .execute(&mut *db)
-                .await?;
+            insert_note(db, "INSERT INTO call_tags (call_id, position, tag) VALUES ($1, $2, $3)", *call, *position, tag).await?;
         }
         Record::Commented { call, position, text } => {
-            sqlx::query("INSERT INTO call_comments (call_id, position, text) VALUES ($1, $2, $3)")
-                .bind(call_id(*call))
-                .bind(*position as i64)
-                .bind(text)
-                .execute(&mut *db)
-                .await?;
+            insert_note(db, "INSERT INTO call_comments (call_id, position, text) VALUES ($1, $2, $3)", *call, *position, text).await?;
         }
-        Record::CallEnded { call, at } => {
-            sqlx::query("UPDATE calls SET ended_at = $2 WHERE id = $1").bind(call_id(*call)).bind(at.0 as i64).execute(&mut *db).await?;
-        }
+        Record::CallEnded { call, at } => end_call(db, *call, *at).await?,
         Record::Audit(entry) => {
             *audit_id += 1;
             insert_audit(db, *audit_id, entry).await?;
         }
         other => unreachable!("a record the store does not know: {other:?}"),
     }
+    Ok(())
+}
+
+/// A tag or a comment: `statement` inserts (call, position, text).
+async fn insert_note(db: &mut AnyConnection, statement: &'static str, call: CallId, position: usize, text: &str) -> Result<(), Error> {
+    sqlx::query(statement).bind(call_id(call)).bind(position as i64).bind(text).execute(&mut *db).await?;
+    Ok(())
+}
+
+async fn end_call(db: &mut AnyConnection, call: CallId, at: Millis) -> Result<(), Error> {
+    sqlx::query("UPDATE calls SET ended_at = $2 WHERE id = $1").bind(call_id(call)).bind(at.0 as i64).execute(&mut *db).await?;
     Ok(())
 }
 
@@ -174,7 +173,7 @@ impl Store {
             let entries: i64 = row.try_get("entries")?;
             let entry = Logged { entry: TimelineEntry { at, what: format!("Call cut off: {why}") }, about_coaching: false };
             insert_entry(&mut tx, call, entries as usize, &entry).await?;
-            sqlx::query("UPDATE calls SET ended_at = $2 WHERE id = $1").bind(call_id(call)).bind(at.0 as i64).execute(&mut *tx).await?;
+            end_call(&mut tx, call, at).await?;
             if let Some(mut open_session) = crate::audit::open_session_on(&mut tx, call).await? {
                 open_session.at = at;
                 open_session.detail = format!("the call was cut off: {why}");

@@ -47,14 +47,9 @@ impl Store {
     /// The database at `url` (`sqlite://…` or `postgres://…`), brought up
     /// to the newest migration.
     pub async fn open(url: &str) -> Result<Store, Error> {
-        sqlx::any::install_default_drivers();
-        let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
         let sqlite = url.starts_with("sqlite:");
-        let pool = AnyPoolOptions::new()
-            // SQLite has one writer at a time (the `Writer`) and readers beside it.
-            .max_connections(if sqlite { 4 } else { 8 })
-            .connect_with(options)
-            .await?;
+        // SQLite has one writer at a time (the `Writer`) and readers beside it.
+        let pool = connect(url, if sqlite { 4 } else { 8 }).await?;
         if sqlite {
             // Readers go on while the writer commits; kept in the file.
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
@@ -63,21 +58,28 @@ impl Store {
         Ok(Store { pool })
     }
 
-    /// A server's administrative connection (no migrations): for creating
-    /// databases, as tests and `cargo xtask` do.
-    pub async fn open_server(url: &str) -> Result<Store, Error> {
-        sqlx::any::install_default_drivers();
-        let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
-        Ok(Store { pool: AnyPoolOptions::new().max_connections(1).connect_with(options).await? })
-    }
-
-    /// Runs one statement of administration (`CREATE DATABASE …`).
-    pub async fn execute(&self, statement: &str) -> Result<(), Error> {
-        sqlx::query(statement).execute(&self.pool).await.map(drop)
+    /// Creates an empty database `name` (a plain identifier of the
+    /// caller's own) on the PostgreSQL server whose database `server` names,
+    /// dropping one left from before; returns its URL. For tests and
+    /// benchmarks.
+    pub async fn create_database(server: &str, name: &str) -> Result<String, Error> {
+        let admin = connect(server, 1).await?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&admin).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await?;
+        admin.close().await;
+        let (base, _) = server.rsplit_once('/').ok_or_else(|| Error::Configuration("a server URL ends in /database".into()))?;
+        Ok(format!("{base}/{name}"))
     }
 
     /// Closes every connection (tests that reopen the same file).
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// A pool of at most `connections` to `url`.
+async fn connect(url: &str, connections: u32) -> Result<AnyPool, Error> {
+    sqlx::any::install_default_drivers();
+    let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+    AnyPoolOptions::new().max_connections(connections).connect_with(options).await
 }

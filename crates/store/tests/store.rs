@@ -35,11 +35,8 @@ impl Db {
     /// A fresh database on the server `EARSHOT_TEST_POSTGRES` names.
     async fn postgres() -> Option<Db> {
         let server = std::env::var("EARSHOT_TEST_POSTGRES").ok()?;
-        let name = Self::unique();
-        let admin = Store::open_server(&server).await.expect("the test PostgreSQL server");
-        admin.execute(&format!("CREATE DATABASE {name}")).await.unwrap();
-        let (base, _) = server.rsplit_once('/').expect("a URL ending in /database");
-        Some(Db { url: format!("{base}/{name}"), dir: None })
+        let url = Store::create_database(&server, &Self::unique()).await.expect("the test PostgreSQL server");
+        Some(Db { url, dir: None })
     }
 
     async fn open(&self) -> Store {

@@ -38,11 +38,8 @@ impl Data {
     async fn postgres() -> Option<Data> {
         let server = std::env::var("EARSHOT_TEST_POSTGRES").ok()?;
         let name = format!("earshot_restart_{}", std::process::id());
-        let admin = earshot_store::Store::open_server(&server).await.expect("the test PostgreSQL server");
-        admin.execute(&format!("DROP DATABASE IF EXISTS {name}")).await.unwrap();
-        admin.execute(&format!("CREATE DATABASE {name}")).await.unwrap();
-        let (base, _) = server.rsplit_once('/').expect("a URL ending in /database");
-        Some(Data::Postgres(format!("{base}/{name}")))
+        let url = earshot_store::Store::create_database(&server, &name).await.expect("the test PostgreSQL server");
+        Some(Data::Postgres(url))
     }
 
     fn args(&self) -> [&OsStr; 2] {
