@@ -2,9 +2,10 @@
 //! its counters.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use str0m::media::{Direction, MediaData, MediaTime, Mid};
+use str0m::media::{Direction, MediaData, MediaTime, Mid, Pt, Writer};
 use str0m::net::Protocol;
 use str0m::{Event, IceConnectionState, Output, Rtc};
 
@@ -33,6 +34,9 @@ pub struct LegStats {
     /// How the peer's last packet came: UDP, or ICE-TCP when its UDP is blocked.
     pub transport: Option<Protocol>,
 }
+
+/// A packet to write: payload type, wallclock, RTP time, payload.
+pub(crate) type Packet = (Pt, Instant, MediaTime, Arc<[u8]>);
 
 /// A line quiet this long (or fed by another source) starts a new stretch
 /// of its own timeline when audio flows again.
@@ -102,16 +106,31 @@ impl Leg {
         }
     }
 
-    /// The RTP time to write on the line for `from`, for a packet at `time`
-    /// in its source's clock sent at `at`: after a pause, or from another
-    /// source, the line's clock carries on from where it was by the time
-    /// that passed.
-    pub fn line_time(&mut self, from: LegRole, source: Option<u64>, time: MediaTime, at: Instant) -> MediaTime {
-        match self.lines.get_mut(&from) {
-            Some(line) => line.carry(source, time, at),
+    /// Writes a packet from `from` (leg `source`, or the server's own
+    /// audio) on the receive line that carries it, as `packet_for` makes it
+    /// for that line's writer, on the line's own timeline. Counts it and
+    /// returns true when written.
+    pub fn write_from(&mut self, from: LegRole, source: Option<u64>, packet_for: impl Fn(&Writer) -> Option<Packet>) -> bool {
+        let Some(writer) = self.recv_mid(from).and_then(|mid| self.rtc.writer(mid)) else { return false };
+        let Some((pt, wallclock, time, payload)) = packet_for(&writer) else { return false };
+        // After a pause, or from another source, the line's clock carries
+        // on from where it was by the time that passed.
+        let time = match self.lines.get_mut(&from) {
+            Some(line) => line.carry(source, time, wallclock),
             None => {
-                self.lines.insert(from, Line { source, time, at, offset: 0 });
+                self.lines.insert(from, Line { source, time, at: wallclock, offset: 0 });
                 time
+            }
+        };
+        let bytes = payload.len();
+        match writer.write(pt, wallclock, time, payload) {
+            Ok(()) => {
+                self.stats.forwarded_to_it.entry(from).or_default().add(bytes);
+                true
+            }
+            Err(e) => {
+                tracing::debug!(to = ?self.role, "not forwarded: {e}");
+                false
             }
         }
     }

@@ -2,17 +2,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Instant;
 
 use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::format::Codec;
 use str0m::ice::StunMessage;
-use str0m::media::{MediaData, MediaTime, Pt, Writer};
+use str0m::media::{MediaData, MediaTime, Writer};
 use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Input, Rtc};
 
-use crate::leg::{Leg, LegStats};
+use crate::leg::{Leg, LegStats, Packet};
 use crate::routing::{may_forward, CallAudio, LegRole};
 
 /// A call's media room.
@@ -303,13 +302,7 @@ impl Sfu {
     /// The one place a packet is forwarded: to every other leg of the room
     /// that the rule lets hear `from`, on that leg's line for `from`, as
     /// `packet_for` makes it for that line's writer. Returns the legs written to.
-    fn forward(
-        &mut self,
-        room: RoomId,
-        origin: Option<LegId>,
-        from: LegRole,
-        packet_for: impl Fn(&Writer) -> Option<(Pt, Instant, MediaTime, Arc<[u8]>)>,
-    ) -> Vec<LegId> {
+    fn forward(&mut self, room: RoomId, origin: Option<LegId>, from: LegRole, packet_for: impl Fn(&Writer) -> Option<Packet>) -> Vec<LegId> {
         let Some(room) = self.rooms.get(&room) else { return Vec::new() };
         let mut reached = Vec::new();
         for &id in &room.legs {
@@ -317,17 +310,8 @@ impl Sfu {
             if Some(id) == origin || !may_forward(from, leg.role, room.audio) {
                 continue;
             }
-            let Some(mid) = leg.recv_mid(from) else { continue };
-            let Some((pt, wallclock, time, payload)) = leg.rtc.writer(mid).and_then(|writer| packet_for(&writer)) else { continue };
-            let time = leg.line_time(from, origin.map(|o| o.0), time, wallclock);
-            let Some(writer) = leg.rtc.writer(mid) else { continue };
-            let bytes = payload.len();
-            match writer.write(pt, wallclock, time, payload) {
-                Ok(()) => {
-                    leg.stats.forwarded_to_it.entry(from).or_default().add(bytes);
-                    reached.push(id);
-                }
-                Err(e) => tracing::debug!(to = ?leg.role, "not forwarded: {e}"),
+            if leg.write_from(from, origin.map(|o| o.0), &packet_for) {
+                reached.push(id);
             }
         }
         reached
