@@ -160,7 +160,7 @@ impl Leg {
                     proto: t.proto,
                     source: t.source,
                     destination: t.destination,
-                    contents: t.contents.to_vec(),
+                    contents: t.contents.into(), // str0m's buffer, moved, not copied
                 }),
                 Output::Event(event) => self.on_event(event, media),
             }

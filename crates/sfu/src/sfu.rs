@@ -195,10 +195,14 @@ impl Sfu {
         // From a known address, or a connectivity check naming a leg: one
         // leg asked, however many there are.
         let candidate = self.by_source.get(&source).copied().filter(|id| self.legs.get(id).is_some_and(|l| l.rtc.accepts(&input)));
-        let Some(id) = candidate.or_else(|| self.named_by_check(datagram).filter(|id| self.legs[id].rtc.accepts(&input))) else {
-            return false;
+        let id = match candidate {
+            Some(id) => id,
+            None => {
+                let Some(id) = self.named_by_check(datagram).filter(|id| self.legs[id].rtc.accepts(&input)) else { return false };
+                self.by_source.insert(source, id);
+                id
+            }
         };
-        self.by_source.insert(source, id);
         // Just found: the leg exists.
         let leg = self.legs.get_mut(&id).expect("the leg that accepted the datagram");
         leg.stats.transport = Some(proto);

@@ -19,10 +19,13 @@ const FRAME: Duration = Duration::from_millis(20);
 const ROLES: [(LegRole, usize, bool); 3] = [(LegRole::Customer, 1, true), (LegRole::Agent, 2, true), (LegRole::Coach, 2, false)];
 
 /// What one step measured.
+#[derive(Clone, Copy)]
 pub struct Step {
     pub forwarded_per_second: f64,
     /// Cores' worth of CPU the shards' threads used.
     pub server_cores: f64,
+    /// Of which inside the SFU core (str0m and the routing).
+    pub core_cores: f64,
     pub generator_cores: f64,
     pub hop_p50: Duration,
     pub hop_p99: Duration,
@@ -35,6 +38,11 @@ pub struct Step {
 impl Step {
     pub fn us_per_forwarded(&self) -> f64 {
         self.server_cores * 1e6 / self.forwarded_per_second
+    }
+
+    /// Of [`Step::us_per_forwarded`], inside the SFU core.
+    pub fn core_us_per_forwarded(&self) -> f64 {
+        self.core_cores * 1e6 / self.forwarded_per_second
     }
 
     /// Forwarded streams (four per call) per core of server CPU.
@@ -93,6 +101,7 @@ pub async fn step(shards: usize, calls: usize, window: Duration) -> Step {
     Step {
         forwarded_per_second: (after.forwarded - before.forwarded) as f64 / seconds,
         server_cores: server / seconds,
+        core_cores: hops.core.as_secs_f64() / seconds,
         generator_cores: (all - server) / seconds,
         hop_p50: hops.percentile(0.5),
         hop_p99: hops.percentile(0.99),

@@ -2,6 +2,11 @@
 //! virtual time — no sockets, no Earshot code. Server-side `Rtc`s
 //! (ICE-lite, as an SFU's) forward each speaker's audio to the others'
 //! receive lines; only the time spent in them counts as the server's.
+//!
+//! Flat out, the thread never waits. Paced, it sleeps until each call's
+//! turn comes in real time, as a server waits for packets: the same work,
+//! started after the thread slept — which on this machine costs str0m
+//! more per packet.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -49,8 +54,8 @@ struct Party {
     server_send: Option<Mid>,
 }
 
-/// Runs `calls` coached calls for `duration` of audio.
-pub fn measure(calls: usize, duration: Duration) -> Limit {
+/// Runs `calls` coached calls for `duration` of audio, flat out or paced.
+pub fn measure(calls: usize, duration: Duration, paced: bool) -> Limit {
     let mut now = Instant::now();
     let rss_before = crate::proc_stat::rss_kib();
     let server_addr: SocketAddr = SERVER.parse().unwrap();
@@ -73,8 +78,9 @@ pub fn measure(calls: usize, duration: Duration) -> Limit {
             parties.push(Party { client, client_addr, send_mid, server, server_lines: Vec::new(), server_send: None });
         }
     }
-    let by_addr: HashMap<SocketAddr, usize> = parties.iter().enumerate().map(|(i, p)| (p.client_addr, i)).collect();
-    let mut net = Net { by_addr, server_addr, server_time: Duration::ZERO, forwarded: 0, frames: 0 };
+    // Each client's place in its call (parties are three per call, in order).
+    let by_addr: HashMap<SocketAddr, usize> = parties.iter().enumerate().map(|(i, p)| (p.client_addr, i % 3)).collect();
+    let mut net = Net { by_addr, server_addr, server_time: Duration::ZERO, forwarded: 0, frames: 0, pace: None };
 
     // Connect (ICE, DTLS) on virtual time, then speak; only speech is timed.
     for _ in 0..100 {
@@ -85,6 +91,7 @@ pub fn measure(calls: usize, duration: Duration) -> Limit {
     net.server_time = Duration::ZERO;
     net.forwarded = 0;
     let end = now + duration;
+    net.pace = paced.then(|| (now, Instant::now()));
     while now < end {
         now += FRAME;
         net.tick(&mut parties, now, true);
@@ -93,6 +100,8 @@ pub fn measure(calls: usize, duration: Duration) -> Limit {
 }
 
 struct Net {
+    /// Paced: a virtual instant and the real one it was.
+    pace: Option<(Instant, Instant)>,
     by_addr: HashMap<SocketAddr, usize>,
     server_addr: SocketAddr,
     server_time: Duration,
@@ -101,23 +110,37 @@ struct Net {
 }
 
 impl Net {
-    fn tick(&mut self, parties: &mut [Party], now: Instant, speak: bool) {
+    /// One 20 ms frame. Each call's turn comes at its own instant within
+    /// the frame, as real calls' packets arrive spread over it.
+    fn tick(&mut self, parties: &mut [Party], frame_start: Instant, speak: bool) {
         if speak {
             self.frames += 1;
-            for (i, party) in parties.iter_mut().enumerate().filter(|(i, _)| SPEAKS[i % 3]) {
-                let pt = party.client.codec_config().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt()).unwrap();
-                if let Some(writer) = party.client.writer(party.send_mid) {
-                    let _ = writer.write(pt, now, MediaTime::from_millis(self.frames * 20), vec![i as u8; 80]);
-                }
+        }
+        let calls = parties.len() / 3;
+        for call in 0..calls {
+            let now = frame_start + FRAME * call as u32 / calls as u32;
+            if let Some((virtual_start, real_start)) = self.pace {
+                std::thread::sleep((real_start + (now - virtual_start)).saturating_duration_since(Instant::now()));
             }
+            let parties = &mut parties[call * 3..call * 3 + 3];
+            for (role, party) in parties.iter_mut().enumerate() {
+                if speak && SPEAKS[role] {
+                    let pt = party.client.codec_config().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt()).unwrap();
+                    if let Some(writer) = party.client.writer(party.send_mid) {
+                        let _ = writer.write(pt, now, MediaTime::from_millis(self.frames * 20), vec![role as u8; 80]);
+                    }
+                }
+                let _ = party.client.handle_input(Input::Timeout(now));
+                let started = Instant::now();
+                let _ = party.server.handle_input(Input::Timeout(now));
+                self.server_time += started.elapsed();
+            }
+            self.deliver(parties, now);
         }
-        for party in parties.iter_mut() {
-            let _ = party.client.handle_input(Input::Timeout(now));
-            let started = Instant::now();
-            let _ = party.server.handle_input(Input::Timeout(now));
-            self.server_time += started.elapsed();
-        }
-        // Deliver until quiet: clients → servers → forwards → clients.
+    }
+
+    /// Delivers within one call until quiet: clients → servers → forwards → clients.
+    fn deliver(&mut self, parties: &mut [Party], now: Instant) {
         loop {
             let mut moved = false;
             for i in 0..parties.len() {
@@ -163,10 +186,9 @@ impl Net {
                     _ => parties[i].server_send = Some(added.mid),
                 },
                 Ok(Output::Event(Event::MediaData(data))) => {
-                    let (call, role) = (i / 3, i % 3);
                     for (listener, hears) in HEARS.iter().enumerate() {
-                        let Some(line) = hears.iter().position(|&speaker| speaker == role) else { continue };
-                        let to = &mut parties[call * 3 + listener];
+                        let Some(line) = hears.iter().position(|&speaker| speaker == i) else { continue };
+                        let to = &mut parties[listener];
                         let Some(&mid) = to.server_lines.get(line) else { continue };
                         let started = Instant::now();
                         if let Some(writer) = to.server.writer(mid) {
@@ -177,7 +199,7 @@ impl Net {
                             }
                         }
                         self.server_time += started.elapsed();
-                        moved |= self.drain_server(parties, call * 3 + listener, now);
+                        moved |= self.drain_server(parties, listener, now);
                     }
                 }
                 Ok(Output::Event(_)) => {}

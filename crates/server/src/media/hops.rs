@@ -1,6 +1,9 @@
 //! How long a packet spends inside a shard: from reading a datagram to
 //! having sent every datagram it caused (the forwards). A log-linear
 //! histogram: exact below 16 µs, then eight steps per doubling (≤ 12.5 %).
+//! Beside it, the time the shard spent inside its SFU core (str0m and the
+//! routing), so that a thread's CPU splits into the core and its shell
+//! (sockets, runtime).
 
 use std::time::Duration;
 
@@ -12,11 +15,13 @@ const BUCKETS: usize = EXACT + (31 - 4) * STEPS;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hops {
     counts: Vec<u64>,
+    /// Time spent inside the SFU core.
+    pub core: Duration,
 }
 
 impl Default for Hops {
     fn default() -> Self {
-        Self { counts: vec![0; BUCKETS] }
+        Self { counts: vec![0; BUCKETS], core: Duration::ZERO }
     }
 }
 
@@ -35,11 +40,15 @@ impl Hops {
         for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
             *mine += theirs;
         }
+        self.core += other.core;
     }
 
     /// The hops recorded since `earlier` (a copy taken then).
     pub fn since(&self, earlier: &Hops) -> Hops {
-        Hops { counts: self.counts.iter().zip(&earlier.counts).map(|(now, then)| now - then).collect() }
+        Hops {
+            counts: self.counts.iter().zip(&earlier.counts).map(|(now, then)| now - then).collect(),
+            core: self.core.saturating_sub(earlier.core),
+        }
     }
 
     /// The hop that `fraction` of hops took at most (its bucket's upper end).

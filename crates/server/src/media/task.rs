@@ -110,7 +110,7 @@ struct Owner {
     /// Calls transferred, waiting for the new agent's softphone: their
     /// customers hear the ringback.
     ringing: BTreeMap<RoomId, Looping>,
-    /// Datagram read → its forwards sent.
+    /// Datagram read → its forwards sent; time inside the core.
     hops: Hops,
 }
 
@@ -143,6 +143,7 @@ impl Owner {
                 next_frame = now + FRAME;
             }
             self.sfu.handle_timeout(now);
+            self.hops.core += now.elapsed(); // the simulator's audio and the timers
             self.flush().await;
         }
     }
@@ -175,7 +176,10 @@ impl Owner {
             return;
         }
         let destination = if proto == Protocol::Tcp { self.advertised_tcp } else { self.advertised };
-        if !self.sfu.handle_receive(Instant::now(), proto, source, destination, datagram) {
+        let started = Instant::now();
+        let owned = self.sfu.handle_receive(started, proto, source, destination, datagram);
+        self.hops.core += started.elapsed();
+        if !owned {
             tracing::debug!(%source, ?proto, "a packet no leg owns");
         }
     }
