@@ -24,6 +24,22 @@ pub fn demo_directory() -> Directory {
     Directory::new(demo_users(), demo_numbers(), demo_contacts())
 }
 
+/// The demo company grown to a centre of `agents` more agents ("Agent 1",
+/// "agent1@earshot.demo", …, ids from 1000), spread over the numbers: the
+/// load for the scale benchmarks.
+pub fn centre_directory(agents: usize) -> Directory {
+    let mut users = demo_users();
+    users.extend((1..=agents).map(|i| User {
+        id: UserId(1000 + i as u32),
+        name: format!("Agent {i}"),
+        email: format!("agent{i}@earshot.demo"),
+        role: Role::Agent,
+        access: MonitoringAccess::None,
+        numbers: vec![ALL[i % ALL.len()]],
+    }));
+    Directory::new(users, demo_numbers(), demo_contacts())
+}
+
 fn user(id: u32, name: &str, role: Role, access: MonitoringAccess, numbers: &[NumberId]) -> User {
     let email = format!("{}@earshot.demo", name.split(' ').next().unwrap_or(name).to_lowercase());
     User { id: UserId(id), name: name.to_owned(), email, role, access, numbers: numbers.to_vec() }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use earshot_domain::seed::{demo_directory, DEMO_PASSWORD};
-use earshot_domain::Core;
+use earshot_domain::{Core, Directory};
 use earshot_simulator::SimConfig;
 use earshot_store::Company;
 
@@ -74,7 +74,11 @@ impl Config {
     /// The demo company, every account with [`DEMO_PASSWORD`], no
     /// simulator, in a scratch SQLite database of its own.
     pub fn demo() -> Self {
-        let directory = demo_directory();
+        Self::with_directory(demo_directory())
+    }
+
+    /// [`Config::demo`] with another company's directory.
+    pub fn with_directory(directory: Directory) -> Self {
         // One hash serves every demo account: they share the password, and
         // hashing is slow by design.
         let hash = hash_password(DEMO_PASSWORD);

@@ -28,6 +28,11 @@ use crate::throttle::{locked, try_again, RateLimit};
 use crate::live::{Delta, LiveHandle};
 use crate::media::MediaHandle;
 
+/// Deltas written to a socket in one go at most: a socket that fell
+/// behind catches up in few writes, and still hears its own requests'
+/// replies between them.
+const DELTAS_PER_WRITE: usize = 64;
+
 /// `/api/live?window=N`: the app window the socket serves (a random id per
 /// page load), so the coach's audio is known to play in this window.
 #[derive(serde::Deserialize)]
@@ -156,7 +161,11 @@ impl Connection {
                     }
                 },
                 delta = next_delta(&mut self.deltas) => match delta {
-                    Ok(delta) => self.on_delta(&delta),
+                    Ok(delta) => match self.with_waiting(&delta) {
+                        Ok(frames) => frames,
+                        Err(broadcast::error::TryRecvError::Lagged(_)) => frames(self.resync().await),
+                        Err(_) => break, // the core stopped
+                    },
                     // Too slow to keep up: start over from a fresh snapshot.
                     Err(broadcast::error::RecvError::Lagged(_)) => frames(self.resync().await),
                     Err(broadcast::error::RecvError::Closed) => break,
@@ -346,6 +355,22 @@ impl Connection {
 
     async fn current_call(&self) -> Result<CallView, ApiError> {
         self.live.my_call(self.me.id).await.map_err(|_| stopping())?.ok_or_else(|| ApiError::new(ErrorCode::NoCall, "you have no call"))
+    }
+
+    /// `first`'s frames and those of the deltas already waiting behind it
+    /// (a bounded few), so that a socket that fell behind catches up in
+    /// one write.
+    fn with_waiting(&mut self, first: &Delta) -> Result<Vec<Frame>, broadcast::error::TryRecvError> {
+        let mut out = self.on_delta(first);
+        for _ in 1..DELTAS_PER_WRITE {
+            let Some(deltas) = &mut self.deltas else { break };
+            match deltas.try_recv() {
+                Ok(delta) => out.extend(self.on_delta(&delta)),
+                Err(broadcast::error::TryRecvError::Empty) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
     fn on_delta(&mut self, delta: &Delta) -> Vec<Frame> {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
 use earshot_protocol::{MyCall, ServerMsg};
+use futures_util::SinkExt;
 use tokio::sync::watch;
 use tokio::time::{Instant, Interval};
 
@@ -71,6 +72,8 @@ pub fn frames(messages: Vec<ServerMsg>) -> Vec<Frame> {
     messages.into_iter().map(Frame::Message).collect()
 }
 
+/// Writes `frames` and flushes once: a socket with several waiting goes
+/// out in one write, not one per frame.
 pub async fn send_all(socket: &mut WebSocket, frames: Vec<Frame>) -> Result<(), axum::Error> {
     for frame in frames {
         let message = match frame {
@@ -79,9 +82,9 @@ pub async fn send_all(socket: &mut WebSocket, frames: Vec<Frame>) -> Result<(), 
             Frame::Json(json) => Message::Text(json),
             Frame::Ping => Message::Ping(Bytes::new()),
         };
-        socket.send(message).await?;
+        socket.feed(message).await?;
     }
-    Ok(())
+    socket.flush().await
 }
 
 /// Pings the peer every period; a peer silent for three periods (a frozen
