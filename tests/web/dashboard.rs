@@ -18,18 +18,18 @@ use crate::audio::{built, clear_site_caches, install_built};
 use crate::{click, container, count, settle, text_of};
 
 const SAM: UserId = UserId(2);
-const SALES: NumberId = NumberId(1);
+pub const SALES: NumberId = NumberId(1);
 const SUPPORT: NumberId = NumberId(2);
 
 fn me(access: MonitoringAccess) -> Me {
     Me { id: SAM, name: "Sam Rivera".into(), role: Role::Supervisor, access }
 }
 
-fn user(id: u32, name: &str, role: Role, status: UserStatus, numbers: &[NumberId]) -> UserView {
+pub fn user(id: u32, name: &str, role: Role, status: UserStatus, numbers: &[NumberId]) -> UserView {
     UserView { id: UserId(id), name: name.into(), role, status, numbers: numbers.to_vec() }
 }
 
-fn call(id: u64, number: NumberId, agent: Option<u32>, state: CallState, kind: CallKind, contact: Option<(u32, &str)>) -> CallView {
+pub fn call(id: u64, number: NumberId, agent: Option<u32>, state: CallState, kind: CallKind, contact: Option<(u32, &str)>) -> CallView {
     CallView {
         id: CallId(id),
         number,
@@ -73,7 +73,7 @@ fn snapshot(seq: u64) -> ServerMsg {
 }
 
 /// Mounts the dashboard for Sam on a detached live state.
-fn mount(tab: Tab, access: MonitoringAccess) -> (web_sys::HtmlElement, Live, impl Drop) {
+pub fn mount(tab: Tab, access: MonitoringAccess) -> (web_sys::HtmlElement, Live, impl Drop) {
     mount_with(tab, access, Source::Server)
 }
 

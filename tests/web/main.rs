@@ -2,6 +2,7 @@
 
 mod audio;
 mod audit;
+mod big_centre;
 mod dashboard;
 mod gate;
 

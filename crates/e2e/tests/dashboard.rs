@@ -255,12 +255,16 @@ async fn the_calls_table_holds_still_and_the_coaching_bar_never_hides_a_focused_
     let before = column_edges(&sam).await;
 
     // Calls come and go, with a contact's long name among them.
+    // Only the rows in view are in the DOM: the newest call is last, so
+    // scroll to the end to see it come.
     let maria = new_call(&app, SUPPORT, MARIA).await;
     app.live.call_event(CallEvent::Ended { call: answered[1] }).await.unwrap().unwrap();
+    sam.execute("window.scrollTo(0, document.body.scrollHeight);", serde_json::json!([])).await;
     sam.wait_for_text(&row(maria)).await;
     assert_eq!(column_edges(&sam).await, before, "the columns stay put while calls change");
 
-    // The last row's Coach button takes the focus: it scrolls clear of the bar.
+    // The last answered call's Coach button takes the focus: it scrolls
+    // clear of the bar.
     let last = *answered.last().unwrap();
     let clear = sam
         .execute(
