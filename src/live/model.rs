@@ -1,7 +1,7 @@
 //! The dashboard's copy of the live state, and the reducer that keeps it in
 //! step with the server. Plain Rust: tested natively.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use earshot_protocol::{
     CallId, CallState, CallView, Change, CompanyNumber, Millis, MyCall, NumberId, Role, ServerMsg, UserId, UserStatus,
@@ -19,6 +19,10 @@ pub struct LiveState {
     pub calls: BTreeMap<CallId, CallView>,
     /// Agents: their own call, as the server last said.
     pub my_call: Option<MyCall>,
+    /// Each agent's call and each coach's, kept with `calls`: a row asks in
+    /// O(1), not by a pass over every call.
+    agent_calls: HashMap<UserId, CallId>,
+    coach_calls: HashMap<UserId, CallId>,
 }
 
 /// What applying a message did.
@@ -42,6 +46,11 @@ impl LiveState {
                 self.numbers = snapshot.numbers.into_iter().map(|n| (n.id, n)).collect();
                 self.users = snapshot.users.into_iter().map(|u| (u.id, u)).collect();
                 self.calls = snapshot.calls.into_iter().map(|c| (c.id, c)).collect();
+                self.agent_calls.clear();
+                self.coach_calls.clear();
+                for call in self.calls.values() {
+                    index(&mut self.agent_calls, &mut self.coach_calls, call);
+                }
                 Applied::Updated
             }
             ServerMsg::Delta { seq, change } => match self.seq {
@@ -65,10 +74,15 @@ impl LiveState {
     fn change(&mut self, change: Change) {
         match change {
             Change::CallUpdated { call } => {
-                self.calls.insert(call.id, call);
+                index(&mut self.agent_calls, &mut self.coach_calls, &call);
+                if let Some(old) = self.calls.insert(call.id, call) {
+                    self.unindex_moved(&old);
+                }
             }
             Change::CallEnded { call } => {
-                self.calls.remove(&call);
+                if let Some(old) = self.calls.remove(&call) {
+                    self.unindex_moved(&old);
+                }
             }
             Change::UserUpdated { user } => {
                 self.users.insert(user.id, user);
@@ -93,12 +107,30 @@ impl LiveState {
 
     /// The call `coach` is coaching, if any.
     pub fn coached_by(&self, coach: UserId) -> Option<&CallView> {
-        self.calls.values().find(|c| c.coaching.as_ref().is_some_and(|s| s.coach == coach))
+        self.coach_calls.get(&coach).and_then(|id| self.calls.get(id))
     }
 
     /// The live call `agent` is on, if any.
     pub fn call_of_agent(&self, agent: UserId) -> Option<&CallView> {
-        self.calls.values().find(|c| c.agent == Some(agent))
+        self.agent_calls.get(&agent).and_then(|id| self.calls.get(id))
+    }
+
+    /// `old` (a call's last view, replaced or ended) no longer holds its
+    /// agent or coach, unless its view now holds them still.
+    fn unindex_moved(&mut self, old: &CallView) {
+        let now = self.calls.get(&old.id);
+        if let Some(agent) = old.agent {
+            let kept = now.is_some_and(|c| c.agent == Some(agent));
+            if !kept && self.agent_calls.get(&agent) == Some(&old.id) {
+                self.agent_calls.remove(&agent);
+            }
+        }
+        if let Some(coach) = old.coaching.as_ref().map(|c| c.coach) {
+            let kept = now.and_then(|c| c.coaching.as_ref()).is_some_and(|c| c.coach == coach);
+            if !kept && self.coach_calls.get(&coach) == Some(&old.id) {
+                self.coach_calls.remove(&coach);
+            }
+        }
     }
 
     pub fn kpis(&self, server_now: Millis) -> Kpis {
@@ -113,6 +145,16 @@ impl LiveState {
             agents_on_call: count(UserStatus::OnCall),
             agents_unavailable: count(UserStatus::Unavailable),
         }
+    }
+}
+
+/// Notes `call` as its agent's and its coach's.
+fn index(agents: &mut HashMap<UserId, CallId>, coaches: &mut HashMap<UserId, CallId>, call: &CallView) {
+    if let Some(agent) = call.agent {
+        agents.insert(agent, call.id);
+    }
+    if let Some(coaching) = &call.coaching {
+        coaches.insert(coaching.coach, call.id);
     }
 }
 
@@ -219,6 +261,27 @@ pub mod tests {
     fn deltas_before_the_first_snapshot_are_ignored() {
         let mut state = LiveState::default();
         assert_eq!(state.apply(delta(1, Change::CallEnded { call: CallId(1) }), Millis(0)), Applied::Unchanged);
+    }
+
+    #[test]
+    fn an_agents_and_a_coachs_call_follow_the_deltas() {
+        let mut state = LiveState::default();
+        state.apply(snapshot(1), Millis(0));
+        assert_eq!(state.call_of_agent(UserId(10)).map(|c| c.id), Some(CallId(1)));
+
+        // Call 2 is answered by agent 10 and coached by user 1; call 1 ends.
+        let mut answered = call(2, CallState::Ongoing, Some(10));
+        answered.coaching = Some(CoachingView { coach: UserId(1), coach_name: "User 1".into(), whisper: false, notified_agent: false, since: Millis(0), audio_window: 0 });
+        state.apply(delta(2, Change::CallUpdated { call: answered }), Millis(0));
+        state.apply(delta(3, Change::CallEnded { call: CallId(1) }), Millis(0));
+        assert_eq!(state.call_of_agent(UserId(10)).map(|c| c.id), Some(CallId(2)), "the old call's end does not unseat the agent");
+        assert_eq!(state.coached_by(UserId(1)).map(|c| c.id), Some(CallId(2)));
+
+        // The coach leaves; then the call ends.
+        state.apply(delta(4, Change::CallUpdated { call: call(2, CallState::Ongoing, Some(10)) }), Millis(0));
+        assert_eq!(state.coached_by(UserId(1)), None);
+        state.apply(delta(5, Change::CallEnded { call: CallId(2) }), Millis(0));
+        assert_eq!(state.call_of_agent(UserId(10)), None);
     }
 
     #[test]

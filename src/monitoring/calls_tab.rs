@@ -1,16 +1,16 @@
 use earshot_protocol::{CallId, CallKind, CallState, CallView, Direction, NumberId, Role, UserId};
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::filter::CallFilter;
-use super::window;
+use super::virtual_rows::{RowWindow, Spacer};
+use super::window::ROW_PX;
 use super::{state_label, KindBadge};
 use crate::coaching::CoachAction;
 use crate::contacts::ContactName;
 use crate::live::{format_duration, Live};
 
 /// Every ongoing call, live, with search and filters. Only the rows in
-/// the viewport (and a margin) are in the DOM, each [`window::ROW_PX`]
+/// the viewport (and a margin) are in the DOM, each [`ROW_PX`]
 /// high (set here, so no stylesheet can break the arithmetic), between two
 /// spacers that stand for the rest; the table tells
 /// assistive technology its whole row count and each row's place.
@@ -25,22 +25,14 @@ pub fn CallsTab() -> impl IntoView {
             live.state().with(|s| s.calls.values().filter(|c| matches(c, s)).map(|c| c.id).collect::<Vec<CallId>>())
         })
     });
-    let body = NodeRef::<leptos::html::Tbody>::new();
-    let viewport = follow_viewport(body);
-    let range = Memo::new(move |_| {
-        let (top, height) = viewport.get();
-        window::visible(top, height, ids.with(Vec::len))
-    });
+    let rows = RowWindow::new(move || ids.with(Vec::len));
     // The rendered rows' calls: a change to any other call leaves this as it
     // was, and so the DOM.
     let shown = Memo::new(move |_| {
-        let rows = range.get();
-        ids.with(|ids| live.state().with(|s| ids[rows].iter().filter_map(|id| s.calls.get(id).cloned()).collect::<Vec<_>>()))
+        let range = rows.range.get();
+        ids.with(|ids| live.state().with(|s| ids[range].iter().filter_map(|id| s.calls.get(id).cloned()).collect::<Vec<_>>()))
     });
-    let before = move || range.with(|r| r.start) as f64 * window::ROW_PX;
-    let after = move || ids.with(Vec::len).saturating_sub(range.with(|r| r.end)) as f64 * window::ROW_PX;
-    // 1-based, the header row first.
-    let row_index = move |id: CallId| shown.with(|rows| rows.iter().position(|c| c.id == id)).map(|at| range.with(|r| r.start) + at + 2);
+    let row_index = move |id: CallId| shown.with(|calls| calls.iter().position(|c| c.id == id)).map(|at| rows.row_index(at));
     view! {
         <Filters filter />
         <table class="grid calls" data-testid="calls" aria-rowcount=move || ids.with(Vec::len) + 1>
@@ -68,91 +60,17 @@ pub fn CallsTab() -> impl IntoView {
                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr>
             </thead>
-            <tbody node_ref=body on:keydown=move |ev| arrow_keys(&ev, body, ids, range)>
-                <Spacer height=before />
+            <tbody node_ref=rows.body on:keydown=move |ev| rows.arrow_keys(&ev)>
+                <Spacer height=move || rows.before() columns=8 />
                 <For each=move || shown.get() key=|call| call.clone() let:call>
                     <CallRow row_index=Signal::derive({ let id = call.id; move || row_index(id) }) call />
                 </For>
-                <Spacer height=after />
+                <Spacer height=move || rows.after() columns=8 />
             </tbody>
         </table>
         <Show when=move || ids.with(Vec::is_empty)>
             <p class="empty" role="status">"No calls in progress match."</p>
         </Show>
-    }
-}
-
-/// Stands for rows not rendered; absent when there are none.
-#[component]
-fn Spacer(
-    /// CSS pixels.
-    height: impl Fn() -> f64 + Send + Sync + 'static,
-) -> impl IntoView {
-    move || {
-        let px = height();
-        // A row holds its height only through a cell.
-        (px > 0.0).then(|| view! { <tr class="spacer" aria-hidden="true"><td colspan="8" style=format!("height: {px}px")></td></tr> })
-    }
-}
-
-/// Where `body` starts, from the viewport's top, and the viewport's height:
-/// measured now and at every scroll and resize.
-fn follow_viewport(body: NodeRef<leptos::html::Tbody>) -> ReadSignal<(f64, f64)> {
-    let viewport = RwSignal::new((0.0, 0.0));
-    let measure = move || {
-        let Some(body) = body.get_untracked() else { return };
-        let height = web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(0.0);
-        viewport.set((body.get_bounding_client_rect().top(), height));
-    };
-    Effect::new(move |_| {
-        if body.get().is_some() {
-            measure();
-        }
-    });
-    let scroll = window_event_listener(leptos::ev::scroll, move |_| measure());
-    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
-    on_cleanup(move || {
-        scroll.remove();
-        resize.remove();
-    });
-    viewport.read_only()
-}
-
-/// Up and down arrows move the focus to the same control a row up or down,
-/// scrolling rows not rendered yet into the window first.
-fn arrow_keys(ev: &web_sys::KeyboardEvent, body: NodeRef<leptos::html::Tbody>, ids: Memo<Vec<CallId>>, range: Memo<std::ops::Range<usize>>) {
-    let step: isize = match ev.key().as_str() {
-        "ArrowDown" => 1,
-        "ArrowUp" => -1,
-        _ => return,
-    };
-    let (Some(tbody), Some(focused)) = (body.get_untracked(), web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element())) else { return };
-    let Some(row) = focused.closest("tr[aria-rowindex]").ok().flatten() else { return };
-    let Some(index) = row.get_attribute("aria-rowindex").and_then(|i| i.parse::<usize>().ok()).and_then(|i| i.checked_sub(2)) else { return };
-    let Some(target) = index.checked_add_signed(step).filter(|&t| t < ids.with_untracked(Vec::len)) else { return };
-    ev.prevent_default();
-    // Which of the row's controls had the focus: the same one gets it below.
-    let controls = |row: &web_sys::Element| row.query_selector_all("a, button:not([disabled])").ok();
-    let column = controls(&row).and_then(|list| (0..list.length()).find(|&i| list.item(i).is_some_and(|n| n.is_same_node(Some(&focused)))));
-    let target_top = tbody.get_bounding_client_rect().top() + target as f64 * window::ROW_PX;
-    let height = web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(0.0);
-    if !range.with_untracked(|r| r.contains(&target)) || target_top < 0.0 || target_top + window::ROW_PX > height {
-        if let Some(w) = web_sys::window() {
-            w.scroll_by_with_x_and_y(0.0, step as f64 * window::ROW_PX);
-        }
-    }
-    let focus = move || {
-        let selector = format!("tr[aria-rowindex=\"{}\"]", target + 2);
-        let row = body.get_untracked()?.query_selector(&selector).ok()??;
-        let list = controls(&row)?;
-        let node = list.item(column.unwrap_or(0).min(list.length().saturating_sub(1)))?;
-        node.dyn_into::<web_sys::HtmlElement>().ok()?.focus().ok()
-    };
-    if focus().is_none() {
-        // The row renders once the scroll is measured: focus it then.
-        request_animation_frame(move || {
-            let _ = focus();
-        });
     }
 }
 
@@ -171,7 +89,7 @@ fn CallRow(
         <tr
             data-testid=format!("call-{}", call.id.0)
             aria-rowindex=move || row_index.get()
-            style:height=format!("{}px", window::ROW_PX)
+            style:height=format!("{ROW_PX}px")
             data-state=state_label(call.state)
             class:unusual=kind != CallKind::Regular
         >

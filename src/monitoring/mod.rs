@@ -5,6 +5,7 @@ pub mod filter;
 mod kpis;
 mod no_access;
 mod users_tab;
+mod virtual_rows;
 pub mod window;
 
 use earshot_protocol::MonitoringAccess;

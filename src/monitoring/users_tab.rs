@@ -1,22 +1,31 @@
-use earshot_protocol::{Role, UserStatus, UserView};
+use earshot_protocol::{Role, UserId, UserStatus, UserView};
 use leptos::prelude::*;
 
+use super::virtual_rows::{RowWindow, Spacer};
+use super::window::ROW_PX;
 use super::KindBadge;
 use crate::coaching::CoachAction;
 use crate::live::Live;
 
 /// Every user with their live status where it means something (agents, and
 /// whoever is coaching), the call they are on or coaching, and beside an
-/// agent on a call what the Calls tab offers for it.
+/// agent on a call what the Calls tab offers for it. Only the rows in view
+/// are in the DOM, as on the Calls tab.
 #[component]
 pub fn UsersTab() -> impl IntoView {
     let live = Live::expect();
-    let users = Memo::new(move |_| live.state().with(|s| s.users.values().cloned().collect::<Vec<_>>()));
+    let ids = Memo::new(move |_| live.state().with(|s| s.users.keys().copied().collect::<Vec<UserId>>()));
+    let rows = RowWindow::new(move || ids.with(Vec::len));
+    let shown = Memo::new(move |_| {
+        let range = rows.range.get();
+        ids.with(|ids| live.state().with(|s| ids[range].iter().filter_map(|id| s.users.get(id).cloned()).collect::<Vec<_>>()))
+    });
+    let row_index = move |id: UserId| shown.with(|users| users.iter().position(|u| u.id == id)).map(|at| rows.row_index(at));
     view! {
-        <table class="grid" data-testid="users">
+        <table class="grid users" data-testid="users" aria-rowcount=move || ids.with(Vec::len) + 1>
             <caption class="visually-hidden">"Users"</caption>
             <thead>
-                <tr>
+                <tr aria-rowindex="1">
                     <th scope="col">"Name"</th>
                     <th scope="col">"Role"</th>
                     <th scope="col">"Status"</th>
@@ -24,10 +33,12 @@ pub fn UsersTab() -> impl IntoView {
                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr>
             </thead>
-            <tbody>
-                <For each=move || users.get() key=|user| user.clone() let:user>
-                    <UserRow user />
+            <tbody node_ref=rows.body on:keydown=move |ev| rows.arrow_keys(&ev)>
+                <Spacer height=move || rows.before() columns=5 />
+                <For each=move || shown.get() key=|user| user.clone() let:user>
+                    <UserRow row_index=Signal::derive({ let id = user.id; move || row_index(id) }) user />
                 </For>
+                <Spacer height=move || rows.after() columns=5 />
             </tbody>
         </table>
     }
@@ -37,6 +48,8 @@ pub fn UsersTab() -> impl IntoView {
 fn UserRow(
     /// The user shown by this row.
     user: UserView,
+    /// Its place in the whole table, for assistive technology.
+    row_index: Signal<Option<usize>>,
 ) -> impl IntoView {
     let live = Live::expect();
     // Memos: the cells re-render when this user's call changes, not on
@@ -48,7 +61,7 @@ fn UserRow(
     let status = user_status(user.role, user.status);
     let name = user.name.clone();
     view! {
-        <tr data-testid=format!("user-{}", user.id.0)>
+        <tr data-testid=format!("user-{}", user.id.0) aria-rowindex=move || row_index.get() style:height=format!("{ROW_PX}px")>
             <td>{user.name.clone()}</td>
             <td>{match user.role { Role::Admin => "Admin", Role::Supervisor => "Supervisor", Role::Agent => "Agent" }}</td>
             <td data-testid="status">

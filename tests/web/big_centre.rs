@@ -1,5 +1,6 @@
-//! The Calls tab with a big centre's 10,000 live calls: only the rows in
-//! view are in the DOM, and the rest of the table behaves as if all were.
+//! The Calls and Users tabs with a big centre's 10,000 agents on 10,000
+//! live calls: only the rows in view are in the DOM, and the rest of the
+//! table behaves as if all were.
 
 use earshot::monitoring::{window, Tab};
 use earshot_protocol::*;
@@ -15,11 +16,12 @@ const CALLS: u64 = 10_000;
 const HELD_EVERY: u64 = 1_000;
 
 fn big_centre(seq: u64) -> ServerMsg {
-    let agents: Vec<UserView> = (0..100).map(|i| user(100 + i, &format!("Agent {i}"), Role::Agent, UserStatus::OnCall, &[SALES])).collect();
+    // Agent 100 + n is on call n.
+    let agents: Vec<UserView> = (1..=CALLS as u32).map(|n| user(100 + n, &format!("Agent {n}"), Role::Agent, UserStatus::OnCall, &[SALES])).collect();
     let calls = (1..=CALLS)
         .map(|id| {
             let state = if id % HELD_EVERY == 0 { CallState::OnHold } else { CallState::Ongoing };
-            call(id, SALES, Some(100 + (id % 100) as u32), state, CallKind::Regular, None)
+            call(id, SALES, Some(100 + id as u32), state, CallKind::Regular, None)
         })
         .collect();
     ServerMsg::Snapshot(Snapshot {
@@ -35,7 +37,11 @@ const ROWS: &str = "[data-testid=calls] tbody tr[data-testid]";
 
 /// The Calls tab for Sam with the big centre in it, scrolled into view.
 async fn mount_big_centre() -> (web_sys::HtmlElement, earshot::live::Live, impl Drop) {
-    let (root, live, mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+    mount_big_centre_on(Tab::Calls).await
+}
+
+async fn mount_big_centre_on(tab: Tab) -> (web_sys::HtmlElement, earshot::live::Live, impl Drop) {
+    let (root, live, mounted) = mount(tab, MonitoringAccess::LiveMonitoring);
     live.receive(big_centre(1));
     settle().await;
     root.scroll_into_view();
@@ -107,7 +113,7 @@ async fn a_delta_to_a_row_in_view_updates_it_and_one_out_of_view_changes_no_dom_
     let (root, live, _mounted) = mount_big_centre().await;
 
     let table = root.query_selector("[data-testid=calls]").unwrap().unwrap();
-    let far = call(9_001, SALES, Some(101), CallState::OnHold, CallKind::Regular, None);
+    let far = call(9_001, SALES, Some(9_101), CallState::OnHold, CallKind::Regular, None);
     let mutations = mutations_during(&table, || live.receive(ServerMsg::Delta { seq: 2, change: Change::CallUpdated { call: far } })).await;
     assert_eq!(mutations, Vec::<String>::new(), "a call out of view changed nothing in the DOM");
 
@@ -154,4 +160,17 @@ async fn arrow_keys_walk_the_rows_beyond_the_first_window() {
     assert_eq!(focused.get_attribute("data-testid"), Some(format!("coach-{}", steps + 1)), "the same control, a row down each time");
     assert!(count(&root, ROWS) <= viewport_rows() + 2 * window::MARGIN_ROWS as u32, "still a window, not every row passed");
     web_sys::window().unwrap().scroll_to_with_x_and_y(0.0, 0.0);
+}
+
+#[wasm_bindgen_test]
+async fn the_users_tab_holds_only_the_users_in_view_and_knows_each_ones_call() {
+    let (root, _live, _mounted) = mount_big_centre_on(Tab::Users).await;
+
+    let rows = count(&root, "[data-testid=users] tbody tr[data-testid]");
+    assert!(rows > 0 && rows <= viewport_rows() + 2 * window::MARGIN_ROWS as u32, "{rows} rows in the DOM");
+    let table = root.query_selector("[data-testid=users]").unwrap().unwrap();
+    assert_eq!(table.get_attribute("aria-rowcount").as_deref(), Some("10001"), "10,000 agents and the header");
+    // Agent 1 (user 101) is on call 1: its row offers to coach it.
+    assert_eq!(text_of(&root, "[data-testid=user-101] [data-testid=call]").as_deref(), Some("+447700900901"));
+    assert!(root.query_selector("[data-testid=user-101] [data-testid=coach-1]").unwrap().is_some());
 }
