@@ -18,6 +18,9 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 /// sockets with (1008, policy violation).
 const SESSION_ENDED: u16 = 1008;
 
+/// How soon a page that draws no frames (hidden) hears of a change.
+const HIDDEN_FRAME: Duration = Duration::from_millis(100);
+
 use super::model::{Applied, LiveState};
 
 /// The socket's state, shown in the header.
@@ -187,6 +190,10 @@ struct Client {
     stopped: bool,
     /// No socket: requests go to `outbox` (component tests).
     detached: bool,
+    /// The batch of changes the page has not been told of yet, if any,
+    /// numbered from `batches`.
+    unnotified: Option<u64>,
+    batches: u64,
     outbox: Vec<Request>,
 }
 
@@ -256,12 +263,46 @@ impl Client {
             ServerMsg::Error { error } => leptos::logging::warn!("the server could not read a message: {}", error.message),
             state_message => {
                 let mut applied = Applied::Unchanged;
-                live.state.update(|state| applied = state.apply(state_message, local_now()));
-                if applied == Applied::Gap {
-                    let _ = Self::send(this, Request::Subscribe);
+                live.state.update_untracked(|state| applied = state.apply(state_message, local_now()));
+                match applied {
+                    Applied::Updated => Self::notify_soon(this, live),
+                    Applied::Gap => {
+                        let _ = Self::send(this, Request::Subscribe);
+                    }
+                    Applied::Unchanged => {}
                 }
             }
         }
+    }
+
+    /// Tells the page the live state changed, once for every message that
+    /// came before the next frame: a busy centre's hundreds of deltas a
+    /// second re-render at most once a frame. A hidden page draws no
+    /// frames; a timer stands in for them there.
+    fn notify_soon(this: &Rc<RefCell<Self>>, live: Live) {
+        let batch = {
+            let mut client = this.borrow_mut();
+            if client.unnotified.is_some() {
+                return;
+            }
+            client.batches += 1;
+            client.unnotified = Some(client.batches);
+            client.batches
+        };
+        // Whichever comes first tells; the other finds its batch told (and
+        // never tells a later batch early).
+        let notify = {
+            let this = Rc::clone(this);
+            move || {
+                let mine = this.borrow().unnotified == Some(batch);
+                if mine {
+                    this.borrow_mut().unnotified = None;
+                    live.state.notify();
+                }
+            }
+        };
+        request_animation_frame(notify.clone());
+        set_timeout(notify, HIDDEN_FRAME);
     }
 
     /// Sends a request; `None` when not connected.

@@ -2,7 +2,11 @@
 //! live calls: only the rows in view are in the DOM, and the rest of the
 //! table behaves as if all were.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
 use earshot::monitoring::{window, Tab};
+use leptos::prelude::Track;
 use earshot_protocol::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -88,9 +92,9 @@ fn describe(records: &js_sys::Array) -> Vec<String> {
 
 /// The DOM changes under `scope` while `act` runs and the app settles.
 async fn mutations_during(scope: &web_sys::Element, act: impl FnOnce()) -> Vec<String> {
-    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let seen = Rc::new(RefCell::new(Vec::new()));
     let record = {
-        let seen = std::rc::Rc::clone(&seen);
+        let seen = Rc::clone(&seen);
         Closure::<dyn FnMut(js_sys::Array)>::new(move |records: js_sys::Array| seen.borrow_mut().extend(describe(&records)))
     };
     let observer = web_sys::MutationObserver::new(record.as_ref().unchecked_ref()).unwrap();
@@ -173,4 +177,69 @@ async fn the_users_tab_holds_only_the_users_in_view_and_knows_each_ones_call() {
     // Agent 1 (user 101) is on call 1: its row offers to coach it.
     assert_eq!(text_of(&root, "[data-testid=user-101] [data-testid=call]").as_deref(), Some("+447700900901"));
     assert!(root.query_selector("[data-testid=user-101] [data-testid=coach-1]").unwrap().is_some());
+}
+
+/// The frame callback that schedules itself again.
+type FrameLoop = Rc<RefCell<Option<Closure<dyn FnMut()>>>>;
+
+/// Counts the frames the page draws until dropped.
+struct Frames {
+    count: Rc<Cell<u32>>,
+    running: Rc<Cell<bool>>,
+}
+
+impl Frames {
+    fn count() -> Frames {
+        let (count, running) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(true)));
+        let next: FrameLoop = Rc::default();
+        let again = Rc::clone(&next);
+        let (c, r) = (Rc::clone(&count), Rc::clone(&running));
+        *next.borrow_mut() = Some(Closure::new(move || {
+            if r.get() {
+                c.set(c.get() + 1);
+                let again = again.borrow();
+                web_sys::window().unwrap().request_animation_frame(again.as_ref().unwrap().as_ref().unchecked_ref()).unwrap();
+            }
+        }));
+        web_sys::window().unwrap().request_animation_frame(next.borrow().as_ref().unwrap().as_ref().unchecked_ref()).unwrap();
+        std::mem::forget(next); // lives while the loop runs; a test's worth
+        Frames { count, running }
+    }
+}
+
+impl Drop for Frames {
+    fn drop(&mut self) {
+        self.running.set(false);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_stream_of_deltas_reaches_the_page_at_most_once_a_frame() {
+    let (root, live, _mounted) = mount_big_centre().await;
+    let renders = Rc::new(Cell::new(0));
+    let counted = Rc::clone(&renders);
+    let _effect = leptos::prelude::Effect::new(move |_| {
+        live.state().track();
+        counted.set(counted.get() + 1);
+    });
+    settle().await;
+    let before = renders.get();
+
+    // A hundred changes, each in a task of its own as the socket's
+    // messages come.
+    let frames = Frames::count();
+    for seq in 2..102 {
+        let changed = call(seq, SALES, Some(100 + seq as u32), CallState::OnHold, CallKind::Regular, None);
+        live.receive(ServerMsg::Delta { seq, change: Change::CallUpdated { call: changed } });
+        crate::sleep(0).await;
+    }
+    settle().await;
+    let drawn = frames.count.get();
+    drop(frames);
+
+    let notified = renders.get() - before;
+    assert!(notified <= drawn + 1, "{notified} notifications in {drawn} frames: at most one a frame");
+    assert!(notified < 100, "fewer than the messages");
+    let held = text_of(&root, "[data-testid=calls] [data-testid=call-3]").unwrap();
+    assert!(held.contains("On hold"), "and every change shown: {held}");
 }

@@ -40,10 +40,19 @@ pub async fn sleep(ms: i32) {
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
-/// Lets Leptos run its effects and re-render.
+/// Lets the live state's changes reach the page (they wait for the next
+/// frame) and Leptos run its effects and re-render.
 pub async fn settle() {
+    next_frame().await;
     for _ in 0..3 {
         leptos::task::tick().await;
         sleep(0).await;
     }
+}
+
+async fn next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().request_animation_frame(&resolve).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
