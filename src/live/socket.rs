@@ -120,6 +120,14 @@ fn lost() -> Outcome {
     Outcome::refused(ApiError::new(ErrorCode::Internal, "the connection to the server was lost; reconnecting…"))
 }
 
+/// A named moment in the page's performance timeline (`cargo xtask bench
+/// dashboard` reads them; so can anyone in the browser's tools).
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name); // the timeline is a nicety, never a reason to fail
+    }
+}
+
 fn local_now() -> Millis {
     Millis(js_sys::Date::now() as u64)
 }
@@ -194,6 +202,8 @@ struct Client {
     /// numbered from `batches`.
     unnotified: Option<u64>,
     batches: u64,
+    /// A snapshot came that is not on screen yet.
+    snapshot_unshown: bool,
     outbox: Vec<Request>,
 }
 
@@ -209,6 +219,7 @@ impl Client {
             Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
                 this.borrow_mut().failures = 0;
                 live.status.set(Connection::Live);
+                mark("earshot:live-open");
                 // The reply only confirms; the state that follows is what matters.
                 if let Some(first) = live.endpoint.get_value().first() {
                     let _ = Self::send(&this, first);
@@ -247,6 +258,9 @@ impl Client {
     }
 
     fn receive(this: &Rc<RefCell<Self>>, live: Live, text: &str) {
+        if text.starts_with(r#"{"type":"snapshot""#) {
+            mark("earshot:snapshot"); // as it came, before it is read
+        }
         match serde_json::from_str(text) {
             Ok(message) => Self::handle(this, live, message),
             Err(e) => leptos::logging::warn!("unreadable server message: {e}"),
@@ -262,6 +276,9 @@ impl Client {
             }
             ServerMsg::Error { error } => leptos::logging::warn!("the server could not read a message: {}", error.message),
             state_message => {
+                if matches!(state_message, ServerMsg::Snapshot(_)) {
+                    this.borrow_mut().snapshot_unshown = true;
+                }
                 let mut applied = Applied::Unchanged;
                 live.state.update_untracked(|state| applied = state.apply(state_message, local_now()));
                 match applied {
@@ -298,6 +315,10 @@ impl Client {
                 if mine {
                     this.borrow_mut().unnotified = None;
                     live.state.notify();
+                    if std::mem::take(&mut this.borrow_mut().snapshot_unshown) {
+                        // The frame after this one: the snapshot's rows are on screen.
+                        request_animation_frame(|| mark("earshot:snapshot-shown"));
+                    }
                 }
             }
         };

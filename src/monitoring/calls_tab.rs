@@ -108,6 +108,9 @@ fn CallRow(
     }
 }
 
+/// The most agents the Agent filter lists.
+const AGENTS_LISTED: usize = 200;
+
 /// Search box and the number, agent and state filters.
 #[component]
 fn Filters(
@@ -139,13 +142,17 @@ fn Filters(
                     {numbers.into_iter().map(|(id, name)| view! { <option value=id.0.to_string()>{name}</option> }).collect_view()}
                 </select>
             </label>
-            <label>
-                "Agent"
-                <select data-testid="filter-agent" on:change=move |ev| filter.update(|f| f.agent = event_target_value(&ev).parse().ok().map(UserId))>
-                    <option value="">"All agents"</option>
-                    {agents.into_iter().map(|(id, name)| view! { <option value=id.0.to_string()>{name}</option> }).collect_view()}
-                </select>
-            </label>
+            // A list of thousands is no way to pick one: a big centre finds
+            // an agent by the search box.
+            {(agents.len() <= AGENTS_LISTED).then(|| view! {
+                <label>
+                    "Agent"
+                    <select data-testid="filter-agent" on:change=move |ev| filter.update(|f| f.agent = event_target_value(&ev).parse().ok().map(UserId))>
+                        <option value="">"All agents"</option>
+                        {agents.into_iter().map(|(id, name)| view! { <option value=id.0.to_string()>{name}</option> }).collect_view()}
+                    </select>
+                </label>
+            })}
             <label>
                 "State"
                 <select data-testid="filter-state" on:change=move |ev| filter.update(|f| f.state = parse_state(&event_target_value(&ev)))>

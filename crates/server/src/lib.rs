@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod http;
 pub mod live;
+pub mod load;
 pub mod media;
 mod password_checks;
 pub mod throttle;
