@@ -92,10 +92,12 @@ impl Live {
         self.window
     }
 
-    /// The server's clock, ticking every second.
+    /// The server's clock, ticking every second. Only the tick is followed
+    /// (a new clock offset shows at the next one): a duration on screen
+    /// changes once a second, not with every change to the live state.
     pub fn server_now(&self) -> Millis {
         let local = self.local_now.get();
-        self.state.with(|s| s.server_now(local))
+        self.state.with_untracked(|s| s.server_now(local))
     }
 
     /// Sends a request and waits for its reply.
