@@ -21,8 +21,43 @@ pub struct LiveState {
     pub my_call: Option<MyCall>,
     /// Each agent's call and each coach's, kept with `calls`: a row asks in
     /// O(1), not by a pass over every call.
-    agent_calls: HashMap<UserId, CallId>,
-    coach_calls: HashMap<UserId, CallId>,
+    people: People,
+}
+
+/// Who is on which call: its agent, and its coach.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct People {
+    agents: HashMap<UserId, CallId>,
+    coaches: HashMap<UserId, CallId>,
+}
+
+impl People {
+    /// Notes `call` as its agent's and its coach's.
+    fn add(&mut self, call: &CallView) {
+        if let Some(agent) = call.agent {
+            self.agents.insert(agent, call.id);
+        }
+        if let Some(coaching) = &call.coaching {
+            self.coaches.insert(coaching.coach, call.id);
+        }
+    }
+
+    /// `old` (a call's last view, replaced by `now` or ended) no longer
+    /// holds its agent or coach, unless `now` holds them still.
+    fn drop_moved(&mut self, old: &CallView, now: Option<&CallView>) {
+        if let Some(agent) = old.agent {
+            let kept = now.is_some_and(|c| c.agent == Some(agent));
+            if !kept && self.agents.get(&agent) == Some(&old.id) {
+                self.agents.remove(&agent);
+            }
+        }
+        if let Some(coach) = old.coaching.as_ref().map(|c| c.coach) {
+            let kept = now.and_then(|c| c.coaching.as_ref()).is_some_and(|c| c.coach == coach);
+            if !kept && self.coaches.get(&coach) == Some(&old.id) {
+                self.coaches.remove(&coach);
+            }
+        }
+    }
 }
 
 /// What applying a message did.
@@ -46,10 +81,9 @@ impl LiveState {
                 self.numbers = snapshot.numbers.into_iter().map(|n| (n.id, n)).collect();
                 self.users = snapshot.users.into_iter().map(|u| (u.id, u)).collect();
                 self.calls = snapshot.calls.into_iter().map(|c| (c.id, c)).collect();
-                self.agent_calls.clear();
-                self.coach_calls.clear();
+                self.people = People::default();
                 for call in self.calls.values() {
-                    index(&mut self.agent_calls, &mut self.coach_calls, call);
+                    self.people.add(call);
                 }
                 Applied::Updated
             }
@@ -74,14 +108,15 @@ impl LiveState {
     fn change(&mut self, change: Change) {
         match change {
             Change::CallUpdated { call } => {
-                index(&mut self.agent_calls, &mut self.coach_calls, &call);
-                if let Some(old) = self.calls.insert(call.id, call) {
-                    self.unindex_moved(&old);
+                self.people.add(&call);
+                let id = call.id;
+                if let Some(old) = self.calls.insert(id, call) {
+                    self.people.drop_moved(&old, self.calls.get(&id));
                 }
             }
             Change::CallEnded { call } => {
                 if let Some(old) = self.calls.remove(&call) {
-                    self.unindex_moved(&old);
+                    self.people.drop_moved(&old, None);
                 }
             }
             Change::UserUpdated { user } => {
@@ -107,30 +142,12 @@ impl LiveState {
 
     /// The call `coach` is coaching, if any.
     pub fn coached_by(&self, coach: UserId) -> Option<&CallView> {
-        self.coach_calls.get(&coach).and_then(|id| self.calls.get(id))
+        self.people.coaches.get(&coach).and_then(|id| self.calls.get(id))
     }
 
     /// The live call `agent` is on, if any.
     pub fn call_of_agent(&self, agent: UserId) -> Option<&CallView> {
-        self.agent_calls.get(&agent).and_then(|id| self.calls.get(id))
-    }
-
-    /// `old` (a call's last view, replaced or ended) no longer holds its
-    /// agent or coach, unless its view now holds them still.
-    fn unindex_moved(&mut self, old: &CallView) {
-        let now = self.calls.get(&old.id);
-        if let Some(agent) = old.agent {
-            let kept = now.is_some_and(|c| c.agent == Some(agent));
-            if !kept && self.agent_calls.get(&agent) == Some(&old.id) {
-                self.agent_calls.remove(&agent);
-            }
-        }
-        if let Some(coach) = old.coaching.as_ref().map(|c| c.coach) {
-            let kept = now.and_then(|c| c.coaching.as_ref()).is_some_and(|c| c.coach == coach);
-            if !kept && self.coach_calls.get(&coach) == Some(&old.id) {
-                self.coach_calls.remove(&coach);
-            }
-        }
+        self.people.agents.get(&agent).and_then(|id| self.calls.get(id))
     }
 
     pub fn kpis(&self, server_now: Millis) -> Kpis {
@@ -145,16 +162,6 @@ impl LiveState {
             agents_on_call: count(UserStatus::OnCall),
             agents_unavailable: count(UserStatus::Unavailable),
         }
-    }
-}
-
-/// Notes `call` as its agent's and its coach's.
-fn index(agents: &mut HashMap<UserId, CallId>, coaches: &mut HashMap<UserId, CallId>, call: &CallView) {
-    if let Some(agent) = call.agent {
-        agents.insert(agent, call.id);
-    }
-    if let Some(coaching) = &call.coaching {
-        coaches.insert(coaching.coach, call.id);
     }
 }
 

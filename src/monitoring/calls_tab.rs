@@ -26,13 +26,8 @@ pub fn CallsTab() -> impl IntoView {
         })
     });
     let rows = RowWindow::new(move || ids.with(Vec::len));
-    // The rendered rows' calls: a change to any other call leaves this as it
-    // was, and so the DOM.
-    let shown = Memo::new(move |_| {
-        let range = rows.range.get();
-        ids.with(|ids| live.state().with(|s| ids[range].iter().filter_map(|id| s.calls.get(id).cloned()).collect::<Vec<_>>()))
-    });
-    let row_index = move |id: CallId| shown.with(|calls| calls.iter().position(|c| c.id == id)).map(|at| rows.row_index(at));
+    let shown = rows.shown(ids, move |id| live.state().with(|s| s.calls.get(id).cloned()));
+    let row_index = move |id: CallId| rows.row_index(shown, |c: &CallView| c.id == id);
     view! {
         <Filters filter />
         <table class="grid calls" data-testid="calls" aria-rowcount=move || ids.with(Vec::len) + 1>

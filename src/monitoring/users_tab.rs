@@ -16,11 +16,8 @@ pub fn UsersTab() -> impl IntoView {
     let live = Live::expect();
     let ids = Memo::new(move |_| live.state().with(|s| s.users.keys().copied().collect::<Vec<UserId>>()));
     let rows = RowWindow::new(move || ids.with(Vec::len));
-    let shown = Memo::new(move |_| {
-        let range = rows.range.get();
-        ids.with(|ids| live.state().with(|s| ids[range].iter().filter_map(|id| s.users.get(id).cloned()).collect::<Vec<_>>()))
-    });
-    let row_index = move |id: UserId| shown.with(|users| users.iter().position(|u| u.id == id)).map(|at| rows.row_index(at));
+    let shown = rows.shown(ids, move |id| live.state().with(|s| s.users.get(id).cloned()));
+    let row_index = move |id: UserId| rows.row_index(shown, |u: &UserView| u.id == id);
     view! {
         <table class="grid users" data-testid="users" aria-rowcount=move || ids.with(Vec::len) + 1>
             <caption class="visually-hidden">"Users"</caption>

@@ -15,7 +15,7 @@ use super::window::{self, ROW_PX};
 pub struct RowWindow {
     pub body: NodeRef<Tbody>,
     /// The rows to render, of all of them.
-    pub range: Memo<Range<usize>>,
+    range: Memo<Range<usize>>,
     total: Signal<usize>,
 }
 
@@ -42,10 +42,26 @@ impl RowWindow {
         self.total.get().saturating_sub(self.range.with(|r| r.end)) as f64 * ROW_PX
     }
 
-    /// The `aria-rowindex` of the window's row at `at` (1-based, after the
-    /// header row).
-    pub fn row_index(&self, at: usize) -> usize {
-        self.range.with(|r| r.start) + at + 2
+    /// Of `ids` (every row, in order), the rows in the window as `row`
+    /// finds each (one gone meanwhile is left out): a change to a row
+    /// outside the window leaves this as it was, and so the DOM.
+    pub fn shown<K, T>(&self, ids: Memo<Vec<K>>, row: impl Fn(&K) -> Option<T> + Send + Sync + 'static) -> Memo<Vec<T>>
+    where
+        K: Send + Sync + 'static,
+        T: PartialEq + Send + Sync + 'static,
+    {
+        let range = self.range;
+        Memo::new(move |_| {
+            let rows = range.get();
+            ids.with(|ids| ids[rows].iter().filter_map(&row).collect())
+        })
+    }
+
+    /// The `aria-rowindex` (1-based, after the header row) of the row of
+    /// `shown` that `is` picks.
+    pub fn row_index<T: Send + Sync + 'static>(&self, shown: Memo<Vec<T>>, is: impl Fn(&T) -> bool) -> Option<usize> {
+        let at = shown.with(|rows| rows.iter().position(is))?;
+        Some(self.range.with(|r| r.start) + at + 2)
     }
 
     /// Up and down arrows move the focus to the same control a row up or

@@ -76,6 +76,26 @@ async fn listen_on_the_agents_coach_line(agent: &Browser) {
     note_onsets(agent, "coach", COACH_LINE).await;
 }
 
+/// A caller put through to Alex, Sam listening with `voice` in his
+/// microphone, the agent's page noting the coach line's onsets. The driver
+/// and the caller's browser are held for the benchmark's life.
+struct Whispering {
+    app: TestApp,
+    agent: Browser,
+    coach: Browser,
+    _caller: Browser,
+    _driver: Chromedriver,
+}
+
+async fn whispering(voice: Voice) -> Whispering {
+    let app = spawn_app(|_| {}).await;
+    let driver = Chromedriver::start().await;
+    let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(440)], &[&fake_microphone(700)]).await;
+    let coach = coach(&app, &driver, voice).await;
+    listen_on_the_agents_coach_line(&agent).await;
+    Whispering { app, agent, coach, _caller: caller, _driver: driver }
+}
+
 fn epoch_ms() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_secs_f64() * 1000.0
 }
@@ -96,11 +116,7 @@ fn report(what: &str, mut samples: Vec<f64>) {
 #[tokio::test]
 #[ignore = "a benchmark: run with `cargo xtask bench switch`"]
 async fn bench_whisper_switch() {
-    let app = spawn_app(|_| {}).await;
-    let driver = Chromedriver::start().await;
-    let (_caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(440)], &[&fake_microphone(700)]).await;
-    let coach = coach(&app, &driver, Voice::DENSE).await;
-    listen_on_the_agents_coach_line(&agent).await;
+    let Whispering { app, agent, coach, _caller, _driver } = whispering(Voice::DENSE).await;
 
     let (mut forwarded, mut heard, mut heard_after_a_pause) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..SWITCHES {
@@ -143,11 +159,7 @@ async fn bench_whisper_switch() {
 #[tokio::test]
 #[ignore = "a benchmark: run with `cargo xtask bench switch`"]
 async fn bench_mouth_to_ear() {
-    let app = spawn_app(|_| {}).await;
-    let driver = Chromedriver::start().await;
-    let (_caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(440)], &[&fake_microphone(700)]).await;
-    let coach = coach(&app, &driver, Voice::BURSTS).await;
-    listen_on_the_agents_coach_line(&agent).await;
+    let Whispering { app: _app, agent, coach, _caller, _driver } = whispering(Voice::BURSTS).await;
     // The microphone opens with the first Whisper.
     coach.click("[data-testid=whisper]").await;
     wait_until(Duration::from_secs(10), "the coach's microphone", || async {

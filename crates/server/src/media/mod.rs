@@ -139,30 +139,29 @@ impl MediaHandle {
 
     /// Every leg's counters, from every shard, each with its shard.
     pub async fn report(&self) -> Vec<LegReport> {
-        let mut answers = Vec::new();
-        for shard in self.shards.iter() {
-            let (reply, answer) = oneshot::channel();
-            let _ = shard.tx.send(MediaRequest::Report { reply }); // a stopped shard reports nothing
-            answers.push(answer);
-        }
-        let mut reports = Vec::new();
-        for answer in answers {
-            reports.extend(answer.await.unwrap_or_default());
-        }
-        reports
+        self.ask_every_shard(|reply| MediaRequest::Report { reply }).await.into_iter().flatten().collect()
     }
 
     /// How long packets spent inside the shards, every one so far.
     pub async fn hops(&self) -> Hops {
+        let mut all = Hops::default();
+        for hops in self.ask_every_shard(|reply| MediaRequest::Hops { reply }).await {
+            all.merge(&hops);
+        }
+        all
+    }
+
+    /// Asks every shard at once; a stopped shard answers the default.
+    async fn ask_every_shard<T: Default>(&self, request: impl Fn(oneshot::Sender<T>) -> MediaRequest) -> Vec<T> {
         let mut answers = Vec::new();
         for shard in self.shards.iter() {
             let (reply, answer) = oneshot::channel();
-            let _ = shard.tx.send(MediaRequest::Hops { reply }); // a stopped shard has none
+            let _ = shard.tx.send(request(reply)); // a stopped shard's answer is dropped: the default below
             answers.push(answer);
         }
-        let mut all = Hops::default();
+        let mut all = Vec::with_capacity(answers.len());
         for answer in answers {
-            all.merge(&answer.await.unwrap_or_default());
+            all.push(answer.await.unwrap_or_default());
         }
         all
     }
