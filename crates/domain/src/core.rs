@@ -193,6 +193,9 @@ struct Session {
 pub struct Core {
     directory: Directory,
     calls: BTreeMap<CallId, Call>,
+    /// The call each agent is on: a user's status without a pass over every
+    /// call (a snapshot asks it of every user).
+    on_call: BTreeMap<UserId, CallId>,
     presence: BTreeMap<UserId, Presence>,
     sessions: BTreeMap<CallId, Session>,
     /// Who coached each live call, to tell a rejoin from a first start.
@@ -215,6 +218,7 @@ impl Core {
         Self {
             directory,
             calls: BTreeMap::new(),
+            on_call: BTreeMap::new(),
             presence,
             sessions: BTreeMap::new(),
             coached: BTreeSet::new(),
@@ -303,7 +307,7 @@ impl Core {
     pub fn status(&self, user: UserId) -> UserStatus {
         if self.coaching_of(user).is_some() {
             UserStatus::Coaching
-        } else if self.calls.values().any(|c| c.agent == Some(user)) {
+        } else if self.on_call.contains_key(&user) {
             UserStatus::OnCall
         } else {
             match self.presence.get(&user) {
@@ -409,9 +413,8 @@ impl Core {
         if self.connections.open(user) == Edge::Online {
             // A signed-in agent is a real person: a simulated call they
             // were given ends rather than land on their softphone.
-            let simulated: Vec<CallId> =
-                self.calls.values().filter(|c| c.origin == Origin::Simulated && c.agent == Some(user)).map(|c| c.id).collect();
-            for call in simulated {
+            let simulated = self.on_call.get(&user).filter(|call| self.calls[call].origin == Origin::Simulated).copied();
+            if let Some(call) = simulated {
                 let _ = self.apply(now, CallEvent::Ended { call }); // just found live
             }
             self.route_callers(now);
@@ -515,6 +518,10 @@ impl Core {
                 if old_agent.is_some() {
                     self.outputs.push_back(Output::AgentLeft { call: id });
                 }
+                if let Some(old) = old_agent {
+                    self.on_call.remove(&old);
+                }
+                self.on_call.insert(agent, id);
                 let call = self.call_mut(id);
                 call.agent = Some(agent);
                 call.state = CallState::Ongoing;
@@ -557,6 +564,9 @@ impl Core {
                 self.end_session(now, id, Ending::CallEnded);
                 self.log(id, now, "Call ended", false);
                 self.calls.remove(&id);
+                if let Some(agent) = old_agent {
+                    self.on_call.remove(&agent);
+                }
                 self.coached.retain(|&(call, _)| call != id);
                 self.record(Record::CallEnded { call: id, at: now });
                 self.emit(Change::CallEnded { call: id });

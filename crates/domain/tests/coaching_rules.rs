@@ -383,6 +383,23 @@ fn calls_go_only_to_available_agents() {
 }
 
 #[test]
+fn an_agent_is_on_a_call_from_the_answer_until_it_moves_or_ends() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    assert_eq!((core.status(AGENT), core.status(SECOND_AGENT)), (UserStatus::OnCall, UserStatus::Available));
+
+    core.apply(T0, CallEvent::TransferredToAgent { call: target, agent: SECOND_AGENT }).unwrap();
+    assert_eq!((core.status(AGENT), core.status(SECOND_AGENT)), (UserStatus::Available, UserStatus::OnCall));
+    let snapshot = core.snapshot(T0);
+    let second = snapshot.users.iter().find(|u| u.id == SECOND_AGENT).unwrap();
+    assert_eq!(second.status, UserStatus::OnCall, "the snapshot says the same");
+
+    core.apply(T0, CallEvent::Ended { call: target }).unwrap();
+    assert_eq!((core.status(AGENT), core.status(SECOND_AGENT)), (UserStatus::Available, UserStatus::Available));
+    assert_eq!(core.available_agents().len(), 2);
+}
+
+#[test]
 fn the_media_follows_the_hold_including_a_transfer_that_takes_the_call_off_hold() {
     let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
     let target = call(&mut core, CallKind::Regular, CallState::Ongoing);

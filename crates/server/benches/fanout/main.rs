@@ -6,7 +6,7 @@
 //! supervisor; a feed changing `EARSHOT_BENCH_CHANGES` calls a second
 //! (default 100: hold on, hold off). Reported per step: delivery (change
 //! asked of the core → a dashboard read it) p50/p99, sequence gaps, the
-//! server's CPU (its runtime's threads, `server-*`), the dashboards' own
+//! server's CPU (its runtime's threads `server-*`, the live core's and the store's), the dashboards' own
 //! CPU (`dashboards-*`, this process too: counted apart), and memory.
 
 mod centre;
@@ -32,6 +32,11 @@ const WINDOW: Duration = Duration::from_secs(10);
 fn from_env<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
     let list = std::env::var(name).unwrap_or_else(|_| default.into());
     list.split(',').map(|n| n.trim().parse().unwrap_or_else(|_| panic!("{name}: numbers like {default}"))).collect()
+}
+
+/// The server's threads: its runtime's, the live core's and its store's.
+fn server_cpu() -> Duration {
+    ["server", "live-core", "sqlx"].into_iter().map(proc_stat::threads).sum()
 }
 
 fn main() {
@@ -79,14 +84,14 @@ fn main() {
             .into_iter()
             .map(|dashboard| clients.spawn(dashboard.read(Arc::clone(&index), Arc::clone(&asked), Arc::clone(&running))))
             .collect();
-        let (server_before, clients_before) = (proc_stat::threads("server"), proc_stat::threads("dashboards"));
+        let (server_before, clients_before) = (server_cpu(), proc_stat::threads("dashboards"));
         let feeding = Arc::new(AtomicBool::new(true));
         let feed = centre::feed(&centre, changes, Arc::clone(&asked), Arc::clone(&feeding));
         std::thread::sleep(WINDOW);
         feeding.store(false, Ordering::Relaxed);
         let made = feed.join().unwrap();
         let (server_cpu, clients_cpu) =
-            (proc_stat::threads("server") - server_before, proc_stat::threads("dashboards") - clients_before);
+            (server_cpu() - server_before, proc_stat::threads("dashboards") - clients_before);
         std::thread::sleep(Duration::from_millis(500)); // the last changes land
         running.store(false, Ordering::Relaxed);
         let (mut delivery, mut gaps, mut deltas) = (Hops::default(), 0, 0);

@@ -22,7 +22,7 @@ use tokio::sync::{broadcast, watch};
 use super::live::{admit, error, join_media, stopping};
 use super::socket::{close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
-use crate::live::{Delta, LiveHandle};
+use crate::live::{Batch, LiveHandle};
 use crate::media::MediaHandle;
 use crate::throttle::{locked, try_again, Throttle};
 
@@ -57,7 +57,7 @@ struct Caller {
     /// Ping period: a caller silent for three has hung up, whatever TCP says.
     heartbeat: Duration,
     call: Option<CallId>,
-    deltas: Option<broadcast::Receiver<Arc<Delta>>>,
+    deltas: Option<broadcast::Receiver<Batch>>,
     /// What the caller was last told of their call.
     told: LastTold,
 }
@@ -92,7 +92,7 @@ impl Caller {
                     }
                 },
                 delta = async { match &mut self.deltas { Some(d) => d.recv().await, None => std::future::pending().await } } => match delta {
-                    Ok(delta) => self.on_delta(&delta.change).into_iter().map(Frame::Message).collect(),
+                    Ok(batch) => batch.iter().filter_map(|delta| self.on_delta(&delta.change)).map(Frame::Message).collect(),
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => break,
                 },

@@ -25,13 +25,13 @@ use super::session::unavailable;
 use super::{AppError, AppState};
 use crate::auth::{Auth, Token};
 use crate::throttle::{locked, try_again, RateLimit};
-use crate::live::{Delta, LiveHandle};
+use crate::live::{Batch, Delta, LiveHandle};
 use crate::media::MediaHandle;
 
-/// Deltas written to a socket in one go at most: a socket that fell
+/// Batches written to a socket in one go at most: a socket that fell
 /// behind catches up in few writes, and still hears its own requests'
 /// replies between them.
-const DELTAS_PER_WRITE: usize = 64;
+const BATCHES_PER_WRITE: usize = 16;
 
 /// `/api/live?window=N`: the app window the socket serves (a random id per
 /// page load), so the coach's audio is known to play in this window.
@@ -94,7 +94,7 @@ struct Connection {
     /// Tags and comments per user, at a steady rate.
     notes: Arc<std::sync::Mutex<RateLimit<earshot_protocol::UserId>>>,
     /// Every change, once subscribed or watching.
-    deltas: Option<broadcast::Receiver<Arc<Delta>>>,
+    deltas: Option<broadcast::Receiver<Batch>>,
     /// Subscribed to the dashboard: every delta goes out as it is.
     dashboard: bool,
     /// Agents watching their own call: the call they are on.
@@ -160,8 +160,8 @@ impl Connection {
                         break;
                     }
                 },
-                delta = next_delta(&mut self.deltas) => match delta {
-                    Ok(delta) => match self.with_waiting(&delta) {
+                batch = next_batch(&mut self.deltas) => match batch {
+                    Ok(batch) => match self.with_waiting(&batch) {
                         Ok(frames) => frames,
                         Err(broadcast::error::TryRecvError::Lagged(_)) => frames(self.resync().await),
                         Err(_) => break, // the core stopped
@@ -357,20 +357,24 @@ impl Connection {
         self.live.my_call(self.me.id).await.map_err(|_| stopping())?.ok_or_else(|| ApiError::new(ErrorCode::NoCall, "you have no call"))
     }
 
-    /// `first`'s frames and those of the deltas already waiting behind it
+    /// `first`'s frames and those of the batches already waiting behind it
     /// (a bounded few), so that a socket that fell behind catches up in
     /// one write.
-    fn with_waiting(&mut self, first: &Delta) -> Result<Vec<Frame>, broadcast::error::TryRecvError> {
-        let mut out = self.on_delta(first);
-        for _ in 1..DELTAS_PER_WRITE {
+    fn with_waiting(&mut self, first: &Batch) -> Result<Vec<Frame>, broadcast::error::TryRecvError> {
+        let mut out = self.on_batch(first);
+        for _ in 1..BATCHES_PER_WRITE {
             let Some(deltas) = &mut self.deltas else { break };
             match deltas.try_recv() {
-                Ok(delta) => out.extend(self.on_delta(&delta)),
+                Ok(batch) => out.extend(self.on_batch(&batch)),
                 Err(broadcast::error::TryRecvError::Empty) => break,
                 Err(e) => return Err(e),
             }
         }
         Ok(out)
+    }
+
+    fn on_batch(&mut self, batch: &Batch) -> Vec<Frame> {
+        batch.iter().flat_map(|delta| self.on_delta(delta)).collect()
     }
 
     fn on_delta(&mut self, delta: &Delta) -> Vec<Frame> {
@@ -419,7 +423,7 @@ fn not_signed_in() -> AppError {
     AppError::new(axum::http::StatusCode::UNAUTHORIZED, ErrorCode::NotSignedIn, "sign in first")
 }
 
-async fn next_delta(deltas: &mut Option<broadcast::Receiver<Arc<Delta>>>) -> Result<Arc<Delta>, broadcast::error::RecvError> {
+async fn next_batch(deltas: &mut Option<broadcast::Receiver<Batch>>) -> Result<Batch, broadcast::error::RecvError> {
     match deltas {
         Some(receiver) => receiver.recv().await,
         None => std::future::pending().await,

@@ -19,10 +19,18 @@ pub struct Delta {
     pub json: Utf8Bytes,
 }
 
+/// Changes published together, in order: every one the core made since the
+/// last publication. Under load the core publishes at most once a
+/// [`PUBLISH_EVERY`], so each socket wakes and writes once per batch, not
+/// once per change.
+pub type Batch = Arc<[Delta]>;
+
+pub use task::PUBLISH_EVERY;
+
 /// A subscription: the state now, then every change after it.
 pub struct Subscription {
     pub snapshot: Snapshot,
-    pub deltas: broadcast::Receiver<Arc<Delta>>,
+    pub deltas: broadcast::Receiver<Batch>,
 }
 
 /// The core task stopped: the server is shutting down.
@@ -32,7 +40,7 @@ pub struct Stopped;
 enum Request {
     Subscribe { user: UserId, reply: oneshot::Sender<Result<Subscription, CoachingError>> },
     /// Every change, for agents and callers following their own call.
-    Watch { reply: oneshot::Sender<broadcast::Receiver<Arc<Delta>>> },
+    Watch { reply: oneshot::Sender<broadcast::Receiver<Batch>> },
     MyCall { agent: UserId, reply: oneshot::Sender<Option<CallView>> },
     AvailableAgents { reply: oneshot::Sender<Vec<UserView>> },
     Command { user: UserId, command: Command, reply: oneshot::Sender<Result<(), CoachingError>> },
@@ -65,7 +73,7 @@ impl LiveHandle {
 
     /// Every change from now on, unfiltered: for shells that pick out one
     /// call (agents, callers).
-    pub async fn watch(&self) -> Result<broadcast::Receiver<Arc<Delta>>, Stopped> {
+    pub async fn watch(&self) -> Result<broadcast::Receiver<Batch>, Stopped> {
         self.ask(|reply| Request::Watch { reply }).await
     }
 

@@ -1,7 +1,7 @@
 //! The task that owns the core: one mutation at a time, then every output
-//! drained and broadcast, then wait for the next request or deadline.
+//! drained, the deltas published (at most once a [`PUBLISH_EVERY`]), then
+//! wait for the next request or deadline.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use earshot_domain::{Core, Directory, Origin, Output};
@@ -11,12 +11,20 @@ use earshot_simulator::{SimConfig, Simulator};
 use earshot_store::Writer;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use super::{Delta, LiveHandle, Request, Subscription};
+use tokio::time::Instant;
+
+use super::{Batch, Delta, LiveHandle, Request, Subscription};
 use crate::media::MediaHandle;
 use crate::now;
 
-/// Deltas a slow subscriber may fall behind before it is resynchronised.
+/// Batches a slow subscriber may fall behind before it is resynchronised.
 const BROADCAST_CAPACITY: usize = 4096;
+
+/// The shortest time between two publications. A change after a quiet spell
+/// goes out at once; under load, changes gather for at most this long (about
+/// a dashboard's frame), and each of thousands of sockets is woken and
+/// written once for all of them.
+pub const PUBLISH_EVERY: Duration = Duration::from_millis(10);
 
 /// Starts the core task; it ends when every [`LiveHandle`] is dropped.
 /// Calls and changes are numbered from `first_id`.
@@ -32,15 +40,24 @@ pub fn spawn(
     let core = Core::new(directory).with_coach_grace(coach_grace).with_first_id(first_id);
     let simulator = simulator.map(|config| Simulator::new(config, &core, now()));
     let (deltas, _) = broadcast::channel(BROADCAST_CAPACITY);
-    let owner = Owner { core, simulator, deltas, media, store };
-    tokio::spawn(owner.run(rx));
+    let owner = Owner { core, simulator, deltas, pending: Vec::new(), published: Instant::now(), media, store };
+    // A thread of its own: under load the core is not queued behind
+    // thousands of socket tasks (every delta would wait for them).
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime for the live core");
+    std::thread::Builder::new()
+        .name("live-core".into())
+        .spawn(move || runtime.block_on(owner.run(rx)))
+        .expect("a thread for the live core");
     LiveHandle { tx }
 }
 
 struct Owner {
     core: Core,
     simulator: Option<Simulator>,
-    deltas: broadcast::Sender<Arc<Delta>>,
+    deltas: broadcast::Sender<Batch>,
+    /// Deltas made since the last publication, in order.
+    pending: Vec<Delta>,
+    published: Instant,
     media: MediaHandle,
     /// Writes the core's records, in order.
     store: Writer,
@@ -50,12 +67,14 @@ impl Owner {
     async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
         loop {
             let wait = self.next_deadline().map(|at| Duration::from_millis(at.0.saturating_sub(now().0)));
+            let publish = (!self.pending.is_empty()).then(|| self.published + PUBLISH_EVERY);
             tokio::select! {
                 request = rx.recv() => match request {
                     Some(request) => self.on_request(request),
                     None => break,
                 },
                 _ = sleep(wait) => self.on_timeout(now()),
+                _ = sleep_until(publish) => self.publish(),
             }
             self.flush();
         }
@@ -82,6 +101,9 @@ impl Owner {
         // A dropped reply receiver means the asker gave up; nothing to do.
         match request {
             Request::Subscribe { user, reply } => {
+                // What is pending is in the snapshot: the new subscriber's
+                // first batch is the first change after it.
+                self.publish();
                 let subscription = self.core.check_viewer(user).map(|()| Subscription {
                     snapshot: self.core.snapshot(now),
                     deltas: self.deltas.subscribe(),
@@ -89,6 +111,7 @@ impl Owner {
                 let _ = reply.send(subscription);
             }
             Request::Watch { reply } => {
+                self.publish();
                 let _ = reply.send(self.deltas.subscribe());
             }
             Request::MyCall { agent, reply } => {
@@ -133,8 +156,8 @@ impl Owner {
         });
     }
 
-    /// Serialises each delta once and hands it to every subscriber; the
-    /// media follows the calls; the store keeps the records.
+    /// Serialises each delta once for every subscriber; the media follows the
+    /// calls; the store keeps the records.
     fn flush(&mut self) {
         while let Some(output) = self.core.poll_output() {
             match output {
@@ -143,7 +166,7 @@ impl Owner {
                     // Protocol types always serialise.
                     let json = serde_json::to_string(&message).expect("protocol types serialise");
                     let ServerMsg::Delta { change, .. } = message else { unreachable!("built just above") };
-                    let _ = self.deltas.send(Arc::new(Delta { change, json: json.into() })); // no subscribers is fine
+                    self.pending.push(Delta { change, json: json.into() });
                 }
                 Output::CoachJoined { call, .. } => {
                     if self.core.call(call).is_some_and(|c| c.origin == Origin::Simulated) {
@@ -159,12 +182,32 @@ impl Owner {
                 other => tracing::debug!(?other, "output with no consumer"),
             }
         }
+        if self.published.elapsed() >= PUBLISH_EVERY {
+            self.publish();
+        }
+    }
+
+    /// Hands every pending delta to every subscriber, as one batch.
+    fn publish(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let batch: Batch = std::mem::take(&mut self.pending).into();
+        let _ = self.deltas.send(batch); // no subscribers is fine
+        self.published = Instant::now();
     }
 }
 
 async fn sleep(wait: Option<Duration>) {
     match wait {
         Some(wait) => tokio::time::sleep(wait).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
     }
 }
