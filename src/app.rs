@@ -1,7 +1,5 @@
 use earshot_protocol::{Me, MonitoringAccess, Role};
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
 
 use crate::agent::AgentView;
 use crate::audit::AuditPage;
@@ -13,6 +11,7 @@ use crate::conversation::ConversationPage;
 use crate::live::{provide_live, Connection, Endpoint};
 use crate::monitoring::{Dashboard, NoDashboard, Tab};
 use crate::platform::{assess, detect, Unsupported, Verdict};
+use crate::routes::{Address, Link, Page};
 
 /// The root: the browser gate, then the signed-in app or the sign-in page.
 #[component]
@@ -20,7 +19,7 @@ pub fn App() -> impl IntoView {
     let caller = web_sys::window().and_then(|w| w.location().pathname().ok()).is_some_and(|p| p.starts_with("/caller"));
     match assess(&detect()) {
         // The caller view is a phone, not an account: no sign-in.
-        Verdict::Supported if caller => view! { <Router><CallerPage /></Router> }.into_any(),
+        Verdict::Supported if caller => view! { <CallerPage /> }.into_any(),
         Verdict::Supported => view! { <Shell /> }.into_any(),
         refused => view! { <Unsupported verdict=refused /> }.into_any(),
     }
@@ -30,6 +29,7 @@ pub fn App() -> impl IntoView {
 fn Shell() -> impl IntoView {
     let session = Session(RwSignal::new(None));
     provide_context(session);
+    Address::provide();
     // A page reload keeps the session: ask the server who the cookie is
     // before offering the sign-in form.
     let restore = Action::new_local(move |_: &()| async move {
@@ -40,14 +40,12 @@ fn Shell() -> impl IntoView {
     restore.dispatch(());
     let restored = move || restore.version().get() > 0;
     view! {
-        <Router>
-            <Show when=restored fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
-                {move || match session.0.get() {
-                    None => view! { <SignInPage /> }.into_any(),
-                    Some(me) => view! { <SignedInApp me /> }.into_any(),
-                }}
-            </Show>
-        </Router>
+        <Show when=restored fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || match session.0.get() {
+                None => view! { <SignInPage /> }.into_any(),
+                Some(me) => view! { <SignedInApp me /> }.into_any(),
+            }}
+        </Show>
     }
 }
 
@@ -67,11 +65,12 @@ fn SignedInApp(
             view! { <Monitoring /> }.into_any()
         } else {
             // An admin without Live Monitoring still reads the audit log.
-            view! {
-                <Routes fallback=|| view! { <NoDashboard /> }>
-                    <Route path=path!("/audit") view=AuditPage />
-                </Routes>
-            }
+            let address = Address::expect();
+            let audit = Memo::new(move |_| address.page() == Page::Audit);
+            (move || match audit.get() {
+                true => view! { <AuditPage /> }.into_any(),
+                false => view! { <NoDashboard /> }.into_any(),
+            })
             .into_any()
         }}
     }
@@ -83,17 +82,20 @@ fn Monitoring() -> impl IntoView {
     let live = provide_live(Endpoint::Dashboard);
     CoachingUi::provide();
     CoachMedia::provide(live);
+    let address = Address::expect();
+    let page = Memo::new(move |_| address.page());
     view! {
         <Show when=move || live.status().get() == Connection::Reconnecting>
             <p class="connection" role="status">"Connection to the server lost; reconnecting…"</p>
         </Show>
-        <Routes fallback=|| view! { <main class="page"><h1>"This page does not exist"</h1></main> }>
-            <Route path=path!("/") view=|| view! { <Dashboard tab=Tab::Calls /> } />
-            <Route path=path!("/users") view=|| view! { <Dashboard tab=Tab::Users /> } />
-            <Route path=path!("/calls/:id") view=ConversationPage />
-            <Route path=path!("/contacts/:id") view=ContactPage />
-            <Route path=path!("/audit") view=AuditPage />
-        </Routes>
+        {move || match page.get() {
+            Page::Calls => view! { <Dashboard tab=Tab::Calls /> }.into_any(),
+            Page::Users => view! { <Dashboard tab=Tab::Users /> }.into_any(),
+            Page::Call(call) => view! { <ConversationPage call /> }.into_any(),
+            Page::Contact(contact) => view! { <ContactPage contact /> }.into_any(),
+            Page::Audit => view! { <AuditPage /> }.into_any(),
+            Page::Unknown => view! { <main class="page"><h1>"This page does not exist"</h1></main> }.into_any(),
+        }}
         <CoachDialog />
         <AudioSetup />
         <CoachingPanel />
@@ -121,8 +123,8 @@ fn Header() -> impl IntoView {
         <header class="top">
             <span class="brand">"Earshot"</span>
             <nav aria-label="Pages" class="pages">
-                <Show when=move || monitors><A href="/">"Live Monitoring"</A></Show>
-                <Show when=move || admin><A href="/audit">"Coaching audit"</A></Show>
+                <Show when=move || monitors><Link href="/">"Live Monitoring"</Link></Show>
+                <Show when=move || admin><Link href="/audit">"Coaching audit"</Link></Show>
             </nav>
             <span class="who" data-testid="signed-in-as">{me.name}</span>
             <span class="muted-inverse">{role}</span>

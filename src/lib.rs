@@ -16,5 +16,6 @@ pub mod live;
 pub mod media;
 pub mod monitoring;
 pub mod platform;
+pub mod routes;
 
 pub use app::App;

@@ -6,7 +6,7 @@ mod filters;
 
 use earshot_protocol::{AuditEntry, AuditLog, CompanyNumber, Millis, MonitoringAccess, Person, Role};
 use leptos::prelude::*;
-use leptos_router::components::A;
+use crate::routes::Link;
 
 pub use filters::{local_midnight, Filters};
 
@@ -155,7 +155,7 @@ fn Entry(entry: AuditEntry, numbers: Vec<CompanyNumber>, can_open_calls: bool) -
     // Call ids are long numbers: the CSV has them; here, a link will do.
     let call = entry.call.filter(|_| can_open_calls).map(|call| {
         let label = format!("Open the conversation of call {}", call.0);
-        view! { <A href=format!("/calls/{}", call.0) attr:aria-label=label>"Conversation"</A> }
+        view! { <Link href=format!("/calls/{}", call.0) attr:aria-label=label>"Conversation"</Link> }
     });
     let refused = entry.action == earshot_protocol::AuditAction::Refused;
     view! {

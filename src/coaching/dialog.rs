@@ -1,6 +1,5 @@
 use earshot_protocol::CallId;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsCast;
 
 use super::model::{may_open_conversation, remember_notify, remembered_notify};
@@ -29,11 +28,10 @@ fn DialogFor(
     let open_conversation = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let media = CoachMedia::expect();
-    let navigate = StoredValue::new_local(use_navigate());
     let join = Action::new_local(move |&(notify, open_conversation): &(bool, bool)| async move {
         remember_notify(notify);
         match ui.start(media, Intent::Join { call, notify, open_conversation }).await {
-            Ok(Some(page)) => navigate.with_value(|navigate| navigate(&page, Default::default())),
+            Ok(Some(page)) => crate::routes::navigate(&page),
             Ok(None) => {}
             Err(refusal) => error.set(Some(refusal)),
         }

@@ -4,7 +4,7 @@ mod page;
 
 use earshot_protocol::Customer;
 use leptos::prelude::*;
-use leptos_router::components::A;
+use crate::routes::Link;
 
 pub use page::ContactPage;
 
@@ -17,9 +17,9 @@ pub fn ContactName(
 ) -> impl IntoView {
     match customer.contact {
         Some(contact) => view! {
-            <A href=format!("/contacts/{}", contact.id.0) attr:class="contact" attr:data-testid="contact-link">
+            <Link href=format!("/contacts/{}", contact.id.0) attr:class="contact" attr:data-testid="contact-link">
                 {contact.name}
-            </A>
+            </Link>
         }
         .into_any(),
         None => view! { <span class="contact unknown" data-testid="contact-plain">{customer.phone}</span> }.into_any(),

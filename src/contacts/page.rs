@@ -1,34 +1,19 @@
-use earshot_protocol::{ContactDetail, Direction};
+use earshot_protocol::{ContactDetail, ContactId, Direction};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params;
-use leptos_router::params::Params;
+use crate::routes::Link;
 
 use crate::live::format_duration;
 use crate::live::Live;
 
-#[derive(Params, Clone, PartialEq)]
-struct ContactParams {
-    id: Option<u32>,
-}
-
 /// `/contacts/:id`: the contact record and its recent calls.
 #[component]
-pub fn ContactPage() -> impl IntoView {
-    let params = use_params::<ContactParams>();
-    let id = move || params.with(|p| p.as_ref().ok().and_then(|p| p.id));
-    let detail = LocalResource::new(move || {
-        let id = id();
-        async move {
-            match id {
-                Some(id) => crate::api::get::<ContactDetail>(&format!("/api/contacts/{id}")).await.map_err(|e| e.message),
-                None => Err("no such contact".to_owned()),
-            }
-        }
+pub fn ContactPage(contact: ContactId) -> impl IntoView {
+    let detail = LocalResource::new(move || async move {
+        crate::api::get::<ContactDetail>(&format!("/api/contacts/{}", contact.0)).await.map_err(|e| e.message)
     });
     view! {
         <main class="page" data-testid="contact-page">
-            <p><A href="/">"← Live Monitoring"</A></p>
+            <p><Link href="/">"← Live Monitoring"</Link></p>
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading contact…"</p> }>
                 {move || detail.get().map(|result| match result {
                     Ok(detail) => view! { <ContactDetailView detail /> }.into_any(),
@@ -65,7 +50,7 @@ fn ContactDetailView(
                         let started = call.started_at;
                         view! {
                             <li>
-                                <A href=format!("/calls/{}", call.id.0)>{format!("{direction} call on {line}")}</A>
+                                <Link href=format!("/calls/{}", call.id.0)>{format!("{direction} call on {line}")}</Link>
                                 <span class="muted">{move || format!(" · started {} ago", format_duration(live.server_now().0.saturating_sub(started.0)))}</span>
                             </li>
                         }

@@ -3,40 +3,25 @@
 
 use earshot_protocol::{CallDetail, CallId};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params;
-use leptos_router::params::Params;
+use crate::routes::Link;
 
 use crate::contacts::ContactName;
 use crate::live::{format_duration, Live};
 use crate::monitoring::state_label;
 
-#[derive(Params, Clone, PartialEq)]
-struct CallParams {
-    id: Option<u64>,
-}
-
 #[component]
-pub fn ConversationPage() -> impl IntoView {
+pub fn ConversationPage(call: CallId) -> impl IntoView {
     let live = Live::expect();
-    let params = use_params::<CallParams>();
-    let id = move || params.with(|p| p.as_ref().ok().and_then(|p| p.id));
     // Read again when the live row changes (a new tag or comment counts in
     // its `notes`, a hold, an end).
-    let row = Memo::new(move |_| id().and_then(|id| live.state().with(|s| s.calls.get(&CallId(id)).cloned())));
+    let row = Memo::new(move |_| live.state().with(|s| s.calls.get(&call).cloned()));
     let detail = LocalResource::new(move || {
-        let id = id();
         row.track();
-        async move {
-            match id {
-                Some(id) => crate::api::get::<CallDetail>(&format!("/api/calls/{id}")).await.map_err(|e| e.message),
-                None => Err("no such call".to_owned()),
-            }
-        }
+        async move { crate::api::get::<CallDetail>(&format!("/api/calls/{}", call.0)).await.map_err(|e| e.message) }
     });
     view! {
         <main class="page" data-testid="conversation">
-            <p><A href="/">"← Live Monitoring"</A></p>
+            <p><Link href="/">"← Live Monitoring"</Link></p>
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading conversation…"</p> }>
                 {move || detail.get().map(|result| match result {
                     Ok(detail) => view! { <Conversation detail /> }.into_any(),

@@ -10,7 +10,7 @@ pub mod window;
 
 use earshot_protocol::MonitoringAccess;
 use leptos::prelude::*;
-use leptos_router::components::A;
+use crate::routes::Link;
 
 use crate::coaching::CoachingUi;
 use crate::live::{Connection, Live};
@@ -40,8 +40,8 @@ pub fn Dashboard(
             {plus.then(|| view! { <kpis::KpiStrip /> })}
             <div class="tab-row">
                 <nav class="tabs" aria-label="Dashboard">
-                    <A href="/">"Calls"</A>
-                    <A href="/users">"Users"</A>
+                    <Link href="/">"Calls"</Link>
+                    <Link href="/users">"Users"</Link>
                 </nav>
                 <SetUpAudio />
             </div>

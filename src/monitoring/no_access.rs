@@ -1,6 +1,6 @@
 use earshot_protocol::Role;
 use leptos::prelude::*;
-use leptos_router::components::A;
+use crate::routes::Link;
 
 /// What a supervisor or admin without Live Monitoring access sees, and why.
 #[component]
@@ -13,7 +13,7 @@ pub fn NoDashboard() -> impl IntoView {
                 "to you. Ask an admin to give you Live Monitoring or Live Monitoring+ access."
             </p>
             <Show when=|| crate::auth::me().role == Role::Admin>
-                <p>"As an admin you can still read the " <A href="/audit">"coaching audit log"</A> "."</p>
+                <p>"As an admin you can still read the " <Link href="/audit">"coaching audit log"</Link> "."</p>
             </Show>
         </main>
     }

@@ -8,9 +8,9 @@ use earshot::audio::Source;
 use earshot::coaching::{AudioSetup, CoachDialog, CoachMedia, CoachingPanel, CoachingUi, LastJoined};
 use earshot::live::Live;
 use earshot::monitoring::{Dashboard, Tab};
+use earshot::routes::Address;
 use earshot_protocol::*;
 use leptos::prelude::*;
-use leptos_router::components::Router;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -96,7 +96,8 @@ fn mount_full(tab: Tab, access: MonitoringAccess, source: Source) -> (web_sys::H
         let ui = CoachingUi::provide();
         out.set(Some((live, ui)));
         CoachMedia::provide_with(live, source.clone());
-        view! { <Router><CoachingPanel /><Dashboard tab /><CoachDialog /><AudioSetup /></Router> }
+        Address::provide();
+        view! { <CoachingPanel /><Dashboard tab /><CoachDialog /><AudioSetup /> }
     });
     let (live, ui) = slot.get().expect("mounted");
     (root, live, ui, handle)

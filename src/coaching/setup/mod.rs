@@ -11,7 +11,6 @@ pub mod model;
 mod path;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use self::microphone::MicrophoneStep;
 use self::model::{kilobytes, Status, Steps};
@@ -76,14 +75,13 @@ fn SetupDialog(
         }
     });
     let steps = Memo::new(move |_| Steps { install: install.get(), installed: installed.get(), microphone: microphone.get(), path: path.get() });
-    let navigate = StoredValue::new_local(use_navigate());
     let finish = Action::new_local(move |_: &()| async move {
         let Some(intent) = then else { return ui.setup.set(None) };
         match ui.start(media, intent).await {
             Ok(page) => {
                 ui.setup.set(None);
                 if let Some(page) = page {
-                    navigate.with_value(|navigate| navigate(&page, Default::default()));
+                    crate::routes::navigate(&page);
                 }
             }
             Err(why) => error.set(Some(why)),
