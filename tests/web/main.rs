@@ -5,6 +5,7 @@ mod audit;
 mod big_centre;
 mod dashboard;
 mod gate;
+mod routes;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::wasm_bindgen_test_configure;

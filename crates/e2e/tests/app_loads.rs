@@ -1,6 +1,13 @@
 //! The built app, served by the real server, in a real headless Chromium.
 
-use earshot_e2e::{spawn_app, Chromedriver};
+use std::io::Write;
+
+use earshot_e2e::{dist_dir, spawn_app, Chromedriver};
+
+/// The app's wasm and JS together, brotli at quality 11, at most. The target
+/// is 150 KB; docs/benchmarks.md says where the bytes go and why the rest is
+/// Leptos' floor. This keeps the bundle from growing unnoticed.
+const BUNDLE_CEILING: usize = 340_000;
 
 #[tokio::test]
 async fn app_loads_in_chrome_without_console_errors_or_csp_violations() {
@@ -69,4 +76,20 @@ async fn index_carries_a_fresh_nonce_in_its_policy_and_its_scripts() {
     assert!(!body.contains("__TRUNK NONCE__"));
     assert_ne!(csp, csp2, "every response gets its own nonce");
     assert!(csp.contains("'wasm-unsafe-eval'") && !csp.contains("'unsafe-eval'"));
+}
+
+#[test]
+fn the_bundle_stays_under_its_ceiling() {
+    let mut sizes = Vec::new();
+    for entry in std::fs::read_dir(dist_dir()).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name.starts_with("earshot-") && (name.ends_with(".js") || name.ends_with("_bg.wasm")) {
+            let mut brotli = brotli::CompressorWriter::new(Vec::new(), 1 << 16, 11, 22);
+            brotli.write_all(&std::fs::read(dist_dir().join(&name)).unwrap()).unwrap();
+            sizes.push((name, brotli.into_inner().len()));
+        }
+    }
+    assert_eq!(sizes.len(), 2, "one wasm file and one JS file: {sizes:?}");
+    let total: usize = sizes.iter().map(|(_, size)| size).sum();
+    assert!(total <= BUNDLE_CEILING, "the bundle is {total} bytes of brotli, over its {BUNDLE_CEILING}: {sizes:?}");
 }
