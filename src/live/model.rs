@@ -204,6 +204,7 @@ pub mod tests {
             started_at: Millis(1_000),
             coaching: None,
             notes: 0,
+            hand: None,
         }
     }
 

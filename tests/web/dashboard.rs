@@ -44,6 +44,7 @@ pub fn call(id: u64, number: NumberId, agent: Option<u32>, state: CallState, kin
         started_at: Millis(js_sys::Date::now() as u64 - 65_000),
         coaching: None,
         notes: 0,
+        hand: None,
     }
 }
 

@@ -106,5 +106,9 @@ pub fn as_seen_by_agent(mut call: CallView) -> CallView {
         // Which of the coach's windows plays the audio is the coach's business.
         session.audio_window = 0;
     }
+    if let Some(hand) = &mut call.hand {
+        // Only a silent coach answers a hand that stays up.
+        hand.answered = false;
+    }
     call
 }

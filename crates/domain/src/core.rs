@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use earshot_protocol::{
     AuditAction, AuditEntry, CallDetail, CallId, CallKind, CallState, CallView, Change, CoachingView, ContactId,
-    Direction, Millis, NumberId, Request, Role, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
+    Direction, Millis, NumberId, RaisedHand, Request, Role, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
 };
 
 use crate::coaching::{check_start, CoachingError};
@@ -60,6 +60,10 @@ pub enum CallEvent {
     Conferenced { call: CallId },
     Tagged { call: CallId, tag: String },
     Commented { call: CallId, text: String },
+    /// The agent asks for help (`reason` may be empty); asked again, the
+    /// reason changes and the hand keeps its place.
+    HandRaised { call: CallId, reason: String },
+    HandLowered { call: CallId },
     Ended { call: CallId },
 }
 
@@ -112,6 +116,8 @@ pub enum EventError {
     LinesBusy,
     /// The call has [`Core::MAX_TAGS`] tags already.
     TooManyTags,
+    /// Help asked on a call no agent has answered.
+    NoAgent,
     /// The call has [`Core::MAX_COMMENTS`] comments already.
     TooManyComments,
 }
@@ -198,6 +204,9 @@ pub struct Core {
     on_call: BTreeMap<UserId, CallId>,
     presence: BTreeMap<UserId, Presence>,
     sessions: BTreeMap<CallId, Session>,
+    /// Agents' requests for help, until a coach joins, the agent lowers the
+    /// hand or the call moves on. Live only, like the sessions.
+    hands: BTreeMap<CallId, RaisedHand>,
     /// Who coached each live call, to tell a rejoin from a first start.
     coached: BTreeSet<(CallId, UserId)>,
     connections: Connections,
@@ -221,6 +230,7 @@ impl Core {
             on_call: BTreeMap::new(),
             presence,
             sessions: BTreeMap::new(),
+            hands: BTreeMap::new(),
             coached: BTreeSet::new(),
             connections: Connections::default(),
             coach_grace: Self::COACH_GRACE,
@@ -341,7 +351,7 @@ impl Core {
     }
 
     fn call_view(&self, call: &Call) -> CallView {
-        call_view(&self.directory, call, self.coaching_view(call.id))
+        CallView { hand: self.hands.get(&call.id).cloned(), ..call_view(&self.directory, call, self.coaching_view(call.id)) }
     }
 
     fn coaching_view(&self, call: CallId) -> Option<CoachingView> {
@@ -486,6 +496,8 @@ impl Core {
             | CallEvent::Conferenced { call }
             | CallEvent::Tagged { call, .. }
             | CallEvent::Commented { call, .. }
+            | CallEvent::HandRaised { call, .. }
+            | CallEvent::HandLowered { call }
             | CallEvent::Ended { call } => *call,
         };
         let call = self.calls.get(&id).ok_or(EventError::UnknownCall(id))?;
@@ -509,8 +521,10 @@ impl Core {
                 if self.status(agent) != UserStatus::Available {
                     return Err(EventError::AgentBusy(agent));
                 }
-                // A new agent means a new conversation: the coach rejoins if they wish.
+                // A new agent means a new conversation: the coach rejoins if
+                // they wish, and the old agent's hand is down.
                 self.end_session(now, id, Ending::CallMoved);
+                self.hands.remove(&id);
                 let what = match old_agent {
                     None => format!("Answered by {}", self.name(agent)),
                     Some(_) => format!("Transferred to {}", self.name(agent)),
@@ -560,7 +574,27 @@ impl Core {
                 comments.push(text.clone());
                 self.record(Record::Commented { call: id, position, text });
             }
+            CallEvent::HandRaised { reason, .. } => {
+                let Some(agent) = old_agent else { return Err(EventError::NoAgent) };
+                let since = self.hands.get(&id).map_or(now, |hand| hand.since);
+                let what = match reason.as_str() {
+                    "" => format!("{} asked for help", self.name(agent)),
+                    reason => format!("{} asked for help: “{reason}”", self.name(agent)),
+                };
+                // Asked again after a silent coach answered: it needs one again.
+                let hand = RaisedHand { since, reason, answered: false };
+                if self.hands.insert(id, hand.clone()) != Some(hand) {
+                    self.log(id, now, what, false);
+                }
+            }
+            CallEvent::HandLowered { .. } => {
+                if self.hands.remove(&id).is_some() {
+                    let what = format!("{} no longer needs help", old_agent.map_or_else(|| "The agent".to_owned(), |a| self.name(a)));
+                    self.log(id, now, what, false);
+                }
+            }
             CallEvent::Ended { .. } => {
+                self.hands.remove(&id);
                 self.end_session(now, id, Ending::CallEnded);
                 self.log(id, now, "Call ended", false);
                 self.calls.remove(&id);
@@ -656,6 +690,13 @@ impl Core {
                 let restore = self.presence.get(&actor).copied().unwrap_or(Presence::Unavailable);
                 self.presence.insert(actor, Presence::Unavailable);
                 self.sessions.insert(call, Session { coach: actor, whisper: false, notified_agent: notify_agent, since: now, restore, audio_window: 0 });
+                // A coach on the call answers the agent's request for help;
+                // a silent one without the agent seeing it go down.
+                if notify_agent {
+                    self.hands.remove(&call);
+                } else if let Some(hand) = self.hands.get_mut(&call) {
+                    hand.answered = true;
+                }
                 let note = if notify_agent { " (agent notified)" } else { "" };
                 let what = format!("{} started coaching{note}", self.name(actor));
                 self.log(call, now, what, true);

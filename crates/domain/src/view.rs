@@ -21,6 +21,8 @@ pub fn call_view(directory: &Directory, call: &Call, coaching: Option<CoachingVi
         started_at: call.started_at,
         coaching,
         notes: (call.tags.len() + call.comments.len()) as u32,
+        // Live only: the core adds a raised hand; a record has none.
+        hand: None,
     }
 }
 

@@ -637,3 +637,69 @@ fn the_audit_log_has_every_start_whisper_leave_and_refusal() {
     assert_eq!(kept.audit[4].detail, "agents cannot coach calls");
     assert_eq!(kept.audit[7].detail, "refused at the gate");
 }
+
+fn hand(core: &Core, call: CallId) -> Option<earshot_protocol::RaisedHand> {
+    core.snapshot_call(call).and_then(|view| view.hand)
+}
+
+#[test]
+fn an_agents_raised_hand_shows_on_the_call_until_a_coach_joins() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    while core.poll_output().is_some() {}
+
+    core.apply(T0, CallEvent::HandRaised { call: target, reason: "refund over my limit".into() }).unwrap();
+    let raised = hand(&core, target).expect("the hand shows on the call");
+    assert_eq!((raised.since, raised.reason.as_str()), (T0, "refund over my limit"));
+    let told: Vec<Change> = live_outputs(&mut core).into_iter().filter_map(|o| match o { Output::Delta { change, .. } => Some(change), _ => None }).collect();
+    assert!(matches!(&told[..], [Change::CallUpdated { call }] if call.hand.is_some()), "every dashboard is told: {told:?}");
+
+    let later = Millis(T0.0 + 5_000);
+    core.apply(later, CallEvent::HandRaised { call: target, reason: "".into() }).unwrap();
+    assert_eq!(hand(&core, target).map(|h| (h.since, h.reason)), Some((T0, String::new())), "asked again: new reason, same place");
+
+    start(&mut core, COACH, target).unwrap(); // telling the agent
+    assert_eq!(hand(&core, target), None, "a coach on the call answers it");
+    let timeline = core.call_detail(target).unwrap().timeline;
+    assert!(timeline.iter().any(|e| e.what == "Alex asked for help: “refund over my limit”"), "{timeline:?}");
+}
+
+#[test]
+fn a_hand_goes_down_when_the_agent_lowers_it_or_the_call_moves_or_ends() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    let raise = |core: &mut Core| core.apply(T0, CallEvent::HandRaised { call: target, reason: String::new() }).unwrap();
+
+    raise(&mut core);
+    core.apply(T0, CallEvent::HandLowered { call: target }).unwrap();
+    assert_eq!(hand(&core, target), None, "lowered");
+    core.apply(T0, CallEvent::HandLowered { call: target }).unwrap(); // nothing to lower: nothing changes
+
+    raise(&mut core);
+    core.apply(T0, CallEvent::TransferredToAgent { call: target, agent: SECOND_AGENT }).unwrap();
+    assert_eq!(hand(&core, target), None, "the new agent has not asked");
+
+    raise(&mut core);
+    core.apply(T0, CallEvent::Ended { call: target }).unwrap();
+    assert_eq!(hand(&core, target), None);
+
+    let waiting = call(&mut core, CallKind::Regular, CallState::Waiting);
+    assert_eq!(core.apply(T0, CallEvent::HandRaised { call: waiting, reason: String::new() }), Err(EventError::NoAgent));
+}
+
+#[test]
+fn a_silent_coach_answers_a_hand_the_agent_still_sees_up() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    core.apply(T0, CallEvent::HandRaised { call: target, reason: "angry caller".into() }).unwrap();
+
+    core.handle(T0, COACH, Command::StartCoaching { call: target, notify_agent: false }).unwrap();
+
+    assert!(hand(&core, target).is_some_and(|h| h.answered), "monitors: answered, needs nobody");
+    let seen = earshot_domain::as_seen_by_agent(core.snapshot_call(target).unwrap());
+    let seen = seen.hand.expect("the agent still sees their hand");
+    assert_eq!((seen.reason.as_str(), seen.answered), ("angry caller", false), "nothing tells of the silent coach");
+    core.handle(T0, COACH, Command::LeaveCoaching).unwrap();
+    core.apply(T0, CallEvent::HandRaised { call: target, reason: "still angry".into() }).unwrap();
+    assert!(hand(&core, target).is_some_and(|h| !h.answered), "asked again: needs a coach again");
+}

@@ -96,7 +96,9 @@ impl Request {
             | Request::Hold { .. }
             | Request::Tag { .. }
             | Request::Comment { .. }
-            | Request::Transfer { .. } => Access::Agents,
+            | Request::Transfer { .. }
+            | Request::RaiseHand { .. }
+            | Request::LowerHand => Access::Agents,
             Request::Dial { .. } => Access::Callers,
             Request::HangUp => Access::AgentsAndCallers,
         }
@@ -161,8 +163,8 @@ mod tests {
     #[test]
     fn serde_names_every_request_type() {
         let types = Request::types();
-        assert!(types.contains(&"subscribe") && types.contains(&"dial") && types.contains(&"transfer"), "{types:?}");
-        assert_eq!(types.len(), 15);
+        assert!(types.contains(&"subscribe") && types.contains(&"dial") && types.contains(&"transfer") && types.contains(&"raise_hand"), "{types:?}");
+        assert_eq!(types.len(), 17);
     }
 
     #[test]

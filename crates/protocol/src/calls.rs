@@ -88,6 +88,26 @@ pub struct CoachingView {
     pub audio_window: u64,
 }
 
+/// An agent's request for help on their call ("raise hand"): it needs a
+/// coach until one joins telling the agent (the hand goes down), or the
+/// agent lowers it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RaisedHand {
+    pub since: Millis,
+    /// Why, in the agent's words; empty when they gave none.
+    pub reason: String,
+    /// A coach joined without telling the agent: the call needs nobody now,
+    /// but the agent, who must not learn of a silent coach, still sees
+    /// their hand up.
+    #[serde(default)]
+    pub answered: bool,
+}
+
+impl RaisedHand {
+    /// The longest reason, in characters.
+    pub const MAX_REASON: usize = 80;
+}
+
 /// One live call on the dashboard.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CallView {
@@ -104,6 +124,9 @@ pub struct CallView {
     /// How many tags and comments the call has: an open conversation view
     /// reads them again when this changes.
     pub notes: u32,
+    /// The agent asked for help.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand: Option<RaisedHand>,
 }
 
 /// One thing that happened on a call.

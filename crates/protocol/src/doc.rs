@@ -43,6 +43,7 @@ fn call() -> CallView {
             audio_window: 7_031_942_205,
         }),
         notes: 2,
+        hand: Some(RaisedHand { since: Millis(1_700_000_050_000), reason: "Customer wants a refund over the limit".into(), answered: false }),
     }
 }
 
@@ -63,6 +64,8 @@ fn requests() -> Vec<Request> {
         Request::Tag { tag: "billing".into() },
         Request::Comment { text: "Wants a refund.".into() },
         Request::Transfer { to: UserId(11) },
+        Request::RaiseHand { reason: "Customer wants a refund over the limit".into() },
+        Request::LowerHand,
     ]
 }
 
@@ -83,6 +86,8 @@ fn describe_request(request: &Request) -> &'static str {
         Request::Tag { .. } => "Agents: tag my call (1 to 40 characters); it shows in the conversation view.",
         Request::Comment { .. } => "Agents: comment on my call (1 to 1000 characters); it shows in the conversation view.",
         Request::Transfer { .. } => "Agents: transfer my call to an available colleague (from `GET /api/agents/available`); refused with `agent_unavailable` when they no longer are. A coach's session ends with the transfer.",
+        Request::RaiseHand { .. } => "Agents: ask for help on my call (\"raise hand\"), with an optional reason of up to 80 characters. The call's `hand` shows it to every monitor until a coach joins telling the agent, the agent lowers it, or the call moves to another agent or ends; a coach who joins without telling the agent marks it `answered` (the agent still sees it up). Asking again changes the reason, keeps `since` and needs a coach again.",
+        Request::LowerHand => "Agents: take my request for help back (nothing changes when there is none).",
     }
 }
 

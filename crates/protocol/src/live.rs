@@ -70,6 +70,12 @@ pub enum Request {
     Comment { text: String },
     /// Agents: transfer my call to an available colleague.
     Transfer { to: UserId },
+    /// Agents: ask the supervisors for help on my call, with an optional
+    /// reason (up to [`crate::RaisedHand::MAX_REASON`] characters).
+    /// Asked again, the reason changes and the hand keeps its place.
+    RaiseHand { reason: String },
+    /// Agents: take my request for help back.
+    LowerHand,
 }
 
 /// A message from the server to the app.

@@ -13,7 +13,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use earshot_domain::{as_seen_by_agent, CallEvent, CoachingError, Command, Core, EventError};
 use earshot_protocol::{
-    Access, ApiError, Asker, CallId, CallView, Change, ClientMsg, ErrorCode, Me, MyCall, Outcome, Request, Role, ServerMsg,
+    Access, ApiError, Asker, CallId, CallView, Change, ClientMsg, ErrorCode, Me, MyCall, Outcome, RaisedHand, Request, Role, ServerMsg,
     MAX_CLIENT_MESSAGE_BYTES,
 };
 use earshot_sfu::{LegRole, RoomId};
@@ -232,6 +232,13 @@ impl Connection {
                 Ok(()) => self.on_my_call(|call| bounded(&text, 1000, "a comment").map(|text| CallEvent::Commented { call, text })).await,
                 Err(error) => Outcome::refused(error),
             },
+            // Rate-limited like notes: a hand raised again and again would
+            // ring every supervisor's dashboard.
+            Request::RaiseHand { reason } => match (self.note(), reason_for_help(&reason)) {
+                (Ok(()), Ok(reason)) => self.on_my_call(|call| Ok(CallEvent::HandRaised { call, reason })).await,
+                (Err(error), _) | (_, Err(error)) => Outcome::refused(error),
+            },
+            Request::LowerHand => self.on_my_call(|call| Ok(CallEvent::HandLowered { call })).await,
             other => match Command::try_from(other) {
                 Ok(command) => outcome(self.live.command(self.me.id, command).await),
                 Err(other) => Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, format!("unsupported request {other:?}"))),
@@ -445,6 +452,15 @@ pub async fn join_media(media: &MediaHandle, call: CallId, role: LegRole, offer:
 }
 
 /// Trimmed `text` of 1 to `max` characters, or a clear refusal.
+/// An optional reason: empty is fine, too long is not.
+fn reason_for_help(reason: &str) -> Result<String, ApiError> {
+    let reason = reason.trim();
+    if reason.chars().count() > RaisedHand::MAX_REASON {
+        return Err(ApiError::new(ErrorCode::MalformedRequest, format!("a reason for help has at most {} characters", RaisedHand::MAX_REASON)));
+    }
+    Ok(reason.to_owned())
+}
+
 fn bounded(text: &str, max: usize, what: &str) -> Result<String, ApiError> {
     let text = text.trim();
     if text.is_empty() || text.chars().count() > max {

@@ -43,6 +43,8 @@ fn example(kind: &str, call: CallId) -> Request {
         "tag" => Request::Tag { tag: "billing".into() },
         "comment" => Request::Comment { text: "Wants a refund.".into() },
         "transfer" => Request::Transfer { to: UserId(11) },
+        "raise_hand" => Request::RaiseHand { reason: "help".into() },
+        "lower_hand" => Request::LowerHand,
         other => panic!("the protocol has a new request `{other}`: give it an example here"),
     }
 }

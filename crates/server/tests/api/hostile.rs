@@ -70,6 +70,8 @@ async fn forgeries(call: CallId) -> Vec<Forged> {
             "tag" => vec![Forged::plain(Request::Tag { tag: "pwned".into() })],
             "comment" => vec![Forged::plain(Request::Comment { text: "pwned".into() })],
             "transfer" => vec![Forged::plain(Request::Transfer { to: UserId(2) })],
+            "raise_hand" => vec![Forged::plain(Request::RaiseHand { reason: "pwned".into() })],
+            "lower_hand" => vec![Forged::plain(Request::LowerHand)],
             other => panic!("the protocol has a new request `{other}`: forge it here"),
         };
         all.extend(forged);

@@ -2,7 +2,7 @@
 
 use earshot_domain::seed::{SALES, SUPPORT};
 use earshot_domain::CallEvent;
-use earshot_protocol::{Change, ErrorCode, Outcome, Request, ServerMsg, UserStatus};
+use earshot_protocol::{Change, ErrorCode, Outcome, RaisedHand, Request, ServerMsg, UserStatus};
 
 use crate::helpers::{spawn_app, ALEX, NINA, OMAR, SAM};
 
@@ -136,4 +136,40 @@ async fn malformed_and_oversized_messages_get_an_error_and_the_connection_carrie
     assert!(matches!(unknown, ServerMsg::Error { error } if error.code == ErrorCode::MalformedRequest));
     assert!(matches!(oversized, ServerMsg::Error { error } if error.code == ErrorCode::MessageTooLarge));
     assert_eq!(still_works, Outcome::Ok);
+}
+
+#[tokio::test]
+async fn an_agent_asks_for_help_every_dashboard_sees_it_and_a_coach_joining_answers_it() {
+    let app = spawn_app().await;
+    let call = app.answered_call(SALES).await;
+    let mut alex = app.live_client(ALEX).await;
+    let mut omar = app.live_client(OMAR).await;
+    omar.request(Request::Subscribe).await;
+    let hand_on_omars_dashboard = |msg: &ServerMsg| match msg {
+        ServerMsg::Delta { change: Change::CallUpdated { call: c }, .. } if c.id == call => Some(c.hand.clone()),
+        _ => None,
+    };
+
+    let long = "x".repeat(RaisedHand::MAX_REASON + 1);
+    let (too_long, _) = alex.request(Request::RaiseHand { reason: long }).await;
+    assert_eq!(refusal(too_long).0, ErrorCode::MalformedRequest);
+    let (raised, _) = alex.request(Request::RaiseHand { reason: "  refund over my limit ".into() }).await;
+    assert_eq!(raised, Outcome::Ok);
+    let hand = loop {
+        if let Some(Some(hand)) = hand_on_omars_dashboard(&omar.recv().await) {
+            break hand;
+        }
+    };
+    assert_eq!(hand.reason, "refund over my limit");
+
+    let (supervisor_raises, _) = omar.request(Request::RaiseHand { reason: String::new() }).await;
+    assert_eq!(refusal(supervisor_raises).0, ErrorCode::NoCall, "only agents ask for help");
+
+    let mut sam = app.live_client(SAM).await;
+    let (joined, _) = sam.request(Request::StartCoaching { call, notify_agent: true, offer: None }).await;
+    assert_eq!(joined, Outcome::Ok);
+    while hand_on_omars_dashboard(&omar.recv().await) != Some(None) {}
+
+    let (lowered, _) = alex.request(Request::LowerHand).await;
+    assert_eq!(lowered, Outcome::Ok, "nothing to lower is no error");
 }
