@@ -4,11 +4,13 @@
 //! connects again by itself when the connection is lost (a network change).
 
 mod actions;
+mod help;
 
 use earshot_protocol::{CallId, CallState, Request};
 use leptos::prelude::*;
 
 use actions::CallActions;
+use help::AskForHelp;
 
 use crate::contacts::ContactName;
 use crate::live::{format_duration, provide_live, Connection, Endpoint};
@@ -64,6 +66,7 @@ pub fn AgentView() -> impl IntoView {
         });
     });
     let state = Signal::derive(move || call.with(|c| c.as_ref().map(|c| c.state)));
+    let hand = Signal::derive(move || call.with(|c| c.as_ref().and_then(|c| c.hand.clone())));
     let hang_up = Action::new_local(move |_: &()| async move { live.act(Request::HangUp).await });
     // The audio follows the call: a new call connects, no call hangs up.
     Effect::new(move || {
@@ -146,6 +149,7 @@ pub fn AgentView() -> impl IntoView {
                             <Show when=on_hold>
                                 <p class="muted" role="status" data-testid="hold-note">"On hold: you and the caller cannot hear each other."</p>
                             </Show>
+                            <AskForHelp hand />
                             <CallActions call=id state />
                         </section>
                     }.into_any()

@@ -44,7 +44,9 @@ fn DialogFor(
             let agent = c.agent.map(|a| s.user_name(a)).unwrap_or_default();
             let customer = c.customer.label().to_owned();
             let assigned = s.users.get(&me).is_some_and(|u| may_open_conversation(u, c));
-            Some((agent, customer, s.number_name(c.number), assigned))
+            // Why the call is at the top of the list.
+            let flagged = c.needs_help().then(|| crate::monitoring::asks_for_help(&agent, c));
+            Some((agent, customer, s.number_name(c.number), assigned, flagged))
         })
     });
     let close = move || ui.dialog.set(None);
@@ -78,9 +80,10 @@ fn DialogFor(
                     <h2 id="coach-dialog-title">"This call has ended"</h2>
                     <div class="actions"><button on:click=move |_| close()>"Close"</button></div>
                 }.into_any(),
-                Some((agent, customer, line, assigned)) => view! {
+                Some((agent, customer, line, assigned, flagged)) => view! {
                     <h2 id="coach-dialog-title">{format!("Coach {agent}")}</h2>
                     <p class="muted">{format!("With {customer} on {line}")}</p>
+                    {flagged.map(|why| view! { <p class="flagged" data-testid="dialog-hand">{why}</p> })}
                     <label class="toggle">
                         <input type="checkbox" data-testid="notify-agent" node_ref=first bind:checked=notify />
                         {format!("Tell {agent} I am coaching")}

@@ -24,11 +24,14 @@ pub struct LiveState {
     people: People,
 }
 
-/// Who is on which call: its agent, and its coach.
+/// Who is on which call: its agent, and its coach; and which agents ask
+/// for help.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct People {
     agents: HashMap<UserId, CallId>,
     coaches: HashMap<UserId, CallId>,
+    /// Calls that need a coach, with when their agent asked.
+    asking: HashMap<CallId, Millis>,
 }
 
 impl People {
@@ -40,6 +43,10 @@ impl People {
         if let Some(coaching) = &call.coaching {
             self.coaches.insert(coaching.coach, call.id);
         }
+        match &call.hand {
+            Some(hand) if call.needs_help() => self.asking.insert(call.id, hand.since),
+            _ => self.asking.remove(&call.id),
+        };
     }
 
     /// `old` (a call's last view, replaced by `now` or ended) no longer
@@ -56,6 +63,9 @@ impl People {
             if !kept && self.coaches.get(&coach) == Some(&old.id) {
                 self.coaches.remove(&coach);
             }
+        }
+        if now.is_none() {
+            self.asking.remove(&old.id);
         }
     }
 }
@@ -145,6 +155,14 @@ impl LiveState {
         self.people.coaches.get(&coach).and_then(|id| self.calls.get(id))
     }
 
+    /// The calls whose agent asks for help that no coach has answered,
+    /// the newest request first.
+    pub fn asking_for_help(&self) -> Vec<CallId> {
+        let mut asking: Vec<(Millis, CallId)> = self.people.asking.iter().map(|(&call, &since)| (since, call)).collect();
+        asking.sort_unstable_by(|a, b| b.cmp(a));
+        asking.into_iter().map(|(_, call)| call).collect()
+    }
+
     /// The live call `agent` is on, if any.
     pub fn call_of_agent(&self, agent: UserId) -> Option<&CallView> {
         self.people.agents.get(&agent).and_then(|id| self.calls.get(id))
@@ -190,7 +208,7 @@ pub fn format_duration(ms: u64) -> String {
 #[cfg(test)]
 pub mod tests {
     use super::*;
-    use earshot_protocol::{CallKind, CoachingView, Customer, Direction, Snapshot};
+    use earshot_protocol::{CallKind, CoachingView, Customer, Direction, RaisedHand, Snapshot};
 
     pub fn call(id: u64, state: CallState, agent: Option<u32>) -> CallView {
         CallView {
@@ -290,6 +308,25 @@ pub mod tests {
         assert_eq!(state.coached_by(UserId(1)), None);
         state.apply(delta(5, Change::CallEnded { call: CallId(2) }), Millis(0));
         assert_eq!(state.call_of_agent(UserId(10)), None);
+    }
+
+    #[test]
+    fn calls_asking_for_help_are_listed_newest_first_until_answered() {
+        let mut state = LiveState::default();
+        state.apply(snapshot(1), Millis(0));
+        let asking = |id, since, answered| {
+            let mut c = call(id, CallState::Ongoing, Some(id as u32 + 10));
+            c.hand = Some(RaisedHand { since: Millis(since), reason: String::new(), answered });
+            c
+        };
+        state.apply(delta(2, Change::CallUpdated { call: asking(2, 100, false) }), Millis(0));
+        state.apply(delta(3, Change::CallUpdated { call: asking(3, 200, false) }), Millis(0));
+        state.apply(delta(4, Change::CallUpdated { call: asking(4, 300, true) }), Millis(0));
+        assert_eq!(state.asking_for_help(), vec![CallId(3), CallId(2)], "newest first; an answered hand needs nobody");
+
+        state.apply(delta(5, Change::CallUpdated { call: call(3, CallState::Ongoing, Some(13)) }), Millis(0));
+        state.apply(delta(6, Change::CallEnded { call: CallId(2) }), Millis(0));
+        assert_eq!(state.asking_for_help(), Vec::<CallId>::new(), "lowered, ended");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 use earshot_protocol::{CallId, CallKind, CallState, CallView, Direction, NumberId, Role, UserId};
 use leptos::prelude::*;
 
+use super::attention::{asking, AttentionCell};
 use super::filter::CallFilter;
 use super::virtual_rows::{RowWindow, Spacer};
 use super::window::ROW_PX;
@@ -18,11 +19,17 @@ use crate::live::{format_duration, Live};
 pub fn CallsTab() -> impl IntoView {
     let live = Live::expect();
     let filter = RwSignal::new(CallFilter::default());
-    // The matching calls, in the table's order.
+    let asking = asking(live);
+    // The matching calls, in the table's order: those that need a coach
+    // first, the newest request first; then the rest.
     let ids = Memo::new(move |_| {
         filter.with(|f| {
             let matches = f.matcher();
-            live.state().with(|s| s.calls.values().filter(|c| matches(c, s)).map(|c| c.id).collect::<Vec<CallId>>())
+            live.state().with(|s| {
+                let first = asking.with(|asking| asking.iter().filter(|id| s.calls.get(id).is_some_and(|c| matches(c, s))).copied().collect::<Vec<_>>());
+                let rest = s.calls.values().filter(|c| !c.needs_help() && matches(c, s)).map(|c| c.id);
+                first.into_iter().chain(rest).collect::<Vec<CallId>>()
+            })
         })
     });
     let rows = RowWindow::new(move || ids.with(Vec::len));
@@ -34,6 +41,7 @@ pub fn CallsTab() -> impl IntoView {
             <caption class="visually-hidden">"Ongoing calls"</caption>
             // Fixed widths: columns stay put while calls come and go.
             <colgroup>
+                <col class="col-attention" />
                 <col class="col-agent" />
                 <col class="col-customer" />
                 <col class="col-number" />
@@ -45,6 +53,7 @@ pub fn CallsTab() -> impl IntoView {
             </colgroup>
             <thead>
                 <tr aria-rowindex="1">
+                    <th scope="col">"Attention"</th>
                     <th scope="col">"Agent"</th>
                     <th scope="col">"Customer"</th>
                     <th scope="col">"Number"</th>
@@ -56,11 +65,11 @@ pub fn CallsTab() -> impl IntoView {
                 </tr>
             </thead>
             <tbody node_ref=rows.body on:keydown=move |ev| rows.arrow_keys(&ev)>
-                <Spacer height=move || rows.before() columns=8 />
+                <Spacer height=move || rows.before() columns=9 />
                 <For each=move || shown.get() key=|call| call.clone() let:call>
                     <CallRow row_index=Signal::derive({ let id = call.id; move || row_index(id) }) call />
                 </For>
-                <Spacer height=move || rows.after() columns=8 />
+                <Spacer height=move || rows.after() columns=9 />
             </tbody>
         </table>
         <Show when=move || ids.with(Vec::is_empty)>
@@ -87,7 +96,9 @@ fn CallRow(
             style:height=format!("{ROW_PX}px")
             data-state=state_label(call.state)
             class:unusual=kind != CallKind::Regular
+            class:asking=call.needs_help()
         >
+            <AttentionCell call=call.clone() />
             <td>{agent.clone().unwrap_or_else(|| "—".into())}</td>
             <td><ContactName customer=call.customer.clone() /></td>
             <td>{line}</td>

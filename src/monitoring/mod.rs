@@ -1,5 +1,6 @@
 //! The Live Monitoring dashboard: the Calls and Users tabs and the KPI strip.
 
+mod attention;
 mod calls_tab;
 pub mod filter;
 mod kpis;
@@ -15,6 +16,7 @@ use crate::routes::Link;
 use crate::coaching::CoachingUi;
 use crate::live::{Connection, Live};
 
+pub use attention::asks_for_help;
 pub use calls_tab::CallsTab;
 pub use no_access::NoDashboard;
 pub use users_tab::UsersTab;
@@ -37,10 +39,11 @@ pub fn Dashboard(
     view! {
         <main class="dashboard">
             <h1 class="visually-hidden">"Live Monitoring"</h1>
+            <attention::HelpAlerts />
             {plus.then(|| view! { <kpis::KpiStrip /> })}
             <div class="tab-row">
                 <nav class="tabs" aria-label="Dashboard">
-                    <Link href="/">"Calls"</Link>
+                    <Link href="/">"Calls" <attention::AttentionBadge /></Link>
                     <Link href="/users">"Users"</Link>
                 </nav>
                 <SetUpAudio />

@@ -123,7 +123,7 @@ async fn a_snapshot_renders_every_call_with_its_details() {
     assert!(root.query_selector(&format!("{} [data-testid=coach-2]", row(2))).unwrap().is_none());
     assert_eq!(text_of(&root, &format!("{} [data-testid=kind]", row(2))).as_deref(), Some("Emergency"), "the kind is marked on the row");
     assert_cannot_coach(&root, &row(2), 2, "Emergency calls cannot be coached.");
-    assert_eq!(text_of(&root, "[data-testid=calls] thead th:nth-child(7)").as_deref(), Some("Coached by"), "one word, one meaning");
+    assert_eq!(text_of(&root, "[data-testid=calls] thead th:nth-child(8)").as_deref(), Some("Coached by"), "one word, one meaning");
 }
 
 /// Under `scope`, a disabled Coach button for `call` that says `why` (its
@@ -387,4 +387,39 @@ async fn only_live_monitoring_plus_gets_the_kpi_strip() {
     assert!(plain.query_selector("[data-testid=kpi-in-progress]").unwrap().is_none());
     assert_eq!(text_of(&plus, "[data-testid=kpi-in-progress] .kpi-value").as_deref(), Some("3"));
     assert_eq!(text_of(&plus, "[data-testid=kpi-on-call] .kpi-value").as_deref(), Some("3"));
+}
+
+#[wasm_bindgen_test]
+async fn a_call_whose_agent_asks_for_help_goes_first_counts_on_the_tab_and_is_read_out() {
+    let (root, live, _mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+    live.receive(snapshot(10));
+    settle().await;
+    assert_eq!(root.query_selector("[data-testid=attention-count]").unwrap(), None);
+
+    let asking = |id, agent, state, kind, since, reason: &str| {
+        let mut c = call(id, SUPPORT, Some(agent), state, kind, None);
+        c.hand = Some(RaisedHand { since: Millis(since), reason: reason.into(), answered: false });
+        c
+    };
+    live.receive(ServerMsg::Delta { seq: 11, change: Change::CallUpdated { call: asking(3, 12, CallState::OnHold, CallKind::Regular, 1_000, "refund over my limit") } });
+    live.receive(ServerMsg::Delta { seq: 12, change: Change::CallUpdated { call: asking(2, 11, CallState::Ongoing, CallKind::Emergency, 2_000, "") } });
+    settle().await;
+
+    let first = root.query_selector("[data-testid=calls] tbody tr[data-testid]").unwrap().unwrap();
+    assert_eq!(first.get_attribute("data-testid").as_deref(), Some("call-3"), "the call that needs a coach is first");
+    assert!(first.class_list().contains("asking"));
+    assert_eq!(text_of(&root, &format!("{} [data-testid=hand-reason]", row(3))).as_deref(), Some("“refund over my limit”"));
+    assert_eq!(root.query_selector(&format!("{} [data-testid=hand]", row(2))).unwrap(), None, "nobody may coach an emergency call");
+    assert_eq!(text_of(&root, "[data-testid=attention-count]").as_deref(), Some("1 needs a coach"));
+    assert_eq!(text_of(&root, "[data-testid=help-alert]").as_deref(), Some("Eli Cohen asks for help: “refund over my limit”"));
+
+    click(&root, "[data-testid=coach-3]");
+    settle().await;
+    assert_eq!(text_of(&root, "[data-testid=dialog-hand]").as_deref(), Some("Eli Cohen asks for help: “refund over my limit”"), "the dialog says why");
+
+    // A coach joined telling the agent: the hand is down.
+    live.receive(ServerMsg::Delta { seq: 13, change: Change::CallUpdated { call: call(3, SUPPORT, Some(12), CallState::OnHold, CallKind::Regular, None) } });
+    settle().await;
+    assert_eq!(root.query_selector("[data-testid=attention-count]").unwrap(), None);
+    assert!(!root.query_selector(&row(3)).unwrap().unwrap().class_list().contains("asking"));
 }

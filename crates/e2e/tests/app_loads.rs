@@ -6,8 +6,9 @@ use earshot_e2e::{dist_dir, spawn_app, Chromedriver};
 
 /// The app's wasm and JS together, brotli at quality 11, at most. The target
 /// is 150 KB; docs/benchmarks.md says where the bytes go and why the rest is
-/// Leptos' floor. This keeps the bundle from growing unnoticed.
-const BUNDLE_CEILING: usize = 340_000;
+/// Leptos' floor. This keeps the bundle from growing unnoticed: a feature
+/// that needs more raises it, and says so there.
+const BUNDLE_CEILING: usize = 350_000;
 
 #[tokio::test]
 async fn app_loads_in_chrome_without_console_errors_or_csp_violations() {

@@ -3,6 +3,7 @@
 
 use earshot_domain::seed::{SALES, SUPPORT};
 use earshot_domain::{CallEvent, NewCall, Origin};
+use earshot_e2e::accessibility::serious_violations;
 use earshot_e2e::{spawn_app, TestApp};
 use earshot_protocol::{CallId, CallKind, Direction, UserId};
 
@@ -276,5 +277,54 @@ async fn the_calls_table_holds_still_and_the_coaching_bar_never_hides_a_focused_
         )
         .await;
     assert_eq!(clear[0], serde_json::json!(true), "the focused row is above the coaching bar: {clear}");
+    sam.quit().await;
+}
+
+#[tokio::test]
+async fn an_agent_asks_for_help_and_a_supervisor_answers_it_in_one_click() {
+    let app = spawn_app(|_| {}).await;
+    let driver = earshot_e2e::Chromedriver::start().await;
+    let alex = driver.browser(&[]).await;
+    let sam = driver.browser(&[]).await;
+    alex.sign_in(&app, "alex@earshot.demo").await;
+    alex.wait_for_text("[data-testid=agent-idle]").await;
+    sam.sign_in(&app, "sam@earshot.demo").await;
+    // Two calls before Alex's, so Alex's must move to be first.
+    for phone in [UNKNOWN, "+447700900902"] {
+        let call = new_call(&app, SUPPORT, phone).await;
+        answer(&app, call, if phone == UNKNOWN { DARA } else { UserId(14) }).await;
+    }
+    // A caller's call goes to the agent with the softphone open: Alex.
+    let call = NewCall { origin: Origin::Caller, number: SALES, customer_phone: MARIA.into(), direction: Direction::Inbound, kind: CallKind::Regular };
+    let asking = app.live.start_call(call).await.unwrap();
+    alex.wait_for_text_containing("[data-testid=agent-call]", "Maria Garcia").await;
+    sam.wait_for_text_containing(&row(asking), "Alex Morgan").await;
+    assert!(!sam.exists("[data-testid=attention-count]").await);
+
+    alex.type_into("[data-testid=help-reason]", "Refund over my limit").await;
+    alex.click("[data-testid=raise-hand]").await;
+    alex.wait_for_text_containing("[data-testid=hand-raised]", "You asked for help: “Refund over my limit”").await;
+
+    let first = "[data-testid=calls] tbody tr[data-testid]";
+    sam.wait_for_text_containing(&format!("{first} [data-testid=hand-reason]"), "Refund over my limit").await;
+    let first_id = sam.execute(&format!("return document.querySelector('{first}').dataset.testid;"), serde_json::json!([])).await;
+    assert_eq!(first_id, serde_json::json!(format!("call-{}", asking.0)), "the call that needs a coach is first");
+    assert_eq!(sam.wait_for_text("[data-testid=attention-count]").await, "1 needs a coach");
+    sam.wait_for_text_containing("[data-testid=help-alert]", "Alex Morgan asks for help: “Refund over my limit”").await;
+    let violations = [serious_violations(&alex).await, serious_violations(&sam).await].concat();
+    assert!(violations.is_empty(), "the raised hand on both screens, checked by axe: {violations:#?}");
+
+    // One click on the row opens the coach dialog, saying why.
+    sam.click(&format!("{first} button.coach")).await;
+    sam.wait_for_text_containing("[data-testid=coach-dialog] [data-testid=dialog-hand]", "Refund over my limit").await;
+    sam.start_listening("[data-testid=coach-dialog] [data-testid=join]").await;
+    sam.wait_for_text_containing("[data-testid=coaching-what]", "Coaching Alex Morgan").await;
+
+    // Joining answers it: gone from the dashboard, and Alex's hand is down.
+    sam.wait_gone("[data-testid=attention-count]").await;
+    sam.wait_gone(&format!("{} [data-testid=hand]", row(asking))).await;
+    alex.wait_for_text("[data-testid=raise-hand]").await;
+    alex.wait_for_text_containing("[data-testid=coached-by]", "Sam Rivera").await;
+    alex.quit().await;
     sam.quit().await;
 }

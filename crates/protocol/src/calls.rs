@@ -129,6 +129,14 @@ pub struct CallView {
     pub hand: Option<RaisedHand>,
 }
 
+impl CallView {
+    /// Its agent asked for help, no coach has answered, and one may (an
+    /// emergency or a conference call is never coached).
+    pub fn needs_help(&self) -> bool {
+        self.hand.as_ref().is_some_and(|hand| !hand.answered) && self.kind.why_not_coachable().is_none()
+    }
+}
+
 /// One thing that happened on a call.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TimelineEntry {
