@@ -45,7 +45,7 @@ fn DialogFor(
             let customer = c.customer.label().to_owned();
             let assigned = s.users.get(&me).is_some_and(|u| may_open_conversation(u, c));
             // Why the call is at the top of the list.
-            let flagged = c.needs_help().then(|| crate::monitoring::asks_for_help(&agent, c));
+            let flagged = crate::monitoring::why_flagged(&agent, c);
             Some((agent, customer, s.number_name(c.number), assigned, flagged))
         })
     });

@@ -30,8 +30,9 @@ pub struct LiveState {
 struct People {
     agents: HashMap<UserId, CallId>,
     coaches: HashMap<UserId, CallId>,
-    /// Calls that need a coach, with when their agent asked.
-    asking: HashMap<CallId, Millis>,
+    /// Calls that need a coach: whether their agent asks (before any
+    /// signal), and since when.
+    attention: HashMap<CallId, (bool, Millis)>,
 }
 
 impl People {
@@ -43,9 +44,11 @@ impl People {
         if let Some(coaching) = &call.coaching {
             self.coaches.insert(coaching.coach, call.id);
         }
-        match &call.hand {
-            Some(hand) if call.needs_help() => self.asking.insert(call.id, hand.since),
-            _ => self.asking.remove(&call.id),
+        let latest_signal = call.signals.iter().map(|s| s.since).max();
+        match (&call.hand, latest_signal) {
+            (Some(hand), _) if call.needs_help() => self.attention.insert(call.id, (true, hand.since)),
+            (_, Some(since)) if call.needs_attention() => self.attention.insert(call.id, (false, since)),
+            _ => self.attention.remove(&call.id),
         };
     }
 
@@ -65,7 +68,7 @@ impl People {
             }
         }
         if now.is_none() {
-            self.asking.remove(&old.id);
+            self.attention.remove(&old.id);
         }
     }
 }
@@ -155,12 +158,12 @@ impl LiveState {
         self.people.coaches.get(&coach).and_then(|id| self.calls.get(id))
     }
 
-    /// The calls whose agent asks for help that no coach has answered,
-    /// the newest request first.
-    pub fn asking_for_help(&self) -> Vec<CallId> {
-        let mut asking: Vec<(Millis, CallId)> = self.people.asking.iter().map(|(&call, &since)| (since, call)).collect();
-        asking.sort_unstable_by(|a, b| b.cmp(a));
-        asking.into_iter().map(|(_, call)| call).collect()
+    /// The calls that need a coach: those whose agent asks for help
+    /// first, then those with signals; the newest first in each.
+    pub fn needing_attention(&self) -> Vec<CallId> {
+        let mut calls: Vec<(bool, Millis, CallId)> = self.people.attention.iter().map(|(&call, &(hand, since))| (hand, since, call)).collect();
+        calls.sort_unstable_by(|a, b| b.cmp(a));
+        calls.into_iter().map(|(_, _, call)| call).collect()
     }
 
     /// The live call `agent` is on, if any.
@@ -208,7 +211,7 @@ pub fn format_duration(ms: u64) -> String {
 #[cfg(test)]
 pub mod tests {
     use super::*;
-    use earshot_protocol::{CallKind, CoachingView, Customer, Direction, RaisedHand, Snapshot};
+    use earshot_protocol::{CallKind, CallSignal, CoachingView, Customer, Direction, RaisedHand, SignalKind, Snapshot};
 
     pub fn call(id: u64, state: CallState, agent: Option<u32>) -> CallView {
         CallView {
@@ -223,6 +226,7 @@ pub mod tests {
             coaching: None,
             notes: 0,
             hand: None,
+            signals: Vec::new(),
         }
     }
 
@@ -311,6 +315,25 @@ pub mod tests {
     }
 
     #[test]
+    fn calls_with_signals_come_after_those_asking_for_help() {
+        let mut state = LiveState::default();
+        state.apply(snapshot(1), Millis(0));
+        let signalled = |id, since| {
+            let mut c = call(id, CallState::OnHold, Some(id as u32 + 10));
+            c.signals = vec![CallSignal { kind: SignalKind::LongHold, since: Millis(since) }];
+            c
+        };
+        let mut asking = call(4, CallState::Ongoing, Some(14));
+        asking.hand = Some(RaisedHand { since: Millis(10), reason: String::new(), answered: false });
+        let mut coached = signalled(5, 900);
+        coached.coaching = Some(CoachingView { coach: UserId(1), coach_name: "User 1".into(), whisper: false, notified_agent: true, since: Millis(0), audio_window: 0 });
+        for (seq, call) in [(2, signalled(2, 500)), (3, signalled(3, 700)), (4, asking), (5, coached)] {
+            state.apply(delta(seq, Change::CallUpdated { call }), Millis(0));
+        }
+        assert_eq!(state.needing_attention(), vec![CallId(4), CallId(3), CallId(2)], "a hand first, then signals newest first; a coached call needs nobody");
+    }
+
+    #[test]
     fn calls_asking_for_help_are_listed_newest_first_until_answered() {
         let mut state = LiveState::default();
         state.apply(snapshot(1), Millis(0));
@@ -322,11 +345,11 @@ pub mod tests {
         state.apply(delta(2, Change::CallUpdated { call: asking(2, 100, false) }), Millis(0));
         state.apply(delta(3, Change::CallUpdated { call: asking(3, 200, false) }), Millis(0));
         state.apply(delta(4, Change::CallUpdated { call: asking(4, 300, true) }), Millis(0));
-        assert_eq!(state.asking_for_help(), vec![CallId(3), CallId(2)], "newest first; an answered hand needs nobody");
+        assert_eq!(state.needing_attention(), vec![CallId(3), CallId(2)], "newest first; an answered hand needs nobody");
 
         state.apply(delta(5, Change::CallUpdated { call: call(3, CallState::Ongoing, Some(13)) }), Millis(0));
         state.apply(delta(6, Change::CallEnded { call: CallId(2) }), Millis(0));
-        assert_eq!(state.asking_for_help(), Vec::<CallId>::new(), "lowered, ended");
+        assert_eq!(state.needing_attention(), Vec::<CallId>::new(), "lowered, ended");
     }
 
     #[test]

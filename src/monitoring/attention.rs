@@ -1,51 +1,73 @@
-//! Calls that need a coach now: an agent's raised hand puts their call at
-//! the top of the Calls tab, counts on the tab, rings once on arrival and is
-//! read out to screen readers.
+//! Calls that need a coach now: an agent's raised hand, then a call's
+//! signals (dead air, talking over each other, a raised voice, a long hold).
+//! They go first in the Calls tab, count on the tab and are read out; a
+//! raised hand also rings once.
 
 use earshot_protocol::{CallId, CallView};
 use leptos::prelude::*;
 
 use crate::live::{format_duration, Live};
 
-/// The calls that need a coach, the newest request first.
-pub fn asking(live: Live) -> Memo<Vec<CallId>> {
-    Memo::new(move |_| live.state().with(|s| s.asking_for_help()))
+/// The calls that need a coach, in the order they are shown.
+pub fn needing_attention(live: Live) -> Memo<Vec<CallId>> {
+    Memo::new(move |_| live.state().with(|s| s.needing_attention()))
 }
 
-/// "Alex Chen asks for help: “refund over my limit”".
-pub fn asks_for_help(agent: &str, call: &CallView) -> String {
-    match call.hand.as_ref().map(|hand| hand.reason.as_str()) {
-        None | Some("") => format!("{agent} asks for help"),
-        Some(reason) => format!("{agent} asks for help: “{reason}”"),
+/// Why a call needs a coach, in a sentence: "Alex Chen asks for help:
+/// “refund over my limit”", or "Long hold, raised voice".
+pub fn why_flagged(agent: &str, call: &CallView) -> Option<String> {
+    if call.needs_help() {
+        let reason = call.hand.as_ref().map(|hand| hand.reason.as_str()).unwrap_or_default();
+        return Some(match reason {
+            "" => format!("{agent} asks for help"),
+            reason => format!("{agent} asks for help: “{reason}”"),
+        });
     }
+    call.needs_attention().then(|| signal_labels(call).join(", "))
 }
 
-/// A row's Attention cell: the raised hand, why, and for how long.
+/// The call's signals, newest first.
+fn signal_labels(call: &CallView) -> Vec<&'static str> {
+    let mut signals = call.signals.clone();
+    signals.sort_by_key(|s| std::cmp::Reverse(s.since));
+    signals.into_iter().map(|s| s.kind.label()).collect()
+}
+
+/// A row's Attention cell: the raised hand or the newest signal, for how
+/// long; below, the reason or the other signals.
 #[component]
 pub fn AttentionCell(
     /// The row's call.
     call: CallView,
 ) -> impl IntoView {
     let live = Live::expect();
-    let needs_help = call.needs_help();
-    let hand = call.hand.filter(|_| needs_help).map(|hand| {
-        let since = hand.since;
-        let waited = move || format_duration(live.server_now().0.saturating_sub(since.0));
+    let (headline, since, detail) = if call.needs_help() {
+        let hand = call.hand.clone().unwrap_or_else(|| unreachable!("needs_help: a hand"));
         let reason = (!hand.reason.is_empty()).then(|| format!("“{}”", hand.reason));
+        ("Help", Some(hand.since), reason)
+    } else if call.needs_attention() {
+        let labels = signal_labels(&call);
+        let newest = call.signals.iter().map(|s| s.since).max();
+        (labels[0], newest, (labels.len() > 1).then(|| labels[1..].join(", ")))
+    } else {
+        ("", None, None)
+    };
+    let shown = since.map(|since| {
+        let lasted = move || format_duration(live.server_now().0.saturating_sub(since.0));
         view! {
-            <span class="hand" data-testid="hand" title=reason.clone()>"Help · " {waited}</span>
-            {reason.map(|reason| view! { <span class="reason" data-testid="hand-reason">{reason}</span> })}
+            <span class="flag" data-testid="flag" title=detail.clone()>{headline} " · " {lasted}</span>
+            {detail.map(|detail| view! { <span class="flag-detail" data-testid="flag-detail">{detail}</span> })}
         }
     });
-    view! { <td class="attention">{hand}</td> }
+    view! { <td class="attention">{shown}</td> }
 }
 
 /// The Calls tab's count of calls that need a coach.
 #[component]
 pub fn AttentionBadge() -> impl IntoView {
-    let asking = asking(Live::expect());
+    let flagged = needing_attention(Live::expect());
     move || {
-        let count = asking.with(Vec::len);
+        let count = flagged.with(Vec::len);
         (count > 0).then(|| {
             view! {
                 <span class="badge" data-testid="attention-count">
@@ -56,34 +78,43 @@ pub fn AttentionBadge() -> impl IntoView {
     }
 }
 
-/// Rings and reads out each new request for help (not the ones already
-/// up when the dashboard opened: those are on screen, at the top).
+/// Reads out each call that comes to need a coach (not those that did when
+/// the dashboard opened: they are on screen, at the top); a raised hand
+/// rings as well, and is said at once.
 #[component]
-pub fn HelpAlerts() -> impl IntoView {
+pub fn AttentionAlerts() -> impl IntoView {
     let live = Live::expect();
-    let asking = asking(live);
-    let said = RwSignal::new(String::new());
+    let flagged = needing_attention(live);
+    let (hands, signals) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let loaded = Memo::new(move |_| live.state().with(|s| s.seq.is_some()));
     Effect::new(move |before: Option<Option<Vec<CallId>>>| {
-        let now = asking.get();
+        let now = flagged.get();
         if let Some(Some(before)) = before {
-            let news: Vec<String> = now
-                .iter()
-                .filter(|call| !before.contains(call))
-                .filter_map(|id| {
-                    live.state().with_untracked(|s| {
-                        let call = s.calls.get(id)?;
-                        Some(asks_for_help(&call.agent.map(|a| s.user_name(a)).unwrap_or_default(), call))
-                    })
-                })
-                .collect();
-            if !news.is_empty() {
+            let (mut asking, mut signalled) = (Vec::new(), Vec::new());
+            for id in now.iter().filter(|call| !before.contains(call)) {
+                live.state().with_untracked(|s| {
+                    let Some(call) = s.calls.get(id) else { return };
+                    let agent = call.agent.map(|a| s.user_name(a)).unwrap_or_default();
+                    match why_flagged(&agent, call) {
+                        Some(why) if call.needs_help() => asking.push(why),
+                        Some(why) => signalled.push(format!("{why} on {agent}’s call")),
+                        None => {}
+                    }
+                });
+            }
+            if !asking.is_empty() {
                 crate::media::chime();
-                said.set(news.join(". "));
+                hands.set(asking.join(". "));
+            }
+            if !signalled.is_empty() {
+                signals.set(signalled.join(". "));
             }
         }
-        // The first snapshot's hands are the baseline.
+        // The first snapshot's calls are the baseline.
         loaded.get().then_some(now)
     });
-    view! { <p class="visually-hidden" role="alert" data-testid="help-alert">{said}</p> }
+    view! {
+        <p class="visually-hidden" role="alert" data-testid="help-alert">{hands}</p>
+        <p class="visually-hidden" role="status" data-testid="signal-alert">{signals}</p>
+    }
 }

@@ -1,7 +1,7 @@
 use earshot_protocol::{CallId, CallKind, CallState, CallView, Direction, NumberId, Role, UserId};
 use leptos::prelude::*;
 
-use super::attention::{asking, AttentionCell};
+use super::attention::{needing_attention, AttentionCell};
 use super::filter::CallFilter;
 use super::virtual_rows::{RowWindow, Spacer};
 use super::window::ROW_PX;
@@ -19,15 +19,15 @@ use crate::live::{format_duration, Live};
 pub fn CallsTab() -> impl IntoView {
     let live = Live::expect();
     let filter = RwSignal::new(CallFilter::default());
-    let asking = asking(live);
+    let flagged = needing_attention(live);
     // The matching calls, in the table's order: those that need a coach
-    // first, the newest request first; then the rest.
+    // first (raised hands, then signals; the newest first); then the rest.
     let ids = Memo::new(move |_| {
         filter.with(|f| {
             let matches = f.matcher();
             live.state().with(|s| {
-                let first = asking.with(|asking| asking.iter().filter(|id| s.calls.get(id).is_some_and(|c| matches(c, s))).copied().collect::<Vec<_>>());
-                let rest = s.calls.values().filter(|c| !c.needs_help() && matches(c, s)).map(|c| c.id);
+                let first = flagged.with(|flagged| flagged.iter().filter(|id| s.calls.get(id).is_some_and(|c| matches(c, s))).copied().collect::<Vec<_>>());
+                let rest = s.calls.values().filter(|c| !c.needs_attention() && matches(c, s)).map(|c| c.id);
                 first.into_iter().chain(rest).collect::<Vec<CallId>>()
             })
         })
@@ -96,6 +96,7 @@ fn CallRow(
             style:height=format!("{ROW_PX}px")
             data-state=state_label(call.state)
             class:unusual=kind != CallKind::Regular
+            class:flagged=call.needs_attention()
             class:asking=call.needs_help()
         >
             <AttentionCell call=call.clone() />

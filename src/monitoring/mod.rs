@@ -16,7 +16,7 @@ use crate::routes::Link;
 use crate::coaching::CoachingUi;
 use crate::live::{Connection, Live};
 
-pub use attention::asks_for_help;
+pub use attention::why_flagged;
 pub use calls_tab::CallsTab;
 pub use no_access::NoDashboard;
 pub use users_tab::UsersTab;
@@ -39,7 +39,7 @@ pub fn Dashboard(
     view! {
         <main class="dashboard">
             <h1 class="visually-hidden">"Live Monitoring"</h1>
-            <attention::HelpAlerts />
+            <attention::AttentionAlerts />
             {plus.then(|| view! { <kpis::KpiStrip /> })}
             <div class="tab-row">
                 <nav class="tabs" aria-label="Dashboard">

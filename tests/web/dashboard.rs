@@ -45,6 +45,7 @@ pub fn call(id: u64, number: NumberId, agent: Option<u32>, state: CallState, kin
         coaching: None,
         notes: 0,
         hand: None,
+        signals: Vec::new(),
     }
 }
 
@@ -408,8 +409,8 @@ async fn a_call_whose_agent_asks_for_help_goes_first_counts_on_the_tab_and_is_re
     let first = root.query_selector("[data-testid=calls] tbody tr[data-testid]").unwrap().unwrap();
     assert_eq!(first.get_attribute("data-testid").as_deref(), Some("call-3"), "the call that needs a coach is first");
     assert!(first.class_list().contains("asking"));
-    assert_eq!(text_of(&root, &format!("{} [data-testid=hand-reason]", row(3))).as_deref(), Some("“refund over my limit”"));
-    assert_eq!(root.query_selector(&format!("{} [data-testid=hand]", row(2))).unwrap(), None, "nobody may coach an emergency call");
+    assert_eq!(text_of(&root, &format!("{} [data-testid=flag-detail]", row(3))).as_deref(), Some("“refund over my limit”"));
+    assert_eq!(root.query_selector(&format!("{} [data-testid=flag]", row(2))).unwrap(), None, "nobody may coach an emergency call");
     assert_eq!(text_of(&root, "[data-testid=attention-count]").as_deref(), Some("1 needs a coach"));
     assert_eq!(text_of(&root, "[data-testid=help-alert]").as_deref(), Some("Eli Cohen asks for help: “refund over my limit”"));
 
@@ -422,4 +423,42 @@ async fn a_call_whose_agent_asks_for_help_goes_first_counts_on_the_tab_and_is_re
     settle().await;
     assert_eq!(root.query_selector("[data-testid=attention-count]").unwrap(), None);
     assert!(!root.query_selector(&row(3)).unwrap().unwrap().class_list().contains("asking"));
+}
+
+#[wasm_bindgen_test]
+async fn calls_with_signals_follow_raised_hands_and_say_which_signals() {
+    let (root, live, _mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+    live.receive(snapshot(10));
+    settle().await;
+    let now = js_sys::Date::now() as u64;
+
+    let mut signalled = call(1, SALES, Some(10), CallState::OnHold, CallKind::Regular, Some((1, "Maria Garcia")));
+    signalled.signals = vec![
+        CallSignal { kind: SignalKind::RaisedVoice, since: Millis(now - 5_000) },
+        CallSignal { kind: SignalKind::LongHold, since: Millis(now - 130_000) },
+    ];
+    let mut asking = call(3, SUPPORT, Some(12), CallState::Ongoing, CallKind::Regular, None);
+    asking.hand = Some(RaisedHand { since: Millis(now - 1_000), reason: String::new(), answered: false });
+    live.receive(ServerMsg::Delta { seq: 11, change: Change::CallUpdated { call: signalled } });
+    live.receive(ServerMsg::Delta { seq: 12, change: Change::CallUpdated { call: asking } });
+    settle().await;
+
+    let order: Vec<String> = (0..2)
+        .map(|i| root.query_selector_all("[data-testid=calls] tbody tr[data-testid]").unwrap().item(i).unwrap().unchecked_into::<web_sys::Element>().get_attribute("data-testid").unwrap())
+        .collect();
+    assert_eq!(order, ["call-3", "call-1"], "the raised hand first, then the signals");
+    let flag = text_of(&root, &format!("{} [data-testid=flag]", row(1))).unwrap();
+    assert!(flag.starts_with("Raised voice · 0:0"), "the newest signal, and for how long: {flag}");
+    assert_eq!(text_of(&root, &format!("{} [data-testid=flag-detail]", row(1))).as_deref(), Some("Long hold"));
+    assert_eq!(text_of(&root, "[data-testid=attention-count]").as_deref(), Some("2 need a coach"));
+    assert_eq!(text_of(&root, "[data-testid=signal-alert]").as_deref(), Some("Raised voice, Long hold on Alex Morgan’s call"));
+
+    // Once a coach is on it, the call needs nobody.
+    let mut coached = call(1, SALES, Some(10), CallState::OnHold, CallKind::Regular, Some((1, "Maria Garcia")));
+    coached.signals = vec![CallSignal { kind: SignalKind::LongHold, since: Millis(now - 130_000) }];
+    coached.coaching = Some(CoachingView { coach: UserId(3), coach_name: "Priya Shah".into(), whisper: false, notified_agent: true, since: Millis(now), audio_window: 0 });
+    live.receive(ServerMsg::Delta { seq: 13, change: Change::CallUpdated { call: coached } });
+    settle().await;
+    assert_eq!(text_of(&root, "[data-testid=attention-count]").as_deref(), Some("1 needs a coach"));
+    assert!(!root.query_selector(&row(1)).unwrap().unwrap().class_list().contains("flagged"));
 }

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use earshot_protocol::{
     AuditAction, AuditEntry, CallDetail, CallId, CallKind, CallState, CallView, Change, CoachingView, ContactId,
-    Direction, Millis, NumberId, RaisedHand, Request, Role, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
+    Direction, Millis, NumberId, Request, Role, SignalKind, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
 };
 
+use crate::attention::Attention;
 use crate::coaching::{check_start, CoachingError};
 use crate::connections::{Connections, Edge};
 use crate::directory::{Directory, User};
@@ -64,6 +65,9 @@ pub enum CallEvent {
     /// reason changes and the hand keeps its place.
     HandRaised { call: CallId, reason: String },
     HandLowered { call: CallId },
+    /// A signal of the call's audio started (`since`: when its condition
+    /// began) or ended (`None`).
+    Signal { call: CallId, kind: SignalKind, since: Option<Millis> },
     Ended { call: CallId },
 }
 
@@ -204,9 +208,8 @@ pub struct Core {
     on_call: BTreeMap<UserId, CallId>,
     presence: BTreeMap<UserId, Presence>,
     sessions: BTreeMap<CallId, Session>,
-    /// Agents' requests for help, until a coach joins, the agent lowers the
-    /// hand or the call moves on. Live only, like the sessions.
-    hands: BTreeMap<CallId, RaisedHand>,
+    /// Raised hands and signals: what makes a call need a coach.
+    attention: Attention,
     /// Who coached each live call, to tell a rejoin from a first start.
     coached: BTreeSet<(CallId, UserId)>,
     connections: Connections,
@@ -230,7 +233,7 @@ impl Core {
             on_call: BTreeMap::new(),
             presence,
             sessions: BTreeMap::new(),
-            hands: BTreeMap::new(),
+            attention: Attention::new(Attention::LONG_HOLD),
             coached: BTreeSet::new(),
             connections: Connections::default(),
             coach_grace: Self::COACH_GRACE,
@@ -258,6 +261,12 @@ impl Core {
 
     pub fn with_coach_grace(mut self, grace: Duration) -> Self {
         self.coach_grace = grace;
+        self
+    }
+
+    /// A hold this long becomes a signal on the call.
+    pub fn with_long_hold(mut self, long_hold: Duration) -> Self {
+        self.attention = Attention::new(long_hold);
         self
     }
 
@@ -351,7 +360,8 @@ impl Core {
     }
 
     fn call_view(&self, call: &Call) -> CallView {
-        CallView { hand: self.hands.get(&call.id).cloned(), ..call_view(&self.directory, call, self.coaching_view(call.id)) }
+        let (hand, signals) = (self.attention.hand(call.id), self.attention.signals(call.id));
+        CallView { hand, signals, ..call_view(&self.directory, call, self.coaching_view(call.id)) }
     }
 
     fn coaching_view(&self, call: CallId) -> Option<CoachingView> {
@@ -450,16 +460,20 @@ impl Core {
 
     /// When [`Core::handle_timeout`] has something to do next.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        self.connections.next_expiry()
+        self.connections.next_expiry().into_iter().chain(self.attention.poll_timeout()).min()
     }
 
-    /// Coaches who stayed offline past their grace leave their calls.
+    /// Coaches who stayed offline past their grace leave their calls; holds
+    /// that lasted become a signal.
     pub fn handle_timeout(&mut self, now: Millis) {
         for coach in self.connections.expire(now) {
             if let Some(call) = self.coaching_of(coach) {
                 self.end_session(now, call, Ending::Away);
                 self.emit_call(call);
             }
+        }
+        for call in self.attention.handle_timeout(now) {
+            self.emit_call(call);
         }
     }
 
@@ -498,6 +512,7 @@ impl Core {
             | CallEvent::Commented { call, .. }
             | CallEvent::HandRaised { call, .. }
             | CallEvent::HandLowered { call }
+            | CallEvent::Signal { call, .. }
             | CallEvent::Ended { call } => *call,
         };
         let call = self.calls.get(&id).ok_or(EventError::UnknownCall(id))?;
@@ -522,9 +537,9 @@ impl Core {
                     return Err(EventError::AgentBusy(agent));
                 }
                 // A new agent means a new conversation: the coach rejoins if
-                // they wish, and the old agent's hand is down.
+                // they wish; the old agent's hand and signals are gone.
                 self.end_session(now, id, Ending::CallMoved);
-                self.hands.remove(&id);
+                self.attention.new_conversation(id);
                 let what = match old_agent {
                     None => format!("Answered by {}", self.name(agent)),
                     Some(_) => format!("Transferred to {}", self.name(agent)),
@@ -576,25 +591,25 @@ impl Core {
             }
             CallEvent::HandRaised { reason, .. } => {
                 let Some(agent) = old_agent else { return Err(EventError::NoAgent) };
-                let since = self.hands.get(&id).map_or(now, |hand| hand.since);
                 let what = match reason.as_str() {
                     "" => format!("{} asked for help", self.name(agent)),
                     reason => format!("{} asked for help: “{reason}”", self.name(agent)),
                 };
-                // Asked again after a silent coach answered: it needs one again.
-                let hand = RaisedHand { since, reason, answered: false };
-                if self.hands.insert(id, hand.clone()) != Some(hand) {
+                if self.attention.raise(id, now, reason) {
                     self.log(id, now, what, false);
                 }
             }
             CallEvent::HandLowered { .. } => {
-                if self.hands.remove(&id).is_some() {
+                if self.attention.lower(id) {
                     let what = format!("{} no longer needs help", old_agent.map_or_else(|| "The agent".to_owned(), |a| self.name(a)));
                     self.log(id, now, what, false);
                 }
             }
+            CallEvent::Signal { kind, since, .. } => {
+                self.attention.signal(id, kind, since);
+            }
             CallEvent::Ended { .. } => {
-                self.hands.remove(&id);
+                self.attention.ended(id);
                 self.end_session(now, id, Ending::CallEnded);
                 self.log(id, now, "Call ended", false);
                 self.calls.remove(&id);
@@ -614,6 +629,7 @@ impl Core {
         let held = call.state == CallState::OnHold;
         if held != was_held {
             self.outputs.push_back(Output::Hold { call: id, on: held });
+            self.attention.hold(id, held, now);
         }
         if (call.agent, call.kind, call.state) != (before.agent, before.kind, before.state) {
             let (agent, kind, state) = (call.agent, call.kind, call.state);
@@ -690,13 +706,7 @@ impl Core {
                 let restore = self.presence.get(&actor).copied().unwrap_or(Presence::Unavailable);
                 self.presence.insert(actor, Presence::Unavailable);
                 self.sessions.insert(call, Session { coach: actor, whisper: false, notified_agent: notify_agent, since: now, restore, audio_window: 0 });
-                // A coach on the call answers the agent's request for help;
-                // a silent one without the agent seeing it go down.
-                if notify_agent {
-                    self.hands.remove(&call);
-                } else if let Some(hand) = self.hands.get_mut(&call) {
-                    hand.answered = true;
-                }
+                self.attention.coach_joined(call, notify_agent);
                 let note = if notify_agent { " (agent notified)" } else { "" };
                 let what = format!("{} started coaching{note}", self.name(actor));
                 self.log(call, now, what, true);

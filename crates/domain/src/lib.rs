@@ -5,6 +5,7 @@
 //! touches a socket: [`Core`] takes commands and call events, and its
 //! changes are drained with [`Core::poll_output`]. One task owns it.
 
+mod attention;
 mod coaching;
 mod connections;
 mod core;
@@ -13,6 +14,7 @@ mod record;
 pub mod seed;
 mod view;
 
+pub use attention::Attention;
 pub use coaching::{as_seen_by_agent, check_start, CoachingError};
 pub use core::{Call, CallEvent, Command, Core, EventError, Logged, NewCall, Origin, Output};
 pub use directory::{Directory, User};

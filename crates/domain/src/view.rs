@@ -23,6 +23,7 @@ pub fn call_view(directory: &Directory, call: &Call, coaching: Option<CoachingVi
         notes: (call.tags.len() + call.comments.len()) as u32,
         // Live only: the core adds a raised hand; a record has none.
         hand: None,
+        signals: Vec::new(),
     }
 }
 

@@ -703,3 +703,45 @@ fn a_silent_coach_answers_a_hand_the_agent_still_sees_up() {
     core.apply(T0, CallEvent::HandRaised { call: target, reason: "still angry".into() }).unwrap();
     assert!(hand(&core, target).is_some_and(|h| !h.answered), "asked again: needs a coach again");
 }
+
+fn signals(core: &Core, call: CallId) -> Vec<(earshot_protocol::SignalKind, Millis)> {
+    core.snapshot_call(call).map(|view| view.signals.iter().map(|s| (s.kind, s.since)).collect()).unwrap_or_default()
+}
+
+#[test]
+fn a_hold_that_lasts_becomes_a_signal_dated_from_the_hold() {
+    use earshot_protocol::SignalKind::LongHold;
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring).with_long_hold(std::time::Duration::from_secs(60));
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    assert_eq!(core.poll_timeout(), None);
+
+    core.apply(T0, CallEvent::Hold { call: target, on: true }).unwrap();
+    let due = Millis(T0.0 + 60_000);
+    assert_eq!(core.poll_timeout(), Some(due));
+    core.handle_timeout(Millis(due.0 - 1));
+    assert!(signals(&core, target).is_empty(), "not yet");
+    while core.poll_output().is_some() {}
+    core.handle_timeout(due);
+    assert_eq!(signals(&core, target), vec![(LongHold, T0)]);
+    assert!(live_outputs(&mut core).iter().any(|o| matches!(o, Output::Delta { change: Change::CallUpdated { call }, .. } if !call.signals.is_empty())), "dashboards are told");
+    assert_eq!(core.poll_timeout(), None, "once");
+
+    core.apply(due, CallEvent::Hold { call: target, on: false }).unwrap();
+    assert!(signals(&core, target).is_empty(), "off hold: gone");
+}
+
+#[test]
+fn the_audios_signals_come_and_go_and_a_new_agent_starts_afresh() {
+    use earshot_protocol::SignalKind::{DeadAir, RaisedVoice};
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+
+    core.apply(T0, CallEvent::Signal { call: target, kind: RaisedVoice, since: Some(T0) }).unwrap();
+    core.apply(T0, CallEvent::Signal { call: target, kind: DeadAir, since: Some(T0) }).unwrap();
+    assert_eq!(signals(&core, target), vec![(DeadAir, T0), (RaisedVoice, T0)], "in one order, whatever came first");
+    core.apply(T0, CallEvent::Signal { call: target, kind: DeadAir, since: None }).unwrap();
+    assert_eq!(signals(&core, target), vec![(RaisedVoice, T0)]);
+
+    core.apply(T0, CallEvent::TransferredToAgent { call: target, agent: SECOND_AGENT }).unwrap();
+    assert!(signals(&core, target).is_empty(), "the new conversation has none yet");
+}

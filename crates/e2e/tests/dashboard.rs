@@ -306,7 +306,7 @@ async fn an_agent_asks_for_help_and_a_supervisor_answers_it_in_one_click() {
     alex.wait_for_text_containing("[data-testid=hand-raised]", "You asked for help: “Refund over my limit”").await;
 
     let first = "[data-testid=calls] tbody tr[data-testid]";
-    sam.wait_for_text_containing(&format!("{first} [data-testid=hand-reason]"), "Refund over my limit").await;
+    sam.wait_for_text_containing(&format!("{first} [data-testid=flag-detail]"), "Refund over my limit").await;
     let first_id = sam.execute(&format!("return document.querySelector('{first}').dataset.testid;"), serde_json::json!([])).await;
     assert_eq!(first_id, serde_json::json!(format!("call-{}", asking.0)), "the call that needs a coach is first");
     assert_eq!(sam.wait_for_text("[data-testid=attention-count]").await, "1 needs a coach");
@@ -322,7 +322,7 @@ async fn an_agent_asks_for_help_and_a_supervisor_answers_it_in_one_click() {
 
     // Joining answers it: gone from the dashboard, and Alex's hand is down.
     sam.wait_gone("[data-testid=attention-count]").await;
-    sam.wait_gone(&format!("{} [data-testid=hand]", row(asking))).await;
+    sam.wait_gone(&format!("{} [data-testid=flag]", row(asking))).await;
     alex.wait_for_text("[data-testid=raise-hand]").await;
     alex.wait_for_text_containing("[data-testid=coached-by]", "Sam Rivera").await;
     alex.quit().await;

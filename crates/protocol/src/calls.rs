@@ -108,6 +108,40 @@ impl RaisedHand {
     pub const MAX_REASON: usize = 80;
 }
 
+/// What about a live call a supervisor may want to act on, from its audio
+/// or its state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalKind {
+    /// Nobody has spoken for a while (not on hold).
+    DeadAir,
+    /// Customer and agent talk at once, and go on doing so.
+    Overtalk,
+    /// The customer is much louder than earlier in the call.
+    RaisedVoice,
+    /// On hold for longer than the company allows.
+    LongHold,
+}
+
+impl SignalKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            SignalKind::DeadAir => "Dead air",
+            SignalKind::Overtalk => "Talking over each other",
+            SignalKind::RaisedVoice => "Raised voice",
+            SignalKind::LongHold => "Long hold",
+        }
+    }
+}
+
+/// A signal on a live call, on since `since` (when its condition began:
+/// the first second of silence, the moment the call went on hold).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CallSignal {
+    pub kind: SignalKind,
+    pub since: Millis,
+}
+
 /// One live call on the dashboard.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CallView {
@@ -127,6 +161,9 @@ pub struct CallView {
     /// The agent asked for help.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hand: Option<RaisedHand>,
+    /// The signals on now, in [`SignalKind`] order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signals: Vec<CallSignal>,
 }
 
 impl CallView {
@@ -134,6 +171,12 @@ impl CallView {
     /// emergency or a conference call is never coached).
     pub fn needs_help(&self) -> bool {
         self.hand.as_ref().is_some_and(|hand| !hand.answered) && self.kind.why_not_coachable().is_none()
+    }
+
+    /// Something on the call wants a supervisor's eye: a hand, or a signal.
+    /// (Coached calls have one; uncoachable ones cannot be helped.)
+    pub fn needs_attention(&self) -> bool {
+        self.needs_help() || (!self.signals.is_empty() && self.coaching.is_none() && self.kind.why_not_coachable().is_none())
     }
 }
 

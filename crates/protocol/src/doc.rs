@@ -44,6 +44,7 @@ fn call() -> CallView {
         }),
         notes: 2,
         hand: Some(RaisedHand { since: Millis(1_700_000_050_000), reason: "Customer wants a refund over the limit".into(), answered: false }),
+        signals: vec![CallSignal { kind: SignalKind::RaisedVoice, since: Millis(1_700_000_055_000) }],
     }
 }
 

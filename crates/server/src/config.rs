@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use earshot_domain::seed::{demo_directory, DEMO_PASSWORD};
-use earshot_domain::{Core, Directory};
+use earshot_domain::{Attention, Core, Directory};
 use earshot_simulator::SimConfig;
 use earshot_store::Company;
 
@@ -33,6 +33,8 @@ pub struct Config {
     pub simulator: Option<SimConfig>,
     /// How long a coach whose every connection dropped stays on the call.
     pub coach_grace: Duration,
+    /// A hold this long is a signal on the dashboards.
+    pub long_hold: Duration,
     /// The SFU's UDP socket.
     pub media: MediaConfig,
     /// How often a live socket is pinged; a peer silent for three periods
@@ -92,6 +94,7 @@ impl Config {
             session_ttl: Duration::from_secs(12 * 60 * 60),
             simulator: None,
             coach_grace: Core::COACH_GRACE,
+            long_hold: Attention::LONG_HOLD,
             media: MediaConfig::default(),
             heartbeat: Duration::from_secs(5),
             sign_in_backoff: Backoff::default(),

@@ -16,6 +16,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use earshot_domain::Core;
 use earshot_protocol::Millis;
 use earshot_store::Store;
 use tokio::net::TcpListener;
@@ -113,7 +114,11 @@ impl Application {
         let listener = TcpListener::bind(config.addr).await?;
         let local = listener.local_addr()?;
         let media = media::spawn(&config.media, media::Dialogue::demo())?;
-        let live = live::spawn(company.directory.clone(), first_id, config.simulator.clone(), config.coach_grace, media.clone(), writer);
+        let core = Core::new(company.directory.clone())
+            .with_coach_grace(config.coach_grace)
+            .with_long_hold(config.long_hold)
+            .with_first_id(first_id);
+        let live = live::spawn(core, config.simulator.clone(), media.clone(), writer);
         let (stopping, _) = watch::channel(false);
         let state = http::AppState::new(&config, company, store, local, live.clone(), media.clone(), stopping.subscribe())?;
         Ok(Self { listener, router: http::router(state), limits: config.connections, live, media, stopping, scratch })

@@ -92,7 +92,7 @@ impl Caller {
                     }
                 },
                 delta = async { match &mut self.deltas { Some(d) => d.recv().await, None => std::future::pending().await } } => match delta {
-                    Ok(batch) => batch.iter().filter_map(|delta| self.on_delta(&delta.change)).map(Frame::Message).collect(),
+                    Ok(batch) => batch.iter().filter_map(|delta| self.on_delta(&delta.change)).map(Frame::message).collect(),
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => break,
                 },

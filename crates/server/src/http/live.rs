@@ -407,7 +407,7 @@ impl Connection {
                 _ => None,
             };
             if let Some(message) = update.and_then(|call| self.told.tell_news(self.agent_view(call))) {
-                out.push(Frame::Message(message));
+                out.push(Frame::message(message));
             }
         }
         out

@@ -60,16 +60,23 @@ pub async fn send_close(socket: &mut WebSocket, code: u16, reason: &'static str)
     let _ = socket.send(Message::Close(Some(frame))).await; // a gone peer needs no goodbye
 }
 
-/// A frame to send: a message built here, a delta serialised once for
-/// everyone, or the heartbeat's ping.
+/// A frame to send: a message built here (boxed: the deltas, by far the
+/// most frames, stay small), a delta serialised once for everyone, or the
+/// heartbeat's ping.
 pub enum Frame {
-    Message(ServerMsg),
+    Message(Box<ServerMsg>),
     Json(Utf8Bytes),
     Ping,
 }
 
 pub fn frames(messages: Vec<ServerMsg>) -> Vec<Frame> {
-    messages.into_iter().map(Frame::Message).collect()
+    messages.into_iter().map(Frame::message).collect()
+}
+
+impl Frame {
+    pub fn message(message: ServerMsg) -> Self {
+        Frame::Message(Box::new(message))
+    }
 }
 
 /// Writes `frames` and flushes once: a socket with several waiting goes

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use earshot_domain::{Core, Directory, Origin, Output};
+use earshot_domain::{Core, Origin, Output};
 use earshot_protocol::{Millis, ServerMsg};
 use earshot_sfu::{LegRole, RoomId};
 use earshot_simulator::{SimConfig, Simulator};
@@ -26,18 +26,9 @@ const BROADCAST_CAPACITY: usize = 4096;
 /// written once for all of them.
 pub const PUBLISH_EVERY: Duration = Duration::from_millis(10);
 
-/// Starts the core task; it ends when every [`LiveHandle`] is dropped.
-/// Calls and changes are numbered from `first_id`.
-pub fn spawn(
-    directory: Directory,
-    first_id: u64,
-    simulator: Option<SimConfig>,
-    coach_grace: Duration,
-    media: MediaHandle,
-    store: Writer,
-) -> LiveHandle {
+/// Starts the task owning `core`; it ends when every [`LiveHandle`] is dropped.
+pub fn spawn(core: Core, simulator: Option<SimConfig>, media: MediaHandle, store: Writer) -> LiveHandle {
     let (tx, rx) = mpsc::channel(256);
-    let core = Core::new(directory).with_coach_grace(coach_grace).with_first_id(first_id);
     let simulator = simulator.map(|config| Simulator::new(config, &core, now()));
     let (deltas, _) = broadcast::channel(BROADCAST_CAPACITY);
     let owner = Owner { core, simulator, deltas, pending: Vec::new(), published: Instant::now(), media, store };

@@ -4,7 +4,7 @@ use earshot_domain::seed::{SALES, SUPPORT};
 use earshot_domain::CallEvent;
 use earshot_protocol::{Change, ErrorCode, Outcome, RaisedHand, Request, ServerMsg, UserStatus};
 
-use crate::helpers::{spawn_app, ALEX, NINA, OMAR, SAM};
+use crate::helpers::{spawn_app, spawn_app_with, ALEX, NINA, OMAR, SAM};
 
 fn refusal(outcome: Outcome) -> (ErrorCode, String) {
     match outcome {
@@ -172,4 +172,22 @@ async fn an_agent_asks_for_help_every_dashboard_sees_it_and_a_coach_joining_answ
 
     let (lowered, _) = alex.request(Request::LowerHand).await;
     assert_eq!(lowered, Outcome::Ok, "nothing to lower is no error");
+}
+
+#[tokio::test]
+async fn a_hold_that_lasts_reaches_every_dashboard_as_a_signal() {
+    let app = spawn_app_with(|config| config.long_hold = std::time::Duration::from_millis(300)).await;
+    let call = app.answered_call(SALES).await;
+    let mut omar = app.live_client(OMAR).await;
+    omar.request(Request::Subscribe).await;
+
+    app.live.call_event(CallEvent::Hold { call, on: true }).await.unwrap().unwrap();
+    let signal = loop {
+        if let ServerMsg::Delta { change: Change::CallUpdated { call: c }, .. } = omar.recv().await {
+            if let Some(signal) = c.signals.first() {
+                break *signal;
+            }
+        }
+    };
+    assert_eq!(signal.kind, earshot_protocol::SignalKind::LongHold);
 }
