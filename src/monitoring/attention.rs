@@ -41,16 +41,14 @@ pub fn AttentionCell(
     call: CallView,
 ) -> impl IntoView {
     let live = Live::expect();
-    let (headline, since, detail) = if call.needs_help() {
-        let hand = call.hand.clone().unwrap_or_else(|| unreachable!("needs_help: a hand"));
-        let reason = (!hand.reason.is_empty()).then(|| format!("“{}”", hand.reason));
-        ("Help", Some(hand.since), reason)
-    } else if call.needs_attention() {
-        let labels = signal_labels(&call);
-        let newest = call.signals.iter().map(|s| s.since).max();
-        (labels[0], newest, (labels.len() > 1).then(|| labels[1..].join(", ")))
-    } else {
-        ("", None, None)
+    let (headline, since, detail) = match &call.hand {
+        Some(hand) if call.needs_help() => ("Help", Some(hand.since), (!hand.reason.is_empty()).then(|| format!("“{}”", hand.reason))),
+        _ if call.needs_attention() => {
+            let labels = signal_labels(&call);
+            let newest = call.signals.iter().map(|s| s.since).max();
+            (labels[0], newest, (labels.len() > 1).then(|| labels[1..].join(", ")))
+        }
+        _ => ("", None, None),
     };
     let shown = since.map(|since| {
         let lasted = move || format_duration(live.server_now().0.saturating_sub(since.0));

@@ -9,6 +9,7 @@ use crate::test::e2e;
 use crate::tools;
 
 pub fn bench(args: &[String]) -> Result {
+    tools::ensure_native_libraries()?;
     match args.first().map(String::as_str) {
         Some("join") => in_chromium("bench_join", "join → coach audio (10 joins, headless Chromium, release server)"),
         Some("dsp") => {

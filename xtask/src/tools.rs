@@ -23,10 +23,18 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// wasm-opt. Returns the directory to put first on trunk's PATH.
 pub fn ensure_build_tools() -> Result<PathBuf> {
     step("checking build tools");
+    ensure_native_libraries()?;
     ensure_wasm_target()?;
     ensure_trunk()?;
     ensure_wasm_bindgen()?;
     ensure_binaryen()
+}
+
+/// What the server links: libopus, which decodes calls' audio (the `opus`
+/// crate finds it by pkg-config).
+pub fn ensure_native_libraries() -> Result {
+    ensure_debian("pkg-config", "pkg-config")?;
+    ensure_debian("/usr/include/opus/opus.h", "libopus-dev")
 }
 
 /// trunk's environment: offline, and finding our wasm-opt first.

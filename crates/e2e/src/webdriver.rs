@@ -98,15 +98,20 @@ pub struct Browser {
 
 impl Browser {
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body).await.unwrap_or_else(|(error, message)| panic!("webdriver {path}: {error}: {message}"))
+    }
+
+    /// The WebDriver command's value, or its error and message.
+    async fn try_call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, (String, Value)> {
         let mut request = self.client.request(method, format!("{}{path}", self.session));
         if let Some(body) = body {
             request = request.json(&body);
         }
         let response: Value = request.send().await.expect("webdriver answers").json().await.expect("webdriver JSON");
-        if let Some(error) = response["value"]["error"].as_str() {
-            panic!("webdriver {path}: {error}: {}", response["value"]["message"]);
+        match response["value"]["error"].as_str() {
+            Some(error) => Err((error.to_owned(), response["value"]["message"].clone())),
+            None => Ok(response["value"].clone()),
         }
-        response["value"].clone()
     }
 
     pub async fn goto(&self, url: &str) {
@@ -139,9 +144,18 @@ impl Browser {
     }
 
     /// Clicks the first element matching `css`, waiting for it to appear.
+    /// A live row may be drawn anew between finding and clicking it (a call
+    /// changed): the new one is clicked, as a person would.
     pub async fn click(&self, css: &str) {
-        let element = self.element(css).await;
-        self.call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await;
+        for _ in 0..10 {
+            let element = self.element(css).await;
+            match self.try_call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await {
+                Err((error, _)) if error == "stale element reference" => continue,
+                Err((error, message)) => panic!("webdriver click on {css}: {error}: {message}"),
+                Ok(_) => return,
+            }
+        }
+        panic!("{css} was drawn anew ten times over while being clicked");
     }
 
     /// Types `text` into the first element matching `css`.

@@ -60,3 +60,20 @@ async fn an_agent_whose_audio_connection_is_lost_gets_it_back_by_itself_still_mu
     caller.quit().await;
     agent.quit().await;
 }
+
+#[tokio::test]
+async fn customer_and_agent_talking_at_once_shows_on_the_dashboard_from_their_audio() {
+    let app = spawn_app(|_| {}).await;
+    let driver = Chromedriver::start().await;
+    // Both microphones play a steady tone: both talk, all the time.
+    let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(CUSTOMER_HZ)], &[&fake_microphone(AGENT_HZ)]).await;
+    let sam = driver.browser(&[]).await;
+    sam.sign_in(&app, "sam@earshot.demo").await;
+
+    let flag = sam.wait_for_text_containing("[data-testid=calls] [data-testid=flag]", "Talking over each other").await;
+    assert!(flag.contains(" · "), "with how long: {flag}");
+    assert_eq!(sam.wait_for_text("[data-testid=attention-count]").await, "1 needs a coach");
+    caller.quit().await;
+    agent.quit().await;
+    sam.quit().await;
+}

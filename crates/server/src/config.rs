@@ -35,6 +35,8 @@ pub struct Config {
     pub coach_grace: Duration,
     /// A hold this long is a signal on the dashboards.
     pub long_hold: Duration,
+    /// When the calls' audio makes a signal (dead air, overtalk, a raised voice).
+    pub signals: earshot_signals::Thresholds,
     /// The SFU's UDP socket.
     pub media: MediaConfig,
     /// How often a live socket is pinged; a peer silent for three periods
@@ -95,6 +97,7 @@ impl Config {
             simulator: None,
             coach_grace: Core::COACH_GRACE,
             long_hold: Attention::LONG_HOLD,
+            signals: earshot_signals::Thresholds::default(),
             media: MediaConfig::default(),
             heartbeat: Duration::from_secs(5),
             sign_in_backoff: Backoff::default(),

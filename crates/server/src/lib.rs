@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod config;
 pub mod http;
+pub mod listen;
 pub mod live;
 pub mod load;
 pub mod media;
@@ -113,12 +114,14 @@ impl Application {
 
         let listener = TcpListener::bind(config.addr).await?;
         let local = listener.local_addr()?;
-        let media = media::spawn(&config.media, media::Dialogue::demo())?;
+        let (ears, heard) = listen::channel();
+        let media = media::spawn(&config.media, media::Dialogue::demo(), ears.clone())?;
         let core = Core::new(company.directory.clone())
             .with_coach_grace(config.coach_grace)
             .with_long_hold(config.long_hold)
             .with_first_id(first_id);
-        let live = live::spawn(core, config.simulator.clone(), media.clone(), writer);
+        let live = live::spawn(core, config.simulator.clone(), media.clone(), ears, writer);
+        listen::spawn(heard, live.clone(), config.signals)?;
         let (stopping, _) = watch::channel(false);
         let state = http::AppState::new(&config, company, store, local, live.clone(), media.clone(), stopping.subscribe())?;
         Ok(Self { listener, router: http::router(state), limits: config.connections, live, media, stopping, scratch })

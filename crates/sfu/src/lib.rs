@@ -13,6 +13,6 @@ mod sfu;
 
 pub use leg::{LegStats, Traffic};
 pub use routing::{may_forward, receive_layout, CallAudio, LegRole};
-pub use sfu::{JoinError, LegId, RoomId, Sfu, Transmit};
+pub use sfu::{Heard, JoinError, LegId, RoomId, Sfu, Transmit};
 pub use str0m::change::{SdpAnswer, SdpOffer};
 pub use str0m::net::Protocol;

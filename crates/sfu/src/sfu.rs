@@ -90,6 +90,18 @@ pub struct Sfu {
     timers: BTreeSet<(Instant, LegId)>,
     next_leg: u64,
     transmits: VecDeque<Transmit>,
+    /// Copies of what customers and agents say, for the call's listener
+    /// (`None`: nobody listens).
+    heard: Option<VecDeque<Heard>>,
+}
+
+/// An Opus frame a customer or an agent sent (or the simulator played for
+/// them), as it came: the call's listener decodes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heard {
+    pub room: RoomId,
+    pub from: LegRole,
+    pub opus: Vec<u8>,
 }
 
 impl Sfu {
@@ -104,6 +116,25 @@ impl Sfu {
             timers: BTreeSet::new(),
             next_leg: 1,
             transmits: VecDeque::new(),
+            heard: None,
+        }
+    }
+
+    /// Keeps a copy of every frame customers and agents send, for
+    /// [`Sfu::poll_heard`]. (Coaches are never listened to.)
+    pub fn with_listening(mut self) -> Self {
+        self.heard = Some(VecDeque::new());
+        self
+    }
+
+    /// The next frame heard, when listening.
+    pub fn poll_heard(&mut self) -> Option<Heard> {
+        self.heard.as_mut()?.pop_front()
+    }
+
+    fn overhear(&mut self, room: RoomId, from: LegRole, opus: &[u8]) {
+        if let (Some(heard), LegRole::Customer | LegRole::Agent) = (&mut self.heard, from) {
+            heard.push_back(Heard { room, from, opus: opus.to_vec() });
         }
     }
 
@@ -251,6 +282,7 @@ impl Sfu {
     /// enters the room as if that party had sent it.
     pub fn inject(&mut self, now: Instant, room: RoomId, from: LegRole, rtp_time: MediaTime, frame: &[u8]) {
         self.rooms.entry(room).or_default();
+        self.overhear(room, from, frame);
         let reached = self.forward(room, None, from, |writer| {
             let pt = writer.payload_params().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt())?;
             Some((pt, now, rtp_time, frame.into()))
@@ -295,6 +327,7 @@ impl Sfu {
             }
             let (room, role) = (leg.room, leg.role);
             for data in media {
+                self.overhear(room, role, &data.data);
                 let reached = self.forward(room, Some(id), role, |writer| {
                     Some((writer.match_params(data.params)?, data.network_time, data.time, data.data.clone()))
                 });

@@ -116,3 +116,16 @@ fn hold_cuts_the_customer_off_both_ways_while_agent_and_coach_go_on() {
     assert!(world.heard(Agent, Customer) > 80 && world.heard(Customer, Agent) > 80, "off hold, the call goes on");
     assert_eq!(world.heard(Customer, Coach), 0);
 }
+
+#[test]
+fn listening_overhears_customer_and_agent_and_never_the_coach() {
+    let mut world = call_with_coach();
+    world.sfu = std::mem::replace(&mut world.sfu, earshot_sfu::Sfu::new("127.0.0.1:9".parse().unwrap())).with_listening();
+    world.sfu.set_whisper(ROOM, true);
+    world.run(TALK, &[Customer, Agent, Coach]);
+
+    let heard: Vec<_> = std::iter::from_fn(|| world.sfu.poll_heard()).collect();
+    let from = |role| heard.iter().filter(|h| h.from == role && h.room == ROOM && !h.opus.is_empty()).count();
+    assert!(from(Customer) > 80 && from(Agent) > 80, "both parties' frames: {} and {}", from(Customer), from(Agent));
+    assert_eq!(from(Coach), 0, "the coach is never listened to");
+}

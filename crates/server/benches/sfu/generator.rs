@@ -62,7 +62,10 @@ struct Counters {
 /// `calls` coached calls against fresh media shards for `window` of speech.
 pub async fn step(shards: usize, calls: usize, window: Duration) -> Step {
     let config = MediaConfig { shards, ..MediaConfig::default() };
-    let media = media::spawn(&config, Dialogue::default()).expect("the media shards start");
+    // The shards copy what customers and agents say for the listener, as in
+    // the server; nothing reads it here (a full queue drops, as it would).
+    let (ears, _unheard) = earshot_server::listen::channel();
+    let media = media::spawn(&config, Dialogue::default(), ears).expect("the media shards start");
     let speaking = Arc::new(AtomicBool::new(false));
     let mut peers = Vec::new();
     for call in 0..calls {

@@ -117,6 +117,13 @@ impl LiveHandle {
         self.ask(|reply| Request::Dial { call, reply }).await
     }
 
+    /// From a thread outside the runtime (the calls' listener): an event
+    /// nobody waits on. Blocks while the core's queue is full.
+    pub fn tell(&self, event: CallEvent) {
+        let (reply, _) = oneshot::channel();
+        let _ = self.tx.blocking_send(Request::Event { event, reply }); // a stopped core hears nothing
+    }
+
     /// Telephony: something happens on a call; answers once it is kept.
     pub async fn call_event(&self, event: CallEvent) -> Result<Result<(), EventError>, Stopped> {
         self.ask(|reply| Request::Event { event, reply }).await

@@ -10,10 +10,10 @@ use earshot_sfu::{LegRole, RoomId};
 use earshot_simulator::{SimConfig, Simulator};
 use earshot_store::Writer;
 use tokio::sync::{broadcast, mpsc, oneshot};
-
 use tokio::time::Instant;
 
 use super::{Batch, Delta, LiveHandle, Request, Subscription};
+use crate::listen::Ears;
 use crate::media::MediaHandle;
 use crate::now;
 
@@ -27,11 +27,11 @@ const BROADCAST_CAPACITY: usize = 4096;
 pub const PUBLISH_EVERY: Duration = Duration::from_millis(10);
 
 /// Starts the task owning `core`; it ends when every [`LiveHandle`] is dropped.
-pub fn spawn(core: Core, simulator: Option<SimConfig>, media: MediaHandle, store: Writer) -> LiveHandle {
+pub fn spawn(core: Core, simulator: Option<SimConfig>, media: MediaHandle, ears: Ears, store: Writer) -> LiveHandle {
     let (tx, rx) = mpsc::channel(256);
     let simulator = simulator.map(|config| Simulator::new(config, &core, now()));
     let (deltas, _) = broadcast::channel(BROADCAST_CAPACITY);
-    let owner = Owner { core, simulator, deltas, pending: Vec::new(), published: Instant::now(), media, store };
+    let owner = Owner { core, simulator, deltas, pending: Vec::new(), published: Instant::now(), media, ears, store };
     // A thread of its own: under load the core is not queued behind
     // thousands of socket tasks (every delta would wait for them).
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime for the live core");
@@ -50,6 +50,8 @@ struct Owner {
     pending: Vec<Delta>,
     published: Instant,
     media: MediaHandle,
+    /// The calls' listener follows holds and ends.
+    ears: Ears,
     /// Writes the core's records, in order.
     store: Writer,
 }
@@ -165,10 +167,16 @@ impl Owner {
                     }
                 }
                 Output::Whisper { call, on } => self.media.whisper(RoomId(call.0), on),
-                Output::Hold { call, on } => self.media.hold(RoomId(call.0), on),
+                Output::Hold { call, on } => {
+                    self.media.hold(RoomId(call.0), on);
+                    self.ears.held(RoomId(call.0), on);
+                }
                 Output::CoachLeft { call } => self.media.leave(RoomId(call.0), LegRole::Coach),
                 Output::AgentLeft { call } => self.media.transfer(RoomId(call.0)),
-                Output::CallEnded { call } => self.media.close(RoomId(call.0)),
+                Output::CallEnded { call } => {
+                    self.media.close(RoomId(call.0));
+                    self.ears.ended(RoomId(call.0));
+                }
                 Output::Record(record) => self.store.write(record),
                 other => tracing::debug!(?other, "output with no consumer"),
             }

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use super::hops::Hops;
 use super::playback::{Dialogue, Looping, Playback, Tone, FRAME};
 use super::tcp::{self, TcpEvent};
+use crate::listen::Ears;
 use super::{LegReport, MediaConfig, MediaHandle, MediaRequest, Shard};
 
 /// Each media socket's receive and send buffers: a few hundred calls'
@@ -37,17 +38,17 @@ fn udp_socket(address: SocketAddr) -> std::io::Result<std::net::UdpSocket> {
 const READ_BATCH: usize = 64;
 
 /// Binds every shard's sockets and starts its thread.
-pub fn spawn(config: &MediaConfig, dialogue: Dialogue) -> std::io::Result<MediaHandle> {
+pub fn spawn(config: &MediaConfig, dialogue: Dialogue, ears: Ears) -> std::io::Result<MediaHandle> {
     // Building the first `Rtc` installs str0m's crypto; do it once, up front.
     str0m::crypto::from_feature_flags().install_process_default();
     let dialogue = Arc::new(dialogue);
-    let shards = (0..config.shards.max(1)).map(|i| spawn_shard(i, config, Arc::clone(&dialogue))).collect::<std::io::Result<Vec<_>>>()?;
+    let shards = (0..config.shards.max(1)).map(|i| spawn_shard(i, config, Arc::clone(&dialogue), ears.clone())).collect::<std::io::Result<Vec<_>>>()?;
     Ok(MediaHandle { shards: shards.into() })
 }
 
 /// Shard `i`: its sockets bound here (a failure is the caller's to see),
 /// its loop on a thread of its own with a single-threaded runtime.
-fn spawn_shard(i: usize, config: &MediaConfig, dialogue: Arc<Dialogue>) -> std::io::Result<Shard> {
+fn spawn_shard(i: usize, config: &MediaConfig, dialogue: Arc<Dialogue>, ears: Ears) -> std::io::Result<Shard> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let _in_runtime = runtime.enter(); // the sockets register with the shard's own reactor
     let socket = udp_socket(MediaConfig::for_shard(config.bind, i))?;
@@ -68,7 +69,8 @@ fn spawn_shard(i: usize, config: &MediaConfig, dialogue: Arc<Dialogue>) -> std::
     let loopback_only = local.ip().is_loopback();
     let owner = Owner {
         shard: i,
-        sfu: Sfu::new(advertised).with_tcp(advertised_tcp),
+        sfu: Sfu::new(advertised).with_tcp(advertised_tcp).with_listening(),
+        ears,
         socket,
         advertised,
         advertised_tcp,
@@ -112,6 +114,8 @@ struct Owner {
     ringing: BTreeMap<RoomId, Looping>,
     /// Datagram read → its forwards sent; time inside the core.
     hops: Hops,
+    /// Where what customers and agents say goes, off this thread.
+    ears: Ears,
 }
 
 impl Owner {
@@ -260,8 +264,12 @@ impl Owner {
         }
     }
 
-    /// Sends every datagram the core has for the wire; returns how many.
+    /// Sends every datagram the core has for the wire (and passes on what
+    /// was said, for the listener); returns how many.
     async fn flush(&mut self) -> usize {
+        while let Some(heard) = self.sfu.poll_heard() {
+            self.ears.heard(heard);
+        }
         let mut sent = 0;
         while let Some(t) = self.sfu.poll_transmit() {
             sent += 1;

@@ -1,0 +1,262 @@
+//! The calls' listener: what customers and agents say (Opus frames copied
+//! off the SFU's shards) decoded with libopus on a thread of its own, off
+//! the packet path, into each call's [`CallAudio`]; each signal's start and
+//! end goes to the live core. A call is listened to once its audio flows.
+
+use std::collections::HashMap;
+use std::sync::mpsc::{channel as unbounded, sync_channel, Receiver, RecvTimeoutError, Sender, SyncSender};
+use std::time::Duration;
+
+use earshot_domain::CallEvent;
+use earshot_protocol::{CallId, Millis, SignalKind};
+use earshot_sfu::{Heard, LegRole, RoomId};
+use earshot_signals::{CallAudio, Change, Party, Signal, Thresholds, FRAME_MS};
+
+use crate::live::LiveHandle;
+use crate::now;
+
+/// Frames waiting for the listener at most. A full queue drops the frame:
+/// the shards never wait for the listener. (Holds and ends are never
+/// dropped: they come by a queue of their own.)
+const QUEUE: usize = 8192;
+/// A call not heard from for this long is forgotten (its end was missed).
+const FORGET_AFTER_MS: u64 = 60_000;
+/// The most samples one Opus packet decodes to (120 ms at 48 kHz).
+const MAX_SAMPLES: usize = 5760;
+
+pub enum Input {
+    Heard(Heard),
+    Held { room: RoomId, on: bool },
+    Ended(RoomId),
+}
+
+/// Hands the listener what it needs; cheap to clone, never blocks.
+#[derive(Clone)]
+pub struct Ears {
+    frames: SyncSender<Heard>,
+    calls: Sender<Input>,
+}
+
+impl Ears {
+    pub fn heard(&self, heard: Heard) {
+        // Full: dropped; a listener gone (the server stopping) hears nothing more.
+        let _ = self.frames.try_send(heard);
+    }
+
+    pub fn held(&self, room: RoomId, on: bool) {
+        let _ = self.calls.send(Input::Held { room, on });
+    }
+
+    pub fn ended(&self, room: RoomId) {
+        let _ = self.calls.send(Input::Ended(room));
+    }
+}
+
+/// What the listener reads: frames, and the calls' holds and ends.
+pub struct Inputs {
+    frames: Receiver<Heard>,
+    calls: Receiver<Input>,
+}
+
+/// The listener's two ends: the shards and the core get [`Ears`]; [`spawn`]
+/// takes the other.
+pub fn channel() -> (Ears, Inputs) {
+    let (frames, heard) = sync_channel(QUEUE);
+    let (calls, told) = unbounded();
+    (Ears { frames, calls }, Inputs { frames: heard, calls: told })
+}
+
+/// Starts the listener's thread; it ends when every [`Ears`] is dropped.
+pub fn spawn(inputs: Inputs, live: LiveHandle, thresholds: Thresholds) -> std::io::Result<()> {
+    std::thread::Builder::new().name("listener".into()).spawn(move || {
+        let mut calls = Calls::new(thresholds);
+        let tick = Duration::from_millis(FRAME_MS);
+        let mut next_tick = now().0 + FRAME_MS;
+        loop {
+            let wait = Duration::from_millis(next_tick.saturating_sub(now().0)).min(tick);
+            match inputs.frames.recv_timeout(wait) {
+                Ok(heard) => calls.input(Input::Heard(heard), now().0),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            for input in inputs.calls.try_iter() {
+                calls.input(input, now().0);
+            }
+            let at = now().0;
+            if at >= next_tick {
+                for (call, change) in calls.tick(at) {
+                    live.tell(signal_event(call, change));
+                }
+                next_tick = at + FRAME_MS;
+            }
+        }
+    })?;
+    Ok(())
+}
+
+fn signal_event(call: CallId, change: Change) -> CallEvent {
+    let (signal, since) = match change {
+        Change::Started { signal, at } => (signal, Some(Millis(at))),
+        Change::Ended { signal, .. } => (signal, None),
+    };
+    let kind = match signal {
+        Signal::DeadAir => SignalKind::DeadAir,
+        Signal::Overtalk => SignalKind::Overtalk,
+        Signal::RaisedVoice => SignalKind::RaisedVoice,
+    };
+    CallEvent::Signal { call, kind, since }
+}
+
+/// Every call being listened to. Plain: tested without threads.
+pub struct Calls {
+    thresholds: Thresholds,
+    calls: HashMap<RoomId, Call>,
+    pcm: Vec<f32>,
+}
+
+struct Call {
+    audio: CallAudio,
+    /// Customer's, agent's.
+    decoders: [opus::Decoder; 2],
+    heard_at: u64,
+}
+
+impl Calls {
+    pub fn new(thresholds: Thresholds) -> Self {
+        Self { thresholds, calls: HashMap::new(), pcm: vec![0.0; MAX_SAMPLES] }
+    }
+
+    pub fn input(&mut self, input: Input, now: u64) {
+        match input {
+            Input::Heard(heard) => self.heard(heard, now),
+            Input::Held { room, on } => {
+                if let Some(call) = self.calls.get_mut(&room) {
+                    call.audio.set_held(on, now);
+                }
+            }
+            Input::Ended(room) => {
+                self.calls.remove(&room);
+            }
+        }
+    }
+
+    fn heard(&mut self, heard: Heard, now: u64) {
+        let party = match heard.from {
+            LegRole::Customer => Party::Customer,
+            LegRole::Agent => Party::Agent,
+            LegRole::Coach => return, // never listened to
+        };
+        let call = match self.calls.entry(heard.room) {
+            std::collections::hash_map::Entry::Occupied(call) => call.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let decoder = || opus::Decoder::new(48_000, opus::Channels::Mono);
+                let (Ok(customer), Ok(agent)) = (decoder(), decoder()) else { return };
+                slot.insert(Call { audio: CallAudio::new(self.thresholds, now), decoders: [customer, agent], heard_at: now })
+            }
+        };
+        call.heard_at = now;
+        // A frame that does not decode (a hostile peer's) is not heard.
+        if let Ok(samples) = call.decoders[party as usize].decode_float(&heard.opus, &mut self.pcm, false) {
+            call.audio.frame(party, now, &self.pcm[..samples]);
+        }
+    }
+
+    /// Every call's time moves on; the signals that started or ended.
+    pub fn tick(&mut self, now: u64) -> Vec<(CallId, Change)> {
+        self.calls.retain(|_, call| now.saturating_sub(call.heard_at) < FORGET_AFTER_MS);
+        let mut changes = Vec::new();
+        for (room, call) in &mut self.calls {
+            call.audio.tick(now);
+            changes.extend(std::iter::from_fn(|| call.audio.poll_change()).map(|change| (CallId(room.0), change)));
+        }
+        changes
+    }
+
+    pub fn listening(&self) -> usize {
+        self.calls.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROOM: RoomId = RoomId(7);
+
+    /// 20 ms of speech-like noise at `level_db` (or a pause), Opus-encoded
+    /// as a browser would send it.
+    struct Voice {
+        encoder: opus::Encoder,
+        noise: u32,
+    }
+
+    impl Voice {
+        fn new() -> Self {
+            Self { encoder: opus::Encoder::new(48_000, opus::Channels::Mono, opus::Application::Voip).unwrap(), noise: 0x9e37_79b9 }
+        }
+
+        fn frame(&mut self, level_db: f32) -> Vec<u8> {
+            let amplitude = 10f32.powf(level_db / 20.0) * 3f32.sqrt();
+            let pcm: Vec<f32> = (0..960)
+                .map(|_| {
+                    self.noise ^= self.noise << 13;
+                    self.noise ^= self.noise >> 17;
+                    self.noise ^= self.noise << 5;
+                    amplitude * (self.noise as f32 / u32::MAX as f32 * 2.0 - 1.0)
+                })
+                .collect();
+            self.encoder.encode_vec_float(&pcm, 4000).unwrap()
+        }
+    }
+
+    fn heard(from: LegRole, opus: Vec<u8>) -> Input {
+        Input::Heard(Heard { room: ROOM, from, opus })
+    }
+
+    /// Both parties for `ms`: the customer talking (syllables and pauses)
+    /// or not, the agent quiet; the listener ticked every frame.
+    fn run(calls: &mut Calls, voices: &mut [Voice; 2], now: &mut u64, ms: u64, customer_talks: bool, agent_talks: bool) -> Vec<Change> {
+        let mut changes = Vec::new();
+        for _ in 0..ms / FRAME_MS {
+            for (i, (role, talks)) in [(LegRole::Customer, customer_talks), (LegRole::Agent, agent_talks)].into_iter().enumerate() {
+                let level = if talks && *now % 320 < 240 { -24.0 } else { -70.0 };
+                calls.input(heard(role, voices[i].frame(level)), *now);
+            }
+            *now += FRAME_MS;
+            changes.extend(calls.tick(*now).into_iter().map(|(call, change)| {
+                assert_eq!(call, CallId(ROOM.0));
+                change
+            }));
+        }
+        changes
+    }
+
+    #[test]
+    fn decoded_opus_gives_the_calls_signals_and_the_coach_is_never_listened_to() {
+        let thresholds = Thresholds { dead_air_ms: 1_000, overtalk_ms: 1_000, ..Thresholds::default() };
+        let mut calls = Calls::new(thresholds);
+        let mut voices = [Voice::new(), Voice::new()];
+        calls.input(heard(LegRole::Coach, Voice::new().frame(-20.0)), 0);
+        assert_eq!(calls.listening(), 0, "a coach's audio starts nothing");
+
+        let mut now = 0;
+        let talking = run(&mut calls, &mut voices, &mut now, 2_000, true, false);
+        assert!(talking.is_empty(), "{talking:?}");
+        let quiet = run(&mut calls, &mut voices, &mut now, 2_000, false, false);
+        assert!(matches!(quiet[..], [Change::Started { signal: Signal::DeadAir, at }] if (2_000..2_500).contains(&at)), "{quiet:?}");
+        let both = run(&mut calls, &mut voices, &mut now, 2_000, true, true);
+        assert!(both.iter().any(|c| matches!(c, Change::Ended { signal: Signal::DeadAir, .. })), "{both:?}");
+        assert!(both.iter().any(|c| matches!(c, Change::Started { signal: Signal::Overtalk, .. })), "{both:?}");
+
+        calls.input(Input::Ended(ROOM), now);
+        assert_eq!(calls.listening(), 0);
+    }
+
+    #[test]
+    fn a_frame_that_does_not_decode_is_not_heard_and_harms_nothing() {
+        let mut calls = Calls::new(Thresholds::default());
+        calls.input(heard(LegRole::Customer, vec![0xff; 3]), 0);
+        calls.input(heard(LegRole::Customer, Vec::new()), 20);
+        assert!(calls.tick(40).is_empty());
+    }
+}
