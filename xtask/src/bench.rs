@@ -31,11 +31,15 @@ pub fn bench(args: &[String]) -> Result {
             run(Command::new("cargo").current_dir(root()).args(["bench", "--package", "earshot-server", "--bench", "sfu"]))
         }
         Some("dashboard") => in_chromium("bench_dashboard", "the Calls tab on 10,000 live calls changing 1,000 a second (headless Chromium)"),
+        Some("signals") => {
+            step("benchmark: listening to calls — Opus decoding and the signal detectors, per call, on one core");
+            run(Command::new("cargo").current_dir(root()).args(["bench", "--package", "earshot-server", "--bench", "signals"]))
+        }
         Some("fanout") => {
             step("benchmark: the live state's fan-out to 100, 500 and 2,000 WebSocket dashboards");
             run(Command::new("cargo").current_dir(root()).args(["bench", "--package", "earshot-server", "--bench", "fanout"]))
         }
-        _ => Err("usage: cargo xtask bench join | dsp | store | sfu | switch | fanout | dashboard".to_owned()),
+        _ => Err("usage: cargo xtask bench join | dsp | store | sfu | switch | fanout | dashboard | signals".to_owned()),
     }
 }
 

@@ -27,6 +27,9 @@ commands:
   screens          build the app and write a screenshot of every screen (1280×800) into docs/screens/
   bench join       time from clicking Join to the coach's audio (record results in docs/benchmarks.md)
   bench dsp        ns per quantum of the coach's DSP, natively and in headless Chromium
+  bench store | sfu | switch | fanout | dashboard
+                   the store, the SFU's forwarding, the whisper switch, the live state's fan-out and the 10,000-call dashboard
+  bench signals    what listening to calls costs: Opus decoding and the signal detectors per call
 ";
 
 fn main() -> ExitCode {

@@ -187,25 +187,17 @@ mod tests {
     /// as a browser would send it.
     struct Voice {
         encoder: opus::Encoder,
-        noise: u32,
+        noise: earshot_signals::synthetic::Noise,
     }
 
     impl Voice {
         fn new() -> Self {
-            Self { encoder: opus::Encoder::new(48_000, opus::Channels::Mono, opus::Application::Voip).unwrap(), noise: 0x9e37_79b9 }
+            let encoder = opus::Encoder::new(48_000, opus::Channels::Mono, opus::Application::Voip).unwrap();
+            Self { encoder, noise: Default::default() }
         }
 
         fn frame(&mut self, level_db: f32) -> Vec<u8> {
-            let amplitude = 10f32.powf(level_db / 20.0) * 3f32.sqrt();
-            let pcm: Vec<f32> = (0..960)
-                .map(|_| {
-                    self.noise ^= self.noise << 13;
-                    self.noise ^= self.noise >> 17;
-                    self.noise ^= self.noise << 5;
-                    amplitude * (self.noise as f32 / u32::MAX as f32 * 2.0 - 1.0)
-                })
-                .collect();
-            self.encoder.encode_vec_float(&pcm, 4000).unwrap()
+            self.encoder.encode_vec_float(&self.noise.frame(level_db), 4000).unwrap()
         }
     }
 
@@ -219,7 +211,7 @@ mod tests {
         let mut changes = Vec::new();
         for _ in 0..ms / FRAME_MS {
             for (i, (role, talks)) in [(LegRole::Customer, customer_talks), (LegRole::Agent, agent_talks)].into_iter().enumerate() {
-                let level = if talks && *now % 320 < 240 { -24.0 } else { -70.0 };
+                let level = if talks { earshot_signals::synthetic::talking(-24.0, *now, -70.0) } else { -70.0 };
                 calls.input(heard(role, voices[i].frame(level)), *now);
             }
             *now += FRAME_MS;

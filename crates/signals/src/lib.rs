@@ -7,6 +7,7 @@
 //! threads. A call's work per frame is bounded: one pass over its samples.
 
 mod loudness;
+pub mod synthetic;
 mod vad;
 
 use std::collections::VecDeque;

@@ -1,9 +1,9 @@
 //! The detectors on synthetic calls: speech-like bursts of noise at chosen
 //! levels, silence as a quiet line, frame by frame as the shell feeds them.
 
+use earshot_signals::synthetic::{talking, Noise};
 use earshot_signals::{CallAudio, Change, Party, Signal, Thresholds, FRAME_MS};
 
-const SAMPLES: usize = 960; // 20 ms at 48 kHz
 const LINE_DB: f32 = -70.0;
 
 /// What one party does for a while.
@@ -20,13 +20,13 @@ enum Act {
 struct Call {
     audio: CallAudio,
     now: u64,
-    noise: u32,
+    noise: Noise,
     changes: Vec<Change>,
 }
 
 impl Call {
     fn new() -> Self {
-        Self { audio: CallAudio::new(Thresholds::default(), 0), now: 0, noise: 0x2545_f491, changes: Vec::new() }
+        Self { audio: CallAudio::new(Thresholds::default(), 0), now: 0, noise: Noise::default(), changes: Vec::new() }
     }
 
     /// Both parties act for `ms`, a frame at a time.
@@ -34,11 +34,11 @@ impl Call {
         for _ in 0..ms / FRAME_MS {
             for (party, act) in [(Party::Customer, customer), (Party::Agent, agent)] {
                 let level = match act {
-                    Act::Speak(db) if self.now % 320 < 240 => db,
-                    Act::Speak(_) | Act::Quiet => LINE_DB,
+                    Act::Speak(db) => talking(db, self.now, LINE_DB),
+                    Act::Quiet => LINE_DB,
                     Act::Nothing => continue,
                 };
-                let frame = self.noise_at(level);
+                let frame = self.noise.frame(level);
                 self.audio.frame(party, self.now, &frame);
             }
             self.now += FRAME_MS;
@@ -46,19 +46,6 @@ impl Call {
             self.changes.extend(std::iter::from_fn(|| self.audio.poll_change()));
         }
         self
-    }
-
-    /// Uniform noise whose RMS is `level_db` dBFS.
-    fn noise_at(&mut self, level_db: f32) -> Vec<f32> {
-        let amplitude = 10f32.powf(level_db / 20.0) * 3f32.sqrt();
-        (0..SAMPLES)
-            .map(|_| {
-                self.noise ^= self.noise << 13;
-                self.noise ^= self.noise >> 17;
-                self.noise ^= self.noise << 5;
-                amplitude * (self.noise as f32 / u32::MAX as f32 * 2.0 - 1.0)
-            })
-            .collect()
     }
 
     fn started(&self, signal: Signal) -> Vec<u64> {
