@@ -8,7 +8,7 @@ use earshot_protocol::{CallKind, UserId};
 use crate::{fake_microphone, Browser, Chromedriver, TestApp};
 
 /// Walks every screen in a centre with calls of each kind, calling
-/// `visit(name, browser)` on each: sign-in, calls, users, coach dialog,
+/// `visit(name, browser)` on each: sign-in, calls (with a raised hand), users, coach dialog,
 /// coaching (listening, then whispering), softphone, caller, contact and
 /// conversation.
 pub async fn every_screen(app: &TestApp, driver: &Chromedriver, mut visit: impl AsyncFnMut(&str, &Browser)) {
@@ -23,6 +23,10 @@ pub async fn every_screen(app: &TestApp, driver: &Chromedriver, mut visit: impl 
     visit("sign-in", &sam).await;
     sam.sign_in(app, "sam@earshot.demo").await;
     sam.wait_for_text(&format!("[data-testid=coach-{}]", call.0)).await;
+    // Alex asks for help: his call goes first, flagged (joining answers it).
+    agent.type_into("[data-testid=help-reason]", "Wants a refund over my limit").await;
+    agent.click("[data-testid=raise-hand]").await;
+    sam.wait_for_text_containing("[data-testid=calls] [data-testid=flag]", "Help").await;
     visit("calls", &sam).await;
     sam.click("a[href='/users']").await;
     sam.wait_for_text("[data-testid=users]").await;

@@ -30,6 +30,18 @@ pub fn MicrophoneStep(
     let installation = StoredValue::new_local(installation);
     let allowed = RwSignal::new(false);
 
+    // A click while the graph is switching devices plays once it is back:
+    // a click is never lost.
+    let play_when_back = StoredValue::new(false);
+    let play = move || {
+        not_heard.set(false);
+        let played_ok = audio.with_value(|a| a.as_ref().map(CoachAudio::play_test_tone));
+        match played_ok {
+            Some(Ok(())) => played.set(true),
+            Some(Err(e)) => status.set(Status::Failed(e)),
+            None => play_when_back.set_value(true),
+        }
+    };
     let allow = Action::new_local(move |_: &()| async move {
         status.set(Status::Working("Waiting for Chrome's permission…".into()));
         let started = installation.with_value(|i| i.clone()).start(move |l| levels.set(l)).await;
@@ -56,20 +68,15 @@ pub fn MicrophoneStep(
             let Some(mut graph) = audio.try_update_value(Option::take).flatten() else { return };
             let switched = graph.switch_devices(&devices.input, &devices.output).await;
             audio.set_value(Some(graph));
+            if play_when_back.get_value() {
+                play_when_back.set_value(false);
+                play();
+            }
             if let Err(e) = switched {
                 status.set(Status::Failed(e));
             }
         }
     });
-    let play = move || {
-        not_heard.set(false);
-        let played_ok = audio.with_value(|a| a.as_ref().map(CoachAudio::play_test_tone));
-        match played_ok {
-            Some(Ok(())) => played.set(true),
-            Some(Err(e)) => status.set(Status::Failed(e)),
-            None => {}
-        }
-    };
     view! {
         <p>"Earshot uses your microphone only while you whisper to the agent; while you listen it stays closed. Chrome asks you to allow it once."</p>
         <Show
