@@ -18,6 +18,11 @@ pub async fn post<T: DeserializeOwned>(url: &str, body: &impl serde::Serialize) 
     read(request.send().await.map_err(network_error)?).await
 }
 
+pub async fn put<T: DeserializeOwned>(url: &str, body: &impl serde::Serialize) -> Result<T, ApiError> {
+    let request = Request::put(url).json(body).map_err(network_error)?;
+    read(request.send().await.map_err(network_error)?).await
+}
+
 pub async fn delete(url: &str) -> Result<(), ApiError> {
     let response = Request::delete(url).send().await.map_err(network_error)?;
     if response.ok() {

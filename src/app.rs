@@ -12,6 +12,7 @@ use crate::live::{provide_live, Connection, Endpoint};
 use crate::monitoring::{Dashboard, NoDashboard, Tab};
 use crate::platform::{assess, detect, Unsupported, Verdict};
 use crate::routes::{Address, Link, Page};
+use crate::settings::SettingsPage;
 
 /// The root: the browser gate, then the signed-in app or the sign-in page.
 #[component]
@@ -64,12 +65,14 @@ fn SignedInApp(
         } else if monitors {
             view! { <Monitoring /> }.into_any()
         } else {
-            // An admin without Live Monitoring still reads the audit log.
+            // An admin without Live Monitoring still reads the audit log
+            // and sets what needs a coach.
             let address = Address::expect();
-            let audit = Memo::new(move |_| address.page() == Page::Audit);
-            (move || match audit.get() {
-                true => view! { <AuditPage /> }.into_any(),
-                false => view! { <NoDashboard /> }.into_any(),
+            let page = Memo::new(move |_| address.page());
+            (move || match page.get() {
+                Page::Audit => view! { <AuditPage /> }.into_any(),
+                Page::Settings => view! { <SettingsPage /> }.into_any(),
+                _ => view! { <NoDashboard /> }.into_any(),
             })
             .into_any()
         }}
@@ -94,6 +97,7 @@ fn Monitoring() -> impl IntoView {
             Page::Call(call) => view! { <ConversationPage call /> }.into_any(),
             Page::Contact(contact) => view! { <ContactPage contact /> }.into_any(),
             Page::Audit => view! { <AuditPage /> }.into_any(),
+            Page::Settings => view! { <SettingsPage /> }.into_any(),
             Page::Unknown => view! { <main class="page"><h1>"This page does not exist"</h1></main> }.into_any(),
         }}
         <CoachDialog />
@@ -125,6 +129,7 @@ fn Header() -> impl IntoView {
             <nav aria-label="Pages" class="pages">
                 <Show when=move || monitors><Link href="/">"Live Monitoring"</Link></Show>
                 <Show when=move || admin><Link href="/audit">"Coaching audit"</Link></Show>
+                <Show when=move || admin><Link href="/settings">"Attention settings"</Link></Show>
             </nav>
             <span class="who" data-testid="signed-in-as">{me.name}</span>
             <span class="muted-inverse">{role}</span>

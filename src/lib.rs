@@ -17,5 +17,6 @@ pub mod media;
 pub mod monitoring;
 pub mod platform;
 pub mod routes;
+pub mod settings;
 
 pub use app::App;

@@ -1,6 +1,6 @@
 //! The pages behind sign-in, by address: the path is a signal, [`Link`]s and
 //! [`navigate`] push a history entry, Back and Forward follow `popstate`.
-//! Five fixed addresses need no router crate (`leptos_router` was an eighth
+//! Six fixed addresses need no router crate (`leptos_router` was an eighth
 //! of the app's bundle: docs/benchmarks.md).
 
 use earshot_protocol::{CallId, ContactId};
@@ -16,6 +16,7 @@ pub enum Page {
     Call(CallId),
     Contact(ContactId),
     Audit,
+    Settings,
     Unknown,
 }
 
@@ -26,6 +27,7 @@ impl Page {
             "" => Self::Calls,
             "/users" => Self::Users,
             "/audit" => Self::Audit,
+            "/settings" => Self::Settings,
             _ => {
                 if let Some(call) = id("/calls/").and_then(|id| id.parse().ok()) {
                     Self::Call(CallId(call))
@@ -114,6 +116,7 @@ mod tests {
         assert_eq!(Page::of("/calls/42"), Page::Call(CallId(42)));
         assert_eq!(Page::of("/contacts/7/"), Page::Contact(ContactId(7)));
         assert_eq!(Page::of("/audit"), Page::Audit);
+        assert_eq!(Page::of("/settings"), Page::Settings);
         for unknown in ["/calls/", "/calls/x", "/calls/1/2", "/userss", "/caller", "/contacts/99999999999"] {
             assert_eq!(Page::of(unknown), Page::Unknown, "{unknown}");
         }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use earshot_protocol::{
-    CallId, CallState, CallView, Change, CompanyNumber, Millis, MyCall, NumberId, Role, ServerMsg, UserId, UserStatus,
+    CallId, CallState, CallView, Change, CompanyNumber, Flag, Millis, MyCall, NumberId, Role, ServerMsg, UserId, UserStatus,
     UserView,
 };
 
@@ -30,9 +30,8 @@ pub struct LiveState {
 struct People {
     agents: HashMap<UserId, CallId>,
     coaches: HashMap<UserId, CallId>,
-    /// Calls that need a coach: whether their agent asks (before any
-    /// signal), and since when.
-    attention: HashMap<CallId, (bool, Millis)>,
+    /// Calls that need a coach: what most, and since when.
+    attention: HashMap<CallId, (Flag, Millis)>,
 }
 
 impl People {
@@ -44,11 +43,9 @@ impl People {
         if let Some(coaching) = &call.coaching {
             self.coaches.insert(coaching.coach, call.id);
         }
-        let latest_signal = call.signals.iter().map(|s| s.since).max();
-        match (&call.hand, latest_signal) {
-            (Some(hand), _) if call.needs_help() => self.attention.insert(call.id, (true, hand.since)),
-            (_, Some(since)) if call.needs_attention() => self.attention.insert(call.id, (false, since)),
-            _ => self.attention.remove(&call.id),
+        match call.flag() {
+            Some(flag) => self.attention.insert(call.id, flag),
+            None => self.attention.remove(&call.id),
         };
     }
 
@@ -161,7 +158,7 @@ impl LiveState {
     /// The calls that need a coach: those whose agent asks for help
     /// first, then those with signals; the newest first in each.
     pub fn needing_attention(&self) -> Vec<CallId> {
-        let mut calls: Vec<(bool, Millis, CallId)> = self.people.attention.iter().map(|(&call, &(hand, since))| (hand, since, call)).collect();
+        let mut calls: Vec<(Flag, Millis, CallId)> = self.people.attention.iter().map(|(&call, &(flag, since))| (flag, since, call)).collect();
         calls.sort_unstable_by(|a, b| b.cmp(a));
         calls.into_iter().map(|(_, _, call)| call).collect()
     }
@@ -211,7 +208,7 @@ pub fn format_duration(ms: u64) -> String {
 #[cfg(test)]
 pub mod tests {
     use super::*;
-    use earshot_protocol::{CallKind, CallSignal, CoachingView, Customer, Direction, RaisedHand, SignalKind, Snapshot};
+    use earshot_protocol::{CallKind, CallSignal, CoachingView, Customer, Direction, RaisedHand, SignalKind, Snapshot, SpottedPhrase};
 
     pub fn call(id: u64, state: CallState, agent: Option<u32>) -> CallView {
         CallView {
@@ -227,6 +224,7 @@ pub mod tests {
             notes: 0,
             hand: None,
             signals: Vec::new(),
+            phrases: Vec::new(),
         }
     }
 
@@ -331,6 +329,11 @@ pub mod tests {
             state.apply(delta(seq, Change::CallUpdated { call }), Millis(0));
         }
         assert_eq!(state.needing_attention(), vec![CallId(4), CallId(3), CallId(2)], "a hand first, then signals newest first; a coached call needs nobody");
+
+        let mut said = signalled(6, 100);
+        said.phrases = vec![SpottedPhrase { phrase: "complaint".into(), at: Millis(100) }];
+        state.apply(delta(6, Change::CallUpdated { call: said }), Millis(0));
+        assert_eq!(state.needing_attention(), vec![CallId(4), CallId(6), CallId(3), CallId(2)], "what a customer said comes before signals, however old");
     }
 
     #[test]

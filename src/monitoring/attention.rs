@@ -1,9 +1,9 @@
-//! Calls that need a coach now: an agent's raised hand, then a call's
-//! signals (dead air, talking over each other, a raised voice, a long hold).
-//! They go first in the Calls tab, count on the tab and are read out; a
-//! raised hand also rings once.
+//! Calls that need a coach now: an agent's raised hand, then a listed phrase
+//! the customer said, then a call's signals (dead air, talking over each
+//! other, a raised voice, a long hold). They go first in the Calls tab,
+//! count on the tab and are read out; a raised hand also rings once.
 
-use earshot_protocol::{CallId, CallView};
+use earshot_protocol::{CallId, CallView, Flag};
 use leptos::prelude::*;
 
 use crate::live::{format_duration, Live};
@@ -14,16 +14,32 @@ pub fn needing_attention(live: Live) -> Memo<Vec<CallId>> {
 }
 
 /// Why a call needs a coach, in a sentence: "Alex Chen asks for help:
-/// “refund over my limit”", or "Long hold, raised voice".
+/// “refund over my limit”", "The customer said “cancel my account”", or
+/// "Long hold, raised voice".
 pub fn why_flagged(agent: &str, call: &CallView) -> Option<String> {
-    if call.needs_help() {
-        let reason = call.hand.as_ref().map(|hand| hand.reason.as_str()).unwrap_or_default();
-        return Some(match reason {
+    let (flag, _) = call.flag()?;
+    Some(match flag {
+        Flag::Help => match call.hand.as_ref().map(|hand| hand.reason.as_str()).unwrap_or_default() {
             "" => format!("{agent} asks for help"),
             reason => format!("{agent} asks for help: “{reason}”"),
-        });
-    }
-    call.needs_attention().then(|| signal_labels(call).join(", "))
+        },
+        Flag::Phrase => format!("The customer said {}", said(call)),
+        Flag::Signal => signal_labels(call).join(", "),
+    })
+}
+
+/// The phrases the customer said, newest first: "“complaint”, “cancel my account”".
+fn said(call: &CallView) -> String {
+    quoted(call.phrases.iter().rev())
+}
+
+/// Those before the newest.
+fn said_before(call: &CallView) -> String {
+    quoted(call.phrases.iter().rev().skip(1))
+}
+
+fn quoted<'a>(phrases: impl Iterator<Item = &'a earshot_protocol::SpottedPhrase>) -> String {
+    phrases.map(|p| format!("“{}”", p.phrase)).collect::<Vec<_>>().join(", ")
 }
 
 /// The call's signals, newest first.
@@ -33,24 +49,29 @@ fn signal_labels(call: &CallView) -> Vec<&'static str> {
     signals.into_iter().map(|s| s.kind.label()).collect()
 }
 
-/// A row's Attention cell: the raised hand or the newest signal, for how
-/// long; below, the reason or the other signals.
+/// A row's Attention cell: the raised hand, the phrase or the newest
+/// signal, and how long ago; below, the reason, what was said, or the
+/// other signals.
 #[component]
 pub fn AttentionCell(
     /// The row's call.
     call: CallView,
 ) -> impl IntoView {
     let live = Live::expect();
-    let (headline, since, detail) = match &call.hand {
-        Some(hand) if call.needs_help() => ("Help", Some(hand.since), (!hand.reason.is_empty()).then(|| format!("“{}”", hand.reason))),
-        _ if call.needs_attention() => {
-            let labels = signal_labels(&call);
-            let newest = call.signals.iter().map(|s| s.since).max();
-            (labels[0], newest, (labels.len() > 1).then(|| labels[1..].join(", ")))
+    let flag = call.flag();
+    let (headline, detail) = match flag {
+        Some((Flag::Help, _)) => ("Help".to_owned(), call.hand.as_ref().filter(|hand| !hand.reason.is_empty()).map(|hand| format!("“{}”", hand.reason))),
+        Some((Flag::Phrase, _)) => {
+            let newest = call.phrases.last().map(|p| p.phrase.as_str()).unwrap_or_default();
+            (format!("Said “{newest}”"), (call.phrases.len() > 1).then(|| format!("and {}", said_before(&call))))
         }
-        _ => ("", None, None),
+        Some((Flag::Signal, _)) => {
+            let labels = signal_labels(&call);
+            (labels[0].to_owned(), (labels.len() > 1).then(|| labels[1..].join(", ")))
+        }
+        None => (String::new(), None),
     };
-    let shown = since.map(|since| {
+    let shown = flag.map(|(_, since)| {
         let lasted = move || format_duration(live.server_now().0.saturating_sub(since.0));
         view! {
             <span class="flag" data-testid="flag" title=detail.clone()>{headline} " · " {lasted}</span>
@@ -95,6 +116,7 @@ pub fn AttentionAlerts() -> impl IntoView {
                     let agent = call.agent.map(|a| s.user_name(a)).unwrap_or_default();
                     match why_flagged(&agent, call) {
                         Some(why) if call.needs_help() => asking.push(why),
+                        Some(why) if call.flag().is_some_and(|(flag, _)| flag == Flag::Phrase) => signalled.push(format!("On {agent}’s call: {why}")),
                         Some(why) => signalled.push(format!("{why} on {agent}’s call")),
                         None => {}
                     }

@@ -46,6 +46,7 @@ pub fn call(id: u64, number: NumberId, agent: Option<u32>, state: CallState, kin
         notes: 0,
         hand: None,
         signals: Vec::new(),
+        phrases: Vec::new(),
     }
 }
 
@@ -461,4 +462,36 @@ async fn calls_with_signals_follow_raised_hands_and_say_which_signals() {
     settle().await;
     assert_eq!(text_of(&root, "[data-testid=attention-count]").as_deref(), Some("1 needs a coach"));
     assert!(!root.query_selector(&row(1)).unwrap().unwrap().class_list().contains("flagged"));
+}
+
+#[wasm_bindgen_test]
+async fn a_call_where_the_customer_said_a_listed_phrase_comes_before_signals_with_the_words_and_when() {
+    let (root, live, _mounted) = mount(Tab::Calls, MonitoringAccess::LiveMonitoring);
+    live.receive(snapshot(10));
+    settle().await;
+    let now = js_sys::Date::now() as u64;
+
+    let mut signalled = call(1, SALES, Some(10), CallState::OnHold, CallKind::Regular, Some((1, "Maria Garcia")));
+    signalled.signals = vec![CallSignal { kind: SignalKind::LongHold, since: Millis(now - 1_000) }];
+    let mut said = call(3, SUPPORT, Some(12), CallState::Ongoing, CallKind::Regular, None);
+    said.phrases = vec![
+        SpottedPhrase { phrase: "complaint".into(), at: Millis(now - 60_000) },
+        SpottedPhrase { phrase: "cancel my account".into(), at: Millis(now - 12_000) },
+    ];
+    live.receive(ServerMsg::Delta { seq: 11, change: Change::CallUpdated { call: signalled } });
+    live.receive(ServerMsg::Delta { seq: 12, change: Change::CallUpdated { call: said } });
+    settle().await;
+
+    let first = root.query_selector("[data-testid=calls] tbody tr[data-testid]").unwrap().unwrap();
+    assert_eq!(first.get_attribute("data-testid").as_deref(), Some("call-3"), "what a customer said comes before a newer signal");
+    let flag = text_of(&root, &format!("{} [data-testid=flag]", row(3))).unwrap();
+    assert!(flag.starts_with("Said “cancel my account” · 0:1"), "the newest phrase, and how long ago: {flag}");
+    assert_eq!(text_of(&root, &format!("{} [data-testid=flag-detail]", row(3))).as_deref(), Some("and “complaint”"));
+    assert_eq!(text_of(&root, "[data-testid=attention-count]").as_deref(), Some("2 need a coach"));
+    let read_out = text_of(&root, "[data-testid=signal-alert]").unwrap();
+    assert!(read_out.contains("On Eli Cohen’s call: The customer said “cancel my account”, “complaint”"), "{read_out}");
+
+    click(&root, "[data-testid=coach-3]");
+    settle().await;
+    assert_eq!(text_of(&root, "[data-testid=dialog-hand]").as_deref(), Some("The customer said “cancel my account”, “complaint”"), "the dialog says why");
 }

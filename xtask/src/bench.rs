@@ -32,8 +32,11 @@ pub fn bench(args: &[String]) -> Result {
         }
         Some("dashboard") => in_chromium("bench_dashboard", "the Calls tab on 10,000 live calls changing 1,000 a second (headless Chromium)"),
         Some("signals") => {
-            step("benchmark: listening to calls — Opus decoding and the signal detectors, per call, on one core");
-            run(Command::new("cargo").current_dir(root()).args(["bench", "--package", "earshot-server", "--bench", "signals"]))
+            step("benchmark: listening to calls — Opus decoding, the signal detectors and phrase spotting, per call, on one core");
+            run(Command::new("cargo").current_dir(root()).args(["bench", "--package", "earshot-server", "--bench", "signals"]))?;
+            step("benchmark: phrase alert latency, phrase end → a supervisor's feed, over real calls (release server)");
+            let latency = ["test", "--release", "--package", "earshot-server", "--test", "api", "bench_phrase_alert_latency", "--", "--ignored", "--nocapture"];
+            run(Command::new("cargo").current_dir(root()).args(latency))
         }
         Some("fanout") => {
             step("benchmark: the live state's fan-out to 100, 500 and 2,000 WebSocket dashboards");

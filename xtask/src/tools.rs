@@ -31,10 +31,15 @@ pub fn ensure_build_tools() -> Result<PathBuf> {
 }
 
 /// What the server links: libopus, which decodes calls' audio (the `opus`
-/// crate finds it by pkg-config).
+/// crate finds it by pkg-config), and PocketSphinx, which spots phrases.
 pub fn ensure_native_libraries() -> Result {
     ensure_debian("pkg-config", "pkg-config")?;
-    ensure_debian("/usr/include/opus/opus.h", "libopus-dev")
+    ensure_debian("/usr/include/opus/opus.h", "libopus-dev")?;
+    // Phrase alerts: PocketSphinx, its US English model, and the synthetic
+    // voice the tests and benchmarks speak with.
+    ensure_debian("/usr/include/pocketsphinx/pocketsphinx.h", "libpocketsphinx-dev")?;
+    ensure_debian("/usr/share/pocketsphinx/model/en-us/en-us/mdef", "pocketsphinx-en-us")?;
+    ensure_debian("espeak-ng", "espeak-ng")
 }
 
 /// trunk's environment: offline, and finding our wasm-opt first.

@@ -1,15 +1,17 @@
-//! What makes a live call need a coach: its agent's raised hand, and its
-//! signals — from its audio (told by the shell that listens), or a hold
-//! that lasts. Live only: none of it is kept in a call's record.
+//! What makes a live call need a coach: its agent's raised hand, a listed
+//! phrase the customer said, and its signals — from its audio (told by the
+//! shell that listens), or a hold that lasts. Live only: none of it is kept in a call's record.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use earshot_protocol::{CallId, CallSignal, Millis, RaisedHand, SignalKind};
+use earshot_protocol::{CallId, CallSignal, Millis, RaisedHand, SignalKind, SpottedPhrase};
 
 #[derive(Debug)]
 pub struct Attention {
     hands: BTreeMap<CallId, RaisedHand>,
+    /// Since a coach last joined, oldest first.
+    phrases: BTreeMap<CallId, Vec<SpottedPhrase>>,
     signals: BTreeMap<CallId, BTreeMap<SignalKind, Millis>>,
     /// When each call on hold went on hold.
     held: BTreeMap<CallId, Millis>,
@@ -21,11 +23,29 @@ impl Attention {
     pub const LONG_HOLD: Duration = Duration::from_secs(120);
 
     pub fn new(long_hold: Duration) -> Self {
-        Self { hands: BTreeMap::new(), signals: BTreeMap::new(), held: BTreeMap::new(), long_hold }
+        Self { hands: BTreeMap::new(), phrases: BTreeMap::new(), signals: BTreeMap::new(), held: BTreeMap::new(), long_hold }
+    }
+
+    pub fn set_long_hold(&mut self, long_hold: Duration) {
+        self.long_hold = long_hold;
     }
 
     pub fn hand(&self, call: CallId) -> Option<RaisedHand> {
         self.hands.get(&call).cloned()
+    }
+
+    pub fn phrases(&self, call: CallId) -> Vec<SpottedPhrase> {
+        self.phrases.get(&call).cloned().unwrap_or_default()
+    }
+
+    /// The customer said a listed phrase; the oldest beyond
+    /// [`SpottedPhrase::KEPT`] goes.
+    pub fn phrase(&mut self, call: CallId, phrase: String, at: Millis) {
+        let heard = self.phrases.entry(call).or_default();
+        heard.push(SpottedPhrase { phrase, at });
+        if heard.len() > SpottedPhrase::KEPT {
+            heard.remove(0);
+        }
     }
 
     pub fn signals(&self, call: CallId) -> Vec<CallSignal> {
@@ -46,9 +66,11 @@ impl Attention {
         self.hands.remove(&call).is_some()
     }
 
-    /// A coach joined: telling the agent, the hand goes down; silently, it
-    /// stays up for the agent, answered for everyone else.
+    /// A coach joined: the phrases are theirs now. Telling the agent, the
+    /// hand goes down; silently, it stays up for the agent, answered for
+    /// everyone else.
     pub fn coach_joined(&mut self, call: CallId, told_agent: bool) {
+        self.phrases.remove(&call);
         if told_agent {
             self.hands.remove(&call);
         } else if let Some(hand) = self.hands.get_mut(&call) {
@@ -59,6 +81,7 @@ impl Attention {
     /// A new agent, a new conversation: nothing of the last one holds.
     pub fn new_conversation(&mut self, call: CallId) {
         self.hands.remove(&call);
+        self.phrases.remove(&call);
         self.signals.remove(&call);
     }
 

@@ -110,5 +110,8 @@ pub fn as_seen_by_agent(mut call: CallView) -> CallView {
         // Only a silent coach answers a hand that stays up.
         hand.answered = false;
     }
+    // What the customer said is for the coaches: it goes when one joins,
+    // which must not tell the agent of a silent coach.
+    call.phrases.clear();
     call
 }

@@ -68,6 +68,8 @@ pub enum CallEvent {
     /// A signal of the call's audio started (`since`: when its condition
     /// began) or ended (`None`).
     Signal { call: CallId, kind: SignalKind, since: Option<Millis> },
+    /// The customer said a listed phrase, finishing `at`.
+    Phrase { call: CallId, phrase: String, at: Millis },
     Ended { call: CallId },
 }
 
@@ -270,6 +272,11 @@ impl Core {
         self
     }
 
+    /// Holds not yet long become long after `long_hold` from now on.
+    pub fn set_long_hold(&mut self, long_hold: Duration) {
+        self.attention.set_long_hold(long_hold);
+    }
+
     pub fn directory(&self) -> &Directory {
         &self.directory
     }
@@ -360,8 +367,9 @@ impl Core {
     }
 
     fn call_view(&self, call: &Call) -> CallView {
-        let (hand, signals) = (self.attention.hand(call.id), self.attention.signals(call.id));
-        CallView { hand, signals, ..call_view(&self.directory, call, self.coaching_view(call.id)) }
+        let attention = &self.attention;
+        let (hand, signals, phrases) = (attention.hand(call.id), attention.signals(call.id), attention.phrases(call.id));
+        CallView { hand, signals, phrases, ..call_view(&self.directory, call, self.coaching_view(call.id)) }
     }
 
     fn coaching_view(&self, call: CallId) -> Option<CoachingView> {
@@ -513,6 +521,7 @@ impl Core {
             | CallEvent::HandRaised { call, .. }
             | CallEvent::HandLowered { call }
             | CallEvent::Signal { call, .. }
+            | CallEvent::Phrase { call, .. }
             | CallEvent::Ended { call } => *call,
         };
         let call = self.calls.get(&id).ok_or(EventError::UnknownCall(id))?;
@@ -607,6 +616,14 @@ impl Core {
             }
             CallEvent::Signal { kind, since, .. } => {
                 self.attention.signal(id, kind, since);
+            }
+            CallEvent::Phrase { phrase, at, .. } => {
+                // Before an agent takes the call there is nobody to coach.
+                if old_agent.is_none() {
+                    return Err(EventError::NoAgent);
+                }
+                self.log(id, at, format!("The customer said “{phrase}”"), true);
+                self.attention.phrase(id, phrase, at);
             }
             CallEvent::Ended { .. } => {
                 self.attention.ended(id);

@@ -24,6 +24,7 @@ pub fn call_view(directory: &Directory, call: &Call, coaching: Option<CoachingVi
         // Live only: the core adds a raised hand; a record has none.
         hand: None,
         signals: Vec::new(),
+        phrases: Vec::new(),
     }
 }
 

@@ -745,3 +745,34 @@ fn the_audios_signals_come_and_go_and_a_new_agent_starts_afresh() {
     core.apply(T0, CallEvent::TransferredToAgent { call: target, agent: SECOND_AGENT }).unwrap();
     assert!(signals(&core, target).is_empty(), "the new conversation has none yet");
 }
+
+fn phrases(core: &Core, call: CallId) -> Vec<(String, Millis)> {
+    core.snapshot_call(call).map(|view| view.phrases.iter().map(|p| (p.phrase.clone(), p.at)).collect()).unwrap_or_default()
+}
+
+#[test]
+fn what_the_customer_said_flags_the_call_for_monitors_until_a_coach_joins_and_never_reaches_the_agent() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    let said = |core: &mut Core, phrase: &str, at: u64| core.apply(T0, CallEvent::Phrase { call: target, phrase: phrase.into(), at: Millis(at) });
+
+    said(&mut core, "cancel my account", T0.0 - 300).unwrap();
+    let view = core.snapshot_call(target).unwrap();
+    assert_eq!(view.flag(), Some((earshot_protocol::Flag::Phrase, Millis(T0.0 - 300))), "dated to when it was said");
+    assert!(earshot_domain::as_seen_by_agent(view).phrases.is_empty(), "the agent's own view never carries it");
+    let timeline = core.call_detail(target).unwrap().timeline;
+    assert!(timeline.iter().any(|e| e.what == "The customer said “cancel my account”"), "{timeline:?}");
+
+    for (i, phrase) in ["complaint", "speak to a manager", "complaint"].into_iter().enumerate() {
+        said(&mut core, phrase, T0.0 + i as u64).unwrap();
+    }
+    let kept: Vec<String> = phrases(&core, target).into_iter().map(|(phrase, _)| phrase).collect();
+    assert_eq!(kept, ["complaint", "speak to a manager", "complaint"], "the newest three");
+
+    // A silent coach's joining clears them too: the agent could not tell.
+    core.handle(T0, COACH, Command::StartCoaching { call: target, notify_agent: false }).unwrap();
+    assert!(phrases(&core, target).is_empty(), "the coach has them");
+
+    let waiting = call(&mut core, CallKind::Regular, CallState::Waiting);
+    assert_eq!(core.apply(T0, CallEvent::Phrase { call: waiting, phrase: "complaint".into(), at: T0 }), Err(EventError::NoAgent), "nobody to coach yet");
+}

@@ -72,12 +72,29 @@ fn tone_wav(dir: &Path, hz: u32, voice: &Voice) -> PathBuf {
         samples.resize(samples.len() + off as usize, 0);
     }
     samples.truncate(total);
+    write_wav(dir, &format!("tone-{hz}-{}", voice.name), RATE, &samples)
+}
+
+/// The Chromium flag that makes `text`, said by espeak-ng and then a
+/// pause, the fake microphone (Chromium plays it over and over).
+pub fn spoken_microphone(text: &str) -> String {
+    const RATE: u32 = 48_000;
+    let dir = std::env::temp_dir().join("earshot-tones");
+    std::fs::create_dir_all(&dir).expect("the temp dir is writable");
+    let mut samples = earshot_phrases::speech::say(text, RATE).expect("espeak-ng (cargo xtask test installs it)");
+    samples.resize(samples.len() + 2 * RATE as usize, 0);
+    let name: String = text.chars().filter(char::is_ascii_alphanumeric).take(40).collect();
+    format!("--use-file-for-fake-audio-capture={}", write_wav(&dir, &format!("said-{name}"), RATE, &samples).display())
+}
+
+/// Writes `samples` as a 16-bit mono WAV, `dir/name.wav`.
+fn write_wav(dir: &Path, name: &str, rate: u32, samples: &[i16]) -> PathBuf {
     let data_len = samples.len() as u32 * 2;
     let mut wav = Vec::with_capacity(44 + data_len as usize);
     wav.extend_from_slice(b"RIFF");
     wav.extend_from_slice(&(36 + data_len).to_le_bytes());
     wav.extend_from_slice(b"WAVEfmt ");
-    for field in [16u32.to_le_bytes().as_slice(), &1u16.to_le_bytes(), &1u16.to_le_bytes(), &RATE.to_le_bytes(), &(RATE * 2).to_le_bytes(), &2u16.to_le_bytes(), &16u16.to_le_bytes()] {
+    for field in [16u32.to_le_bytes().as_slice(), &1u16.to_le_bytes(), &1u16.to_le_bytes(), &rate.to_le_bytes(), &(rate * 2).to_le_bytes(), &2u16.to_le_bytes(), &16u16.to_le_bytes()] {
         wav.extend_from_slice(field);
     }
     wav.extend_from_slice(b"data");
@@ -87,8 +104,8 @@ fn tone_wav(dir: &Path, hz: u32, voice: &Voice) -> PathBuf {
     }
     // Written aside then renamed: a test running alongside never reads half a file.
     static WRITES: AtomicUsize = AtomicUsize::new(0);
-    let path = dir.join(format!("tone-{hz}-{}.wav", voice.name));
-    let partial = dir.join(format!("tone-{hz}-{}.{}-{}.partial", voice.name, std::process::id(), WRITES.fetch_add(1, Ordering::Relaxed)));
+    let path = dir.join(format!("{name}.wav"));
+    let partial = dir.join(format!("{name}.{}-{}.partial", std::process::id(), WRITES.fetch_add(1, Ordering::Relaxed)));
     std::fs::write(&partial, wav).expect("the temp dir is writable");
     std::fs::rename(&partial, &path).expect("the temp dir is writable");
     path

@@ -164,6 +164,13 @@ impl Browser {
         self.call(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": text }))).await;
     }
 
+    /// Replaces what the first field matching `css` holds with `text`, as typed.
+    pub async fn replace_text(&self, css: &str, text: &str) {
+        let element = self.element(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{element}/clear"), Some(json!({}))).await;
+        self.call(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": text }))).await;
+    }
+
     /// Waits until the text of `css` contains `needle`; returns the text.
     pub async fn wait_for_text_containing(&self, css: &str, needle: &str) -> String {
         let script = "const el = document.querySelector(arguments[0]); return el ? el.textContent : null;";

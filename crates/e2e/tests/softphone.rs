@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use earshot_e2e::{fake_microphone, hear, spawn_app, spectrum, wait_until, Chromedriver};
+use earshot_e2e::accessibility::serious_violations;
+use earshot_e2e::{fake_microphone, hear, spawn_app, spectrum, spoken_microphone, wait_until, Chromedriver};
 use earshot_sfu::RoomId;
 use earshot_sfu::LegRole::{Agent, Customer};
 
@@ -76,4 +77,40 @@ async fn customer_and_agent_talking_at_once_shows_on_the_dashboard_from_their_au
     caller.quit().await;
     agent.quit().await;
     sam.quit().await;
+}
+
+#[tokio::test]
+async fn an_admin_lists_a_phrase_and_a_caller_saying_it_flags_the_call_on_the_dashboard() {
+    let app = spawn_app(|_| {}).await;
+    let driver = Chromedriver::start().await;
+    // Ada lists her phrases: one of the defaults goes, one of her own comes.
+    let ada = driver.browser(&[]).await;
+    ada.sign_in(&app, "ada@earshot.demo").await;
+    ada.click("a[href='/settings']").await;
+    let listed = ada.execute("return document.querySelector('[data-testid=setting-phrases]').value;", serde_json::json!([])).await;
+    assert_eq!(listed, serde_json::json!("cancel my account\nspeak to a manager\ncomplaint"), "the defaults");
+    ada.replace_text("[data-testid=setting-phrases]", "cancel my account\nlet me speak to the boss\nzorptastic").await;
+    ada.click("[data-testid=settings-save]").await;
+    ada.wait_for_text_containing("[data-testid=settings-error]", "“zorptastic” is not a word the speech model knows").await;
+    ada.replace_text("[data-testid=setting-phrases]", "Speak to a MANAGER\nrefund").await;
+    ada.click("[data-testid=settings-save]").await;
+    ada.wait_for_text_containing("[data-testid=settings-saved]", "Saved").await;
+    let kept = ada.execute("return document.querySelector('[data-testid=setting-phrases]').value;", serde_json::json!([])).await;
+    assert_eq!(kept, serde_json::json!("speak to a manager\nrefund"), "as the server keeps them");
+    let violations = serious_violations(&ada).await;
+    assert!(violations.is_empty(), "the settings page, checked by axe: {violations:#?}");
+
+    // The caller says a listed phrase into a real call; Sam sees it, first.
+    let (caller, agent) = app.caller_put_through(&driver, &[&spoken_microphone("Please, let me speak to a manager.")], &[]).await;
+    let sam = driver.browser(&[]).await;
+    sam.sign_in(&app, "sam@earshot.demo").await;
+    let first = "[data-testid=calls] tbody tr[data-testid]";
+    let flag = sam.wait_for_text_containing(&format!("{first} [data-testid=flag]"), "Said “speak to a manager”").await;
+    assert!(flag.contains(" · "), "with how long ago: {flag}");
+    sam.click(&format!("{first} button.coach")).await;
+    sam.wait_for_text_containing("[data-testid=coach-dialog] [data-testid=dialog-hand]", "The customer said “speak to a manager”").await;
+    assert!(!agent.exists("[data-testid=flag]").await, "nothing of it on the agent's softphone");
+    for browser in [ada, caller, agent, sam] {
+        browser.quit().await;
+    }
 }

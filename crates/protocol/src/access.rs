@@ -130,6 +130,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { method: "GET", path: "/api/caller", access: Access::Anyone, body: None, answer: "WebSocket upgrade for the caller view (same-origin): `dial` and `hang_up` only" },
     Endpoint { method: "GET", path: "/api/audit", access: Access::Admins, body: None, answer: "`AuditLog`: the coaching audit log, newest first; `?coach=&agent=&number=&from=&to=` (`AuditQuery`) narrow it" },
     Endpoint { method: "GET", path: "/api/audit.csv", access: Access::Admins, body: None, answer: "the same entries as CSV, all of them (a download)" },
+    Endpoint { method: "GET", path: "/api/settings/attention", access: Access::Admins, body: None, answer: "`AttentionSettings`: what makes a call need a coach (the server's defaults until an admin saves)" },
+    Endpoint { method: "PUT", path: "/api/settings/attention", access: Access::Admins, body: Some("AttentionSettings"), answer: "the `AttentionSettings` kept (phrases trimmed, in lower case, once each), applied to every call at once; 422 `invalid_settings` says what cannot be kept (a value out of range, a word the speech model does not know)" },
     Endpoint { method: "GET", path: "/api/metrics", access: Access::Admins, body: None, answer: "Prometheus text: SFU counters per leg" },
     Endpoint { method: "GET", path: "/api/audio/manifest", access: Access::Anyone, body: None, answer: "`AudioManifest`: the coach's audio processing to install, each file's SHA-256 (`Cache-Control: no-store`)" },
 ];

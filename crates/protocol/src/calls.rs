@@ -142,6 +142,28 @@ pub struct CallSignal {
     pub since: Millis,
 }
 
+/// A listed phrase the customer said, spotted in their audio ("cancel my
+/// account"): `at` is when they finished saying it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SpottedPhrase {
+    pub phrase: String,
+    pub at: Millis,
+}
+
+impl SpottedPhrase {
+    /// The most a call shows (the newest).
+    pub const KEPT: usize = 3;
+}
+
+/// What makes a call need a coach, the most pressing last (so they sort):
+/// an agent asking beats what the customer said, which beats a signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Flag {
+    Signal,
+    Phrase,
+    Help,
+}
+
 /// One live call on the dashboard.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CallView {
@@ -164,6 +186,10 @@ pub struct CallView {
     /// The signals on now, in [`SignalKind`] order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signals: Vec<CallSignal>,
+    /// Listed phrases the customer said since a coach last joined, oldest
+    /// first (at most [`SpottedPhrase::KEPT`]). Monitors only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phrases: Vec<SpottedPhrase>,
 }
 
 impl CallView {
@@ -173,10 +199,26 @@ impl CallView {
         self.hand.as_ref().is_some_and(|hand| !hand.answered) && self.kind.why_not_coachable().is_none()
     }
 
-    /// Something on the call wants a supervisor's eye: a hand, or a signal.
-    /// (Coached calls have one; uncoachable ones cannot be helped.)
+    /// Something on the call wants a supervisor's eye: a hand, a phrase or
+    /// a signal. (Coached calls have one; uncoachable ones cannot be helped.)
     pub fn needs_attention(&self) -> bool {
-        self.needs_help() || (!self.signals.is_empty() && self.coaching.is_none() && self.kind.why_not_coachable().is_none())
+        let heard = !self.phrases.is_empty() || !self.signals.is_empty();
+        self.needs_help() || (heard && self.coaching.is_none() && self.kind.why_not_coachable().is_none())
+    }
+}
+
+impl CallView {
+    /// What makes the call need a coach most, and since when (the newest of
+    /// its kind); `None` when it needs nobody.
+    pub fn flag(&self) -> Option<(Flag, Millis)> {
+        if self.needs_help() {
+            return self.hand.as_ref().map(|hand| (Flag::Help, hand.since));
+        }
+        if !self.needs_attention() {
+            return None;
+        }
+        let phrase = self.phrases.last().map(|phrase| (Flag::Phrase, phrase.at));
+        phrase.or_else(|| self.signals.iter().map(|s| s.since).max().map(|since| (Flag::Signal, since)))
     }
 }
 

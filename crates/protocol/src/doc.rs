@@ -45,6 +45,7 @@ fn call() -> CallView {
         notes: 2,
         hand: Some(RaisedHand { since: Millis(1_700_000_050_000), reason: "Customer wants a refund over the limit".into(), answered: false }),
         signals: vec![CallSignal { kind: SignalKind::RaisedVoice, since: Millis(1_700_000_055_000) }],
+        phrases: vec![SpottedPhrase { phrase: "speak to a manager".into(), at: Millis(1_700_000_058_000) }],
     }
 }
 
@@ -180,6 +181,7 @@ fn describe_error(code: ErrorCode) -> (&'static str, &'static str) {
         ErrorCode::MediaRefused => ("the SDP offer could not be used", "the SDP offer was refused: …"),
         ErrorCode::Busy => ("more sign-ins at once than the server checks (HTTP 503 with `Retry-After`)", "too many sign-ins at once: try again in 1 s"),
         ErrorCode::RateLimited => ("too many failed sign-ins from this address or for this account (HTTP 429 with `Retry-After`)", "too many failed sign-ins: try again in 4 s"),
+        ErrorCode::InvalidSettings => ("settings an admin saved that cannot be kept (HTTP 422)", "“cancel my zorp”: “zorp” is not a word the speech model knows"),
         ErrorCode::Internal => ("the server failed or is stopping; the cause is in its log", "internal error"),
     }
 }
@@ -197,6 +199,7 @@ pub fn generate() -> String {
     let _ = writeln!(w, "| `GET {AUDIO_PATH}<name>` | — | a file of the audio processing: `{PROCESSOR_FILE}`, `{DSP_FILE}` | anyone |\n");
     let _ = writeln!(w, "Refusals answer with an HTTP status and an `ApiError`:\n\n```json\n{}\n```\n", json(&ApiError::new(ErrorCode::NotSignedIn, "sign in first")));
     let _ = writeln!(w, "`SignIn`:\n\n```json\n{}\n```\n", json(&SignIn { email: "sam@earshot.demo".into(), password: "…".into() }));
+    let _ = writeln!(w, "`AttentionSettings`:\n\n```json\n{}\n```\n", json(&AttentionSettings::default()));
     let _ = writeln!(w, "`Me`:\n\n```json\n{}\n```\n", json(&Me { id: UserId(2), name: "Sam Rivera".into(), role: Role::Supervisor, access: MonitoringAccess::LiveMonitoring }));
     let manifest = AudioManifest {
         version: "3f2a9c0d41b7e655".into(),

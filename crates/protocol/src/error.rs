@@ -60,6 +60,9 @@ pub enum ErrorCode {
     /// wait the `Retry-After` seconds (the wait doubles with each failure,
     /// up to a minute; a success resets it).
     RateLimited,
+    /// Settings an admin sent that cannot be kept (out of range, a phrase
+    /// the speech model cannot hear); the message says which.
+    InvalidSettings,
     /// The server failed; the cause is in its log.
     Internal,
 }

@@ -14,6 +14,7 @@ pub mod directory;
 pub mod error;
 pub mod live;
 pub mod session;
+pub mod settings;
 
 pub use access::{Access, Asker, Endpoint, ENDPOINTS};
 pub use audio::{AudioFile, AudioManifest};
@@ -23,3 +24,4 @@ pub use calls::*;
 pub use directory::*;
 pub use live::*;
 pub use session::{Me, SignIn, SESSION_COOKIE};
+pub use settings::AttentionSettings;

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use earshot_domain::seed::{demo_directory, DEMO_PASSWORD};
-use earshot_domain::{Attention, Core, Directory};
+use earshot_domain::{Core, Directory};
+use earshot_protocol::AttentionSettings;
 use earshot_simulator::SimConfig;
 use earshot_store::Company;
 
@@ -33,10 +34,12 @@ pub struct Config {
     pub simulator: Option<SimConfig>,
     /// How long a coach whose every connection dropped stays on the call.
     pub coach_grace: Duration,
-    /// A hold this long is a signal on the dashboards.
-    pub long_hold: Duration,
-    /// When the calls' audio makes a signal (dead air, overtalk, a raised voice).
-    pub signals: earshot_signals::Thresholds,
+    /// What makes a call need a coach until an admin saves the company's
+    /// own (a long hold, the audio's signals, the phrases to spot).
+    pub attention: AttentionSettings,
+    /// The speech model phrases are spotted with (Debian's
+    /// `pocketsphinx-en-us`); without it there are no phrase alerts.
+    pub speech_model: PathBuf,
     /// The SFU's UDP socket.
     pub media: MediaConfig,
     /// How often a live socket is pinged; a peer silent for three periods
@@ -96,8 +99,8 @@ impl Config {
             session_ttl: Duration::from_secs(12 * 60 * 60),
             simulator: None,
             coach_grace: Core::COACH_GRACE,
-            long_hold: Attention::LONG_HOLD,
-            signals: earshot_signals::Thresholds::default(),
+            attention: AttentionSettings::default(),
+            speech_model: PathBuf::from(earshot_phrases::DEBIAN_MODEL),
             media: MediaConfig::default(),
             heartbeat: Duration::from_secs(5),
             sign_in_backoff: Backoff::default(),

@@ -15,6 +15,7 @@ pub mod throttle;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use earshot_domain::Core;
@@ -114,16 +115,28 @@ impl Application {
 
         let listener = TcpListener::bind(config.addr).await?;
         let local = listener.local_addr()?;
+        let speech = match earshot_phrases::Model::load(&config.speech_model) {
+            Ok(model) => Some(Arc::new(model)),
+            Err(e) => {
+                tracing::warn!("no phrase alerts: {e}");
+                None
+            }
+        };
+        let attention = store.attention_settings().await?.unwrap_or_else(|| config.attention.clone());
+        let phrases = http::settings::listen_for(speech.as_deref(), &attention.phrases).unwrap_or_else(|e| {
+            tracing::warn!("no phrase alerts: {e}");
+            None
+        });
         let (ears, heard) = listen::channel();
         let media = media::spawn(&config.media, media::Dialogue::demo(), ears.clone())?;
         let core = Core::new(company.directory.clone())
             .with_coach_grace(config.coach_grace)
-            .with_long_hold(config.long_hold)
+            .with_long_hold(Duration::from_millis(attention.long_hold_ms))
             .with_first_id(first_id);
         let live = live::spawn(core, config.simulator.clone(), media.clone(), ears, writer);
-        listen::spawn(heard, live.clone(), config.signals)?;
+        listen::spawn(heard, live.clone(), listen::thresholds(&attention), phrases)?;
         let (stopping, _) = watch::channel(false);
-        let state = http::AppState::new(&config, company, store, local, live.clone(), media.clone(), stopping.subscribe())?;
+        let state = http::AppState::new(&config, company, store, local, live.clone(), media.clone(), stopping.subscribe())?.with_speech(speech);
         Ok(Self { listener, router: http::router(state), limits: config.connections, live, media, stopping, scratch })
     }
 

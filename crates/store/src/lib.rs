@@ -9,6 +9,7 @@ mod audit;
 mod calls;
 mod company;
 mod sessions;
+mod settings;
 mod text;
 mod writer;
 

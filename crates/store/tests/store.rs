@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use earshot_domain::seed::demo_directory;
 use earshot_domain::{CallEvent, Command, Core, NewCall, Origin};
-use earshot_protocol::{AuditAction, AuditQuery, CallKind, Direction, Millis, UserId};
+use earshot_protocol::{AttentionSettings, AuditAction, AuditQuery, CallKind, Direction, Millis, UserId};
 use earshot_store::{Company, Store, Writer};
 
 /// A database of one test's own.
@@ -80,6 +80,7 @@ on_every_database!(
     calls_cut_off_by_a_crash_are_ended_on_the_next_start,
     a_closed_store_opens_again_with_everything,
     a_record_the_database_refuses_holds_up_nothing_after_it,
+    attention_settings_are_kept_once_saved_and_replaced_whole,
 );
 
 const T0: Millis = Millis(1_764_000_000_000);
@@ -282,4 +283,15 @@ async fn a_closed_store_opens_again_with_everything(db: Db) {
     core.handle(T0, SAM, Command::LeaveCoaching).unwrap();
     write_out(&mut core, &writer).await;
     assert_eq!(again.audit(&AuditQuery::default(), 10).await.unwrap().len(), 2, "numbered on after the entries kept");
+}
+
+async fn attention_settings_are_kept_once_saved_and_replaced_whole(db: Db) {
+    let store = seeded(&db).await;
+    assert_eq!(store.attention_settings().await.unwrap(), None, "the server's defaults until an admin saves");
+    let saved = AttentionSettings { long_hold_ms: 300_000, raised_voice_db: 12, phrases: vec!["cancel my account".into(), "refund".into()], ..Default::default() };
+    store.save_attention_settings(&saved).await.unwrap();
+    let none = AttentionSettings { phrases: Vec::new(), ..saved.clone() };
+    store.save_attention_settings(&none).await.unwrap();
+    store.close().await;
+    assert_eq!(db.open().await.attention_settings().await.unwrap(), Some(none));
 }

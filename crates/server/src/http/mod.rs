@@ -12,6 +12,7 @@ mod records;
 mod security;
 pub mod serve;
 mod session;
+pub mod settings;
 mod site;
 mod socket;
 
@@ -65,6 +66,12 @@ pub struct AppState {
     pub heartbeat: std::time::Duration,
     /// Becomes true when the server stops: sockets close with 1001.
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// The speech model phrases are checked against and spotted with.
+    pub speech: Option<Arc<earshot_phrases::Model>>,
+    /// What makes a call need a coach until an admin saves the company's own.
+    pub default_attention: Arc<earshot_protocol::AttentionSettings>,
+    /// One admin's save at a time: kept and applied in the same order.
+    pub saving_settings: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -94,7 +101,16 @@ impl AppState {
             audio: audio::load(config.dist_dir.as_deref())?.map(Arc::new),
             heartbeat: config.heartbeat,
             stopping,
+            speech: None,
+            default_attention: Arc::new(config.attention.clone()),
+            saving_settings: Arc::default(),
         })
+    }
+
+    /// Phrases are checked against and spotted with `speech`.
+    pub fn with_speech(mut self, speech: Option<Arc<earshot_phrases::Model>>) -> Self {
+        self.speech = speech;
+        self
     }
 }
 
@@ -106,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/audit", get(audit::log))
         .route("/audit.csv", get(audit::csv))
+        .route("/settings/attention", get(settings::attention).put(settings::save_attention))
         .route("/calls/{id}", get(records::call))
         .route("/contacts/{id}", get(records::contact))
         .route("/numbers", get(records::numbers))

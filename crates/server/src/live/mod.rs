@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
 use earshot_domain::{CallEvent, CoachingError, Command, EventError, NewCall};
-use earshot_protocol::{CallDetail, CallId, CallView, Change, ContactId, Snapshot, UserId, UserView};
+use earshot_phrases::Listening;
+use earshot_protocol::{AttentionSettings, CallDetail, CallId, CallView, Change, ContactId, Snapshot, UserId, UserView};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 pub use task::spawn;
@@ -52,6 +53,7 @@ enum Request {
     Event { event: CallEvent, reply: oneshot::Sender<Result<(), EventError>> },
     Connected { user: UserId },
     Disconnected { user: UserId },
+    Settings { settings: AttentionSettings, phrases: Option<Arc<Listening>>, reply: oneshot::Sender<()> },
 }
 
 /// Talks to the core task. Cheap to clone.
@@ -133,6 +135,12 @@ impl LiveHandle {
     /// connection closed leaves the call after the grace period.
     pub async fn connected(&self, user: UserId) {
         let _ = self.tx.send(Request::Connected { user }).await; // stopped: nothing to track
+    }
+
+    /// The company's new attention settings, for every call from now on
+    /// (a hold already long stays so); answers once they apply.
+    pub async fn settings(&self, settings: AttentionSettings, phrases: Option<Arc<Listening>>) -> Result<(), Stopped> {
+        self.ask(|reply| Request::Settings { settings, phrases, reply }).await
     }
 
     pub async fn disconnected(&self, user: UserId) {

@@ -137,6 +137,11 @@ impl Owner {
             }
             Request::Connected { user } => self.core.connected(now, user),
             Request::Disconnected { user } => self.core.disconnected(now, user),
+            Request::Settings { settings, phrases, reply } => {
+                self.core.set_long_hold(Duration::from_millis(settings.long_hold_ms));
+                self.ears.settings(crate::listen::thresholds(&settings), phrases);
+                let _ = reply.send(());
+            }
         }
     }
 

@@ -103,6 +103,14 @@ impl Site {
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(serde_json::Value::Null))
     }
+
+    /// `PUT path` with `body`, from the app's own page: the status and the JSON answer.
+    pub async fn put_json(&self, path: &str, cookie: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let request = self.client.put(self.url(path)).header("cookie", cookie).header("origin", self.origin()).json(&body);
+        let response = request.send().await.expect("server answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(serde_json::Value::Null))
+    }
 }
 
 impl TestApp {

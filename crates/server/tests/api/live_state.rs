@@ -176,7 +176,7 @@ async fn an_agent_asks_for_help_every_dashboard_sees_it_and_a_coach_joining_answ
 
 #[tokio::test]
 async fn a_hold_that_lasts_reaches_every_dashboard_as_a_signal() {
-    let app = spawn_app_with(|config| config.long_hold = std::time::Duration::from_millis(300)).await;
+    let app = spawn_app_with(|config| config.attention.long_hold_ms = 300).await;
     let call = app.answered_call(SALES).await;
     let mut omar = app.live_client(OMAR).await;
     omar.request(Request::Subscribe).await;

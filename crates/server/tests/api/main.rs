@@ -10,6 +10,7 @@ mod live;
 mod live_state;
 mod media;
 mod peer;
+mod phrases;
 mod privacy;
 mod session;
 mod shards;

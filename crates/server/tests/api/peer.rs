@@ -1,9 +1,10 @@
 //! A browser-like str0m peer on 127.0.0.1, against the real server's SFU —
 //! over UDP, or over ICE-TCP as a browser whose UDP is blocked: it speaks a
 //! frame every 20 ms whose first byte says who spoke it, and tallies what
-//! it hears by that byte — listening, not trusting flags.
+//! it hears by that byte — listening, not trusting flags. It can also say
+//! real Opus frames (speech), one every 20 ms, in place of its own.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -44,6 +45,8 @@ pub struct Offering {
 /// A connected peer, speaking and listening until dropped.
 pub struct Peer {
     heard: Arc<Mutex<BTreeMap<u8, u64>>>,
+    /// Frames to say next, before the peer's own.
+    saying: Arc<Mutex<VecDeque<Vec<u8>>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -83,8 +86,9 @@ impl Offering {
         let answer = str0m::change::SdpAnswer::from_sdp_string(answer).expect("an SDP answer");
         self.rtc.sdp_api().accept_answer(self.pending, answer).expect("the answer fits the offer");
         let heard = Arc::new(Mutex::new(BTreeMap::new()));
-        let task = tokio::spawn(run(self.rtc, self.wire, self.send_mid, tag, Arc::clone(&heard)));
-        Peer { heard, task }
+        let saying = Arc::new(Mutex::new(VecDeque::new()));
+        let task = tokio::spawn(run(self.rtc, self.wire, self.send_mid, tag, Arc::clone(&heard), Arc::clone(&saying)));
+        Peer { heard, saying, task }
     }
 }
 
@@ -92,6 +96,13 @@ impl Peer {
     /// Frames heard from the party whose frames start with `tag`.
     pub fn heard(&self, tag: u8) -> u64 {
         self.heard.lock().unwrap().get(&tag).copied().unwrap_or(0)
+    }
+
+    /// Says `opus` frames, one every 20 ms from the next; when it will have
+    /// begun (a frame `n` in is said 20 × `n` ms later).
+    pub fn say(&self, opus: Vec<Vec<u8>>) -> Instant {
+        self.saying.lock().unwrap().extend(opus);
+        Instant::now() + FRAME / 2
     }
 
     /// Frames heard from no peer: what the server itself played.
@@ -160,7 +171,7 @@ impl Wire {
     }
 }
 
-async fn run(mut rtc: Rtc, mut wire: Wire, send_mid: Mid, tag: u8, heard: Arc<Mutex<BTreeMap<u8, u64>>>) {
+async fn run(mut rtc: Rtc, mut wire: Wire, send_mid: Mid, tag: u8, heard: Arc<Mutex<BTreeMap<u8, u64>>>, saying: Arc<Mutex<VecDeque<Vec<u8>>>>) {
     let mut buf = vec![0u8; 65_536];
     let mut next_frame = Instant::now();
     let mut frames = 0u64;
@@ -197,17 +208,18 @@ async fn run(mut rtc: Rtc, mut wire: Wire, send_mid: Mid, tag: u8, heard: Arc<Mu
         let now = Instant::now();
         if now >= next_frame {
             next_frame = now + FRAME;
-            speak(&mut rtc, send_mid, tag, frames, now);
+            let frame = saying.lock().unwrap().pop_front().unwrap_or_else(|| vec![tag; 60]);
+            speak(&mut rtc, send_mid, frame, frames, now);
             frames += 1;
         }
     }
 }
 
-fn speak(rtc: &mut Rtc, mid: Mid, tag: u8, frames: u64, now: Instant) {
+fn speak(rtc: &mut Rtc, mid: Mid, frame: Vec<u8>, frames: u64, now: Instant) {
     let Some(pt) = rtc.codec_config().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt()) else { return };
     if let Some(writer) = rtc.writer(mid) {
         // Before ICE and DTLS are up str0m drops writes; that is fine.
-        let _ = writer.write(pt, now, MediaTime::from_millis(frames * 20), vec![tag; 60]);
+        let _ = writer.write(pt, now, MediaTime::from_millis(frames * 20), frame);
     }
 }
 

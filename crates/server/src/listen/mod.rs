@@ -1,14 +1,20 @@
 //! The calls' listener: what customers and agents say (Opus frames copied
 //! off the SFU's shards) decoded with libopus on a thread of its own, off
 //! the packet path, into each call's [`CallAudio`]; each signal's start and
-//! end goes to the live core. A call is listened to once its audio flows.
+//! end goes to the live core. What customers say goes on to the phrase
+//! spotter ([`spotting`]), on a thread of its own again. A call is listened
+//! to once its audio flows.
+
+mod spotting;
 
 use std::collections::HashMap;
 use std::sync::mpsc::{channel as unbounded, sync_channel, Receiver, RecvTimeoutError, Sender, SyncSender};
+use std::sync::Arc;
 use std::time::Duration;
 
 use earshot_domain::CallEvent;
-use earshot_protocol::{CallId, Millis, SignalKind};
+use earshot_phrases::Listening;
+use earshot_protocol::{AttentionSettings, CallId, Millis, SignalKind};
 use earshot_sfu::{Heard, LegRole, RoomId};
 use earshot_signals::{CallAudio, Change, Party, Signal, Thresholds, FRAME_MS};
 
@@ -21,13 +27,23 @@ use crate::now;
 const QUEUE: usize = 8192;
 /// A call not heard from for this long is forgotten (its end was missed).
 const FORGET_AFTER_MS: u64 = 60_000;
-/// The most samples one Opus packet decodes to (120 ms at 48 kHz).
-const MAX_SAMPLES: usize = 5760;
+/// Calls are decoded at the rate the speech model hears (signals need no more).
+const SAMPLE_RATE: u32 = earshot_phrases::SAMPLE_RATE;
+/// The most samples one Opus packet decodes to (120 ms).
+const MAX_SAMPLES: usize = SAMPLE_RATE as usize * 120 / 1000;
 
 pub enum Input {
     Heard(Heard),
     Held { room: RoomId, on: bool },
     Ended(RoomId),
+    /// The company's settings changed: thresholds now, and the phrases to
+    /// spot (`None`: none).
+    Settings { thresholds: Thresholds, phrases: Option<Arc<Listening>> },
+}
+
+/// The signals' thresholds a company's settings give.
+pub fn thresholds(settings: &AttentionSettings) -> Thresholds {
+    Thresholds { dead_air_ms: settings.dead_air_ms, overtalk_ms: settings.overtalk_ms, raised_voice_db: settings.raised_voice_db as f32 }
 }
 
 /// Hands the listener what it needs; cheap to clone, never blocks.
@@ -50,6 +66,10 @@ impl Ears {
     pub fn ended(&self, room: RoomId) {
         let _ = self.calls.send(Input::Ended(room));
     }
+
+    pub fn settings(&self, thresholds: Thresholds, phrases: Option<Arc<Listening>>) {
+        let _ = self.calls.send(Input::Settings { thresholds, phrases });
+    }
 }
 
 /// What the listener reads: frames, and the calls' holds and ends.
@@ -66,20 +86,37 @@ pub fn channel() -> (Ears, Inputs) {
     (Ears { frames, calls }, Inputs { frames: heard, calls: told })
 }
 
-/// Starts the listener's thread; it ends when every [`Ears`] is dropped.
-pub fn spawn(inputs: Inputs, live: LiveHandle, thresholds: Thresholds) -> std::io::Result<()> {
+/// Starts the listener's and the spotter's threads, hearing with `thresholds`
+/// and spotting `phrases`; they end when every [`Ears`] is dropped.
+pub fn spawn(inputs: Inputs, live: LiveHandle, thresholds: Thresholds, phrases: Option<Arc<Listening>>) -> std::io::Result<()> {
+    let spotters = spotting::spawn(&live, &phrases)?;
     std::thread::Builder::new().name("listener".into()).spawn(move || {
         let mut calls = Calls::new(thresholds);
+        let mut spotting = phrases.is_some();
         let tick = Duration::from_millis(FRAME_MS);
         let mut next_tick = now().0 + FRAME_MS;
         loop {
             let wait = Duration::from_millis(next_tick.saturating_sub(now().0)).min(tick);
-            match inputs.frames.recv_timeout(wait) {
-                Ok(heard) => calls.input(Input::Heard(heard), now().0),
-                Err(RecvTimeoutError::Timeout) => {}
+            let heard = match inputs.frames.recv_timeout(wait) {
+                Ok(heard) => Some(heard),
+                Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => return,
+            };
+            if let Some(heard) = heard {
+                let (room, at) = (heard.room, now().0);
+                if let Some(samples) = calls.heard(heard, at).filter(|_| spotting) {
+                    spotters.audio(room, at, samples);
+                }
             }
             for input in inputs.calls.try_iter() {
+                match &input {
+                    Input::Ended(room) => spotters.ended(*room),
+                    Input::Settings { phrases, .. } => {
+                        spotting = phrases.is_some();
+                        spotters.listen(phrases);
+                    }
+                    Input::Heard(_) | Input::Held { .. } => {}
+                }
                 calls.input(input, now().0);
             }
             let at = now().0;
@@ -128,7 +165,15 @@ impl Calls {
 
     pub fn input(&mut self, input: Input, now: u64) {
         match input {
-            Input::Heard(heard) => self.heard(heard, now),
+            Input::Heard(heard) => {
+                self.heard(heard, now);
+            }
+            Input::Settings { thresholds, .. } => {
+                self.thresholds = thresholds;
+                for call in self.calls.values_mut() {
+                    call.audio.set_thresholds(thresholds);
+                }
+            }
             Input::Held { room, on } => {
                 if let Some(call) = self.calls.get_mut(&room) {
                     call.audio.set_held(on, now);
@@ -140,25 +185,28 @@ impl Calls {
         }
     }
 
-    fn heard(&mut self, heard: Heard, now: u64) {
+    /// A frame heard: a customer's comes back as 16-bit samples, for the
+    /// phrase spotter.
+    pub fn heard(&mut self, heard: Heard, now: u64) -> Option<Vec<i16>> {
         let party = match heard.from {
             LegRole::Customer => Party::Customer,
             LegRole::Agent => Party::Agent,
-            LegRole::Coach => return, // never listened to
+            LegRole::Coach => return None, // never listened to
         };
         let call = match self.calls.entry(heard.room) {
             std::collections::hash_map::Entry::Occupied(call) => call.into_mut(),
             std::collections::hash_map::Entry::Vacant(slot) => {
-                let decoder = || opus::Decoder::new(48_000, opus::Channels::Mono);
-                let (Ok(customer), Ok(agent)) = (decoder(), decoder()) else { return };
+                let decoder = || opus::Decoder::new(SAMPLE_RATE, opus::Channels::Mono);
+                let (Ok(customer), Ok(agent)) = (decoder(), decoder()) else { return None };
                 slot.insert(Call { audio: CallAudio::new(self.thresholds, now), decoders: [customer, agent], heard_at: now })
             }
         };
         call.heard_at = now;
         // A frame that does not decode (a hostile peer's) is not heard.
-        if let Ok(samples) = call.decoders[party as usize].decode_float(&heard.opus, &mut self.pcm, false) {
-            call.audio.frame(party, now, &self.pcm[..samples]);
-        }
+        let samples = call.decoders[party as usize].decode_float(&heard.opus, &mut self.pcm, false).ok()?;
+        let pcm = &self.pcm[..samples];
+        call.audio.frame(party, now, pcm);
+        (party == Party::Customer).then(|| pcm.iter().map(|&s| (s * f32::from(i16::MAX)) as i16).collect())
     }
 
     /// Every call's time moves on; the signals that started or ended.
