@@ -83,8 +83,10 @@ pub fn AttentionCell(
 
 /// The Calls tab's count of calls that need a coach.
 #[component]
-pub fn AttentionBadge() -> impl IntoView {
-    let flagged = needing_attention(Live::expect());
+pub fn AttentionBadge(
+    /// The calls that need a coach.
+    flagged: Memo<Vec<CallId>>,
+) -> impl IntoView {
     move || {
         let count = flagged.with(Vec::len);
         (count > 0).then(|| {
@@ -101,9 +103,11 @@ pub fn AttentionBadge() -> impl IntoView {
 /// the dashboard opened: they are on screen, at the top); a raised hand
 /// rings as well, and is said at once.
 #[component]
-pub fn AttentionAlerts() -> impl IntoView {
+pub fn AttentionAlerts(
+    /// The calls that need a coach.
+    flagged: Memo<Vec<CallId>>,
+) -> impl IntoView {
     let live = Live::expect();
-    let flagged = needing_attention(live);
     let (hands, signals) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let loaded = Memo::new(move |_| live.state().with(|s| s.seq.is_some()));
     Effect::new(move |before: Option<Option<Vec<CallId>>>| {

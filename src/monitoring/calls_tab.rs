@@ -1,7 +1,7 @@
 use earshot_protocol::{CallId, CallKind, CallState, CallView, Direction, NumberId, Role, UserId};
 use leptos::prelude::*;
 
-use super::attention::{needing_attention, AttentionCell};
+use super::attention::AttentionCell;
 use super::filter::CallFilter;
 use super::virtual_rows::{RowWindow, Spacer};
 use super::window::ROW_PX;
@@ -16,12 +16,15 @@ use crate::live::{format_duration, Live};
 /// spacers that stand for the rest; the table tells
 /// assistive technology its whole row count and each row's place.
 #[component]
-pub fn CallsTab() -> impl IntoView {
+pub fn CallsTab(
+    /// The calls that need a coach, in their order.
+    flagged: Memo<Vec<CallId>>,
+) -> impl IntoView {
     let live = Live::expect();
     let filter = RwSignal::new(CallFilter::default());
-    let flagged = needing_attention(live);
     // The matching calls, in the table's order: those that need a coach
-    // first (raised hands, then signals; the newest first); then the rest.
+    // first (raised hands, then phrases, then signals; the newest first);
+    // then the rest.
     let ids = Memo::new(move |_| {
         filter.with(|f| {
             let matches = f.matcher();

@@ -36,14 +36,16 @@ pub fn Dashboard(
     let live = Live::expect();
     let plus = crate::auth::me().access == MonitoringAccess::LiveMonitoringPlus;
     let loaded = move || live.state().with(|s| s.seq.is_some());
+    // Once for the tab, its count and what is read out.
+    let flagged = attention::needing_attention(live);
     view! {
         <main class="dashboard">
             <h1 class="visually-hidden">"Live Monitoring"</h1>
-            <attention::AttentionAlerts />
+            <attention::AttentionAlerts flagged />
             {plus.then(|| view! { <kpis::KpiStrip /> })}
             <div class="tab-row">
                 <nav class="tabs" aria-label="Dashboard">
-                    <Link href="/">"Calls" <attention::AttentionBadge /></Link>
+                    <Link href="/">"Calls" <attention::AttentionBadge flagged /></Link>
                     <Link href="/users">"Users"</Link>
                 </nav>
                 <SetUpAudio />
@@ -60,7 +62,7 @@ pub fn Dashboard(
                 }
             >
                 {match tab {
-                    Tab::Calls => view! { <CallsTab /> }.into_any(),
+                    Tab::Calls => view! { <CallsTab flagged /> }.into_any(),
                     Tab::Users => view! { <UsersTab /> }.into_any(),
                 }}
             </Show>

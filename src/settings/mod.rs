@@ -43,6 +43,7 @@ struct Fields {
     dead_air: RwSignal<String>,
     overtalk: RwSignal<String>,
     raised_voice: RwSignal<String>,
+    agent_talk: RwSignal<String>,
     phrases: RwSignal<String>,
 }
 
@@ -54,16 +55,18 @@ impl Fields {
             dead_air: secs(settings.dead_air_ms),
             overtalk: secs(settings.overtalk_ms),
             raised_voice: RwSignal::new(settings.raised_voice_db.to_string()),
+            agent_talk: RwSignal::new(settings.agent_talk_percent.to_string()),
             phrases: RwSignal::new(settings.phrases.join("\n")),
         }
     }
 
     fn set(&self, settings: &AttentionSettings) {
-        let Self { long_hold, dead_air, overtalk, raised_voice, phrases } = Self::of(settings);
+        let Self { long_hold, dead_air, overtalk, raised_voice, agent_talk, phrases } = Self::of(settings);
         self.long_hold.set(long_hold.get_untracked());
         self.dead_air.set(dead_air.get_untracked());
         self.overtalk.set(overtalk.get_untracked());
         self.raised_voice.set(raised_voice.get_untracked());
+        self.agent_talk.set(agent_talk.get_untracked());
         self.phrases.set(phrases.get_untracked());
     }
 
@@ -77,6 +80,7 @@ impl Fields {
             dead_air_ms: number(self.dead_air, "Dead air")? * 1000,
             overtalk_ms: number(self.overtalk, "Talking over each other")? * 1000,
             raised_voice_db: number(self.raised_voice, "Raised voice")?.try_into().unwrap_or(u32::MAX),
+            agent_talk_percent: number(self.agent_talk, "Agent talks most")?.try_into().unwrap_or(u32::MAX),
             phrases: self.phrases.get_untracked().lines().map(str::to_owned).collect(),
         })
     }
@@ -133,6 +137,14 @@ fn SettingsForm(settings: AttentionSettings) -> impl IntoView {
                         " dB louder"
                     </span>
                     <span class="hint">"The customer this much louder than earlier in the call (3 to 30 dB; 6 dB is twice as loud)."</span>
+                </label>
+                <label>
+                    "Agent talks most"
+                    <span class="field">
+                        <input type="number" min="50" max="95" inputmode="numeric" data-testid="setting-agent-talk" bind:value=fields.agent_talk />
+                        " % of the talking"
+                    </span>
+                    <span class="hint">"The agent's share of all the talking, once the call has had half a minute of it (50 to 95 %)."</span>
                 </label>
             </fieldset>
             <fieldset>

@@ -54,6 +54,9 @@ pub async fn every_screen(app: &TestApp, driver: &Chromedriver, mut visit: impl 
     ada.goto(&app.url("/audit")).await;
     ada.wait_for_text("[data-testid=audit-entries]").await;
     visit("audit", &ada).await;
+    ada.click("a[href='/settings']").await;
+    ada.wait_for_text("[data-testid=settings-save]").await;
+    visit("settings", &ada).await;
     for browser in [sam, agent, caller, ada] {
         browser.quit().await;
     }

@@ -119,6 +119,8 @@ pub enum SignalKind {
     Overtalk,
     /// The customer is much louder than earlier in the call.
     RaisedVoice,
+    /// The agent does most of the talking (the call's talk ratio).
+    AgentTalksMost,
     /// On hold for longer than the company allows.
     LongHold,
 }
@@ -129,6 +131,7 @@ impl SignalKind {
             SignalKind::DeadAir => "Dead air",
             SignalKind::Overtalk => "Talking over each other",
             SignalKind::RaisedVoice => "Raised voice",
+            SignalKind::AgentTalksMost => "Agent talks most",
             SignalKind::LongHold => "Long hold",
         }
     }

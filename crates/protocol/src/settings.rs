@@ -15,6 +15,8 @@ pub struct AttentionSettings {
     pub overtalk_ms: u64,
     /// The customer this many dB louder than earlier in the call is a raised voice.
     pub raised_voice_db: u32,
+    /// The agent doing this share of the talking (percent) talks most.
+    pub agent_talk_percent: u32,
     /// What customers may say that needs a coach: lower-case words, single
     /// spaces. Empty: no phrase alerts.
     pub phrases: Vec<String>,
@@ -27,6 +29,7 @@ impl Default for AttentionSettings {
             dead_air_ms: 10_000,
             overtalk_ms: 2_000,
             raised_voice_db: 8,
+            agent_talk_percent: 75,
             phrases: ["cancel my account", "speak to a manager", "complaint"].map(String::from).to_vec(),
         }
     }
@@ -37,6 +40,7 @@ impl AttentionSettings {
     pub const DEAD_AIR_MS: RangeInclusive<u64> = 3_000..=300_000;
     pub const OVERTALK_MS: RangeInclusive<u64> = 1_000..=60_000;
     pub const RAISED_VOICE_DB: RangeInclusive<u32> = 3..=30;
+    pub const AGENT_TALK_PERCENT: RangeInclusive<u32> = 50..=95;
     pub const MAX_PHRASES: usize = 20;
     pub const MAX_PHRASE_CHARS: usize = 40;
     pub const MAX_PHRASE_WORDS: usize = 6;
@@ -55,8 +59,9 @@ impl AttentionSettings {
         within("A long hold", self.long_hold_ms / 1000, secs(Self::LONG_HOLD_MS), "seconds")?;
         within("Dead air", self.dead_air_ms / 1000, secs(Self::DEAD_AIR_MS), "seconds")?;
         within("Overtalk", self.overtalk_ms / 1000, secs(Self::OVERTALK_MS), "seconds")?;
-        let db = Self::RAISED_VOICE_DB;
-        within("A raised voice", u64::from(self.raised_voice_db), u64::from(*db.start())..=u64::from(*db.end()), "dB")?;
+        let wide = |range: RangeInclusive<u32>| u64::from(*range.start())..=u64::from(*range.end());
+        within("A raised voice", u64::from(self.raised_voice_db), wide(Self::RAISED_VOICE_DB), "dB")?;
+        within("The agent's share of the talking", u64::from(self.agent_talk_percent), wide(Self::AGENT_TALK_PERCENT), "%")?;
         let mut phrases: Vec<String> = Vec::new();
         for phrase in &self.phrases {
             let phrase = phrase.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
@@ -91,6 +96,7 @@ mod tests {
         let refused = |settings: AttentionSettings| settings.normalised().unwrap_err();
         assert_eq!(refused(AttentionSettings { long_hold_ms: 5_000, ..Default::default() }), "A long hold must be between 10 and 3600 seconds");
         assert_eq!(refused(AttentionSettings { raised_voice_db: 31, ..Default::default() }), "A raised voice must be between 3 and 30 dB");
+        assert_eq!(refused(AttentionSettings { agent_talk_percent: 40, ..Default::default() }), "The agent's share of the talking must be between 50 and 95 %");
         assert!(refused(AttentionSettings { phrases: vec!["refund £50".into()], ..Default::default() }).contains("“£”"));
         assert!(refused(AttentionSettings { phrases: vec!["a b c d e f g".into()], ..Default::default() }).contains("too long"));
         assert_eq!(refused(AttentionSettings { phrases: (0..21).map(|i| format!("phrase {}", "x".repeat(i + 1))).collect(), ..Default::default() }), "At most 20 phrases");

@@ -34,6 +34,9 @@ pub enum Signal {
     Overtalk,
     /// The customer is much louder than they were earlier in the call.
     RaisedVoice,
+    /// The agent does most of the talking (the talk ratio), once the call
+    /// has had enough talking to tell.
+    AgentTalksMost,
 }
 
 /// When each signal counts. A company sets its own.
@@ -45,11 +48,14 @@ pub struct Thresholds {
     pub overtalk_ms: u64,
     /// The customer this many dB above their own earlier speech is a raised voice.
     pub raised_voice_db: f32,
+    /// The agent's share of the talking (0.0 ..= 1.0) at or above which
+    /// they talk most.
+    pub agent_talk_share: f32,
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Self { dead_air_ms: 10_000, overtalk_ms: 2_000, raised_voice_db: 8.0 }
+        Self { dead_air_ms: 10_000, overtalk_ms: 2_000, raised_voice_db: 8.0, agent_talk_share: 0.75 }
     }
 }
 
@@ -69,6 +75,10 @@ const OVERTALK_BREAK_MS: u64 = 600;
 /// A raised voice must last this long, and ends 3 dB below its threshold.
 const RAISED_FOR_MS: u64 = 1_000;
 const RAISED_HYSTERESIS_DB: f32 = 3.0;
+/// The talk ratio counts once both together have talked this long; it
+/// ends 5 points below its threshold.
+const TALK_RATIO_AFTER_MS: u64 = 30_000;
+const TALK_RATIO_HYSTERESIS: f32 = 0.05;
 
 #[derive(Clone, Debug, Default)]
 struct Side {
@@ -92,7 +102,8 @@ pub struct CallAudio {
     /// When the two last talked at once (an overtalk's end waits for a break).
     both_last: Option<u64>,
     raised_since: Option<u64>,
-    active: [bool; 3],
+    agent_most_since: Option<u64>,
+    active: [bool; 4],
     changes: VecDeque<Change>,
 }
 
@@ -108,7 +119,8 @@ impl CallAudio {
             both_since: None,
             both_last: None,
             raised_since: None,
-            active: [false; 3],
+            agent_most_since: None,
+            active: [false; 4],
             changes: VecDeque::new(),
         }
     }
@@ -154,7 +166,7 @@ impl CallAudio {
 
     /// The signals on now.
     pub fn active(&self) -> impl Iterator<Item = Signal> + '_ {
-        [Signal::DeadAir, Signal::Overtalk, Signal::RaisedVoice].into_iter().filter(|&s| self.active[s as usize])
+        [Signal::DeadAir, Signal::Overtalk, Signal::RaisedVoice, Signal::AgentTalksMost].into_iter().filter(|&s| self.active[s as usize])
     }
 
     pub fn talking(&self, party: Party) -> bool {
@@ -200,6 +212,17 @@ impl CallAudio {
         }
         let needed = if was { 0 } else { RAISED_FOR_MS };
         self.set(Signal::RaisedVoice, lasted(self.raised_since, needed), now);
+
+        // The talk ratio: the agent's share of all the talking so far.
+        let was = self.active[Signal::AgentTalksMost as usize];
+        let threshold = self.thresholds.agent_talk_share - if was { TALK_RATIO_HYSTERESIS } else { 0.0 };
+        let talked: u64 = self.sides.iter().map(|side| side.talked_ms).sum();
+        if talked >= TALK_RATIO_AFTER_MS && self.agent_talk_share().is_some_and(|share| share >= threshold) {
+            self.agent_most_since.get_or_insert(now);
+        } else {
+            self.agent_most_since = None;
+        }
+        self.set(Signal::AgentTalksMost, self.agent_most_since, now);
     }
 
     /// `since`: when the signal's condition began, if it holds now.

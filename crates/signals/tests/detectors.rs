@@ -146,3 +146,16 @@ fn the_talk_share_counts_each_partys_talking() {
     let share = call.audio.agent_talk_share().unwrap();
     assert!((share - 2.0 / 3.0).abs() < 0.05, "{share}");
 }
+
+#[test]
+fn an_agent_doing_most_of_the_talking_is_told_once_there_is_enough_talking_to_tell() {
+    let mut call = Call::new();
+    call.run(20_000, Act::Quiet, TALK).run(5_000, TALK, Act::Quiet);
+    assert!(call.started(Signal::AgentTalksMost).is_empty(), "too little talking yet to tell");
+    call.run(20_000, Act::Quiet, TALK);
+    let started = call.started(Signal::AgentTalksMost);
+    assert!(matches!(started[..], [at] if (25_000..45_000).contains(&at)), "once 30 s of talking is heard: {started:?}");
+    // The customer gets a word in: the share falls below 70 %.
+    call.run(20_000, TALK, Act::Quiet);
+    assert_eq!(call.ended(Signal::AgentTalksMost), 1);
+}

@@ -6,5 +6,6 @@ CREATE TABLE attention_settings (
     dead_air_ms BIGINT NOT NULL,
     overtalk_ms BIGINT NOT NULL,
     raised_voice_db BIGINT NOT NULL,
+    agent_talk_percent BIGINT NOT NULL,
     phrases TEXT NOT NULL            -- one a line
 );

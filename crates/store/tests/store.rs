@@ -288,7 +288,7 @@ async fn a_closed_store_opens_again_with_everything(db: Db) {
 async fn attention_settings_are_kept_once_saved_and_replaced_whole(db: Db) {
     let store = seeded(&db).await;
     assert_eq!(store.attention_settings().await.unwrap(), None, "the server's defaults until an admin saves");
-    let saved = AttentionSettings { long_hold_ms: 300_000, raised_voice_db: 12, phrases: vec!["cancel my account".into(), "refund".into()], ..Default::default() };
+    let saved = AttentionSettings { long_hold_ms: 300_000, raised_voice_db: 12, agent_talk_percent: 60, phrases: vec!["cancel my account".into(), "refund".into()], ..Default::default() };
     store.save_attention_settings(&saved).await.unwrap();
     let none = AttentionSettings { phrases: Vec::new(), ..saved.clone() };
     store.save_attention_settings(&none).await.unwrap();

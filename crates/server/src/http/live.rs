@@ -224,17 +224,17 @@ impl Connection {
             Request::HangUp => self.on_my_call(|call| Ok(CallEvent::Ended { call })).await,
             Request::Hold { on } => self.on_my_call(|call| Ok(CallEvent::Hold { call, on })).await,
             Request::Tag { tag } => match self.note() {
-                Ok(()) => self.on_my_call(|call| bounded(&tag, 40, "a tag").map(|tag| CallEvent::Tagged { call, tag })).await,
+                Ok(()) => self.on_my_call(|call| bounded(&tag, 1..=40, "a tag").map(|tag| CallEvent::Tagged { call, tag })).await,
                 Err(error) => Outcome::refused(error),
             },
             Request::Transfer { to } => self.on_my_call(|call| Ok(CallEvent::TransferredToAgent { call, agent: to })).await,
             Request::Comment { text } => match self.note() {
-                Ok(()) => self.on_my_call(|call| bounded(&text, 1000, "a comment").map(|text| CallEvent::Commented { call, text })).await,
+                Ok(()) => self.on_my_call(|call| bounded(&text, 1..=1000, "a comment").map(|text| CallEvent::Commented { call, text })).await,
                 Err(error) => Outcome::refused(error),
             },
             // Rate-limited like notes: a hand raised again and again would
             // ring every supervisor's dashboard.
-            Request::RaiseHand { reason } => match (self.note(), reason_for_help(&reason)) {
+            Request::RaiseHand { reason } => match (self.note(), bounded(&reason, 0..=RaisedHand::MAX_REASON, "a reason for help")) {
                 (Ok(()), Ok(reason)) => self.on_my_call(|call| Ok(CallEvent::HandRaised { call, reason })).await,
                 (Err(error), _) | (_, Err(error)) => Outcome::refused(error),
             },
@@ -453,20 +453,15 @@ pub async fn join_media(media: &MediaHandle, call: CallId, role: LegRole, offer:
 
 /// Trimmed `text` of 1 to `max` characters, or a clear refusal.
 /// An optional reason: empty is fine, too long is not.
-fn reason_for_help(reason: &str) -> Result<String, ApiError> {
-    let reason = reason.trim();
-    if reason.chars().count() > RaisedHand::MAX_REASON {
-        return Err(ApiError::new(ErrorCode::MalformedRequest, format!("a reason for help has at most {} characters", RaisedHand::MAX_REASON)));
-    }
-    Ok(reason.to_owned())
-}
-
-fn bounded(text: &str, max: usize, what: &str) -> Result<String, ApiError> {
+/// `text` trimmed, if it has `lengths` characters; else what it must have.
+fn bounded(text: &str, lengths: std::ops::RangeInclusive<usize>, what: &str) -> Result<String, ApiError> {
     let text = text.trim();
-    if text.is_empty() || text.chars().count() > max {
-        return Err(ApiError::new(ErrorCode::MalformedRequest, format!("{what} must have 1 to {max} characters")));
+    if lengths.contains(&text.chars().count()) {
+        return Ok(text.to_owned());
     }
-    Ok(text.to_owned())
+    let (least, most) = lengths.into_inner();
+    let must = if least == 0 { format!("at most {most}") } else { format!("{least} to {most}") };
+    Err(ApiError::new(ErrorCode::MalformedRequest, format!("{what} must have {must} characters")))
 }
 
 fn outcome(result: Result<Result<(), CoachingError>, crate::live::Stopped>) -> Outcome {

@@ -43,7 +43,12 @@ pub enum Input {
 
 /// The signals' thresholds a company's settings give.
 pub fn thresholds(settings: &AttentionSettings) -> Thresholds {
-    Thresholds { dead_air_ms: settings.dead_air_ms, overtalk_ms: settings.overtalk_ms, raised_voice_db: settings.raised_voice_db as f32 }
+    Thresholds {
+        dead_air_ms: settings.dead_air_ms,
+        overtalk_ms: settings.overtalk_ms,
+        raised_voice_db: settings.raised_voice_db as f32,
+        agent_talk_share: settings.agent_talk_percent as f32 / 100.0,
+    }
 }
 
 /// Hands the listener what it needs; cheap to clone, never blocks.
@@ -140,6 +145,7 @@ fn signal_event(call: CallId, change: Change) -> CallEvent {
         Signal::DeadAir => SignalKind::DeadAir,
         Signal::Overtalk => SignalKind::Overtalk,
         Signal::RaisedVoice => SignalKind::RaisedVoice,
+        Signal::AgentTalksMost => SignalKind::AgentTalksMost,
     };
     CallEvent::Signal { call, kind, since }
 }

@@ -45,7 +45,7 @@ enum Request {
     MyCall { agent: UserId, reply: oneshot::Sender<Option<CallView>> },
     AvailableAgents { reply: oneshot::Sender<Vec<UserView>> },
     Command { user: UserId, command: Command, reply: oneshot::Sender<Result<(), CoachingError>> },
-    Refused { user: UserId, command: Command, why: String },
+    Refused { user: UserId, command: Command, why: String, reply: oneshot::Sender<()> },
     CallDetail { user: UserId, call: CallId, reply: oneshot::Sender<Result<Option<CallDetail>, CoachingError>> },
     Contact { user: UserId, contact: ContactId, reply: oneshot::Sender<Result<Vec<CallView>, CoachingError>> },
     StartCall { call: NewCall, reply: oneshot::Sender<CallId> },
@@ -95,9 +95,9 @@ impl LiveHandle {
     }
 
     /// The shell refused a user's command before the core saw it: the
-    /// audit log hears of it still.
+    /// audit log hears of it still; answers once it is kept.
     pub async fn refused(&self, user: UserId, command: Command, why: String) {
-        let _ = self.tx.send(Request::Refused { user, command, why }).await; // stopped: nothing to log into
+        let _ = self.ask(|reply| Request::Refused { user, command, why, reply }).await; // stopped: nothing to log into
     }
 
     pub async fn call_detail(&self, user: UserId, call: CallId) -> Result<Result<Option<CallDetail>, CoachingError>, Stopped> {

@@ -118,7 +118,10 @@ impl Owner {
                 let done = self.core.handle(now, user, command);
                 self.reply_when_kept(reply, done);
             }
-            Request::Refused { user, command, why } => self.core.refused(now, user, &command, &why),
+            Request::Refused { user, command, why, reply } => {
+                self.core.refused(now, user, &command, &why);
+                self.reply_when_kept(reply, ());
+            }
             Request::CallDetail { user, call, reply } => {
                 let _ = reply.send(self.core.call_detail_for(user, call));
             }
