@@ -30,17 +30,10 @@ pub fn why_flagged(agent: &str, call: &CallView) -> Option<String> {
 
 /// The phrases the customer said, newest first: "“complaint”, “cancel my account”".
 fn said(call: &CallView) -> String {
-    quoted(call.phrases.iter().rev())
+    call.phrases.iter().rev().map(|p| format!("“{}”", p.phrase)).collect::<Vec<_>>().join(", ")
 }
 
-/// Those before the newest.
-fn said_before(call: &CallView) -> String {
-    quoted(call.phrases.iter().rev().skip(1))
-}
 
-fn quoted<'a>(phrases: impl Iterator<Item = &'a earshot_protocol::SpottedPhrase>) -> String {
-    phrases.map(|p| format!("“{}”", p.phrase)).collect::<Vec<_>>().join(", ")
-}
 
 /// The call's signals, newest first.
 fn signal_labels(call: &CallView) -> Vec<&'static str> {
@@ -50,8 +43,8 @@ fn signal_labels(call: &CallView) -> Vec<&'static str> {
 }
 
 /// A row's Attention cell: the raised hand, the phrase or the newest
-/// signal, and how long ago; below, the reason, what was said, or the
-/// other signals.
+/// signal, and how long ago; below, the reason, what was said (newest
+/// first), or the other signals.
 #[component]
 pub fn AttentionCell(
     /// The row's call.
@@ -61,10 +54,7 @@ pub fn AttentionCell(
     let flag = call.flag();
     let (headline, detail) = match flag {
         Some((Flag::Help, _)) => ("Help".to_owned(), call.hand.as_ref().filter(|hand| !hand.reason.is_empty()).map(|hand| format!("“{}”", hand.reason))),
-        Some((Flag::Phrase, _)) => {
-            let newest = call.phrases.last().map(|p| p.phrase.as_str()).unwrap_or_default();
-            (format!("Said “{newest}”"), (call.phrases.len() > 1).then(|| format!("and {}", said_before(&call))))
-        }
+        Some((Flag::Phrase, _)) => ("Said".to_owned(), Some(said(&call))),
         Some((Flag::Signal, _)) => {
             let labels = signal_labels(&call);
             (labels[0].to_owned(), (labels.len() > 1).then(|| labels[1..].join(", ")))

@@ -22,7 +22,8 @@ pub fn SettingsPage() -> impl IntoView {
         <main class="page" data-testid="settings">
             <h1>"What makes a call need a coach"</h1>
             <p class="muted">
-                "Calls with these signals go to the top of the Calls tab, after calls whose agent asks for help. "
+                "A call with one of these signals, or where the customer says one of these phrases, goes to the top "
+                "of the Calls tab, after calls whose agent asks for help. "
                 "Changes apply to every call as soon as they are saved."
             </p>
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the settings…"</p> }>
@@ -37,7 +38,7 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 /// What the form holds: what an admin types, read when they save.
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 struct Fields {
     long_hold: RwSignal<String>,
     dead_air: RwSignal<String>,
@@ -49,25 +50,21 @@ struct Fields {
 
 impl Fields {
     fn of(settings: &AttentionSettings) -> Self {
-        let secs = |ms: u64| RwSignal::new((ms / 1000).to_string());
-        Self {
-            long_hold: secs(settings.long_hold_ms),
-            dead_air: secs(settings.dead_air_ms),
-            overtalk: secs(settings.overtalk_ms),
-            raised_voice: RwSignal::new(settings.raised_voice_db.to_string()),
-            agent_talk: RwSignal::new(settings.agent_talk_percent.to_string()),
-            phrases: RwSignal::new(settings.phrases.join("\n")),
-        }
+        let empty = || RwSignal::new(String::new());
+        let fields = Self { long_hold: empty(), dead_air: empty(), overtalk: empty(), raised_voice: empty(), agent_talk: empty(), phrases: empty() };
+        fields.set(settings);
+        fields
     }
 
+    /// Shows `settings` (as the server kept them, after a save).
     fn set(&self, settings: &AttentionSettings) {
-        let Self { long_hold, dead_air, overtalk, raised_voice, agent_talk, phrases } = Self::of(settings);
-        self.long_hold.set(long_hold.get_untracked());
-        self.dead_air.set(dead_air.get_untracked());
-        self.overtalk.set(overtalk.get_untracked());
-        self.raised_voice.set(raised_voice.get_untracked());
-        self.agent_talk.set(agent_talk.get_untracked());
-        self.phrases.set(phrases.get_untracked());
+        let secs = |ms: u64| (ms / 1000).to_string();
+        self.long_hold.set(secs(settings.long_hold_ms));
+        self.dead_air.set(secs(settings.dead_air_ms));
+        self.overtalk.set(secs(settings.overtalk_ms));
+        self.raised_voice.set(settings.raised_voice_db.to_string());
+        self.agent_talk.set(settings.agent_talk_percent.to_string());
+        self.phrases.set(settings.phrases.join("\n"));
     }
 
     /// The settings typed, or which number is not one.
@@ -89,23 +86,11 @@ impl Fields {
 #[component]
 fn SettingsForm(settings: AttentionSettings) -> impl IntoView {
     let fields = Fields::of(&settings);
-    let outcome = RwSignal::new(None::<Result<(), String>>);
-    let save = Action::new_local({
-        let fields = fields.clone();
-        move |_: &()| {
-            let fields = fields.clone();
-            async move {
-                let sent = fields.settings()?;
-                let kept = crate::api::put::<AttentionSettings>("/api/settings/attention", &sent).await.map_err(|e| e.message)?;
-                fields.set(&kept);
-                Ok(())
-            }
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(done) = save.value().get() {
-            outcome.set(Some(done));
-        }
+    let save = Action::new_local(move |_: &()| async move {
+        let sent = fields.settings()?;
+        let kept = crate::api::put::<AttentionSettings>("/api/settings/attention", &sent).await.map_err(|e| e.message)?;
+        fields.set(&kept);
+        Ok::<(), String>(())
     });
     let seconds = |label: &'static str, help: &'static str, testid: &'static str, field: RwSignal<String>| {
         view! {
@@ -122,10 +107,9 @@ fn SettingsForm(settings: AttentionSettings) -> impl IntoView {
     view! {
         <form class="settings" on:submit=move |ev| {
             ev.prevent_default();
-            outcome.set(None);
             save.dispatch(());
         }>
-            <fieldset>
+            <fieldset class="numbers">
                 <legend>"Signals from the call"</legend>
                 {seconds("Long hold", "A customer on hold this long (10 seconds to an hour).", "setting-long-hold", fields.long_hold)}
                 {seconds("Dead air", "Nobody talking this long, off hold (3 to 300 seconds).", "setting-dead-air", fields.dead_air)}
@@ -136,7 +120,7 @@ fn SettingsForm(settings: AttentionSettings) -> impl IntoView {
                         <input type="number" min="3" max="30" inputmode="numeric" data-testid="setting-raised-voice" bind:value=fields.raised_voice />
                         " dB louder"
                     </span>
-                    <span class="hint">"The customer this much louder than earlier in the call (3 to 30 dB; 6 dB is twice as loud)."</span>
+                    <span class="hint">"The customer this much louder than earlier in the call (3 to 30 dB)."</span>
                 </label>
                 <label>
                     "Agent talks most"
@@ -163,7 +147,8 @@ fn SettingsForm(settings: AttentionSettings) -> impl IntoView {
                     {move || if save.pending().get() { "Saving…" } else { "Save" }}
                 </button>
             </p>
-            {move || outcome.get().map(|done| match done {
+            // The last save's outcome, once it is in.
+            {move || save.value().get().filter(|_| !save.pending().get()).map(|done| match done {
                 Ok(()) => view! { <p class="saved" role="status" data-testid="settings-saved">"Saved: every call is judged by these from now on."</p> }.into_any(),
                 Err(why) => view! { <p class="error" role="alert" data-testid="settings-error">{why}</p> }.into_any(),
             })}

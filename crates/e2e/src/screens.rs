@@ -8,12 +8,15 @@ use earshot_protocol::{CallKind, UserId};
 use crate::{fake_microphone, Browser, Chromedriver, TestApp};
 
 /// Walks every screen in a centre with calls of each kind, calling
-/// `visit(name, browser)` on each: sign-in, calls (with a raised hand), users, coach dialog,
-/// coaching (listening, then whispering), softphone, caller, contact and
-/// conversation.
+/// `visit(name, browser)` on each: sign-in, calls (with a raised hand and a
+/// phrase a customer said), users, coach dialog, coaching (listening, then
+/// whispering), softphone, caller, contact, conversation, the audit log and
+/// the attention settings.
 pub async fn every_screen(app: &TestApp, driver: &Chromedriver, mut visit: impl AsyncFnMut(&str, &Browser)) {
     let (caller, agent) = app.caller_put_through(driver, &[&fake_microphone(440)], &[&fake_microphone(700)]).await;
-    app.simulated_call_with(SUPPORT, "+447700900101", CallKind::Regular, UserId(12)).await;
+    let support = app.simulated_call_with(SUPPORT, "+447700900101", CallKind::Regular, UserId(12)).await;
+    let said = earshot_domain::CallEvent::Phrase { call: support, phrase: "cancel my account".into(), at: earshot_server::now() };
+    app.live.call_event(said).await.expect("core running").expect("a call with an agent");
     app.simulated_call_with(BILLING, "+447700900901", CallKind::Emergency, UserId(13)).await;
     let call = app.live.my_call(UserId(10)).await.expect("core running").expect("Alex has the caller's call").id;
 

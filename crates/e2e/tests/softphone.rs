@@ -105,8 +105,9 @@ async fn an_admin_lists_a_phrase_and_a_caller_saying_it_flags_the_call_on_the_da
     let sam = driver.browser(&[]).await;
     sam.sign_in(&app, "sam@earshot.demo").await;
     let first = "[data-testid=calls] tbody tr[data-testid]";
-    let flag = sam.wait_for_text_containing(&format!("{first} [data-testid=flag]"), "Said “speak to a manager”").await;
-    assert!(flag.contains(" · "), "with how long ago: {flag}");
+    sam.wait_for_text_containing(&format!("{first} [data-testid=flag-detail]"), "“speak to a manager”").await;
+    let flag = sam.wait_for_text(&format!("{first} [data-testid=flag]")).await;
+    assert!(flag.starts_with("Said · "), "with how long ago: {flag}");
     sam.click(&format!("{first} button.coach")).await;
     sam.wait_for_text_containing("[data-testid=coach-dialog] [data-testid=dialog-hand]", "The customer said “speak to a manager”").await;
     assert!(!agent.exists("[data-testid=flag]").await, "nothing of it on the agent's softphone");

@@ -20,6 +20,8 @@ pub struct Segment {
 }
 
 extern "C" {
+    /// `NULL`: no logging at all (the library's log is one for the process).
+    pub fn err_set_logfp(stream: *mut c_void);
     pub fn ps_args() -> *const c_void;
     pub fn cmd_ln_parse_r(inout: *mut Config, defn: *const c_void, argc: i32, argv: *const *const c_char, strict: i32) -> *mut Config;
     pub fn cmd_ln_free_r(config: *mut Config) -> c_int;

@@ -37,7 +37,8 @@ pub enum Error {
     Io(std::io::Error),
     /// A phrase with a word the dictionary does not have.
     UnknownWord { phrase: String, word: String },
-    /// The decoder would not start (its log is silenced; run it by hand).
+    /// The decoder would not start (its log is silenced: run
+    /// `pocketsphinx_continuous` with the same files to see why).
     Decoder,
 }
 

@@ -4,6 +4,7 @@
 use std::ffi::{CStr, CString};
 use std::path::Path;
 use std::ptr::NonNull;
+use std::sync::{Mutex, Once};
 
 use crate::{ffi, Error, SAMPLE_RATE};
 
@@ -37,10 +38,16 @@ impl Spotter {
             path(dictionary)?,
             CString::new("-kws").unwrap(),
             path(keywords)?,
-            CString::new("-logfn").unwrap(),
-            CString::new("/dev/null").unwrap(),
         ];
         let argv: Vec<_> = args.iter().map(|arg| arg.as_ptr()).collect();
+        // The library's log and its set-up are the process's, not a
+        // decoder's: silenced once, and decoders made one at a time
+        // (spotters run on several threads).
+        static QUIET: Once = Once::new();
+        static MAKING: Mutex<()> = Mutex::new(());
+        // SAFETY: logging off before any decoder exists.
+        QUIET.call_once(|| unsafe { ffi::err_set_logfp(std::ptr::null_mut()) });
+        let _one_at_a_time = MAKING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // SAFETY: argv holds `args.len()` NUL-terminated strings that outlive
         // the call; the decoder keeps its own reference to the config, so
         // ours is released whatever happens.

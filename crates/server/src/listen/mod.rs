@@ -77,7 +77,8 @@ impl Ears {
     }
 }
 
-/// What the listener reads: frames, and the calls' holds and ends.
+/// What the listener reads: frames, and the calls' holds and ends and the
+/// company's settings.
 pub struct Inputs {
     frames: Receiver<Heard>,
     calls: Receiver<Input>,

@@ -19,8 +19,8 @@ use crate::live::LiveHandle;
 /// Frames waiting for a spotter at most (a few seconds of the calls it
 /// spots); a full queue drops a frame rather than hold up the listener.
 const QUEUE: usize = 4096;
-/// Calls a spotter's thread spots at once at most: two thirds of what one
-/// core keeps up with (48, `cargo xtask bench signals`); a call beyond
+/// Calls a spotter's thread spots at once at most: well within what one
+/// core keeps up with (56, `cargo xtask bench signals`); a call beyond
 /// waits for a free place.
 pub const MAX_CALLS: usize = 32;
 /// A call not heard for this long is forgotten (its end was missed).
