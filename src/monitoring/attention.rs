@@ -3,7 +3,7 @@
 //! other, a raised voice, a long hold). They go first in the Calls tab,
 //! count on the tab and are read out; a raised hand also rings once.
 
-use earshot_protocol::{CallId, CallView, Flag};
+use earshot_protocol::{CallId, CallView, Flag, Millis};
 use leptos::prelude::*;
 
 use crate::live::{format_duration, Live};
@@ -33,8 +33,6 @@ fn said(call: &CallView) -> String {
     call.phrases.iter().rev().map(|p| format!("“{}”", p.phrase)).collect::<Vec<_>>().join(", ")
 }
 
-
-
 /// The call's signals, newest first.
 fn signal_labels(call: &CallView) -> Vec<&'static str> {
     let mut signals = call.signals.clone();
@@ -53,13 +51,13 @@ pub fn AttentionCell(
     let live = Live::expect();
     let flag = call.flag();
     let (headline, detail) = match flag {
-        Some((Flag::Help, _)) => ("Help".to_owned(), call.hand.as_ref().filter(|hand| !hand.reason.is_empty()).map(|hand| format!("“{}”", hand.reason))),
-        Some((Flag::Phrase, _)) => ("Said".to_owned(), Some(said(&call))),
+        Some((Flag::Help, _)) => ("Help", call.hand.as_ref().filter(|hand| !hand.reason.is_empty()).map(|hand| format!("“{}”", hand.reason))),
+        Some((Flag::Phrase, _)) => ("Said", Some(said(&call))),
         Some((Flag::Signal, _)) => {
             let labels = signal_labels(&call);
-            (labels[0].to_owned(), (labels.len() > 1).then(|| labels[1..].join(", ")))
+            (labels[0], (labels.len() > 1).then(|| labels[1..].join(", ")))
         }
-        None => (String::new(), None),
+        None => ("", None),
     };
     let shown = flag.map(|(_, since)| {
         let lasted = move || format_duration(live.server_now().0.saturating_sub(since.0));
@@ -90,8 +88,9 @@ pub fn AttentionBadge(
 }
 
 /// Reads out each call that comes to need a coach (not those that did when
-/// the dashboard opened: they are on screen, at the top); a raised hand
-/// rings as well, and is said at once.
+/// the dashboard opened: they are on screen, at the top), and each call
+/// whose need grows — a new phrase, a hand on a call with signals; a raised
+/// hand rings as well, and is said at once.
 #[component]
 pub fn AttentionAlerts(
     /// The calls that need a coach.
@@ -100,19 +99,24 @@ pub fn AttentionAlerts(
     let live = Live::expect();
     let (hands, signals) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let loaded = Memo::new(move |_| live.state().with(|s| s.seq.is_some()));
-    Effect::new(move |before: Option<Option<Vec<CallId>>>| {
-        let now = flagged.get();
+    // What each flagged call needs most, and since when.
+    let flags = Memo::new(move |_| {
+        live.state().with(|s| flagged.with(|ids| ids.iter().filter_map(|id| Some((*id, s.calls.get(id)?.flag()?))).collect::<Vec<_>>()))
+    });
+    Effect::new(move |before: Option<Option<Vec<(CallId, (Flag, Millis))>>>| {
+        let now = flags.get();
         if let Some(Some(before)) = before {
             let (mut asking, mut signalled) = (Vec::new(), Vec::new());
-            for id in now.iter().filter(|call| !before.contains(call)) {
+            let told = |id: &CallId, flag: &(Flag, Millis)| before.iter().any(|(was, then)| was == id && (flag.0 == Flag::Signal || then == flag));
+            for (id, _) in now.iter().filter(|(id, flag)| !told(id, flag)) {
                 live.state().with_untracked(|s| {
                     let Some(call) = s.calls.get(id) else { return };
                     let agent = call.agent.map(|a| s.user_name(a)).unwrap_or_default();
-                    match why_flagged(&agent, call) {
-                        Some(why) if call.needs_help() => asking.push(why),
-                        Some(why) if call.flag().is_some_and(|(flag, _)| flag == Flag::Phrase) => signalled.push(format!("On {agent}’s call: {why}")),
-                        Some(why) => signalled.push(format!("{why} on {agent}’s call")),
-                        None => {}
+                    match (call.flag(), why_flagged(&agent, call)) {
+                        (Some((Flag::Help, _)), Some(why)) => asking.push(why),
+                        (Some((Flag::Phrase, _)), Some(why)) => signalled.push(format!("On {agent}’s call: {why}")),
+                        (_, Some(why)) => signalled.push(format!("{why} on {agent}’s call")),
+                        (_, None) => {}
                     }
                 });
             }

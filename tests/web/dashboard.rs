@@ -491,6 +491,14 @@ async fn a_call_where_the_customer_said_a_listed_phrase_comes_before_signals_wit
     let read_out = text_of(&root, "[data-testid=signal-alert]").unwrap();
     assert!(read_out.contains("On Eli Cohen’s call: The customer said “cancel my account”, “complaint”"), "{read_out}");
 
+    // A phrase on a call already flagged for a signal is read out too.
+    let mut signalled_then_said = call(1, SALES, Some(10), CallState::OnHold, CallKind::Regular, Some((1, "Maria Garcia")));
+    signalled_then_said.signals = vec![CallSignal { kind: SignalKind::LongHold, since: Millis(now - 1_000) }];
+    signalled_then_said.phrases = vec![SpottedPhrase { phrase: "speak to a manager".into(), at: Millis(now) }];
+    live.receive(ServerMsg::Delta { seq: 13, change: Change::CallUpdated { call: signalled_then_said } });
+    settle().await;
+    assert_eq!(text_of(&root, "[data-testid=signal-alert]").as_deref(), Some("On Alex Morgan’s call: The customer said “speak to a manager”"));
+
     click(&root, "[data-testid=coach-3]");
     settle().await;
     assert_eq!(text_of(&root, "[data-testid=dialog-hand]").as_deref(), Some("The customer said “cancel my account”, “complaint”"), "the dialog says why");
