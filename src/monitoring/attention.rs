@@ -100,10 +100,11 @@ pub fn AttentionAlerts(
     let (hands, signals) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let loaded = Memo::new(move |_| live.state().with(|s| s.seq.is_some()));
     // What each flagged call needs most, and since when.
+    type Flags = Vec<(CallId, (Flag, Millis))>;
     let flags = Memo::new(move |_| {
         live.state().with(|s| flagged.with(|ids| ids.iter().filter_map(|id| Some((*id, s.calls.get(id)?.flag()?))).collect::<Vec<_>>()))
     });
-    Effect::new(move |before: Option<Option<Vec<(CallId, (Flag, Millis))>>>| {
+    Effect::new(move |before: Option<Option<Flags>>| {
         let now = flags.get();
         if let Some(Some(before)) = before {
             let (mut asking, mut signalled) = (Vec::new(), Vec::new());
