@@ -56,11 +56,13 @@ pub fn MicrophoneStep(
             )));
         }
         audio.set_value(Some(graph));
+        // Said before the devices are listed: a "Yes, I heard it" while
+        // they are (slow under load) must not be undone by it.
+        status.set(Status::Working("Speak: the meter moves with your voice. Then play the test sound.".into()));
         allowed.set(true);
         if let Ok(found) = devices().await {
             choices.set(found);
         }
-        status.set(Status::Working("Speak: the meter moves with your voice. Then play the test sound.".into()));
     });
     let switch = Action::new_local(move |devices: &Devices| {
         let devices = devices.clone();
