@@ -92,11 +92,11 @@ async fn an_admin_lists_a_phrase_and_a_caller_saying_it_flags_the_call_on_the_da
     ada.replace_text("[data-testid=setting-phrases]", "cancel my account\nlet me speak to the boss\nzorptastic").await;
     ada.click("[data-testid=settings-save]").await;
     ada.wait_for_text_containing("[data-testid=settings-error]", "“zorptastic” is not a word the speech model knows").await;
-    ada.replace_text("[data-testid=setting-phrases]", "Speak to a MANAGER\nrefund").await;
+    ada.replace_text("[data-testid=setting-phrases]", "Speak to a MANAGER\ncancel my contract").await;
     ada.click("[data-testid=settings-save]").await;
     ada.wait_for_text_containing("[data-testid=settings-saved]", "Saved").await;
     let kept = ada.execute("return document.querySelector('[data-testid=setting-phrases]').value;", serde_json::json!([])).await;
-    assert_eq!(kept, serde_json::json!("speak to a manager\nrefund"), "as the server keeps them");
+    assert_eq!(kept, serde_json::json!("speak to a manager\ncancel my contract"), "as the server keeps them");
     let violations = serious_violations(&ada).await;
     assert!(violations.is_empty(), "the settings page, checked by axe: {violations:#?}");
 
@@ -105,7 +105,14 @@ async fn an_admin_lists_a_phrase_and_a_caller_saying_it_flags_the_call_on_the_da
     let sam = driver.browser(&[]).await;
     sam.sign_in(&app, "sam@earshot.demo").await;
     let first = "[data-testid=calls] tbody tr[data-testid]";
-    sam.wait_for_text_containing(&format!("{first} [data-testid=flag-detail]"), "“speak to a manager”").await;
+    // Chromium loops the recording; under a loaded CI machine its fake
+    // capture may stutter, so a few goes are allowed.
+    let detail = format!("{first} [data-testid=flag-detail]");
+    let script = "const el = document.querySelector(arguments[0]); return el ? el.textContent : null;";
+    wait_until(Duration::from_secs(60), "“speak to a manager” on Sam's Calls tab", || async {
+        sam.execute(script, serde_json::json!([detail])).await.as_str().filter(|text| text.contains("“speak to a manager”")).map(str::to_owned)
+    })
+    .await;
     let flag = sam.wait_for_text(&format!("{first} [data-testid=flag]")).await;
     assert!(flag.starts_with("Said · "), "with how long ago: {flag}");
     sam.click(&format!("{first} button.coach")).await;
