@@ -1,6 +1,7 @@
 //! What makes a live call need a coach: its agent's raised hand, a listed
 //! phrase the customer said, and its signals — from its audio (told by the
-//! shell that listens), or a hold that lasts. Live only: none of it is kept in a call's record.
+//! shell that listens), or a hold that lasts. Live only: none of it is kept
+//! in a call's record (the core logs a phrase in the call's timeline).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
