@@ -7,9 +7,9 @@ use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use earshot_protocol::{Access, AuditEntry, AuditLog, AuditQuery, CompanyNumber, ErrorCode, Me, Millis, Person};
+use earshot_protocol::{AuditEntry, AuditLog, AuditQuery, CompanyNumber, ErrorCode, Me, Millis, Person};
 
-use super::session::{unavailable, CurrentUser};
+use super::session::{admins_only, unavailable, CurrentUser};
 use super::{AppError, AppState};
 
 /// The CSV export holds at most this many entries (a year of a busy centre).
@@ -44,9 +44,7 @@ pub async fn csv(
 
 /// Admins only (the protocol's `ENDPOINTS` say so), and a readable query.
 fn admitted(me: &Me, query: Result<Query<AuditQuery>, QueryRejection>) -> Result<AuditQuery, AppError> {
-    if !Access::Admins.admits(Some((me.role, me.access))) {
-        return Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::NoMonitoringAccess, "the audit log is for admins"));
-    }
+    admins_only(me, "the audit log is for admins")?;
     let Query(query) = query.map_err(|e| AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, e.body_text()))?;
     Ok(query)
 }

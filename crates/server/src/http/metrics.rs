@@ -3,19 +3,16 @@
 use std::fmt::Write;
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use earshot_protocol::{ErrorCode, Role};
 use earshot_sfu::{LegRole, Protocol};
 
-use super::session::CurrentUser;
+use super::session::{admins_only, CurrentUser};
 use super::{AppError, AppState};
 use crate::media::LegReport;
 
 pub async fn metrics(State(state): State<AppState>, CurrentUser(me): CurrentUser) -> Result<Response, AppError> {
-    if me.role != Role::Admin {
-        return Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::NoMonitoringAccess, "metrics are for admins"));
-    }
+    admins_only(&me, "metrics are for admins")?;
     let text = render(&state.media.report().await);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }

@@ -11,13 +11,22 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use earshot_domain::Command;
-use earshot_protocol::{ErrorCode, Me, SignIn, SESSION_COOKIE};
+use earshot_protocol::{Access, ErrorCode, Me, SignIn, SESSION_COOKIE};
 
 use super::{AppError, AppState};
 use crate::auth::Token;
 use crate::now;
 use crate::password_checks::Busy;
 use crate::throttle::{locked, try_again, whole_seconds};
+
+/// Admins only (as the protocol's `ENDPOINTS` say); else 403 with `refusal`.
+pub fn admins_only(me: &Me, refusal: &str) -> Result<(), AppError> {
+    if Access::Admins.admits(Some((me.role, me.access))) {
+        Ok(())
+    } else {
+        Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::NoMonitoringAccess, refusal))
+    }
+}
 
 /// The signed-in user of a request; refuses with 401 when there is none.
 pub struct CurrentUser(pub Me);

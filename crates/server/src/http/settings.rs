@@ -8,13 +8,15 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use earshot_phrases::{Listening, Model};
-use earshot_protocol::{Access, AttentionSettings, ErrorCode, Me};
+use earshot_protocol::{AttentionSettings, ErrorCode};
 
-use super::session::{unavailable, CurrentUser};
+use super::session::{admins_only, unavailable, CurrentUser};
 use super::{AppError, AppState};
 
+const REFUSAL: &str = "the company's settings are for admins";
+
 pub async fn attention(State(state): State<AppState>, CurrentUser(me): CurrentUser) -> Result<Json<AttentionSettings>, AppError> {
-    admins_only(&me)?;
+    admins_only(&me, REFUSAL)?;
     let saved = state.store.attention_settings().await.map_err(unavailable)?;
     Ok(Json(saved.unwrap_or_else(|| AttentionSettings::clone(&state.default_attention))))
 }
@@ -27,7 +29,7 @@ pub async fn save_attention(
     body: Result<Json<AttentionSettings>, JsonRejection>,
 ) -> Result<Json<AttentionSettings>, AppError> {
     state.origins.check(&headers)?;
-    admins_only(&me)?;
+    admins_only(&me, REFUSAL)?;
     let Json(sent) = body.map_err(|e| AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, e.body_text()))?;
     let invalid = |why: String| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidSettings, why);
     let settings = sent.normalised().map_err(invalid)?;
@@ -36,14 +38,6 @@ pub async fn save_attention(
     state.store.save_attention_settings(&settings).await.map_err(unavailable)?;
     state.live.settings(settings.clone(), phrases).await.map_err(|_| AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Internal, "the server is stopping"))?;
     Ok(Json(settings))
-}
-
-fn admins_only(me: &Me) -> Result<(), AppError> {
-    if Access::Admins.admits(Some((me.role, me.access))) {
-        Ok(())
-    } else {
-        Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::NoMonitoringAccess, "the company's settings are for admins"))
-    }
 }
 
 /// The spotters' files for `phrases` (`None`: nothing to spot), or why
