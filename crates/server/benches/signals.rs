@@ -43,7 +43,7 @@ fn main() {
     println!("  calls | listener (decode + detect) per call-second | calls per core | detectors alone per call-second");
     for calls in list.split(',').map(|n| n.trim().parse::<u64>().expect("EARSHOT_BENCH_CALLS: numbers like 100,1000")) {
         let listener = time(|| {
-            let mut listening = Calls::new(Thresholds::default());
+            let mut listening = Calls::new(Thresholds::default(), false);
             for (f, [customer, agent]) in opus.iter().enumerate() {
                 let now = f as u64 * FRAME_MS;
                 for call in 0..calls {

@@ -123,7 +123,7 @@ impl Application {
             }
         };
         let attention = store.attention_settings().await?.unwrap_or_else(|| config.attention.clone());
-        let phrases = http::settings::listen_for(speech.as_deref(), &attention.phrases).unwrap_or_else(|e| {
+        let phrases = listen::listen_for(speech.as_deref(), &attention.phrases).unwrap_or_else(|e| {
             tracing::warn!("no phrase alerts: {e}");
             None
         });

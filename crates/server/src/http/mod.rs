@@ -12,7 +12,7 @@ mod records;
 mod security;
 pub mod serve;
 mod session;
-pub mod settings;
+mod settings;
 mod site;
 mod socket;
 

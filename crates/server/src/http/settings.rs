@@ -1,17 +1,15 @@
 //! `/api/settings/attention`: what makes a call need a coach, as the
 //! company's admins set it. Saved, then applied to every call from then on.
 
-use std::sync::Arc;
-
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use earshot_phrases::{Listening, Model};
 use earshot_protocol::{AttentionSettings, ErrorCode};
 
 use super::session::{admins_only, unavailable, CurrentUser};
 use super::{AppError, AppState};
+use crate::listen;
 
 const REFUSAL: &str = "the company's settings are for admins";
 
@@ -33,26 +31,9 @@ pub async fn save_attention(
     let Json(sent) = body.map_err(|e| AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, e.body_text()))?;
     let invalid = |why: String| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidSettings, why);
     let settings = sent.normalised().map_err(invalid)?;
-    let phrases = listen_for(state.speech.as_deref(), &settings.phrases).map_err(invalid)?;
+    let phrases = listen::listen_for(state.speech.as_deref(), &settings.phrases).map_err(invalid)?;
     let _one_at_a_time = state.saving_settings.lock().await;
     state.store.save_attention_settings(&settings).await.map_err(unavailable)?;
     state.live.settings(settings.clone(), phrases).await.map_err(|_| AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Internal, "the server is stopping"))?;
     Ok(Json(settings))
-}
-
-/// The spotters' files for `phrases` (`None`: nothing to spot), or why
-/// they cannot be spotted.
-pub fn listen_for(model: Option<&Model>, phrases: &[String]) -> Result<Option<Arc<Listening>>, String> {
-    if phrases.is_empty() {
-        return Ok(None);
-    }
-    let model = model.ok_or("This server has no speech model (Debian's pocketsphinx-en-us), so it cannot listen for phrases")?;
-    match model.listen_for(phrases) {
-        Ok(listening) => Ok(Some(Arc::new(listening))),
-        Err(earshot_phrases::Error::UnknownWord { phrase, word }) => Err(format!("“{phrase}”: “{word}” is not a word the speech model knows")),
-        Err(e) => {
-            tracing::error!("phrase spotting files: {e}");
-            Err("The phrases could not be prepared on the server: try again".to_owned())
-        }
-    }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use earshot_domain::CallEvent;
-use earshot_phrases::Listening;
+use earshot_phrases::{Listening, Model};
 use earshot_protocol::{AttentionSettings, CallId, Millis, SignalKind};
 use earshot_sfu::{Heard, LegRole, RoomId};
 use earshot_signals::{CallAudio, Change, Party, Signal, Thresholds, FRAME_MS};
@@ -48,6 +48,23 @@ pub fn thresholds(settings: &AttentionSettings) -> Thresholds {
         overtalk_ms: settings.overtalk_ms,
         raised_voice_db: settings.raised_voice_db as f32,
         agent_talk_share: settings.agent_talk_percent as f32 / 100.0,
+    }
+}
+
+/// The spotters' files for `phrases` (`None`: nothing to spot), or why
+/// they cannot be spotted.
+pub fn listen_for(model: Option<&Model>, phrases: &[String]) -> Result<Option<Arc<Listening>>, String> {
+    if phrases.is_empty() {
+        return Ok(None);
+    }
+    let model = model.ok_or("This server has no speech model (Debian's pocketsphinx-en-us), so it cannot listen for phrases")?;
+    match model.listen_for(phrases) {
+        Ok(listening) => Ok(Some(Arc::new(listening))),
+        Err(earshot_phrases::Error::UnknownWord { phrase, word }) => Err(format!("“{phrase}”: “{word}” is not a word the speech model knows")),
+        Err(e) => {
+            tracing::error!("phrase spotting files: {e}");
+            Err("The phrases could not be prepared on the server: try again".to_owned())
+        }
     }
 }
 
@@ -97,8 +114,7 @@ pub fn channel() -> (Ears, Inputs) {
 pub fn spawn(inputs: Inputs, live: LiveHandle, thresholds: Thresholds, phrases: Option<Arc<Listening>>) -> std::io::Result<()> {
     let spotters = spotting::spawn(&live, &phrases)?;
     std::thread::Builder::new().name("listener".into()).spawn(move || {
-        let mut calls = Calls::new(thresholds);
-        let mut spotting = phrases.is_some();
+        let mut calls = Calls::new(thresholds, phrases.is_some());
         let tick = Duration::from_millis(FRAME_MS);
         let mut next_tick = now().0 + FRAME_MS;
         loop {
@@ -110,17 +126,14 @@ pub fn spawn(inputs: Inputs, live: LiveHandle, thresholds: Thresholds, phrases: 
             };
             if let Some(heard) = heard {
                 let (room, at) = (heard.room, now().0);
-                if let Some(samples) = calls.heard(heard, at).filter(|_| spotting) {
+                if let Some(samples) = calls.heard(heard, at) {
                     spotters.audio(room, at, samples);
                 }
             }
             for input in inputs.calls.try_iter() {
                 match &input {
                     Input::Ended(room) => spotters.ended(*room),
-                    Input::Settings { phrases, .. } => {
-                        spotting = phrases.is_some();
-                        spotters.listen(phrases);
-                    }
+                    Input::Settings { phrases, .. } => spotters.listen(phrases),
                     Input::Heard(_) | Input::Held { .. } => {}
                 }
                 calls.input(input, now().0);
@@ -154,6 +167,8 @@ fn signal_event(call: CallId, change: Change) -> CallEvent {
 /// Every call being listened to. Plain: tested without threads.
 pub struct Calls {
     thresholds: Thresholds,
+    /// Whether phrases are spotted: customers' audio goes on to the spotters.
+    spotting: bool,
     calls: HashMap<RoomId, Call>,
     pcm: Vec<f32>,
 }
@@ -166,8 +181,8 @@ struct Call {
 }
 
 impl Calls {
-    pub fn new(thresholds: Thresholds) -> Self {
-        Self { thresholds, calls: HashMap::new(), pcm: vec![0.0; MAX_SAMPLES] }
+    pub fn new(thresholds: Thresholds, spotting: bool) -> Self {
+        Self { thresholds, spotting, calls: HashMap::new(), pcm: vec![0.0; MAX_SAMPLES] }
     }
 
     pub fn input(&mut self, input: Input, now: u64) {
@@ -175,8 +190,9 @@ impl Calls {
             Input::Heard(heard) => {
                 self.heard(heard, now);
             }
-            Input::Settings { thresholds, .. } => {
+            Input::Settings { thresholds, phrases } => {
                 self.thresholds = thresholds;
+                self.spotting = phrases.is_some();
                 for call in self.calls.values_mut() {
                     call.audio.set_thresholds(thresholds);
                 }
@@ -192,8 +208,8 @@ impl Calls {
         }
     }
 
-    /// A frame heard: a customer's comes back as 16-bit samples, for the
-    /// phrase spotter.
+    /// A frame heard: a customer's comes back as 16-bit samples while
+    /// phrases are spotted, for the spotters.
     pub fn heard(&mut self, heard: Heard, now: u64) -> Option<Vec<i16>> {
         let party = match heard.from {
             LegRole::Customer => Party::Customer,
@@ -213,7 +229,7 @@ impl Calls {
         let samples = call.decoders[party as usize].decode_float(&heard.opus, &mut self.pcm, false).ok()?;
         let pcm = &self.pcm[..samples];
         call.audio.frame(party, now, pcm);
-        (party == Party::Customer).then(|| pcm.iter().map(|&s| (s * f32::from(i16::MAX)) as i16).collect())
+        (self.spotting && party == Party::Customer).then(|| pcm.iter().map(|&s| (s * f32::from(i16::MAX)) as i16).collect())
     }
 
     /// Every call's time moves on; the signals that started or ended.
@@ -281,7 +297,7 @@ mod tests {
     #[test]
     fn decoded_opus_gives_the_calls_signals_and_the_coach_is_never_listened_to() {
         let thresholds = Thresholds { dead_air_ms: 1_000, overtalk_ms: 1_000, ..Thresholds::default() };
-        let mut calls = Calls::new(thresholds);
+        let mut calls = Calls::new(thresholds, false);
         let mut voices = [Voice::new(), Voice::new()];
         calls.input(heard(LegRole::Coach, Voice::new().frame(-20.0)), 0);
         assert_eq!(calls.listening(), 0, "a coach's audio starts nothing");
@@ -301,7 +317,7 @@ mod tests {
 
     #[test]
     fn a_frame_that_does_not_decode_is_not_heard_and_harms_nothing() {
-        let mut calls = Calls::new(Thresholds::default());
+        let mut calls = Calls::new(Thresholds::default(), false);
         calls.input(heard(LegRole::Customer, vec![0xff; 3]), 0);
         calls.input(heard(LegRole::Customer, Vec::new()), 20);
         assert!(calls.tick(40).is_empty());

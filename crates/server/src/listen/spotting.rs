@@ -120,9 +120,12 @@ impl Spotting {
 
     fn audio(&mut self, room: RoomId, at: u64, samples: &[i16]) -> Vec<CallEvent> {
         let Some(phrases) = &self.phrases else { return Vec::new() };
-        self.calls.retain(|_, call| at.saturating_sub(call.heard_at) < FORGET_AFTER_MS);
-        if !self.calls.contains_key(&room) && self.calls.len() >= MAX_CALLS {
-            return Vec::new();
+        if !self.calls.contains_key(&room) {
+            // Calls whose end was missed make room for a new one.
+            self.calls.retain(|_, call| at.saturating_sub(call.heard_at) < FORGET_AFTER_MS);
+            if self.calls.len() >= MAX_CALLS {
+                return Vec::new();
+            }
         }
         let call = self.calls.entry(room).or_insert_with(|| {
             let spotter = phrases.spotter().unwrap_or_else(|e| {
