@@ -6,6 +6,7 @@ mod filters;
 
 use earshot_protocol::{AuditEntry, AuditLog, CompanyNumber, Millis, MonitoringAccess, Person, Role};
 use leptos::prelude::*;
+use crate::auth::AdminsOnly;
 use crate::routes::Link;
 
 pub use filters::{local_midnight, Filters};
@@ -14,13 +15,8 @@ pub use filters::{local_midnight, Filters};
 pub fn AuditPage() -> impl IntoView {
     let me = crate::auth::me();
     if me.role != Role::Admin {
-        return view! {
-            <main class="page" data-testid="audit-refused" role="alert">
-                <h1>"The coaching audit log is for admins"</h1>
-                <p>"Ask an admin for what you need from it."</p>
-            </main>
-        }
-        .into_any();
+        return view! { <AdminsOnly testid="audit-refused" title="The coaching audit log is for admins" hint="Ask an admin for what you need from it." /> }
+            .into_any();
     }
     let can_open_calls = me.access != MonitoringAccess::None;
     let filters = RwSignal::new(Filters::default());

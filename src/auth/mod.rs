@@ -27,3 +27,21 @@ pub struct SignedIn(pub Me);
 pub fn me() -> Me {
     expect_context::<SignedIn>().0
 }
+
+/// What a page for admins shows anyone else (the server refuses them too).
+#[component]
+pub fn AdminsOnly(
+    /// Names the refusal for tests: `{testid}`.
+    testid: &'static str,
+    /// What is for admins, as a heading.
+    title: &'static str,
+    /// What to do instead.
+    hint: &'static str,
+) -> impl IntoView {
+    view! {
+        <main class="page" data-testid=testid role="alert">
+            <h1>{title}</h1>
+            <p>{hint}</p>
+        </main>
+    }
+}

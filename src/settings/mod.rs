@@ -6,16 +6,13 @@
 use earshot_protocol::{AttentionSettings, Role};
 use leptos::prelude::*;
 
+use crate::auth::AdminsOnly;
+
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     if crate::auth::me().role != Role::Admin {
-        return view! {
-            <main class="page" data-testid="settings-refused" role="alert">
-                <h1>"The company's settings are for admins"</h1>
-                <p>"Ask an admin to change what makes a call need a coach."</p>
-            </main>
-        }
-        .into_any();
+        let hint = "Ask an admin to change what makes a call need a coach.";
+        return view! { <AdminsOnly testid="settings-refused" title="The company's settings are for admins" hint /> }.into_any();
     }
     let saved = LocalResource::new(|| async { crate::api::get_fresh::<AttentionSettings>("/api/settings/attention").await.map_err(|e| e.message) });
     view! {
@@ -92,18 +89,20 @@ fn SettingsForm(settings: AttentionSettings) -> impl IntoView {
         fields.set(&kept);
         Ok::<(), String>(())
     });
-    let seconds = |label: &'static str, help: &'static str, testid: &'static str, field: RwSignal<String>| {
+    // A number, its unit and its bounds (the server checks them all).
+    let number = |label: &'static str, unit: &'static str, (min, max): (&'static str, Option<&'static str>), help: &'static str, testid: &'static str, field: RwSignal<String>| {
         view! {
             <label>
                 {label}
                 <span class="field">
-                    <input type="number" min="1" inputmode="numeric" data-testid=testid bind:value=field />
-                    " seconds"
+                    <input type="number" min=min max=max inputmode="numeric" data-testid=testid bind:value=field />
+                    {unit}
                 </span>
                 <span class="hint">{help}</span>
             </label>
         }
     };
+    let seconds = " seconds";
     view! {
         <form class="settings" on:submit=move |ev| {
             ev.prevent_default();
@@ -111,25 +110,18 @@ fn SettingsForm(settings: AttentionSettings) -> impl IntoView {
         }>
             <fieldset class="numbers">
                 <legend>"Signals from the call"</legend>
-                {seconds("Long hold", "A customer on hold this long (10 seconds to an hour).", "setting-long-hold", fields.long_hold)}
-                {seconds("Dead air", "Nobody talking this long, off hold (3 to 300 seconds).", "setting-dead-air", fields.dead_air)}
-                {seconds("Talking over each other", "Customer and agent at once this long (1 to 60 seconds).", "setting-overtalk", fields.overtalk)}
-                <label>
-                    "Raised voice"
-                    <span class="field">
-                        <input type="number" min="3" max="30" inputmode="numeric" data-testid="setting-raised-voice" bind:value=fields.raised_voice />
-                        " dB louder"
-                    </span>
-                    <span class="hint">"The customer this much louder than earlier in the call (3 to 30 dB)."</span>
-                </label>
-                <label>
-                    "Agent talks most"
-                    <span class="field">
-                        <input type="number" min="50" max="95" inputmode="numeric" data-testid="setting-agent-talk" bind:value=fields.agent_talk />
-                        " % of the talking"
-                    </span>
-                    <span class="hint">"The agent's share of all the talking, once the call has had half a minute of it (50 to 95 %)."</span>
-                </label>
+                {number("Long hold", seconds, ("1", None), "A customer on hold this long (10 seconds to an hour).", "setting-long-hold", fields.long_hold)}
+                {number("Dead air", seconds, ("1", None), "Nobody talking this long, off hold (3 to 300 seconds).", "setting-dead-air", fields.dead_air)}
+                {number("Talking over each other", seconds, ("1", None), "Customer and agent at once this long (1 to 60 seconds).", "setting-overtalk", fields.overtalk)}
+                {number("Raised voice", " dB louder", ("3", Some("30")), "The customer this much louder than earlier in the call (3 to 30 dB).", "setting-raised-voice", fields.raised_voice)}
+                {number(
+                    "Agent talks most",
+                    " % of the talking",
+                    ("50", Some("95")),
+                    "The agent's share of all the talking, once the call has had half a minute of it (50 to 95 %).",
+                    "setting-agent-talk",
+                    fields.agent_talk,
+                )}
             </fieldset>
             <fieldset>
                 <legend>"Phrases"</legend>

@@ -82,6 +82,10 @@ async fn e2e_admin_reads_filters_and_downloads_the_audit_log() {
     assert!(!sam.exists("nav a[href='/audit']").await, "no link to it");
     sam.goto(&app.url("/audit")).await;
     sam.wait_for_text("[data-testid=audit-refused]").await;
+    // Nor are the company's attention settings.
+    assert!(!sam.exists("nav a[href='/settings']").await, "no link to them");
+    sam.goto(&app.url("/settings")).await;
+    sam.wait_for_text_containing("[data-testid=settings-refused]", "for admins").await;
     for browser in [ada, grace, sam] {
         browser.quit().await;
     }
