@@ -16,7 +16,7 @@ pub fn CallerPage() -> impl IntoView {
     // A number that is nobody's in the demo: the dashboard shows the call as yours.
     let phone = RwSignal::new(earshot_protocol::CALLER_PAGE_PHONE.to_owned());
     let number = RwSignal::new(None::<NumberId>);
-    let call = Memo::new(move |_| live.state().with(|s| s.my_call.as_ref().and_then(|m| m.call.clone())));
+    let call = Memo::new(move |_| live.state().with(|s| s.customer_call.clone().flatten()));
     let in_call = RwSignal::new(false);
 
     let dial = Action::new_local(move |&(number, ref phone): &(NumberId, String)| {
@@ -35,7 +35,7 @@ pub fn CallerPage() -> impl IntoView {
     });
     // The other side hung up: put the phone down too.
     Effect::new(move || {
-        if call.with(Option::is_none) && live.state().with(|s| s.my_call.is_some()) {
+        if call.with(Option::is_none) && live.state().with(|s| s.customer_call.is_some()) {
             peer.update_value(|p| drop(p.take()));
         }
     });

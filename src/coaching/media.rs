@@ -21,6 +21,10 @@ use crate::media::{media_server, sleep, went_down, Line, Peer, CHECK_EVERY_MS};
 pub const CONNECT_WITHIN_MS: i32 = 8_000;
 /// After a dropped network, the pause between attempts to connect again.
 const RECONNECT_EVERY_MS: i32 = 1_000;
+/// How long a connection waits for the live state to show its session (a
+/// join's answer may come before the session's delta): past this, the
+/// session ended while the answer was on its way, and the peer hangs up.
+const SESSION_SHOWS_WITHIN_MS: i32 = 2_000;
 
 /// Whether the call's audio reached this browser.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -245,17 +249,22 @@ impl CoachMedia {
     /// so the coach never sits in silence wondering. Then, while it is the
     /// current one, whether it stays up: when lost (another window took the
     /// audio, a network change) this window lets it go and offers it back.
-    async fn watch(self, server: String) {
+    async fn watch(self, call: CallId, server: String) {
         let current = self.generation.get_value();
         let still_current = move || self.generation.try_get_value() == Some(current);
         let state = move || self.line.try_with_value(|l| l.as_ref().map(|l| (l.peer.is_connected(), l.peer.is_down()))).flatten();
         self.health.set(AudioHealth::Connecting);
-        let mut waited = 0;
+        let (mut waited, mut unseen) = (0, 0);
         while state().is_none_or(|(connected, _)| !connected) {
             sleep(CHECK_EVERY_MS).await;
             waited += CHECK_EVERY_MS;
             if !still_current() {
                 return;
+            }
+            unseen = if self.session().is_some_and(|(coached, _)| coached == call) { 0 } else { unseen + CHECK_EVERY_MS };
+            if unseen >= SESSION_SHOWS_WITHIN_MS {
+                // The server already took its seat away: nothing will connect.
+                return self.hang_up();
             }
             if waited >= CONNECT_WITHIN_MS {
                 return self.health.set(AudioHealth::Unreachable { server });
@@ -319,18 +328,20 @@ impl CoachMedia {
     /// Joins `call` listening: the offer rides on the join, the answer on
     /// its reply.
     pub async fn join(self, call: CallId, notify_agent: bool) -> Result<(), ConnectError> {
-        self.connect(|offer| Request::StartCoaching { call, notify_agent, offer: Some(offer) }).await
+        self.connect(call, |offer| Request::StartCoaching { call, notify_agent, offer: Some(offer) }).await
     }
 
     /// Brings the audio of the session its user already has to this
     /// window, listening; another window's connection is replaced.
     pub async fn reconnect(self, call: CallId) -> Result<(), ConnectError> {
-        self.connect(|offer| Request::ReconnectCoaching { call, offer }).await
+        self.connect(call, |offer| Request::ReconnectCoaching { call, offer }).await
     }
 
     /// Checks the installation, then one round trip: the offer goes with
     /// `request`, the answer comes back; the call plays through the worklet.
-    async fn connect(self, request: impl FnOnce(String) -> Request) -> Result<(), ConnectError> {
+    /// A session that ended while the answer was on its way (this window
+    /// hung up meanwhile) gets no connection.
+    async fn connect(self, call: CallId, request: impl FnOnce(String) -> Request) -> Result<(), ConnectError> {
         let installation = match crate::audio::readiness(&self.source()).await? {
             Readiness::Ready(installation) => installation,
             Readiness::Setup { .. } => return Err(ConnectError::NeedsSetup),
@@ -338,12 +349,16 @@ impl CoachMedia {
         // Counted as here from the start, so the panel offers no "Listen
         // here" while the answer is on its way.
         self.here.set(true);
+        let asked = self.generation.get_value();
         match self.open_line(&installation, request).await {
+            Ok(_) if self.generation.try_get_value() != Some(asked) => {
+                Err(ConnectError::Failed("the coaching session ended before its audio connected".into())) // the line drops here
+            }
             Ok((line, sdp)) => {
                 self.line.set_value(Some(line));
                 self.generation.update_value(|g| *g += 1);
                 let server = media_server(&sdp).unwrap_or_else(|| "the Earshot media server".to_owned());
-                leptos::task::spawn_local(self.watch(server));
+                leptos::task::spawn_local(self.watch(call, server));
                 Ok(())
             }
             Err(why) => {

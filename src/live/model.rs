@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use earshot_protocol::{
-    CallId, CallState, CallView, Change, CompanyNumber, Flag, Millis, MyCall, NumberId, Role, ServerMsg, UserId, UserStatus,
+    CallId, CallState, CallView, Change, CompanyNumber, CustomerCall, Flag, Millis, MyCall, NumberId, Role, ServerMsg, UserId, UserStatus,
     UserView,
 };
 
@@ -19,6 +19,8 @@ pub struct LiveState {
     pub calls: BTreeMap<CallId, CallView>,
     /// Agents: their own call, as the server last said.
     pub my_call: Option<MyCall>,
+    /// Callers: their own call, once the server said (`Some(None)`: over).
+    pub customer_call: Option<Option<CustomerCall>>,
     /// Each agent's call and each coach's, kept with `calls`: a row asks in
     /// O(1), not by a pass over every call.
     people: People,
@@ -109,6 +111,10 @@ impl LiveState {
             },
             ServerMsg::MyCall(mine) => {
                 self.my_call = Some(mine);
+                Applied::Updated
+            }
+            ServerMsg::CustomerCall { call } => {
+                self.customer_call = Some(call);
                 Applied::Updated
             }
             _ => Applied::Unchanged,

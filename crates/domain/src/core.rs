@@ -134,14 +134,23 @@ pub enum EventError {
 pub enum Output {
     /// A change to the live state, numbered for gap detection.
     Delta { seq: u64, change: Change },
-    /// A coach joined a call (the agent is told when `notify_agent`).
-    CoachJoined { call: CallId, agent: UserId, coach_name: String, notify_agent: bool },
-    /// The coach's audio toward the agent: on or off. Sent on every join too.
-    Whisper { call: CallId, on: bool },
-    /// The coach left the call (or was made to): their media goes.
+    /// A call arrived: its customer's audio may join its media room.
+    CallStarted { call: CallId },
+    /// An agent took the call (answered, or was transferred to it): their
+    /// softphone's audio may join, and nobody else's as the agent.
+    AgentAnswered { call: CallId, agent: UserId },
+    /// A coach joined a call, in coaching session `session` (numbered by
+    /// the core, never reused): their audio may join. The agent is told
+    /// when `notify_agent`.
+    CoachJoined { call: CallId, agent: UserId, coach: UserId, session: u64, coach_name: String, notify_agent: bool },
+    /// Session `session`'s audio toward the agent: on or off. Sent on every
+    /// join too.
+    Whisper { call: CallId, session: u64, on: bool },
+    /// The coach left the call (or was made to): their media goes, and
+    /// their seat with it, so nothing they send or are sent outlives this.
     CoachLeft { call: CallId },
-    /// The agent was transferred away: their media goes at once, before the
-    /// new agent answers.
+    /// The agent was transferred away: their media and seat go at once,
+    /// before the new agent answers.
     AgentLeft { call: CallId },
     /// The customer was put on hold (cut off from agent and coach) or taken off.
     Hold { call: CallId, on: bool },
@@ -192,6 +201,8 @@ enum Presence {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Session {
+    /// Which session, for the media: a late word of an earlier one is told apart.
+    id: u64,
     coach: UserId,
     whisper: bool,
     notified_agent: bool,
@@ -217,6 +228,7 @@ pub struct Core {
     connections: Connections,
     coach_grace: Duration,
     next_call: u64,
+    next_session: u64,
     seq: u64,
     outputs: VecDeque<Output>,
 }
@@ -240,6 +252,7 @@ impl Core {
             connections: Connections::default(),
             coach_grace: Self::COACH_GRACE,
             next_call: 1,
+            next_session: 1,
             seq: 0,
             outputs: VecDeque::new(),
         }
@@ -411,6 +424,7 @@ impl Core {
         };
         self.calls.insert(id, call.clone());
         self.record(Record::CallStarted(call));
+        self.outputs.push_back(Output::CallStarted { call: id });
         self.log(id, now, "Call started", false);
         self.emit_call(id);
         self.route_callers(now);
@@ -556,6 +570,7 @@ impl Core {
                 if old_agent.is_some() {
                     self.outputs.push_back(Output::AgentLeft { call: id });
                 }
+                self.outputs.push_back(Output::AgentAnswered { call: id, agent });
                 if let Some(old) = old_agent {
                     self.on_call.remove(&old);
                 }
@@ -722,7 +737,9 @@ impl Core {
                 check_start(coach, self.calls.get(&call), current, self.coaching_of(actor))?;
                 let restore = self.presence.get(&actor).copied().unwrap_or(Presence::Unavailable);
                 self.presence.insert(actor, Presence::Unavailable);
-                self.sessions.insert(call, Session { coach: actor, whisper: false, notified_agent: notify_agent, since: now, restore, audio_window: 0 });
+                let session = self.next_session;
+                self.next_session += 1;
+                self.sessions.insert(call, Session { id: session, coach: actor, whisper: false, notified_agent: notify_agent, since: now, restore, audio_window: 0 });
                 self.attention.coach_joined(call, notify_agent);
                 let note = if notify_agent { " (agent notified)" } else { "" };
                 let what = format!("{} started coaching{note}", self.name(actor));
@@ -731,8 +748,8 @@ impl Core {
                 self.audit(now, actor, Some(call), action, Some(notify_agent), "");
                 let agent = self.calls[&call].agent.expect("check_start: a live call has an agent");
                 let coach_name = self.name(actor);
-                self.outputs.push_back(Output::CoachJoined { call, agent, coach_name, notify_agent });
-                self.outputs.push_back(Output::Whisper { call, on: false });
+                self.outputs.push_back(Output::CoachJoined { call, agent, coach: actor, session, coach_name, notify_agent });
+                self.outputs.push_back(Output::Whisper { call, session, on: false });
                 self.emit_call(call);
                 self.emit_users([Some(actor)]);
             }
@@ -777,8 +794,8 @@ impl Core {
         let session = self.sessions.get_mut(&call).expect("the caller found the session");
         if session.whisper != on {
             session.whisper = on;
-            let coach = session.coach;
-            self.outputs.push_back(Output::Whisper { call, on });
+            let (coach, session) = (session.coach, session.id);
+            self.outputs.push_back(Output::Whisper { call, session, on });
             let what = if on { "started whispering to the agent" } else { "stopped whispering" };
             self.log(call, now, format!("{} {what}", self.name(coach)), true);
             let action = if on { AuditAction::WhisperOn } else { AuditAction::WhisperOff };

@@ -19,4 +19,4 @@ pub use coaching::{as_seen_by_agent, check_start, CoachingError};
 pub use core::{Call, CallEvent, Command, Core, EventError, Logged, NewCall, Origin, Output};
 pub use directory::{Directory, User};
 pub use record::Record;
-pub use view::{call_detail, call_view, Reader};
+pub use view::{as_seen_by_customer, call_detail, call_view, Reader};

@@ -1,7 +1,7 @@
 //! A call as the wire shows it, and as each reader may read its record:
 //! the same for a live call (from the core) and an ended one (from the store).
 
-use earshot_protocol::{CallDetail, CallView, CoachingView, ContactRef, Customer, UserId};
+use earshot_protocol::{CallDetail, CallView, CoachingView, ContactRef, Customer, CustomerCall, UserId};
 
 use crate::coaching::{as_seen_by_agent, CoachingError};
 use crate::core::Call;
@@ -26,6 +26,14 @@ pub fn call_view(directory: &Directory, call: &Call, coaching: Option<CoachingVi
         signals: Vec::new(),
         phrases: Vec::new(),
     }
+}
+
+/// A call as its customer may see it: each field named here, nothing by
+/// default. A field added to [`CallView`] reaches no customer until it is
+/// listed here; the coach, the agent's help, what the customer was heard
+/// saying, the signals and the contact's name never are.
+pub fn as_seen_by_customer(call: &CallView) -> CustomerCall {
+    CustomerCall { state: call.state, started_at: call.started_at }
 }
 
 /// Who reads a call's record.

@@ -261,13 +261,15 @@ fn every_change_is_numbered_one_after_another_from_the_snapshot() {
     assert_eq!(
         media,
         vec![
-            Output::CoachJoined { call: target, agent: AGENT, coach_name: "Casey".into(), notify_agent: true },
-            Output::Whisper { call: target, on: false },
-            Output::Whisper { call: target, on: true },
+            Output::CallStarted { call: target },
+            Output::AgentAnswered { call: target, agent: AGENT },
+            Output::CoachJoined { call: target, agent: AGENT, coach: COACH, session: 1, coach_name: "Casey".into(), notify_agent: true },
+            Output::Whisper { call: target, session: 1, on: false },
+            Output::Whisper { call: target, session: 1, on: true },
             Output::CoachLeft { call: target },
             Output::CallEnded { call: target },
         ],
-        "the media follows: join, whisper, leave, end"
+        "the media follows: the seats, join, whisper, leave, end"
     );
 }
 
@@ -354,7 +356,7 @@ fn a_reconnecting_coach_goes_on_listening_and_only_on_their_own_call() {
     core.handle(T0, COACH, Command::AudioIn { window: 2 }).unwrap();
     let outputs = live_outputs(&mut core);
     assert_eq!(outputs.len(), 2, "one whisper change and one delta: {outputs:?}");
-    assert_eq!(outputs[0], Output::Whisper { call: target, on: false }, "the new window listens");
+    assert_eq!(outputs[0], Output::Whisper { call: target, session: 1, on: false }, "the new window listens");
     let Output::Delta { change: Change::CallUpdated { call }, .. } = &outputs[1] else { panic!("a delta: {outputs:?}") };
     let session = call.coaching.as_ref().expect("the session goes on");
     assert_eq!((session.audio_window, session.whisper), (2, false));
@@ -444,7 +446,7 @@ fn ids_start_where_they_are_told_so_a_restart_never_reuses_one() {
     let first = call(&mut core, CallKind::Regular, CallState::Waiting);
     let second = call(&mut core, CallKind::Regular, CallState::Waiting);
     assert_eq!((first, second), (CallId(1_764_000_000_000_000), CallId(1_764_000_000_000_001)));
-    let Some(Output::Delta { seq, .. }) = live_outputs(&mut core).into_iter().next() else { panic!("a delta") };
+    let Some(seq) = live_outputs(&mut core).into_iter().find_map(|o| match o { Output::Delta { seq, .. } => Some(seq), _ => None }) else { panic!("a delta") };
     assert!(seq > 1_764_000_000_000_000, "changes are numbered from there too: {seq}");
 }
 

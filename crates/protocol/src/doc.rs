@@ -107,6 +107,7 @@ fn server_messages() -> Vec<ServerMsg> {
         ServerMsg::Reply { id: 9, outcome: Outcome::Answer { call: CallId(42), sdp: "v=0\r\n…".into() } },
         ServerMsg::Reply { id: 10, outcome: Outcome::PathCheck { sdp: "v=0\r\n…".into() } },
         ServerMsg::MyCall(MyCall { call: Some(call()), agent_name: Some("Alex Morgan".into()), coached_by: Some("Sam Rivera".into()) }),
+        ServerMsg::CustomerCall { call: Some(CustomerCall { state: CallState::Ongoing, started_at: Millis(1_764_000_000_000) }) },
         ServerMsg::Error { error: ApiError::new(ErrorCode::MalformedRequest, "cannot read this message: expected value at line 1 column 1") },
     ]
 }
@@ -117,7 +118,8 @@ fn describe_server_message(message: &ServerMsg) -> &'static str {
         ServerMsg::Delta { .. } => "One change. Its `seq` is exactly one more than the previous message's; on a gap, send `subscribe` again.",
         ServerMsg::Reply { .. } => "The outcome of the request with the same `id`: `ok`, `answer` (an SDP answer to the offer sent, and the call it joined), `path_check` (the answer to an audio path check), or `refused` with an error below.",
         ServerMsg::Error { .. } => "A frame that could not be read at all (not JSON, unknown type, too large). The connection stays open.",
-        ServerMsg::MyCall(_) => "Agents and callers: their own call, after `watch_my_call` or `dial` and on every change. A caller's copy never says who coaches.",
+        ServerMsg::MyCall(_) => "Agents: their own call, after `watch_my_call` and on every change. A coach who did not tell them is not in it.",
+        ServerMsg::CustomerCall { .. } => "Callers: their own call's state, after `dial` and whenever that state changes (`null`: it is over). Nothing else of the call ever reaches a caller.",
     }
 }
 

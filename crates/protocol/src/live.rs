@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::calls::{CallId, CallView, Millis};
+use crate::calls::{CallId, CallState, CallView, Millis};
 use crate::directory::{CompanyNumber, NumberId, UserId, UserView};
 use crate::error::ApiError;
 
@@ -91,14 +91,24 @@ pub enum ServerMsg {
     Reply { id: u32, outcome: Outcome },
     /// A message that could not be read at all (so it has no id).
     Error { error: ApiError },
-    /// Agents and callers: their own call now (`None`: no call).
+    /// Agents: their own call now (`None`: no call).
     MyCall(MyCall),
+    /// Callers: their own call now (`None`: it is over).
+    CustomerCall { call: Option<CustomerCall> },
 }
 
-/// An agent's or a caller's view of their own call.
+/// A customer's view of their own call: only what their phone may show.
+/// Nothing of who works it, coaches it, or flags it; not even the name the
+/// company's contacts give their number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerCall {
+    pub state: CallState,
+    pub started_at: Millis,
+}
+
+/// An agent's view of their own call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyCall {
-    /// Without its coaching session when sent to a caller.
     pub call: Option<CallView>,
     pub agent_name: Option<String>,
     /// Agents only: who coaches them, when the coach chose to tell them.

@@ -3,6 +3,8 @@
 //!
 //! Sans-IO like str0m itself: the shell feeds datagrams and timeouts with
 //! the time they happened, and drains datagrams to send. No socket, no clock.
+//! A leg joins only into a [`Seat`] the shell granted (and revoking it
+//! drops the leg).
 //! Every packet is forwarded by one function, [`Sfu::forward`], which asks
 //! [`may_forward`] — the whisper and hold rule — for every destination.
 
@@ -13,6 +15,6 @@ mod sfu;
 
 pub use leg::{LegStats, Traffic};
 pub use routing::{may_forward, receive_layout, CallAudio, LegRole};
-pub use sfu::{Heard, JoinError, LegId, RoomId, Sfu, Transmit};
+pub use sfu::{Heard, JoinError, LegId, RoomId, Seat, Sfu, Transmit};
 pub use str0m::change::{SdpAnswer, SdpOffer};
 pub use str0m::net::Protocol;

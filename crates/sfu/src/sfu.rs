@@ -44,14 +44,20 @@ pub enum JoinError {
     Unusable(&'static str),
     /// str0m would not answer it.
     BadOffer(String),
+    /// Nobody holding that seat was let into the room (the session ended,
+    /// or never was).
+    NoSeat,
 }
 
 impl JoinError {
+    pub const NO_SEAT: &'static str = "this call's audio is not yours to join (any more)";
+
     pub fn for_client(&self) -> String {
         match self {
             JoinError::Unreadable(_) => "the SDP offer could not be read".to_owned(),
             JoinError::Unusable(why) => format!("the SDP offer was refused: {why}"),
             JoinError::BadOffer(_) => "the SDP offer was refused: it offers no usable audio".to_owned(),
+            JoinError::NoSeat => JoinError::NO_SEAT.to_owned(),
         }
     }
 }
@@ -62,8 +68,20 @@ impl std::fmt::Display for JoinError {
             JoinError::Unreadable(why) => write!(f, "unreadable SDP offer: {why}"),
             JoinError::Unusable(why) => write!(f, "unusable SDP offer: {why}"),
             JoinError::BadOffer(why) => write!(f, "SDP offer refused: {why}"),
+            JoinError::NoSeat => write!(f, "no seat granted to the joiner"),
         }
     }
+}
+
+/// Who may take a role's seat in a room: the shell's id for them (a user's
+/// id, say) and, for a coach, which coaching session. The shell's core
+/// grants and revokes seats; a leg joins only into a seat granted to its
+/// holder, so no leg outlives the session it belongs to, whatever order
+/// the requests arrive in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Seat {
+    pub holder: u64,
+    pub session: u64,
 }
 
 #[derive(Default)]
@@ -71,6 +89,7 @@ struct Room {
     audio: CallAudio,
     /// The room's legs, so a packet never looks beyond its call.
     legs: BTreeSet<LegId>,
+    seats: BTreeMap<LegRole, Seat>,
 }
 
 pub struct Sfu {
@@ -145,19 +164,48 @@ impl Sfu {
         self
     }
 
+    /// Lets `seat`'s holder join `room` as `role` (opening the room). A leg
+    /// of another holder's in that role goes.
+    pub fn grant(&mut self, room: RoomId, role: LegRole, seat: Seat) {
+        let before = self.rooms.entry(room).or_default().seats.insert(role, seat);
+        if before.is_some_and(|before| before.holder != seat.holder) {
+            self.leave_role(room, role);
+        }
+    }
+
+    /// Nobody may play `role` in `room` now: its leg goes, and a coach's
+    /// whisper is off.
+    pub fn revoke(&mut self, room: RoomId, role: LegRole) {
+        let Some(state) = self.rooms.get_mut(&room) else { return };
+        state.seats.remove(&role);
+        if role == LegRole::Coach {
+            state.audio.whisper = false;
+        }
+        self.leave_role(room, role);
+    }
+
+    /// Who holds `role`'s seat in `room`.
+    pub fn seat(&self, room: RoomId, role: LegRole) -> Option<Seat> {
+        self.rooms.get(&room)?.seats.get(&role).copied()
+    }
+
     /// A peer joins `room` as `role` with the text of its offer, as a client
     /// sends it: the answer's text, or why not.
-    pub fn join_sdp(&mut self, now: Instant, room: RoomId, role: LegRole, offer: &str) -> Result<(LegId, String), JoinError> {
+    pub fn join_sdp(&mut self, now: Instant, room: RoomId, role: LegRole, holder: u64, offer: &str) -> Result<(LegId, String), JoinError> {
         let parsed = SdpOffer::from_sdp_string(offer).map_err(|e| JoinError::Unreadable(e.to_string()))?;
         if let Some(why) = crate::offer::unusable(offer) {
             return Err(JoinError::Unusable(why));
         }
-        self.join(now, room, role, parsed).map(|(leg, answer)| (leg, answer.to_sdp_string()))
+        self.join(now, room, role, holder, parsed).map(|(leg, answer)| (leg, answer.to_sdp_string()))
     }
 
-    /// A peer joins `room` as `role` with its offer; a leg already playing
-    /// that role there (an earlier join) is replaced.
-    pub fn join(&mut self, now: Instant, room: RoomId, role: LegRole, offer: SdpOffer) -> Result<(LegId, SdpAnswer), JoinError> {
+    /// `holder` joins `room` as `role` with its offer, into the seat granted
+    /// to them; a leg already playing that role there (an earlier join) is
+    /// replaced.
+    pub fn join(&mut self, now: Instant, room: RoomId, role: LegRole, holder: u64, offer: SdpOffer) -> Result<(LegId, SdpAnswer), JoinError> {
+        if self.seat(room, role).is_none_or(|seat| seat.holder != holder) {
+            return Err(JoinError::NoSeat);
+        }
         let mut rtc = Rtc::builder().set_ice_lite(true).clear_codecs().enable_opus(true, false).build(now);
         let candidate = Candidate::host(self.advertised, "udp").map_err(|e| JoinError::BadOffer(e.to_string()))?;
         rtc.add_local_candidate(candidate);
@@ -171,7 +219,7 @@ impl Sfu {
         self.next_leg += 1;
         self.by_ufrag.insert(rtc.direct_api().local_ice_credentials().ufrag, id);
         self.legs.insert(id, Leg::new(room, role, rtc));
-        self.rooms.entry(room).or_default().legs.insert(id);
+        self.rooms.entry(room).or_default().legs.insert(id); // the seat's room
         self.drive([id]);
         Ok((id, answer))
     }
@@ -208,14 +256,21 @@ impl Sfu {
         self.rooms.remove(&room);
     }
 
-    /// Whisper on or off; the next packet follows it.
-    pub fn set_whisper(&mut self, room: RoomId, on: bool) {
-        self.rooms.entry(room).or_default().audio.whisper = on;
+    /// Whisper on or off for coaching session `session`; the next packet
+    /// follows it. A session whose seat was revoked (a late word) changes
+    /// nothing.
+    pub fn set_whisper(&mut self, room: RoomId, session: u64, on: bool) {
+        let Some(room) = self.rooms.get_mut(&room) else { return };
+        if room.seats.get(&LegRole::Coach).is_some_and(|seat| seat.session == session) {
+            room.audio.whisper = on;
+        }
     }
 
-    /// Hold on or off; the next packet follows it.
+    /// Hold on or off; the next packet follows it. (A closed room stays closed.)
     pub fn set_hold(&mut self, room: RoomId, on: bool) {
-        self.rooms.entry(room).or_default().audio.hold = on;
+        if let Some(room) = self.rooms.get_mut(&room) {
+            room.audio.hold = on;
+        }
     }
 
     /// A datagram arrived (over TCP: one RFC 4571 frame's payload). Returns
@@ -281,7 +336,9 @@ impl Sfu {
     /// Audio from a server-side source (the simulator's customer or agent)
     /// enters the room as if that party had sent it.
     pub fn inject(&mut self, now: Instant, room: RoomId, from: LegRole, rtp_time: MediaTime, frame: &[u8]) {
-        self.rooms.entry(room).or_default();
+        if !self.rooms.contains_key(&room) {
+            return; // closed
+        }
         self.overhear(room, from, frame);
         let reached = self.forward(room, None, from, |writer| {
             let pt = writer.payload_params().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt())?;

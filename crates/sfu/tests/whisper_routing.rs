@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{World, ROOM};
+use common::{World, ROOM, SESSION};
 use earshot_sfu::LegRole::{Agent, Coach, Customer};
 
 const TALK: Duration = Duration::from_secs(2);
@@ -34,9 +34,9 @@ fn sfu_never_forwards_coach_to_customer() {
     assert_eq!(world.heard(Agent, Coach), 0, "no whisper yet: agent does not hear the coach");
 
     // Whispering: the agent hears the coach; the customer still never does.
-    world.sfu.set_whisper(ROOM, true);
+    world.sfu.set_whisper(ROOM, SESSION, true);
     world.run(TALK, &everyone);
-    world.sfu.set_whisper(ROOM, false);
+    world.sfu.set_whisper(ROOM, SESSION, false);
     world.run(SETTLE, &[]);
     let whispered = world.heard(Agent, Coach);
     assert!(whispered > 80, "agent hears the whisper ({whispered})");
@@ -53,13 +53,13 @@ fn sfu_never_forwards_coach_to_customer() {
 #[test]
 fn whisper_survives_leave_and_rejoin_in_any_order() {
     let mut world = call_with_coach();
-    world.sfu.set_whisper(ROOM, true);
+    world.sfu.set_whisper(ROOM, SESSION, true);
     world.run(TALK, &[Coach]);
     world.leave(Coach);
     world.run(TALK, &[Customer, Agent]);
     world.join(Coach);
     world.run(TALK, &[Coach, Customer]);
-    world.sfu.set_whisper(ROOM, false);
+    world.sfu.set_whisper(ROOM, SESSION, false);
     world.leave(Customer);
     world.join(Customer);
     world.run(TALK, &[Coach, Agent]);
@@ -89,7 +89,7 @@ fn a_hostile_customer_offering_extra_receive_lines_still_never_hears_the_coach()
     world.join_with_lines(Customer, 4);
     world.join(Agent);
     world.join(Coach);
-    world.sfu.set_whisper(ROOM, true);
+    world.sfu.set_whisper(ROOM, SESSION, true);
 
     world.run(TALK, &[Customer, Agent, Coach]);
 
@@ -102,7 +102,7 @@ fn hold_cuts_the_customer_off_both_ways_while_agent_and_coach_go_on() {
     let mut world = call_with_coach();
     let everyone = [Customer, Agent, Coach];
     world.sfu.set_hold(ROOM, true);
-    world.sfu.set_whisper(ROOM, true);
+    world.sfu.set_whisper(ROOM, SESSION, true);
 
     world.run(TALK, &everyone);
     world.run(SETTLE, &[]);
@@ -121,7 +121,7 @@ fn hold_cuts_the_customer_off_both_ways_while_agent_and_coach_go_on() {
 fn listening_overhears_customer_and_agent_and_never_the_coach() {
     let mut world = call_with_coach();
     world.sfu = std::mem::replace(&mut world.sfu, earshot_sfu::Sfu::new("127.0.0.1:9".parse().unwrap())).with_listening();
-    world.sfu.set_whisper(ROOM, true);
+    world.sfu.set_whisper(ROOM, SESSION, true);
     world.run(TALK, &[Customer, Agent, Coach]);
 
     let heard: Vec<_> = std::iter::from_fn(|| world.sfu.poll_heard()).collect();

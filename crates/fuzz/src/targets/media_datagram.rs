@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use earshot_sfu::{LegRole, Protocol, RoomId, Sfu};
+use earshot_sfu::{LegRole, Protocol, RoomId, Seat, Sfu};
 use str0m::media::{Direction, MediaKind};
 use str0m::Rtc;
 
@@ -81,7 +81,8 @@ fn a_call() -> World {
             change.add_media(MediaKind::Audio, Direction::RecvOnly, None, None, None);
         }
         let (offer, _) = change.apply().expect("an offer");
-        sfu.join(now, RoomId(1), role, offer).expect("the SFU takes a browser's offer");
+        sfu.grant(RoomId(1), role, Seat { holder: 1, session: 1 });
+        sfu.join(now, RoomId(1), role, 1, offer).expect("the SFU takes a browser's offer");
     }
     World { sfu, now, runs: 0 }
 }

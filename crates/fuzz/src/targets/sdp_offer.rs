@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use earshot_sfu::{LegRole, RoomId, SdpAnswer, Sfu};
+use earshot_sfu::{LegRole, RoomId, SdpAnswer, Seat, Sfu};
 
 use super::kind_of;
 
@@ -52,7 +52,8 @@ pub fn run(input: &[u8]) -> String {
     let role = LegRole::ALL[input.len() % 3];
     let now = Instant::now();
     let mut sfu = Sfu::new("127.0.0.1:5004".parse().expect("an address"));
-    match sfu.join_sdp(now, RoomId(1), role, offer) {
+    sfu.grant(RoomId(1), role, Seat { holder: 1, session: 1 });
+    match sfu.join_sdp(now, RoomId(1), role, 1, offer) {
         Ok((_, answer)) => {
             let lines = SdpAnswer::from_sdp_string(&answer).expect("the SFU's answer is SDP").to_sdp_string().matches("\nm=").count();
             sfu.handle_timeout(now + Duration::from_millis(100));

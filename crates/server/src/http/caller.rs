@@ -8,8 +8,8 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use earshot_domain::{CallEvent, EventError, NewCall, Origin};
-use earshot_protocol::{ApiError, CallId, CallKind, Change, ClientMsg, Direction, ErrorCode, MyCall, NumberId, Outcome, Request, ServerMsg, MAX_CLIENT_MESSAGE_BYTES};
+use earshot_domain::{as_seen_by_customer, CallEvent, EventError, NewCall, Origin};
+use earshot_protocol::{ApiError, CallId, CallKind, Change, ClientMsg, CustomerCall, Direction, ErrorCode, NumberId, Outcome, Request, ServerMsg, MAX_CLIENT_MESSAGE_BYTES};
 use earshot_sfu::LegRole;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
@@ -23,7 +23,7 @@ use super::live::{admit, error, join_media, stopping};
 use super::socket::{close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::live::{Batch, LiveHandle};
-use crate::media::MediaHandle;
+use crate::media::{customer_seat, MediaHandle};
 use crate::throttle::{locked, try_again, Throttle};
 
 pub async fn upgrade(
@@ -59,7 +59,7 @@ struct Caller {
     call: Option<CallId>,
     deltas: Option<broadcast::Receiver<Batch>>,
     /// What the caller was last told of their call.
-    told: LastTold,
+    told: LastTold<Option<CustomerCall>>,
 }
 
 impl Caller {
@@ -148,7 +148,7 @@ impl Caller {
             Err(_) => return Outcome::refused(stopping()),
         };
         self.call = Some(call);
-        let answer = join_media(&self.media, call, LegRole::Customer, offer).await;
+        let answer = join_media(&self.media, call, LegRole::Customer, customer_seat(call).holder, offer).await;
         if matches!(answer, Outcome::Refused { .. }) {
             self.hang_up().await;
         }
@@ -162,22 +162,19 @@ impl Caller {
         true
     }
 
-    /// The caller's view of their call: never who coaches it, nor when
-    /// (a coach joining or whispering sends nothing at all).
+    /// The caller's view of their call, when it changed: only what
+    /// [`as_seen_by_customer`] lets through, so a coach joining, a hand, a
+    /// phrase or a signal sends nothing at all.
     fn on_delta(&mut self, change: &Change) -> Option<ServerMsg> {
         let mine = self.call?;
         let call = match change {
-            Change::CallUpdated { call } if call.id == mine => {
-                let mut call = call.clone();
-                call.coaching = None;
-                Some(call)
-            }
+            Change::CallUpdated { call } if call.id == mine => Some(as_seen_by_customer(call)),
             Change::CallEnded { call } if *call == mine => {
                 self.call = None;
                 None
             }
             _ => return None,
         };
-        self.told.tell_news(MyCall { call, agent_name: None, coached_by: None })
+        self.told.tell_news(call).map(|call| ServerMsg::CustomerCall { call })
     }
 }

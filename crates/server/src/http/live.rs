@@ -26,7 +26,7 @@ use super::{AppError, AppState};
 use crate::auth::{Auth, Token};
 use crate::throttle::{locked, try_again, RateLimit};
 use crate::live::{Batch, Delta, LiveHandle};
-use crate::media::MediaHandle;
+use crate::media::{user_seat, JoinRefused, MediaHandle};
 
 /// Batches written to a socket in one go at most: a socket that fell
 /// behind catches up in few writes, and still hears its own requests'
@@ -100,7 +100,7 @@ struct Connection {
     /// Agents watching their own call: the call they are on.
     my_call: Option<Option<CallId>>,
     /// What the agent was last told of it.
-    told: LastTold,
+    told: LastTold<MyCall>,
     /// An audio path check's connection is open.
     checking_path: bool,
 }
@@ -267,24 +267,27 @@ impl Connection {
     async fn start_coaching(&mut self, call: CallId, notify_agent: bool, offer: Option<String>) -> Outcome {
         let joined = outcome(self.live.command(self.me.id, Command::StartCoaching { call, notify_agent }).await);
         let (Outcome::Ok, Some(offer)) = (&joined, offer) else { return joined };
-        let answer = join_media(&self.media, call, LegRole::Coach, offer).await;
-        if matches!(answer, Outcome::Refused { .. }) {
-            // No audio, no session: undo the join so nobody is blocked.
-            let _ = self.live.command(self.me.id, Command::LeaveCoaching).await;
-            return answer;
+        let holder = user_seat(self.me.id, 0).holder;
+        match self.media.join(RoomId(call.0), LegRole::Coach, holder, offer).await {
+            Ok(sdp) => self.audio_here(Outcome::Answer { call, sdp }).await,
+            // The session ended before its audio joined: there is nothing to undo.
+            Err(refused @ JoinRefused::NoSeat) => join_refused(LegRole::Coach, refused),
+            Err(refused) => {
+                // No audio, no session: undo the join so nobody is blocked.
+                let _ = self.live.command(self.me.id, Command::LeaveCoaching).await;
+                join_refused(LegRole::Coach, refused)
+            }
         }
-        self.audio_here(answer).await
     }
 
     /// The session goes on, listening; the new connection replaces the old
-    /// one. A session that ends meanwhile leaves a leg with nobody to hear,
-    /// which the SFU drops when the browser hangs up.
+    /// one. A session that ends meanwhile has no seat left to join.
     async fn reconnect_coaching(&mut self, call: CallId, offer: String) -> Outcome {
         let reconnected = outcome(self.live.command(self.me.id, Command::ReconnectCoaching { call }).await);
         if reconnected != Outcome::Ok {
             return reconnected;
         }
-        let answer = join_media(&self.media, call, LegRole::Coach, offer).await;
+        let answer = join_media(&self.media, call, LegRole::Coach, user_seat(self.me.id, 0).holder, offer).await;
         self.audio_here(answer).await
     }
 
@@ -305,9 +308,11 @@ impl Connection {
             return Outcome::refused(ApiError::new(ErrorCode::NoMonitoringAccess, "the audio path check is part of coaching setup: open the dashboard first"));
         }
         self.checking_path = true;
-        match self.media.join(check_room(self.me.id), LegRole::Coach, offer).await {
+        let seat = user_seat(self.me.id, 0);
+        self.media.grant(check_room(self.me.id), LegRole::Coach, seat);
+        match self.media.join(check_room(self.me.id), LegRole::Coach, seat.holder, offer).await {
             Ok(sdp) => Outcome::PathCheck { sdp },
-            Err(why) => Outcome::refused(ApiError::new(ErrorCode::MediaRefused, why)),
+            Err(refused) => join_refused(LegRole::Coach, refused),
         }
     }
 
@@ -321,7 +326,7 @@ impl Connection {
         self.deltas = Some(self.live.watch().await.map_err(|_| stopping())?);
         let call = self.live.my_call(self.me.id).await.map_err(|_| stopping())?;
         self.my_call = Some(call.as_ref().map(|c| c.id));
-        Ok(self.told.tell(self.agent_view(call)))
+        Ok(ServerMsg::MyCall(self.told.tell(self.agent_view(call))))
     }
 
     async fn join_my_call(&mut self, offer: String) -> Outcome {
@@ -329,7 +334,7 @@ impl Connection {
             Ok(call) => call,
             Err(error) => return Outcome::refused(error),
         };
-        join_media(&self.media, call.id, LegRole::Agent, offer).await
+        join_media(&self.media, call.id, LegRole::Agent, user_seat(self.me.id, 0).holder, offer).await
     }
 
     /// An agent's action on their own call: hang up, hold, tag, comment.
@@ -406,8 +411,8 @@ impl Connection {
                 }
                 _ => None,
             };
-            if let Some(message) = update.and_then(|call| self.told.tell_news(self.agent_view(call))) {
-                out.push(Frame::message(message));
+            if let Some(mine) = update.and_then(|call| self.told.tell_news(self.agent_view(call))) {
+                out.push(Frame::message(ServerMsg::MyCall(mine)));
             }
         }
         out
@@ -443,12 +448,24 @@ fn check_room(user: earshot_protocol::UserId) -> RoomId {
     RoomId(1 << 63 | u64::from(user.0))
 }
 
-/// Puts `role` in `call`'s media room: the SFU's answer to `offer`, or why not.
-pub async fn join_media(media: &MediaHandle, call: CallId, role: LegRole, offer: String) -> Outcome {
-    match media.join(RoomId(call.0), role, offer).await {
+/// Puts `holder` in `call`'s media room as `role`: the SFU's answer to
+/// `offer`, or why not.
+pub async fn join_media(media: &MediaHandle, call: CallId, role: LegRole, holder: u64, offer: String) -> Outcome {
+    match media.join(RoomId(call.0), role, holder, offer).await {
         Ok(sdp) => Outcome::Answer { call, sdp },
-        Err(why) => Outcome::refused(ApiError::new(ErrorCode::MediaRefused, why)),
+        Err(refused) => join_refused(role, refused),
     }
+}
+
+/// A refused join as the client reads it.
+fn join_refused(role: LegRole, refused: JoinRefused) -> Outcome {
+    Outcome::refused(match (refused, role) {
+        (JoinRefused::NoSeat, LegRole::Coach) => ApiError::new(ErrorCode::NotCoaching, "your coaching session ended before its audio connected"),
+        (JoinRefused::NoSeat, LegRole::Agent) => ApiError::new(ErrorCode::NoCall, "this call is no longer yours"),
+        (JoinRefused::NoSeat, LegRole::Customer) => ApiError::new(ErrorCode::NoCall, "your call has ended"),
+        (JoinRefused::Offer(why), _) => ApiError::new(ErrorCode::MediaRefused, why),
+        (JoinRefused::Stopping, _) => stopping(),
+    })
 }
 
 /// Trimmed `text` of 1 to `max` characters, or a clear refusal.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
-use earshot_protocol::{MyCall, ServerMsg};
+use earshot_protocol::ServerMsg;
 use futures_util::SinkExt;
 use tokio::sync::watch;
 use tokio::time::{Instant, Interval};
@@ -18,18 +18,24 @@ pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
 /// they may not see (a silent coach, any coaching for a caller) leaves
 /// their view as it was, and sends nothing — not even a repeat whose
 /// timing would tell.
-#[derive(Default)]
-pub struct LastTold(Option<MyCall>);
+pub struct LastTold<T>(Option<T>);
 
-impl LastTold {
+impl<T> Default for LastTold<T> {
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
+impl<T: Clone + PartialEq> LastTold<T> {
     /// Tells `view`, whatever was told before (an answer to a request).
-    pub fn tell(&mut self, view: MyCall) -> ServerMsg {
+    pub fn tell(&mut self, view: T) -> T {
         self.0 = Some(view.clone());
-        ServerMsg::MyCall(view)
+        view
     }
 
-    /// Tells `view` only when it differs from what was told.
-    pub fn tell_news(&mut self, view: MyCall) -> Option<ServerMsg> {
+    /// Tells `view` only when it differs from what was told: a change the
+    /// reader may not see sends nothing at all.
+    pub fn tell_news(&mut self, view: T) -> Option<T> {
         (self.0.as_ref() != Some(&view)).then(|| self.tell(view))
     }
 }

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::{Batch, Delta, LiveHandle, Request, Subscription};
 use crate::listen::Ears;
-use crate::media::MediaHandle;
+use crate::media::{customer_seat, user_seat, MediaHandle};
 use crate::now;
 
 /// Batches a slow subscriber may fall behind before it is resynchronised.
@@ -128,11 +128,17 @@ impl Owner {
             Request::Contact { user, contact, reply } => {
                 let _ = reply.send(self.core.check_viewer(user).map(|()| self.core.contact_calls(contact)));
             }
+            // Answered once the outputs are out: the customer's seat is
+            // granted before the caller's socket can ask to join it.
             Request::StartCall { call, reply } => {
-                let _ = reply.send(self.core.start_call(now, call));
+                let call = self.core.start_call(now, call);
+                self.flush();
+                let _ = reply.send(call);
             }
             Request::Dial { call, reply } => {
-                let _ = reply.send(self.core.dial(now, call));
+                let call = self.core.dial(now, call);
+                self.flush();
+                let _ = reply.send(call);
             }
             Request::Event { event, reply } => {
                 let done = self.core.apply(now, event);
@@ -169,18 +175,33 @@ impl Owner {
                     let ServerMsg::Delta { change, .. } = message else { unreachable!("built just above") };
                     self.pending.push(Delta { change, json: json.into() });
                 }
-                Output::CoachJoined { call, .. } => {
+                // Seats first and at once, so that a join the socket asks
+                // for once this change is kept finds its seat; revoked at
+                // once, so that nothing outlives a session a dashboard
+                // already shows ended.
+                Output::CallStarted { call } => self.media.grant(RoomId(call.0), LegRole::Customer, customer_seat(call)),
+                Output::AgentAnswered { call, agent } => self.media.grant(RoomId(call.0), LegRole::Agent, user_seat(agent, 0)),
+                Output::CoachJoined { call, coach, session, .. } => {
+                    self.media.grant(RoomId(call.0), LegRole::Coach, user_seat(coach, session));
                     if self.core.call(call).is_some_and(|c| c.origin == Origin::Simulated) {
                         self.media.simulate(RoomId(call.0));
                     }
                 }
-                Output::Whisper { call, on } => self.media.whisper(RoomId(call.0), on),
-                Output::Hold { call, on } => {
-                    self.media.hold(RoomId(call.0), on);
-                    self.ears.held(RoomId(call.0), on);
-                }
-                Output::CoachLeft { call } => self.media.leave(RoomId(call.0), LegRole::Coach),
+                Output::CoachLeft { call } => self.media.revoke(RoomId(call.0), LegRole::Coach),
                 Output::AgentLeft { call } => self.media.transfer(RoomId(call.0)),
+                // What the audit log and the timeline record (a whisper, a
+                // hold) reaches the audio only once it is kept, in order.
+                Output::Whisper { call, session, on } => {
+                    let media = self.media.clone();
+                    self.store.after_commit(move || media.whisper(RoomId(call.0), session, on));
+                }
+                Output::Hold { call, on } => {
+                    let (media, ears) = (self.media.clone(), self.ears.clone());
+                    self.store.after_commit(move || {
+                        media.hold(RoomId(call.0), on);
+                        ears.held(RoomId(call.0), on);
+                    });
+                }
                 Output::CallEnded { call } => {
                     self.media.close(RoomId(call.0));
                     self.ears.ended(RoomId(call.0));

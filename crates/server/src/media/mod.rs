@@ -11,7 +11,8 @@ mod tcp;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use earshot_sfu::{LegRole, LegStats, RoomId};
+use earshot_protocol::{CallId, UserId};
+use earshot_sfu::{LegRole, LegStats, RoomId, Seat};
 use tokio::sync::{mpsc, oneshot};
 
 pub use hops::Hops;
@@ -52,6 +53,16 @@ impl Default for MediaConfig {
     }
 }
 
+/// A call's customer seat: held by whoever holds the call (its caller's socket).
+pub fn customer_seat(call: CallId) -> Seat {
+    Seat { holder: call.0, session: 0 }
+}
+
+/// A user's seat (an agent's, or a coach's in `session`).
+pub fn user_seat(user: UserId, session: u64) -> Seat {
+    Seat { holder: u64::from(user.0), session }
+}
+
 /// One leg's counters, for tests and the metrics endpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LegReport {
@@ -63,13 +74,27 @@ pub struct LegReport {
     pub stats: LegStats,
 }
 
+/// Why a browser's audio did not join.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JoinRefused {
+    /// The seat is not (or no longer) the joiner's: their session or call
+    /// ended, or the call moved, before the join arrived.
+    NoSeat,
+    /// The offer cannot be used: what the client may read of why.
+    Offer(String),
+    Stopping,
+}
+
 pub(crate) enum MediaRequest {
-    Join { room: RoomId, role: LegRole, offer: String, reply: oneshot::Sender<Result<String, String>> },
+    Grant { room: RoomId, role: LegRole, seat: Seat },
+    Revoke { room: RoomId, role: LegRole },
+    /// The leg goes, its seat stays: as a lost connection (tests).
     Leave { room: RoomId, role: LegRole },
-    /// The agent's leg goes at once; the customer hears the ringback until
-    /// an agent's leg joins.
+    Join { room: RoomId, role: LegRole, holder: u64, offer: String, reply: oneshot::Sender<Result<String, JoinRefused>> },
+    /// The agent's seat and leg go at once; the customer hears the ringback
+    /// until an agent's leg joins.
     Transfer { room: RoomId },
-    Whisper { room: RoomId, on: bool },
+    Whisper { room: RoomId, session: u64, on: bool },
     Hold { room: RoomId, on: bool },
     /// Play the simulator's dialogue as the customer and the agent.
     Simulate { room: RoomId },
@@ -104,13 +129,29 @@ impl MediaHandle {
         (room.0 % self.shards.len() as u64) as usize
     }
 
-    /// A browser joins `room` as `role`; the answer to its SDP offer.
-    pub async fn join(&self, room: RoomId, role: LegRole, offer: String) -> Result<String, String> {
+    /// `holder`'s browser joins `room` as `role`, into the seat granted
+    /// them: the answer to its SDP offer, or why not.
+    pub async fn join(&self, room: RoomId, role: LegRole, holder: u64, offer: String) -> Result<String, JoinRefused> {
         let (reply, answer) = oneshot::channel();
-        self.send(room, MediaRequest::Join { room, role, offer, reply });
-        answer.await.unwrap_or_else(|_| Err("the media server is stopping".into()))
+        self.send(room, MediaRequest::Join { room, role, holder, offer, reply });
+        answer.await.unwrap_or(Err(JoinRefused::Stopping))
     }
 
+    /// Lets `seat`'s holder join `room` as `role`. Requests of a room are
+    /// handled in the order they are sent: a grant sent before a join
+    /// (from any task) is in place when the join arrives.
+    pub fn grant(&self, room: RoomId, role: LegRole, seat: Seat) {
+        self.send(room, MediaRequest::Grant { room, role, seat });
+    }
+
+    /// Nobody plays `role` in `room` from now: its leg goes (a coach's
+    /// whisper with it), and a join on its way is refused.
+    pub fn revoke(&self, room: RoomId, role: LegRole) {
+        self.send(room, MediaRequest::Revoke { room, role });
+    }
+
+    /// `role`'s leg in `room` goes and its seat stays, as when its network
+    /// drops: the browser may join again.
     pub fn leave(&self, room: RoomId, role: LegRole) {
         self.send(room, MediaRequest::Leave { room, role });
     }
@@ -121,8 +162,10 @@ impl MediaHandle {
         self.send(room, MediaRequest::Transfer { room });
     }
 
-    pub fn whisper(&self, room: RoomId, on: bool) {
-        self.send(room, MediaRequest::Whisper { room, on });
+    /// Coaching session `session`'s whisper; a session revoked meanwhile
+    /// changes nothing.
+    pub fn whisper(&self, room: RoomId, session: u64, on: bool) {
+        self.send(room, MediaRequest::Whisper { room, session, on });
     }
 
     pub fn hold(&self, room: RoomId, on: bool) {

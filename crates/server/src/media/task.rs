@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use earshot_sfu::{LegRole, Protocol, RoomId, Sfu};
+use earshot_sfu::{JoinError, LegRole, Protocol, RoomId, Sfu};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
@@ -15,7 +15,7 @@ use super::hops::Hops;
 use super::playback::{Dialogue, Looping, Playback, Tone, FRAME};
 use super::tcp::{self, TcpEvent};
 use crate::listen::Ears;
-use super::{LegReport, MediaConfig, MediaHandle, MediaRequest, Shard};
+use super::{JoinRefused, LegReport, MediaConfig, MediaHandle, MediaRequest, Shard};
 
 /// Each media socket's receive and send buffers: a few hundred calls'
 /// frames arrive together every 20 ms, more than the kernel's default
@@ -203,10 +203,16 @@ impl Owner {
     fn on_request(&mut self, request: MediaRequest) {
         let now = Instant::now();
         match request {
-            MediaRequest::Join { room, role, offer, reply } => {
-                let answer = self.sfu.join_sdp(now, room, role, &offer).map(|(_, answer)| answer).map_err(|e| {
+            MediaRequest::Grant { room, role, seat } => self.sfu.grant(room, role, seat),
+            MediaRequest::Revoke { room, role } => self.sfu.revoke(room, role),
+            MediaRequest::Leave { room, role } => self.sfu.leave_role(room, role),
+            MediaRequest::Join { room, role, holder, offer, reply } => {
+                let answer = self.sfu.join_sdp(now, room, role, holder, &offer).map(|(_, answer)| answer).map_err(|e| {
                     tracing::info!(room = room.0, ?role, "{e}");
-                    e.for_client()
+                    match e {
+                        JoinError::NoSeat => JoinRefused::NoSeat,
+                        other => JoinRefused::Offer(other.for_client()),
+                    }
                 });
                 if answer.is_ok() && role == LegRole::Agent {
                     // The new agent answers: the ringback stops.
@@ -214,15 +220,14 @@ impl Owner {
                 }
                 let _ = reply.send(answer); // the asker may have gone
             }
-            MediaRequest::Leave { room, role } => self.sfu.leave_role(room, role),
             MediaRequest::Transfer { room } => {
-                self.sfu.leave_role(room, LegRole::Agent);
+                self.sfu.revoke(room, LegRole::Agent);
                 // A simulated call's agent is the recording, which plays on.
                 if !self.playing.contains_key(&room) {
                     self.ringing.insert(room, Looping::default());
                 }
             }
-            MediaRequest::Whisper { room, on } => self.sfu.set_whisper(room, on),
+            MediaRequest::Whisper { room, session, on } => self.sfu.set_whisper(room, session, on),
             MediaRequest::Hold { room, on } => self.sfu.set_hold(room, on),
             MediaRequest::Simulate { room } => {
                 self.playing.entry(room).or_insert_with(Playback::new);

@@ -188,6 +188,11 @@ impl LiveClient {
     /// Sends a request and waits for its reply, keeping the messages before it.
     pub async fn request(&mut self, request: Request) -> (Outcome, Vec<ServerMsg>) {
         let id = self.send(request).await;
+        self.reply(id).await
+    }
+
+    /// Waits for the reply to request `id`, keeping the messages before it.
+    pub async fn reply(&mut self, id: u32) -> (Outcome, Vec<ServerMsg>) {
         let mut before = Vec::new();
         loop {
             match self.recv().await {

@@ -12,5 +12,6 @@ mod media;
 mod peer;
 mod phrases;
 mod privacy;
+mod races;
 mod session;
 mod shards;

@@ -98,6 +98,11 @@ impl Peer {
         self.heard.lock().unwrap().get(&tag).copied().unwrap_or(0)
     }
 
+    /// Frames heard from anybody at all.
+    pub fn heard_by_anyone(&self) -> u64 {
+        self.heard.lock().unwrap().values().sum()
+    }
+
     /// Says `opus` frames, one every 20 ms from the next; when it will have
     /// begun (a frame `n` in is said 20 × `n` ms later).
     pub fn say(&self, opus: Vec<Vec<u8>>) -> Instant {

@@ -87,3 +87,67 @@ async fn a_notified_agent_is_told_who_coaches_them_and_sees_no_timeline_of_it() 
     assert!(detail.call.coaching.is_some(), "the agent knows: the record may say so");
     assert!(detail.timeline.iter().all(|e| !e.what.contains("coaching")), "the timeline of coaching is for those who may see coaching");
 }
+
+/// What happens on a caller's call while they listen: every step but the
+/// customer's own runs only when `watched` (a coach, a hand, a phrase, a
+/// signal).
+async fn frames_a_caller_receives(watched: bool) -> Vec<serde_json::Value> {
+    use earshot_domain::CallEvent;
+    use earshot_protocol::{Millis, SignalKind};
+
+    let app = spawn_app().await;
+    let mut alex = app.live_client(ALEX).await; // online: the call comes to him
+    alex.request(Request::WatchMyCall).await;
+    let mut sam = app.live_client(SAM).await;
+    let mut phone = app.caller_client().await;
+    // Maria Garcia's number: the company has a contact for it.
+    let dial = Request::Dial { number: SALES, phone: "+447700900100".into(), offer: crate::media::coach_offer() };
+    let (dialled, mut seen) = phone.request(dial).await;
+    let Outcome::Answer { call, .. } = dialled else { panic!("the call is put through: {dialled:?}") };
+    let now = || Millis(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64);
+
+    if watched {
+        assert_eq!(alex.request(Request::RaiseHand { reason: "Refund over my limit".into() }).await.0, Outcome::Ok);
+        app.live.call_event(CallEvent::Phrase { call, phrase: "cancel my account".into(), at: now() }).await.unwrap().unwrap();
+        app.live.call_event(CallEvent::Signal { call, kind: SignalKind::RaisedVoice, since: Some(now()) }).await.unwrap().unwrap();
+        for request in [Request::StartCoaching { call, notify_agent: false, offer: None }, Request::SetWhisper { on: true }] {
+            assert_eq!(sam.request(request).await.0, Outcome::Ok);
+        }
+    }
+    assert_eq!(alex.request(Request::Hold { on: true }).await.0, Outcome::Ok);
+    if watched {
+        app.live.call_event(CallEvent::Signal { call, kind: SignalKind::RaisedVoice, since: None }).await.unwrap().unwrap();
+        for request in [Request::SetWhisper { on: false }, Request::LeaveCoaching, Request::StartCoaching { call, notify_agent: true, offer: None }] {
+            assert_eq!(sam.request(request).await.0, Outcome::Ok);
+        }
+        assert_eq!(alex.request(Request::LowerHand).await.0, Outcome::Ok);
+    }
+    assert_eq!(alex.request(Request::Hold { on: false }).await.0, Outcome::Ok);
+    assert_eq!(alex.request(Request::HangUp).await.0, Outcome::Ok);
+
+    while let Some(message) = phone.recv_within(std::time::Duration::from_millis(300)).await {
+        seen.push(message);
+    }
+    // The one thing two calls differ in: when each began.
+    seen.iter()
+        .map(|message| {
+            let mut frame = serde_json::to_value(message).unwrap();
+            if let Some(started) = frame.pointer_mut("/call/started_at") {
+                *started = 0.into();
+            }
+            frame
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_caller_learns_nothing_of_coaching_help_phrases_signals_or_contacts() {
+    let watched = frames_a_caller_receives(true).await;
+    let plain = frames_a_caller_receives(false).await;
+
+    assert_eq!(watched, plain, "every frame the caller received is one they would have had with nobody watching");
+    let text = serde_json::to_string(&watched).unwrap();
+    assert!(!text.contains("Maria") && !text.contains("contact"), "the contact's name never reaches the caller: {text}");
+    let states: Vec<_> = watched.iter().map(|f| f.pointer("/call/state").and_then(|s| s.as_str()).unwrap_or("over")).collect();
+    assert_eq!(states, ["waiting", "ongoing", "on_hold", "ongoing", "over"], "the caller hears of their own call's state: {watched:?}");
+}

@@ -5,16 +5,23 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use earshot_sfu::{receive_layout, LegId, LegRole, RoomId, Sfu};
+use earshot_sfu::{receive_layout, JoinError, LegId, LegRole, RoomId, Seat, Sfu};
 use str0m::format::Codec;
 use str0m::media::{Direction, MediaKind, MediaTime, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 
 pub const ROOM: RoomId = RoomId(1);
+/// The coaching session the coach's seat is granted for.
+pub const SESSION: u64 = 7;
 const SFU_ADDR: &str = "127.0.0.1:5000";
 const STEP: Duration = Duration::from_millis(5);
 const FRAME: Duration = Duration::from_millis(20);
+
+/// Each role's seat in [`ROOM`], as the shell's core grants it.
+pub fn seat(role: LegRole) -> Seat {
+    Seat { holder: u64::from(tag(role)), session: if role == LegRole::Coach { SESSION } else { 0 } }
+}
 
 /// The first byte of every frame says who spoke it.
 pub fn tag(role: LegRole) -> u8 {
@@ -51,7 +58,7 @@ impl World {
         Self { now, sfu: Sfu::new(SFU_ADDR.parse().unwrap()), peers: Vec::new(), next_frame: now, next_port: 6000 }
     }
 
-    /// A browser joins as `role`, offering its send line and the receive
+    /// A browser joins as `role` into its granted seat, offering its send line and the receive
     /// lines of its role's layout, and connects.
     pub fn join(&mut self, role: LegRole) -> usize {
         self.join_with_lines(role, receive_layout(role).len())
@@ -60,6 +67,15 @@ impl World {
     /// Like [`World::join`], offering `receive_lines` receive lines whatever
     /// the role's layout says (a hostile client).
     pub fn join_with_lines(&mut self, role: LegRole, receive_lines: usize) -> usize {
+        if self.sfu.seat(ROOM, role).is_none() {
+            self.sfu.grant(ROOM, role, seat(role));
+        }
+        self.try_join(role, seat(role).holder, receive_lines).expect("the SFU accepts")
+    }
+
+    /// `holder`'s browser asks to join as `role`, whatever seat was granted:
+    /// once in, it connects; the peer it replaces stays, talking to nobody.
+    pub fn try_join(&mut self, role: LegRole, holder: u64, receive_lines: usize) -> Result<usize, JoinError> {
         self.next_port += 1;
         let addr: SocketAddr = format!("127.0.0.2:{}", self.next_port).parse().unwrap();
         let mut rtc = Rtc::builder().clear_codecs().enable_opus(true, false).build(self.now);
@@ -70,12 +86,12 @@ impl World {
             change.add_media(MediaKind::Audio, Direction::RecvOnly, None, None, None);
         }
         let (offer, pending) = change.apply().expect("an offer");
-        let (leg, answer) = self.sfu.join(self.now, ROOM, role, offer).expect("the SFU accepts");
+        let (leg, answer) = self.sfu.join(self.now, ROOM, role, holder, offer)?;
         rtc.sdp_api().accept_answer(pending, answer).expect("the answer fits");
         self.peers.retain(|p| p.role != role);
         self.peers.push(Peer { role, leg, rtc, addr, send_mid, frames_sent: 0, heard: BTreeMap::new() });
         self.run(Duration::from_millis(600), &[]);
-        self.peers.len() - 1
+        Ok(self.peers.len() - 1)
     }
 
     pub fn leave(&mut self, role: LegRole) {
