@@ -127,9 +127,17 @@ impl SignInThrottle {
         }
     }
 
-    pub fn failed(&mut self, address: IpAddr, account: &str, now: Instant) {
+    /// Reserves a sign-in attempt before its password is checked, counted
+    /// as failed until it succeeds: guesses sent at once each take a place,
+    /// so no more of them reach the (slow) check than the backoff lets
+    /// through. `Err` with the wait when it may not go ahead (not counted).
+    pub fn attempt(&mut self, address: IpAddr, account: &str, now: Instant) -> Result<(), Duration> {
+        if let Some(wait) = self.wait(address, account, now) {
+            return Err(wait);
+        }
         self.by_address.count(address, now);
         self.by_account.count(normalise(account), now);
+        Ok(())
     }
 
     pub fn succeeded(&mut self, address: IpAddr, account: &str) {
@@ -263,13 +271,17 @@ mod tests {
         let mut throttle = SignInThrottle::new(BACKOFF);
         let (home, office) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         for _ in 0..2 {
-            throttle.failed(home, "Sam@Example.com ", t0);
+            throttle.attempt(home, "Sam@Example.com ", t0).unwrap();
         }
         assert_eq!(throttle.wait(office, "sam@example.com", t0), Some(Duration::from_secs(1)), "the account, from anywhere");
         assert_eq!(throttle.wait(home, "ada@example.com", t0), None, "the address still has slack for another account");
-        for account in ["a", "b", "c", "d"] {
-            throttle.failed(home, account, t0);
+        for account in ["a", "b"] {
+            throttle.attempt(home, account, t0).unwrap();
         }
-        assert_eq!(throttle.wait(home, "ada@example.com", t0), Some(Duration::from_secs(4)), "six failures from one address, four free: 1, 2, 4 s");
+        let refused = throttle.attempt(home, "c", t0);
+        assert_eq!(refused, Err(Duration::from_secs(1)), "four attempts from one address, four free: then a wait, and a refused try is not counted");
+        let later = t0 + Duration::from_secs(1);
+        throttle.attempt(home, "c", later).unwrap();
+        assert_eq!(throttle.wait(home, "ada@example.com", later), Some(Duration::from_secs(2)), "the next waits twice as long");
     }
 }

@@ -59,7 +59,9 @@ pub async fn sign_in(
         AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, format!("bad sign-in request: {}", e.body_text()))
     })?;
     let address = client.ip();
-    if let Some(wait) = locked(&state.sign_in_throttle).wait(address, &email, Instant::now()) {
+    // Counted before the check: guesses sent together cannot all slip
+    // through one backoff window while the first ones are being hashed.
+    if let Err(wait) = locked(&state.sign_in_throttle).attempt(address, &email, Instant::now()) {
         return Ok(try_later(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many failed sign-ins", wait));
     }
     let me = match state.passwords.check(email.clone(), password).await {
@@ -68,7 +70,6 @@ pub async fn sign_in(
             me
         }
         Ok(None) => {
-            locked(&state.sign_in_throttle).failed(address, &email, Instant::now());
             return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong email or password"));
         }
         Err(Busy) => {

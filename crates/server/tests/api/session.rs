@@ -214,3 +214,18 @@ async fn the_cookie_is_secure_whenever_the_page_comes_over_tls() {
     assert!(over_tls.ends_with("; Secure"), "{over_tls}");
     assert!(!in_clear.contains("Secure"), "plain http on this machine cannot use a Secure cookie: {in_clear}");
 }
+
+#[tokio::test]
+async fn guesses_sent_at_once_each_take_a_place_before_their_password_is_checked() {
+    let backoff = Backoff { free: 3, first: Duration::from_secs(30), cap: Duration::from_secs(30) };
+    let app = spawn_app_with(|config| config.sign_in_backoff = backoff).await;
+
+    // Forty guesses at once: the password checks are slow, so all of them
+    // ask before the first is answered.
+    let guesses = (0..40).map(|i| app.sign_in(EMAIL, if i % 2 == 0 { "guess" } else { "another guess" }));
+    let statuses: Vec<u16> = futures_util::future::join_all(guesses).await.iter().map(|r| r.status().as_u16()).collect();
+
+    let checked = statuses.iter().filter(|&&s| s == 401).count();
+    assert_eq!(checked, 3, "only the free attempts reach the password check: {statuses:?}");
+    assert!(statuses.iter().all(|&s| s == 401 || s == 429 || s == 503), "{statuses:?}");
+}
