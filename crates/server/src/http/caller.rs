@@ -23,7 +23,7 @@ use super::live::{admit, error, join_media, stopping};
 use super::socket::{close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::live::{Batch, LiveHandle};
-use crate::media::{customer_seat, MediaHandle};
+use crate::media::{customer_holder, MediaHandle};
 use crate::throttle::{locked, try_again, Throttle};
 
 pub async fn upgrade(
@@ -148,7 +148,7 @@ impl Caller {
             Err(_) => return Outcome::refused(stopping()),
         };
         self.call = Some(call);
-        let answer = join_media(&self.media, call, LegRole::Customer, customer_seat(call).holder, offer).await;
+        let answer = join_media(&self.media, call, LegRole::Customer, customer_holder(call), offer).await;
         if matches!(answer, Outcome::Refused { .. }) {
             self.hang_up().await;
         }

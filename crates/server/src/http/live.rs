@@ -26,7 +26,7 @@ use super::{AppError, AppState};
 use crate::auth::{Auth, Token};
 use crate::throttle::{locked, try_again, RateLimit};
 use crate::live::{Batch, Delta, LiveHandle};
-use crate::media::{user_seat, JoinRefused, MediaHandle};
+use crate::media::{user_holder, user_seat, JoinRefused, MediaHandle};
 
 /// Batches written to a socket in one go at most: a socket that fell
 /// behind catches up in few writes, and still hears its own requests'
@@ -267,8 +267,7 @@ impl Connection {
     async fn start_coaching(&mut self, call: CallId, notify_agent: bool, offer: Option<String>) -> Outcome {
         let joined = outcome(self.live.command(self.me.id, Command::StartCoaching { call, notify_agent }).await);
         let (Outcome::Ok, Some(offer)) = (&joined, offer) else { return joined };
-        let holder = user_seat(self.me.id, 0).holder;
-        match self.media.join(RoomId(call.0), LegRole::Coach, holder, offer).await {
+        match self.media.join(RoomId(call.0), LegRole::Coach, user_holder(self.me.id), offer).await {
             Ok(sdp) => self.audio_here(Outcome::Answer { call, sdp }).await,
             // The session ended before its audio joined: there is nothing to undo.
             Err(refused @ JoinRefused::NoSeat) => join_refused(LegRole::Coach, refused),
@@ -287,7 +286,7 @@ impl Connection {
         if reconnected != Outcome::Ok {
             return reconnected;
         }
-        let answer = join_media(&self.media, call, LegRole::Coach, user_seat(self.me.id, 0).holder, offer).await;
+        let answer = join_media(&self.media, call, LegRole::Coach, user_holder(self.me.id), offer).await;
         self.audio_here(answer).await
     }
 
@@ -334,7 +333,7 @@ impl Connection {
             Ok(call) => call,
             Err(error) => return Outcome::refused(error),
         };
-        join_media(&self.media, call.id, LegRole::Agent, user_seat(self.me.id, 0).holder, offer).await
+        join_media(&self.media, call.id, LegRole::Agent, user_holder(self.me.id), offer).await
     }
 
     /// An agent's action on their own call: hang up, hold, tag, comment.

@@ -53,14 +53,24 @@ impl Default for MediaConfig {
     }
 }
 
-/// A call's customer seat: held by whoever holds the call (its caller's socket).
+/// Who holds a call's customer seat: whoever holds the call (its caller's socket).
+pub fn customer_holder(call: CallId) -> u64 {
+    call.0
+}
+
+/// A call's customer seat.
 pub fn customer_seat(call: CallId) -> Seat {
-    Seat { holder: call.0, session: 0 }
+    Seat { holder: customer_holder(call), session: 0 }
+}
+
+/// Who holds a user's seats.
+pub fn user_holder(user: UserId) -> u64 {
+    u64::from(user.0)
 }
 
 /// A user's seat (an agent's, or a coach's in `session`).
 pub fn user_seat(user: UserId, session: u64) -> Seat {
-    Seat { holder: u64::from(user.0), session }
+    Seat { holder: user_holder(user), session }
 }
 
 /// One leg's counters, for tests and the metrics endpoint.
