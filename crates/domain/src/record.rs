@@ -24,3 +24,23 @@ pub enum Record {
     /// An entry of the coaching audit log.
     Audit(AuditEntry),
 }
+
+impl Record {
+    /// What the record is and which call it belongs to, for logs: never
+    /// its content (names, phone numbers, notes).
+    pub fn summary(&self) -> String {
+        let (what, call) = match self {
+            Record::CallStarted(call) => ("a call's start", Some(call.id)),
+            Record::CallChanged { call, .. } => ("a call's change", Some(*call)),
+            Record::Logged { call, .. } => ("a timeline entry", Some(*call)),
+            Record::Tagged { call, .. } => ("a tag", Some(*call)),
+            Record::Commented { call, .. } => ("a comment", Some(*call)),
+            Record::CallEnded { call, .. } => ("a call's end", Some(*call)),
+            Record::Audit(entry) => ("an audit entry", entry.call),
+        };
+        match call {
+            Some(call) => format!("{what} (call {})", call.0),
+            None => what.to_owned(),
+        }
+    }
+}

@@ -137,7 +137,7 @@ fn describe_change(change: &Change) -> &'static str {
 
 /// Every code, in the table's order (`describe_error` matches exhaustively,
 /// so a new code cannot go undescribed; list it here too).
-const ERROR_CODES: [ErrorCode; 21] = [
+const ERROR_CODES: [ErrorCode; 22] = [
     ErrorCode::MalformedRequest,
     ErrorCode::InvalidCredentials,
     ErrorCode::NotSignedIn,
@@ -158,6 +158,7 @@ const ERROR_CODES: [ErrorCode; 21] = [
     ErrorCode::AgentUnavailable,
     ErrorCode::Busy,
     ErrorCode::RateLimited,
+    ErrorCode::Unavailable,
     ErrorCode::Internal,
 ];
 
@@ -184,6 +185,7 @@ fn describe_error(code: ErrorCode) -> (&'static str, &'static str) {
         ErrorCode::Busy => ("more sign-ins at once than the server checks (HTTP 503 with `Retry-After`)", "too many sign-ins at once: try again in 1 s"),
         ErrorCode::RateLimited => ("too many failed sign-ins from this address or for this account (HTTP 429 with `Retry-After`)", "too many failed sign-ins: try again in 4 s"),
         ErrorCode::InvalidSettings => ("settings an admin saved that cannot be kept (HTTP 422)", "“cancel my zorp”: “zorp” is not a word the speech model knows"),
+        ErrorCode::Unavailable => ("a change while the database is not answering: refused unmade, not queued (HTTP 503)", "the server cannot save changes right now (its database is not answering): nothing was changed, try again shortly"),
         ErrorCode::Internal => ("the server failed or is stopping; the cause is in its log", "internal error"),
     }
 }

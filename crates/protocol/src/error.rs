@@ -63,6 +63,9 @@ pub enum ErrorCode {
     /// Settings an admin sent that cannot be kept (out of range, a phrase
     /// the speech model cannot hear); the message says which.
     InvalidSettings,
+    /// The server cannot save changes now (its database is not
+    /// answering): nothing was changed; try again shortly.
+    Unavailable,
     /// The server failed; the cause is in its log.
     Internal,
 }

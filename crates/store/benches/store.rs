@@ -61,7 +61,7 @@ async fn report(name: &str, store: Store) {
         records += hand_over(&mut core, &writer);
         calls.push(call);
     }
-    writer.committed().await;
+    writer.committed().await.expect("kept");
     let poured = started.elapsed();
 
     // One user's "done" at a time: a hold on or off (a timeline entry and
@@ -69,13 +69,13 @@ async fn report(name: &str, store: Store) {
     let live = core.start_call(t0, NewCall { origin: Origin::Simulated, number: SALES, customer_phone: "+447700900101".into(), direction: Direction::Inbound, kind: CallKind::Regular });
     core.apply(t0, CallEvent::Answered { call: live, agent: UserId(11) }).unwrap();
     hand_over(&mut core, &writer);
-    writer.committed().await;
+    writer.committed().await.expect("kept");
     let mut waits = Vec::with_capacity(HOLDS);
     for i in 0..HOLDS {
         core.apply(t0, CallEvent::Hold { call: live, on: i % 2 == 0 }).unwrap();
         let asked = Instant::now();
         hand_over(&mut core, &writer);
-        writer.committed().await;
+        writer.committed().await.expect("kept");
         waits.push(asked.elapsed());
     }
 

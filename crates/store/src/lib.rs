@@ -20,7 +20,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
 pub use company::Company;
-pub use writer::Writer;
+pub use writer::{Kept, NotKept, Writer, MAX_WAITING};
 
 /// What went wrong with the database.
 pub type Error = sqlx::Error;

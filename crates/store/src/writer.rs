@@ -1,7 +1,9 @@
 //! The one task that writes the core's records: in the order they were
 //! made, as many as are waiting in one transaction, and only then tells
-//! whoever waits that their change is kept.
+//! whoever waits whether their change is kept.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use earshot_domain::Record;
@@ -12,10 +14,23 @@ use crate::{audit, calls, Error, Store};
 /// How many waiting jobs go into one transaction at most.
 const BATCH: usize = 512;
 
+/// Records waiting to be written beyond which the writer counts as away
+/// even while its commits still pass: a database this far behind is not
+/// keeping up, and what waits is held in memory.
+pub const MAX_WAITING: usize = 50_000;
+
+/// Whether everything written before an [`Writer::after_commit`] is kept.
+pub type Kept = Result<(), NotKept>;
+
+/// The database refused a record written before (a broken constraint: a
+/// bug); it is left out, and what waited on it is told so, never "done".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotKept;
+
 enum Job {
     Write(Record),
-    /// Runs once everything written before it is committed.
-    Then(Box<dyn FnOnce() + Send>),
+    /// Runs once everything written before it is committed or refused.
+    Then(Box<dyn FnOnce(Kept) + Send>),
 }
 
 /// Hands records to the writer task. Cheap to clone; the task ends when
@@ -23,6 +38,17 @@ enum Job {
 #[derive(Clone)]
 pub struct Writer {
     jobs: mpsc::UnboundedSender<Job>,
+    health: Arc<Health>,
+}
+
+/// What the task tells the writers about the database.
+#[derive(Default)]
+struct Health {
+    /// Records handed over and not yet committed or left out.
+    waiting: AtomicUsize,
+    /// The last commit failed for a reason that may pass (a lost
+    /// connection, a locked file): the task is trying again.
+    failing: AtomicBool,
 }
 
 impl Writer {
@@ -30,34 +56,53 @@ impl Writer {
     pub async fn spawn(store: Store) -> Result<Writer, Error> {
         let next_audit = audit::last_audit_id(&mut *store.pool.acquire().await?).await?;
         let (jobs, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(store, rx, next_audit));
-        Ok(Writer { jobs })
+        let health = Arc::<Health>::default();
+        tokio::spawn(run(store, rx, next_audit, Arc::clone(&health)));
+        Ok(Writer { jobs, health })
     }
 
     pub fn write(&self, record: Record) {
+        self.health.waiting.fetch_add(1, Ordering::Relaxed);
         // The task outlives every sender.
         let _ = self.jobs.send(Job::Write(record));
     }
 
-    /// Runs `then` once every record written before this call is committed.
-    pub fn after_commit(&self, then: impl FnOnce() + Send + 'static) {
+    /// Runs `then` once every record written before this call is committed
+    /// (`Ok`) or one of them was refused (`Err`).
+    pub fn after_commit(&self, then: impl FnOnce(Kept) + Send + 'static) {
         let _ = self.jobs.send(Job::Then(Box::new(then)));
     }
 
-    /// Resolves once every record written before this call is committed.
-    pub async fn committed(&self) {
+    /// Resolves once every record written before this call is committed or
+    /// refused, saying which.
+    pub async fn committed(&self) -> Kept {
         let (done, wait) = tokio::sync::oneshot::channel();
-        self.after_commit(move || {
-            let _ = done.send(());
+        self.after_commit(move |kept| {
+            let _ = done.send(kept);
         });
-        let _ = wait.await;
+        wait.await.unwrap_or(Err(NotKept))
+    }
+
+    /// The database is not answering (its last commit failed and is being
+    /// tried again) or is far behind: new changes should be refused rather
+    /// than queued in memory.
+    pub fn away(&self) -> bool {
+        self.health.failing.load(Ordering::Relaxed) || self.waiting() > MAX_WAITING
+    }
+
+    /// Records handed over and not yet committed or left out.
+    pub fn waiting(&self) -> usize {
+        self.health.waiting.load(Ordering::Relaxed)
     }
 }
 
-async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, mut audit_id: i64) {
+async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, mut audit_id: i64, health: Arc<Health>) {
     let mut jobs = Vec::with_capacity(BATCH);
+    // A refused record taints the next `Then`, even one in a later batch.
+    let mut refused = false;
     while rx.recv_many(&mut jobs, BATCH).await > 0 {
         let records: Vec<&Record> = jobs.iter().filter_map(|job| if let Job::Write(r) = job { Some(r) } else { None }).collect();
+        let count = records.len();
         // A failed transaction changed nothing: the same batch is tried
         // again, so nothing is lost or reordered while the database is away.
         // A record the database refuses outright (a broken constraint: a
@@ -65,46 +110,52 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, mut audit_id: i
         // batch goes one record per transaction, and what is refused is
         // logged and left out.
         let mut wait = Duration::from_millis(100);
+        let mut alone = false;
         for attempt in 1.. {
             match commit(&store, &records, &mut audit_id).await {
                 Ok(()) => break,
                 Err(e) if refuses(&e) && attempt >= 3 => {
-                    for record in &records {
-                        write_alone(&store, record, &mut audit_id).await;
-                    }
+                    alone = true;
                     break;
                 }
                 Err(e) => {
-                    tracing::error!("the store cannot write {} records (trying again in {wait:?}): {e}", records.len());
+                    health.failing.store(true, Ordering::Relaxed);
+                    tracing::error!("the store cannot write {count} records (trying again in {wait:?}): {e}");
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(MAX_WAIT);
                 }
             }
         }
         for job in jobs.drain(..) {
-            if let Job::Then(then) = job {
-                then();
+            match job {
+                Job::Write(record) if alone => refused |= !write_alone(&store, &record, &mut audit_id, &health).await,
+                Job::Write(_) => {}
+                Job::Then(then) => then(if std::mem::take(&mut refused) { Err(NotKept) } else { Ok(()) }),
             }
         }
+        health.failing.store(false, Ordering::Relaxed);
+        health.waiting.fetch_sub(count, Ordering::Relaxed);
     }
 }
 
 /// Longest pause between two tries while the database is away.
 const MAX_WAIT: Duration = Duration::from_secs(5);
 
-/// Writes one record in a transaction of its own, until it is kept or the
-/// database refuses it outright.
-async fn write_alone(store: &Store, record: &Record, audit_id: &mut i64) {
+/// Writes one record in a transaction of its own, until it is kept (true)
+/// or the database refuses it outright (false).
+async fn write_alone(store: &Store, record: &Record, audit_id: &mut i64, health: &Health) -> bool {
     let mut wait = Duration::from_millis(100);
     loop {
         match commit(store, &[record], audit_id).await {
-            Ok(()) => return,
+            Ok(()) => return true,
             Err(e) if refuses(&e) => {
-                tracing::error!("the store refuses a record, left out: {e}: {record:?}");
-                return;
+                // Records hold names and numbers: the log says only which.
+                tracing::error!("the store refuses {}, left out: {e}", record.summary());
+                return false;
             }
             Err(e) => {
-                tracing::error!("the store cannot write a record (trying again in {wait:?}): {e}");
+                health.failing.store(true, Ordering::Relaxed);
+                tracing::error!("the store cannot write {} (trying again in {wait:?}): {e}", record.summary());
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(MAX_WAIT);
             }

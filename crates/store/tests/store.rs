@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use earshot_domain::seed::demo_directory;
 use earshot_domain::{CallEvent, Command, Core, NewCall, Origin};
 use earshot_protocol::{AttentionSettings, AuditAction, AuditQuery, CallKind, Direction, Millis, UserId};
-use earshot_store::{Company, Store, Writer};
+use earshot_store::{Company, Kept, NotKept, Store, Writer};
 
 /// A database of one test's own.
 struct Db {
@@ -99,16 +99,55 @@ async fn a_record_the_database_refuses_holds_up_nothing_after_it(db: Db) {
     let first = maria_calls(&mut core, T0);
     let started = core.call(first).unwrap().clone();
     core.apply(T0, CallEvent::Ended { call: first }).unwrap();
-    write_out(&mut core, &writer).await;
+    assert_eq!(write_out(&mut core, &writer).await, Ok(()));
     // The same call started twice: a broken primary key, refused every time.
     writer.write(earshot_domain::Record::CallStarted(started));
+    assert_eq!(writer.committed().await, Err(NotKept), "who waits on a refused record is never told it is kept");
     let second = maria_calls(&mut core, T0);
     core.handle(T0, SAM, Command::StartCoaching { call: second, notify_agent: true }).unwrap();
-    write_out(&mut core, &writer).await;
+    assert_eq!(write_out(&mut core, &writer).await, Ok(()));
+    assert_eq!(writer.waiting(), 0);
     assert_eq!(store.call(second).await.unwrap().as_ref(), core.call(second), "what came after is kept");
     let before = store.call(first).await.unwrap().unwrap();
     assert_eq!(before.timeline.last().unwrap().entry.what, "Call ended", "what came before, untouched");
     assert_eq!(store.audit(&AuditQuery::default(), 10).await.unwrap().len(), 1);
+}
+
+/// SQLite alone: another process holding the file is how a database is
+/// away on one machine (PostgreSQL's is the same `failing` path).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_is_away_is_said_so_and_loses_nothing() {
+    use sqlx::Connection;
+    let db = Db::sqlite();
+    let store = seeded(&db).await;
+    let writer = Writer::spawn(store.clone()).await.unwrap();
+    let mut holder = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    sqlx::query("BEGIN EXCLUSIVE").execute(&mut holder).await.unwrap();
+    let mut core = Core::new(demo_directory());
+    let call = maria_calls(&mut core, T0);
+    let kept = tokio::spawn({
+        let writer = writer.clone();
+        let records: Vec<_> = std::iter::from_fn(|| core.poll_output())
+            .filter_map(|output| if let earshot_domain::Output::Record(r) = output { Some(r) } else { None })
+            .collect();
+        async move {
+            records.into_iter().for_each(|record| writer.write(record));
+            writer.committed().await
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !writer.away() {
+        assert!(std::time::Instant::now() < deadline, "the writer says the database is away");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(writer.waiting() > 0, "what waits is counted");
+    assert!(!kept.is_finished(), "nothing is told kept while the database is away");
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    drop(holder);
+    assert_eq!(kept.await.unwrap(), Ok(()), "kept once the database is back");
+    assert!(!writer.away());
+    assert_eq!(writer.waiting(), 0);
+    assert_eq!(store.call(call).await.unwrap().as_ref(), core.call(call), "nothing lost");
 }
 
 async fn seeded(db: &Db) -> Store {
@@ -153,13 +192,13 @@ async fn sessions_live_until_they_expire_or_are_closed(db: Db) {
 }
 
 /// Drains the core's records into the writer and waits for the commit.
-async fn write_out(core: &mut Core, writer: &Writer) {
+async fn write_out(core: &mut Core, writer: &Writer) -> Kept {
     while let Some(output) = core.poll_output() {
         if let earshot_domain::Output::Record(record) = output {
             writer.write(record);
         }
     }
-    writer.committed().await;
+    writer.committed().await
 }
 
 const SAM: UserId = UserId(2);
@@ -185,13 +224,13 @@ async fn every_record_of_a_call_is_written_through_in_order(db: Db) {
     core.apply(T0, CallEvent::Tagged { call, tag: "refund".into() }).unwrap();
     core.apply(T0, CallEvent::Commented { call, text: "Wants a refund; “urgent”, O'Brien's order.".into() }).unwrap();
     core.apply(T0, CallEvent::Hold { call, on: false }).unwrap();
-    write_out(&mut core, &writer).await;
+    write_out(&mut core, &writer).await.expect("kept");
     assert_eq!(store.call(call).await.unwrap().as_ref(), core.call(call), "a live call, whole in the store");
 
     core.apply(T0, CallEvent::TransferredToAgent { call, agent: BEA }).unwrap();
     let live = core.call(call).unwrap().clone();
     core.apply(Millis(T0.0 + 5_000), CallEvent::Ended { call }).unwrap();
-    write_out(&mut core, &writer).await;
+    write_out(&mut core, &writer).await.expect("kept");
     let kept = store.call(call).await.unwrap().expect("the ended call");
     assert_eq!(kept.agent, Some(BEA), "transfer history");
     assert_eq!((kept.tags.as_slice(), kept.comments.len()), (["refund".to_owned()].as_slice(), 1));
@@ -205,7 +244,7 @@ async fn every_record_of_a_call_is_written_through_in_order(db: Db) {
     let second = maria_calls(&mut core, Millis(T0.0 + 10_000));
     core.apply(Millis(T0.0 + 11_000), CallEvent::Ended { call: second }).unwrap();
     let live_one = maria_calls(&mut core, Millis(T0.0 + 20_000));
-    write_out(&mut core, &writer).await;
+    write_out(&mut core, &writer).await.expect("kept");
     assert_eq!(store.last_call_id().await.unwrap(), live_one.0, "new ids start above it");
     let past: Vec<_> = store.ended_calls_of(maria, 10).await.unwrap().iter().map(|c| (c.id, c.tags.len())).collect();
     assert_eq!(past, [(second, 0), (call, 1)], "ended calls only, newest first, with their notes");
@@ -224,7 +263,7 @@ async fn the_audit_log_is_filtered_by_coach_agent_number_and_time(db: Db) {
     let support = core.start_call(Millis(T0.0 + 4), NewCall { origin: Origin::Simulated, number: earshot_domain::seed::SUPPORT, customer_phone: "+447700900901".into(), direction: Direction::Inbound, kind: CallKind::Regular });
     core.apply(Millis(T0.0 + 4), CallEvent::Answered { call: support, agent: UserId(13) }).unwrap();
     core.handle(Millis(T0.0 + 5), PRIYA, Command::StartCoaching { call: support, notify_agent: false }).unwrap();
-    write_out(&mut core, &writer).await;
+    write_out(&mut core, &writer).await.expect("kept");
 
     let all = store.audit(&AuditQuery::default(), 100).await.unwrap();
     let actions: Vec<_> = all.iter().map(|e| (e.coach, e.action)).collect();
@@ -250,7 +289,7 @@ async fn calls_cut_off_by_a_crash_are_ended_on_the_next_start(db: Db) {
     let mut core = Core::new(demo_directory());
     let call = maria_calls(&mut core, T0);
     core.handle(Millis(T0.0 + 7), SAM, Command::StartCoaching { call, notify_agent: false }).unwrap();
-    write_out(&mut core, &writer).await;
+    write_out(&mut core, &writer).await.expect("kept");
 
     assert_eq!(store.close_cut_off_calls("the server stopped").await.unwrap(), 1);
     assert_eq!(store.close_cut_off_calls("the server stopped").await.unwrap(), 0, "once");
@@ -270,7 +309,7 @@ async fn a_closed_store_opens_again_with_everything(db: Db) {
     let mut core = Core::new(demo_directory());
     let call = maria_calls(&mut core, T0);
     core.handle(T0, SAM, Command::StartCoaching { call, notify_agent: true }).unwrap();
-    write_out(&mut core, &writer).await;
+    write_out(&mut core, &writer).await.expect("kept");
     store.open_session("hash", SAM, Millis(T0.0 + 60_000)).await.unwrap();
     drop(writer);
     store.close().await;
@@ -281,7 +320,7 @@ async fn a_closed_store_opens_again_with_everything(db: Db) {
     assert_eq!(again.call(call).await.unwrap().as_ref(), core.call(call));
     let writer = Writer::spawn(again.clone()).await.unwrap();
     core.handle(T0, SAM, Command::LeaveCoaching).unwrap();
-    write_out(&mut core, &writer).await;
+    write_out(&mut core, &writer).await.expect("kept");
     assert_eq!(again.audit(&AuditQuery::default(), 10).await.unwrap().len(), 2, "numbered on after the entries kept");
 }
 

@@ -19,7 +19,7 @@ use axum::extract::ConnectInfo;
 use axum::extract::ws::close_code;
 use tokio::sync::{broadcast, watch};
 
-use super::live::{admit, error, join_media, stopping};
+use super::live::{admit, error, join_media, not_answered};
 use super::socket::{close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::live::{Batch, LiveHandle};
@@ -137,7 +137,7 @@ impl Caller {
         // Watch first, so the answer by an agent cannot be missed.
         match self.live.watch().await {
             Ok(deltas) => self.deltas = Some(deltas),
-            Err(_) => return Outcome::refused(stopping()),
+            Err(why) => return Outcome::refused(not_answered(why)),
         }
         let new = NewCall { origin: Origin::Caller, number, customer_phone: phone, direction: Direction::Inbound, kind: CallKind::Regular };
         let call = match self.live.dial(new).await {
@@ -145,7 +145,7 @@ impl Caller {
             Ok(Err(EventError::UnknownNumber(_))) => return Outcome::refused(ApiError::new(ErrorCode::NotFound, "that is not one of the company's numbers")),
             Ok(Err(EventError::LinesBusy)) => return Outcome::refused(ApiError::new(ErrorCode::Busy, "all our lines are busy: please call again later")),
             Ok(Err(_)) => return Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, "your phone number must be + and 6 to 15 digits")),
-            Err(_) => return Outcome::refused(stopping()),
+            Err(why) => return Outcome::refused(not_answered(why)),
         };
         self.call = Some(call);
         let answer = join_media(&self.media, call, LegRole::Customer, customer_holder(call), offer).await;

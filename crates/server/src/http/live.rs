@@ -25,7 +25,7 @@ use super::session::unavailable;
 use super::{AppError, AppState};
 use crate::auth::{Auth, Token};
 use crate::throttle::{locked, try_again, RateLimit};
-use crate::live::{Batch, Delta, LiveHandle};
+use crate::live::{Batch, Delta, LiveHandle, Unavailable};
 use crate::media::{user_holder, user_seat, JoinRefused, MediaHandle};
 
 /// Batches written to a socket in one go at most: a socket that fell
@@ -249,7 +249,7 @@ impl Connection {
     }
 
     async fn subscribe(&mut self) -> Result<ServerMsg, ApiError> {
-        let subscription = self.live.subscribe(self.me.id).await.map_err(|_| stopping())?.map_err(|e| refused(&e))?;
+        let subscription = self.live.subscribe(self.me.id).await.map_err(not_answered)?.map_err(|e| refused(&e))?;
         self.deltas = Some(subscription.deltas);
         self.dashboard = true;
         Ok(ServerMsg::Snapshot(subscription.snapshot))
@@ -322,8 +322,8 @@ impl Connection {
     }
 
     async fn watch_my_call(&mut self) -> Result<ServerMsg, ApiError> {
-        self.deltas = Some(self.live.watch().await.map_err(|_| stopping())?);
-        let call = self.live.my_call(self.me.id).await.map_err(|_| stopping())?;
+        self.deltas = Some(self.live.watch().await.map_err(not_answered)?);
+        let call = self.live.my_call(self.me.id).await.map_err(not_answered)?;
         self.my_call = Some(call.as_ref().map(|c| c.id));
         Ok(ServerMsg::MyCall(self.told.tell(self.agent_view(call))))
     }
@@ -354,7 +354,7 @@ impl Connection {
                 Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, format!("a call takes at most {} comments", Core::MAX_COMMENTS)))
             }
             Ok(Err(_)) => Outcome::refused(ApiError::new(ErrorCode::NoCall, "your call has just ended")),
-            Err(_) => Outcome::refused(stopping()),
+            Err(why) => Outcome::refused(not_answered(why)),
         }
     }
 
@@ -365,7 +365,7 @@ impl Connection {
     }
 
     async fn current_call(&self) -> Result<CallView, ApiError> {
-        self.live.my_call(self.me.id).await.map_err(|_| stopping())?.ok_or_else(|| ApiError::new(ErrorCode::NoCall, "you have no call"))
+        self.live.my_call(self.me.id).await.map_err(not_answered)?.ok_or_else(|| ApiError::new(ErrorCode::NoCall, "you have no call"))
     }
 
     /// `first`'s frames and those of the batches already waiting behind it
@@ -463,7 +463,7 @@ fn join_refused(role: LegRole, refused: JoinRefused) -> Outcome {
         (JoinRefused::NoSeat, LegRole::Agent) => ApiError::new(ErrorCode::NoCall, "this call is no longer yours"),
         (JoinRefused::NoSeat, LegRole::Customer) => ApiError::new(ErrorCode::NoCall, "your call has ended"),
         (JoinRefused::Offer(why), _) => ApiError::new(ErrorCode::MediaRefused, why),
-        (JoinRefused::Stopping, _) => stopping(),
+        (JoinRefused::Stopping, _) => not_answered(Unavailable::Stopping),
     })
 }
 
@@ -480,11 +480,11 @@ fn bounded(text: &str, lengths: std::ops::RangeInclusive<usize>, what: &str) -> 
     Err(ApiError::new(ErrorCode::MalformedRequest, format!("{what} must have {must} characters")))
 }
 
-fn outcome(result: Result<Result<(), CoachingError>, crate::live::Stopped>) -> Outcome {
+fn outcome(result: Result<Result<(), CoachingError>, Unavailable>) -> Outcome {
     match result {
         Ok(Ok(())) => Outcome::Ok,
         Ok(Err(refusal)) => Outcome::refused(refused(&refusal)),
-        Err(_) => Outcome::refused(stopping()),
+        Err(unavailable) => Outcome::refused(not_answered(unavailable)),
     }
 }
 
@@ -509,8 +509,13 @@ pub fn refused(refusal: &CoachingError) -> ApiError {
     ApiError::new(refusal.code(), refusal.to_string())
 }
 
-pub fn stopping() -> ApiError {
-    ApiError::new(ErrorCode::Internal, "the server is shutting down")
+/// Why the core did not answer, as the wire carries it.
+pub fn not_answered(why: Unavailable) -> ApiError {
+    let code = match why {
+        Unavailable::StoreAway => ErrorCode::Unavailable,
+        Unavailable::Stopping | Unavailable::NotKept => ErrorCode::Internal,
+    };
+    ApiError::new(code, why.to_string())
 }
 
 pub fn error(code: ErrorCode, message: &str) -> ServerMsg {

@@ -13,7 +13,7 @@ use earshot_protocol::{CallDetail, CallId, CompanyNumber, ContactDetail, Contact
 use super::live::refused;
 use super::session::{unavailable, CurrentUser};
 use super::{AppError, AppState};
-use crate::live::Stopped;
+use crate::live::Unavailable;
 
 /// A contact page shows this many past calls at most.
 const CONTACT_HISTORY: usize = 100;
@@ -76,6 +76,7 @@ fn not_found(message: &str) -> AppError {
     AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
 }
 
-fn stopped(_: Stopped) -> AppError {
-    AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Internal, "the server is shutting down")
+fn stopped(why: Unavailable) -> AppError {
+    let error = super::live::not_answered(why);
+    AppError::new(StatusCode::SERVICE_UNAVAILABLE, error.code, error.message)
 }

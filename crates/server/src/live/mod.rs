@@ -34,9 +34,31 @@ pub struct Subscription {
     pub deltas: broadcast::Receiver<Batch>,
 }
 
-/// The core task stopped: the server is shutting down.
-#[derive(Debug)]
-pub struct Stopped;
+/// Why the core did not answer a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unavailable {
+    /// The core task stopped: the server is shutting down.
+    Stopping,
+    /// The database is not answering: a change was refused before it was
+    /// made, rather than queued in memory.
+    StoreAway,
+    /// The database refused what the change recorded (a bug, in the log):
+    /// the change is not kept, and nobody is told it is.
+    NotKept,
+}
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unavailable::Stopping => "the server is shutting down",
+            Unavailable::StoreAway => "the server cannot save changes right now (its database is not answering): nothing was changed, try again shortly",
+            Unavailable::NotKept => "the server could not save this change: it is not kept (the cause is in the server's log)",
+        })
+    }
+}
+
+/// The answer to a request that changes what is recorded.
+type Kept<T> = oneshot::Sender<Result<T, Unavailable>>;
 
 enum Request {
     Subscribe { user: UserId, reply: oneshot::Sender<Result<Subscription, CoachingError>> },
@@ -44,13 +66,13 @@ enum Request {
     Watch { reply: oneshot::Sender<broadcast::Receiver<Batch>> },
     MyCall { agent: UserId, reply: oneshot::Sender<Option<CallView>> },
     AvailableAgents { reply: oneshot::Sender<Vec<UserView>> },
-    Command { user: UserId, command: Command, reply: oneshot::Sender<Result<(), CoachingError>> },
-    Refused { user: UserId, command: Command, why: String, reply: oneshot::Sender<()> },
+    Command { user: UserId, command: Command, reply: Kept<Result<(), CoachingError>> },
+    Refused { user: UserId, command: Command, why: String, reply: Kept<()> },
     CallDetail { user: UserId, call: CallId, reply: oneshot::Sender<Result<Option<CallDetail>, CoachingError>> },
     Contact { user: UserId, contact: ContactId, reply: oneshot::Sender<Result<Vec<CallView>, CoachingError>> },
-    StartCall { call: NewCall, reply: oneshot::Sender<CallId> },
-    Dial { call: NewCall, reply: oneshot::Sender<Result<CallId, EventError>> },
-    Event { event: CallEvent, reply: oneshot::Sender<Result<(), EventError>> },
+    StartCall { call: NewCall, reply: Kept<CallId> },
+    Dial { call: NewCall, reply: Kept<Result<CallId, EventError>> },
+    Event { event: CallEvent, reply: Kept<Result<(), EventError>> },
     Connected { user: UserId },
     Disconnected { user: UserId },
     Settings { settings: AttentionSettings, phrases: Option<Arc<Listening>>, reply: oneshot::Sender<()> },
@@ -63,60 +85,65 @@ pub struct LiveHandle {
 }
 
 impl LiveHandle {
-    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Request) -> Result<T, Stopped> {
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Request) -> Result<T, Unavailable> {
         let (reply, answer) = oneshot::channel();
-        self.tx.send(make(reply)).await.map_err(|_| Stopped)?;
-        answer.await.map_err(|_| Stopped)
+        self.tx.send(make(reply)).await.map_err(|_| Unavailable::Stopping)?;
+        answer.await.map_err(|_| Unavailable::Stopping)
     }
 
-    pub async fn subscribe(&self, user: UserId) -> Result<Result<Subscription, CoachingError>, Stopped> {
+    /// Asks for a change: answered once it is kept, or why not.
+    async fn change<T>(&self, make: impl FnOnce(Kept<T>) -> Request) -> Result<T, Unavailable> {
+        self.ask(make).await?
+    }
+
+    pub async fn subscribe(&self, user: UserId) -> Result<Result<Subscription, CoachingError>, Unavailable> {
         self.ask(|reply| Request::Subscribe { user, reply }).await
     }
 
     /// Every change from now on, unfiltered: for shells that pick out one
     /// call (agents, callers).
-    pub async fn watch(&self) -> Result<broadcast::Receiver<Batch>, Stopped> {
+    pub async fn watch(&self) -> Result<broadcast::Receiver<Batch>, Unavailable> {
         self.ask(|reply| Request::Watch { reply }).await
     }
 
     /// The live call `agent` is on, if any.
-    pub async fn my_call(&self, agent: UserId) -> Result<Option<CallView>, Stopped> {
+    pub async fn my_call(&self, agent: UserId) -> Result<Option<CallView>, Unavailable> {
         self.ask(|reply| Request::MyCall { agent, reply }).await
     }
 
     /// Agents free to take a transfer now.
-    pub async fn available_agents(&self) -> Result<Vec<UserView>, Stopped> {
+    pub async fn available_agents(&self) -> Result<Vec<UserView>, Unavailable> {
         self.ask(|reply| Request::AvailableAgents { reply }).await
     }
 
     /// Runs a user's command; answers once what it changed is kept.
-    pub async fn command(&self, user: UserId, command: Command) -> Result<Result<(), CoachingError>, Stopped> {
-        self.ask(|reply| Request::Command { user, command, reply }).await
+    pub async fn command(&self, user: UserId, command: Command) -> Result<Result<(), CoachingError>, Unavailable> {
+        self.change(|reply| Request::Command { user, command, reply }).await
     }
 
     /// The shell refused a user's command before the core saw it: the
     /// audit log hears of it still; answers once it is kept.
     pub async fn refused(&self, user: UserId, command: Command, why: String) {
-        let _ = self.ask(|reply| Request::Refused { user, command, why, reply }).await; // stopped: nothing to log into
+        let _ = self.change(|reply| Request::Refused { user, command, why, reply }).await; // stopped: nothing to log into
     }
 
-    pub async fn call_detail(&self, user: UserId, call: CallId) -> Result<Result<Option<CallDetail>, CoachingError>, Stopped> {
+    pub async fn call_detail(&self, user: UserId, call: CallId) -> Result<Result<Option<CallDetail>, CoachingError>, Unavailable> {
         self.ask(|reply| Request::CallDetail { user, call, reply }).await
     }
 
     /// A contact's live calls, for a monitor.
-    pub async fn contact_calls(&self, user: UserId, contact: ContactId) -> Result<Result<Vec<CallView>, CoachingError>, Stopped> {
+    pub async fn contact_calls(&self, user: UserId, contact: ContactId) -> Result<Result<Vec<CallView>, CoachingError>, Unavailable> {
         self.ask(|reply| Request::Contact { user, contact, reply }).await
     }
 
     /// Telephony: a call arrives (scripts, tests and the caller view).
-    pub async fn start_call(&self, call: NewCall) -> Result<CallId, Stopped> {
-        self.ask(|reply| Request::StartCall { call, reply }).await
+    pub async fn start_call(&self, call: NewCall) -> Result<CallId, Unavailable> {
+        self.change(|reply| Request::StartCall { call, reply }).await
     }
 
     /// A caller dials in (validated, unlike `start_call`).
-    pub async fn dial(&self, call: NewCall) -> Result<Result<CallId, EventError>, Stopped> {
-        self.ask(|reply| Request::Dial { call, reply }).await
+    pub async fn dial(&self, call: NewCall) -> Result<Result<CallId, EventError>, Unavailable> {
+        self.change(|reply| Request::Dial { call, reply }).await
     }
 
     /// From a thread outside the runtime (the calls' listener): an event
@@ -127,8 +154,8 @@ impl LiveHandle {
     }
 
     /// Telephony: something happens on a call; answers once it is kept.
-    pub async fn call_event(&self, event: CallEvent) -> Result<Result<(), EventError>, Stopped> {
-        self.ask(|reply| Request::Event { event, reply }).await
+    pub async fn call_event(&self, event: CallEvent) -> Result<Result<(), EventError>, Unavailable> {
+        self.change(|reply| Request::Event { event, reply }).await
     }
 
     /// A live connection of `user` opened or closed; a coach whose last
@@ -139,7 +166,7 @@ impl LiveHandle {
 
     /// The company's new attention settings, for every call from now on
     /// (a hold already long stays so); answers once they apply.
-    pub async fn settings(&self, settings: AttentionSettings, phrases: Option<Arc<Listening>>) -> Result<(), Stopped> {
+    pub async fn settings(&self, settings: AttentionSettings, phrases: Option<Arc<Listening>>) -> Result<(), Unavailable> {
         self.ask(|reply| Request::Settings { settings, phrases, reply }).await
     }
 

@@ -8,11 +8,11 @@ use earshot_domain::{Core, Origin, Output};
 use earshot_protocol::{Millis, ServerMsg};
 use earshot_sfu::{LegRole, RoomId};
 use earshot_simulator::{SimConfig, Simulator};
-use earshot_store::Writer;
+use earshot_store::{NotKept, Writer};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::{Batch, Delta, LiveHandle, Request, Subscription};
+use super::{Batch, Delta, LiveHandle, Request, Subscription, Unavailable};
 use crate::listen::Ears;
 use crate::media::{customer_seat, user_seat, MediaHandle};
 use crate::now;
@@ -25,6 +25,9 @@ const BROADCAST_CAPACITY: usize = 4096;
 /// a dashboard's frame), and each of thousands of sockets is woken and
 /// written once for all of them.
 pub const PUBLISH_EVERY: Duration = Duration::from_millis(10);
+
+/// How often a simulator paused by an away database looks again.
+const STORE_AWAY_RECHECK: Duration = Duration::from_millis(500);
 
 /// Starts the task owning `core`; it ends when every [`LiveHandle`] is dropped.
 pub fn spawn(core: Core, simulator: Option<SimConfig>, media: MediaHandle, ears: Ears, store: Writer) -> LiveHandle {
@@ -74,13 +77,18 @@ impl Owner {
     }
 
     fn next_deadline(&self) -> Option<Millis> {
-        let sim = self.simulator.as_ref().map(Simulator::poll_timeout);
+        // The simulated centre pauses while the database is away, looking
+        // again every so often.
+        let sim = self.simulator.as_ref().map(|sim| match self.store.away() {
+            true => Millis(now().0 + STORE_AWAY_RECHECK.as_millis() as u64),
+            false => sim.poll_timeout(),
+        });
         sim.into_iter().chain(self.core.poll_timeout()).min()
     }
 
     fn on_timeout(&mut self, now: Millis) {
         if let Some(sim) = &mut self.simulator {
-            if sim.poll_timeout() <= now {
+            if sim.poll_timeout() <= now && !self.store.away() {
                 sim.handle_timeout(now, &mut self.core);
             }
         }
@@ -114,6 +122,13 @@ impl Owner {
             Request::AvailableAgents { reply } => {
                 let _ = reply.send(self.core.available_agents());
             }
+            // Changes: refused unmade while the database is away, so
+            // that nothing piles up in memory behind it.
+            Request::Command { reply, .. } if self.store.away() => refuse(reply),
+            Request::Refused { reply, .. } if self.store.away() => refuse(reply),
+            Request::StartCall { reply, .. } if self.store.away() => refuse(reply),
+            Request::Dial { reply, .. } if self.store.away() => refuse(reply),
+            Request::Event { reply, .. } if self.store.away() => refuse(reply),
             Request::Command { user, command, reply } => {
                 let done = self.core.handle(now, user, command);
                 self.reply_when_kept(reply, done);
@@ -133,12 +148,12 @@ impl Owner {
             Request::StartCall { call, reply } => {
                 let call = self.core.start_call(now, call);
                 self.flush();
-                let _ = reply.send(call);
+                let _ = reply.send(Ok(call));
             }
             Request::Dial { call, reply } => {
                 let call = self.core.dial(now, call);
                 self.flush();
-                let _ = reply.send(call);
+                let _ = reply.send(Ok(call));
             }
             Request::Event { event, reply } => {
                 let done = self.core.apply(now, event);
@@ -156,10 +171,10 @@ impl Owner {
 
     /// Answers once what the request changed is committed: a user told
     /// "done" never loses it to a crash. The core goes on meanwhile.
-    fn reply_when_kept<T: Send + 'static>(&mut self, reply: oneshot::Sender<T>, answer: T) {
+    fn reply_when_kept<T: Send + 'static>(&mut self, reply: oneshot::Sender<Result<T, Unavailable>>, answer: T) {
         self.flush();
-        self.store.after_commit(move || {
-            let _ = reply.send(answer); // the asker may have gone
+        self.store.after_commit(move |kept| {
+            let _ = reply.send(kept.map(|()| answer).map_err(|NotKept| Unavailable::NotKept)); // the asker may have gone
         });
     }
 
@@ -193,13 +208,19 @@ impl Owner {
                 // hold) reaches the audio only once it is kept, in order.
                 Output::Whisper { call, session, on } => {
                     let media = self.media.clone();
-                    self.store.after_commit(move || media.whisper(RoomId(call.0), session, on));
+                    self.store.after_commit(move |kept| {
+                        if kept.is_ok() {
+                            media.whisper(RoomId(call.0), session, on);
+                        }
+                    });
                 }
                 Output::Hold { call, on } => {
                     let (media, ears) = (self.media.clone(), self.ears.clone());
-                    self.store.after_commit(move || {
-                        media.hold(RoomId(call.0), on);
-                        ears.held(RoomId(call.0), on);
+                    self.store.after_commit(move |kept| {
+                        if kept.is_ok() {
+                            media.hold(RoomId(call.0), on);
+                            ears.held(RoomId(call.0), on);
+                        }
                     });
                 }
                 Output::CallEnded { call } => {
@@ -224,6 +245,11 @@ impl Owner {
         let _ = self.deltas.send(batch); // no subscribers is fine
         self.published = Instant::now();
     }
+}
+
+/// A change refused before it is made: the database is away.
+fn refuse<T>(reply: oneshot::Sender<Result<T, Unavailable>>) {
+    let _ = reply.send(Err(Unavailable::StoreAway)); // the asker may have gone
 }
 
 async fn sleep(wait: Option<Duration>) {

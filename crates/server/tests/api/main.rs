@@ -15,3 +15,4 @@ mod privacy;
 mod races;
 mod session;
 mod shards;
+mod store_away;
