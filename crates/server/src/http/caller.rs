@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use earshot_domain::{as_seen_by_customer, CallEvent, EventError, NewCall, Origin};
-use earshot_protocol::{ApiError, CallId, CallKind, Change, ClientMsg, CustomerCall, Direction, ErrorCode, NumberId, Outcome, Request, ServerMsg, MAX_CLIENT_MESSAGE_BYTES};
+use earshot_protocol::{ApiError, CallId, CallKind, Change, ClientMsg, CustomerCall, Direction, ErrorCode, NumberId, Outcome, Request, ServerMsg};
 use earshot_sfu::LegRole;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
@@ -19,8 +19,8 @@ use axum::extract::ConnectInfo;
 use axum::extract::ws::close_code;
 use tokio::sync::{broadcast, watch};
 
-use super::live::{admit, error, join_media, not_answered};
-use super::socket::{close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
+use super::live::{admit, error, join_media, not_answered, read};
+use super::socket::{answer_within, close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::live::{Batch, LiveHandle};
 use crate::media::{customer_holder, MediaHandle};
@@ -47,6 +47,10 @@ pub async fn upgrade(
     Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| caller.serve(socket)))
 }
 
+async fn say_goodbye(socket: &mut WebSocket) {
+    send_close(socket, close_code::AWAY, "the server is restarting: call again in a moment").await;
+}
+
 struct Caller {
     live: LiveHandle,
     media: MediaHandle,
@@ -65,16 +69,26 @@ struct Caller {
 impl Caller {
     async fn serve(mut self, mut socket: WebSocket) {
         let mut heartbeat = Heartbeat::new(self.heartbeat);
+        let mut stopping = self.stopping.clone();
         loop {
             let outgoing = tokio::select! {
-                _ = server_stopping(&mut self.stopping) => {
-                    send_close(&mut socket, close_code::AWAY, "the server is restarting: call again in a moment").await;
+                _ = server_stopping(&mut stopping) => {
+                    say_goodbye(&mut socket).await;
                     break;
                 }
                 frame = socket.recv() => {
                     heartbeat.heard();
                     match frame {
-                        Some(Ok(Message::Text(text))) => frames(self.answer(&text).await),
+                        Some(Ok(Message::Text(text))) => match read(&text) {
+                            Ok(ClientMsg { id, request }) => match answer_within(id, self.answer(id, request), server_stopping(&mut stopping)).await {
+                                Ok(replies) => frames(replies),
+                                Err(()) => {
+                                    say_goodbye(&mut socket).await;
+                                    break;
+                                }
+                            },
+                            Err(refusal) => frames(vec![refusal]),
+                        },
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                         Some(Ok(Message::Binary(_))) => frames(vec![error(ErrorCode::MalformedRequest, "send JSON text frames")]),
                         Some(Err(e)) => {
@@ -97,7 +111,8 @@ impl Caller {
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
             };
-            if send_all(&mut socket, outgoing).await.is_err() {
+            if send_all(&mut socket, outgoing, heartbeat.dead_after()).await.is_err() {
+                tracing::info!("caller took nothing for {:?}: the call ends", heartbeat.dead_after());
                 break;
             }
         }
@@ -105,14 +120,7 @@ impl Caller {
         self.hang_up().await;
     }
 
-    async fn answer(&mut self, text: &str) -> Vec<ServerMsg> {
-        if text.len() > MAX_CLIENT_MESSAGE_BYTES {
-            return vec![error(ErrorCode::MessageTooLarge, "message too large")];
-        }
-        let ClientMsg { id, request } = match serde_json::from_str(text) {
-            Ok(message) => message,
-            Err(e) => return vec![error(ErrorCode::MalformedRequest, &format!("cannot read this message: {e}"))],
-        };
+    async fn answer(&mut self, id: u32, request: Request) -> Vec<ServerMsg> {
         if let Err(error) = admit(&request, None) {
             return vec![ServerMsg::Reply { id, outcome: Outcome::refused(error) }];
         }

@@ -20,7 +20,7 @@ use earshot_sfu::{LegRole, RoomId};
 use tokio::sync::{broadcast, watch};
 
 use super::session::{session_token, CurrentUser};
-use super::socket::{close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
+use super::socket::{answer_within, close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::session::unavailable;
 use super::{AppError, AppState};
 use crate::auth::{Auth, Token};
@@ -55,16 +55,19 @@ pub async fn upgrade(
     let session = session_token(&headers).ok_or_else(not_signed_in)?;
     let (_, expires) = state.auth.session(&session, crate::now()).await.map_err(unavailable)?.ok_or_else(not_signed_in)?;
     let expires = Instant::now() + Duration::from_millis(expires.0.saturating_sub(crate::now().0));
+    let ends = Ends {
+        stopping: state.stopping.clone(),
+        // One timer for the socket's life, not a new one per message.
+        expiry: Box::pin(tokio::time::sleep_until(expires)),
+        session,
+        signed_out: state.auth.signed_out(),
+        auth: state.auth.clone(),
+    };
     let connection = Connection {
         live: state.live.clone(),
         media: state.media.clone(),
         me,
         window,
-        session,
-        expires,
-        signed_out: state.auth.signed_out(),
-        auth: state.auth.clone(),
-        stopping: state.stopping.clone(),
         heartbeat: state.heartbeat,
         notes: Arc::clone(&state.notes),
         deltas: None,
@@ -73,7 +76,7 @@ pub async fn upgrade(
         told: LastTold::default(),
         checking_path: false,
     };
-    Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| connection.serve(socket)))
+    Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| connection.serve(socket, ends)))
 }
 
 /// One signed-in user's socket.
@@ -83,12 +86,6 @@ struct Connection {
     me: Me,
     /// The app window this socket serves.
     window: u64,
-    /// The session the socket was opened with; the socket ends with it.
-    session: Token,
-    expires: Instant,
-    signed_out: broadcast::Receiver<Token>,
-    auth: Arc<Auth>,
-    stopping: watch::Receiver<bool>,
     /// Ping period; three without a word from the peer and it is dead.
     heartbeat: Duration,
     /// Tags and comments per user, at a steady rate.
@@ -105,21 +102,76 @@ struct Connection {
     checking_path: bool,
 }
 
+/// What closes a socket whatever it is doing: the server stopping, the
+/// expiry or sign-out of the session it was opened with.
+struct Ends {
+    stopping: watch::Receiver<bool>,
+    expiry: std::pin::Pin<Box<tokio::time::Sleep>>,
+    session: Token,
+    signed_out: broadcast::Receiver<Token>,
+    auth: Arc<Auth>,
+}
+
+enum End {
+    Stopping,
+    Expired,
+    SignedOut,
+}
+
+impl Ends {
+    async fn next(&mut self) -> End {
+        loop {
+            tokio::select! {
+                _ = server_stopping(&mut self.stopping) => return End::Stopping,
+                _ = &mut self.expiry => return End::Expired,
+                ended = self.signed_out.recv() => {
+                    let ours = match ended {
+                        Ok(token) => token == self.session,
+                        // Too many sign-outs at once to tell: ask. (`auth`
+                        // holds the sender, so the channel never closes.)
+                        // A store that cannot say keeps the socket: its expiry still holds.
+                        Err(_) => matches!(self.auth.session(&self.session, crate::now()).await, Ok(None)),
+                    };
+                    if ours {
+                        return End::SignedOut;
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl End {
+    async fn say(self, socket: &mut WebSocket) {
+        match self {
+            End::Stopping => send_close(socket, close_code::AWAY, "the server is restarting: reconnecting").await,
+            End::Expired => close(socket, "your session has expired: sign in again").await,
+            End::SignedOut => close(socket, "you signed out").await,
+        }
+    }
+}
+
 impl Connection {
-    async fn serve(mut self, mut socket: WebSocket) {
+    async fn serve(mut self, mut socket: WebSocket, mut ends: Ends) {
         let user = self.me.id;
         tracing::info!(user = user.0, "live connection opened");
         self.live.connected(user).await;
         let mut heartbeat = Heartbeat::new(self.heartbeat);
-        // One timer for the socket's life, not a new one per message.
-        let expiry = tokio::time::sleep_until(self.expires);
-        tokio::pin!(expiry);
         loop {
             let outgoing = tokio::select! {
                 frame = socket.recv() => {
                     heartbeat.heard();
                     match frame {
-                        Some(Ok(Message::Text(text))) => frames(self.answer(&text).await),
+                        Some(Ok(Message::Text(text))) => match read(&text) {
+                            Ok(ClientMsg { id, request }) => match answer_within(id, self.answer(id, request), ends.next()).await {
+                                Ok(replies) => frames(replies),
+                                Err(end) => {
+                                    end.say(&mut socket).await;
+                                    break;
+                                }
+                            },
+                            Err(refusal) => frames(vec![refusal]),
+                        },
                         Some(Ok(Message::Binary(_))) => frames(vec![error(ErrorCode::MalformedRequest, "send JSON text frames")]),
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                         Some(Ok(Message::Close(_))) | None => break,
@@ -130,26 +182,8 @@ impl Connection {
                         }
                     }
                 }
-                _ = server_stopping(&mut self.stopping) => {
-                    send_close(&mut socket, close_code::AWAY, "the server is restarting: reconnecting").await;
-                    break;
-                }
-                _ = &mut expiry => {
-                    close(&mut socket, "your session has expired: sign in again").await;
-                    break;
-                }
-                ended = self.signed_out.recv() => {
-                    let ours = match ended {
-                        Ok(token) => token == self.session,
-                        // Too many sign-outs at once to tell: ask. (`auth`
-                        // holds the sender, so the channel never closes.)
-                        // A store that cannot say keeps the socket: its expiry still holds.
-                        Err(_) => matches!(self.auth.session(&self.session, crate::now()).await, Ok(None)),
-                    };
-                    if !ours {
-                        continue;
-                    }
-                    close(&mut socket, "you signed out").await;
+                end = ends.next() => {
+                    end.say(&mut socket).await;
                     break;
                 }
                 beat = heartbeat.beat() => match beat {
@@ -171,7 +205,8 @@ impl Connection {
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
             };
-            if send_all(&mut socket, outgoing).await.is_err() {
+            if send_all(&mut socket, outgoing, heartbeat.dead_after()).await.is_err() {
+                tracing::info!(user = user.0, "live peer took nothing for {:?}: dropped", heartbeat.dead_after());
                 break;
             }
         }
@@ -180,16 +215,8 @@ impl Connection {
         tracing::info!(user = user.0, "live connection closed");
     }
 
-    /// The replies to one client frame.
-    async fn answer(&mut self, text: &str) -> Vec<ServerMsg> {
-        if text.len() > MAX_CLIENT_MESSAGE_BYTES {
-            let message = format!("messages are limited to {MAX_CLIENT_MESSAGE_BYTES} bytes");
-            return vec![error(ErrorCode::MessageTooLarge, &message)];
-        }
-        let ClientMsg { id, request } = match serde_json::from_str(text) {
-            Ok(message) => message,
-            Err(e) => return vec![error(ErrorCode::MalformedRequest, &format!("cannot read this message: {e}"))],
-        };
+    /// The replies to one client request.
+    async fn answer(&mut self, id: u32, request: Request) -> Vec<ServerMsg> {
         if let Err(error) = admit(&request, Some((self.me.role, self.me.access))) {
             // An attempt to listen or to speak is audited even when the gate stops it.
             if let Ok(command) = Command::try_from(request) {
@@ -423,6 +450,15 @@ impl Connection {
         let coached_by = call.as_ref().and_then(|c| c.coaching.as_ref()).map(|s| s.coach_name.clone());
         MyCall { call, agent_name: Some(self.me.name.clone()), coached_by }
     }
+}
+
+/// A client frame's message, or the error that says why it is not one.
+pub fn read(text: &str) -> Result<ClientMsg, ServerMsg> {
+    if text.len() > MAX_CLIENT_MESSAGE_BYTES {
+        let message = format!("messages are limited to {MAX_CLIENT_MESSAGE_BYTES} bytes");
+        return Err(error(ErrorCode::MessageTooLarge, &message));
+    }
+    serde_json::from_str(text).map_err(|e| error(ErrorCode::MalformedRequest, &format!("cannot read this message: {e}")))
 }
 
 /// Closes the socket with 1008 (policy violation: no session) and why.

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
-use earshot_protocol::ServerMsg;
+use std::future::Future;
+
+use earshot_protocol::{ApiError, ErrorCode, Outcome, ServerMsg};
 use futures_util::SinkExt;
 use tokio::sync::watch;
 use tokio::time::{Instant, Interval};
@@ -61,9 +63,31 @@ pub async fn server_stopping(stopping: &mut watch::Receiver<bool>) {
     let _ = stopping.wait_for(|stopping| *stopping).await;
 }
 
+/// How long a goodbye may take: a peer that stops reading gets none.
+const GOODBYE_WITHIN: Duration = Duration::from_secs(1);
+
 pub async fn send_close(socket: &mut WebSocket, code: u16, reason: &'static str) {
     let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-    let _ = socket.send(Message::Close(Some(frame))).await; // a gone peer needs no goodbye
+    let goodbye = socket.send(Message::Close(Some(frame)));
+    let _ = tokio::time::timeout(GOODBYE_WITHIN, goodbye).await; // a gone peer needs no goodbye
+}
+
+/// How long the server may take to answer one request before the asker
+/// is told it is late (the request may still take effect).
+pub const ANSWER_WITHIN: Duration = Duration::from_secs(10);
+
+/// The replies `answer` makes to request `id`, unless `end` comes first
+/// (the socket must close: the server stops, the session ends) or the
+/// answer takes longer than [`ANSWER_WITHIN`]: a stalled core, database or
+/// media shard never holds a socket open past its end.
+pub async fn answer_within<E>(id: u32, answer: impl Future<Output = Vec<ServerMsg>>, end: impl Future<Output = E>) -> Result<Vec<ServerMsg>, E> {
+    tokio::select! {
+        replies = tokio::time::timeout(ANSWER_WITHIN, answer) => Ok(replies.unwrap_or_else(|_| {
+            let late = ApiError::new(ErrorCode::Unavailable, "the server did not answer in time: your request may still take effect; look again shortly");
+            vec![ServerMsg::Reply { id, outcome: Outcome::refused(late) }]
+        })),
+        end = end => Err(end),
+    }
 }
 
 /// A frame to send: a message built here (boxed: the deltas, by far the
@@ -86,8 +110,20 @@ impl Frame {
 }
 
 /// Writes `frames` and flushes once: a socket with several waiting goes
-/// out in one write, not one per frame.
-pub async fn send_all(socket: &mut WebSocket, frames: Vec<Frame>) -> Result<(), axum::Error> {
+/// out in one write, not one per frame. A peer that takes none of it for
+/// `within` (it stopped reading) has failed.
+pub async fn send_all(socket: &mut WebSocket, frames: Vec<Frame>, within: Duration) -> Result<(), Stalled> {
+    match tokio::time::timeout(within, write_all(socket, frames)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) | Err(_) => Err(Stalled),
+    }
+}
+
+/// A socket that could not be written: gone, or not reading.
+#[derive(Debug)]
+pub struct Stalled;
+
+async fn write_all(socket: &mut WebSocket, frames: Vec<Frame>) -> Result<(), axum::Error> {
     for frame in frames {
         let message = match frame {
             // Protocol types always serialise.
@@ -118,12 +154,18 @@ impl Heartbeat {
         self.heard = Instant::now();
     }
 
+    /// How long a peer may go without a word, or without taking a frame
+    /// sent to it, before it counts as dead.
+    pub fn dead_after(&self) -> Duration {
+        self.period * 3
+    }
+
     /// Waits for the next beat: a ping to send, or how long the peer has
     /// been silent once it is dead.
     pub async fn beat(&mut self) -> Result<Vec<Frame>, Duration> {
         self.ping.tick().await;
         let silent = self.heard.elapsed();
-        if silent >= self.period * 3 {
+        if silent >= self.dead_after() {
             return Err(silent);
         }
         Ok(vec![Frame::Ping])

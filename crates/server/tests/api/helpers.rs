@@ -89,6 +89,20 @@ impl Site {
         LiveClient { socket, next_id: 1 }
     }
 
+    /// A live WebSocket whose receive buffer is a few KiB: a peer that
+    /// stops reading soon stops taking what the server sends.
+    pub async fn live_client_small_buffer(&self, cookie: &str) -> LiveClient {
+        let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+        tcp.set_recv_buffer_size(4096).unwrap();
+        let stream = tcp.connect(self.addr).await.expect("TCP connects");
+        let mut request = format!("ws://{}/api/live", self.addr).into_client_request().unwrap();
+        request.headers_mut().insert("origin", self.origin().parse().unwrap());
+        request.headers_mut().insert("cookie", cookie.parse().unwrap());
+        let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+        let (socket, _) = tokio_tungstenite::client_async(request, stream).await.expect("WebSocket opens");
+        LiveClient { socket, next_id: 1 }
+    }
+
     /// The caller phone's WebSocket (anonymous).
     pub async fn caller_client(&self) -> LiveClient {
         let mut request = format!("ws://{}/api/caller", self.addr).into_client_request().unwrap();

@@ -15,4 +15,5 @@ mod privacy;
 mod races;
 mod session;
 mod shards;
+mod stalls;
 mod store_away;
