@@ -11,8 +11,8 @@ use earshot_simulator::SimConfig;
 use earshot_store::Company;
 
 use crate::auth::hash_password;
-use crate::media::MediaConfig;
 use crate::http::serve::Limits;
+use crate::media::MediaConfig;
 use crate::throttle::{Backoff, Rate};
 
 #[derive(Clone)]
@@ -49,8 +49,10 @@ pub struct Config {
     pub sign_in_backoff: Backoff,
     /// How an anonymous caller's dials back off, per client address.
     pub dial_backoff: Backoff,
-    /// How fast one user may add tags and comments.
-    pub notes_rate: Rate,
+    /// How fast one user may do each thing that costs everyone (see
+    /// [`crate::throttle::Flood`]): add notes, toggle hold, ask for a
+    /// snapshot, be refused coaching.
+    pub insider_rate: Rate,
     /// Connections per client address, and how long a request may take.
     pub connections: Limits,
 }
@@ -95,7 +97,10 @@ impl Config {
             dist_dir: None,
             extra_origins: Vec::new(),
             database: Database::scratch(),
-            seed: Company { directory, password_hashes },
+            seed: Company {
+                directory,
+                password_hashes,
+            },
             session_ttl: Duration::from_secs(12 * 60 * 60),
             simulator: None,
             coach_grace: Core::COACH_GRACE,
@@ -105,9 +110,16 @@ impl Config {
             heartbeat: Duration::from_secs(5),
             sign_in_backoff: Backoff::default(),
             // A caller may try a few numbers; a script may not flood the queue.
-            dial_backoff: Backoff { free: 5, first: Duration::from_secs(5), cap: Duration::from_secs(60) },
-            // A call's worth of notes at once, then one every 3 s.
-            notes_rate: Rate { burst: 10, every: Duration::from_secs(3) },
+            dial_backoff: Backoff {
+                free: 5,
+                first: Duration::from_secs(5),
+                cap: Duration::from_secs(60),
+            },
+            // A call's worth of each at once, then one every 3 s.
+            insider_rate: Rate {
+                burst: 10,
+                every: Duration::from_secs(3),
+            },
             connections: Limits::default(),
         }
     }

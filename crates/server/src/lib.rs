@@ -29,7 +29,12 @@ pub use config::{Config, Database};
 /// The wall clock, as the core and the store count time.
 pub fn now() -> Millis {
     // A clock before 1970 is a broken machine, not an input to handle.
-    Millis(SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_millis() as u64)
+    Millis(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("clock after 1970")
+            .as_millis() as u64,
+    )
 }
 
 /// The server could not start.
@@ -102,9 +107,13 @@ impl Application {
             store.seed(&config.seed).await?;
         }
         let company = store.company().await?;
-        let cut_off = store.close_cut_off_calls("the server stopped during the call").await?;
+        let cut_off = store
+            .close_cut_off_calls("the server stopped during the call")
+            .await?;
         if cut_off > 0 {
-            tracing::warn!("{cut_off} calls were live when the server last stopped: ended in their records");
+            tracing::warn!(
+                "{cut_off} calls were live when the server last stopped: ended in their records"
+            );
         }
         store.purge_sessions(now()).await?;
         let writer = earshot_store::Writer::spawn(store.clone()).await?;
@@ -122,11 +131,15 @@ impl Application {
                 None
             }
         };
-        let attention = store.attention_settings().await?.unwrap_or_else(|| config.attention.clone());
-        let phrases = listen::listen_for(speech.as_deref(), &attention.phrases).unwrap_or_else(|e| {
-            tracing::warn!("no phrase alerts: {e}");
-            None
-        });
+        let attention = store
+            .attention_settings()
+            .await?
+            .unwrap_or_else(|| config.attention.clone());
+        let phrases =
+            listen::listen_for(speech.as_deref(), &attention.phrases).unwrap_or_else(|e| {
+                tracing::warn!("no phrase alerts: {e}");
+                None
+            });
         let (ears, heard) = listen::channel();
         let media = media::spawn(&config.media, media::Dialogue::demo(), ears.clone())?;
         let core = Core::new(company.directory.clone())
@@ -136,13 +149,32 @@ impl Application {
         let live = live::spawn(core, config.simulator.clone(), media.clone(), ears, writer);
         listen::spawn(heard, live.clone(), listen::thresholds(&attention), phrases)?;
         let (stopping, _) = watch::channel(false);
-        let state = http::AppState::new(&config, company, store, local, live.clone(), media.clone(), stopping.subscribe())?.with_speech(speech);
-        Ok(Self { listener, router: http::router(state), limits: config.connections, live, media, stopping, scratch })
+        let state = http::AppState::new(
+            &config,
+            company,
+            store,
+            local,
+            live.clone(),
+            media.clone(),
+            stopping.subscribe(),
+        )?
+        .with_speech(speech);
+        Ok(Self {
+            listener,
+            router: http::router(state),
+            limits: config.connections,
+            live,
+            media,
+            stopping,
+            scratch,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         // The listener is bound; `local_addr` only fails on an unbound socket.
-        self.listener.local_addr().expect("bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     /// The live core, for scripting calls (tests, the caller view).
@@ -167,7 +199,10 @@ impl Application {
     /// Serves until `signal`; then every open socket closes with 1001
     /// ("going away", so the app reconnects) after its in-flight writes,
     /// and in-flight requests finish.
-    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let _scratch = self.scratch; // dropped when the server is
         let stopping = self.stopping;
         let told = stopping.clone();

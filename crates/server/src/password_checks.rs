@@ -36,15 +36,23 @@ impl PasswordChecks {
         let queue = Arc::new(Mutex::new(queue));
         for i in 0..THREADS {
             let (queue, auth) = (Arc::clone(&queue), Arc::clone(&auth));
-            std::thread::Builder::new().name(format!("password-check-{i}")).spawn(move || {
-                let mut memory = HashMemory::default();
-                loop {
-                    // The lock only hands out the next job; a poisoned one
-                    // means a sibling panicked, and this thread ends too.
-                    let Some(job) = queue.lock().ok().and_then(|mut q| q.blocking_recv()) else { return };
-                    let _ = job.reply.send(auth.verify(&job.email, &job.password, &mut memory)); // the asker may have gone
-                }
-            })?;
+            std::thread::Builder::new()
+                .name(format!("password-check-{i}"))
+                .spawn(move || {
+                    let mut memory = HashMemory::default();
+                    loop {
+                        // The lock only hands out the next job; a poisoned one
+                        // means a sibling panicked, and this thread ends too.
+                        let Some(job) = queue.lock().ok().and_then(|mut q| q.blocking_recv())
+                        else {
+                            return;
+                        };
+                        let _ = job
+                            .reply
+                            .send(auth.verify(&job.email, &job.password, &mut memory));
+                        // the asker may have gone
+                    }
+                })?;
         }
         Ok(Self { jobs })
     }
@@ -52,7 +60,13 @@ impl PasswordChecks {
     /// The account the email and password sign in to, if any.
     pub async fn check(&self, email: String, password: String) -> Result<Option<Me>, Busy> {
         let (reply, answer) = oneshot::channel();
-        self.jobs.try_send(Job { email, password, reply }).map_err(|_| Busy)?;
+        self.jobs
+            .try_send(Job {
+                email,
+                password,
+                reply,
+            })
+            .map_err(|_| Busy)?;
         answer.await.map_err(|_| Busy)
     }
 }

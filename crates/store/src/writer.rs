@@ -96,12 +96,26 @@ impl Writer {
     }
 }
 
-async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, mut audit_id: i64, health: Arc<Health>) {
+async fn run(
+    store: Store,
+    mut rx: mpsc::UnboundedReceiver<Job>,
+    mut audit_id: i64,
+    health: Arc<Health>,
+) {
     let mut jobs = Vec::with_capacity(BATCH);
     // A refused record taints the next `Then`, even one in a later batch.
     let mut refused = false;
     while rx.recv_many(&mut jobs, BATCH).await > 0 {
-        let records: Vec<&Record> = jobs.iter().filter_map(|job| if let Job::Write(r) = job { Some(r) } else { None }).collect();
+        let records: Vec<&Record> = jobs
+            .iter()
+            .filter_map(|job| {
+                if let Job::Write(r) = job {
+                    Some(r)
+                } else {
+                    None
+                }
+            })
+            .collect();
         let count = records.len();
         // A failed transaction changed nothing: the same batch is tried
         // again, so nothing is lost or reordered while the database is away.
@@ -120,7 +134,9 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, mut audit_id: i
                 }
                 Err(e) => {
                     health.failing.store(true, Ordering::Relaxed);
-                    tracing::error!("the store cannot write {count} records (trying again in {wait:?}): {e}");
+                    tracing::error!(
+                        "the store cannot write {count} records (trying again in {wait:?}): {e}"
+                    );
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(MAX_WAIT);
                 }
@@ -128,9 +144,15 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, mut audit_id: i
         }
         for job in jobs.drain(..) {
             match job {
-                Job::Write(record) if alone => refused |= !write_alone(&store, &record, &mut audit_id, &health).await,
+                Job::Write(record) if alone => {
+                    refused |= !write_alone(&store, &record, &mut audit_id, &health).await
+                }
                 Job::Write(_) => {}
-                Job::Then(then) => then(if std::mem::take(&mut refused) { Err(NotKept) } else { Ok(()) }),
+                Job::Then(then) => then(if std::mem::take(&mut refused) {
+                    Err(NotKept)
+                } else {
+                    Ok(())
+                }),
             }
         }
         health.failing.store(false, Ordering::Relaxed);
@@ -155,7 +177,10 @@ async fn write_alone(store: &Store, record: &Record, audit_id: &mut i64, health:
             }
             Err(e) => {
                 health.failing.store(true, Ordering::Relaxed);
-                tracing::error!("the store cannot write {} (trying again in {wait:?}): {e}", record.summary());
+                tracing::error!(
+                    "the store cannot write {} (trying again in {wait:?}): {e}",
+                    record.summary()
+                );
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(MAX_WAIT);
             }

@@ -4,6 +4,7 @@ mod audio;
 mod authorization;
 mod connections;
 mod durable;
+mod floods;
 mod helpers;
 mod hostile;
 mod live;
