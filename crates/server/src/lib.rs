@@ -11,12 +11,13 @@ pub mod live;
 pub mod load;
 pub mod media;
 mod password_checks;
+pub mod supervise;
 pub mod throttle;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use earshot_domain::Core;
 use earshot_protocol::Millis;
@@ -26,15 +27,38 @@ use tokio::sync::watch;
 
 pub use config::{Config, Database};
 
-/// The wall clock, as the core and the store count time.
+/// The time the core and the store count in, in ms since 1970: the wall
+/// clock's reading when the server started, moved on by a monotonic clock.
+/// Timers (a coach's grace, a long hold, the listener's ticks, sessions'
+/// expiry) count on it, so a wall clock stepped back or forth by NTP or by
+/// hand neither stalls nor fires them; shown and stored times stay the wall
+/// clock's as long as nobody steps it.
 pub fn now() -> Millis {
-    // A clock before 1970 is a broken machine, not an input to handle.
-    Millis(
-        SystemTime::now()
+    static CLOCK: std::sync::LazyLock<Clock> = std::sync::LazyLock::new(Clock::start);
+    CLOCK.at(Instant::now())
+}
+
+/// A clock that never steps: a wall reading and the instant it was taken.
+struct Clock {
+    wall: Millis,
+    start: Instant,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        // A clock before 1970 is a broken machine, not an input to handle.
+        let since_1970 = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .expect("clock after 1970")
-            .as_millis() as u64,
-    )
+            .expect("clock after 1970");
+        Clock {
+            wall: Millis(since_1970.as_millis() as u64),
+            start: Instant::now(),
+        }
+    }
+
+    fn at(&self, instant: Instant) -> Millis {
+        Millis(self.wall.0 + instant.saturating_duration_since(self.start).as_millis() as u64)
+    }
 }
 
 /// The server could not start.
@@ -116,7 +140,8 @@ impl Application {
             );
         }
         store.purge_sessions(now()).await?;
-        let writer = earshot_store::Writer::spawn(store.clone()).await?;
+        let (writer, writing) = earshot_store::Writer::new(store.clone()).await?;
+        supervise::task("database writer", writing);
         // Ids start at the start time in µs (below 2^53, exact as a JSON
         // number in the browser, until the year 2255), and after every id
         // kept, even if the clock went back: a restart never reuses one.
@@ -245,4 +270,35 @@ async fn shutdown_signal() {
     let terminate = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::{now, Clock, Millis};
+
+    #[test]
+    fn the_clock_moves_on_by_elapsed_time_from_its_wall_reading_and_never_back() {
+        let start = Instant::now();
+        let clock = Clock {
+            wall: Millis(1_000_000),
+            start,
+        };
+        assert_eq!(clock.at(start), Millis(1_000_000));
+        assert_eq!(
+            clock.at(start + Duration::from_millis(1_500)),
+            Millis(1_001_500)
+        );
+        assert_eq!(
+            clock.at(start - Duration::from_millis(10)),
+            Millis(1_000_000),
+            "an instant before its start reads as the start"
+        );
+        let readings: Vec<_> = (0..10_000).map(|_| now()).collect();
+        assert!(
+            readings.windows(2).all(|w| w[0] <= w[1]),
+            "now() never goes back"
+        );
+    }
 }

@@ -9,6 +9,7 @@ use earshot_protocol::Me;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::{Auth, HashMemory};
+use crate::supervise;
 
 /// Checks at once: each a thread of its own, whose memory is reused.
 pub const THREADS: usize = 2;
@@ -36,23 +37,20 @@ impl PasswordChecks {
         let queue = Arc::new(Mutex::new(queue));
         for i in 0..THREADS {
             let (queue, auth) = (Arc::clone(&queue), Arc::clone(&auth));
-            std::thread::Builder::new()
-                .name(format!("password-check-{i}"))
-                .spawn(move || {
-                    let mut memory = HashMemory::default();
-                    loop {
-                        // The lock only hands out the next job; a poisoned one
-                        // means a sibling panicked, and this thread ends too.
-                        let Some(job) = queue.lock().ok().and_then(|mut q| q.blocking_recv())
-                        else {
-                            return;
-                        };
-                        let _ = job
-                            .reply
-                            .send(auth.verify(&job.email, &job.password, &mut memory));
-                        // the asker may have gone
-                    }
-                })?;
+            supervise::thread(format!("password-check-{i}"), move || {
+                let mut memory = HashMemory::default();
+                loop {
+                    // The lock only hands out the next job; a poisoned one
+                    // means a sibling panicked: the process is stopping.
+                    let Some(job) = queue.lock().ok().and_then(|mut q| q.blocking_recv()) else {
+                        return;
+                    };
+                    let _ = job
+                        .reply
+                        .send(auth.verify(&job.email, &job.password, &mut memory));
+                    // the asker may have gone
+                }
+            })?;
         }
         Ok(Self { jobs })
     }

@@ -2,6 +2,7 @@
 //! made, as many as are waiting in one transaction, and only then tells
 //! whoever waits whether their change is kept.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,11 +55,19 @@ struct Health {
 impl Writer {
     /// Starts the writer task on the current tokio runtime.
     pub async fn spawn(store: Store) -> Result<Writer, Error> {
+        let (writer, task) = Writer::new(store).await?;
+        tokio::spawn(task);
+        Ok(writer)
+    }
+
+    /// A writer and the task that writes for it, for the caller to run
+    /// (a server supervises it).
+    pub async fn new(store: Store) -> Result<(Writer, impl Future<Output = ()> + Send), Error> {
         let next_audit = audit::last_audit_id(&mut *store.pool.acquire().await?).await?;
         let (jobs, rx) = mpsc::unbounded_channel();
         let health = Arc::<Health>::default();
-        tokio::spawn(run(store, rx, next_audit, Arc::clone(&health)));
-        Ok(Writer { jobs, health })
+        let task = run(store, rx, next_audit, Arc::clone(&health));
+        Ok((Writer { jobs, health }, task))
     }
 
     pub fn write(&self, record: Record) {

@@ -22,6 +22,7 @@ use earshot_signals::{CallAudio, Change, Party, Signal, Thresholds, FRAME_MS};
 
 use crate::live::LiveHandle;
 use crate::now;
+use crate::supervise;
 
 /// Frames waiting for the listener at most. A full queue drops the frame:
 /// the shards never wait for the listener. (Holds and ends are never
@@ -140,42 +141,40 @@ pub fn spawn(
     phrases: Option<Arc<Listening>>,
 ) -> std::io::Result<()> {
     let spotters = spotting::spawn(&live, &phrases)?;
-    std::thread::Builder::new()
-        .name("listener".into())
-        .spawn(move || {
-            let mut calls = Calls::new(thresholds, phrases.is_some());
-            let tick = Duration::from_millis(FRAME_MS);
-            let mut next_tick = now().0 + FRAME_MS;
-            loop {
-                let wait = Duration::from_millis(next_tick.saturating_sub(now().0)).min(tick);
-                let heard = match inputs.frames.recv_timeout(wait) {
-                    Ok(heard) => Some(heard),
-                    Err(RecvTimeoutError::Timeout) => None,
-                    Err(RecvTimeoutError::Disconnected) => return,
-                };
-                if let Some(heard) = heard {
-                    let (room, at) = (heard.room, now().0);
-                    if let Some(samples) = calls.heard(heard, at) {
-                        spotters.audio(room, at, samples);
-                    }
-                }
-                for input in inputs.calls.try_iter() {
-                    match &input {
-                        Input::Ended(room) => spotters.ended(*room),
-                        Input::Settings { phrases, .. } => spotters.listen(phrases),
-                        Input::Heard(_) | Input::Held { .. } => {}
-                    }
-                    calls.input(input, now().0);
-                }
-                let at = now().0;
-                if at >= next_tick {
-                    for (call, change) in calls.tick(at) {
-                        live.tell(signal_event(call, change));
-                    }
-                    next_tick = at + FRAME_MS;
+    supervise::thread("listener", move || {
+        let mut calls = Calls::new(thresholds, phrases.is_some());
+        let tick = Duration::from_millis(FRAME_MS);
+        let mut next_tick = now().0 + FRAME_MS;
+        loop {
+            let wait = Duration::from_millis(next_tick.saturating_sub(now().0)).min(tick);
+            let heard = match inputs.frames.recv_timeout(wait) {
+                Ok(heard) => Some(heard),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
+            if let Some(heard) = heard {
+                let (room, at) = (heard.room, now().0);
+                if let Some(samples) = calls.heard(heard, at) {
+                    spotters.audio(room, at, samples);
                 }
             }
-        })?;
+            for input in inputs.calls.try_iter() {
+                match &input {
+                    Input::Ended(room) => spotters.ended(*room),
+                    Input::Settings { phrases, .. } => spotters.listen(phrases),
+                    Input::Heard(_) | Input::Held { .. } => {}
+                }
+                calls.input(input, now().0);
+            }
+            let at = now().0;
+            if at >= next_tick {
+                for (call, change) in calls.tick(at) {
+                    live.tell(signal_event(call, change));
+                }
+                next_tick = at + FRAME_MS;
+            }
+        }
+    })?;
     Ok(())
 }
 

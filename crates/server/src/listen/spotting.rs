@@ -15,6 +15,7 @@ use earshot_protocol::{CallId, Millis};
 use earshot_sfu::RoomId;
 
 use crate::live::LiveHandle;
+use crate::supervise;
 
 /// Frames waiting for a spotter at most (a few seconds of the calls it
 /// spots); a full queue drops a frame rather than hold up the listener.
@@ -75,9 +76,9 @@ pub fn spawn(live: &LiveHandle, phrases: &Option<Arc<Listening>>) -> std::io::Re
         .map(|i| {
             let (sender, receiver) = sync_channel(QUEUE);
             let (live, phrases) = (live.clone(), phrases.clone());
-            std::thread::Builder::new()
-                .name(format!("spotter-{i}"))
-                .spawn(move || run(&receiver, &live, phrases))?;
+            supervise::thread(format!("spotter-{i}"), move || {
+                run(&receiver, &live, phrases)
+            })?;
             Ok(sender)
         })
         .collect::<std::io::Result<_>>()?;

@@ -16,6 +16,7 @@ use super::{Batch, Delta, LiveHandle, Request, Subscription, Unavailable};
 use crate::listen::Ears;
 use crate::media::{customer_seat, user_seat, MediaHandle};
 use crate::now;
+use crate::supervise;
 
 /// Batches a slow subscriber may fall behind before it is resynchronised.
 const BROADCAST_CAPACITY: usize = 4096;
@@ -56,9 +57,7 @@ pub fn spawn(
         .enable_all()
         .build()
         .expect("a runtime for the live core");
-    std::thread::Builder::new()
-        .name("live-core".into())
-        .spawn(move || runtime.block_on(owner.run(rx)))
+    supervise::thread("live-core", move || runtime.block_on(owner.run(rx)))
         .expect("a thread for the live core");
     LiveHandle { tx }
 }
@@ -235,6 +234,10 @@ impl Owner {
     /// Serialises each delta once for every subscriber; the media follows the
     /// calls; the store keeps the records.
     fn flush(&mut self) {
+        // What the audit log and the timeline record (a whisper, a hold)
+        // reaches the audio only once it is kept: after every record made
+        // with it, whichever order the core gave them in.
+        let mut when_kept: Vec<Box<dyn FnOnce() + Send>> = Vec::new();
         while let Some(output) = self.core.poll_output() {
             match output {
                 Output::Delta { seq, change } => {
@@ -279,24 +282,16 @@ impl Owner {
                 }
                 Output::CoachLeft { call } => self.media.revoke(RoomId(call.0), LegRole::Coach),
                 Output::AgentLeft { call } => self.media.transfer(RoomId(call.0)),
-                // What the audit log and the timeline record (a whisper, a
-                // hold) reaches the audio only once it is kept, in order.
                 Output::Whisper { call, session, on } => {
                     let media = self.media.clone();
-                    self.store.after_commit(move |kept| {
-                        if kept.is_ok() {
-                            media.whisper(RoomId(call.0), session, on);
-                        }
-                    });
+                    when_kept.push(Box::new(move || media.whisper(RoomId(call.0), session, on)));
                 }
                 Output::Hold { call, on } => {
                     let (media, ears) = (self.media.clone(), self.ears.clone());
-                    self.store.after_commit(move |kept| {
-                        if kept.is_ok() {
-                            media.hold(RoomId(call.0), on);
-                            ears.held(RoomId(call.0), on);
-                        }
-                    });
+                    when_kept.push(Box::new(move || {
+                        media.hold(RoomId(call.0), on);
+                        ears.held(RoomId(call.0), on);
+                    }));
                 }
                 Output::CallEnded { call } => {
                     self.media.close(RoomId(call.0));
@@ -305,6 +300,13 @@ impl Owner {
                 Output::Record(record) => self.store.write(record),
                 other => tracing::debug!(?other, "output with no consumer"),
             }
+        }
+        if !when_kept.is_empty() {
+            self.store.after_commit(move |kept| {
+                if kept.is_ok() {
+                    when_kept.into_iter().for_each(|apply| apply());
+                }
+            });
         }
         if self.published.elapsed() >= PUBLISH_EVERY {
             self.publish();

@@ -16,6 +16,7 @@ use super::playback::{Dialogue, Looping, Playback, Tone, FRAME};
 use super::tcp::{self, TcpEvent};
 use super::{JoinRefused, LegReport, MediaConfig, MediaHandle, MediaRequest, Shard};
 use crate::listen::Ears;
+use crate::supervise;
 
 /// Each media socket's receive and send buffers: a few hundred calls'
 /// frames arrive together every 20 ms, more than the kernel's default
@@ -104,14 +105,15 @@ fn spawn_shard(
         ringing: BTreeMap::new(),
         hops: Hops::default(),
     };
-    std::thread::Builder::new()
-        .name(format!("media-{i}"))
-        .spawn(move || {
-            runtime.block_on(async move {
-                tokio::spawn(tcp::accept(listener, tcp_events, loopback_only));
-                owner.run(rx, tcp_rx).await;
-            });
-        })?;
+    supervise::thread(format!("media-{i}"), move || {
+        runtime.block_on(async move {
+            supervise::task(
+                format!("media-{i} TCP listener"),
+                tcp::accept(listener, tcp_events, loopback_only),
+            );
+            owner.run(rx, tcp_rx).await;
+        });
+    })?;
     tracing::info!("SFU shard {i} on udp://{local} and tcp://{tcp_local} (advertising {advertised}, tcp {advertised_tcp})");
     Ok(Shard { tx, local })
 }

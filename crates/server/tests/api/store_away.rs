@@ -19,6 +19,7 @@ const PRIYA: UserId = UserId(3);
 async fn a_whisper_reaches_the_agent_once_kept_and_changes_are_refused_while_the_database_is_away()
 {
     let dir = std::env::temp_dir().join(format!("earshot-away-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir); // a failed run's, under a reused pid
     let app = spawn_app_with(|config| config.database = Database::Dir(dir.clone())).await;
     let real = RealCall::start(&app, Offering::new(2).await).await;
     let (mut sam, mut sam_again) = (app.live_client(SAM).await, app.live_client(SAM).await);
