@@ -151,10 +151,17 @@ async fn run(
                 }
             }
         }
+        // Counted as written before anyone waiting is told.
+        if !alone {
+            health.failing.store(false, Ordering::Relaxed);
+            health.waiting.fetch_sub(count, Ordering::Relaxed);
+        }
         for job in jobs.drain(..) {
             match job {
                 Job::Write(record) if alone => {
-                    refused |= !write_alone(&store, &record, &mut audit_id, &health).await
+                    refused |= !write_alone(&store, &record, &mut audit_id, &health).await;
+                    health.failing.store(false, Ordering::Relaxed);
+                    health.waiting.fetch_sub(1, Ordering::Relaxed);
                 }
                 Job::Write(_) => {}
                 Job::Then(then) => then(if std::mem::take(&mut refused) {
@@ -164,8 +171,6 @@ async fn run(
                 }),
             }
         }
-        health.failing.store(false, Ordering::Relaxed);
-        health.waiting.fetch_sub(count, Ordering::Relaxed);
     }
 }
 
