@@ -10,28 +10,15 @@ pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
 
 /// A GET that never answers from the browser's HTTP cache.
 pub async fn get_fresh<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
-    read(
-        Request::get(url)
-            .cache(web_sys::RequestCache::NoStore)
-            .send()
-            .await
-            .map_err(network_error)?,
-    )
-    .await
+    read(Request::get(url).cache(web_sys::RequestCache::NoStore).send().await.map_err(network_error)?).await
 }
 
-pub async fn post<T: DeserializeOwned>(
-    url: &str,
-    body: &impl serde::Serialize,
-) -> Result<T, ApiError> {
+pub async fn post<T: DeserializeOwned>(url: &str, body: &impl serde::Serialize) -> Result<T, ApiError> {
     let request = Request::post(url).json(body).map_err(network_error)?;
     read(request.send().await.map_err(network_error)?).await
 }
 
-pub async fn put<T: DeserializeOwned>(
-    url: &str,
-    body: &impl serde::Serialize,
-) -> Result<T, ApiError> {
+pub async fn put<T: DeserializeOwned>(url: &str, body: &impl serde::Serialize) -> Result<T, ApiError> {
     let request = Request::put(url).json(body).map_err(network_error)?;
     read(request.send().await.map_err(network_error)?).await
 }
@@ -55,14 +42,12 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
 
 async fn refusal(response: Response) -> ApiError {
     let status = response.status();
-    response.json().await.unwrap_or_else(|_| {
-        ApiError::new(ErrorCode::Internal, format!("the server answered {status}"))
-    })
+    response
+        .json()
+        .await
+        .unwrap_or_else(|_| ApiError::new(ErrorCode::Internal, format!("the server answered {status}")))
 }
 
 fn network_error(e: gloo_net::Error) -> ApiError {
-    ApiError::new(
-        ErrorCode::Internal,
-        format!("cannot reach the Earshot server: {e}"),
-    )
+    ApiError::new(ErrorCode::Internal, format!("cannot reach the Earshot server: {e}"))
 }

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use crate::agent::AgentView;
 use crate::audit::AuditPage;
-use crate::auth::{Session, SignInPage, SignedIn};
+use crate::auth::{SignInPage, Session, SignedIn};
 use crate::caller::CallerPage;
 use crate::coaching::{AudioSetup, CoachDialog, CoachMedia, CoachingPanel, CoachingUi};
 use crate::contacts::ContactPage;
@@ -17,9 +17,7 @@ use crate::settings::SettingsPage;
 /// The root: the browser gate, then the signed-in app or the sign-in page.
 #[component]
 pub fn App() -> impl IntoView {
-    let caller = web_sys::window()
-        .and_then(|w| w.location().pathname().ok())
-        .is_some_and(|p| p.starts_with("/caller"));
+    let caller = web_sys::window().and_then(|w| w.location().pathname().ok()).is_some_and(|p| p.starts_with("/caller"));
     match assess(&detect()) {
         // The caller view is a phone, not an account: no sign-in.
         Verdict::Supported if caller => view! { <CallerPage /> }.into_any(),

@@ -22,10 +22,7 @@ pub enum Page {
 
 impl Page {
     pub fn of(path: &str) -> Self {
-        let id = |prefix| {
-            path.strip_prefix(prefix)
-                .map(|id: &str| id.trim_end_matches('/'))
-        };
+        let id = |prefix| path.strip_prefix(prefix).map(|id: &str| id.trim_end_matches('/'));
         match path.trim_end_matches('/') {
             "" => Self::Calls,
             "/users" => Self::Users,
@@ -52,8 +49,7 @@ impl Address {
     /// Follows the address bar from now on, for everything below.
     pub fn provide() -> Self {
         let address = Self(RwSignal::new(current_path()));
-        let back_or_forward =
-            window_event_listener(leptos::ev::popstate, move |_| address.0.set(current_path()));
+        let back_or_forward = window_event_listener(leptos::ev::popstate, move |_| address.0.set(current_path()));
         on_cleanup(move || back_or_forward.remove());
         provide_context(address);
         address
@@ -71,8 +67,7 @@ impl Address {
     /// Shows `path`, with a history entry for Back.
     pub fn go(self, path: &str) {
         if let Ok(history) = window().history() {
-            let _ = history.push_state_with_url(&JsValue::NULL, "", Some(path));
-            // same origin: never refused
+            let _ = history.push_state_with_url(&JsValue::NULL, "", Some(path)); // same origin: never refused
         }
         window().scroll_to_with_x_and_y(0.0, 0.0);
         self.0.set(path.to_owned());
@@ -95,8 +90,7 @@ pub fn Link(#[prop(into)] href: String, children: Children) -> impl IntoView {
     };
     let target = href.clone();
     let follow = move |ev: MouseEvent| {
-        let elsewhere =
-            ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key();
+        let elsewhere = ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key();
         if !elsewhere && !ev.default_prevented() {
             ev.prevent_default();
             address.go(&target);
@@ -106,10 +100,7 @@ pub fn Link(#[prop(into)] href: String, children: Children) -> impl IntoView {
 }
 
 fn current_path() -> String {
-    window()
-        .location()
-        .pathname()
-        .unwrap_or_else(|_| "/".to_owned())
+    window().location().pathname().unwrap_or_else(|_| "/".to_owned())
 }
 
 #[cfg(test)]
@@ -126,14 +117,7 @@ mod tests {
         assert_eq!(Page::of("/contacts/7/"), Page::Contact(ContactId(7)));
         assert_eq!(Page::of("/audit"), Page::Audit);
         assert_eq!(Page::of("/settings"), Page::Settings);
-        for unknown in [
-            "/calls/",
-            "/calls/x",
-            "/calls/1/2",
-            "/userss",
-            "/caller",
-            "/contacts/99999999999",
-        ] {
+        for unknown in ["/calls/", "/calls/x", "/calls/1/2", "/userss", "/caller", "/contacts/99999999999"] {
             assert_eq!(Page::of(unknown), Page::Unknown, "{unknown}");
         }
     }

@@ -20,9 +20,7 @@ pub fn AskForHelp(
     });
     let raise = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        act.dispatch(Request::RaiseHand {
-            reason: reason.get_untracked(),
-        });
+        act.dispatch(Request::RaiseHand { reason: reason.get_untracked() });
     };
     view! {
         <section class="help" aria-label="Help from a supervisor" data-testid="help">

@@ -35,25 +35,15 @@ pub fn AgentView() -> impl IntoView {
     let mine = Memo::new(move |_| live.state().with(|s| s.my_call.clone()));
     let call = Memo::new(move |_| mine.with(|m| m.as_ref().and_then(|m| m.call.clone())));
     let call_id = Memo::new(move |_| call.with(|c| c.as_ref().map(|c| c.id)));
-    let coached_by =
-        Memo::new(move |_| mine.with(|m| m.as_ref().and_then(|m| m.coached_by.clone())));
+    let coached_by = Memo::new(move |_| mine.with(|m| m.as_ref().and_then(|m| m.coached_by.clone())));
     // Whether the coach who told the agent is talking to them now.
-    let talking = Memo::new(move |_| {
-        call.with(|c| {
-            c.as_ref()
-                .and_then(|c| c.coaching.as_ref())
-                .is_some_and(|s| s.whisper)
-        })
-    });
+    let talking = Memo::new(move |_| call.with(|c| c.as_ref().and_then(|c| c.coaching.as_ref()).is_some_and(|s| s.whisper)));
     // The coach who just left, said for a few seconds.
     let stopped = RwSignal::new(None::<String>);
     let muted = RwSignal::new(false);
 
     let connect = Action::new_local(move |&call: &CallId| async move {
-        let (opened, _) = Peer::connect(&["customer", "coach"], Line::Microphone, |offer| {
-            live.request(Request::JoinMyCall { offer })
-        })
-        .await?;
+        let (opened, _) = Peer::connect(&["customer", "coach"], Line::Microphone, |offer| live.request(Request::JoinMyCall { offer })).await?;
         // A new connection keeps the agent's mute.
         opened.set_muted(muted.get_untracked());
         peer.set_value(Some((call, opened)));
@@ -65,15 +55,10 @@ pub fn AgentView() -> impl IntoView {
         if !connect.value().with(|v| matches!(v, Some(Ok(())))) {
             return;
         }
-        let Some(call) = peer.with_value(|p| p.as_ref().map(|(id, _)| *id)) else {
-            return;
-        };
+        let Some(call) = peer.with_value(|p| p.as_ref().map(|(id, _)| *id)) else { return };
         let current = generation.get_value();
         leptos::task::spawn_local(async move {
-            let down = move || {
-                peer.try_with_value(|p| p.as_ref().map(|(_, p)| p.is_down()))
-                    .flatten()
-            };
+            let down = move || peer.try_with_value(|p| p.as_ref().map(|(_, p)| p.is_down())).flatten();
             if went_down(down, move || generation.try_get_value() == Some(current)).await {
                 hang_up_audio();
                 connect.dispatch(call);
@@ -113,20 +98,13 @@ pub fn AgentView() -> impl IntoView {
     });
     Effect::new(move || {
         let muted = muted.get();
-        peer.with_value(|p| {
-            if let Some((_, peer)) = p {
-                peer.set_muted(muted)
-            }
-        });
+        peer.with_value(|p| if let Some((_, peer)) = p { peer.set_muted(muted) });
     });
     let on_hold = move || state.get() == Some(CallState::OnHold);
-    let hold =
-        Action::new_local(move |&on: &bool| async move { live.act(Request::Hold { on }).await });
+    let hold = Action::new_local(move |&on: &bool| async move { live.act(Request::Hold { on }).await });
     let error = move || {
         let failed = |v: Option<Result<(), String>>| v.and_then(Result::err);
-        failed(connect.value().get())
-            .or_else(|| failed(hang_up.value().get()))
-            .or_else(|| failed(hold.value().get()))
+        failed(connect.value().get()).or_else(|| failed(hang_up.value().get())).or_else(|| failed(hold.value().get()))
     };
 
     view! {

@@ -41,9 +41,7 @@ pub async fn verify(manifest: &AudioManifest) -> Result<Vec<Problem>, String> {
     let caches = caches()?;
     let mut problems = Vec::new();
     for file in &manifest.files {
-        let hit = JsFuture::from(caches.match_with_str(&installed_url(manifest, &file.name)))
-            .await
-            .map_err(js_error)?;
+        let hit = JsFuture::from(caches.match_with_str(&installed_url(manifest, &file.name))).await.map_err(js_error)?;
         match hit.dyn_into::<Response>() {
             Err(_) => problems.push(Problem::Missing(file.name.clone())),
             Ok(response) => {
@@ -59,11 +57,7 @@ pub async fn verify(manifest: &AudioManifest) -> Result<Vec<Problem>, String> {
 /// Installs every file: downloaded with `download`, checked against the
 /// manifest, then stored; `progress(bytes done, bytes in all)` after each.
 /// A file that arrives damaged stops the install with the reason.
-pub async fn install<D, F>(
-    manifest: &AudioManifest,
-    download: D,
-    progress: impl Fn(u64, u64),
-) -> Result<(), String>
+pub async fn install<D, F>(manifest: &AudioManifest, download: D, progress: impl Fn(u64, u64)) -> Result<(), String>
 where
     D: Fn(AudioFile) -> F,
     F: Future<Output = Result<Vec<u8>, String>>,
@@ -72,34 +66,18 @@ where
     let mut done = 0;
     progress(done, total);
     let caches = caches()?;
-    let cache: Cache = JsFuture::from(caches.open(&cache_name(manifest)))
-        .await
-        .map_err(js_error)?
-        .unchecked_into();
+    let cache: Cache = JsFuture::from(caches.open(&cache_name(manifest))).await.map_err(js_error)?.unchecked_into();
     for file in &manifest.files {
-        let mut bytes = download(file.clone())
-            .await
-            .map_err(|e| format!("{} could not be downloaded: {e}", file.name))?;
+        let mut bytes = download(file.clone()).await.map_err(|e| format!("{} could not be downloaded: {e}", file.name))?;
         if !matches(file, &bytes).await? {
-            return Err(format!(
-                "{} arrived damaged (its SHA-256 does not match the server's manifest): try again",
-                file.name
-            ));
+            return Err(format!("{} arrived damaged (its SHA-256 does not match the server's manifest): try again", file.name));
         }
         let init = ResponseInit::new();
         let headers = js_sys::Object::new();
-        js_sys::Reflect::set(
-            &headers,
-            &"Content-Type".into(),
-            &content_type(&file.name).into(),
-        )
-        .map_err(js_error)?;
+        js_sys::Reflect::set(&headers, &"Content-Type".into(), &content_type(&file.name).into()).map_err(js_error)?;
         init.set_headers(&headers);
-        let response =
-            Response::new_with_opt_u8_array_and_init(Some(&mut bytes), &init).map_err(js_error)?;
-        JsFuture::from(cache.put_with_str(&installed_url(manifest, &file.name), &response))
-            .await
-            .map_err(|e| format!("the browser would not store {}: {}", file.name, js_error(e)))?;
+        let response = Response::new_with_opt_u8_array_and_init(Some(&mut bytes), &init).map_err(js_error)?;
+        JsFuture::from(cache.put_with_str(&installed_url(manifest, &file.name), &response)).await.map_err(|e| format!("the browser would not store {}: {}", file.name, js_error(e)))?;
         done += file.bytes;
         progress(done, total);
     }
@@ -108,49 +86,32 @@ where
 
 /// The bytes of an installed file.
 pub async fn read(manifest: &AudioManifest, name: &str) -> Result<Vec<u8>, String> {
-    let hit = JsFuture::from(caches()?.match_with_str(&installed_url(manifest, name)))
-        .await
-        .map_err(js_error)?;
-    let response: Response = hit
-        .dyn_into()
-        .map_err(|_| format!("{name} is not installed"))?;
+    let hit = JsFuture::from(caches()?.match_with_str(&installed_url(manifest, name))).await.map_err(js_error)?;
+    let response: Response = hit.dyn_into().map_err(|_| format!("{name} is not installed"))?;
     body(&response).await
 }
 
-async fn remove_other_versions(
-    caches: &CacheStorage,
-    manifest: &AudioManifest,
-) -> Result<(), String> {
+async fn remove_other_versions(caches: &CacheStorage, manifest: &AudioManifest) -> Result<(), String> {
     let current = cache_name(manifest);
     for name in keys(caches).await? {
         if name.starts_with(CACHE_PREFIX) && name != current {
-            JsFuture::from(caches.delete(&name))
-                .await
-                .map_err(js_error)?;
+            JsFuture::from(caches.delete(&name)).await.map_err(js_error)?;
         }
     }
     Ok(())
 }
 
 async fn keys(caches: &CacheStorage) -> Result<Vec<String>, String> {
-    let keys: Array = JsFuture::from(caches.keys())
-        .await
-        .map_err(js_error)?
-        .unchecked_into();
+    let keys: Array = JsFuture::from(caches.keys()).await.map_err(js_error)?.unchecked_into();
     Ok(keys.iter().filter_map(|k| k.as_string()).collect())
 }
 
 fn caches() -> Result<CacheStorage, String> {
-    web_sys::window()
-        .ok_or("no window")?
-        .caches()
-        .map_err(|_| "this browser offers no Cache Storage here".to_owned())
+    web_sys::window().ok_or("no window")?.caches().map_err(|_| "this browser offers no Cache Storage here".to_owned())
 }
 
 async fn body(response: &Response) -> Result<Vec<u8>, String> {
-    let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?)
-        .await
-        .map_err(js_error)?;
+    let buffer = JsFuture::from(response.array_buffer().map_err(js_error)?).await.map_err(js_error)?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
@@ -160,23 +121,9 @@ async fn matches(file: &AudioFile, bytes: &[u8]) -> Result<bool, String> {
 }
 
 pub async fn sha256_hex(bytes: &[u8]) -> Result<String, String> {
-    let subtle = web_sys::window()
-        .ok_or("no window")?
-        .crypto()
-        .map_err(js_error)?
-        .subtle();
-    let digest = JsFuture::from(
-        subtle
-            .digest_with_str_and_u8_array("SHA-256", bytes)
-            .map_err(js_error)?,
-    )
-    .await
-    .map_err(js_error)?;
-    Ok(Uint8Array::new(&digest)
-        .to_vec()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    let subtle = web_sys::window().ok_or("no window")?.crypto().map_err(js_error)?.subtle();
+    let digest = JsFuture::from(subtle.digest_with_str_and_u8_array("SHA-256", bytes).map_err(js_error)?).await.map_err(js_error)?;
+    Ok(Uint8Array::new(&digest).to_vec().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn content_type(name: &str) -> &'static str {

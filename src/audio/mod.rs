@@ -30,10 +30,7 @@ pub enum Source {
     /// Files in hand (the browser tests, whose page the test runner serves:
     /// it has no service worker, so the installed script loads from a
     /// blob: URL made of the cached bytes).
-    InHand {
-        manifest: AudioManifest,
-        files: Rc<Vec<Vec<u8>>>,
-    },
+    InHand { manifest: AudioManifest, files: Rc<Vec<Vec<u8>>> },
 }
 
 impl Source {
@@ -41,20 +38,10 @@ impl Source {
     pub async fn in_hand(version: &str, files: &[(&str, &[u8])]) -> Result<Self, String> {
         let mut listed = Vec::new();
         for (name, bytes) in files {
-            listed.push(AudioFile {
-                name: (*name).to_owned(),
-                sha256: install::sha256_hex(bytes).await?,
-                bytes: bytes.len() as u64,
-            });
+            listed.push(AudioFile { name: (*name).to_owned(), sha256: install::sha256_hex(bytes).await?, bytes: bytes.len() as u64 });
         }
-        let manifest = AudioManifest {
-            version: version.to_owned(),
-            files: listed,
-        };
-        Ok(Source::InHand {
-            manifest,
-            files: Rc::new(files.iter().map(|(_, bytes)| bytes.to_vec()).collect()),
-        })
+        let manifest = AudioManifest { version: version.to_owned(), files: listed };
+        Ok(Source::InHand { manifest, files: Rc::new(files.iter().map(|(_, bytes)| bytes.to_vec()).collect()) })
     }
 
     /// What is current, fetched fresh each time.
@@ -62,12 +49,7 @@ impl Source {
         match self {
             Source::Server => crate::api::get_fresh("/api/audio/manifest")
                 .await
-                .map_err(|e| {
-                    format!(
-                        "the audio processing is not available from the server: {}",
-                        e.message
-                    )
-                }),
+                .map_err(|e| format!("the audio processing is not available from the server: {}", e.message)),
             Source::InHand { manifest, .. } => Ok(manifest.clone()),
         }
     }
@@ -78,11 +60,7 @@ impl Source {
         match self {
             Source::Server => download(&file).await,
             Source::InHand { manifest, files } => {
-                let index = manifest
-                    .files
-                    .iter()
-                    .position(|f| f.name == file.name)
-                    .ok_or("not in the manifest")?;
+                let index = manifest.files.iter().position(|f| f.name == file.name).ok_or("not in the manifest")?;
                 Ok(files[index].clone())
             }
         }
@@ -115,11 +93,7 @@ async fn download(file: &AudioFile) -> Result<Vec<u8>, String> {
 fn blob_url(script: &[u8]) -> Result<String, String> {
     let options = BlobPropertyBag::new();
     options.set_type("text/javascript");
-    let blob = Blob::new_with_u8_array_sequence_and_options(
-        &js_sys::Array::of1(&Uint8Array::from(script)),
-        &options,
-    )
-    .map_err(js_error)?;
+    let blob = Blob::new_with_u8_array_sequence_and_options(&js_sys::Array::of1(&Uint8Array::from(script)), &options).map_err(js_error)?;
     Url::create_object_url_with_blob(&blob).map_err(js_error)
 }
 
@@ -128,10 +102,7 @@ pub enum Readiness {
     /// Installed and verified: coaching may start.
     Ready(Installation),
     /// Setup must run: nothing installed, another version, or a damaged entry.
-    Setup {
-        manifest: AudioManifest,
-        problems: Vec<Problem>,
-    },
+    Setup { manifest: AudioManifest, problems: Vec<Problem> },
 }
 
 /// Checks the cache against the current manifest; when it holds every
@@ -142,17 +113,11 @@ pub async fn readiness(source: &Source) -> Result<Readiness, String> {
     if !problems.is_empty() {
         return Ok(Readiness::Setup { manifest, problems });
     }
-    Ok(Readiness::Ready(
-        Installation::open(source, &manifest).await?,
-    ))
+    Ok(Readiness::Ready(Installation::open(source, &manifest).await?))
 }
 
 /// Installs `manifest` from `source`, and opens it: the setup's first step.
-pub async fn install(
-    source: &Source,
-    manifest: &AudioManifest,
-    progress: impl Fn(u64, u64),
-) -> Result<Installation, String> {
+pub async fn install(source: &Source, manifest: &AudioManifest, progress: impl Fn(u64, u64)) -> Result<Installation, String> {
     install::install(manifest, |file| source.download(file), progress).await?;
     Installation::open(source, manifest).await
 }
@@ -172,16 +137,8 @@ impl Installation {
         let bytes = install::read(manifest, DSP_FILE).await?;
         let module = JsFuture::from(WebAssembly::compile(&Uint8Array::from(bytes.as_slice())))
             .await
-            .map_err(|e| {
-                format!(
-                    "the installed DSP module would not compile: {}",
-                    js_error(e)
-                )
-            })?;
-        Ok(Self {
-            processor_url,
-            dsp: module.into(),
-        })
+            .map_err(|e| format!("the installed DSP module would not compile: {}", js_error(e)))?;
+        Ok(Self { processor_url, dsp: module.into() })
     }
 
     /// Where the worklet loads the installed processor script.

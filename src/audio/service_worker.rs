@@ -19,29 +19,21 @@ const CONTROL_WITHIN_MS: i32 = 10_000;
 /// until it controls the page. A page loaded past an active worker (a hard
 /// reload) asks it to take the page over.
 pub async fn ensure_controlled() -> Result<(), String> {
-    let container = web_sys::window()
-        .ok_or("no window")?
-        .navigator()
-        .service_worker();
+    let container = web_sys::window().ok_or("no window")?.navigator().service_worker();
     if container.controller().is_some() {
         return Ok(());
     }
     JsFuture::from(container.register(SCRIPT))
         .await
         .map_err(|e| format!("the browser refused Earshot's service worker ({}): it may block them for this site", js_error(e)))?;
-    let ready: ServiceWorkerRegistration = JsFuture::from(container.ready().map_err(js_error)?)
-        .await
-        .map_err(js_error)?
-        .unchecked_into();
+    let ready: ServiceWorkerRegistration = JsFuture::from(container.ready().map_err(js_error)?).await.map_err(js_error)?.unchecked_into();
     if let Some(worker) = ready.active() {
         worker.post_message(&"claim".into()).map_err(js_error)?;
     }
     let mut waited = 0;
     while container.controller().is_none() {
         if waited >= CONTROL_WITHIN_MS {
-            return Err(
-                "Earshot's service worker did not start: reload the page and try again".into(),
-            );
+            return Err("Earshot's service worker did not start: reload the page and try again".into());
         }
         sleep(50).await;
         waited += 50;

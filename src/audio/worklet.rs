@@ -9,9 +9,8 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AudioContext, AudioWorkletNode, AudioWorkletNodeOptions, BaseAudioContext, ChannelCountMode,
-    MediaStream, MediaStreamAudioDestinationNode, MediaStreamAudioSourceNode, MediaStreamTrack,
-    MessageEvent,
+    AudioContext, AudioWorkletNode, AudioWorkletNodeOptions, BaseAudioContext, ChannelCountMode, MediaStream, MediaStreamAudioDestinationNode,
+    MediaStreamAudioSourceNode, MediaStreamTrack, MessageEvent,
 };
 
 use crate::media::js_error;
@@ -88,41 +87,19 @@ pub struct Levels {
 
 impl Levels {
     fn from_message(data: &JsValue) -> Option<Self> {
-        let values: Vec<f32> = Array::from(&Reflect::get(data, &"levels".into()).ok()?)
-            .iter()
-            .filter_map(|v| v.as_f64())
-            .map(|v| v as f32)
-            .collect();
-        let level = |i: usize| {
-            Some(Level {
-                peak: *values.get(i * 2)?,
-                rms: *values.get(i * 2 + 1)?,
-            })
-        };
-        Some(Self {
-            customer: level(0)?,
-            agent: level(1)?,
-            coach: level(2)?,
-        })
+        let values: Vec<f32> = Array::from(&Reflect::get(data, &"levels".into()).ok()?).iter().filter_map(|v| v.as_f64()).map(|v| v as f32).collect();
+        let level = |i: usize| Some(Level { peak: *values.get(i * 2)?, rms: *values.get(i * 2 + 1)? });
+        Some(Self { customer: level(0)?, agent: level(1)?, coach: level(2)? })
     }
 }
 
 /// Loads the processor script at `script` into `context` and makes its
 /// node, running `dsp` (the compiled DSP module).
-pub async fn load(
-    context: &BaseAudioContext,
-    script: &str,
-    dsp: &WebAssembly::Module,
-) -> Result<AudioWorkletNode, String> {
+pub async fn load(context: &BaseAudioContext, script: &str, dsp: &WebAssembly::Module) -> Result<AudioWorkletNode, String> {
     let worklet = context.audio_worklet().map_err(js_error)?;
     JsFuture::from(worklet.add_module(script).map_err(js_error)?)
         .await
-        .map_err(|e| {
-            format!(
-                "the audio processing would not load ({}): run the audio setup again",
-                js_error(e)
-            )
-        })?;
+        .map_err(|e| format!("the audio processing would not load ({}): run the audio setup again", js_error(e)))?;
     let options = AudioWorkletNodeOptions::new();
     options.set_number_of_inputs(3);
     options.set_number_of_outputs(2);
@@ -144,18 +121,13 @@ pub fn set(node: &AudioWorkletNode, control: Control, value: f32) {
 
 /// Calls `f` with every meter reading; the closure lives as long as the
 /// returned value.
-pub fn on_levels(
-    node: &AudioWorkletNode,
-    mut f: impl FnMut(Levels) + 'static,
-) -> Result<Closure<dyn FnMut(MessageEvent)>, String> {
+pub fn on_levels(node: &AudioWorkletNode, mut f: impl FnMut(Levels) + 'static) -> Result<Closure<dyn FnMut(MessageEvent)>, String> {
     let closure = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         if let Some(levels) = Levels::from_message(&event.data()) {
             f(levels);
         }
     });
-    node.port()
-        .map_err(js_error)?
-        .set_onmessage(Some(closure.as_ref().unchecked_ref()));
+    node.port().map_err(js_error)?.set_onmessage(Some(closure.as_ref().unchecked_ref()));
     Ok(closure)
 }
 
@@ -172,11 +144,7 @@ pub struct CoachAudio {
 impl CoachAudio {
     /// A running graph: the processor from `script`, its DSP `dsp`;
     /// `levels` gets the meters.
-    pub async fn start(
-        script: &str,
-        dsp: &WebAssembly::Module,
-        levels: impl FnMut(Levels) + 'static,
-    ) -> Result<Self, String> {
+    pub async fn start(script: &str, dsp: &WebAssembly::Module, levels: impl FnMut(Levels) + 'static) -> Result<Self, String> {
         let context = AudioContext::new().map_err(js_error)?;
         // Started from a click (Join), so the browser lets it run.
         let _ = context.resume();
@@ -187,34 +155,18 @@ impl CoachAudio {
                 return Err(e);
             }
         };
-        let send = context
-            .create_media_stream_destination()
-            .map_err(js_error)?;
-        node.connect_with_audio_node_and_output(&context.destination(), PLAYBACK)
-            .map_err(js_error)?;
-        node.connect_with_audio_node_and_output(&send, CAPTURE)
-            .map_err(js_error)?;
+        let send = context.create_media_stream_destination().map_err(js_error)?;
+        node.connect_with_audio_node_and_output(&context.destination(), PLAYBACK).map_err(js_error)?;
+        node.connect_with_audio_node_and_output(&send, CAPTURE).map_err(js_error)?;
         let levels = on_levels(&node, levels)?;
-        Ok(Self {
-            context,
-            node,
-            send,
-            parties: Vec::new(),
-            microphone: None,
-            _levels: levels,
-        })
+        Ok(Self { context, node, send, parties: Vec::new(), microphone: None, _levels: levels })
     }
 
     /// Plays `track` (a received party) through the mix.
     pub fn hear(&mut self, input: Input, track: &MediaStreamTrack) -> Result<(), String> {
         let stream = MediaStream::new_with_tracks(&Array::of1(track)).map_err(js_error)?;
-        let source = self
-            .context
-            .create_media_stream_source(&stream)
-            .map_err(js_error)?;
-        source
-            .connect_with_audio_node_and_output_and_input(&self.node, 0, input as u32)
-            .map_err(js_error)?;
+        let source = self.context.create_media_stream_source(&stream).map_err(js_error)?;
+        source.connect_with_audio_node_and_output_and_input(&self.node, 0, input as u32).map_err(js_error)?;
         self.parties.push(source);
         Ok(())
     }
@@ -229,13 +181,8 @@ impl CoachAudio {
     /// send track, so the call and the whisper state are untouched.
     pub async fn open_microphone(&mut self, device: Option<&str>) -> Result<(), String> {
         let stream = open_microphone(device).await?;
-        let source = self
-            .context
-            .create_media_stream_source(&stream)
-            .map_err(js_error)?;
-        source
-            .connect_with_audio_node_and_output_and_input(&self.node, 0, Input::Microphone as u32)
-            .map_err(js_error)?;
+        let source = self.context.create_media_stream_source(&stream).map_err(js_error)?;
+        source.connect_with_audio_node_and_output_and_input(&self.node, 0, Input::Microphone as u32).map_err(js_error)?;
         self.close_microphone();
         self.microphone = Some((stream, source));
         Ok(())
@@ -271,16 +218,9 @@ impl CoachAudio {
     /// Plays through `device` (an `audiooutput` device id; "" is the default).
     pub async fn set_output(&self, device: &str) -> Result<(), String> {
         let set_sink_id = Reflect::get(&self.context, &"setSinkId".into()).map_err(js_error)?;
-        let set_sink_id: js_sys::Function = set_sink_id
-            .dyn_into()
-            .map_err(|_| "this browser cannot choose an output device".to_owned())?;
-        let promise: js_sys::Promise = set_sink_id
-            .call1(&self.context, &device.into())
-            .map_err(js_error)?
-            .unchecked_into();
-        JsFuture::from(promise)
-            .await
-            .map_err(|e| format!("that output device is not available: {}", js_error(e)))?;
+        let set_sink_id: js_sys::Function = set_sink_id.dyn_into().map_err(|_| "this browser cannot choose an output device".to_owned())?;
+        let promise: js_sys::Promise = set_sink_id.call1(&self.context, &device.into()).map_err(js_error)?.unchecked_into();
+        JsFuture::from(promise).await.map_err(|e| format!("that output device is not available: {}", js_error(e)))?;
         Ok(())
     }
 
@@ -294,16 +234,11 @@ impl CoachAudio {
         let gain = envelope.gain();
         // Soft edges: no click at either end.
         gain.set_value_at_time(0.0, now).map_err(js_error)?;
-        gain.linear_ramp_to_value_at_time(0.3, now + 0.05)
-            .map_err(js_error)?;
-        gain.linear_ramp_to_value_at_time(0.3, now + 0.75)
-            .map_err(js_error)?;
-        gain.linear_ramp_to_value_at_time(0.0, now + 0.8)
-            .map_err(js_error)?;
+        gain.linear_ramp_to_value_at_time(0.3, now + 0.05).map_err(js_error)?;
+        gain.linear_ramp_to_value_at_time(0.3, now + 0.75).map_err(js_error)?;
+        gain.linear_ramp_to_value_at_time(0.0, now + 0.8).map_err(js_error)?;
         tone.connect_with_audio_node(&envelope).map_err(js_error)?;
-        envelope
-            .connect_with_audio_node_and_output_and_input(&self.node, 0, Input::Customer as u32)
-            .map_err(js_error)?;
+        envelope.connect_with_audio_node_and_output_and_input(&self.node, 0, Input::Customer as u32).map_err(js_error)?;
         tone.start_with_when(now).map_err(js_error)?;
         tone.stop_with_when(now + 0.8).map_err(js_error)
     }

@@ -41,9 +41,7 @@ fn day(date: &str, days: u32) -> Result<Option<Millis>, String> {
     }
     let mut parts = date.splitn(3, '-').map(str::parse::<u32>);
     match (parts.next(), parts.next(), parts.next()) {
-        (Some(Ok(year)), Some(Ok(month)), Some(Ok(day)))
-            if (1..=12).contains(&month) && (1..=31).contains(&day) =>
-        {
+        (Some(Ok(year)), Some(Ok(month)), Some(Ok(day))) if (1..=12).contains(&month) && (1..=31).contains(&day) => {
             Ok(Some(local_midnight(year, month, day + days)))
         }
         _ => Err(format!("“{date}” is not a date.")),

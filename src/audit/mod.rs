@@ -4,12 +4,10 @@
 
 mod filters;
 
+use earshot_protocol::{AuditEntry, AuditLog, CompanyNumber, Millis, MonitoringAccess, Person, Role};
+use leptos::prelude::*;
 use crate::auth::AdminsOnly;
 use crate::routes::Link;
-use earshot_protocol::{
-    AuditEntry, AuditLog, CompanyNumber, Millis, MonitoringAccess, Person, Role,
-};
-use leptos::prelude::*;
 
 pub use filters::{local_midnight, Filters};
 
@@ -28,25 +26,14 @@ pub fn AuditPage() -> impl IntoView {
         let query = filters.get().query();
         async move {
             let query = query?;
-            let log = crate::api::get_fresh::<AuditLog>(&format!(
-                "/api/audit?{}",
-                query.to_query_string()
-            ))
-            .await
-            .map_err(|e| e.message)?;
+            let log = crate::api::get_fresh::<AuditLog>(&format!("/api/audit?{}", query.to_query_string())).await.map_err(|e| e.message)?;
             if choices.with_untracked(|(people, _)| people.is_empty()) {
                 choices.set((log.people.clone(), log.numbers.clone()));
             }
             Ok::<_, String>(log)
         }
     });
-    let csv = move || {
-        filters
-            .get()
-            .query()
-            .map(|q| format!("/api/audit.csv?{}", q.to_query_string()))
-            .ok()
-    };
+    let csv = move || filters.get().query().map(|q| format!("/api/audit.csv?{}", q.to_query_string())).ok();
     view! {
         <main class="page wide" data-testid="audit">
             <h1>"Coaching audit log"</h1>
@@ -73,27 +60,13 @@ pub fn AuditPage() -> impl IntoView {
 }
 
 #[component]
-fn FilterBar(
-    filters: RwSignal<Filters>,
-    choices: RwSignal<(Vec<Person>, Vec<CompanyNumber>)>,
-) -> impl IntoView {
+fn FilterBar(filters: RwSignal<Filters>, choices: RwSignal<(Vec<Person>, Vec<CompanyNumber>)>) -> impl IntoView {
     let people = move |agents: bool| {
         choices.with(|(people, _)| {
-            people
-                .iter()
-                .filter(|p| (p.role == Role::Agent) == agents)
-                .map(|p| (p.id.0.to_string(), p.name.clone()))
-                .collect::<Vec<_>>()
+            people.iter().filter(|p| (p.role == Role::Agent) == agents).map(|p| (p.id.0.to_string(), p.name.clone())).collect::<Vec<_>>()
         })
     };
-    let numbers = move || {
-        choices.with(|(_, numbers)| {
-            numbers
-                .iter()
-                .map(|n| (n.id.0.to_string(), n.name.clone()))
-                .collect::<Vec<_>>()
-        })
-    };
+    let numbers = move || choices.with(|(_, numbers)| numbers.iter().map(|n| (n.id.0.to_string(), n.name.clone())).collect::<Vec<_>>());
     let options = |all: &'static str, choices: Vec<(String, String)>| {
         view! {
             <option value="">{all}</option>
@@ -169,10 +142,7 @@ fn Entries(log: AuditLog, can_open_calls: bool) -> impl IntoView {
 
 #[component]
 fn Entry(entry: AuditEntry, numbers: Vec<CompanyNumber>, can_open_calls: bool) -> impl IntoView {
-    let number = entry
-        .number
-        .and_then(|n| numbers.into_iter().find(|known| known.id == n))
-        .map(|n| n.name);
+    let number = entry.number.and_then(|n| numbers.into_iter().find(|known| known.id == n)).map(|n| n.name);
     let told = match entry.notified_agent {
         Some(true) => "Yes",
         Some(false) => "No: silent",

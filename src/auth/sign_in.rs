@@ -28,10 +28,7 @@ pub fn SignInPage() -> impl IntoView {
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submit.dispatch(SignIn {
-            email: email.get_untracked(),
-            password: password.get_untracked(),
-        });
+        submit.dispatch(SignIn { email: email.get_untracked(), password: password.get_untracked() });
     };
     view! {
         <main class="sign-in" data-testid="sign-in">

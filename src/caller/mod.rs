@@ -11,10 +11,7 @@ use crate::media::{Line, Peer};
 pub fn CallerPage() -> impl IntoView {
     let live = provide_live(Endpoint::Caller);
     let peer: StoredValue<Option<Peer>, LocalStorage> = StoredValue::new_local(None);
-    on_cleanup(move || {
-        peer.try_update_value(|p| drop(p.take()))
-            .unwrap_or_default()
-    });
+    on_cleanup(move || peer.try_update_value(|p| drop(p.take())).unwrap_or_default());
     let numbers = LocalResource::new(|| crate::api::get::<Vec<CompanyNumber>>("/api/numbers"));
     // A number that is nobody's in the demo: the dashboard shows the call as yours.
     let phone = RwSignal::new(earshot_protocol::CALLER_PAGE_PHONE.to_owned());
@@ -25,14 +22,7 @@ pub fn CallerPage() -> impl IntoView {
     let dial = Action::new_local(move |&(number, ref phone): &(NumberId, String)| {
         let phone = phone.clone();
         async move {
-            let (opened, _) = Peer::connect(&["agent"], Line::Microphone, |offer| {
-                live.request(Request::Dial {
-                    number,
-                    phone,
-                    offer,
-                })
-            })
-            .await?;
+            let (opened, _) = Peer::connect(&["agent"], Line::Microphone, |offer| live.request(Request::Dial { number, phone, offer })).await?;
             peer.set_value(Some(opened));
             in_call.set(true);
             Ok::<(), String>(())
@@ -53,23 +43,13 @@ pub fn CallerPage() -> impl IntoView {
     let status = move || match (in_call.get(), call.get()) {
         (false, _) => None,
         (true, None) => Some("Call ended.".to_owned()),
-        (true, Some(c)) if c.state == CallState::Waiting => {
-            Some("Waiting for an agent…".to_owned())
-        }
+        (true, Some(c)) if c.state == CallState::Waiting => Some("Waiting for an agent…".to_owned()),
         (true, Some(c)) if c.state == CallState::OnHold => Some("On hold…".to_owned()),
-        (true, Some(c)) => Some(format!(
-            "Talking to an agent · {}",
-            format_duration(live.server_now().0.saturating_sub(c.started_at.0))
-        )),
+        (true, Some(c)) => Some(format!("Talking to an agent · {}", format_duration(live.server_now().0.saturating_sub(c.started_at.0)))),
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let chosen = number.get_untracked().or_else(|| {
-            numbers
-                .get()
-                .and_then(|r| r.ok())
-                .and_then(|n| n.first().map(|n| n.id))
-        });
+        let chosen = number.get_untracked().or_else(|| numbers.get().and_then(|r| r.ok()).and_then(|n| n.first().map(|n| n.id)));
         if let Some(chosen) = chosen {
             dial.dispatch((chosen, phone.get_untracked()));
         }

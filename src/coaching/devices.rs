@@ -19,25 +19,9 @@ pub fn DeviceSelects(
 ) -> impl IntoView {
     let media = CoachMedia::expect();
     let select = move |input: bool| {
-        let list = choices.with(|(inputs, outputs)| {
-            if input {
-                inputs.clone()
-            } else {
-                outputs.clone()
-            }
-        });
-        let current = media.devices().with(|d| {
-            if input {
-                d.input.clone()
-            } else {
-                d.output.clone()
-            }
-        });
-        let (label, kind) = if input {
-            ("Microphone", "input")
-        } else {
-            ("Speakers or headset", "output")
-        };
+        let list = choices.with(|(inputs, outputs)| if input { inputs.clone() } else { outputs.clone() });
+        let current = media.devices().with(|d| if input { d.input.clone() } else { d.output.clone() });
+        let (label, kind) = if input { ("Microphone", "input") } else { ("Speakers or headset", "output") };
         view! {
             <label>
                 {label}

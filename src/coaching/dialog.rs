@@ -28,26 +28,14 @@ fn DialogFor(
     let open_conversation = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let media = CoachMedia::expect();
-    let join = Action::new_local(
-        move |&(notify, open_conversation): &(bool, bool)| async move {
-            remember_notify(notify);
-            match ui
-                .start(
-                    media,
-                    Intent::Join {
-                        call,
-                        notify,
-                        open_conversation,
-                    },
-                )
-                .await
-            {
-                Ok(Some(page)) => crate::routes::navigate(&page),
-                Ok(None) => {}
-                Err(refusal) => error.set(Some(refusal)),
-            }
-        },
-    );
+    let join = Action::new_local(move |&(notify, open_conversation): &(bool, bool)| async move {
+        remember_notify(notify);
+        match ui.start(media, Intent::Join { call, notify, open_conversation }).await {
+            Ok(Some(page)) => crate::routes::navigate(&page),
+            Ok(None) => {}
+            Err(refusal) => error.set(Some(refusal)),
+        }
+    });
     // A memo, so the dialog re-renders only when its call changes, not on
     // every delta (which would steal keyboard focus).
     let summary = Memo::new(move |_| {
@@ -55,10 +43,7 @@ fn DialogFor(
             let c = s.calls.get(&call)?;
             let agent = c.agent.map(|a| s.user_name(a)).unwrap_or_default();
             let customer = c.customer.label().to_owned();
-            let assigned = s
-                .users
-                .get(&me)
-                .is_some_and(|u| may_open_conversation(u, c));
+            let assigned = s.users.get(&me).is_some_and(|u| may_open_conversation(u, c));
             // Why the call is at the top of the list.
             let flagged = crate::monitoring::why_flagged(&agent, c);
             Some((agent, customer, s.number_name(c.number), assigned, flagged))
@@ -68,11 +53,7 @@ fn DialogFor(
     // The opener (the Coach button) gets the focus back when the dialog goes.
     let opener = StoredValue::new_local(document().active_element());
     on_cleanup(move || {
-        if let Some(opener) = opener
-            .try_get_value()
-            .flatten()
-            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
-        {
+        if let Some(opener) = opener.try_get_value().flatten().and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = opener.focus();
         }
     });

@@ -32,9 +32,7 @@ pub enum AudioHealth {
     Connecting,
     Connected,
     /// No connection in time: the network blocks the media server.
-    Unreachable {
-        server: String,
-    },
+    Unreachable { server: String },
     /// The network dropped under the audio: connecting again by itself.
     Reconnecting,
 }
@@ -140,13 +138,7 @@ impl CoachMedia {
         // The server turned the whisper off. Because this window's socket
         // dropped for a moment (the audio is still its own): the coach left
         // it on, so on again. Otherwise the microphone closes here too.
-        let whispering = Memo::new(move |_| {
-            live.state().with(|s| {
-                s.coached_by(me)
-                    .and_then(|c| c.coaching.as_ref())
-                    .is_some_and(|c| c.whisper)
-            })
-        });
+        let whispering = Memo::new(move |_| live.state().with(|s| s.coached_by(me).and_then(|c| c.coaching.as_ref()).is_some_and(|c| c.whisper)));
         Effect::new(move |was: Option<bool>| {
             let now = whispering.get();
             let talk = media.talk.get_untracked();
@@ -171,13 +163,7 @@ impl CoachMedia {
             now
         });
         // Another window took the audio: this one lets it go at once.
-        let audio_window = Memo::new(move |_| {
-            live.state().with(|s| {
-                s.coached_by(me)
-                    .and_then(|c| c.coaching.as_ref())
-                    .map(|c| c.audio_window)
-            })
-        });
+        let audio_window = Memo::new(move |_| live.state().with(|s| s.coached_by(me).and_then(|c| c.coaching.as_ref()).map(|c| c.audio_window)));
         Effect::new(move |was: Option<Option<u64>>| {
             let now = audio_window.get();
             let mine = Some(live.window());
@@ -251,12 +237,7 @@ impl CoachMedia {
         let window = self.live.window();
         self.live.state().try_with_untracked(|s| {
             let call = s.coached_by(self.me)?;
-            Some((
-                call.id,
-                call.coaching
-                    .as_ref()
-                    .is_some_and(|c| c.audio_window == window),
-            ))
+            Some((call.id, call.coaching.as_ref().is_some_and(|c| c.audio_window == window)))
         })?
     }
 
@@ -271,14 +252,7 @@ impl CoachMedia {
     async fn watch(self, call: CallId, server: String) {
         let current = self.generation.get_value();
         let still_current = move || self.generation.try_get_value() == Some(current);
-        let state = move || {
-            self.line
-                .try_with_value(|l| {
-                    l.as_ref()
-                        .map(|l| (l.peer.is_connected(), l.peer.is_down()))
-                })
-                .flatten()
-        };
+        let state = move || self.line.try_with_value(|l| l.as_ref().map(|l| (l.peer.is_connected(), l.peer.is_down()))).flatten();
         self.health.set(AudioHealth::Connecting);
         let (mut waited, mut unseen) = (0, 0);
         while state().is_none_or(|(connected, _)| !connected) {
@@ -287,11 +261,7 @@ impl CoachMedia {
             if !still_current() {
                 return;
             }
-            unseen = if self.session().is_some_and(|(coached, _)| coached == call) {
-                0
-            } else {
-                unseen + CHECK_EVERY_MS
-            };
+            unseen = if self.session().is_some_and(|(coached, _)| coached == call) { 0 } else { unseen + CHECK_EVERY_MS };
             if unseen >= SESSION_SHOWS_WITHIN_MS {
                 // The server already took its seat away: nothing will connect.
                 return self.hang_up();
@@ -312,9 +282,7 @@ impl CoachMedia {
     /// After a dropped network, when this window plays the audio and nobody
     /// else took it: connect again (once at a time).
     fn recover(self) {
-        let Some((call, true)) = self.session() else {
-            return;
-        };
+        let Some((call, true)) = self.session() else { return };
         let playing = self.line.try_with_value(Option::is_some).unwrap_or(false);
         if !playing || self.recovering.get_value() {
             return;
@@ -360,30 +328,20 @@ impl CoachMedia {
     /// Joins `call` listening: the offer rides on the join, the answer on
     /// its reply.
     pub async fn join(self, call: CallId, notify_agent: bool) -> Result<(), ConnectError> {
-        self.connect(call, |offer| Request::StartCoaching {
-            call,
-            notify_agent,
-            offer: Some(offer),
-        })
-        .await
+        self.connect(call, |offer| Request::StartCoaching { call, notify_agent, offer: Some(offer) }).await
     }
 
     /// Brings the audio of the session its user already has to this
     /// window, listening; another window's connection is replaced.
     pub async fn reconnect(self, call: CallId) -> Result<(), ConnectError> {
-        self.connect(call, |offer| Request::ReconnectCoaching { call, offer })
-            .await
+        self.connect(call, |offer| Request::ReconnectCoaching { call, offer }).await
     }
 
     /// Checks the installation, then one round trip: the offer goes with
     /// `request`, the answer comes back; the call plays through the worklet.
     /// A session that ended while the answer was on its way (this window
     /// hung up meanwhile) gets no connection.
-    async fn connect(
-        self,
-        call: CallId,
-        request: impl FnOnce(String) -> Request,
-    ) -> Result<(), ConnectError> {
+    async fn connect(self, call: CallId, request: impl FnOnce(String) -> Request) -> Result<(), ConnectError> {
         let installation = match crate::audio::readiness(&self.source()).await? {
             Readiness::Ready(installation) => installation,
             Readiness::Setup { .. } => return Err(ConnectError::NeedsSetup),
@@ -394,15 +352,12 @@ impl CoachMedia {
         let asked = self.generation.get_value();
         match self.open_line(&installation, request).await {
             Ok(_) if self.generation.try_get_value() != Some(asked) => {
-                Err(ConnectError::Failed(
-                    "the coaching session ended before its audio connected".into(),
-                )) // the line drops here
+                Err(ConnectError::Failed("the coaching session ended before its audio connected".into())) // the line drops here
             }
             Ok((line, sdp)) => {
                 self.line.set_value(Some(line));
                 self.generation.update_value(|g| *g += 1);
-                let server =
-                    media_server(&sdp).unwrap_or_else(|| "the Earshot media server".to_owned());
+                let server = media_server(&sdp).unwrap_or_else(|| "the Earshot media server".to_owned());
                 leptos::task::spawn_local(self.watch(call, server));
                 Ok(())
             }
@@ -413,11 +368,7 @@ impl CoachMedia {
         }
     }
 
-    async fn open_line(
-        self,
-        installation: &Installation,
-        request: impl FnOnce(String) -> Request,
-    ) -> Result<(CallLine, String), String> {
+    async fn open_line(self, installation: &Installation, request: impl FnOnce(String) -> Request) -> Result<(CallLine, String), String> {
         let levels = self.levels;
         let audio = installation.start(move |l| levels.set(l)).await?;
         let output = self.devices.get_untracked().output;
@@ -426,16 +377,10 @@ impl CoachMedia {
             let _ = audio.set_output(&output).await;
         }
         let live = self.live;
-        let (peer, sdp) = Peer::connect(&["customer", "agent"], Line::Reserved, |offer| {
-            live.request(request(offer))
-        })
-        .await?;
+        let (peer, sdp) = Peer::connect(&["customer", "agent"], Line::Reserved, |offer| live.request(request(offer))).await?;
         let mut line = CallLine { peer, audio };
         line.peer.mute_players();
-        for (input, track) in [Input::Customer, Input::Agent]
-            .into_iter()
-            .zip(line.peer.received())
-        {
+        for (input, track) in [Input::Customer, Input::Agent].into_iter().zip(line.peer.received()) {
             line.audio.hear(input, &track)?;
         }
         Ok((line, sdp))
@@ -443,10 +388,7 @@ impl CoachMedia {
 
     /// Takes the line out for an `await` and puts it back after (the
     /// session may have ended meanwhile: then it is dropped, closing all).
-    async fn with_line<T>(
-        self,
-        f: impl AsyncFnOnce(&mut CallLine) -> Result<T, String>,
-    ) -> Result<T, String> {
+    async fn with_line<T>(self, f: impl AsyncFnOnce(&mut CallLine) -> Result<T, String>) -> Result<T, String> {
         let generation = self.generation.get_value();
         let Some(mut line) = self.line.try_update_value(Option::take).flatten() else {
             return Err("the call's audio is not playing in this window: listen here first".into());
@@ -478,10 +420,7 @@ impl CoachMedia {
                 if !line.audio.has_microphone() {
                     line.audio.open_microphone(Some(&device)).await?;
                 }
-                line.audio.set(
-                    Control::PushToTalk,
-                    if talk == Talk::PushToTalk { 1.0 } else { 0.0 },
-                );
+                line.audio.set(Control::PushToTalk, if talk == Talk::PushToTalk { 1.0 } else { 0.0 });
                 line.audio.set(Control::Whisper, 1.0);
                 line.peer.send(line.audio.send_track().as_ref()).await
             })
@@ -517,12 +456,7 @@ impl CoachMedia {
     /// Applies the devices the coach picked (the picker records the choice)
     /// mid-call: the call and the whisper state go on.
     pub async fn switch_devices(self, devices: Devices) -> Result<(), String> {
-        self.with_line(async move |line: &mut CallLine| {
-            line.audio
-                .switch_devices(&devices.input, &devices.output)
-                .await
-        })
-        .await
+        self.with_line(async move |line: &mut CallLine| line.audio.switch_devices(&devices.input, &devices.output).await).await
     }
 
     async fn set_whisper(self, on: bool) -> Result<(), String> {

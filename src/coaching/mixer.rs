@@ -16,13 +16,7 @@ use crate::media::devices;
 pub fn Mixer() -> impl IntoView {
     let media = CoachMedia::expect();
     let levels = media.levels();
-    let over_the_customer = move || {
-        talks_over_the_customer(
-            media.talk().get(),
-            media.held().get(),
-            levels.get().customer,
-        )
-    };
+    let over_the_customer = move || talks_over_the_customer(media.talk().get(), media.held().get(), levels.get().customer);
     view! {
         <div class="mixer">
             <div class="party">

@@ -24,11 +24,7 @@ pub use setup::AudioSetup;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Intent {
     /// Join `call` listening (also Rejoin).
-    Join {
-        call: CallId,
-        notify: bool,
-        open_conversation: bool,
-    },
+    Join { call: CallId, notify: bool, open_conversation: bool },
     /// Bring the audio of the session the coach has to this window.
     ListenHere(CallId),
 }
@@ -55,11 +51,7 @@ pub struct CoachingUi {
 
 impl CoachingUi {
     pub fn provide() -> Self {
-        let ui = Self {
-            dialog: RwSignal::new(None),
-            last: RwSignal::new(None),
-            setup: RwSignal::new(None),
-        };
+        let ui = Self { dialog: RwSignal::new(None), last: RwSignal::new(None), setup: RwSignal::new(None) };
         provide_context(ui);
         ui
     }
@@ -80,23 +72,9 @@ impl CoachingUi {
         match connected {
             Ok(()) => {
                 self.dialog.set(None);
-                let Intent::Join {
-                    call,
-                    notify,
-                    open_conversation,
-                } = intent
-                else {
-                    return Ok(None);
-                };
-                let agent = media
-                    .live()
-                    .state()
-                    .with_untracked(|s| s.calls.get(&call).and_then(|c| c.agent));
-                self.last.set(Some(LastJoined {
-                    call,
-                    notify,
-                    agent,
-                }));
+                let Intent::Join { call, notify, open_conversation } = intent else { return Ok(None) };
+                let agent = media.live().state().with_untracked(|s| s.calls.get(&call).and_then(|c| c.agent));
+                self.last.set(Some(LastJoined { call, notify, agent }));
                 Ok(open_conversation.then(|| format!("/calls/{}", call.0)))
             }
             Err(ConnectError::NeedsSetup) => {
@@ -122,9 +100,7 @@ pub fn CoachAction(
 ) -> impl IntoView {
     let me = crate::auth::me().id;
     match model::coach_offer(&call, me) {
-        model::CoachOffer::Coach | model::CoachOffer::CoachedBy(_) => {
-            view! { <CoachButton call=call.id agent /> }.into_any()
-        }
+        model::CoachOffer::Coach | model::CoachOffer::CoachedBy(_) => view! { <CoachButton call=call.id agent /> }.into_any(),
         model::CoachOffer::You => view! { <span class="you">"You are coaching"</span> }.into_any(),
         model::CoachOffer::Never(reason) => {
             let why = format!("why-not-{}", call.id.0);

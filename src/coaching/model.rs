@@ -43,9 +43,7 @@ const NOTIFY_KEY: &str = "earshot.notify-agent";
 /// The supervisor's last choice whether to tell the agent on joining
 /// (telling, the first time), shown again in the next dialog.
 pub fn remembered_notify() -> bool {
-    let stored = web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
-        .and_then(|s| s.get_item(NOTIFY_KEY).ok().flatten());
+    let stored = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item(NOTIFY_KEY).ok().flatten());
     stored.as_deref() != Some("silent")
 }
 
@@ -59,10 +57,7 @@ pub fn remember_notify(notify: bool) {
 /// A reason as a sentence: capitalised, ended with a full stop.
 pub fn sentence(reason: &str) -> String {
     let mut chars = reason.chars();
-    let capitalised: String = chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
+    let capitalised: String = chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
     format!("{capitalised}.")
 }
 
@@ -90,76 +85,39 @@ mod tests {
 
     fn coached_by(coach: u32) -> CallView {
         let mut c = call(1, CallState::Ongoing, Some(10));
-        c.coaching = Some(CoachingView {
-            coach: UserId(coach),
-            coach_name: "Sam".into(),
-            whisper: false,
-            notified_agent: false,
-            since: Millis(0),
-            audio_window: 0,
-        });
+        c.coaching = Some(CoachingView { coach: UserId(coach), coach_name: "Sam".into(), whisper: false, notified_agent: false, since: Millis(0), audio_window: 0 });
         c
     }
 
     #[test]
     fn live_regular_calls_offer_coaching() {
-        assert_eq!(
-            coach_offer(&call(1, CallState::Ongoing, Some(10)), UserId(1)),
-            CoachOffer::Coach
-        );
-        assert_eq!(
-            coach_offer(&call(1, CallState::OnHold, Some(10)), UserId(1)),
-            CoachOffer::Coach
-        );
+        assert_eq!(coach_offer(&call(1, CallState::Ongoing, Some(10)), UserId(1)), CoachOffer::Coach);
+        assert_eq!(coach_offer(&call(1, CallState::OnHold, Some(10)), UserId(1)), CoachOffer::Coach);
     }
 
     #[test]
     fn uncoachable_calls_say_why() {
         let mut emergency = call(1, CallState::Ongoing, Some(10));
         emergency.kind = CallKind::Emergency;
-        assert_eq!(
-            coach_offer(&emergency, UserId(1)),
-            CoachOffer::Never("emergency calls cannot be coached")
-        );
-        assert_eq!(
-            coach_offer(&call(2, CallState::Waiting, None), UserId(1)),
-            CoachOffer::Never("waiting in the queue")
-        );
+        assert_eq!(coach_offer(&emergency, UserId(1)), CoachOffer::Never("emergency calls cannot be coached"));
+        assert_eq!(coach_offer(&call(2, CallState::Waiting, None), UserId(1)), CoachOffer::Never("waiting in the queue"));
     }
 
     #[test]
     fn coached_calls_name_the_coach_or_say_it_is_you() {
-        assert_eq!(
-            coach_offer(&coached_by(2), UserId(1)),
-            CoachOffer::CoachedBy("Sam".into())
-        );
+        assert_eq!(coach_offer(&coached_by(2), UserId(1)), CoachOffer::CoachedBy("Sam".into()));
         assert_eq!(coach_offer(&coached_by(1), UserId(1)), CoachOffer::You);
     }
 
     #[test]
     fn talking_over_a_speaking_customer_is_flagged_only_on_air() {
-        let speaking = Level {
-            peak: 0.3,
-            rms: 0.1,
-        };
-        let quiet = Level {
-            peak: 0.001,
-            rms: 0.0005,
-        };
+        let speaking = Level { peak: 0.3, rms: 0.1 };
+        let quiet = Level { peak: 0.001, rms: 0.0005 };
         assert!(talks_over_the_customer(Talk::Latched, false, speaking));
         assert!(talks_over_the_customer(Talk::PushToTalk, true, speaking));
-        assert!(
-            !talks_over_the_customer(Talk::PushToTalk, false, speaking),
-            "key up: not on air"
-        );
-        assert!(
-            !talks_over_the_customer(Talk::Off, false, speaking),
-            "listening"
-        );
-        assert!(
-            !talks_over_the_customer(Talk::Latched, false, quiet),
-            "the customer is quiet"
-        );
+        assert!(!talks_over_the_customer(Talk::PushToTalk, false, speaking), "key up: not on air");
+        assert!(!talks_over_the_customer(Talk::Off, false, speaking), "listening");
+        assert!(!talks_over_the_customer(Talk::Latched, false, quiet), "the customer is quiet");
     }
 
     #[test]

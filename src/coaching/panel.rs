@@ -41,18 +41,14 @@ pub fn CoachingPanel() -> impl IntoView {
     // After leaving, Rejoin is offered while the call lasts.
     let rejoinable = Memo::new(move |_| {
         let last = ui.last.get()?;
-        (coaching.get().is_none() && live.state().with(|s| s.calls.contains_key(&last.call)))
-            .then_some(last)
+        (coaching.get().is_none() && live.state().with(|s| s.calls.contains_key(&last.call))).then_some(last)
     });
     let describe = move |call: CallId| {
         live.state().with(|s| {
             let c = s.calls.get(&call)?;
             let agent = c.agent.map(|a| s.user_name(a)).unwrap_or_default();
             let customer = c.customer.label().to_owned();
-            Some((
-                format!("{agent} with {customer} on {}", s.number_name(c.number)),
-                c.coaching.clone(),
-            ))
+            Some((format!("{agent} with {customer} on {}", s.number_name(c.number)), c.coaching.clone()))
         })
     };
     // Memos, so the bar re-renders only when what it shows changes (not on
@@ -70,23 +66,14 @@ pub fn CoachingPanel() -> impl IntoView {
         });
         Some((last.call, last.notify, describe(last.call)?.0, moved_to))
     });
-    let since = Memo::new(move |_| {
-        coaching
-            .get()
-            .and_then(describe)
-            .and_then(|(_, s)| s.map(|s| s.since))
-    });
+    let since = Memo::new(move |_| coaching.get().and_then(describe).and_then(|(_, s)| s.map(|s| s.since)));
     // Whether the agent was told, in words that name them.
     let told = Memo::new(move |_| {
         let call = coaching.get()?;
         live.state().with(|s| {
             let c = s.calls.get(&call)?;
             let agent = c.agent.map(|a| s.user_name(a)).unwrap_or_default();
-            Some(if c.coaching.as_ref()?.notified_agent {
-                format!("{agent} was told you are coaching")
-            } else {
-                format!("Silent: {agent} was not told")
-            })
+            Some(if c.coaching.as_ref()?.notified_agent { format!("{agent} was told you are coaching") } else { format!("Silent: {agent} was not told") })
         })
     });
     view! {
@@ -194,30 +181,13 @@ fn TalkState() -> impl IntoView {
     let live = Live::expect();
     let me = crate::auth::me().id;
     // Without the audio here (after a reload), the server's word.
-    let whispering = Memo::new(move |_| {
-        live.state().with(|s| {
-            s.coached_by(me)
-                .and_then(|c| c.coaching.as_ref())
-                .is_some_and(|c| c.whisper)
-        })
-    });
+    let whispering = Memo::new(move |_| live.state().with(|s| s.coached_by(me).and_then(|c| c.coaching.as_ref()).is_some_and(|c| c.whisper)));
     let state = move || match (media.here().get(), media.talk().get(), media.held().get()) {
-        (true, Talk::Latched, _) => (
-            "talk-state on-air",
-            "Whispering to the agent: they hear you",
-        ),
-        (true, Talk::PushToTalk, true) => {
-            ("talk-state on-air", "Push to talk: the agent hears you")
-        }
-        (true, Talk::PushToTalk, false) => (
-            "talk-state armed",
-            "Push to talk: hold T or the button to speak",
-        ),
+        (true, Talk::Latched, _) => ("talk-state on-air", "Whispering to the agent: they hear you"),
+        (true, Talk::PushToTalk, true) => ("talk-state on-air", "Push to talk: the agent hears you"),
+        (true, Talk::PushToTalk, false) => ("talk-state armed", "Push to talk: hold T or the button to speak"),
         (false, _, _) if whispering.get() => ("talk-state", "Whispering elsewhere"),
-        _ => (
-            "talk-state listening",
-            "Listening: your microphone is closed",
-        ),
+        _ => ("talk-state listening", "Listening: your microphone is closed"),
     };
     let microphone = move || media.here().get() && media.talk().get() != Talk::Off;
     view! {

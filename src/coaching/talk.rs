@@ -17,8 +17,7 @@ pub fn TalkControls(
 ) -> impl IntoView {
     let media = CoachMedia::expect();
     let busy = move || set_talk.pending().get();
-    move || {
-        match media.talk().get() {
+    move || match media.talk().get() {
         Talk::Off => view! {
             <button data-testid="whisper" aria-pressed="false" disabled=busy on:click=move |_| { set_talk.dispatch(Talk::Latched); }>
                 "Whisper"
@@ -42,7 +41,6 @@ pub fn TalkControls(
         }
         .into_any(),
     }
-    }
 }
 
 /// The hold-to-talk button and the T key, while push-to-talk is on.
@@ -56,9 +54,7 @@ fn HoldToTalk() -> impl IntoView {
     };
     let typing = |ev: &web_sys::KeyboardEvent| {
         use wasm_bindgen::JsCast;
-        ev.target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+        ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
     };
     let down = window_event_listener(ev::keydown, move |ev| {
         if ev.key().eq_ignore_ascii_case(TALK_KEY) && !typing(&ev) {

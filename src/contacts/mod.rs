@@ -2,9 +2,9 @@
 
 mod page;
 
-use crate::routes::Link;
 use earshot_protocol::Customer;
 use leptos::prelude::*;
+use crate::routes::Link;
 
 pub use page::ContactPage;
 

@@ -1,6 +1,6 @@
-use crate::routes::Link;
 use earshot_protocol::{ContactDetail, ContactId, Direction};
 use leptos::prelude::*;
+use crate::routes::Link;
 
 use crate::live::format_duration;
 use crate::live::Live;
@@ -9,9 +9,7 @@ use crate::live::Live;
 #[component]
 pub fn ContactPage(contact: ContactId) -> impl IntoView {
     let detail = LocalResource::new(move || async move {
-        crate::api::get::<ContactDetail>(&format!("/api/contacts/{}", contact.0))
-            .await
-            .map_err(|e| e.message)
+        crate::api::get::<ContactDetail>(&format!("/api/contacts/{}", contact.0)).await.map_err(|e| e.message)
     });
     view! {
         <main class="page" data-testid="contact-page">

@@ -1,9 +1,9 @@
 //! `/calls/:id`: a call's conversation view — contact, timeline, tags and
 //! comments — refreshed whenever the live call changes.
 
-use crate::routes::Link;
 use earshot_protocol::{CallDetail, CallId};
 use leptos::prelude::*;
+use crate::routes::Link;
 
 use crate::contacts::ContactName;
 use crate::live::{format_duration, Live};
@@ -17,11 +17,7 @@ pub fn ConversationPage(call: CallId) -> impl IntoView {
     let row = Memo::new(move |_| live.state().with(|s| s.calls.get(&call).cloned()));
     let detail = LocalResource::new(move || {
         row.track();
-        async move {
-            crate::api::get::<CallDetail>(&format!("/api/calls/{}", call.0))
-                .await
-                .map_err(|e| e.message)
-        }
+        async move { crate::api::get::<CallDetail>(&format!("/api/calls/{}", call.0)).await.map_err(|e| e.message) }
     });
     view! {
         <main class="page" data-testid="conversation">
@@ -42,19 +38,8 @@ fn Conversation(
     detail: CallDetail,
 ) -> impl IntoView {
     let live = Live::expect();
-    let CallDetail {
-        call,
-        live: ongoing,
-        timeline,
-        tags,
-        comments,
-    } = detail;
-    let (agent, line) = live.state().with_untracked(|s| {
-        (
-            call.agent.map(|a| s.user_name(a)),
-            s.number_name(call.number),
-        )
-    });
+    let CallDetail { call, live: ongoing, timeline, tags, comments } = detail;
+    let (agent, line) = live.state().with_untracked(|s| (call.agent.map(|a| s.user_name(a)), s.number_name(call.number)));
     view! {
         <h1>"Conversation with " <ContactName customer=call.customer.clone() /></h1>
         <dl class="facts">

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use earshot_protocol::{
-    CallId, CallState, CallView, Change, CompanyNumber, CustomerCall, Flag, Millis, MyCall,
-    NumberId, Role, ServerMsg, UserId, UserStatus, UserView,
+    CallId, CallState, CallView, Change, CompanyNumber, CustomerCall, Flag, Millis, MyCall, NumberId, Role, ServerMsg, UserId, UserStatus,
+    UserView,
 };
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -61,9 +61,7 @@ impl People {
             }
         }
         if let Some(coach) = old.coaching.as_ref().map(|c| c.coach) {
-            let kept = now
-                .and_then(|c| c.coaching.as_ref())
-                .is_some_and(|c| c.coach == coach);
+            let kept = now.and_then(|c| c.coaching.as_ref()).is_some_and(|c| c.coach == coach);
             if !kept && self.coaches.get(&coach) == Some(&old.id) {
                 self.coaches.remove(&coach);
             }
@@ -151,64 +149,39 @@ impl LiveState {
     }
 
     pub fn user_name(&self, id: UserId) -> String {
-        self.users
-            .get(&id)
-            .map_or_else(|| format!("User {}", id.0), |u| u.name.clone())
+        self.users.get(&id).map_or_else(|| format!("User {}", id.0), |u| u.name.clone())
     }
 
     pub fn number_name(&self, id: NumberId) -> String {
-        self.numbers
-            .get(&id)
-            .map_or_else(|| format!("Line {}", id.0), |n| n.name.clone())
+        self.numbers.get(&id).map_or_else(|| format!("Line {}", id.0), |n| n.name.clone())
     }
 
     /// The call `coach` is coaching, if any.
     pub fn coached_by(&self, coach: UserId) -> Option<&CallView> {
-        self.people
-            .coaches
-            .get(&coach)
-            .and_then(|id| self.calls.get(id))
+        self.people.coaches.get(&coach).and_then(|id| self.calls.get(id))
     }
 
     /// The calls that need a coach: those whose agent asks for help
     /// first, then those with signals; the newest first in each.
     pub fn needing_attention(&self) -> Vec<CallId> {
-        let mut calls: Vec<(Flag, Millis, CallId)> = self
-            .people
-            .attention
-            .iter()
-            .map(|(&call, &(flag, since))| (flag, since, call))
-            .collect();
+        let mut calls: Vec<(Flag, Millis, CallId)> = self.people.attention.iter().map(|(&call, &(flag, since))| (flag, since, call)).collect();
         calls.sort_unstable_by(|a, b| b.cmp(a));
         calls.into_iter().map(|(_, _, call)| call).collect()
     }
 
     /// The live call `agent` is on, if any.
     pub fn call_of_agent(&self, agent: UserId) -> Option<&CallView> {
-        self.people
-            .agents
-            .get(&agent)
-            .and_then(|id| self.calls.get(id))
+        self.people.agents.get(&agent).and_then(|id| self.calls.get(id))
     }
 
     pub fn kpis(&self, server_now: Millis) -> Kpis {
-        let waiting = self
-            .calls
-            .values()
-            .filter(|c| c.state == CallState::Waiting);
+        let waiting = self.calls.values().filter(|c| c.state == CallState::Waiting);
         let agents = || self.users.values().filter(|u| u.role == Role::Agent);
         let count = |status| agents().filter(|u| u.status == status).count();
         Kpis {
-            in_progress: self
-                .calls
-                .values()
-                .filter(|c| c.state != CallState::Waiting)
-                .count(),
+            in_progress: self.calls.values().filter(|c| c.state != CallState::Waiting).count(),
             waiting: waiting.clone().count(),
-            longest_wait_ms: waiting
-                .map(|c| server_now.0.saturating_sub(c.started_at.0))
-                .max()
-                .unwrap_or(0),
+            longest_wait_ms: waiting.map(|c| server_now.0.saturating_sub(c.started_at.0)).max().unwrap_or(0),
             agents_available: count(UserStatus::Available),
             agents_on_call: count(UserStatus::OnCall),
             agents_unavailable: count(UserStatus::Unavailable),
@@ -241,20 +214,14 @@ pub fn format_duration(ms: u64) -> String {
 #[cfg(test)]
 pub mod tests {
     use super::*;
-    use earshot_protocol::{
-        CallKind, CallSignal, CoachingView, Customer, Direction, RaisedHand, SignalKind, Snapshot,
-        SpottedPhrase,
-    };
+    use earshot_protocol::{CallKind, CallSignal, CoachingView, Customer, Direction, RaisedHand, SignalKind, Snapshot, SpottedPhrase};
 
     pub fn call(id: u64, state: CallState, agent: Option<u32>) -> CallView {
         CallView {
             id: CallId(id),
             number: NumberId(1),
             agent: agent.map(UserId),
-            customer: Customer {
-                phone: format!("+4477009009{id:02}"),
-                contact: None,
-            },
+            customer: Customer { phone: format!("+4477009009{id:02}"), contact: None },
             direction: Direction::Inbound,
             kind: CallKind::Regular,
             state,
@@ -268,32 +235,16 @@ pub mod tests {
     }
 
     pub fn user(id: u32, role: Role, status: UserStatus) -> UserView {
-        UserView {
-            id: UserId(id),
-            name: format!("User {id}"),
-            role,
-            status,
-            numbers: vec![NumberId(1)],
-        }
+        UserView { id: UserId(id), name: format!("User {id}"), role, status, numbers: vec![NumberId(1)] }
     }
 
     pub fn snapshot(seq: u64) -> ServerMsg {
         ServerMsg::Snapshot(Snapshot {
             seq,
             now: Millis(10_000),
-            numbers: vec![CompanyNumber {
-                id: NumberId(1),
-                name: "Sales".into(),
-                e164: "+44".into(),
-            }],
-            users: vec![
-                user(1, Role::Supervisor, UserStatus::Available),
-                user(10, Role::Agent, UserStatus::OnCall),
-            ],
-            calls: vec![
-                call(1, CallState::Ongoing, Some(10)),
-                call(2, CallState::Waiting, None),
-            ],
+            numbers: vec![CompanyNumber { id: NumberId(1), name: "Sales".into(), e164: "+44".into() }],
+            users: vec![user(1, Role::Supervisor, UserStatus::Available), user(10, Role::Agent, UserStatus::OnCall)],
+            calls: vec![call(1, CallState::Ongoing, Some(10)), call(2, CallState::Waiting, None)],
         })
     }
 
@@ -304,17 +255,12 @@ pub mod tests {
     #[test]
     fn a_snapshot_replaces_everything_and_sets_the_clock_offset() {
         let mut state = LiveState::default();
-        state
-            .calls
-            .insert(CallId(99), call(99, CallState::Ongoing, None));
+        state.calls.insert(CallId(99), call(99, CallState::Ongoing, None));
 
         assert_eq!(state.apply(snapshot(5), Millis(9_000)), Applied::Updated);
 
         assert_eq!(state.seq, Some(5));
-        assert_eq!(
-            state.calls.keys().copied().collect::<Vec<_>>(),
-            vec![CallId(1), CallId(2)]
-        );
+        assert_eq!(state.calls.keys().copied().collect::<Vec<_>>(), vec![CallId(1), CallId(2)]);
         assert_eq!(state.server_now(Millis(9_500)), Millis(10_500));
     }
 
@@ -326,20 +272,10 @@ pub mod tests {
         let ended = state.apply(delta(6, Change::CallEnded { call: CallId(2) }), Millis(0));
         let again = state.apply(delta(6, Change::CallEnded { call: CallId(2) }), Millis(0));
         let mut coached = call(1, CallState::OnHold, Some(10));
-        coached.coaching = Some(CoachingView {
-            coach: UserId(1),
-            coach_name: "User 1".into(),
-            whisper: false,
-            notified_agent: false,
-            since: Millis(0),
-            audio_window: 0,
-        });
+        coached.coaching = Some(CoachingView { coach: UserId(1), coach_name: "User 1".into(), whisper: false, notified_agent: false, since: Millis(0), audio_window: 0 });
         let updated = state.apply(delta(7, Change::CallUpdated { call: coached }), Millis(0));
 
-        assert_eq!(
-            (ended, again, updated),
-            (Applied::Updated, Applied::Unchanged, Applied::Updated)
-        );
+        assert_eq!((ended, again, updated), (Applied::Updated, Applied::Unchanged, Applied::Updated));
         assert_eq!(state.seq, Some(7));
         assert!(!state.calls.contains_key(&CallId(2)));
         assert_eq!(state.coached_by(UserId(1)).map(|c| c.id), Some(CallId(1)));
@@ -351,60 +287,32 @@ pub mod tests {
         state.apply(snapshot(5), Millis(0));
         let before = state.clone();
 
-        assert_eq!(
-            state.apply(delta(8, Change::CallEnded { call: CallId(1) }), Millis(0)),
-            Applied::Gap
-        );
+        assert_eq!(state.apply(delta(8, Change::CallEnded { call: CallId(1) }), Millis(0)), Applied::Gap);
         assert_eq!(state, before);
     }
 
     #[test]
     fn deltas_before_the_first_snapshot_are_ignored() {
         let mut state = LiveState::default();
-        assert_eq!(
-            state.apply(delta(1, Change::CallEnded { call: CallId(1) }), Millis(0)),
-            Applied::Unchanged
-        );
+        assert_eq!(state.apply(delta(1, Change::CallEnded { call: CallId(1) }), Millis(0)), Applied::Unchanged);
     }
 
     #[test]
     fn an_agents_and_a_coachs_call_follow_the_deltas() {
         let mut state = LiveState::default();
         state.apply(snapshot(1), Millis(0));
-        assert_eq!(
-            state.call_of_agent(UserId(10)).map(|c| c.id),
-            Some(CallId(1))
-        );
+        assert_eq!(state.call_of_agent(UserId(10)).map(|c| c.id), Some(CallId(1)));
 
         // Call 2 is answered by agent 10 and coached by user 1; call 1 ends.
         let mut answered = call(2, CallState::Ongoing, Some(10));
-        answered.coaching = Some(CoachingView {
-            coach: UserId(1),
-            coach_name: "User 1".into(),
-            whisper: false,
-            notified_agent: false,
-            since: Millis(0),
-            audio_window: 0,
-        });
+        answered.coaching = Some(CoachingView { coach: UserId(1), coach_name: "User 1".into(), whisper: false, notified_agent: false, since: Millis(0), audio_window: 0 });
         state.apply(delta(2, Change::CallUpdated { call: answered }), Millis(0));
         state.apply(delta(3, Change::CallEnded { call: CallId(1) }), Millis(0));
-        assert_eq!(
-            state.call_of_agent(UserId(10)).map(|c| c.id),
-            Some(CallId(2)),
-            "the old call's end does not unseat the agent"
-        );
+        assert_eq!(state.call_of_agent(UserId(10)).map(|c| c.id), Some(CallId(2)), "the old call's end does not unseat the agent");
         assert_eq!(state.coached_by(UserId(1)).map(|c| c.id), Some(CallId(2)));
 
         // The coach leaves; then the call ends.
-        state.apply(
-            delta(
-                4,
-                Change::CallUpdated {
-                    call: call(2, CallState::Ongoing, Some(10)),
-                },
-            ),
-            Millis(0),
-        );
+        state.apply(delta(4, Change::CallUpdated { call: call(2, CallState::Ongoing, Some(10)) }), Millis(0));
         assert_eq!(state.coached_by(UserId(1)), None);
         state.apply(delta(5, Change::CallEnded { call: CallId(2) }), Millis(0));
         assert_eq!(state.call_of_agent(UserId(10)), None);
@@ -416,52 +324,22 @@ pub mod tests {
         state.apply(snapshot(1), Millis(0));
         let signalled = |id, since| {
             let mut c = call(id, CallState::OnHold, Some(id as u32 + 10));
-            c.signals = vec![CallSignal {
-                kind: SignalKind::LongHold,
-                since: Millis(since),
-            }];
+            c.signals = vec![CallSignal { kind: SignalKind::LongHold, since: Millis(since) }];
             c
         };
         let mut asking = call(4, CallState::Ongoing, Some(14));
-        asking.hand = Some(RaisedHand {
-            since: Millis(10),
-            reason: String::new(),
-            answered: false,
-        });
+        asking.hand = Some(RaisedHand { since: Millis(10), reason: String::new(), answered: false });
         let mut coached = signalled(5, 900);
-        coached.coaching = Some(CoachingView {
-            coach: UserId(1),
-            coach_name: "User 1".into(),
-            whisper: false,
-            notified_agent: true,
-            since: Millis(0),
-            audio_window: 0,
-        });
-        for (seq, call) in [
-            (2, signalled(2, 500)),
-            (3, signalled(3, 700)),
-            (4, asking),
-            (5, coached),
-        ] {
+        coached.coaching = Some(CoachingView { coach: UserId(1), coach_name: "User 1".into(), whisper: false, notified_agent: true, since: Millis(0), audio_window: 0 });
+        for (seq, call) in [(2, signalled(2, 500)), (3, signalled(3, 700)), (4, asking), (5, coached)] {
             state.apply(delta(seq, Change::CallUpdated { call }), Millis(0));
         }
-        assert_eq!(
-            state.needing_attention(),
-            vec![CallId(4), CallId(3), CallId(2)],
-            "a hand first, then signals newest first; a coached call needs nobody"
-        );
+        assert_eq!(state.needing_attention(), vec![CallId(4), CallId(3), CallId(2)], "a hand first, then signals newest first; a coached call needs nobody");
 
         let mut said = signalled(6, 100);
-        said.phrases = vec![SpottedPhrase {
-            phrase: "complaint".into(),
-            at: Millis(100),
-        }];
+        said.phrases = vec![SpottedPhrase { phrase: "complaint".into(), at: Millis(100) }];
         state.apply(delta(6, Change::CallUpdated { call: said }), Millis(0));
-        assert_eq!(
-            state.needing_attention(),
-            vec![CallId(4), CallId(6), CallId(3), CallId(2)],
-            "what a customer said comes before signals, however old"
-        );
+        assert_eq!(state.needing_attention(), vec![CallId(4), CallId(6), CallId(3), CallId(2)], "what a customer said comes before signals, however old");
     }
 
     #[test]
@@ -470,61 +348,17 @@ pub mod tests {
         state.apply(snapshot(1), Millis(0));
         let asking = |id, since, answered| {
             let mut c = call(id, CallState::Ongoing, Some(id as u32 + 10));
-            c.hand = Some(RaisedHand {
-                since: Millis(since),
-                reason: String::new(),
-                answered,
-            });
+            c.hand = Some(RaisedHand { since: Millis(since), reason: String::new(), answered });
             c
         };
-        state.apply(
-            delta(
-                2,
-                Change::CallUpdated {
-                    call: asking(2, 100, false),
-                },
-            ),
-            Millis(0),
-        );
-        state.apply(
-            delta(
-                3,
-                Change::CallUpdated {
-                    call: asking(3, 200, false),
-                },
-            ),
-            Millis(0),
-        );
-        state.apply(
-            delta(
-                4,
-                Change::CallUpdated {
-                    call: asking(4, 300, true),
-                },
-            ),
-            Millis(0),
-        );
-        assert_eq!(
-            state.needing_attention(),
-            vec![CallId(3), CallId(2)],
-            "newest first; an answered hand needs nobody"
-        );
+        state.apply(delta(2, Change::CallUpdated { call: asking(2, 100, false) }), Millis(0));
+        state.apply(delta(3, Change::CallUpdated { call: asking(3, 200, false) }), Millis(0));
+        state.apply(delta(4, Change::CallUpdated { call: asking(4, 300, true) }), Millis(0));
+        assert_eq!(state.needing_attention(), vec![CallId(3), CallId(2)], "newest first; an answered hand needs nobody");
 
-        state.apply(
-            delta(
-                5,
-                Change::CallUpdated {
-                    call: call(3, CallState::Ongoing, Some(13)),
-                },
-            ),
-            Millis(0),
-        );
+        state.apply(delta(5, Change::CallUpdated { call: call(3, CallState::Ongoing, Some(13)) }), Millis(0));
         state.apply(delta(6, Change::CallEnded { call: CallId(2) }), Millis(0));
-        assert_eq!(
-            state.needing_attention(),
-            Vec::<CallId>::new(),
-            "lowered, ended"
-        );
+        assert_eq!(state.needing_attention(), Vec::<CallId>::new(), "lowered, ended");
     }
 
     #[test]
@@ -537,17 +371,7 @@ pub mod tests {
 
         let kpis = state.kpis(Millis(61_000));
 
-        assert_eq!(
-            kpis,
-            Kpis {
-                in_progress: 1,
-                waiting: 1,
-                longest_wait_ms: 60_000,
-                agents_available: 0,
-                agents_on_call: 1,
-                agents_unavailable: 1
-            }
-        );
+        assert_eq!(kpis, Kpis { in_progress: 1, waiting: 1, longest_wait_ms: 60_000, agents_available: 0, agents_on_call: 1, agents_unavailable: 1 });
     }
 
     #[test]

@@ -102,9 +102,7 @@ impl Live {
 
     /// Sends a request and waits for its reply.
     pub async fn request(&self, request: Request) -> Outcome {
-        let reply = self
-            .client
-            .with_value(|client| Client::send(client, request));
+        let reply = self.client.with_value(|client| Client::send(client, request));
         match reply {
             Some(reply) => reply.await.unwrap_or_else(|_| lost()),
             None => lost(),
@@ -121,10 +119,7 @@ impl Live {
 }
 
 fn lost() -> Outcome {
-    Outcome::refused(ApiError::new(
-        ErrorCode::Internal,
-        "the connection to the server was lost; reconnecting…",
-    ))
+    Outcome::refused(ApiError::new(ErrorCode::Internal, "the connection to the server was lost; reconnecting…"))
 }
 
 /// A named moment in the page's performance timeline (`cargo xtask bench
@@ -144,8 +139,7 @@ impl Live {
     /// would send is kept for [`Live::sent`]. For component tests.
     pub fn provide_detached() -> Self {
         let live = Self::new(Endpoint::Dashboard);
-        live.client
-            .with_value(|client| client.borrow_mut().detached = true);
+        live.client.with_value(|client| client.borrow_mut().detached = true);
         live.start_clock();
         provide_context(live);
         live
@@ -153,14 +147,12 @@ impl Live {
 
     /// Handles a server message exactly as one from the socket.
     pub fn receive(&self, message: ServerMsg) {
-        self.client
-            .with_value(|client| Client::handle(client, *self, message));
+        self.client.with_value(|client| Client::handle(client, *self, message));
     }
 
     /// The requests sent so far (detached only).
     pub fn sent(&self) -> Vec<Request> {
-        self.client
-            .with_value(|client| client.borrow().outbox.clone())
+        self.client.with_value(|client| client.borrow().outbox.clone())
     }
 
     fn new(endpoint: Endpoint) -> Self {
@@ -177,10 +169,7 @@ impl Live {
 
     /// Ticks `local_now` every second until cleanup, then closes the socket.
     fn start_clock(self) {
-        let tick = set_interval_with_handle(
-            move || self.local_now.set(local_now()),
-            Duration::from_secs(1),
-        );
+        let tick = set_interval_with_handle(move || self.local_now.set(local_now()), Duration::from_secs(1));
         on_cleanup(move || {
             if let Ok(tick) = tick {
                 tick.clear();
@@ -194,8 +183,7 @@ impl Live {
 /// component below; closes it on cleanup.
 pub fn provide_live(endpoint: Endpoint) -> Live {
     let live = Live::new(endpoint);
-    live.client
-        .with_value(|client| Client::connect(client, live));
+    live.client.with_value(|client| Client::connect(client, live));
     live.start_clock();
     provide_context(live);
     live
@@ -223,9 +211,7 @@ struct Client {
 
 impl Client {
     fn connect(this: &Rc<RefCell<Self>>, live: Live) {
-        let Some(url) = socket_url(live.endpoint.get_value().path(), live.window) else {
-            return;
-        };
+        let Some(url) = socket_url(live.endpoint.get_value().path(), live.window) else { return };
         let socket = match WebSocket::new(&url) {
             Ok(socket) => socket,
             Err(_) => return Self::retry(this, live),
@@ -245,12 +231,7 @@ impl Client {
         let on_message = {
             let this = Rc::clone(this);
             Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-                let Some(text) = event
-                    .dyn_ref::<MessageEvent>()
-                    .and_then(|m| m.data().as_string())
-                else {
-                    return;
-                };
+                let Some(text) = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) else { return };
                 Self::receive(&this, live, &text);
             })
         };
@@ -295,16 +276,13 @@ impl Client {
                     let _ = reply.send(outcome); // the asker may have gone
                 }
             }
-            ServerMsg::Error { error } => {
-                leptos::logging::warn!("the server could not read a message: {}", error.message)
-            }
+            ServerMsg::Error { error } => leptos::logging::warn!("the server could not read a message: {}", error.message),
             state_message => {
                 if matches!(state_message, ServerMsg::Snapshot(_)) {
                     this.borrow_mut().snapshot_unshown = true;
                 }
                 let mut applied = Applied::Unchanged;
-                live.state
-                    .update_untracked(|state| applied = state.apply(state_message, local_now()));
+                live.state.update_untracked(|state| applied = state.apply(state_message, local_now()));
                 match applied {
                     Applied::Updated => Self::notify_soon(this, live),
                     Applied::Gap => {
@@ -357,16 +335,11 @@ impl Client {
             client.outbox.push(request);
             return None;
         }
-        let socket = client
-            .socket
-            .as_ref()
-            .filter(|s| s.ready_state() == WebSocket::OPEN)?
-            .clone();
+        let socket = client.socket.as_ref().filter(|s| s.ready_state() == WebSocket::OPEN)?.clone();
         client.next_id = client.next_id.wrapping_add(1);
         let id = client.next_id;
         // Protocol types always serialise.
-        let json =
-            serde_json::to_string(&ClientMsg { id, request }).expect("protocol types serialise");
+        let json = serde_json::to_string(&ClientMsg { id, request }).expect("protocol types serialise");
         socket.send_with_str(&json).ok()?;
         let (reply, answer) = oneshot::channel();
         client.pending.insert(id, reply);
@@ -407,13 +380,6 @@ impl Client {
 /// `ws://host{path}?window=N` on the page's own origin.
 fn socket_url(path: &str, window: u64) -> Option<String> {
     let location = web_sys::window()?.location();
-    let scheme = if location.protocol().ok()? == "https:" {
-        "wss"
-    } else {
-        "ws"
-    };
-    Some(format!(
-        "{scheme}://{}{path}?window={window}",
-        location.host().ok()?
-    ))
+    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    Some(format!("{scheme}://{}{path}?window={window}", location.host().ok()?))
 }

@@ -6,15 +6,10 @@ use web_sys::AudioContext;
 
 /// Two short rising tones, synthesised (no file to fetch).
 pub fn chime() {
-    let Ok(context) = AudioContext::new() else {
-        return;
-    };
+    let Ok(context) = AudioContext::new() else { return };
     let now = context.current_time();
     for (i, frequency) in [660.0, 880.0].into_iter().enumerate() {
-        let (Ok(oscillator), Ok(gain)) = (context.create_oscillator(), context.create_gain())
-        else {
-            return;
-        };
+        let (Ok(oscillator), Ok(gain)) = (context.create_oscillator(), context.create_gain()) else { return };
         oscillator.frequency().set_value(frequency);
         let start = now + i as f64 * 0.18;
         // A soft envelope, so the tone does not click.
@@ -28,9 +23,7 @@ pub fn chime() {
         if i == 1 {
             // Each context holds an audio thread: release it once the chime is over.
             let context = context.clone();
-            oscillator.set_onended(Some(
-                Closure::once_into_js(move || drop(context.close())).unchecked_ref(),
-            ));
+            oscillator.set_onended(Some(Closure::once_into_js(move || drop(context.close())).unchecked_ref()));
         }
     }
 }

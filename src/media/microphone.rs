@@ -10,11 +10,7 @@ use super::js_error;
 /// The microphone `device` (an `audioinput` id), or the default one, with
 /// echo cancellation, noise suppression and auto gain on.
 pub async fn open_microphone(device: Option<&str>) -> Result<MediaStream, String> {
-    let devices = web_sys::window()
-        .ok_or("no window")?
-        .navigator()
-        .media_devices()
-        .map_err(js_error)?;
+    let devices = web_sys::window().ok_or("no window")?.navigator().media_devices().map_err(js_error)?;
     let audio = Object::new();
     for key in ["echoCancellation", "noiseSuppression", "autoGainControl"] {
         Reflect::set(&audio, &key.into(), &JsValue::TRUE).map_err(js_error)?;
@@ -26,11 +22,7 @@ pub async fn open_microphone(device: Option<&str>) -> Result<MediaStream, String
     }
     let constraints = MediaStreamConstraints::new();
     constraints.set_audio(&audio);
-    let stream = devices
-        .get_user_media_with_constraints(&constraints)
-        .map_err(js_error)?;
-    let stream = JsFuture::from(stream)
-        .await
-        .map_err(|e| format!("the microphone is not available: {}", js_error(e)))?;
+    let stream = devices.get_user_media_with_constraints(&constraints).map_err(js_error)?;
+    let stream = JsFuture::from(stream).await.map_err(|e| format!("the microphone is not available: {}", js_error(e)))?;
     Ok(stream.unchecked_into())
 }

@@ -12,9 +12,8 @@ use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    HtmlAudioElement, MediaStream, MediaStreamTrack, RtcPeerConnection, RtcPeerConnectionState,
-    RtcRtpReceiver, RtcRtpSender, RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType,
-    RtcSessionDescriptionInit,
+    HtmlAudioElement, MediaStream, MediaStreamTrack, RtcPeerConnection, RtcPeerConnectionState, RtcRtpReceiver, RtcRtpSender, RtcRtpTransceiverDirection,
+    RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
 };
 
 use super::open_microphone;
@@ -45,24 +44,14 @@ impl Peer {
         for label in receive {
             let init = RtcRtpTransceiverInit::new();
             init.set_direction(RtcRtpTransceiverDirection::Recvonly);
-            let receiver = pc
-                .add_transceiver_with_str_and_init("audio", &init)
-                .receiver();
+            let receiver = pc.add_transceiver_with_str_and_init("audio", &init).receiver();
             players.push(play(label, &receiver.track())?);
             receivers.push(receiver);
         }
         let init = RtcRtpTransceiverInit::new();
         init.set_direction(RtcRtpTransceiverDirection::Sendonly);
-        let sender = pc
-            .add_transceiver_with_str_and_init("audio", &init)
-            .sender();
-        let mut peer = Self {
-            pc,
-            sender,
-            mic: None,
-            receivers,
-            players,
-        };
+        let sender = pc.add_transceiver_with_str_and_init("audio", &init).sender();
+        let mut peer = Self { pc, sender, mic: None, receivers, players };
         if send == Line::Microphone {
             peer.microphone_on().await?;
         }
@@ -71,11 +60,7 @@ impl Peer {
 
     /// Opens a peer, sends its offer with `ask` and accepts the answer:
     /// signalling and media in one round trip. Returns the answer's SDP too.
-    pub async fn connect<F: Future<Output = Outcome>>(
-        receive: &[&str],
-        send: Line,
-        ask: impl FnOnce(String) -> F,
-    ) -> Result<(Self, String), String> {
+    pub async fn connect<F: Future<Output = Outcome>>(receive: &[&str], send: Line, ask: impl FnOnce(String) -> F) -> Result<(Self, String), String> {
         let peer = Self::open(receive, send).await?;
         let offer = peer.offer().await?;
         match ask(offer).await {
@@ -91,27 +76,18 @@ impl Peer {
     /// The SDP offer, ready to send (the SFU learns our address from ICE
     /// checks, so no candidates need gathering first).
     async fn offer(&self) -> Result<String, String> {
-        let offer = JsFuture::from(self.pc.create_offer())
-            .await
-            .map_err(js_error)?;
-        let sdp = Reflect::get(&offer, &"sdp".into())
-            .ok()
-            .and_then(|s| s.as_string())
-            .ok_or("an offer without SDP")?;
+        let offer = JsFuture::from(self.pc.create_offer()).await.map_err(js_error)?;
+        let sdp = Reflect::get(&offer, &"sdp".into()).ok().and_then(|s| s.as_string()).ok_or("an offer without SDP")?;
         let init = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
         init.set_sdp(&sdp);
-        JsFuture::from(self.pc.set_local_description(&init))
-            .await
-            .map_err(js_error)?;
+        JsFuture::from(self.pc.set_local_description(&init)).await.map_err(js_error)?;
         Ok(sdp)
     }
 
     async fn accept(&self, answer: &str) -> Result<(), String> {
         let init = RtcSessionDescriptionInit::new(RtcSdpType::Answer);
         init.set_sdp(answer);
-        JsFuture::from(self.pc.set_remote_description(&init))
-            .await
-            .map_err(js_error)?;
+        JsFuture::from(self.pc.set_remote_description(&init)).await.map_err(js_error)?;
         Ok(())
     }
 
@@ -130,9 +106,7 @@ impl Peer {
 
     /// Puts `track` on the send line (`None`: nothing). No renegotiation.
     pub async fn send(&self, track: Option<&MediaStreamTrack>) -> Result<(), String> {
-        JsFuture::from(self.sender.replace_track(track))
-            .await
-            .map_err(js_error)?;
+        JsFuture::from(self.sender.replace_track(track)).await.map_err(js_error)?;
         Ok(())
     }
 
@@ -174,12 +148,7 @@ impl Peer {
     /// Whether the connection was lost (the server dropped it, or the
     /// network changed under it).
     pub fn is_down(&self) -> bool {
-        matches!(
-            self.pc.connection_state(),
-            RtcPeerConnectionState::Disconnected
-                | RtcPeerConnectionState::Failed
-                | RtcPeerConnectionState::Closed
-        )
+        matches!(self.pc.connection_state(), RtcPeerConnectionState::Disconnected | RtcPeerConnectionState::Failed | RtcPeerConnectionState::Closed)
     }
 
     /// The round trip to the media server (ms) of the selected ICE pair,
@@ -190,11 +159,8 @@ impl Peer {
         entries.filter_map(Result::ok).find_map(|entry| {
             let stats = Array::from(&entry).get(1);
             let field = |name: &str| Reflect::get(&stats, &name.into()).ok();
-            let is_pair = field("type")?.as_string()? == "candidate-pair"
-                && field("state")?.as_string()? == "succeeded";
-            is_pair
-                .then(|| field("currentRoundTripTime")?.as_f64().map(|s| s * 1000.0))
-                .flatten()
+            let is_pair = field("type")?.as_string()? == "candidate-pair" && field("state")?.as_string()? == "succeeded";
+            is_pair.then(|| field("currentRoundTripTime")?.as_f64().map(|s| s * 1000.0)).flatten()
         })
     }
 
@@ -221,24 +187,13 @@ impl Drop for Peer {
 
 /// An `<audio>` element playing `track`, labelled with what it carries.
 fn play(label: &str, track: &MediaStreamTrack) -> Result<HtmlAudioElement, String> {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let audio: HtmlAudioElement = document
-        .create_element("audio")
-        .map_err(js_error)?
-        .unchecked_into();
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let audio: HtmlAudioElement = document.create_element("audio").map_err(js_error)?.unchecked_into();
     audio.set_autoplay(true);
-    audio
-        .set_attribute("data-source", label)
-        .map_err(js_error)?;
+    audio.set_attribute("data-source", label).map_err(js_error)?;
     let stream = MediaStream::new_with_tracks(&Array::of1(track)).map_err(js_error)?;
     audio.set_src_object(Some(&stream));
-    document
-        .body()
-        .ok_or("no body")?
-        .append_child(&audio)
-        .map_err(js_error)?;
+    document.body().ok_or("no body")?.append_child(&audio).map_err(js_error)?;
     // Autoplay may wait for a gesture; the click that joined is one.
     let _ = audio.play();
     Ok(audio)
@@ -246,11 +201,7 @@ fn play(label: &str, track: &MediaStreamTrack) -> Result<HtmlAudioElement, Strin
 
 pub fn js_error(e: JsValue) -> String {
     e.as_string()
-        .or_else(|| {
-            Reflect::get(&e, &"message".into())
-                .ok()
-                .and_then(|m| m.as_string())
-        })
+        .or_else(|| Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()))
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
@@ -271,16 +222,10 @@ pub fn media_server(answer: &str) -> Option<String> {
     let ways: Vec<String> = answer
         .lines()
         .filter_map(|line| {
-            let fields: Vec<&str> = line
-                .strip_prefix("a=candidate:")?
-                .split_whitespace()
-                .collect();
+            let fields: Vec<&str> = line.strip_prefix("a=candidate:")?.split_whitespace().collect();
             // foundation component transport priority address port typ …
             let (transport, address, port) = (fields.get(2)?, fields.get(4)?, fields.get(5)?);
-            Some(format!(
-                "{} to {address}, port {port}",
-                transport.to_uppercase()
-            ))
+            Some(format!("{} to {address}, port {port}", transport.to_uppercase()))
         })
         .collect();
     (!ways.is_empty()).then(|| ways.join(", or at least "))
@@ -292,19 +237,10 @@ mod tests {
 
     #[test]
     fn the_media_server_is_read_from_the_answers_candidate() {
-        let answer =
-            "v=0\r\na=ice-lite\r\na=candidate:1 1 udp 2130706175 127.0.0.1 5004 typ host\r\n";
-        assert_eq!(
-            media_server(answer).as_deref(),
-            Some("UDP to 127.0.0.1, port 5004")
-        );
-        let both = format!(
-            "{answer}a=candidate:2 1 tcp 2105458943 127.0.0.1 5004 typ host tcptype passive\r\n"
-        );
-        assert_eq!(
-            media_server(&both).as_deref(),
-            Some("UDP to 127.0.0.1, port 5004, or at least TCP to 127.0.0.1, port 5004")
-        );
+        let answer = "v=0\r\na=ice-lite\r\na=candidate:1 1 udp 2130706175 127.0.0.1 5004 typ host\r\n";
+        assert_eq!(media_server(answer).as_deref(), Some("UDP to 127.0.0.1, port 5004"));
+        let both = format!("{answer}a=candidate:2 1 tcp 2105458943 127.0.0.1 5004 typ host tcptype passive\r\n");
+        assert_eq!(media_server(&both).as_deref(), Some("UDP to 127.0.0.1, port 5004, or at least TCP to 127.0.0.1, port 5004"));
         assert_eq!(media_server("v=0\r\n"), None);
     }
 }

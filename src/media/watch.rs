@@ -19,11 +19,7 @@ pub async fn went_down(down: impl Fn() -> Option<bool>, current: impl Fn() -> bo
         if !current() {
             return false;
         }
-        down_for = if down() == Some(true) {
-            down_for + CHECK_EVERY_MS
-        } else {
-            0
-        };
+        down_for = if down() == Some(true) { down_for + CHECK_EVERY_MS } else { 0 };
     }
     true
 }

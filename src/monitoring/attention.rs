@@ -19,12 +19,7 @@ pub fn needing_attention(live: Live) -> Memo<Vec<CallId>> {
 pub fn why_flagged(agent: &str, call: &CallView) -> Option<String> {
     let (flag, _) = call.flag()?;
     Some(match flag {
-        Flag::Help => match call
-            .hand
-            .as_ref()
-            .map(|hand| hand.reason.as_str())
-            .unwrap_or_default()
-        {
+        Flag::Help => match call.hand.as_ref().map(|hand| hand.reason.as_str()).unwrap_or_default() {
             "" => format!("{agent} asks for help"),
             reason => format!("{agent} asks for help: “{reason}”"),
         },
@@ -35,12 +30,7 @@ pub fn why_flagged(agent: &str, call: &CallView) -> Option<String> {
 
 /// The phrases the customer said, newest first: "“complaint”, “cancel my account”".
 fn said(call: &CallView) -> String {
-    call.phrases
-        .iter()
-        .rev()
-        .map(|p| format!("“{}”", p.phrase))
-        .collect::<Vec<_>>()
-        .join(", ")
+    call.phrases.iter().rev().map(|p| format!("“{}”", p.phrase)).collect::<Vec<_>>().join(", ")
 }
 
 /// The call's signals, newest first.
@@ -61,20 +51,11 @@ pub fn AttentionCell(
     let live = Live::expect();
     let flag = call.flag();
     let (headline, detail) = match flag {
-        Some((Flag::Help, _)) => (
-            "Help",
-            call.hand
-                .as_ref()
-                .filter(|hand| !hand.reason.is_empty())
-                .map(|hand| format!("“{}”", hand.reason)),
-        ),
+        Some((Flag::Help, _)) => ("Help", call.hand.as_ref().filter(|hand| !hand.reason.is_empty()).map(|hand| format!("“{}”", hand.reason))),
         Some((Flag::Phrase, _)) => ("Said", Some(said(&call))),
         Some((Flag::Signal, _)) => {
             let labels = signal_labels(&call);
-            (
-                labels[0],
-                (labels.len() > 1).then(|| labels[1..].join(", ")),
-            )
+            (labels[0], (labels.len() > 1).then(|| labels[1..].join(", ")))
         }
         None => ("", None),
     };
@@ -121,32 +102,20 @@ pub fn AttentionAlerts(
     // What each flagged call needs most, and since when.
     type Flags = Vec<(CallId, (Flag, Millis))>;
     let flags = Memo::new(move |_| {
-        live.state().with(|s| {
-            flagged.with(|ids| {
-                ids.iter()
-                    .filter_map(|id| Some((*id, s.calls.get(id)?.flag()?)))
-                    .collect::<Vec<_>>()
-            })
-        })
+        live.state().with(|s| flagged.with(|ids| ids.iter().filter_map(|id| Some((*id, s.calls.get(id)?.flag()?))).collect::<Vec<_>>()))
     });
     Effect::new(move |before: Option<Option<Flags>>| {
         let now = flags.get();
         if let Some(Some(before)) = before {
             let (mut asking, mut signalled) = (Vec::new(), Vec::new());
-            let told = |id: &CallId, flag: &(Flag, Millis)| {
-                before
-                    .iter()
-                    .any(|(was, then)| was == id && (flag.0 == Flag::Signal || then == flag))
-            };
+            let told = |id: &CallId, flag: &(Flag, Millis)| before.iter().any(|(was, then)| was == id && (flag.0 == Flag::Signal || then == flag));
             for (id, _) in now.iter().filter(|(id, flag)| !told(id, flag)) {
                 live.state().with_untracked(|s| {
                     let Some(call) = s.calls.get(id) else { return };
                     let agent = call.agent.map(|a| s.user_name(a)).unwrap_or_default();
                     match (call.flag(), why_flagged(&agent, call)) {
                         (Some((Flag::Help, _)), Some(why)) => asking.push(why),
-                        (Some((Flag::Phrase, _)), Some(why)) => {
-                            signalled.push(format!("On {agent}’s call: {why}"))
-                        }
+                        (Some((Flag::Phrase, _)), Some(why)) => signalled.push(format!("On {agent}’s call: {why}")),
                         (_, Some(why)) => signalled.push(format!("{why} on {agent}’s call")),
                         (_, None) => {}
                     }

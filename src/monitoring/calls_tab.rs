@@ -29,26 +29,14 @@ pub fn CallsTab(
         filter.with(|f| {
             let matches = f.matcher();
             live.state().with(|s| {
-                let first = flagged.with(|flagged| {
-                    flagged
-                        .iter()
-                        .filter(|id| s.calls.get(id).is_some_and(|c| matches(c, s)))
-                        .copied()
-                        .collect::<Vec<_>>()
-                });
-                let rest = s
-                    .calls
-                    .values()
-                    .filter(|c| !c.needs_attention() && matches(c, s))
-                    .map(|c| c.id);
+                let first = flagged.with(|flagged| flagged.iter().filter(|id| s.calls.get(id).is_some_and(|c| matches(c, s))).copied().collect::<Vec<_>>());
+                let rest = s.calls.values().filter(|c| !c.needs_attention() && matches(c, s)).map(|c| c.id);
                 first.into_iter().chain(rest).collect::<Vec<CallId>>()
             })
         })
     });
     let rows = RowWindow::new(move || ids.with(Vec::len));
-    let shown = rows.shown(ids, move |id| {
-        live.state().with(|s| s.calls.get(id).cloned())
-    });
+    let shown = rows.shown(ids, move |id| live.state().with(|s| s.calls.get(id).cloned()));
     let row_index = move |id: CallId| rows.row_index(shown, |c: &CallView| c.id == id);
     view! {
         <Filters filter />
@@ -101,12 +89,7 @@ fn CallRow(
     row_index: Signal<Option<usize>>,
 ) -> impl IntoView {
     let live = Live::expect();
-    let (agent, line) = live.state().with_untracked(|s| {
-        (
-            call.agent.map(|a| s.user_name(a)),
-            s.number_name(call.number),
-        )
-    });
+    let (agent, line) = live.state().with_untracked(|s| (call.agent.map(|a| s.user_name(a)), s.number_name(call.number)));
     let started = call.started_at;
     let kind = call.kind;
     view! {
@@ -146,14 +129,9 @@ fn Filters(
 ) -> impl IntoView {
     let live = Live::expect();
     let (numbers, agents) = live.state().with_untracked(|s| {
-        let numbers: Vec<(NumberId, String)> =
-            s.numbers.values().map(|n| (n.id, n.name.clone())).collect();
-        let agents: Vec<(UserId, String)> = s
-            .users
-            .values()
-            .filter(|u| u.role == Role::Agent)
-            .map(|u| (u.id, u.name.clone()))
-            .collect();
+        let numbers: Vec<(NumberId, String)> = s.numbers.values().map(|n| (n.id, n.name.clone())).collect();
+        let agents: Vec<(UserId, String)> =
+            s.users.values().filter(|u| u.role == Role::Agent).map(|u| (u.id, u.name.clone())).collect();
         (numbers, agents)
     });
     view! {

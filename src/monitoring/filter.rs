@@ -24,15 +24,8 @@ impl CallFilter {
     fn matches_text(&self, text: &str, call: &CallView, live: &LiveState) -> bool {
         let text_ok = text.is_empty() || {
             let agent = call.agent.map(|a| live.user_name(a)).unwrap_or_default();
-            let contact = call
-                .customer
-                .contact
-                .as_ref()
-                .map(|c| c.name.as_str())
-                .unwrap_or_default();
-            [agent.as_str(), contact, call.customer.phone.as_str()]
-                .iter()
-                .any(|field| field.to_lowercase().contains(text))
+            let contact = call.customer.contact.as_ref().map(|c| c.name.as_str()).unwrap_or_default();
+            [agent.as_str(), contact, call.customer.phone.as_str()].iter().any(|field| field.to_lowercase().contains(text))
         };
         text_ok
             && self.number.is_none_or(|n| call.number == n)
@@ -55,22 +48,13 @@ mod tests {
 
     #[test]
     fn an_empty_filter_matches_every_call() {
-        assert!(CallFilter::default().matcher()(
-            &call(1, CallState::Ongoing, Some(10)),
-            &live()
-        ));
+        assert!(CallFilter::default().matcher()(&call(1, CallState::Ongoing, Some(10)), &live()));
     }
 
     #[test]
     fn text_matches_agent_name_and_phone_in_any_case() {
         let c = call(1, CallState::Ongoing, Some(10));
-        let by = |text: &str| {
-            CallFilter {
-                text: text.into(),
-                ..CallFilter::default()
-            }
-            .matcher()(&c, &live())
-        };
+        let by = |text: &str| CallFilter { text: text.into(), ..CallFilter::default() }.matcher()(&c, &live());
         assert!(by("user 10"));
         assert!(by("USER"));
         assert!(by("900901"));
@@ -81,25 +65,9 @@ mod tests {
     fn number_agent_and_state_filters_narrow() {
         let c = call(1, CallState::OnHold, Some(10));
         let live = live();
-        assert!(CallFilter {
-            state: Some(CallState::OnHold),
-            ..CallFilter::default()
-        }
-        .matcher()(&c, &live));
-        assert!(!CallFilter {
-            state: Some(CallState::Ongoing),
-            ..CallFilter::default()
-        }
-        .matcher()(&c, &live));
-        assert!(!CallFilter {
-            number: Some(NumberId(2)),
-            ..CallFilter::default()
-        }
-        .matcher()(&c, &live));
-        assert!(!CallFilter {
-            agent: Some(UserId(11)),
-            ..CallFilter::default()
-        }
-        .matcher()(&c, &live));
+        assert!(CallFilter { state: Some(CallState::OnHold), ..CallFilter::default() }.matcher()(&c, &live));
+        assert!(!CallFilter { state: Some(CallState::Ongoing), ..CallFilter::default() }.matcher()(&c, &live));
+        assert!(!CallFilter { number: Some(NumberId(2)), ..CallFilter::default() }.matcher()(&c, &live));
+        assert!(!CallFilter { agent: Some(UserId(11)), ..CallFilter::default() }.matcher()(&c, &live));
     }
 }

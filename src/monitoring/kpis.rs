@@ -10,9 +10,7 @@ pub fn KpiStrip() -> impl IntoView {
         let now = live.server_now();
         live.state().with(|s| s.kpis(now))
     };
-    let tile = move |label: &'static str,
-                     id: &'static str,
-                     value: Box<dyn Fn() -> String + Send + Sync>| {
+    let tile = move |label: &'static str, id: &'static str, value: Box<dyn Fn() -> String + Send + Sync>| {
         view! {
             <div class="kpi" data-testid=id>
                 <span class="kpi-value">{value}</span>

@@ -9,9 +9,9 @@ mod users_tab;
 mod virtual_rows;
 pub mod window;
 
-use crate::routes::Link;
 use earshot_protocol::MonitoringAccess;
 use leptos::prelude::*;
+use crate::routes::Link;
 
 use crate::coaching::CoachingUi;
 use crate::live::{Connection, Live};

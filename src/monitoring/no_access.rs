@@ -1,6 +1,6 @@
-use crate::routes::Link;
 use earshot_protocol::Role;
 use leptos::prelude::*;
+use crate::routes::Link;
 
 /// What a supervisor or admin without Live Monitoring access sees, and why.
 #[component]

@@ -14,14 +14,9 @@ use crate::live::Live;
 #[component]
 pub fn UsersTab() -> impl IntoView {
     let live = Live::expect();
-    let ids = Memo::new(move |_| {
-        live.state()
-            .with(|s| s.users.keys().copied().collect::<Vec<UserId>>())
-    });
+    let ids = Memo::new(move |_| live.state().with(|s| s.users.keys().copied().collect::<Vec<UserId>>()));
     let rows = RowWindow::new(move || ids.with(Vec::len));
-    let shown = rows.shown(ids, move |id| {
-        live.state().with(|s| s.users.get(id).cloned())
-    });
+    let shown = rows.shown(ids, move |id| live.state().with(|s| s.users.get(id).cloned()));
     let row_index = move |id: UserId| rows.row_index(shown, |u: &UserView| u.id == id);
     view! {
         <table class="grid users" data-testid="users" aria-rowcount=move || ids.with(Vec::len) + 1>
@@ -58,14 +53,7 @@ fn UserRow(
     // every delta (which would recreate the button under the keyboard focus).
     let on_call = Memo::new(move |_| live.state().with(|s| s.call_of_agent(user.id).cloned()));
     let coaching = Memo::new(move |_| {
-        live.state().with(|s| {
-            s.coached_by(user.id).map(|c| {
-                (
-                    c.agent.map(|a| s.user_name(a)).unwrap_or_default(),
-                    c.customer.label().to_owned(),
-                )
-            })
-        })
+        live.state().with(|s| s.coached_by(user.id).map(|c| (c.agent.map(|a| s.user_name(a)).unwrap_or_default(), c.customer.label().to_owned())))
     });
     let status = user_status(user.role, user.status);
     let name = user.name.clone();

@@ -45,11 +45,7 @@ impl RowWindow {
     /// Of `ids` (every row, in order), the rows in the window as `row`
     /// finds each (one gone meanwhile is left out): a change to a row
     /// outside the window leaves this as it was, and so the DOM.
-    pub fn shown<K, T>(
-        &self,
-        ids: Memo<Vec<K>>,
-        row: impl Fn(&K) -> Option<T> + Send + Sync + 'static,
-    ) -> Memo<Vec<T>>
+    pub fn shown<K, T>(&self, ids: Memo<Vec<K>>, row: impl Fn(&K) -> Option<T> + Send + Sync + 'static) -> Memo<Vec<T>>
     where
         K: Send + Sync + 'static,
         T: PartialEq + Send + Sync + 'static,
@@ -63,11 +59,7 @@ impl RowWindow {
 
     /// The `aria-rowindex` (1-based, after the header row) of the row of
     /// `shown` that `is` picks.
-    pub fn row_index<T: Send + Sync + 'static>(
-        &self,
-        shown: Memo<Vec<T>>,
-        is: impl Fn(&T) -> bool,
-    ) -> Option<usize> {
+    pub fn row_index<T: Send + Sync + 'static>(&self, shown: Memo<Vec<T>>, is: impl Fn(&T) -> bool) -> Option<usize> {
         let at = shown.with(|rows| rows.iter().position(is))?;
         Some(self.range.with(|r| r.start) + at + 2)
     }
@@ -81,49 +73,24 @@ impl RowWindow {
             _ => return,
         };
         let document = web_sys::window().and_then(|w| w.document());
-        let (Some(tbody), Some(focused)) = (
-            self.body.get_untracked(),
-            document.and_then(|d| d.active_element()),
-        ) else {
+        let (Some(tbody), Some(focused)) = (self.body.get_untracked(), document.and_then(|d| d.active_element())) else { return };
+        let Some(row) = focused.closest("tr[aria-rowindex]").ok().flatten() else { return };
+        let Some(index) = row.get_attribute("aria-rowindex").and_then(|i| i.parse::<usize>().ok()).and_then(|i| i.checked_sub(2)) else {
             return;
         };
-        let Some(row) = focused.closest("tr[aria-rowindex]").ok().flatten() else {
-            return;
-        };
-        let Some(index) = row
-            .get_attribute("aria-rowindex")
-            .and_then(|i| i.parse::<usize>().ok())
-            .and_then(|i| i.checked_sub(2))
-        else {
-            return;
-        };
-        let Some(target) = index
-            .checked_add_signed(step)
-            .filter(|&t| t < self.total.get_untracked())
-        else {
-            return;
-        };
+        let Some(target) = index.checked_add_signed(step).filter(|&t| t < self.total.get_untracked()) else { return };
         ev.prevent_default();
         // Which of the row's controls had the focus: the same one gets it.
-        let column = controls(&row).and_then(|list| {
-            (0..list.length())
-                .find(|&i| list.item(i).is_some_and(|n| n.is_same_node(Some(&focused))))
-        });
+        let column = controls(&row).and_then(|list| (0..list.length()).find(|&i| list.item(i).is_some_and(|n| n.is_same_node(Some(&focused)))));
         let target_top = tbody.get_bounding_client_rect().top() + target as f64 * ROW_PX;
-        if !self.range.with_untracked(|r| r.contains(&target))
-            || target_top < 0.0
-            || target_top + ROW_PX > viewport_height()
-        {
+        if !self.range.with_untracked(|r| r.contains(&target)) || target_top < 0.0 || target_top + ROW_PX > viewport_height() {
             if let Some(w) = web_sys::window() {
                 w.scroll_by_with_x_and_y(0.0, step as f64 * ROW_PX);
             }
         }
         let body = self.body;
         let focus = move || {
-            let row = body
-                .get_untracked()?
-                .query_selector(&format!("tr[aria-rowindex=\"{}\"]", target + 2))
-                .ok()??;
+            let row = body.get_untracked()?.query_selector(&format!("tr[aria-rowindex=\"{}\"]", target + 2)).ok()??;
             let list = controls(&row)?;
             let node = list.item(column.unwrap_or(0).min(list.length().saturating_sub(1)))?;
             node.dyn_into::<web_sys::HtmlElement>().ok()?.focus().ok()
@@ -143,10 +110,7 @@ fn controls(row: &web_sys::Element) -> Option<web_sys::NodeList> {
 }
 
 fn viewport_height() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.inner_height().ok())
-        .and_then(|h| h.as_f64())
-        .unwrap_or(0.0)
+    web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(0.0)
 }
 
 /// Where `body` starts, from the viewport's top, and the viewport's height:

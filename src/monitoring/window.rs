@@ -52,10 +52,6 @@ mod tests {
     fn scrolled_past_the_table_nothing_is_rendered_beyond_it() {
         let rows = visible(-1e9, 660.0, 10_000);
         assert_eq!(rows, 10_000..10_000);
-        assert_eq!(
-            visible(5_000.0, 660.0, 10_000),
-            0..MARGIN_ROWS,
-            "far below the viewport: only the first margin"
-        );
+        assert_eq!(visible(5_000.0, 660.0, 10_000), 0..MARGIN_ROWS, "far below the viewport: only the first margin");
     }
 }

@@ -45,24 +45,11 @@ pub enum Verdict {
 }
 
 /// Chromium-based browsers that are not Chrome add their own brand.
-const OTHER_VENDORS: [&str; 6] = [
-    "Microsoft Edge",
-    "Opera",
-    "Brave",
-    "Vivaldi",
-    "YaBrowser",
-    "Samsung Internet",
-];
+const OTHER_VENDORS: [&str; 6] = ["Microsoft Edge", "Opera", "Brave", "Vivaldi", "YaBrowser", "Samsung Internet"];
 
 pub fn assess(facts: &BrowserFacts) -> Verdict {
-    let chrome = facts
-        .brands
-        .iter()
-        .any(|b| b == "Google Chrome" || b == "Chromium")
-        && !facts
-            .brands
-            .iter()
-            .any(|b| OTHER_VENDORS.contains(&b.as_str()));
+    let chrome = facts.brands.iter().any(|b| b == "Google Chrome" || b == "Chromium")
+        && !facts.brands.iter().any(|b| OTHER_VENDORS.contains(&b.as_str()));
     if !chrome {
         return Verdict::NotChrome;
     }
@@ -98,13 +85,8 @@ pub fn detect() -> BrowserFacts {
 
 fn brands(window: &web_sys::Window) -> Vec<String> {
     let get = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key)).ok();
-    let Some(list) =
-        get(&window.navigator(), "userAgentData").and_then(|data| get(&data, "brands"))
-    else {
+    let Some(list) = get(&window.navigator(), "userAgentData").and_then(|data| get(&data, "brands")) else {
         return Vec::new();
     };
-    Array::from(&list)
-        .iter()
-        .filter_map(|entry| get(&entry, "brand")?.as_string())
-        .collect()
+    Array::from(&list).iter().filter_map(|entry| get(&entry, "brand")?.as_string()).collect()
 }

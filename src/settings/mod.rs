@@ -14,11 +14,7 @@ pub fn SettingsPage() -> impl IntoView {
         let hint = "Ask an admin to change what makes a call need a coach.";
         return view! { <AdminsOnly testid="settings-refused" title="The company's settings are for admins" hint /> }.into_any();
     }
-    let saved = LocalResource::new(|| async {
-        crate::api::get_fresh::<AttentionSettings>("/api/settings/attention")
-            .await
-            .map_err(|e| e.message)
-    });
+    let saved = LocalResource::new(|| async { crate::api::get_fresh::<AttentionSettings>("/api/settings/attention").await.map_err(|e| e.message) });
     view! {
         <main class="page" data-testid="settings">
             <h1>"What makes a call need a coach"</h1>
@@ -52,14 +48,7 @@ struct Fields {
 impl Fields {
     fn of(settings: &AttentionSettings) -> Self {
         let empty = || RwSignal::new(String::new());
-        let fields = Self {
-            long_hold: empty(),
-            dead_air: empty(),
-            overtalk: empty(),
-            raised_voice: empty(),
-            agent_talk: empty(),
-            phrases: empty(),
-        };
+        let fields = Self { long_hold: empty(), dead_air: empty(), overtalk: empty(), raised_voice: empty(), agent_talk: empty(), phrases: empty() };
         fields.set(settings);
         fields
     }
@@ -78,28 +67,15 @@ impl Fields {
     /// The settings typed, or which number is not one.
     fn settings(&self) -> Result<AttentionSettings, String> {
         let number = |field: RwSignal<String>, what: &str| {
-            field
-                .get_untracked()
-                .trim()
-                .parse::<u64>()
-                .map_err(|_| format!("{what}: a whole number, please"))
+            field.get_untracked().trim().parse::<u64>().map_err(|_| format!("{what}: a whole number, please"))
         };
         Ok(AttentionSettings {
             long_hold_ms: number(self.long_hold, "Long hold")? * 1000,
             dead_air_ms: number(self.dead_air, "Dead air")? * 1000,
             overtalk_ms: number(self.overtalk, "Talking over each other")? * 1000,
-            raised_voice_db: number(self.raised_voice, "Raised voice")?
-                .try_into()
-                .unwrap_or(u32::MAX),
-            agent_talk_percent: number(self.agent_talk, "Agent talks most")?
-                .try_into()
-                .unwrap_or(u32::MAX),
-            phrases: self
-                .phrases
-                .get_untracked()
-                .lines()
-                .map(str::to_owned)
-                .collect(),
+            raised_voice_db: number(self.raised_voice, "Raised voice")?.try_into().unwrap_or(u32::MAX),
+            agent_talk_percent: number(self.agent_talk, "Agent talks most")?.try_into().unwrap_or(u32::MAX),
+            phrases: self.phrases.get_untracked().lines().map(str::to_owned).collect(),
         })
     }
 }
@@ -109,19 +85,12 @@ fn SettingsForm(settings: AttentionSettings) -> impl IntoView {
     let fields = Fields::of(&settings);
     let save = Action::new_local(move |_: &()| async move {
         let sent = fields.settings()?;
-        let kept = crate::api::put::<AttentionSettings>("/api/settings/attention", &sent)
-            .await
-            .map_err(|e| e.message)?;
+        let kept = crate::api::put::<AttentionSettings>("/api/settings/attention", &sent).await.map_err(|e| e.message)?;
         fields.set(&kept);
         Ok::<(), String>(())
     });
     // A number, its unit and its bounds (the server checks them all).
-    let number = |label: &'static str,
-                  unit: &'static str,
-                  (min, max): (&'static str, Option<&'static str>),
-                  help: &'static str,
-                  testid: &'static str,
-                  field: RwSignal<String>| {
+    let number = |label: &'static str, unit: &'static str, (min, max): (&'static str, Option<&'static str>), help: &'static str, testid: &'static str, field: RwSignal<String>| {
         view! {
             <label>
                 {label}

@@ -21,9 +21,7 @@ pub fn container() -> web_sys::HtmlElement {
 }
 
 pub fn text_of(root: &web_sys::HtmlElement, css: &str) -> Option<String> {
-    root.query_selector(css)
-        .unwrap()
-        .and_then(|el| el.text_content())
+    root.query_selector(css).unwrap().and_then(|el| el.text_content())
 }
 
 pub fn count(root: &web_sys::HtmlElement, css: &str) -> u32 {
@@ -31,20 +29,14 @@ pub fn count(root: &web_sys::HtmlElement, css: &str) -> u32 {
 }
 
 pub fn click(root: &web_sys::HtmlElement, css: &str) {
-    let element: web_sys::HtmlElement = root
-        .query_selector(css)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no {css}"))
-        .unchecked_into();
+    let element: web_sys::HtmlElement =
+        root.query_selector(css).unwrap().unwrap_or_else(|| panic!("no {css}")).unchecked_into();
     element.click();
 }
 
 pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
@@ -61,10 +53,7 @@ pub async fn settle() {
 
 async fn next_frame() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .request_animation_frame(&resolve)
-            .unwrap();
+        web_sys::window().unwrap().request_animation_frame(&resolve).unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }

@@ -13,15 +13,7 @@ fn path() -> String {
 
 #[wasm_bindgen_test]
 async fn a_link_shows_its_page_without_a_load_and_back_returns() {
-    let (start, entries) = (
-        path(),
-        web_sys::window()
-            .unwrap()
-            .history()
-            .unwrap()
-            .length()
-            .unwrap(),
-    );
+    let (start, entries) = (path(), web_sys::window().unwrap().history().unwrap().length().unwrap());
     let root = container();
     let _mounted = leptos::mount::mount_to(root.clone(), || {
         let address = Address::provide();
@@ -31,29 +23,15 @@ async fn a_link_shows_its_page_without_a_load_and_back_returns() {
         }
     });
     settle().await;
-    assert_eq!(
-        root.query_selector("a[aria-current]").unwrap(),
-        None,
-        "neither link is the page shown"
-    );
+    assert_eq!(root.query_selector("a[aria-current]").unwrap(), None, "neither link is the page shown");
 
     click(&root, "a[href='/calls/7']");
     settle().await;
     assert_eq!(path(), "/calls/7");
-    assert_eq!(
-        text_of(&root, "#page"),
-        Some(format!("{:?}", Page::Call(CallId(7))))
-    );
-    assert_eq!(
-        text_of(&root, "a[aria-current=page]").as_deref(),
-        Some("Call 7")
-    );
+    assert_eq!(text_of(&root, "#page"), Some(format!("{:?}", Page::Call(CallId(7)))));
+    assert_eq!(text_of(&root, "a[aria-current=page]").as_deref(), Some("Call 7"));
     let history = web_sys::window().unwrap().history().unwrap();
-    assert_eq!(
-        history.length().unwrap(),
-        entries + 1,
-        "one history entry, no page load"
-    );
+    assert_eq!(history.length().unwrap(), entries + 1, "one history entry, no page load");
 
     history.back().unwrap();
     for _ in 0..50 {
@@ -64,10 +42,6 @@ async fn a_link_shows_its_page_without_a_load_and_back_returns() {
     }
     settle().await;
     assert_eq!(path(), start);
-    assert_eq!(
-        text_of(&root, "#page"),
-        Some(format!("{:?}", Page::of(&start))),
-        "Back shows the page before"
-    );
+    assert_eq!(text_of(&root, "#page"), Some(format!("{:?}", Page::of(&start))), "Back shows the page before");
     assert_eq!(root.query_selector("a[aria-current]").unwrap(), None);
 }

@@ -27,10 +27,7 @@ pub fn audio(args: &[String]) -> Result {
 
 /// Builds the DSP module and puts both files in `out`.
 pub fn build_into(out: &Path) -> Result {
-    step(&format!(
-        "building the coach's audio processing into {}",
-        out.display()
-    ));
+    step(&format!("building the coach's audio processing into {}", out.display()));
     run(Command::new("cargo").current_dir(root()).args([
         "build",
         "--quiet",
@@ -41,15 +38,9 @@ pub fn build_into(out: &Path) -> Result {
         "--release",
     ]))?;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let wasm = target_dir()
-        .join("wasm32-unknown-unknown")
-        .join("release")
-        .join("earshot_worklet.wasm");
+    let wasm = target_dir().join("wasm32-unknown-unknown").join("release").join("earshot_worklet.wasm");
     copy(&wasm, &out.join(DSP_FILE))?;
-    copy(
-        &root().join("public").join("audio").join(PROCESSOR_FILE),
-        &out.join(PROCESSOR_FILE),
-    )
+    copy(&root().join("public").join("audio").join(PROCESSOR_FILE), &out.join(PROCESSOR_FILE))
 }
 
 pub fn target_dir() -> PathBuf {
@@ -57,7 +48,5 @@ pub fn target_dir() -> PathBuf {
 }
 
 fn copy(from: &Path, to: &Path) -> Result {
-    std::fs::copy(from, to)
-        .map(drop)
-        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
+    std::fs::copy(from, to).map(drop).map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
 }

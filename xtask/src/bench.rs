@@ -53,16 +53,5 @@ fn in_chromium(test: &str, what: &str) -> Result {
     tools::ensure_browser()?;
     build_dist(&tool_bin)?;
     step(&format!("benchmark: {what}"));
-    run(&mut e2e(&[
-        "test",
-        "--release",
-        "--package",
-        "earshot-e2e",
-        "--test",
-        test,
-        "--",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ]))
+    run(&mut e2e(&["test", "--release", "--package", "earshot-e2e", "--test", test, "--", "--ignored", "--nocapture", "--test-threads=1"]))
 }

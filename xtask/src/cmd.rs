@@ -8,10 +8,7 @@ pub type Result<T = ()> = std::result::Result<T, String>;
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .parent()
-        .expect("xtask sits inside the workspace")
-        .to_path_buf()
+    manifest.parent().expect("xtask sits inside the workspace").to_path_buf()
 }
 
 /// Announces a step, so nobody stares at a silent prompt.
@@ -23,9 +20,7 @@ pub fn step(what: &str) {
 pub fn run(command: &mut Command) -> Result {
     let shown = show(command);
     println!("    $ {shown}");
-    let status = command
-        .status()
-        .map_err(|e| format!("cannot start `{shown}`: {e}"))?;
+    let status = command.status().map_err(|e| format!("cannot start `{shown}`: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -37,9 +32,7 @@ pub fn run(command: &mut Command) -> Result {
 /// cannot start or fails (used to probe for installed tools).
 pub fn output(program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 fn show(command: &Command) -> String {

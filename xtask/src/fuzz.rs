@@ -9,8 +9,5 @@ use crate::cmd::{root, run, Result};
 pub const IN_TESTS: &str = "15";
 
 pub fn fuzz(args: &[String]) -> Result {
-    run(Command::new("cargo")
-        .current_dir(root())
-        .args(["run", "--quiet", "--package", "earshot-fuzz", "--"])
-        .args(args))
+    run(Command::new("cargo").current_dir(root()).args(["run", "--quiet", "--package", "earshot-fuzz", "--"]).args(args))
 }

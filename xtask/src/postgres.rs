@@ -26,39 +26,19 @@ impl Cluster {
         let bin = newest_bin()?;
         let dir = root().join("target").join("postgres");
         let _ = std::fs::remove_dir_all(&dir); // a cluster a killed run left behind
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let as_nobody = output("id", &["-u"]).is_some_and(|uid| uid == "0");
         if as_nobody {
             run(Command::new("chown").arg("nobody").arg(&dir))?;
         }
         let port = free_port()?;
         let data = dir.join("data");
-        let mut cluster = Cluster {
-            bin,
-            dir,
-            as_nobody,
-            url: String::new(),
-        };
-        run(cluster
-            .command("initdb")
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "earshot", "--auth=trust", "-E", "UTF8", "--no-sync"])
-            .arg("--no-instructions"))?;
+        let mut cluster = Cluster { bin, dir, as_nobody, url: String::new() };
+        run(cluster.command("initdb").arg("-D").arg(&data).args(["-U", "earshot", "--auth=trust", "-E", "UTF8", "--no-sync"]).arg("--no-instructions"))?;
         // Throwaway data: no fsync. The socket directory is the cluster's own.
-        let options = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c max_connections=200",
-            cluster.dir.display()
-        );
+        let options = format!("-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c max_connections=200", cluster.dir.display());
         let log = cluster.dir.join("log");
-        run(cluster
-            .command("pg_ctl")
-            .arg("-D")
-            .arg(&data)
-            .args(["-o", &options, "-l"])
-            .arg(log)
-            .args(["-w", "start"]))?;
+        run(cluster.command("pg_ctl").arg("-D").arg(&data).args(["-o", &options, "-l"]).arg(log).args(["-w", "start"]))?;
         cluster.url = format!("postgres://earshot@127.0.0.1:{port}/postgres");
         println!("    {}", cluster.url);
         Ok(cluster)
@@ -70,9 +50,7 @@ impl Cluster {
             return Command::new(self.bin.join(program));
         }
         let mut command = Command::new("runuser");
-        command
-            .args(["-u", "nobody", "--"])
-            .arg(self.bin.join(program));
+        command.args(["-u", "nobody", "--"]).arg(self.bin.join(program));
         command
     }
 }
@@ -80,12 +58,7 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         let data = self.dir.join("data");
-        let _ = self
-            .command("pg_ctl")
-            .arg("-D")
-            .arg(data)
-            .args(["-m", "immediate", "stop"])
-            .output();
+        let _ = self.command("pg_ctl").arg("-D").arg(data).args(["-m", "immediate", "stop"]).output();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -10,9 +10,7 @@ pub fn run(args: &[String]) -> Result {
     let port = parse_port(args)?;
     let tool_bin = tools::ensure_build_tools()?;
     build_dist(&tool_bin)?;
-    step(&format!(
-        "starting the server on http://127.0.0.1:{port}/ (Ctrl-C stops it)"
-    ));
+    step(&format!("starting the server on http://127.0.0.1:{port}/ (Ctrl-C stops it)"));
     exec(Command::new("cargo").current_dir(root()).args([
         "run",
         "--release",
@@ -35,9 +33,7 @@ pub fn build_dist(tool_bin: &Path) -> Result {
 fn parse_port(args: &[String]) -> Result<u16> {
     match args {
         [] => Ok(8080),
-        [flag, port] if flag == "--port" => port
-            .parse()
-            .map_err(|_| format!("--port: not a port number: {port}")),
+        [flag, port] if flag == "--port" => port.parse().map_err(|_| format!("--port: not a port number: {port}")),
         _ => Err("usage: cargo xtask run [--port N]".to_owned()),
     }
 }

@@ -15,14 +15,5 @@ pub fn screens(args: &[String]) -> Result {
     build_dist(&tool_bin)?;
     step("screenshots of every screen into docs/screens/");
     let dir = root().join("docs").join("screens");
-    run(e2e(&[
-        "test",
-        "--package",
-        "earshot-e2e",
-        "--test",
-        "screens",
-        "--",
-        "--ignored",
-    ])
-    .env("EARSHOT_SCREENS", &dir))
+    run(e2e(&["test", "--package", "earshot-e2e", "--test", "screens", "--", "--ignored"]).env("EARSHOT_SCREENS", &dir))
 }

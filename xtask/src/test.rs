@@ -25,24 +25,12 @@ pub fn test(args: &[String]) -> Result {
     step("native tests");
     run(Command::new("cargo")
         .current_dir(root())
-        .args([
-            "test",
-            "--workspace",
-            "--exclude",
-            "earshot",
-            "--exclude",
-            "earshot-e2e",
-        ])
+        .args(["test", "--workspace", "--exclude", "earshot", "--exclude", "earshot-e2e"])
         .env("EARSHOT_TEST_POSTGRES", &postgres.url))?;
     drop(postgres);
-    run(Command::new("cargo")
-        .current_dir(root())
-        .args(["test", "--package", "earshot", "--lib"]))?;
+    run(Command::new("cargo").current_dir(root()).args(["test", "--package", "earshot", "--lib"]))?;
 
-    step(&format!(
-        "fuzzing the parsers, {} s each",
-        crate::fuzz::IN_TESTS
-    ));
+    step(&format!("fuzzing the parsers, {} s each", crate::fuzz::IN_TESTS));
     crate::fuzz::fuzz(&["--seconds".to_owned(), crate::fuzz::IN_TESTS.to_owned()])?;
 
     // The browser tests embed the built audio processing from the source
@@ -53,18 +41,9 @@ pub fn test(args: &[String]) -> Result {
     step("app tests in headless Chromium (wasm-bindgen-test)");
     run(Command::new("cargo")
         .current_dir(root())
-        .args([
-            "test",
-            "--package",
-            "earshot",
-            "--target",
-            "wasm32-unknown-unknown",
-        ])
+        .args(["test", "--package", "earshot", "--target", "wasm32-unknown-unknown"])
         .env("CHROMEDRIVER", CHROMEDRIVER)
-        .env(
-            "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
-            root().join("webdriver.json"),
-        )
+        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", root().join("webdriver.json"))
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
 
     build_dist(&tool_bin)?;

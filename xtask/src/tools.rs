@@ -37,14 +37,8 @@ pub fn ensure_native_libraries() -> Result {
     ensure_debian("/usr/include/opus/opus.h", "libopus-dev")?;
     // Phrase alerts: PocketSphinx, its US English model, and the synthetic
     // voice the tests and benchmarks speak with.
-    ensure_debian(
-        "/usr/include/pocketsphinx/pocketsphinx.h",
-        "libpocketsphinx-dev",
-    )?;
-    ensure_debian(
-        "/usr/share/pocketsphinx/model/en-us/en-us/mdef",
-        "pocketsphinx-en-us",
-    )?;
+    ensure_debian("/usr/include/pocketsphinx/pocketsphinx.h", "libpocketsphinx-dev")?;
+    ensure_debian("/usr/share/pocketsphinx/model/en-us/en-us/mdef", "pocketsphinx-en-us")?;
     ensure_debian("espeak-ng", "espeak-ng")
 }
 
@@ -55,10 +49,7 @@ pub fn trunk_command(tool_bin: &Path) -> Command {
     let mut command = Command::new("trunk");
     command
         .current_dir(cmd::root())
-        .env(
-            "PATH",
-            std::env::join_paths(paths).expect("PATH entries hold no separator"),
-        )
+        .env("PATH", std::env::join_paths(paths).expect("PATH entries hold no separator"))
         .env("TRUNK_SKIP_VERSION_CHECK", "true");
     command
 }
@@ -76,34 +67,21 @@ pub fn ensure_browser() -> Result {
 
 /// axe-core's script, which the browser tests inject into every screen.
 pub fn axe_script() -> PathBuf {
-    npm_prefix()
-        .join("node_modules")
-        .join("axe-core")
-        .join("axe.min.js")
+    npm_prefix().join("node_modules").join("axe-core").join("axe.min.js")
 }
 
 /// axe-core from npm, inside `target/tools` beside binaryen.
 fn ensure_axe() -> Result {
-    let package = npm_prefix()
-        .join("node_modules")
-        .join("axe-core")
-        .join("package.json");
+    let package = npm_prefix().join("node_modules").join("axe-core").join("package.json");
     let installed = std::fs::read_to_string(&package).unwrap_or_default();
     if installed.contains(&format!("\"version\": \"{AXE_VERSION}\"")) && axe_script().exists() {
         println!("    axe-core {AXE_VERSION}: installed");
         return Ok(());
     }
     ensure_debian("npm", "npm")?;
-    println!(
-        "    installing axe-core {AXE_VERSION} from npm into {}",
-        npm_prefix().display()
-    );
-    std::fs::create_dir_all(npm_prefix())
-        .map_err(|e| format!("cannot create {}: {e}", npm_prefix().display()))?;
-    run(Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--prefix"])
-        .arg(npm_prefix())
-        .arg(format!("axe-core@{AXE_VERSION}")))
+    println!("    installing axe-core {AXE_VERSION} from npm into {}", npm_prefix().display());
+    std::fs::create_dir_all(npm_prefix()).map_err(|e| format!("cannot create {}: {e}", npm_prefix().display()))?;
+    run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(npm_prefix()).arg(format!("axe-core@{AXE_VERSION}")))
 }
 
 /// Where npm packages go: inside `target/`, never system-wide.
@@ -132,32 +110,21 @@ fn ensure_trunk() -> Result {
 /// wasm-bindgen-cli must equal the `wasm-bindgen` in Cargo.lock exactly.
 fn ensure_wasm_bindgen() -> Result {
     let wanted = locked_version("wasm-bindgen")?;
-    if output("wasm-bindgen", &["--version"]).is_some_and(|v| v == format!("wasm-bindgen {wanted}"))
-    {
+    if output("wasm-bindgen", &["--version"]).is_some_and(|v| v == format!("wasm-bindgen {wanted}")) {
         println!("    wasm-bindgen-cli {wanted}: installed");
         return Ok(());
     }
     println!("    installing wasm-bindgen-cli {wanted} (a few minutes, once)");
     // Not `--locked`: its lock file names a crate version the registry lacks.
-    run(Command::new("cargo").args([
-        "install",
-        "wasm-bindgen-cli",
-        "--version",
-        &wanted,
-        "--force",
-    ]))
+    run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &wanted, "--force"]))
 }
 
 /// The version of `package` recorded in the workspace's Cargo.lock.
 fn locked_version(package: &str) -> Result<String> {
     let lock_path = cmd::root().join("Cargo.lock");
-    let lock = std::fs::read_to_string(&lock_path)
-        .map_err(|e| format!("cannot read {}: {e}", lock_path.display()))?;
+    let lock = std::fs::read_to_string(&lock_path).map_err(|e| format!("cannot read {}: {e}", lock_path.display()))?;
     let needle = format!("name = \"{package}\"\nversion = \"");
-    let start = lock
-        .find(&needle)
-        .ok_or_else(|| format!("{package} is not in Cargo.lock"))?
-        + needle.len();
+    let start = lock.find(&needle).ok_or_else(|| format!("{package} is not in Cargo.lock"))? + needle.len();
     let len = lock[start..].find('"').ok_or("Cargo.lock is malformed")?;
     Ok(lock[start..start + len].to_owned())
 }
@@ -168,25 +135,15 @@ fn ensure_binaryen() -> Result<PathBuf> {
     let prefix = npm_prefix();
     let bin = prefix.join("node_modules").join(".bin");
     let wasm_opt = bin.join("wasm-opt");
-    let wanted = format!(
-        "version_{}",
-        BINARYEN_VERSION.split('.').next().unwrap_or_default()
-    );
+    let wanted = format!("version_{}", BINARYEN_VERSION.split('.').next().unwrap_or_default());
     if output(&wasm_opt.to_string_lossy(), &["--version"]).is_some_and(|v| v.contains(&wanted)) {
         println!("    binaryen {BINARYEN_VERSION} (wasm-opt): installed");
         return Ok(bin);
     }
     ensure_debian("npm", "npm")?;
-    println!(
-        "    installing binaryen {BINARYEN_VERSION} (wasm-opt) from npm into {}",
-        prefix.display()
-    );
-    std::fs::create_dir_all(&prefix)
-        .map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
-    run(Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--prefix"])
-        .arg(&prefix)
-        .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
+    println!("    installing binaryen {BINARYEN_VERSION} (wasm-opt) from npm into {}", prefix.display());
+    std::fs::create_dir_all(&prefix).map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
+    run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&prefix).arg(format!("binaryen@{BINARYEN_VERSION}")))?;
     Ok(bin)
 }
 
@@ -204,11 +161,7 @@ pub fn ensure_debian(probe: &str, package: &str) -> Result {
     println!("    installing Debian package {package}");
     let is_root = output("id", &["-u"]).is_some_and(|uid| uid == "0");
     let apt = |args: &[&str]| {
-        let mut command = if is_root {
-            Command::new("apt-get")
-        } else {
-            Command::new("sudo")
-        };
+        let mut command = if is_root { Command::new("apt-get") } else { Command::new("sudo") };
         if !is_root {
             command.arg("apt-get");
         }

@@ -24,13 +24,7 @@ impl Attention {
     pub const LONG_HOLD: Duration = Duration::from_secs(120);
 
     pub fn new(long_hold: Duration) -> Self {
-        Self {
-            hands: BTreeMap::new(),
-            phrases: BTreeMap::new(),
-            signals: BTreeMap::new(),
-            held: BTreeMap::new(),
-            long_hold,
-        }
+        Self { hands: BTreeMap::new(), phrases: BTreeMap::new(), signals: BTreeMap::new(), held: BTreeMap::new(), long_hold }
     }
 
     pub fn set_long_hold(&mut self, long_hold: Duration) {
@@ -57,19 +51,14 @@ impl Attention {
 
     pub fn signals(&self, call: CallId) -> Vec<CallSignal> {
         let on = self.signals.get(&call).into_iter().flatten();
-        on.map(|(&kind, &since)| CallSignal { kind, since })
-            .collect()
+        on.map(|(&kind, &since)| CallSignal { kind, since }).collect()
     }
 
     /// The agent asks (again): a new reason keeps the hand's place, and
     /// needs a coach again. Whether anything changed.
     pub fn raise(&mut self, call: CallId, now: Millis, reason: String) -> bool {
         let since = self.hands.get(&call).map_or(now, |hand| hand.since);
-        let hand = RaisedHand {
-            since,
-            reason,
-            answered: false,
-        };
+        let hand = RaisedHand { since, reason, answered: false };
         self.hands.insert(call, hand.clone()) != Some(hand)
     }
 
@@ -130,10 +119,7 @@ impl Attention {
 
     /// When the next hold becomes a long one.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let pending = self
-            .held
-            .iter()
-            .filter(|(call, _)| !self.has(**call, SignalKind::LongHold));
+        let pending = self.held.iter().filter(|(call, _)| !self.has(**call, SignalKind::LongHold));
         pending.map(|(_, since)| self.long_hold_at(*since)).min()
     }
 
@@ -142,9 +128,7 @@ impl Attention {
         let due: Vec<(CallId, Millis)> = self
             .held
             .iter()
-            .filter(|(call, since)| {
-                self.long_hold_at(**since) <= now && !self.has(**call, SignalKind::LongHold)
-            })
+            .filter(|(call, since)| self.long_hold_at(**since) <= now && !self.has(**call, SignalKind::LongHold))
             .map(|(&call, &since)| (call, since))
             .collect();
         for &(call, since) in &due {
@@ -154,9 +138,7 @@ impl Attention {
     }
 
     fn has(&self, call: CallId, kind: SignalKind) -> bool {
-        self.signals
-            .get(&call)
-            .is_some_and(|on| on.contains_key(&kind))
+        self.signals.get(&call).is_some_and(|on| on.contains_key(&kind))
     }
 
     fn long_hold_at(&self, since: Millis) -> Millis {

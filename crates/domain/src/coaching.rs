@@ -50,22 +50,13 @@ impl CoachingError {
 impl fmt::Display for CoachingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CoachingError::NoMonitoringAccess => {
-                f.write_str("your account has no Live Monitoring access")
-            }
+            CoachingError::NoMonitoringAccess => f.write_str("your account has no Live Monitoring access"),
             CoachingError::AgentsCannotCoach => f.write_str("agents cannot coach calls"),
             CoachingError::CallNotFound => f.write_str("this call has ended"),
-            CoachingError::CallNotLive => {
-                f.write_str("only a live call between an agent and a customer can be coached")
-            }
-            CoachingError::NotCoachable(kind) => f.write_str(
-                kind.why_not_coachable()
-                    .unwrap_or("this call cannot be coached"),
-            ),
+            CoachingError::CallNotLive => f.write_str("only a live call between an agent and a customer can be coached"),
+            CoachingError::NotCoachable(kind) => f.write_str(kind.why_not_coachable().unwrap_or("this call cannot be coached")),
             CoachingError::AlreadyCoached { by } => write!(f, "{by} is already coaching this call"),
-            CoachingError::AlreadyCoaching { .. } => {
-                f.write_str("you are already coaching a call: leave it first")
-            }
+            CoachingError::AlreadyCoaching { .. } => f.write_str("you are already coaching a call: leave it first"),
             CoachingError::NotCoaching => f.write_str("you are not coaching a call"),
         }
     }
@@ -96,9 +87,7 @@ pub fn check_start(
         return Err(CoachingError::CallNotLive);
     }
     if let Some(current) = current {
-        return Err(CoachingError::AlreadyCoached {
-            by: current.name.clone(),
-        });
+        return Err(CoachingError::AlreadyCoached { by: current.name.clone() });
     }
     if let Some(call) = coaching {
         return Err(CoachingError::AlreadyCoaching { call });
@@ -110,11 +99,7 @@ pub fn check_start(
 /// agent is not there. (The timeline's coaching entries are left out too:
 /// see `Core::call_detail_for`.)
 pub fn as_seen_by_agent(mut call: CallView) -> CallView {
-    if call
-        .coaching
-        .as_ref()
-        .is_some_and(|session| !session.notified_agent)
-    {
+    if call.coaching.as_ref().is_some_and(|session| !session.notified_agent) {
         call.coaching = None;
     }
     if let Some(session) = &mut call.coaching {

@@ -30,17 +30,11 @@ impl Connections {
         self.orphans.remove(&user);
         let count = self.open.entry(user).or_default();
         *count += 1;
-        if *count == 1 {
-            Edge::Online
-        } else {
-            Edge::None
-        }
+        if *count == 1 { Edge::Online } else { Edge::None }
     }
 
     pub fn close(&mut self, user: UserId) -> Edge {
-        let Some(count) = self.open.get_mut(&user) else {
-            return Edge::None;
-        };
+        let Some(count) = self.open.get_mut(&user) else { return Edge::None };
         *count -= 1;
         if *count > 0 {
             return Edge::None;
@@ -55,8 +49,7 @@ impl Connections {
 
     /// Starts the clock on an offline coach's seat.
     pub fn orphan(&mut self, now: Millis, user: UserId, grace: Duration) {
-        self.orphans
-            .insert(user, Millis(now.0.saturating_add(grace.as_millis() as u64)));
+        self.orphans.insert(user, Millis(now.0.saturating_add(grace.as_millis() as u64)));
     }
 
     pub fn next_expiry(&self) -> Option<Millis> {
@@ -65,12 +58,7 @@ impl Connections {
 
     /// The orphans whose grace is over, forgotten as they are returned.
     pub fn expire(&mut self, now: Millis) -> Vec<UserId> {
-        let expired: Vec<UserId> = self
-            .orphans
-            .iter()
-            .filter(|(_, at)| **at <= now)
-            .map(|(user, _)| *user)
-            .collect();
+        let expired: Vec<UserId> = self.orphans.iter().filter(|(_, at)| **at <= now).map(|(user, _)| *user).collect();
         for user in &expired {
             self.orphans.remove(user);
         }

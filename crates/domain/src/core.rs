@@ -4,9 +4,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
 use earshot_protocol::{
-    AuditAction, AuditEntry, CallDetail, CallId, CallKind, CallState, CallView, Change,
-    CoachingView, ContactId, Direction, Millis, NumberId, Request, Role, SignalKind, Snapshot,
-    TimelineEntry, UserId, UserStatus, UserView,
+    AuditAction, AuditEntry, CallDetail, CallId, CallKind, CallState, CallView, Change, CoachingView, ContactId,
+    Direction, Millis, NumberId, Request, Role, SignalKind, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
 };
 
 use crate::attention::Attention;
@@ -55,94 +54,46 @@ pub struct NewCall {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CallEvent {
-    Answered {
-        call: CallId,
-        agent: UserId,
-    },
-    Hold {
-        call: CallId,
-        on: bool,
-    },
-    TransferredToAgent {
-        call: CallId,
-        agent: UserId,
-    },
-    TransferredExternal {
-        call: CallId,
-    },
-    Conferenced {
-        call: CallId,
-    },
-    Tagged {
-        call: CallId,
-        tag: String,
-    },
-    Commented {
-        call: CallId,
-        text: String,
-    },
+    Answered { call: CallId, agent: UserId },
+    Hold { call: CallId, on: bool },
+    TransferredToAgent { call: CallId, agent: UserId },
+    TransferredExternal { call: CallId },
+    Conferenced { call: CallId },
+    Tagged { call: CallId, tag: String },
+    Commented { call: CallId, text: String },
     /// The agent asks for help (`reason` may be empty); asked again, the
     /// reason changes and the hand keeps its place.
-    HandRaised {
-        call: CallId,
-        reason: String,
-    },
-    HandLowered {
-        call: CallId,
-    },
+    HandRaised { call: CallId, reason: String },
+    HandLowered { call: CallId },
     /// A signal of the call's audio started (`since`: when its condition
     /// began) or ended (`None`).
-    Signal {
-        call: CallId,
-        kind: SignalKind,
-        since: Option<Millis>,
-    },
+    Signal { call: CallId, kind: SignalKind, since: Option<Millis> },
     /// The customer said a listed phrase, finishing `at`.
-    Phrase {
-        call: CallId,
-        phrase: String,
-        at: Millis,
-    },
-    Ended {
-        call: CallId,
-    },
+    Phrase { call: CallId, phrase: String, at: Millis },
+    Ended { call: CallId },
 }
 
 /// A request from a signed-in user.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    StartCoaching {
-        call: CallId,
-        notify_agent: bool,
-    },
-    SetWhisper {
-        on: bool,
-    },
+    StartCoaching { call: CallId, notify_agent: bool },
+    SetWhisper { on: bool },
     LeaveCoaching,
     /// The coach's audio connects again (a reload, another window, a
     /// network change): allowed only to the call's coach; the session goes
     /// on.
-    ReconnectCoaching {
-        call: CallId,
-    },
+    ReconnectCoaching { call: CallId },
     /// The coach's audio now plays in app window `window` (after a start or
     /// a reconnect from it). Moved to another window, it starts listening
     /// there; the same window after a dropped network carries on as it was.
-    AudioIn {
-        window: u64,
-    },
+    AudioIn { window: u64 },
 }
 
 impl Command {
     /// Whether a refusal of it goes in the audit log: attempts to listen
     /// or to speak do; leaving and placing the audio do not.
     pub fn audited_when_refused(&self) -> bool {
-        matches!(
-            self,
-            Command::StartCoaching { .. }
-                | Command::ReconnectCoaching { .. }
-                | Command::SetWhisper { .. }
-        )
+        matches!(self, Command::StartCoaching { .. } | Command::ReconnectCoaching { .. } | Command::SetWhisper { .. })
     }
 }
 
@@ -152,9 +103,7 @@ impl TryFrom<Request> for Command {
 
     fn try_from(request: Request) -> Result<Self, Request> {
         match request {
-            Request::StartCoaching {
-                call, notify_agent, ..
-            } => Ok(Command::StartCoaching { call, notify_agent }),
+            Request::StartCoaching { call, notify_agent, .. } => Ok(Command::StartCoaching { call, notify_agent }),
             Request::SetWhisper { on } => Ok(Command::SetWhisper { on }),
             Request::LeaveCoaching => Ok(Command::LeaveCoaching),
             Request::ReconnectCoaching { call, .. } => Ok(Command::ReconnectCoaching { call }),
@@ -201,21 +150,10 @@ pub enum Output {
     /// A coach joined a call, in coaching session `session` (numbered by
     /// the core, never reused): their audio may join. The agent is told
     /// when `notify_agent`.
-    CoachJoined {
-        call: CallId,
-        agent: UserId,
-        coach: UserId,
-        session: u64,
-        coach_name: String,
-        notify_agent: bool,
-    },
+    CoachJoined { call: CallId, agent: UserId, coach: UserId, session: u64, coach_name: String, notify_agent: bool },
     /// Session `session`'s audio toward the agent: on or off. Sent on every
     /// join too.
-    Whisper {
-        call: CallId,
-        session: u64,
-        on: bool,
-    },
+    Whisper { call: CallId, session: u64, on: bool },
     /// The coach left the call (or was made to): their media goes, and
     /// their seat with it, so nothing they send or are sent outlives this.
     CoachLeft { call: CallId },
@@ -312,10 +250,7 @@ impl Core {
 
     /// Everyone starts available.
     pub fn new(directory: Directory) -> Self {
-        let presence = directory
-            .users()
-            .map(|u| (u.id, Presence::Available))
-            .collect();
+        let presence = directory.users().map(|u| (u.id, Presence::Available)).collect();
         Self {
             directory,
             calls: BTreeMap::new(),
@@ -384,11 +319,7 @@ impl Core {
             seq: self.seq,
             now,
             numbers: self.directory.numbers().cloned().collect(),
-            users: self
-                .directory
-                .users()
-                .map(|u| self.user_view(u.id))
-                .collect(),
+            users: self.directory.users().map(|u| self.user_view(u.id)).collect(),
             calls: self.calls.values().map(|c| self.call_view(c)).collect(),
         }
     }
@@ -441,22 +372,12 @@ impl Core {
     /// A live call's record, as a monitor reads it.
     pub fn call_detail(&self, id: CallId) -> Option<CallDetail> {
         let call = self.calls.get(&id)?;
-        Some(call_detail(
-            &self.directory,
-            Reader::Monitor,
-            call,
-            self.coaching_view(id),
-            true,
-        ))
+        Some(call_detail(&self.directory, Reader::Monitor, call, self.coaching_view(id), true))
     }
 
     /// The live calls of a contact.
     pub fn contact_calls(&self, id: ContactId) -> Vec<CallView> {
-        self.calls
-            .values()
-            .filter(|c| c.contact == Some(id))
-            .map(|c| self.call_view(c))
-            .collect()
+        self.calls.values().filter(|c| c.contact == Some(id)).map(|c| self.call_view(c)).collect()
     }
 
     fn user_view(&self, id: UserId) -> UserView {
@@ -473,17 +394,8 @@ impl Core {
 
     fn call_view(&self, call: &Call) -> CallView {
         let attention = &self.attention;
-        let (hand, signals, phrases) = (
-            attention.hand(call.id),
-            attention.signals(call.id),
-            attention.phrases(call.id),
-        );
-        CallView {
-            hand,
-            signals,
-            phrases,
-            ..call_view(&self.directory, call, self.coaching_view(call.id))
-        }
+        let (hand, signals, phrases) = (attention.hand(call.id), attention.signals(call.id), attention.phrases(call.id));
+        CallView { hand, signals, phrases, ..call_view(&self.directory, call, self.coaching_view(call.id)) }
     }
 
     fn coaching_view(&self, call: CallId) -> Option<CoachingView> {
@@ -498,9 +410,7 @@ impl Core {
     }
 
     fn name(&self, user: UserId) -> String {
-        self.directory
-            .user(user)
-            .map_or_else(|| format!("user {}", user.0), |u| u.name.clone())
+        self.directory.user(user).map_or_else(|| format!("user {}", user.0), |u| u.name.clone())
     }
 
     // ---- telephony ----
@@ -509,10 +419,7 @@ impl Core {
     pub fn start_call(&mut self, now: Millis, new: NewCall) -> CallId {
         let id = CallId(self.next_call);
         self.next_call += 1;
-        let contact = self
-            .directory
-            .contact_for_phone(&new.customer_phone)
-            .map(|c| c.id);
+        let contact = self.directory.contact_for_phone(&new.customer_phone).map(|c| c.id);
         let call = Call {
             id,
             origin: new.origin,
@@ -547,11 +454,7 @@ impl Core {
         if !(6..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(EventError::BadPhone);
         }
-        let waiting = self
-            .calls
-            .values()
-            .filter(|c| c.origin == Origin::Caller && c.state == CallState::Waiting)
-            .count();
+        let waiting = self.calls.values().filter(|c| c.origin == Origin::Caller && c.state == CallState::Waiting).count();
         if waiting >= Self::MAX_WAITING_CALLERS {
             return Err(EventError::LinesBusy);
         }
@@ -565,11 +468,7 @@ impl Core {
         if self.connections.open(user) == Edge::Online {
             // A signed-in agent is a real person: a simulated call they
             // were given ends rather than land on their softphone.
-            let simulated = self
-                .on_call
-                .get(&user)
-                .filter(|call| self.calls[call].origin == Origin::Simulated)
-                .copied();
+            let simulated = self.on_call.get(&user).filter(|call| self.calls[call].origin == Origin::Simulated).copied();
             if let Some(call) = simulated {
                 let _ = self.apply(now, CallEvent::Ended { call }); // just found live
             }
@@ -596,11 +495,7 @@ impl Core {
 
     /// When [`Core::handle_timeout`] has something to do next.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        self.connections
-            .next_expiry()
-            .into_iter()
-            .chain(self.attention.poll_timeout())
-            .min()
+        self.connections.next_expiry().into_iter().chain(self.attention.poll_timeout()).min()
     }
 
     /// Coaches who stayed offline past their grace leave their calls; holds
@@ -660,12 +555,8 @@ impl Core {
         match &event {
             // A tag it has already: nothing changes, nobody is told.
             CallEvent::Tagged { tag, .. } if call.tags.contains(tag) => return Ok(()),
-            CallEvent::Tagged { .. } if call.tags.len() >= Self::MAX_TAGS => {
-                return Err(EventError::TooManyTags)
-            }
-            CallEvent::Commented { .. } if call.comments.len() >= Self::MAX_COMMENTS => {
-                return Err(EventError::TooManyComments)
-            }
+            CallEvent::Tagged { .. } if call.tags.len() >= Self::MAX_TAGS => return Err(EventError::TooManyTags),
+            CallEvent::Commented { .. } if call.comments.len() >= Self::MAX_COMMENTS => return Err(EventError::TooManyComments),
             _ => {}
         }
         let before = self.call_view(call);
@@ -675,9 +566,7 @@ impl Core {
             CallEvent::Answered { agent, .. } | CallEvent::TransferredToAgent { agent, .. } => {
                 match self.directory.user(agent) {
                     None => return Err(EventError::UnknownUser(agent)),
-                    Some(user) if user.role != Role::Agent => {
-                        return Err(EventError::NotAnAgent(agent))
-                    }
+                    Some(user) if user.role != Role::Agent => return Err(EventError::NotAnAgent(agent)),
                     Some(_) => {}
                 }
                 if self.status(agent) != UserStatus::Available {
@@ -694,8 +583,7 @@ impl Core {
                 if old_agent.is_some() {
                     self.outputs.push_back(Output::AgentLeft { call: id });
                 }
-                self.outputs
-                    .push_back(Output::AgentAnswered { call: id, agent });
+                self.outputs.push_back(Output::AgentAnswered { call: id, agent });
                 if let Some(old) = old_agent {
                     self.on_call.remove(&old);
                 }
@@ -708,31 +596,17 @@ impl Core {
             }
             CallEvent::Hold { on, .. } => {
                 let call = self.call_mut(id);
-                let target = if on {
-                    CallState::OnHold
-                } else {
-                    CallState::Ongoing
-                };
+                let target = if on { CallState::OnHold } else { CallState::Ongoing };
                 if call.state == CallState::Waiting || call.state == target {
                     return Ok(());
                 }
                 call.state = target;
-                self.log(
-                    id,
-                    now,
-                    if on { "Put on hold" } else { "Taken off hold" },
-                    false,
-                );
+                self.log(id, now, if on { "Put on hold" } else { "Taken off hold" }, false);
             }
             CallEvent::TransferredExternal { .. } | CallEvent::Conferenced { .. } => {
                 let (kind, what) = match event {
-                    CallEvent::Conferenced { .. } => {
-                        (CallKind::Conference, "Turned into a conference")
-                    }
-                    _ => (
-                        CallKind::TransferredExternal,
-                        "Transferred to an external number",
-                    ),
+                    CallEvent::Conferenced { .. } => (CallKind::Conference, "Turned into a conference"),
+                    _ => (CallKind::TransferredExternal, "Transferred to an external number"),
                 };
                 self.end_session(now, id, Ending::Uncoachable);
                 self.call_mut(id).kind = kind;
@@ -743,27 +617,17 @@ impl Core {
                 let tags = &mut self.call_mut(id).tags;
                 let position = tags.len();
                 tags.push(tag.clone());
-                self.record(Record::Tagged {
-                    call: id,
-                    position,
-                    tag,
-                });
+                self.record(Record::Tagged { call: id, position, tag });
             }
             CallEvent::Commented { text, .. } => {
                 self.log(id, now, "Comment added", false);
                 let comments = &mut self.call_mut(id).comments;
                 let position = comments.len();
                 comments.push(text.clone());
-                self.record(Record::Commented {
-                    call: id,
-                    position,
-                    text,
-                });
+                self.record(Record::Commented { call: id, position, text });
             }
             CallEvent::HandRaised { reason, .. } => {
-                let Some(agent) = old_agent else {
-                    return Err(EventError::NoAgent);
-                };
+                let Some(agent) = old_agent else { return Err(EventError::NoAgent) };
                 let what = match reason.as_str() {
                     "" => format!("{} asked for help", self.name(agent)),
                     reason => format!("{} asked for help: “{reason}”", self.name(agent)),
@@ -774,10 +638,7 @@ impl Core {
             }
             CallEvent::HandLowered { .. } => {
                 if self.attention.lower(id) {
-                    let what = format!(
-                        "{} no longer needs help",
-                        old_agent.map_or_else(|| "The agent".to_owned(), |a| self.name(a))
-                    );
+                    let what = format!("{} no longer needs help", old_agent.map_or_else(|| "The agent".to_owned(), |a| self.name(a)));
                     self.log(id, now, what, false);
                 }
             }
@@ -817,12 +678,7 @@ impl Core {
         }
         if (call.agent, call.kind, call.state) != (before.agent, before.kind, before.state) {
             let (agent, kind, state) = (call.agent, call.kind, call.state);
-            self.record(Record::CallChanged {
-                call: id,
-                agent,
-                kind,
-                state,
-            });
+            self.record(Record::CallChanged { call: id, agent, kind, state });
         }
         // An event that changes nothing a dashboard shows (hold when held)
         // sends every dashboard nothing.
@@ -834,15 +690,8 @@ impl Core {
 
     /// An agent (or anyone) goes available or unavailable.
     pub fn set_available(&mut self, user: UserId, available: bool) -> Result<(), EventError> {
-        let presence = self
-            .presence
-            .get_mut(&user)
-            .ok_or(EventError::UnknownUser(user))?;
-        *presence = if available {
-            Presence::Available
-        } else {
-            Presence::Unavailable
-        };
+        let presence = self.presence.get_mut(&user).ok_or(EventError::UnknownUser(user))?;
+        *presence = if available { Presence::Available } else { Presence::Unavailable };
         self.emit_users([Some(user)]);
         Ok(())
     }
@@ -858,33 +707,16 @@ impl Core {
     /// A live call's conversation view for `user`: monitors see every
     /// call, an agent only their own. `None` when the call is not live: the
     /// store has its record.
-    pub fn call_detail_for(
-        &self,
-        user: UserId,
-        id: CallId,
-    ) -> Result<Option<CallDetail>, CoachingError> {
-        let Some(call) = self.calls.get(&id) else {
-            return Ok(None);
-        };
+    pub fn call_detail_for(&self, user: UserId, id: CallId) -> Result<Option<CallDetail>, CoachingError> {
+        let Some(call) = self.calls.get(&id) else { return Ok(None) };
         let reader = Reader::of(&self.directory, user, call)?;
-        Ok(Some(call_detail(
-            &self.directory,
-            reader,
-            call,
-            self.coaching_view(id),
-            true,
-        )))
+        Ok(Some(call_detail(&self.directory, reader, call, self.coaching_view(id), true)))
     }
 
     // ---- coaching ----
 
     /// Runs a user's command; refusals change nothing (but the audit log).
-    pub fn handle(
-        &mut self,
-        now: Millis,
-        actor: UserId,
-        command: Command,
-    ) -> Result<(), CoachingError> {
+    pub fn handle(&mut self, now: Millis, actor: UserId, command: Command) -> Result<(), CoachingError> {
         let result = self.run(now, actor, command.clone());
         if let Err(refusal) = &result {
             self.refused(now, actor, &command, &refusal.to_string());
@@ -906,10 +738,7 @@ impl Core {
     }
 
     fn run(&mut self, now: Millis, actor: UserId, command: Command) -> Result<(), CoachingError> {
-        let coach = self
-            .directory
-            .user(actor)
-            .ok_or(CoachingError::NoMonitoringAccess)?;
+        let coach = self.directory.user(actor).ok_or(CoachingError::NoMonitoringAccess)?;
         if !coach.can_monitor() {
             return Err(if coach.role == earshot_protocol::Role::Agent {
                 CoachingError::AgentsCannotCoach
@@ -919,68 +748,24 @@ impl Core {
         }
         match command {
             Command::StartCoaching { call, notify_agent } => {
-                let current = self
-                    .sessions
-                    .get(&call)
-                    .and_then(|s| self.directory.user(s.coach));
-                check_start(
-                    coach,
-                    self.calls.get(&call),
-                    current,
-                    self.coaching_of(actor),
-                )?;
-                let restore = self
-                    .presence
-                    .get(&actor)
-                    .copied()
-                    .unwrap_or(Presence::Unavailable);
+                let current = self.sessions.get(&call).and_then(|s| self.directory.user(s.coach));
+                check_start(coach, self.calls.get(&call), current, self.coaching_of(actor))?;
+                let restore = self.presence.get(&actor).copied().unwrap_or(Presence::Unavailable);
                 self.presence.insert(actor, Presence::Unavailable);
                 let session = self.next_session;
                 self.next_session += 1;
-                self.sessions.insert(
-                    call,
-                    Session {
-                        id: session,
-                        coach: actor,
-                        whisper: false,
-                        notified_agent: notify_agent,
-                        since: now,
-                        restore,
-                        audio_window: 0,
-                    },
-                );
+                self.sessions.insert(call, Session { id: session, coach: actor, whisper: false, notified_agent: notify_agent, since: now, restore, audio_window: 0 });
                 self.coaching.insert(actor, call);
                 self.attention.coach_joined(call, notify_agent);
-                let note = if notify_agent {
-                    " (agent notified)"
-                } else {
-                    ""
-                };
+                let note = if notify_agent { " (agent notified)" } else { "" };
                 let what = format!("{} started coaching{note}", self.name(actor));
                 self.log(call, now, what, true);
-                let action = if self.coached.insert((call, actor)) {
-                    AuditAction::Started
-                } else {
-                    AuditAction::Rejoined
-                };
+                let action = if self.coached.insert((call, actor)) { AuditAction::Started } else { AuditAction::Rejoined };
                 self.audit(now, actor, Some(call), action, Some(notify_agent), "");
-                let agent = self.calls[&call]
-                    .agent
-                    .expect("check_start: a live call has an agent");
+                let agent = self.calls[&call].agent.expect("check_start: a live call has an agent");
                 let coach_name = self.name(actor);
-                self.outputs.push_back(Output::CoachJoined {
-                    call,
-                    agent,
-                    coach: actor,
-                    session,
-                    coach_name,
-                    notify_agent,
-                });
-                self.outputs.push_back(Output::Whisper {
-                    call,
-                    session,
-                    on: false,
-                });
+                self.outputs.push_back(Output::CoachJoined { call, agent, coach: actor, session, coach_name, notify_agent });
+                self.outputs.push_back(Output::Whisper { call, session, on: false });
                 self.emit_call(call);
                 self.emit_users([Some(actor)]);
             }
@@ -1004,8 +789,7 @@ impl Core {
                     // sees the whisper off while the audio is still its own.
                     session.audio_window = window;
                     if session.whisper {
-                        self.set_whisper(now, call, false, "the audio moved to another window");
-                    // tells of both
+                        self.set_whisper(now, call, false, "the audio moved to another window"); // tells of both
                     } else {
                         self.emit_call(call);
                     }
@@ -1023,26 +807,14 @@ impl Core {
     /// Turns the call's whisper on or off (`why`, when not the coach's own
     /// doing, goes in the audit log).
     fn set_whisper(&mut self, now: Millis, call: CallId, on: bool, why: &str) {
-        let session = self
-            .sessions
-            .get_mut(&call)
-            .expect("the caller found the session");
+        let session = self.sessions.get_mut(&call).expect("the caller found the session");
         if session.whisper != on {
             session.whisper = on;
             let (coach, session) = (session.coach, session.id);
-            self.outputs
-                .push_back(Output::Whisper { call, session, on });
-            let what = if on {
-                "started whispering to the agent"
-            } else {
-                "stopped whispering"
-            };
+            self.outputs.push_back(Output::Whisper { call, session, on });
+            let what = if on { "started whispering to the agent" } else { "stopped whispering" };
             self.log(call, now, format!("{} {what}", self.name(coach)), true);
-            let action = if on {
-                AuditAction::WhisperOn
-            } else {
-                AuditAction::WhisperOff
-            };
+            let action = if on { AuditAction::WhisperOn } else { AuditAction::WhisperOff };
             self.audit(now, coach, Some(call), action, None, why);
             self.emit_call(call);
         }
@@ -1050,9 +822,7 @@ impl Core {
 
     /// Ends the call's coaching session, if any, restoring the coach's presence.
     fn end_session(&mut self, now: Millis, call: CallId, ending: Ending) {
-        let Some(session) = self.sessions.remove(&call) else {
-            return;
-        };
+        let Some(session) = self.sessions.remove(&call) else { return };
         self.coaching.remove(&session.coach);
         self.outputs.push_back(Output::CoachLeft { call });
         self.presence.insert(session.coach, session.restore);
@@ -1061,11 +831,7 @@ impl Core {
             _ => format!("Coaching ended: {}", ending.why()),
         };
         self.log(call, now, what, true);
-        let action = if ending == Ending::Left {
-            AuditAction::Left
-        } else {
-            AuditAction::Ended
-        };
+        let action = if ending == Ending::Left { AuditAction::Left } else { AuditAction::Ended };
         self.audit(now, session.coach, Some(call), action, None, ending.why());
         self.emit_users([Some(session.coach)]);
     }
@@ -1075,12 +841,7 @@ impl Core {
     fn log(&mut self, id: CallId, at: Millis, what: impl Into<String>, about_coaching: bool) {
         match self.calls[&id].timeline.len() {
             full if full < Self::MAX_TIMELINE => self.keep_log(id, at, what, about_coaching),
-            full if full == Self::MAX_TIMELINE => self.keep_log(
-                id,
-                at,
-                "The timeline is full: later entries are left out",
-                false,
-            ),
+            full if full == Self::MAX_TIMELINE => self.keep_log(id, at, "The timeline is full: later entries are left out", false),
             _ => {}
         }
     }
@@ -1089,31 +850,13 @@ impl Core {
     fn keep_log(&mut self, id: CallId, at: Millis, what: impl Into<String>, about_coaching: bool) {
         let timeline = &mut self.call_mut(id).timeline;
         let position = timeline.len();
-        let entry = Logged {
-            entry: TimelineEntry {
-                at,
-                what: what.into(),
-            },
-            about_coaching,
-        };
+        let entry = Logged { entry: TimelineEntry { at, what: what.into() }, about_coaching };
         timeline.push(entry.clone());
-        self.record(Record::Logged {
-            call: id,
-            position,
-            entry,
-        });
+        self.record(Record::Logged { call: id, position, entry });
     }
 
     /// An entry of the coaching audit log; `call`'s agent and number as they are now.
-    fn audit(
-        &mut self,
-        at: Millis,
-        coach: UserId,
-        call: Option<CallId>,
-        action: AuditAction,
-        notified_agent: Option<bool>,
-        detail: &str,
-    ) {
+    fn audit(&mut self, at: Millis, coach: UserId, call: Option<CallId>, action: AuditAction, notified_agent: Option<bool>, detail: &str) {
         let live = call.and_then(|id| self.calls.get(&id));
         let agent = live.and_then(|c| c.agent);
         let entry = AuditEntry {
@@ -1144,10 +887,7 @@ impl Core {
 
     fn emit(&mut self, change: Change) {
         self.seq += 1;
-        self.outputs.push_back(Output::Delta {
-            seq: self.seq,
-            change,
-        });
+        self.outputs.push_back(Output::Delta { seq: self.seq, change });
     }
 
     fn emit_call(&mut self, id: CallId) {

@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use earshot_protocol::{
-    CompanyNumber, Contact, ContactId, MonitoringAccess, NumberId, Role, UserId,
-};
+use earshot_protocol::{CompanyNumber, Contact, ContactId, MonitoringAccess, NumberId, Role, UserId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
@@ -70,9 +68,7 @@ impl Directory {
 
     /// The contact whose phone numbers include `phone`, if any.
     pub fn contact_for_phone(&self, phone: &str) -> Option<&Contact> {
-        self.contacts
-            .values()
-            .find(|c| c.phones.iter().any(|p| p == phone))
+        self.contacts.values().find(|c| c.phones.iter().any(|p| p == phone))
     }
 
     pub fn contacts(&self) -> impl Iterator<Item = &Contact> {

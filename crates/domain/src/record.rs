@@ -15,32 +15,12 @@ pub enum Record {
     /// A call arrived. Its timeline, tags and comments follow one by one.
     CallStarted(Call),
     /// Its agent, kind or state changed (an answer, a transfer, a hold).
-    CallChanged {
-        call: CallId,
-        agent: Option<UserId>,
-        kind: CallKind,
-        state: CallState,
-    },
+    CallChanged { call: CallId, agent: Option<UserId>, kind: CallKind, state: CallState },
     /// The timeline's entry number `position` (from 0).
-    Logged {
-        call: CallId,
-        position: usize,
-        entry: Logged,
-    },
-    Tagged {
-        call: CallId,
-        position: usize,
-        tag: String,
-    },
-    Commented {
-        call: CallId,
-        position: usize,
-        text: String,
-    },
-    CallEnded {
-        call: CallId,
-        at: Millis,
-    },
+    Logged { call: CallId, position: usize, entry: Logged },
+    Tagged { call: CallId, position: usize, tag: String },
+    Commented { call: CallId, position: usize, text: String },
+    CallEnded { call: CallId, at: Millis },
     /// An entry of the coaching audit log.
     Audit(AuditEntry),
 }

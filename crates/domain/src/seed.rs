@@ -1,8 +1,6 @@
 //! The demo company that `cargo xtask run` starts with.
 
-use earshot_protocol::{
-    CompanyNumber, Contact, ContactId, MonitoringAccess, NumberId, Role, UserId,
-};
+use earshot_protocol::{CompanyNumber, Contact, ContactId, MonitoringAccess, NumberId, Role, UserId};
 
 use crate::directory::{Directory, User};
 
@@ -19,14 +17,8 @@ const ALL: [NumberId; 3] = [SALES, SUPPORT, BILLING];
 pub const YOUR_PHONE: &str = earshot_protocol::CALLER_PAGE_PHONE;
 
 /// Phone numbers that call in without a contact record.
-pub const UNKNOWN_CALLERS: [&str; 6] = [
-    "+447700900901",
-    "+447700900902",
-    "+447700900903",
-    "+447700900904",
-    "+447700900905",
-    "+447700900906",
-];
+pub const UNKNOWN_CALLERS: [&str; 6] =
+    ["+447700900901", "+447700900902", "+447700900903", "+447700900904", "+447700900905", "+447700900906"];
 
 pub fn demo_directory() -> Directory {
     Directory::new(demo_users(), demo_numbers(), demo_contacts())
@@ -49,18 +41,8 @@ pub fn centre_directory(agents: usize) -> Directory {
 }
 
 fn user(id: u32, name: &str, role: Role, access: MonitoringAccess, numbers: &[NumberId]) -> User {
-    let email = format!(
-        "{}@earshot.demo",
-        name.split(' ').next().unwrap_or(name).to_lowercase()
-    );
-    User {
-        id: UserId(id),
-        name: name.to_owned(),
-        email,
-        role,
-        access,
-        numbers: numbers.to_vec(),
-    }
+    let email = format!("{}@earshot.demo", name.split(' ').next().unwrap_or(name).to_lowercase());
+    User { id: UserId(id), name: name.to_owned(), email, role, access, numbers: numbers.to_vec() }
 }
 
 pub fn demo_users() -> Vec<User> {
@@ -69,13 +51,7 @@ pub fn demo_users() -> Vec<User> {
         user(1, "Ada Lovelace", Role::Admin, LiveMonitoringPlus, &ALL),
         user(2, "Sam Rivera", Role::Supervisor, LiveMonitoring, &ALL),
         user(3, "Priya Shah", Role::Supervisor, LiveMonitoringPlus, &ALL),
-        user(
-            4,
-            "Omar Haddad",
-            Role::Supervisor,
-            LiveMonitoring,
-            &[SUPPORT],
-        ),
+        user(4, "Omar Haddad", Role::Supervisor, LiveMonitoring, &[SUPPORT]),
         user(5, "Nina Berg", Role::Supervisor, NoAccess, &ALL),
         user(6, "Grace Hopper", Role::Admin, NoAccess, &ALL),
     ];
@@ -93,68 +69,34 @@ pub fn demo_users() -> Vec<User> {
         ("Kofi Mensah", &[SALES]),
         ("Lucia Romero", &[SALES, SUPPORT, BILLING]),
     ];
-    users.extend(agents.iter().enumerate().map(|(i, (name, numbers))| {
-        user(
-            10 + i as u32,
-            name,
-            Role::Agent,
-            MonitoringAccess::None,
-            numbers,
-        )
-    }));
+    users.extend(
+        agents.iter().enumerate().map(|(i, (name, numbers))| user(10 + i as u32, name, Role::Agent, MonitoringAccess::None, numbers)),
+    );
     users
 }
 
 fn demo_numbers() -> Vec<CompanyNumber> {
-    [
-        (SALES, "Sales", "+441615550100"),
-        (SUPPORT, "Support", "+441615550200"),
-        (BILLING, "Billing", "+441615550300"),
-    ]
-    .into_iter()
-    .map(|(id, name, e164)| CompanyNumber {
-        id,
-        name: name.into(),
-        e164: e164.into(),
-    })
-    .collect()
+    [(SALES, "Sales", "+441615550100"), (SUPPORT, "Support", "+441615550200"), (BILLING, "Billing", "+441615550300")]
+        .into_iter()
+        .map(|(id, name, e164)| CompanyNumber { id, name: name.into(), e164: e164.into() })
+        .collect()
 }
 
 fn demo_contacts() -> Vec<Contact> {
     let people: [(&str, Option<&str>, &str); 14] = [
-        (
-            "Maria Garcia",
-            Some("Garcia Bakeries"),
-            "Prefers morning calls.",
-        ),
-        (
-            "John Smith",
-            Some("Smith & Sons Plumbing"),
-            "Account since 2019.",
-        ),
+        ("Maria Garcia", Some("Garcia Bakeries"), "Prefers morning calls."),
+        ("John Smith", Some("Smith & Sons Plumbing"), "Account since 2019."),
         ("Aisha Khan", None, "Asked about the premium plan."),
         ("Tom Becker", Some("Becker Logistics"), "Fleet of 40 vans."),
         ("Yuki Tanaka", Some("Tanaka Design"), ""),
         ("Olga Ivanova", None, "Billing dispute in March, resolved."),
         ("Peter Novak", Some("Novak Dental"), "Two clinics."),
         ("Lena Fischer", None, ""),
-        (
-            "Samuel Adeyemi",
-            Some("Adeyemi Legal"),
-            "Needs invoices in PDF.",
-        ),
-        (
-            "Chloe Martin",
-            Some("Martin Florists"),
-            "Busy around holidays.",
-        ),
+        ("Samuel Adeyemi", Some("Adeyemi Legal"), "Needs invoices in PDF."),
+        ("Chloe Martin", Some("Martin Florists"), "Busy around holidays."),
         ("Rafael Costa", None, "Speaks Portuguese and English."),
         ("Ingrid Olsen", Some("Olsen Outdoor"), ""),
-        (
-            "Kwame Boateng",
-            Some("Boateng Imports"),
-            "Large order pending.",
-        ),
+        ("Kwame Boateng", Some("Boateng Imports"), "Large order pending."),
         ("Emily Clarke", None, "Moved from the basic plan."),
     ];
     let mut contacts: Vec<Contact> = people
@@ -180,9 +122,5 @@ fn demo_contacts() -> Vec<Contact> {
 
 /// The phone of every contact but yours, for the simulator's callers.
 pub fn contact_phones(directory: &Directory) -> Vec<String> {
-    directory
-        .contacts()
-        .flat_map(|c| c.phones.iter().cloned())
-        .filter(|p| p != YOUR_PHONE)
-        .collect()
+    directory.contacts().flat_map(|c| c.phones.iter().cloned()).filter(|p| p != YOUR_PHONE).collect()
 }

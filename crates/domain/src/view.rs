@@ -1,9 +1,7 @@
 //! A call as the wire shows it, and as each reader may read its record:
 //! the same for a live call (from the core) and an ended one (from the store).
 
-use earshot_protocol::{
-    CallDetail, CallView, CoachingView, ContactRef, Customer, CustomerCall, UserId,
-};
+use earshot_protocol::{CallDetail, CallView, CoachingView, ContactRef, Customer, CustomerCall, UserId};
 
 use crate::coaching::{as_seen_by_agent, CoachingError};
 use crate::core::Call;
@@ -11,21 +9,12 @@ use crate::directory::Directory;
 
 /// `call` with its coaching session, if live and coached.
 pub fn call_view(directory: &Directory, call: &Call, coaching: Option<CoachingView>) -> CallView {
-    let contact = call
-        .contact
-        .and_then(|id| directory.contact(id))
-        .map(|c| ContactRef {
-            id: c.id,
-            name: c.name.clone(),
-        });
+    let contact = call.contact.and_then(|id| directory.contact(id)).map(|c| ContactRef { id: c.id, name: c.name.clone() });
     CallView {
         id: call.id,
         number: call.number,
         agent: call.agent,
-        customer: Customer {
-            phone: call.customer_phone.clone(),
-            contact,
-        },
+        customer: Customer { phone: call.customer_phone.clone(), contact },
         direction: call.direction,
         kind: call.kind,
         state: call.state,
@@ -44,10 +33,7 @@ pub fn call_view(directory: &Directory, call: &Call, coaching: Option<CoachingVi
 /// listed here; the coach, the agent's help, what the customer was heard
 /// saying, the signals and the contact's name never are.
 pub fn as_seen_by_customer(call: &CallView) -> CustomerCall {
-    CustomerCall {
-        state: call.state,
-        started_at: call.started_at,
-    }
+    CustomerCall { state: call.state, started_at: call.started_at }
 }
 
 /// Who reads a call's record.
@@ -73,28 +59,13 @@ impl Reader {
 }
 
 /// `call`'s record as `reader` may read it.
-pub fn call_detail(
-    directory: &Directory,
-    reader: Reader,
-    call: &Call,
-    coaching: Option<CoachingView>,
-    live: bool,
-) -> CallDetail {
+pub fn call_detail(directory: &Directory, reader: Reader, call: &Call, coaching: Option<CoachingView>, live: bool) -> CallDetail {
     let monitor = reader == Reader::Monitor;
     let view = call_view(directory, call, coaching);
     CallDetail {
-        call: if monitor {
-            view
-        } else {
-            as_seen_by_agent(view)
-        },
+        call: if monitor { view } else { as_seen_by_agent(view) },
         live,
-        timeline: call
-            .timeline
-            .iter()
-            .filter(|l| monitor || !l.about_coaching)
-            .map(|l| l.entry.clone())
-            .collect(),
+        timeline: call.timeline.iter().filter(|l| monitor || !l.about_coaching).map(|l| l.entry.clone()).collect(),
         tags: call.tags.clone(),
         comments: call.comments.clone(),
     }

@@ -3,7 +3,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use earshot_dsp::{Capture, Inputs, Mix, Outputs, Processor, QUANTUM};
+use earshot_dsp::{Capture, Mix, Processor, Inputs, Outputs, QUANTUM};
 
 const QUANTA: u32 = 2_000_000;
 /// One quantum at 48 kHz lasts 2.67 ms.
@@ -16,31 +16,17 @@ fn main() {
 
     let mut capture = Capture::new(240);
     capture.set_whisper(true);
-    report("capture (whispering)", || {
-        capture.process(black_box(&voice), black_box(&mut out))
-    });
+    report("capture (whispering)", || capture.process(black_box(&voice), black_box(&mut out)));
 
     let mut mix = Mix::new(240);
-    report("mix (customer + agent)", || {
-        mix.process(black_box(&voice), black_box(&other), black_box(&mut out))
-    });
+    report("mix (customer + agent)", || mix.process(black_box(&voice), black_box(&other), black_box(&mut out)));
 
     let mut dsp = Processor::new(48_000.0);
     dsp.capture.set_whisper(true);
     let mut capture_out = [0.0; QUANTUM];
     report("whole quantum (meters, mix, capture)", || {
-        let input = Inputs {
-            customer: black_box(&voice),
-            agent: black_box(&other),
-            microphone: black_box(&voice),
-        };
-        dsp.process(
-            input,
-            Outputs {
-                playback: &mut out,
-                capture: &mut capture_out,
-            },
-        );
+        let input = Inputs { customer: black_box(&voice), agent: black_box(&other), microphone: black_box(&voice) };
+        dsp.process(input, Outputs { playback: &mut out, capture: &mut capture_out });
     });
 }
 
@@ -53,8 +39,5 @@ fn report(what: &str, mut quantum: impl FnMut()) {
         quantum();
     }
     let ns = start.elapsed().as_nanos() as f64 / f64::from(QUANTA);
-    println!(
-        "{what:<40} {ns:>8.1} ns per quantum  ({:.3} % of the 2.67 ms quantum)",
-        ns / QUANTUM_NS * 100.0
-    );
+    println!("{what:<40} {ns:>8.1} ns per quantum  ({:.3} % of the 2.67 ms quantum)", ns / QUANTUM_NS * 100.0);
 }

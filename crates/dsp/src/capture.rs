@@ -18,13 +18,7 @@ pub struct Capture {
 impl Capture {
     /// A closed gate; gain changes take `ramp_frames`.
     pub fn new(ramp_frames: u32) -> Self {
-        Self {
-            gain: Ramp::new(0.0, ramp_frames),
-            volume: 1.0,
-            whisper: false,
-            push_to_talk: false,
-            held: false,
-        }
+        Self { gain: Ramp::new(0.0, ramp_frames), volume: 1.0, whisper: false, push_to_talk: false, held: false }
     }
 
     pub fn set_whisper(&mut self, on: bool) {
@@ -56,8 +50,7 @@ impl Capture {
     }
 
     fn retarget(&mut self) {
-        self.gain
-            .set(if self.is_open() { self.volume } else { 0.0 });
+        self.gain.set(if self.is_open() { self.volume } else { 0.0 });
     }
 
     pub fn process(&mut self, microphone: &Block, out: &mut Block) {
@@ -99,11 +92,7 @@ mod tests {
         assert_eq!(run(&mut capture, &MIC), [0.0; QUANTUM]);
         assert_eq!(run(&mut capture, &[f32::NAN; QUANTUM]), [0.0; QUANTUM]);
         capture.set_held(true);
-        assert_eq!(
-            run(&mut capture, &MIC),
-            [0.0; QUANTUM],
-            "a held key alone opens nothing"
-        );
+        assert_eq!(run(&mut capture, &MIC), [0.0; QUANTUM], "a held key alone opens nothing");
     }
 
     #[test]
@@ -111,11 +100,7 @@ mod tests {
         let mut capture = Capture::new(64);
         capture.set_whisper(true);
         let first = run(&mut capture, &MIC);
-        assert!(
-            first[0] > 0.0 && first[0] < 0.01,
-            "no step at the start: {}",
-            first[0]
-        );
+        assert!(first[0] > 0.0 && first[0] < 0.01, "no step at the start: {}", first[0]);
         assert!(first.windows(2).all(|w| w[1] >= w[0]), "rising smoothly");
         assert_eq!(first[63..], [0.5; QUANTUM - 63]);
         assert_eq!(run(&mut capture, &MIC), MIC);

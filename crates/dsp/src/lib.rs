@@ -76,19 +76,14 @@ pub struct Outputs<'a> {
 impl Processor {
     pub fn new(sample_rate: f32) -> Self {
         let ramp = ramp_frames(sample_rate);
-        Self {
-            capture: Capture::new(ramp),
-            mix: Mix::new(ramp),
-            meters: [Meter::new(), Meter::new(), Meter::new()],
-        }
+        Self { capture: Capture::new(ramp), mix: Mix::new(ramp), meters: [Meter::new(), Meter::new(), Meter::new()] }
     }
 
     pub fn process(&mut self, input: Inputs<'_>, output: Outputs<'_>) {
         self.meters[Party::Customer as usize].measure(input.customer);
         self.meters[Party::Agent as usize].measure(input.agent);
         self.meters[Party::Coach as usize].measure(input.microphone);
-        self.mix
-            .process(input.customer, input.agent, output.playback);
+        self.mix.process(input.customer, input.agent, output.playback);
         self.capture.process(input.microphone, output.capture);
     }
 
@@ -116,28 +111,12 @@ mod tests {
     fn a_quantum_mixes_the_call_and_gates_the_microphone() {
         let mut dsp = Processor::new(48_000.0);
         let (mut playback, mut capture) = ([0.0; QUANTUM], [1.0; QUANTUM]);
-        let input = Inputs {
-            customer: &[0.5; QUANTUM],
-            agent: &[0.25; QUANTUM],
-            microphone: &[0.8; QUANTUM],
-        };
-        dsp.process(
-            input,
-            Outputs {
-                playback: &mut playback,
-                capture: &mut capture,
-            },
-        );
+        let input = Inputs { customer: &[0.5; QUANTUM], agent: &[0.25; QUANTUM], microphone: &[0.8; QUANTUM] };
+        dsp.process(input, Outputs { playback: &mut playback, capture: &mut capture });
         assert_eq!(playback, [0.75; QUANTUM]);
-        assert_eq!(
-            capture, [0.0; QUANTUM],
-            "listening: the microphone goes nowhere"
-        );
+        assert_eq!(capture, [0.0; QUANTUM], "listening: the microphone goes nowhere");
         let coach = dsp.take_level(Party::Coach);
-        assert!(
-            coach.peak == 0.8 && (coach.rms - 0.8).abs() < 1e-5,
-            "the coach's level reads while listening: {coach:?}"
-        );
+        assert!(coach.peak == 0.8 && (coach.rms - 0.8).abs() < 1e-5, "the coach's level reads while listening: {coach:?}");
         assert_eq!(dsp.take_level(Party::Customer).peak, 0.5);
         assert_eq!(dsp.take_level(Party::Agent).peak, 0.25);
     }

@@ -21,11 +21,7 @@ pub struct Level {
 
 impl Meter {
     pub const fn new() -> Self {
-        Self {
-            peak: 0.0,
-            sum_of_squares: 0.0,
-            frames: 0,
-        }
+        Self { peak: 0.0, sum_of_squares: 0.0, frames: 0 }
     }
 
     pub fn measure(&mut self, block: &Block) {
@@ -58,10 +54,7 @@ impl Meter {
         let level = if self.frames == 0 {
             Level::default()
         } else {
-            Level {
-                peak: self.peak,
-                rms: libm::sqrtf(self.sum_of_squares / self.frames as f32),
-            }
+            Level { peak: self.peak, rms: libm::sqrtf(self.sum_of_squares / self.frames as f32) }
         };
         *self = Self::new();
         level
@@ -74,9 +67,7 @@ mod tests {
     use crate::{Block, QUANTUM};
 
     fn sine(amplitude: f32, period: usize) -> Block {
-        core::array::from_fn(|i| {
-            amplitude * libm::sinf(core::f32::consts::TAU * i as f32 / period as f32)
-        })
+        core::array::from_fn(|i| amplitude * libm::sinf(core::f32::consts::TAU * i as f32 / period as f32))
     }
 
     #[test]
@@ -86,10 +77,7 @@ mod tests {
         meter.measure(&sine(0.5, 32));
         let level = meter.take();
         assert!((level.peak - 0.5).abs() < 1e-3, "{level:?}");
-        assert!(
-            (level.rms - 0.5 / core::f32::consts::SQRT_2).abs() < 1e-3,
-            "{level:?}"
-        );
+        assert!((level.rms - 0.5 / core::f32::consts::SQRT_2).abs() < 1e-3, "{level:?}");
     }
 
     #[test]

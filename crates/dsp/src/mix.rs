@@ -11,10 +11,7 @@ pub struct Mix {
 impl Mix {
     /// Both parties at full volume; volume changes take `ramp_frames`.
     pub fn new(ramp_frames: u32) -> Self {
-        Self {
-            customer: Ramp::new(1.0, ramp_frames),
-            agent: Ramp::new(1.0, ramp_frames),
-        }
+        Self { customer: Ramp::new(1.0, ramp_frames), agent: Ramp::new(1.0, ramp_frames) }
     }
 
     /// The customer's volume, clamped to 0..=2.

@@ -13,13 +13,7 @@ pub struct Ramp {
 impl Ramp {
     /// A ramp resting at `value`, taking `frames` for every change.
     pub fn new(value: f32, frames: u32) -> Self {
-        Self {
-            current: value,
-            target: value,
-            step: 0.0,
-            left: 0,
-            frames: frames.max(1),
-        }
+        Self { current: value, target: value, step: 0.0, left: 0, frames: frames.max(1) }
     }
 
     pub fn target(&self) -> f32 {
@@ -51,11 +45,7 @@ impl Ramp {
     fn next(&mut self) -> f32 {
         if self.left > 0 {
             self.left -= 1;
-            self.current = if self.left == 0 {
-                self.target
-            } else {
-                self.current + self.step
-            };
+            self.current = if self.left == 0 { self.target } else { self.current + self.step };
         }
         self.current
     }

@@ -9,10 +9,8 @@ use crate::Browser;
 /// The serious and critical violations axe finds on the page, one line each
 /// (rule, help, where).
 pub async fn serious_violations(browser: &Browser) -> Vec<String> {
-    let path = std::env::var_os("EARSHOT_AXE")
-        .expect("EARSHOT_AXE is not set: run these tests with `cargo xtask test`");
-    let axe = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read axe-core at {}: {e}", path.to_string_lossy()));
+    let path = std::env::var_os("EARSHOT_AXE").expect("EARSHOT_AXE is not set: run these tests with `cargo xtask test`");
+    let axe = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read axe-core at {}: {e}", path.to_string_lossy()));
     // WebDriver runs the script as the page's own function: no CSP to pass.
     let script = format!(
         "{axe}\n;const done = arguments[arguments.length - 1];
@@ -22,10 +20,5 @@ pub async fn serious_violations(browser: &Browser) -> Vec<String> {
             e => done([`axe could not run: ${{e}}`]));"
     );
     let found = browser.execute_async(&script, json!([])).await;
-    found
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect()
+    found.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect()
 }

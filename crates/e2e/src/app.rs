@@ -29,42 +29,21 @@ impl TestApp {
 
     /// The same server, reached at `addr` (a relay: see `Network`).
     pub fn through(&self, addr: SocketAddr) -> TestApp {
-        TestApp {
-            addr,
-            live: self.live.clone(),
-            media: self.media.clone(),
-        }
+        TestApp { addr, live: self.live.clone(), media: self.media.clone() }
     }
 
     /// A simulated Sales call from Maria Garcia, answered by Alex: the demo
     /// dialogue plays on it once a coach joins.
     pub async fn simulated_call(&self) -> CallId {
-        self.simulated_call_with(SALES, "+447700900100", CallKind::Regular, UserId(10))
-            .await
+        self.simulated_call_with(SALES, "+447700900100", CallKind::Regular, UserId(10)).await
     }
 
     /// A simulated call on `number` from `phone`, answered by `agent`, as
     /// the simulator would place it.
-    pub async fn simulated_call_with(
-        &self,
-        number: NumberId,
-        phone: &str,
-        kind: CallKind,
-        agent: UserId,
-    ) -> CallId {
-        let call = NewCall {
-            origin: Origin::Simulated,
-            number,
-            customer_phone: phone.into(),
-            direction: Direction::Inbound,
-            kind,
-        };
+    pub async fn simulated_call_with(&self, number: NumberId, phone: &str, kind: CallKind, agent: UserId) -> CallId {
+        let call = NewCall { origin: Origin::Simulated, number, customer_phone: phone.into(), direction: Direction::Inbound, kind };
         let call = self.live.start_call(call).await.expect("core running");
-        self.live
-            .call_event(CallEvent::Answered { call, agent })
-            .await
-            .expect("core running")
-            .expect("the agent is free");
+        self.live.call_event(CallEvent::Answered { call, agent }).await.expect("core running").expect("the agent is free");
         call
     }
 
@@ -75,63 +54,36 @@ impl TestApp {
             .iter()
             .filter(|r| r.role == to)
             .filter_map(|r| r.stats.forwarded_to_it.get(&from).copied())
-            .fold(Traffic::default(), |a, b| Traffic {
-                packets: a.packets + b.packets,
-                bytes: a.bytes + b.bytes,
-            })
+            .fold(Traffic::default(), |a, b| Traffic { packets: a.packets + b.packets, bytes: a.bytes + b.bytes })
     }
 
     /// Waits for half a second more of audio from `from` to `to`.
     pub async fn wait_forwarding(&self, to: LegRole, from: LegRole) {
         let start = self.forwarded(to, from).await.packets;
-        wait_until(
-            Duration::from_secs(15),
-            &format!("audio from {from:?} to {to:?}"),
-            || async { (self.forwarded(to, from).await.packets > start + 25).then_some(()) },
-        )
+        wait_until(Duration::from_secs(15), &format!("audio from {from:?} to {to:?}"), || async {
+            (self.forwarded(to, from).await.packets > start + 25).then_some(())
+        })
         .await;
     }
 
     /// Alex on the softphone and a caller who dialled Sales put through to
     /// him, talking both ways; each browser gets its own `extra_args` (a
     /// fake microphone).
-    pub async fn caller_put_through(
-        &self,
-        driver: &Chromedriver,
-        caller_args: &[&str],
-        agent_args: &[&str],
-    ) -> (Browser, Browser) {
+    pub async fn caller_put_through(&self, driver: &Chromedriver, caller_args: &[&str], agent_args: &[&str]) -> (Browser, Browser) {
         let caller = driver.browser(caller_args).await;
         let agent = driver.browser(agent_args).await;
         agent.sign_in(self, "alex@earshot.demo").await;
         agent.wait_for_text("[data-testid=agent-idle]").await;
         caller.goto(&self.url("/caller")).await;
-        caller
-            .wait_for_text("[data-testid=dial-number] option")
-            .await;
-        let idle = caller
-            .execute(
-                "return document.querySelector('[data-testid=caller-hang-up]').disabled;",
-                serde_json::json!([]),
-            )
-            .await;
-        assert_eq!(
-            idle,
-            serde_json::json!(true),
-            "no call yet: nothing to hang up"
-        );
+        caller.wait_for_text("[data-testid=dial-number] option").await;
+        let idle = caller.execute("return document.querySelector('[data-testid=caller-hang-up]').disabled;", serde_json::json!([])).await;
+        assert_eq!(idle, serde_json::json!(true), "no call yet: nothing to hang up");
         caller.click("[data-testid=dial]").await;
-        caller
-            .wait_for_text_containing("[data-testid=caller-status]", "Talking to an agent")
-            .await;
+        caller.wait_for_text_containing("[data-testid=caller-status]", "Talking to an agent").await;
         // The caller page dials from its own number: the call reads as yours.
-        agent
-            .wait_for_text_containing("[data-testid=agent-call]", "You (caller page)")
-            .await;
-        self.wait_forwarding(LegRole::Agent, LegRole::Customer)
-            .await;
-        self.wait_forwarding(LegRole::Customer, LegRole::Agent)
-            .await;
+        agent.wait_for_text_containing("[data-testid=agent-call]", "You (caller page)").await;
+        self.wait_forwarding(LegRole::Agent, LegRole::Customer).await;
+        self.wait_forwarding(LegRole::Customer, LegRole::Agent).await;
         (caller, agent)
     }
 
@@ -147,25 +99,16 @@ impl TestApp {
 
 /// The built app, from `EARSHOT_DIST` (set by `cargo xtask test`).
 pub fn dist_dir() -> PathBuf {
-    let dist = std::env::var_os("EARSHOT_DIST")
-        .expect("EARSHOT_DIST is not set: run these tests with `cargo xtask test`");
+    let dist = std::env::var_os("EARSHOT_DIST").expect("EARSHOT_DIST is not set: run these tests with `cargo xtask test`");
     let dist = PathBuf::from(dist);
-    assert!(
-        dist.join("index.html").exists(),
-        "{} has no index.html: build the app first",
-        dist.display()
-    );
+    assert!(dist.join("index.html").exists(), "{} has no index.html: build the app first", dist.display());
     dist
 }
 
 /// Starts the server serving the built app with the demo company and no
 /// simulator (tests script their calls); it lives until the test ends.
 pub async fn spawn_app(configure: impl FnOnce(&mut Config)) -> TestApp {
-    let mut config = Config {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        dist_dir: Some(dist_dir()),
-        ..Config::demo()
-    };
+    let mut config = Config { addr: "127.0.0.1:0".parse().unwrap(), dist_dir: Some(dist_dir()), ..Config::demo() };
     configure(&mut config);
     let app = Application::build(config).await.expect("server starts");
     let addr = app.local_addr();

@@ -26,23 +26,11 @@ pub struct Voice {
 
 impl Voice {
     /// Like speech.
-    pub const SPEECH: Voice = Voice {
-        name: "speech",
-        on: 120..360,
-        off: 80..400,
-    };
+    pub const SPEECH: Voice = Voice { name: "speech", on: 120..360, off: 80..400 };
     /// Hardly a pause: whenever a line opens, the voice is there.
-    pub const DENSE: Voice = Voice {
-        name: "dense",
-        on: 200..400,
-        off: 10..30,
-    };
+    pub const DENSE: Voice = Voice { name: "dense", on: 200..400, off: 10..30 };
     /// Short bursts apart: each onset stands alone.
-    pub const BURSTS: Voice = Voice {
-        name: "bursts",
-        on: 80..120,
-        off: 350..650,
-    };
+    pub const BURSTS: Voice = Voice { name: "bursts", on: 80..120, off: 350..650 };
 }
 
 /// The Chromium flag that makes `hz`, spoken in syllables, the fake
@@ -55,10 +43,7 @@ pub fn fake_microphone(hz: u32) -> String {
 pub fn fake_microphone_with(hz: u32, voice: Voice) -> String {
     let dir = std::env::temp_dir().join("earshot-tones");
     std::fs::create_dir_all(&dir).expect("the temp dir is writable");
-    format!(
-        "--use-file-for-fake-audio-capture={}",
-        tone_wav(&dir, hz, &voice).display()
-    )
+    format!("--use-file-for-fake-audio-capture={}", tone_wav(&dir, hz, &voice).display())
 }
 
 /// Writes a 48 kHz, 16-bit mono WAV of `hz` spoken as `voice`: syllables
@@ -70,24 +55,17 @@ fn tone_wav(dir: &Path, hz: u32, voice: &Voice) -> PathBuf {
     // A fixed-seed generator: the same voice every run.
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15 ^ u64::from(hz);
     let mut next = move |range: std::ops::Range<u32>| {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         range.start + ((seed >> 33) as u32) % (range.end - range.start)
     };
     let mut samples: Vec<i16> = Vec::with_capacity(total);
     let mut phase = 0.0_f64;
     while samples.len() < total {
-        let (on, off) = (
-            RATE * next(voice.on.clone()) / 1000,
-            RATE * next(voice.off.clone()) / 1000,
-        );
+        let (on, off) = (RATE * next(voice.on.clone()) / 1000, RATE * next(voice.off.clone()) / 1000);
         let loudness = f64::from(next(50..101)) / 100.0;
         let pitch = f64::from(hz) + f64::from(next(0..13)) - 6.0;
         for i in 0..on {
-            let envelope = (std::f64::consts::PI * f64::from(i) / f64::from(on))
-                .sin()
-                .sqrt();
+            let envelope = (std::f64::consts::PI * f64::from(i) / f64::from(on)).sin().sqrt();
             phase += pitch * std::f64::consts::TAU / f64::from(RATE);
             samples.push((phase.sin() * 14_000.0 * loudness * envelope) as i16);
         }
@@ -103,18 +81,10 @@ pub fn spoken_microphone(text: &str) -> String {
     const RATE: u32 = 48_000;
     let dir = std::env::temp_dir().join("earshot-tones");
     std::fs::create_dir_all(&dir).expect("the temp dir is writable");
-    let mut samples =
-        earshot_phrases::speech::say(text, RATE).expect("espeak-ng (cargo xtask test installs it)");
+    let mut samples = earshot_phrases::speech::say(text, RATE).expect("espeak-ng (cargo xtask test installs it)");
     samples.resize(samples.len() + 2 * RATE as usize, 0);
-    let name: String = text
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(40)
-        .collect();
-    format!(
-        "--use-file-for-fake-audio-capture={}",
-        write_wav(&dir, &format!("said-{name}"), RATE, &samples).display()
-    )
+    let name: String = text.chars().filter(char::is_ascii_alphanumeric).take(40).collect();
+    format!("--use-file-for-fake-audio-capture={}", write_wav(&dir, &format!("said-{name}"), RATE, &samples).display())
 }
 
 /// Writes `samples` as a 16-bit mono WAV, `dir/name.wav`.
@@ -124,15 +94,7 @@ fn write_wav(dir: &Path, name: &str, rate: u32, samples: &[i16]) -> PathBuf {
     wav.extend_from_slice(b"RIFF");
     wav.extend_from_slice(&(36 + data_len).to_le_bytes());
     wav.extend_from_slice(b"WAVEfmt ");
-    for field in [
-        16u32.to_le_bytes().as_slice(),
-        &1u16.to_le_bytes(),
-        &1u16.to_le_bytes(),
-        &rate.to_le_bytes(),
-        &(rate * 2).to_le_bytes(),
-        &2u16.to_le_bytes(),
-        &16u16.to_le_bytes(),
-    ] {
+    for field in [16u32.to_le_bytes().as_slice(), &1u16.to_le_bytes(), &1u16.to_le_bytes(), &rate.to_le_bytes(), &(rate * 2).to_le_bytes(), &2u16.to_le_bytes(), &16u16.to_le_bytes()] {
         wav.extend_from_slice(field);
     }
     wav.extend_from_slice(b"data");
@@ -143,11 +105,7 @@ fn write_wav(dir: &Path, name: &str, rate: u32, samples: &[i16]) -> PathBuf {
     // Written aside then renamed: a test running alongside never reads half a file.
     static WRITES: AtomicUsize = AtomicUsize::new(0);
     let path = dir.join(format!("{name}.wav"));
-    let partial = dir.join(format!(
-        "{name}.{}-{}.partial",
-        std::process::id(),
-        WRITES.fetch_add(1, Ordering::Relaxed)
-    ));
+    let partial = dir.join(format!("{name}.{}-{}.partial", std::process::id(), WRITES.fetch_add(1, Ordering::Relaxed)));
     std::fs::write(&partial, wav).expect("the temp dir is writable");
     std::fs::rename(&partial, &path).expect("the temp dir is writable");
     path
@@ -170,9 +128,7 @@ const HEARD_DB: f64 = -45.0;
 impl Spectrum {
     /// A tone plays loud and clear, well out of the floor.
     pub fn hears(&self, hz: u32) -> bool {
-        self.peaks
-            .iter()
-            .any(|&(f, level)| f == hz && level > HEARD_DB && level - self.floor > 25.0)
+        self.peaks.iter().any(|&(f, level)| f == hz && level > HEARD_DB && level - self.floor > 25.0)
     }
 }
 
@@ -221,25 +177,14 @@ pub async fn spectrum(browser: &Browser, source: &str, listen: Duration) -> Spec
             });
         }, ms);
     "#;
-    let result = browser
-        .execute_async(SCRIPT, json!([source, listen.as_millis() as u64, TONES]))
-        .await;
-    let floor = result["floor"]
-        .as_f64()
-        .unwrap_or_else(|| panic!("no playing <audio data-source={source}>: {result}"));
+    let result = browser.execute_async(SCRIPT, json!([source, listen.as_millis() as u64, TONES])).await;
+    let floor = result["floor"].as_f64().unwrap_or_else(|| panic!("no playing <audio data-source={source}>: {result}"));
     let level = |i: usize| result["levels"][i].as_f64().unwrap_or(-200.0);
     if std::env::var_os("EARSHOT_E2E_DEBUG").is_some() {
         eprintln!("{source}: {result}");
     }
-    let loudest = (
-        result["loudest"][0].as_f64().unwrap_or(0.0),
-        result["loudest"][1].as_f64().unwrap_or(-200.0),
-    );
-    Spectrum {
-        floor,
-        peaks: std::array::from_fn(|i| (TONES[i], level(i))),
-        loudest,
-    }
+    let loudest = (result["loudest"][0].as_f64().unwrap_or(0.0), result["loudest"][1].as_f64().unwrap_or(-200.0));
+    Spectrum { floor, peaks: std::array::from_fn(|i| (TONES[i], level(i))), loudest }
 }
 
 /// Listens on `<audio data-source=source>`, window after window, until `tone`
@@ -252,10 +197,7 @@ pub async fn hear(browser: &Browser, source: &str, tone: u32, absent: &[u32], wh
     for _ in 0..8 {
         let heard = spectrum(browser, source, WINDOW).await;
         for &other in absent {
-            assert!(
-                !heard.hears(other),
-                "{what}: {other} Hz played on the {source} line: {heard:?}"
-            );
+            assert!(!heard.hears(other), "{what}: {other} Hz played on the {source} line: {heard:?}");
         }
         if heard.hears(tone) {
             return;
@@ -298,42 +240,19 @@ pub async fn note_onsets(browser: &Browser, name: &str, stream: &str) {
     "#
     );
     let started = browser.execute(&script, json!([name])).await;
-    assert_eq!(
-        started,
-        json!(true),
-        "{name}: no stream to listen to yet ({stream})"
-    );
+    assert_eq!(started, json!(true), "{name}: no stream to listen to yet ({stream})");
 }
 
 /// The onsets noted so far under `name`, epoch milliseconds.
 pub async fn onsets(browser: &Browser, name: &str) -> Vec<f64> {
-    let noted = browser
-        .execute(
-            "return (window.__onsets || {})[arguments[0]] || [];",
-            json!([name]),
-        )
-        .await;
-    noted
-        .as_array()
-        .map(|all| all.iter().filter_map(serde_json::Value::as_f64).collect())
-        .unwrap_or_default()
+    let noted = browser.execute("return (window.__onsets || {})[arguments[0]] || [];", json!([name])).await;
+    noted.as_array().map(|all| all.iter().filter_map(serde_json::Value::as_f64).collect()).unwrap_or_default()
 }
 
 /// Waits until the line noted as `name` is quiet (below −46 dBFS).
 pub async fn wait_quiet(browser: &Browser, name: &str) {
-    crate::wait_until(
-        Duration::from_secs(10),
-        &format!("{name} falling quiet"),
-        || async {
-            (browser
-                .execute(
-                    "return !!(window.__quiet || {})[arguments[0]];",
-                    json!([name]),
-                )
-                .await
-                == json!(true))
-            .then_some(())
-        },
-    )
+    crate::wait_until(Duration::from_secs(10), &format!("{name} falling quiet"), || async {
+        (browser.execute("return !!(window.__quiet || {})[arguments[0]];", json!([name])).await == json!(true)).then_some(())
+    })
     .await;
 }

@@ -13,26 +13,19 @@ impl Browser {
     /// returns once the coach listens. True when the setup ran.
     pub async fn start_listening(&self, button: &str) -> bool {
         self.click(button).await;
-        let setup = wait_until(
-            Duration::from_secs(20),
-            "listening or the audio setup",
-            || async {
-                if self.exists("[data-testid=audio-setup]").await {
-                    Some(true)
-                } else {
-                    // The meters show only while the call plays in this window.
-                    self.exists("[data-testid=meter-customer]")
-                        .await
-                        .then_some(false)
-                }
-            },
-        )
+        let setup = wait_until(Duration::from_secs(20), "listening or the audio setup", || async {
+            if self.exists("[data-testid=audio-setup]").await {
+                Some(true)
+            } else {
+                // The meters show only while the call plays in this window.
+                self.exists("[data-testid=meter-customer]").await.then_some(false)
+            }
+        })
         .await;
         if setup {
             self.complete_audio_setup().await;
         }
-        self.wait_for_text_containing("[data-testid=coaching-panel]", "Listening")
-            .await;
+        self.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
         setup
     }
 
@@ -40,13 +33,11 @@ impl Browser {
     /// install, allows the microphone, plays the test sound and hears it,
     /// waits for the connection check, then finishes.
     pub async fn complete_audio_setup(&self) {
-        self.wait_for_text_containing("[data-testid=setup-step-1]", "Done")
-            .await;
+        self.wait_for_text_containing("[data-testid=setup-step-1]", "Done").await;
         self.click("[data-testid=setup-allow-microphone]").await;
         self.click("[data-testid=setup-play-test]").await;
         self.click("[data-testid=setup-heard]").await;
-        self.wait_for_text_containing("[data-testid=setup-step-3]", "Done")
-            .await;
+        self.wait_for_text_containing("[data-testid=setup-step-3]", "Done").await;
         self.click("[data-testid=setup-finish]").await;
         self.wait_gone("[data-testid=audio-setup]").await;
     }
@@ -61,24 +52,13 @@ impl Browser {
     /// "Clear site data" does (the session cookie is kept, so the coach
     /// stays signed in).
     pub async fn clear_site_audio(&self, app: &crate::TestApp) {
-        let params =
-            json!({ "origin": app.url(""), "storageTypes": "cache_storage,service_workers" });
+        let params = json!({ "origin": app.url(""), "storageTypes": "cache_storage,service_workers" });
         self.devtools("Storage.clearDataForOrigin", params).await;
     }
 
     /// The names of this origin's caches.
     pub async fn cache_names(&self) -> Vec<String> {
-        let names = self
-            .execute_async(
-                "caches.keys().then(arguments[arguments.length - 1]);",
-                json!([]),
-            )
-            .await;
-        names
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|n| n.as_str().map(str::to_owned))
-            .collect()
+        let names = self.execute_async("caches.keys().then(arguments[arguments.length - 1]);", json!([])).await;
+        names.as_array().into_iter().flatten().filter_map(|n| n.as_str().map(str::to_owned)).collect()
     }
 }

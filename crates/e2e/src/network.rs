@@ -70,15 +70,9 @@ async fn relay_tcp(listener: TcpListener, server: SocketAddr, up: watch::Receive
         tokio::spawn(async move {
             // A connection made while down waits, as a SYN sent again would.
             until_up(&mut up).await;
-            let Ok(upstream) = TcpStream::connect(server).await else {
-                return;
-            };
-            let ((client_read, client_write), (server_read, server_write)) =
-                (client.into_split(), upstream.into_split());
-            tokio::join!(
-                pipe(client_read, server_write, up.clone()),
-                pipe(server_read, client_write, up)
-            );
+            let Ok(upstream) = TcpStream::connect(server).await else { return };
+            let ((client_read, client_write), (server_read, server_write)) = (client.into_split(), upstream.into_split());
+            tokio::join!(pipe(client_read, server_write, up.clone()), pipe(server_read, client_write, up));
         });
     }
 }
@@ -113,12 +107,7 @@ async fn relay_udp(socket: Arc<UdpSocket>, sfu: SocketAddr, up: watch::Receiver<
             None => {
                 let upstream = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
                 upstream.connect(sfu).await.unwrap();
-                tokio::spawn(relay_back(
-                    Arc::clone(&upstream),
-                    Arc::clone(&socket),
-                    browser,
-                    up.clone(),
-                ));
+                tokio::spawn(relay_back(Arc::clone(&upstream), Arc::clone(&socket), browser, up.clone()));
                 upstreams.insert(browser, Arc::clone(&upstream));
                 upstream
             }
@@ -127,12 +116,7 @@ async fn relay_udp(socket: Arc<UdpSocket>, sfu: SocketAddr, up: watch::Receiver<
     }
 }
 
-async fn relay_back(
-    upstream: Arc<UdpSocket>,
-    socket: Arc<UdpSocket>,
-    browser: SocketAddr,
-    up: watch::Receiver<bool>,
-) {
+async fn relay_back(upstream: Arc<UdpSocket>, socket: Arc<UdpSocket>, browser: SocketAddr, up: watch::Receiver<bool>) {
     let mut buf = vec![0; 2048];
     while let Ok(n) = upstream.recv(&mut buf).await {
         if *up.borrow() {

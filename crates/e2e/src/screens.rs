@@ -12,51 +12,24 @@ use crate::{fake_microphone, Browser, Chromedriver, TestApp};
 /// phrase a customer said), users, coach dialog, coaching (listening, then
 /// whispering), softphone, caller, contact, conversation, the audit log and
 /// the attention settings.
-pub async fn every_screen(
-    app: &TestApp,
-    driver: &Chromedriver,
-    mut visit: impl AsyncFnMut(&str, &Browser),
-) {
-    let (caller, agent) = app
-        .caller_put_through(driver, &[&fake_microphone(440)], &[&fake_microphone(700)])
-        .await;
-    let support = app
-        .simulated_call_with(SUPPORT, "+447700900101", CallKind::Regular, UserId(12))
-        .await;
-    let said = earshot_domain::CallEvent::Phrase {
-        call: support,
-        phrase: "cancel my account".into(),
-        at: earshot_server::now(),
-    };
-    app.live
-        .call_event(said)
-        .await
-        .expect("core running")
-        .expect("a call with an agent");
-    app.simulated_call_with(BILLING, "+447700900901", CallKind::Emergency, UserId(13))
-        .await;
-    let call = app
-        .live
-        .my_call(UserId(10))
-        .await
-        .expect("core running")
-        .expect("Alex has the caller's call")
-        .id;
+pub async fn every_screen(app: &TestApp, driver: &Chromedriver, mut visit: impl AsyncFnMut(&str, &Browser)) {
+    let (caller, agent) = app.caller_put_through(driver, &[&fake_microphone(440)], &[&fake_microphone(700)]).await;
+    let support = app.simulated_call_with(SUPPORT, "+447700900101", CallKind::Regular, UserId(12)).await;
+    let said = earshot_domain::CallEvent::Phrase { call: support, phrase: "cancel my account".into(), at: earshot_server::now() };
+    app.live.call_event(said).await.expect("core running").expect("a call with an agent");
+    app.simulated_call_with(BILLING, "+447700900901", CallKind::Emergency, UserId(13)).await;
+    let call = app.live.my_call(UserId(10)).await.expect("core running").expect("Alex has the caller's call").id;
 
     let sam = driver.browser(&[&fake_microphone(1500)]).await;
     sam.goto(&app.url("/")).await;
     sam.wait_for_text("#email").await;
     visit("sign-in", &sam).await;
     sam.sign_in(app, "sam@earshot.demo").await;
-    sam.wait_for_text(&format!("[data-testid=coach-{}]", call.0))
-        .await;
+    sam.wait_for_text(&format!("[data-testid=coach-{}]", call.0)).await;
     // Alex asks for help: his call goes first, flagged (joining answers it).
-    agent
-        .type_into("[data-testid=help-reason]", "Wants a refund over my limit")
-        .await;
+    agent.type_into("[data-testid=help-reason]", "Wants a refund over my limit").await;
     agent.click("[data-testid=raise-hand]").await;
-    sam.wait_for_text_containing("[data-testid=calls] [data-testid=flag]", "Help")
-        .await;
+    sam.wait_for_text_containing("[data-testid=calls] [data-testid=flag]", "Help").await;
     visit("calls", &sam).await;
     sam.click("a[href='/users']").await;
     sam.wait_for_text("[data-testid=users]").await;
@@ -68,12 +41,9 @@ pub async fn every_screen(
     sam.start_listening("[data-testid=join]").await;
     visit("coaching-listening", &sam).await;
     sam.click("[data-testid=whisper]").await;
-    sam.wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent")
-        .await;
+    sam.wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent").await;
     visit("coaching-whispering", &sam).await;
-    agent
-        .wait_for_text_containing("[data-testid=coached-by]", "is talking to you")
-        .await;
+    agent.wait_for_text_containing("[data-testid=coached-by]", "is talking to you").await;
     visit("softphone", &agent).await;
     visit("caller", &caller).await;
     sam.goto(&app.url("/contacts/1")).await;

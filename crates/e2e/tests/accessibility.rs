@@ -15,33 +15,16 @@ async fn accessibility_every_screen() {
     let mut screens = Vec::new();
     every_screen(&app, &driver, async |screen: &str, browser: &Browser| {
         screens.push(screen.to_owned());
-        found.extend(
-            serious_violations(browser)
-                .await
-                .into_iter()
-                .map(|v| format!("{screen}: {v}")),
-        );
+        found.extend(serious_violations(browser).await.into_iter().map(|v| format!("{screen}: {v}")));
     })
     .await;
     assert_eq!(screens.len(), 12, "every screen was checked: {screens:?}");
-    assert!(
-        found.is_empty(),
-        "serious or critical accessibility violations:\n{}",
-        found.join("\n")
-    );
+    assert!(found.is_empty(), "serious or critical accessibility violations:\n{}", found.join("\n"));
 }
 
 /// What has the keyboard focus: its test id.
 async fn focused(browser: &Browser) -> String {
-    browser
-        .execute(
-            "return document.activeElement?.dataset?.testid ?? '';",
-            serde_json::json!([]),
-        )
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    browser.execute("return document.activeElement?.dataset?.testid ?? '';", serde_json::json!([])).await.as_str().unwrap_or_default().to_owned()
 }
 
 /// Presses Tab until the control with test id `target` (or, ending in `*`,
@@ -49,11 +32,7 @@ async fn focused(browser: &Browser) -> String {
 async fn tab_to_and_press(browser: &Browser, target: &str) {
     const TAB: &str = "\u{E004}";
     const ENTER: &str = "\u{E007}";
-    let wanted = |id: &str| {
-        target
-            .strip_suffix('*')
-            .map_or(id == target, |prefix| id.starts_with(prefix))
-    };
+    let wanted = |id: &str| target.strip_suffix('*').map_or(id == target, |prefix| id.starts_with(prefix));
     for _ in 0..60 {
         if wanted(&focused(browser).await) {
             browser.key(ENTER, true).await;
@@ -63,10 +42,7 @@ async fn tab_to_and_press(browser: &Browser, target: &str) {
         browser.key(TAB, true).await;
         browser.key(TAB, false).await;
     }
-    panic!(
-        "Tab never reached {target}; the focus is on {:?}",
-        focused(browser).await
-    );
+    panic!("Tab never reached {target}; the focus is on {:?}", focused(browser).await);
 }
 
 #[tokio::test]
@@ -80,23 +56,12 @@ async fn coaching_works_with_the_keyboard_alone() {
 
     tab_to_and_press(&sam, "coach-*").await;
     sam.wait_for_text("[data-testid=coach-dialog]").await;
-    assert_eq!(
-        focused(&sam).await,
-        "notify-agent",
-        "the dialog takes the focus"
-    );
+    assert_eq!(focused(&sam).await, "notify-agent", "the dialog takes the focus");
     tab_to_and_press(&sam, "join").await;
-    sam.wait_for_text_containing("[data-testid=coaching-panel]", "Listening")
-        .await;
+    sam.wait_for_text_containing("[data-testid=coaching-panel]", "Listening").await;
     tab_to_and_press(&sam, "whisper").await;
-    sam.wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent")
-        .await;
+    sam.wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent").await;
     tab_to_and_press(&sam, "leave").await;
-    wait_until(
-        Duration::from_secs(10),
-        "the coach to have left",
-        || async { sam.exists("[data-testid=rejoin]").await.then_some(()) },
-    )
-    .await;
+    wait_until(Duration::from_secs(10), "the coach to have left", || async { sam.exists("[data-testid=rejoin]").await.then_some(()) }).await;
     sam.quit().await;
 }

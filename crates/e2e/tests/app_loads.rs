@@ -47,26 +47,14 @@ async fn client_routes_get_the_app_and_missing_files_get_404() {
 async fn wasm_is_served_compressed_with_its_content_type() {
     let app = spawn_app(|_| {}).await;
     let client = reqwest::Client::new();
-    let index = client
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let index = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
     let wasm_path = index
         .split('"')
         .find(|s| s.ends_with("_bg.wasm"))
         .unwrap_or_else(|| panic!("index.html names no wasm file: {index}"))
         .to_owned();
 
-    let wasm = client
-        .get(app.url(&wasm_path))
-        .header("accept-encoding", "br, gzip")
-        .send()
-        .await
-        .unwrap();
+    let wasm = client.get(app.url(&wasm_path)).header("accept-encoding", "br, gzip").send().await.unwrap();
 
     assert_eq!(wasm.status(), 200);
     assert_eq!(wasm.headers()["content-type"], "application/wasm");
@@ -79,26 +67,13 @@ async fn index_carries_a_fresh_nonce_in_its_policy_and_its_scripts() {
     let client = reqwest::Client::new();
 
     let first = client.get(app.url("/")).send().await.unwrap();
-    let csp = first.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let csp = first.headers()["content-security-policy"].to_str().unwrap().to_owned();
     let body = first.text().await.unwrap();
     let second = client.get(app.url("/")).send().await.unwrap();
-    let csp2 = second.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let csp2 = second.headers()["content-security-policy"].to_str().unwrap().to_owned();
 
-    let nonce = csp
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|s| s.split('\'').next())
-        .expect("a nonce in the policy");
-    assert!(
-        body.contains(&format!("nonce=\"{nonce}\"")),
-        "scripts carry the policy's nonce"
-    );
+    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("a nonce in the policy");
+    assert!(body.contains(&format!("nonce=\"{nonce}\"")), "scripts carry the policy's nonce");
     assert!(!body.contains("__TRUNK NONCE__"));
     assert_ne!(csp, csp2, "every response gets its own nonce");
     assert!(csp.contains("'wasm-unsafe-eval'") && !csp.contains("'unsafe-eval'"));
@@ -111,16 +86,11 @@ fn the_bundle_stays_under_its_ceiling() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if name.starts_with("earshot-") && (name.ends_with(".js") || name.ends_with("_bg.wasm")) {
             let mut brotli = brotli::CompressorWriter::new(Vec::new(), 1 << 16, 11, 22);
-            brotli
-                .write_all(&std::fs::read(dist_dir().join(&name)).unwrap())
-                .unwrap();
+            brotli.write_all(&std::fs::read(dist_dir().join(&name)).unwrap()).unwrap();
             sizes.push((name, brotli.into_inner().len()));
         }
     }
     assert_eq!(sizes.len(), 2, "one wasm file and one JS file: {sizes:?}");
     let total: usize = sizes.iter().map(|(_, size)| size).sum();
-    assert!(
-        total <= BUNDLE_CEILING,
-        "the bundle is {total} bytes of brotli, over its {BUNDLE_CEILING}: {sizes:?}"
-    );
+    assert!(total <= BUNDLE_CEILING, "the bundle is {total} bytes of brotli, over its {BUNDLE_CEILING}: {sizes:?}");
 }

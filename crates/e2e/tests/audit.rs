@@ -16,33 +16,13 @@ const PRIYA: UserId = UserId(3);
 async fn e2e_admin_reads_filters_and_downloads_the_audit_log() {
     let app = spawn_app(|_| {}).await;
     let call = app.simulated_call().await;
-    let other = app
-        .simulated_call_with(SALES, "+447700900101", CallKind::Regular, UserId(11))
-        .await;
+    let other = app.simulated_call_with(SALES, "+447700900101", CallKind::Regular, UserId(11)).await;
     for (who, command) in [
-        (
-            SAM,
-            Command::StartCoaching {
-                call,
-                notify_agent: false,
-            },
-        ),
+        (SAM, Command::StartCoaching { call, notify_agent: false }),
         (SAM, Command::SetWhisper { on: true }),
-        (
-            PRIYA,
-            Command::StartCoaching {
-                call,
-                notify_agent: true,
-            },
-        ),
+        (PRIYA, Command::StartCoaching { call, notify_agent: true }),
         (SAM, Command::LeaveCoaching),
-        (
-            PRIYA,
-            Command::StartCoaching {
-                call: other,
-                notify_agent: true,
-            },
-        ),
+        (PRIYA, Command::StartCoaching { call: other, notify_agent: true }),
     ] {
         let _ = app.live.command(who, command).await.expect("core running"); // Priya's first is refused
     }
@@ -64,82 +44,37 @@ async fn e2e_admin_reads_filters_and_downloads_the_audit_log() {
             ["Left", "Sam Rivera", "Alex Morgan", ""],
             ["Refused", "Priya Shah", "Alex Morgan", ""],
             ["Whisper on", "Sam Rivera", "Alex Morgan", ""],
-            [
-                "Started coaching",
-                "Sam Rivera",
-                "Alex Morgan",
-                "No: silent"
-            ],
+            ["Started coaching", "Sam Rivera", "Alex Morgan", "No: silent"],
         ]),
         "newest first, the agent told or not"
     );
 
     // Narrowed to Priya; the CSV holds what the page shows.
-    ada.click("[data-testid=audit-coach] option[value='3']")
-        .await;
-    ada.wait_for_text_containing("[data-testid=audit-count]", "2 entries.")
-        .await;
-    let href = ada
-        .execute(
-            "return document.querySelector('[data-testid=audit-csv]').href;",
-            json!([]),
-        )
-        .await;
-    assert!(
-        href.as_str().unwrap().ends_with("/api/audit.csv?coach=3"),
-        "{href}"
-    );
-    let csv = ada
-        .execute_async(
-            "fetch(arguments[0]).then(r => r.text()).then(arguments[1]);",
-            json!([href]),
-        )
-        .await;
+    ada.click("[data-testid=audit-coach] option[value='3']").await;
+    ada.wait_for_text_containing("[data-testid=audit-count]", "2 entries.").await;
+    let href = ada.execute("return document.querySelector('[data-testid=audit-csv]').href;", json!([])).await;
+    assert!(href.as_str().unwrap().ends_with("/api/audit.csv?coach=3"), "{href}");
+    let csv = ada.execute_async("fetch(arguments[0]).then(r => r.text()).then(arguments[1]);", json!([href])).await;
     let csv: Vec<&str> = csv.as_str().unwrap().lines().collect();
     assert_eq!(csv.len(), 3, "{csv:?}");
-    assert!(
-        csv[2].contains(",Refused,Priya Shah,3,Alex Morgan,10,"),
-        "{csv:?}"
-    );
-    assert!(
-        csv[2].ends_with(",Sam Rivera is already coaching this call"),
-        "{csv:?}"
-    );
-    ada.click("[data-testid=audit-agent] option[value='12']")
-        .await;
+    assert!(csv[2].contains(",Refused,Priya Shah,3,Alex Morgan,10,"), "{csv:?}");
+    assert!(csv[2].ends_with(",Sam Rivera is already coaching this call"), "{csv:?}");
+    ada.click("[data-testid=audit-agent] option[value='12']").await;
     ada.wait_for_text("[data-testid=audit-empty]").await;
 
     // From the log to the call's conversation: the coaching is in its timeline.
-    ada.click("[data-testid=audit-agent] option[value='']")
-        .await;
-    ada.click("[data-testid=audit-coach] option[value='2']")
-        .await;
-    ada.wait_for_text_containing("[data-testid=audit-count]", "3 entries.")
-        .await;
-    ada.click(&format!(
-        "[data-testid=audit-entries] a[href='/calls/{}']",
-        call.0
-    ))
-    .await;
-    let timeline = ada
-        .wait_for_text_containing("[data-testid=timeline]", "Sam Rivera stopped coaching")
-        .await;
-    assert!(
-        timeline.contains("Sam Rivera started coaching")
-            && timeline.contains("Sam Rivera started whispering to the agent"),
-        "{timeline}"
-    );
+    ada.click("[data-testid=audit-agent] option[value='']").await;
+    ada.click("[data-testid=audit-coach] option[value='2']").await;
+    ada.wait_for_text_containing("[data-testid=audit-count]", "3 entries.").await;
+    ada.click(&format!("[data-testid=audit-entries] a[href='/calls/{}']", call.0)).await;
+    let timeline = ada.wait_for_text_containing("[data-testid=timeline]", "Sam Rivera stopped coaching").await;
+    assert!(timeline.contains("Sam Rivera started coaching") && timeline.contains("Sam Rivera started whispering to the agent"), "{timeline}");
 
     // An admin without Live Monitoring reads the log, with no link to calls she may not open.
     let grace = driver.browser(&[]).await;
     grace.sign_in(&app, "grace@earshot.demo").await;
-    grace
-        .click("[data-testid=no-access] a[href='/audit']")
-        .await;
-    assert_eq!(
-        grace.wait_for_text("[data-testid=audit-count]").await,
-        "5 entries."
-    );
+    grace.click("[data-testid=no-access] a[href='/audit']").await;
+    assert_eq!(grace.wait_for_text("[data-testid=audit-count]").await, "5 entries.");
     assert!(!grace.exists("[data-testid=audit-entries] a").await);
     // A supervisor is told the log is not for them.
     let sam = driver.browser(&[]).await;
@@ -148,13 +83,9 @@ async fn e2e_admin_reads_filters_and_downloads_the_audit_log() {
     sam.goto(&app.url("/audit")).await;
     sam.wait_for_text("[data-testid=audit-refused]").await;
     // Nor are the company's attention settings.
-    assert!(
-        !sam.exists("nav a[href='/settings']").await,
-        "no link to them"
-    );
+    assert!(!sam.exists("nav a[href='/settings']").await, "no link to them");
     sam.goto(&app.url("/settings")).await;
-    sam.wait_for_text_containing("[data-testid=settings-refused]", "for admins")
-        .await;
+    sam.wait_for_text_containing("[data-testid=settings-refused]", "for admins").await;
     for browser in [ada, grace, sam] {
         browser.quit().await;
     }

@@ -18,28 +18,19 @@ use serde_json::json;
 const WINDOW: Duration = Duration::from_secs(10);
 
 fn from_env(name: &str, default: u32) -> u32 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 #[tokio::test]
 #[ignore = "a benchmark: run with `cargo xtask bench dashboard`"]
 async fn bench_dashboard() {
-    let (calls, changes) = (
-        from_env("EARSHOT_BENCH_CALLS", 10_000) as usize,
-        from_env("EARSHOT_BENCH_CHANGES", 1_000),
-    );
-    let app =
-        spawn_app(|config| config.seed = Config::with_directory(centre_directory(calls)).seed)
-            .await;
+    let (calls, changes) = (from_env("EARSHOT_BENCH_CALLS", 10_000) as usize, from_env("EARSHOT_BENCH_CHANGES", 1_000));
+    let app = spawn_app(|config| config.seed = Config::with_directory(centre_directory(calls)).seed).await;
     let ids = load::put_through(&app.live, calls).await;
     let driver = Chromedriver::start().await;
     let sam = driver.browser(&[]).await;
     sam.sign_in(&app, "sam@earshot.demo").await;
-    sam.wait_for_text("[data-testid=calls] tbody tr[data-testid]")
-        .await;
+    sam.wait_for_text("[data-testid=calls] tbody tr[data-testid]").await;
     let marks = sam
         .execute(
             "const at = name => performance.getEntriesByName(name).map(m => m.startTime).pop();
@@ -47,20 +38,9 @@ async fn bench_dashboard() {
             json!([]),
         )
         .await;
-    let at = |i: usize| {
-        marks[i]
-            .as_f64()
-            .expect("the app marks its live socket and snapshot")
-    };
-    println!(
-        "{calls} live calls, {changes} changes a second from the server, {:.0} s:",
-        WINDOW.as_secs_f64()
-    );
-    println!(
-        "  live socket open → snapshot in: {:.0} ms; snapshot in → on screen: {:.0} ms",
-        at(1) - at(0),
-        at(2) - at(1)
-    );
+    let at = |i: usize| marks[i].as_f64().expect("the app marks its live socket and snapshot");
+    println!("{calls} live calls, {changes} changes a second from the server, {:.0} s:", WINDOW.as_secs_f64());
+    println!("  live socket open → snapshot in: {:.0} ms; snapshot in → on screen: {:.0} ms", at(1) - at(0), at(2) - at(1));
 
     // Long tasks and every frame's time while the calls change.
     sam.execute(
@@ -73,19 +53,10 @@ async fn bench_dashboard() {
     )
     .await;
     let running = Arc::new(AtomicBool::new(true));
-    let feed = load::feed(
-        app.live.clone(),
-        ids,
-        changes,
-        Arc::new(AtomicU64::new(0)),
-        Arc::clone(&running),
-        |_| {},
-    );
+    let feed = load::feed(app.live.clone(), ids, changes, Arc::new(AtomicU64::new(0)), Arc::clone(&running), |_| {});
     tokio::time::sleep(WINDOW).await;
     running.store(false, std::sync::atomic::Ordering::Relaxed);
-    let made = tokio::task::spawn_blocking(move || feed.join().expect("the feed runs"))
-        .await
-        .unwrap();
+    let made = tokio::task::spawn_blocking(move || feed.join().expect("the feed runs")).await.unwrap();
     let page = sam
         .execute(
             "window.__stop = true;
@@ -99,15 +70,8 @@ async fn bench_dashboard() {
             json!([]),
         )
         .await;
-    let long: Vec<f64> = page["long"]
-        .as_array()
-        .map(|l| l.iter().filter_map(|d| d.as_f64()).collect())
-        .unwrap_or_default();
-    println!(
-        "  {made} changes made; long tasks (> 50 ms): {} (longest {:.0} ms)",
-        long.len(),
-        long.iter().copied().fold(0.0, f64::max)
-    );
+    let long: Vec<f64> = page["long"].as_array().map(|l| l.iter().filter_map(|d| d.as_f64()).collect()).unwrap_or_default();
+    println!("  {made} changes made; long tasks (> 50 ms): {} (longest {:.0} ms)", long.len(), long.iter().copied().fold(0.0, f64::max));
     println!(
         "  frames: {}, p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
         page["frames"],

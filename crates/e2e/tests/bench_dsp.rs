@@ -84,10 +84,7 @@ async fn bench_dsp_in_chrome() {
     ];
     for (what, key) in rows {
         let ns = figures[key].as_f64().unwrap_or(f64::NAN);
-        println!(
-            "{what:<40} {ns:>8.1} ns per quantum  ({:.3} % of the 2.67 ms quantum)",
-            ns / QUANTUM_NS * 100.0
-        );
+        println!("{what:<40} {ns:>8.1} ns per quantum  ({:.3} % of the 2.67 ms quantum)", ns / QUANTUM_NS * 100.0);
     }
     browser.quit().await;
 }

@@ -16,46 +16,26 @@ async fn bench_join_to_first_audio() {
     let driver = Chromedriver::start().await;
     let coach = app.coach_dialog_on_simulated_call(&driver).await;
     // Set up once, beforehand: the figures are for a browser that has.
-    coach
-        .click("[data-testid=coach-dialog] .actions button:first-child")
-        .await;
+    coach.click("[data-testid=coach-dialog] .actions button:first-child").await;
     coach.set_up_audio().await;
     coach.click("[data-testid=calls] button.coach").await;
 
     let mut connected = Vec::new();
     let mut first_audio = Vec::new();
     for round in 0..ROUNDS {
-        let join = if round == 0 {
-            "[data-testid=join]"
-        } else {
-            "[data-testid=rejoin]"
-        };
+        let join = if round == 0 { "[data-testid=join]" } else { "[data-testid=rejoin]" };
         coach.wait_for_text(join).await;
         let clicked = Instant::now();
         coach.click(join).await;
         let coach_leg = || async {
-            app.media
-                .report()
-                .await
-                .into_iter()
-                .find(|r| r.role == LegRole::Coach)
+            app.media.report().await.into_iter().find(|r| r.role == LegRole::Coach)
         };
-        let up = wait_until(
-            Duration::from_secs(10),
-            "the coach's leg to connect",
-            || async {
-                coach_leg()
-                    .await
-                    .filter(|r| r.connected)
-                    .map(|_| clicked.elapsed())
-            },
-        )
+        let up = wait_until(Duration::from_secs(10), "the coach's leg to connect", || async {
+            coach_leg().await.filter(|r| r.connected).map(|_| clicked.elapsed())
+        })
         .await;
         let heard = wait_until(Duration::from_secs(10), "audio to the coach", || async {
-            coach_leg()
-                .await
-                .filter(|r| r.stats.forwarded_to_it.values().any(|t| t.packets > 0))
-                .map(|_| clicked.elapsed())
+            coach_leg().await.filter(|r| r.stats.forwarded_to_it.values().any(|t| t.packets > 0)).map(|_| clicked.elapsed())
         })
         .await;
         connected.push(up);
@@ -63,10 +43,7 @@ async fn bench_join_to_first_audio() {
         coach.click("[data-testid=leave]").await;
     }
 
-    for (what, mut samples) in [
-        ("media connected", connected),
-        ("first audio packet", first_audio),
-    ] {
+    for (what, mut samples) in [("media connected", connected), ("first audio packet", first_audio)] {
         samples.sort();
         println!(
             "join → {what}: min {:?}, median {:?}, max {:?} over {ROUNDS} joins",

@@ -20,8 +20,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use earshot_e2e::{
-    fake_microphone, fake_microphone_with, note_onsets, onsets, spawn_app, wait_quiet, wait_until,
-    Browser, Chromedriver, TestApp, Voice,
+    fake_microphone, fake_microphone_with, note_onsets, onsets, spawn_app, wait_quiet, wait_until, Browser, Chromedriver, TestApp, Voice,
 };
 use earshot_sfu::LegRole;
 use serde_json::json;
@@ -37,16 +36,8 @@ const COACH_MIC: &str = "(window.__mics || []).filter(s => s.getAudioTracks().so
 /// every microphone stream the app captures kept in `window.__mics`, every
 /// Whisper click's time in `window.__clicks`.
 async fn coach(app: &TestApp, driver: &Chromedriver, voice: Voice) -> Browser {
-    let call = app
-        .live
-        .my_call(earshot_protocol::UserId(10))
-        .await
-        .expect("core running")
-        .expect("Alex's call")
-        .id;
-    let coach = driver
-        .browser(&[&fake_microphone_with(COACH_HZ, voice)])
-        .await;
+    let call = app.live.my_call(earshot_protocol::UserId(10)).await.expect("core running").expect("Alex's call").id;
+    let coach = driver.browser(&[&fake_microphone_with(COACH_HZ, voice)]).await;
     coach.sign_in(app, "sam@earshot.demo").await;
     coach
         .execute(
@@ -72,25 +63,15 @@ async fn coach(app: &TestApp, driver: &Chromedriver, voice: Voice) -> Browser {
             json!([]),
         )
         .await;
-    coach
-        .click(&format!("[data-testid=coach-{}]", call.0))
-        .await;
+    coach.click(&format!("[data-testid=coach-{}]", call.0)).await;
     coach.start_listening("[data-testid=join]").await;
     coach
 }
 
 async fn listen_on_the_agents_coach_line(agent: &Browser) {
-    wait_until(
-        Duration::from_secs(20),
-        "the agent's line for the coach",
-        || async {
-            (agent
-                .execute(&format!("return !!({COACH_LINE});"), json!([]))
-                .await
-                == json!(true))
-            .then_some(())
-        },
-    )
+    wait_until(Duration::from_secs(20), "the agent's line for the coach", || async {
+        (agent.execute(&format!("return !!({COACH_LINE});"), json!([])).await == json!(true)).then_some(())
+    })
     .await;
     note_onsets(agent, "coach", COACH_LINE).await;
 }
@@ -109,26 +90,14 @@ struct Whispering {
 async fn whispering(voice: Voice) -> Whispering {
     let app = spawn_app(|_| {}).await;
     let driver = Chromedriver::start().await;
-    let (caller, agent) = app
-        .caller_put_through(&driver, &[&fake_microphone(440)], &[&fake_microphone(700)])
-        .await;
+    let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(440)], &[&fake_microphone(700)]).await;
     let coach = coach(&app, &driver, voice).await;
     listen_on_the_agents_coach_line(&agent).await;
-    Whispering {
-        app,
-        agent,
-        coach,
-        _caller: caller,
-        _driver: driver,
-    }
+    Whispering { app, agent, coach, _caller: caller, _driver: driver }
 }
 
 fn epoch_ms() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs_f64()
-        * 1000.0
+    SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_secs_f64() * 1000.0
 }
 
 fn report(what: &str, mut samples: Vec<f64>) {
@@ -147,13 +116,7 @@ fn report(what: &str, mut samples: Vec<f64>) {
 #[tokio::test]
 #[ignore = "a benchmark: run with `cargo xtask bench switch`"]
 async fn bench_whisper_switch() {
-    let Whispering {
-        app,
-        agent,
-        coach,
-        _caller,
-        _driver,
-    } = whispering(Voice::DENSE).await;
+    let Whispering { app, agent, coach, _caller, _driver } = whispering(Voice::DENSE).await;
 
     let (mut forwarded, mut heard, mut heard_after_a_pause) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..SWITCHES {
@@ -172,85 +135,36 @@ async fn bench_whisper_switch() {
             }
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        let first =
-            first.unwrap_or_else(|| panic!("round {round}: no coach packet reached the agent"));
+        let first = first.unwrap_or_else(|| panic!("round {round}: no coach packet reached the agent"));
         let clicks = coach.execute("return window.__clicks;", json!([])).await;
-        let clicked = clicks
-            .as_array()
-            .and_then(|c| c.last())
-            .and_then(serde_json::Value::as_f64)
-            .expect("the click was noted");
-        let onset = wait_until(
-            Duration::from_secs(3),
-            "the agent hears the coach",
-            || async {
-                onsets(&agent, "coach")
-                    .await
-                    .into_iter()
-                    .find(|&t| t > clicked)
-            },
-        )
+        let clicked = clicks.as_array().and_then(|c| c.last()).and_then(serde_json::Value::as_f64).expect("the click was noted");
+        let onset = wait_until(Duration::from_secs(3), "the agent hears the coach", || async {
+            onsets(&agent, "coach").await.into_iter().find(|&t| t > clicked)
+        })
         .await;
         forwarded.push(first - clicked);
-        if paused {
-            &mut heard_after_a_pause
-        } else {
-            &mut heard
-        }
-        .push(onset - clicked);
+        if paused { &mut heard_after_a_pause } else { &mut heard }.push(onset - clicked);
         if std::env::var_os("EARSHOT_BENCH_DEBUG").is_some() {
             let opened = coach.execute("return window.__opened;", json!([])).await;
-            let opened = opened
-                .as_array()
-                .and_then(|o| o.last())
-                .and_then(serde_json::Value::as_f64)
-                .unwrap_or(0.0);
-            eprintln!(
-                "round {round}: microphone opened +{:.0} ms, forwarded +{:.0} ms, heard +{:.0} ms",
-                opened - clicked,
-                first - clicked,
-                onset - clicked
-            );
+            let opened = opened.as_array().and_then(|o| o.last()).and_then(serde_json::Value::as_f64).unwrap_or(0.0);
+            eprintln!("round {round}: microphone opened +{:.0} ms, forwarded +{:.0} ms, heard +{:.0} ms", opened - clicked, first - clicked, onset - clicked);
         }
         coach.click("[data-testid=whisper]").await;
     }
-    report(
-        "click Whisper → first coach packet forwarded to the agent (server)",
-        forwarded,
-    );
-    report(
-        "click Whisper → the agent's page plays the coach, the line quiet a moment",
-        heard,
-    );
-    report(
-        "click Whisper → the agent's page plays the coach, the line quiet 1.5 s longer",
-        heard_after_a_pause,
-    );
+    report("click Whisper → first coach packet forwarded to the agent (server)", forwarded);
+    report("click Whisper → the agent's page plays the coach, the line quiet a moment", heard);
+    report("click Whisper → the agent's page plays the coach, the line quiet 1.5 s longer", heard_after_a_pause);
 }
 
 #[tokio::test]
 #[ignore = "a benchmark: run with `cargo xtask bench switch`"]
 async fn bench_mouth_to_ear() {
-    let Whispering {
-        app: _app,
-        agent,
-        coach,
-        _caller,
-        _driver,
-    } = whispering(Voice::BURSTS).await;
+    let Whispering { app: _app, agent, coach, _caller, _driver } = whispering(Voice::BURSTS).await;
     // The microphone opens with the first Whisper.
     coach.click("[data-testid=whisper]").await;
-    wait_until(
-        Duration::from_secs(10),
-        "the coach's microphone",
-        || async {
-            (coach
-                .execute(&format!("return !!({COACH_MIC});"), json!([]))
-                .await
-                == json!(true))
-            .then_some(())
-        },
-    )
+    wait_until(Duration::from_secs(10), "the coach's microphone", || async {
+        (coach.execute(&format!("return !!({COACH_MIC});"), json!([])).await == json!(true)).then_some(())
+    })
     .await;
     note_onsets(&coach, "mic", COACH_MIC).await;
     tokio::time::sleep(Duration::from_secs(45)).await;
@@ -260,13 +174,7 @@ async fn bench_mouth_to_ear() {
     // 430 ms apart at the least).
     let latencies: Vec<f64> = heard
         .iter()
-        .filter_map(|&ear| {
-            spoken
-                .iter()
-                .rev()
-                .find(|&&mouth| mouth < ear)
-                .map(|&mouth| ear - mouth)
-        })
+        .filter_map(|&ear| spoken.iter().rev().find(|&&mouth| mouth < ear).map(|&mouth| ear - mouth))
         .filter(|&latency| latency < 400.0)
         .collect();
     println!("mouth (the coach's captured microphone) → ear (the agent's coach line): {} onsets spoken, {} heard", spoken.len(), heard.len());

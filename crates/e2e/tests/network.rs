@@ -25,72 +25,25 @@ async fn ice_tcp_when_udp_blocked() {
     })
     .await;
     let driver = Chromedriver::start().await;
-    let (caller, agent) = app
-        .caller_put_through(
-            &driver,
-            &[&fake_microphone(CUSTOMER_HZ)],
-            &[&fake_microphone(AGENT_HZ)],
-        )
-        .await;
+    let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(CUSTOMER_HZ)], &[&fake_microphone(AGENT_HZ)]).await;
     let coach = driver.browser(&[&fake_microphone(COACH_HZ)]).await;
     coach.sign_in(&app, "sam@earshot.demo").await;
     coach.click("[data-testid=calls] button.coach").await;
-    assert!(
-        coach.start_listening("[data-testid=join]").await,
-        "the setup's connection check passes over TCP"
-    );
+    assert!(coach.start_listening("[data-testid=join]").await, "the setup's connection check passes over TCP");
     app.wait_forwarding(LegRole::Coach, LegRole::Customer).await;
 
-    hear(
-        &coach,
-        "customer",
-        CUSTOMER_HZ,
-        &[],
-        "over TCP, the coach hears the customer",
-    )
-    .await;
-    hear(
-        &coach,
-        "agent",
-        AGENT_HZ,
-        &[],
-        "over TCP, the coach hears the agent",
-    )
-    .await;
+    hear(&coach, "customer", CUSTOMER_HZ, &[], "over TCP, the coach hears the customer").await;
+    hear(&coach, "agent", AGENT_HZ, &[], "over TCP, the coach hears the agent").await;
     coach.click("[data-testid=whisper]").await;
-    coach
-        .wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent")
-        .await;
+    coach.wait_for_text_containing("[data-testid=coaching-panel]", "Whispering to the agent").await;
     app.wait_forwarding(LegRole::Agent, LegRole::Coach).await;
-    hear(
-        &agent,
-        "coach",
-        COACH_HZ,
-        &[],
-        "over TCP, the agent hears the whisper",
-    )
-    .await;
-    hear(
-        &caller,
-        "agent",
-        AGENT_HZ,
-        &[COACH_HZ],
-        "the customer hears the agent, never the coach",
-    )
-    .await;
+    hear(&agent, "coach", COACH_HZ, &[], "over TCP, the agent hears the whisper").await;
+    hear(&caller, "agent", AGENT_HZ, &[COACH_HZ], "the customer hears the agent, never the coach").await;
 
     for leg in app.media.report().await {
-        assert_eq!(
-            leg.stats.transport,
-            Some(Protocol::Tcp),
-            "{:?}'s audio came over TCP",
-            leg.role
-        );
+        assert_eq!(leg.stats.transport, Some(Protocol::Tcp), "{:?}'s audio came over TCP", leg.role);
     }
-    assert!(
-        !coach.exists("[data-testid=no-audio]").await,
-        "no network warning"
-    );
+    assert!(!coach.exists("[data-testid=no-audio]").await, "no network warning");
     drop(blocked);
     for browser in [caller, agent, coach] {
         browser.quit().await;
@@ -102,26 +55,11 @@ async fn a_transferred_caller_hears_the_ringback_not_the_old_agent() {
     const RINGBACK_HZ: u32 = 400;
     let app = spawn_app(|_| {}).await;
     let driver = Chromedriver::start().await;
-    let (caller, agent) = app
-        .caller_put_through(
-            &driver,
-            &[&fake_microphone(CUSTOMER_HZ)],
-            &[&fake_microphone(AGENT_HZ)],
-        )
-        .await;
-    hear(
-        &caller,
-        "agent",
-        AGENT_HZ,
-        &[RINGBACK_HZ],
-        "before the transfer, the caller hears the agent",
-    )
-    .await;
+    let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(CUSTOMER_HZ)], &[&fake_microphone(AGENT_HZ)]).await;
+    hear(&caller, "agent", AGENT_HZ, &[RINGBACK_HZ], "before the transfer, the caller hears the agent").await;
 
     // Alex transfers the call to Bea, whose softphone is not open yet.
-    agent
-        .wait_for_text_containing("[data-testid=transfer-to]", "Bea Santos")
-        .await;
+    agent.wait_for_text_containing("[data-testid=transfer-to]", "Bea Santos").await;
     agent
         .execute(
             "const s = document.querySelector('[data-testid=transfer-to]'); s.value = '11'; s.dispatchEvent(new Event('change'));",
@@ -133,14 +71,7 @@ async fn a_transferred_caller_hears_the_ringback_not_the_old_agent() {
     // What was already on its way has played out (the page's jitter buffer).
     tokio::time::sleep(Duration::from_millis(600)).await;
 
-    hear(
-        &caller,
-        "agent",
-        RINGBACK_HZ,
-        &[AGENT_HZ],
-        "after the transfer, the caller hears the ringback and never the old agent",
-    )
-    .await;
+    hear(&caller, "agent", RINGBACK_HZ, &[AGENT_HZ], "after the transfer, the caller hears the ringback and never the old agent").await;
     for browser in [caller, agent] {
         browser.quit().await;
     }
@@ -151,37 +82,17 @@ async fn a_transferred_caller_hears_the_ringback_not_the_old_agent() {
 /// SFU when whispering); Sam's one session, in the mode expected.
 async fn converged(app: &TestApp, whispering: bool) -> bool {
     let coach_leg = |reports: Vec<earshot_server::media::LegReport>| {
-        let coach: Vec<_> = reports
-            .into_iter()
-            .filter(|r| r.role == LegRole::Coach)
-            .collect();
+        let coach: Vec<_> = reports.into_iter().filter(|r| r.role == LegRole::Coach).collect();
         match coach.as_slice() {
-            [leg] if leg.connected => Some((
-                leg.stats
-                    .forwarded_to_it
-                    .values()
-                    .map(|t| t.packets)
-                    .sum::<u64>(),
-                leg.stats.received.packets,
-            )),
+            [leg] if leg.connected => Some((leg.stats.forwarded_to_it.values().map(|t| t.packets).sum::<u64>(), leg.stats.received.packets)),
             _ => None,
         }
     };
-    let Some((heard, said)) = coach_leg(app.media.report().await) else {
-        return false;
-    };
+    let Some((heard, said)) = coach_leg(app.media.report().await) else { return false };
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let Some((heard_now, said_now)) = coach_leg(app.media.report().await) else {
-        return false;
-    };
+    let Some((heard_now, said_now)) = coach_leg(app.media.report().await) else { return false };
     let sam = app.live.subscribe(UserId(2)).await.unwrap().unwrap();
-    let sessions: Vec<_> = sam
-        .snapshot
-        .calls
-        .iter()
-        .filter_map(|c| c.coaching.as_ref())
-        .filter(|s| s.coach == UserId(2))
-        .collect();
+    let sessions: Vec<_> = sam.snapshot.calls.iter().filter_map(|c| c.coaching.as_ref()).filter(|s| s.coach == UserId(2)).collect();
     let mode = matches!(sessions.as_slice(), [session] if session.whisper == whispering);
     mode && heard_now >= heard + 5 && (!whispering || said_now >= said + 5)
 }
@@ -200,7 +111,7 @@ async fn reconnect_converges() {
         config.media.advertised = Some(media);
         config.media.advertised_tcp = Some(nowhere.local_addr().unwrap());
         config.media.shards = 1; // one shard: the one address the relay stands for
-                                 // The server gives up on the silent coach within 3 s (15 s by default).
+        // The server gives up on the silent coach within 3 s (15 s by default).
         config.heartbeat = Duration::from_secs(1);
     })
     .await;
@@ -217,15 +128,8 @@ async fn reconnect_converges() {
     for (whispering, mode) in [(false, "Listening"), (true, "Whispering to the agent")] {
         if whispering {
             coach.click("[data-testid=whisper]").await;
-            coach
-                .wait_for_text_containing("[data-testid=coaching-panel]", mode)
-                .await;
-            wait_until(
-                Duration::from_secs(10),
-                "whispering before the drop",
-                || async { converged(&app, true).await.then_some(()) },
-            )
-            .await;
+            coach.wait_for_text_containing("[data-testid=coaching-panel]", mode).await;
+            wait_until(Duration::from_secs(10), "whispering before the drop", || async { converged(&app, true).await.then_some(()) }).await;
         }
 
         link.set_up(false);
@@ -233,29 +137,17 @@ async fn reconnect_converges() {
         // Meanwhile the server gave the silent coach up: the socket closed,
         // the whisper stopped (nobody is at that microphone now).
         let sam = app.live.subscribe(UserId(2)).await.unwrap().unwrap();
-        let session = sam
-            .snapshot
-            .calls
-            .iter()
-            .find_map(|c| c.coaching.clone())
-            .expect("the session waits out its grace");
-        assert!(
-            !session.whisper,
-            "the server stopped the dropped coach's whisper"
-        );
+        let session = sam.snapshot.calls.iter().find_map(|c| c.coaching.clone()).expect("the session waits out its grace");
+        assert!(!session.whisper, "the server stopped the dropped coach's whisper");
         link.set_up(true);
         let back = Instant::now();
 
-        wait_until(
-            Duration::from_secs(5),
-            &format!("{mode}: converged within 5 s of the network's return"),
-            || async { converged(&app, whispering).await.then_some(()) },
-        )
+        wait_until(Duration::from_secs(5), &format!("{mode}: converged within 5 s of the network's return"), || async {
+            converged(&app, whispering).await.then_some(())
+        })
         .await;
         took.push(back.elapsed());
-        coach
-            .wait_for_text_containing("[data-testid=coaching-panel]", mode)
-            .await;
+        coach.wait_for_text_containing("[data-testid=coaching-panel]", mode).await;
         coach.wait_gone("[data-testid=audio-reconnecting]").await;
     }
     eprintln!("reconnect_converges: converged {took:?} after the network came back (listening, whispering)");

@@ -20,24 +20,8 @@ pub struct Target {
 }
 
 pub const TARGETS: &[Target] = &[
-    Target {
-        name: "signalling",
-        run: targets::signalling::run,
-        dictionary: targets::signalling::DICTIONARY,
-    },
-    Target {
-        name: "caller",
-        run: targets::caller::run,
-        dictionary: targets::caller::DICTIONARY,
-    },
-    Target {
-        name: "sdp_offer",
-        run: targets::sdp_offer::run,
-        dictionary: targets::sdp_offer::DICTIONARY,
-    },
-    Target {
-        name: "media_datagram",
-        run: targets::media_datagram::run,
-        dictionary: targets::media_datagram::DICTIONARY,
-    },
+    Target { name: "signalling", run: targets::signalling::run, dictionary: targets::signalling::DICTIONARY },
+    Target { name: "caller", run: targets::caller::run, dictionary: targets::caller::DICTIONARY },
+    Target { name: "sdp_offer", run: targets::sdp_offer::run, dictionary: targets::sdp_offer::DICTIONARY },
+    Target { name: "media_datagram", run: targets::media_datagram::run, dictionary: targets::media_datagram::DICTIONARY },
 ];

@@ -41,24 +41,14 @@ fn main() -> ExitCode {
     let options = match parse(std::env::args().skip(1)) {
         Ok(options) => options,
         Err(e) => {
-            eprintln!(
-                "{e}\n{USAGE}\ntargets: {}",
-                TARGETS
-                    .iter()
-                    .map(|t| t.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            eprintln!("{e}\n{USAGE}\ntargets: {}", TARGETS.iter().map(|t| t.name).collect::<Vec<_>>().join(", "));
             return ExitCode::from(2);
         }
     };
     // Panics are the findings: keep their words, print them once.
-    panic::set_hook(Box::new(|info| {
-        PANIC.with(|p| *p.borrow_mut() = Some(info.to_string()))
-    }));
+    panic::set_hook(Box::new(|info| PANIC.with(|p| *p.borrow_mut() = Some(info.to_string()))));
     if let Some(input) = &options.input {
-        let bytes =
-            std::fs::read(input).unwrap_or_else(|e| panic!("cannot read {}: {e}", input.display()));
+        let bytes = std::fs::read(input).unwrap_or_else(|e| panic!("cannot read {}: {e}", input.display()));
         return match attempt(options.targets[0], &bytes) {
             Ok(outcome) => {
                 println!("{}: {outcome}", options.targets[0].name);
@@ -80,36 +70,16 @@ fn main() -> ExitCode {
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut options = Options {
-        targets: Vec::new(),
-        seconds: 60,
-        seed: clock_seed(),
-        save: false,
-        show: false,
-        input: None,
-    };
+    let mut options = Options { targets: Vec::new(), seconds: 60, seed: clock_seed(), save: false, show: false, input: None };
     while let Some(arg) = args.next() {
         let mut value = |flag: &str| args.next().ok_or_else(|| format!("{flag} needs a value"));
         match arg.as_str() {
-            "--seconds" => {
-                options.seconds = value("--seconds")?
-                    .parse()
-                    .map_err(|_| "--seconds: not a number")?
-            }
-            "--seed" => {
-                options.seed = value("--seed")?
-                    .parse()
-                    .map_err(|_| "--seed: not a number")?
-            }
+            "--seconds" => options.seconds = value("--seconds")?.parse().map_err(|_| "--seconds: not a number")?,
+            "--seed" => options.seed = value("--seed")?.parse().map_err(|_| "--seed: not a number")?,
             "--save" => options.save = true,
             "--show" => options.show = true,
             "--input" => options.input = Some(PathBuf::from(value("--input")?)),
-            name => options.targets.push(
-                TARGETS
-                    .iter()
-                    .find(|t| t.name == name)
-                    .ok_or_else(|| format!("no target {name}"))?,
-            ),
+            name => options.targets.push(TARGETS.iter().find(|t| t.name == name).ok_or_else(|| format!("no target {name}"))?),
         }
     }
     if options.input.is_some() && options.targets.len() != 1 {
@@ -122,21 +92,16 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
 }
 
 fn clock_seed() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(1, |d| d.as_nanos() as u64)
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
 }
 
 /// Runs one input; the panic's words when it panics.
 fn attempt(target: &Target, input: &[u8]) -> Result<String, String> {
-    panic::catch_unwind(AssertUnwindSafe(|| (target.run)(input)))
-        .map_err(|_| PANIC.with(|p| p.borrow_mut().take()).unwrap_or_default())
+    panic::catch_unwind(AssertUnwindSafe(|| (target.run)(input))).map_err(|_| PANIC.with(|p| p.borrow_mut().take()).unwrap_or_default())
 }
 
 fn corpus_dir(target: &Target) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("corpus")
-        .join(target.name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target.name)
 }
 
 fn fuzz(target: &Target, options: &Options) -> Result<(), String> {
@@ -166,8 +131,7 @@ fn fuzz(target: &Target, options: &Options) -> Result<(), String> {
             }
             if outcomes.insert(outcome) && corpus.len() < MAX_CORPUS {
                 if options.save {
-                    std::fs::write(dir.join(format!("{:016x}", hash_of(&input))), &input)
-                        .map_err(|e| e.to_string())?;
+                    std::fs::write(dir.join(format!("{:016x}", hash_of(&input))), &input).map_err(|e| e.to_string())?;
                 }
                 corpus.push(input);
             }
@@ -186,18 +150,11 @@ fn fuzz(target: &Target, options: &Options) -> Result<(), String> {
 
 /// Keeps a crashing input and says how to replay it.
 fn crash(target: &Target, input: &[u8], why: &str) -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/fuzz-crashes")
-        .join(target.name);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/fuzz-crashes").join(target.name);
     let file = dir.join(format!("crash-{:016x}", hash_of(input)));
     let kept = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, input));
     let place = match kept {
-        Ok(()) => format!(
-            "input kept in {}\nreplay: cargo xtask fuzz {} --input {}",
-            file.display(),
-            target.name,
-            file.display()
-        ),
+        Ok(()) => format!("input kept in {}\nreplay: cargo xtask fuzz {} --input {}", file.display(), target.name, file.display()),
         Err(e) => format!("the input could not be kept ({e}): {input:?}"),
     };
     format!("{}: CRASH: {why}\n{place}", target.name)

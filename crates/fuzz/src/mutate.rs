@@ -26,29 +26,13 @@ impl Rng {
 pub const MAX_INPUT: usize = 64 * 1024;
 
 /// Numbers that break parsers and arithmetic.
-const INTERESTING: &[&[u8]] = &[
-    b"0",
-    b"-1",
-    b"4294967295",
-    b"4294967296",
-    b"18446744073709551615",
-    b"18446744073709551616",
-    b"1e309",
-    b"-0",
-    b"NaN",
-    b"\xff\xfe",
-    b"\0",
-];
+const INTERESTING: &[&[u8]] = &[b"0", b"-1", b"4294967295", b"4294967296", b"18446744073709551615", b"18446744073709551616", b"1e309", b"-0", b"NaN", b"\xff\xfe", b"\0"];
 
 /// One to four mutations of `input`, using `dictionary` and `others`.
 pub fn mutate(rng: &mut Rng, input: &[u8], dictionary: &[&[u8]], others: &[Vec<u8>]) -> Vec<u8> {
     let mut out = input.to_vec();
     for _ in 0..1 + rng.below(4) {
-        let at = if out.is_empty() {
-            0
-        } else {
-            rng.below(out.len() + 1)
-        };
+        let at = if out.is_empty() { 0 } else { rng.below(out.len() + 1) };
         match rng.below(9) {
             0 if !out.is_empty() => {
                 let i = rng.below(out.len());

@@ -36,10 +36,7 @@ pub enum Error {
     NoModel(PathBuf),
     Io(std::io::Error),
     /// A phrase with a word the dictionary does not have.
-    UnknownWord {
-        phrase: String,
-        word: String,
-    },
+    UnknownWord { phrase: String, word: String },
     /// The decoder would not start (its log is silenced: run
     /// `pocketsphinx_continuous` with the same files to see why).
     Decoder,
@@ -48,16 +45,9 @@ pub enum Error {
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Error::NoModel(dir) => write!(
-                f,
-                "no speech model at {} (apt-get install pocketsphinx-en-us)",
-                dir.display()
-            ),
+            Error::NoModel(dir) => write!(f, "no speech model at {} (apt-get install pocketsphinx-en-us)", dir.display()),
             Error::Io(e) => write!(f, "{e}"),
-            Error::UnknownWord { phrase, word } => write!(
-                f,
-                "“{phrase}”: the speech model does not know the word “{word}”"
-            ),
+            Error::UnknownWord { phrase, word } => write!(f, "“{phrase}”: the speech model does not know the word “{word}”"),
             Error::Decoder => write!(f, "the speech decoder would not start"),
         }
     }
@@ -86,22 +76,13 @@ impl Model {
             return Err(Error::NoModel(dir.to_owned()));
         }
         let dictionary = Dictionary::load(&dir.join("cmudict-en-us.dict"))?;
-        Ok(Self {
-            acoustic,
-            dictionary,
-        })
+        Ok(Self { acoustic, dictionary })
     }
 
     /// Whether every word of `phrase` (lower case, single spaces) can be spotted.
     pub fn check(&self, phrase: &str) -> Result<(), Error> {
-        match phrase
-            .split_whitespace()
-            .find(|word| !self.dictionary.knows(word))
-        {
-            Some(word) => Err(Error::UnknownWord {
-                phrase: phrase.to_owned(),
-                word: word.to_owned(),
-            }),
+        match phrase.split_whitespace().find(|word| !self.dictionary.knows(word)) {
+            Some(word) => Err(Error::UnknownWord { phrase: phrase.to_owned(), word: word.to_owned() }),
             None => Ok(()),
         }
     }
@@ -114,21 +95,10 @@ impl Model {
         for phrase in phrases {
             self.check(phrase)?;
         }
-        let dir = std::env::temp_dir().join(format!(
-            "earshot-phrases-{}-{}",
-            std::process::id(),
-            FOLDERS.fetch_add(1, Ordering::Relaxed)
-        ));
+        let dir = std::env::temp_dir().join(format!("earshot-phrases-{}-{}", std::process::id(), FOLDERS.fetch_add(1, Ordering::Relaxed)));
         std::fs::create_dir_all(&dir)?;
-        let listening = Listening {
-            dir,
-            acoustic: self.acoustic.clone(),
-            phrases: phrases.to_vec(),
-        };
-        std::fs::write(
-            listening.dictionary(),
-            self.dictionary.subset(phrases.iter().map(String::as_str)),
-        )?;
+        let listening = Listening { dir, acoustic: self.acoustic.clone(), phrases: phrases.to_vec() };
+        std::fs::write(listening.dictionary(), self.dictionary.subset(phrases.iter().map(String::as_str)))?;
         let keywords: String = phrases
             .iter()
             .map(|phrase| {

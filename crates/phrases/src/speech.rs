@@ -8,26 +8,16 @@ pub const VOICE: &str = "en-us+klatt6";
 
 /// `text` said at 150 words a minute, mono, at `rate` Hz.
 pub fn say(text: &str, rate: u32) -> std::io::Result<Vec<i16>> {
-    let output = Command::new("espeak-ng")
-        .args(["-v", VOICE, "-s", "150", "--stdout", text])
-        .output()
-        .map_err(|e| {
-            std::io::Error::new(
-                e.kind(),
-                format!("espeak-ng: {e} (apt-get install espeak-ng, or run `cargo xtask test`)"),
-            )
-        })?;
-    let (from, samples) =
-        wav(&output.stdout).ok_or_else(|| std::io::Error::other("espeak-ng wrote no WAV"))?;
+    let output = Command::new("espeak-ng").args(["-v", VOICE, "-s", "150", "--stdout", text]).output().map_err(|e| {
+        std::io::Error::new(e.kind(), format!("espeak-ng: {e} (apt-get install espeak-ng, or run `cargo xtask test`)"))
+    })?;
+    let (from, samples) = wav(&output.stdout).ok_or_else(|| std::io::Error::other("espeak-ng wrote no WAV"))?;
     Ok(resample(&samples, from, rate))
 }
 
 /// Where the speech in `samples` ends: after its last sample above a whisper.
 pub fn end(samples: &[i16]) -> usize {
-    samples
-        .iter()
-        .rposition(|s| s.unsigned_abs() > 300)
-        .map_or(0, |last| last + 1)
+    samples.iter().rposition(|s| s.unsigned_abs() > 300).map_or(0, |last| last + 1)
 }
 
 /// A 16-bit mono WAV's rate and samples.
@@ -39,12 +29,7 @@ fn wav(bytes: &[u8]) -> Option<(u32, Vec<i16>)> {
         if &bytes[at..at + 4] == b"data" {
             // espeak-ng writing to a pipe cannot go back to fill in the size.
             let data = &bytes[at + 8..bytes.len().min((at + 8).saturating_add(size))];
-            return Some((
-                rate,
-                data.chunks_exact(2)
-                    .map(|b| i16::from_le_bytes([b[0], b[1]]))
-                    .collect(),
-            ));
+            return Some((rate, data.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect()));
         }
         at += 8 + size;
     }

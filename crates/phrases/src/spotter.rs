@@ -30,9 +30,7 @@ unsafe impl Send for Spotter {}
 
 impl Spotter {
     pub(crate) fn new(acoustic: &Path, dictionary: &Path, keywords: &Path) -> Result<Self, Error> {
-        let path = |path: &Path| {
-            CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| Error::Decoder)
-        };
+        let path = |path: &Path| CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| Error::Decoder);
         let args = [
             CString::new("-hmm").unwrap(),
             path(acoustic)?,
@@ -49,20 +47,12 @@ impl Spotter {
         static MAKING: Mutex<()> = Mutex::new(());
         // SAFETY: logging off before any decoder exists.
         QUIET.call_once(|| unsafe { ffi::err_set_logfp(std::ptr::null_mut()) });
-        let _one_at_a_time = MAKING
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _one_at_a_time = MAKING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // SAFETY: argv holds `args.len()` NUL-terminated strings that outlive
         // the call; the decoder keeps its own reference to the config, so
         // ours is released whatever happens.
         unsafe {
-            let config = ffi::cmd_ln_parse_r(
-                std::ptr::null_mut(),
-                ffi::ps_args(),
-                argv.len() as i32,
-                argv.as_ptr(),
-                1,
-            );
+            let config = ffi::cmd_ln_parse_r(std::ptr::null_mut(), ffi::ps_args(), argv.len() as i32, argv.as_ptr(), 1);
             if config.is_null() {
                 return Err(Error::Decoder);
             }
@@ -120,10 +110,7 @@ impl Spotter {
                 if !word.is_null() {
                     let phrase = CStr::from_ptr(word).to_string_lossy().trim().to_owned();
                     let ended_ms_ago = (frames_fed - i64::from(end)).max(0) as u64 * 10;
-                    spotted.push(Spotted {
-                        phrase,
-                        ended_ms_ago,
-                    });
+                    spotted.push(Spotted { phrase, ended_ms_ago });
                 }
                 segment = ffi::ps_seg_next(segment);
             }

@@ -6,11 +6,8 @@ use earshot_phrases::{speech, Error, Listening, Model, Spotted, DEBIAN_MODEL, SA
 const FRAME: usize = SAMPLE_RATE as usize / 50;
 
 fn listening(phrases: &[&str]) -> Listening {
-    let model = Model::load(DEBIAN_MODEL.as_ref())
-        .expect("Debian's pocketsphinx-en-us (cargo xtask test installs it)");
-    model
-        .listen_for(&phrases.iter().map(|p| p.to_string()).collect::<Vec<_>>())
-        .unwrap()
+    let model = Model::load(DEBIAN_MODEL.as_ref()).expect("Debian's pocketsphinx-en-us (cargo xtask test installs it)");
+    model.listen_for(&phrases.iter().map(|p| p.to_string()).collect::<Vec<_>>()).unwrap()
 }
 
 fn say(text: &str) -> Vec<i16> {
@@ -24,16 +21,8 @@ fn spot(listening: &Listening, audio: &[i16]) -> Vec<(String, usize, usize)> {
     let mut found = Vec::new();
     for (i, frame) in audio.chunks(FRAME).enumerate() {
         let fed = i * FRAME + frame.len();
-        for Spotted {
-            phrase,
-            ended_ms_ago,
-        } in spotter.feed(frame)
-        {
-            found.push((
-                phrase,
-                fed - ended_ms_ago as usize * SAMPLE_RATE as usize / 1000,
-                fed,
-            ));
+        for Spotted { phrase, ended_ms_ago } in spotter.feed(frame) {
+            found.push((phrase, fed - ended_ms_ago as usize * SAMPLE_RATE as usize / 1000, fed));
         }
     }
     found
@@ -49,40 +38,19 @@ fn a_listed_phrase_is_spotted_soon_after_it_ends_and_dated_to_its_end() {
     audio.extend(say("Thank you."));
 
     let found = spot(&listening, &audio);
-    let [(phrase, ended, told)] = &found[..] else {
-        panic!("one phrase: {found:?}")
-    };
+    let [(phrase, ended, told)] = &found[..] else { panic!("one phrase: {found:?}") };
     assert_eq!(phrase, "cancel my account");
     let ms = |samples: i64| samples * 1000 / i64::from(SAMPLE_RATE);
-    assert!(
-        ms(*ended as i64 - phrase_end as i64).abs() <= 300,
-        "dated to its end: {} ms off",
-        ms(*ended as i64 - phrase_end as i64)
-    );
-    assert!(
-        ms(*told as i64 - phrase_end as i64) <= 1_000,
-        "told {} ms after it ended",
-        ms(*told as i64 - phrase_end as i64)
-    );
+    assert!(ms(*ended as i64 - phrase_end as i64).abs() <= 300, "dated to its end: {} ms off", ms(*ended as i64 - phrase_end as i64));
+    assert!(ms(*told as i64 - phrase_end as i64) <= 1_000, "told {} ms after it ended", ms(*told as i64 - phrase_end as i64));
 }
 
 #[test]
 fn every_listed_phrase_is_spotted_each_time_it_is_said() {
     let listening = listening(&["cancel my account", "speak to a manager", "complaint"]);
     let audio = say("Let me speak to a manager. I want to cancel my account. I want to make a complaint about the service. I said, speak to a manager.");
-    let found: Vec<String> = spot(&listening, &audio)
-        .into_iter()
-        .map(|(phrase, ..)| phrase)
-        .collect();
-    assert_eq!(
-        found,
-        [
-            "speak to a manager",
-            "cancel my account",
-            "complaint",
-            "speak to a manager"
-        ]
-    );
+    let found: Vec<String> = spot(&listening, &audio).into_iter().map(|(phrase, ..)| phrase).collect();
+    assert_eq!(found, ["speak to a manager", "cancel my account", "complaint", "speak to a manager"]);
 }
 
 #[test]
@@ -100,16 +68,8 @@ fn speech_without_a_listed_phrase_raises_nothing() {
 #[test]
 fn a_phrase_with_a_word_the_model_does_not_know_is_refused_and_no_list_spots_nothing() {
     let model = Model::load(DEBIAN_MODEL.as_ref()).unwrap();
-    let refused = model
-        .listen_for(&["cancel my zorptastic plan".to_owned()])
-        .err();
-    assert!(
-        matches!(&refused, Some(Error::UnknownWord { word, .. }) if word == "zorptastic"),
-        "{refused:?}"
-    );
+    let refused = model.listen_for(&["cancel my zorptastic plan".to_owned()]).err();
+    assert!(matches!(&refused, Some(Error::UnknownWord { word, .. }) if word == "zorptastic"), "{refused:?}");
     assert!(model.listen_for(&[]).unwrap().spotter().unwrap().is_none());
-    assert!(matches!(
-        Model::load("/nowhere".as_ref()),
-        Err(Error::NoModel(_))
-    ));
+    assert!(matches!(Model::load("/nowhere".as_ref()), Err(Error::NoModel(_))));
 }

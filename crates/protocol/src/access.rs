@@ -165,13 +165,7 @@ mod tests {
     #[test]
     fn serde_names_every_request_type() {
         let types = Request::types();
-        assert!(
-            types.contains(&"subscribe")
-                && types.contains(&"dial")
-                && types.contains(&"transfer")
-                && types.contains(&"raise_hand"),
-            "{types:?}"
-        );
+        assert!(types.contains(&"subscribe") && types.contains(&"dial") && types.contains(&"transfer") && types.contains(&"raise_hand"), "{types:?}");
         assert_eq!(types.len(), 17);
     }
 
@@ -182,10 +176,6 @@ mod tests {
         assert!(!Access::Monitors.admits(supervisor(MonitoringAccess::None)));
         assert!(!Access::Monitors.admits(Some((Role::Agent, MonitoringAccess::LiveMonitoringPlus))));
         assert!(!Access::Monitors.admits(None));
-        assert!(
-            Access::AgentsAndCallers.admits(None)
-                && !Access::Callers
-                    .admits(Some((Role::Admin, MonitoringAccess::LiveMonitoringPlus)))
-        );
+        assert!(Access::AgentsAndCallers.admits(None) && !Access::Callers.admits(Some((Role::Admin, MonitoringAccess::LiveMonitoringPlus))));
     }
 }

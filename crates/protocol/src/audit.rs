@@ -89,11 +89,7 @@ impl AuditQuery {
             ("from", self.from.map(|t| t.0)),
             ("to", self.to.map(|t| t.0)),
         ];
-        fields
-            .iter()
-            .filter_map(|(name, value)| value.map(|v| format!("{name}={v}")))
-            .collect::<Vec<_>>()
-            .join("&")
+        fields.iter().filter_map(|(name, value)| value.map(|v| format!("{name}={v}"))).collect::<Vec<_>>().join("&")
     }
 }
 
@@ -127,11 +123,7 @@ mod tests {
     #[test]
     fn query_string_names_only_what_narrows() {
         assert_eq!(AuditQuery::default().to_query_string(), "");
-        let query = AuditQuery {
-            coach: Some(UserId(2)),
-            to: Some(Millis(99)),
-            ..AuditQuery::default()
-        };
+        let query = AuditQuery { coach: Some(UserId(2)), to: Some(Millis(99)), ..AuditQuery::default() };
         assert_eq!(query.to_query_string(), "coach=2&to=99");
     }
 }

@@ -10,9 +10,7 @@ use crate::directory::{ContactRef, NumberId, UserId};
 pub struct CallId(pub u64);
 
 /// Milliseconds since the Unix epoch, by the server's clock.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Millis(pub u64);
 
@@ -42,9 +40,7 @@ impl CallKind {
             CallKind::Regular => None,
             CallKind::Emergency => Some("emergency calls cannot be coached"),
             CallKind::Conference => Some("conference calls cannot be coached"),
-            CallKind::TransferredExternal => {
-                Some("calls transferred to an external number cannot be coached")
-            }
+            CallKind::TransferredExternal => Some("calls transferred to an external number cannot be coached"),
         }
     }
 }
@@ -203,16 +199,14 @@ impl CallView {
     /// Its agent asked for help, no coach has answered, and one may (an
     /// emergency or a conference call is never coached).
     pub fn needs_help(&self) -> bool {
-        self.hand.as_ref().is_some_and(|hand| !hand.answered)
-            && self.kind.why_not_coachable().is_none()
+        self.hand.as_ref().is_some_and(|hand| !hand.answered) && self.kind.why_not_coachable().is_none()
     }
 
     /// Something on the call wants a supervisor's eye: a hand, a phrase or
     /// a signal. (Coached calls have one; uncoachable ones cannot be helped.)
     pub fn needs_attention(&self) -> bool {
         let heard = !self.phrases.is_empty() || !self.signals.is_empty();
-        self.needs_help()
-            || (heard && self.coaching.is_none() && self.kind.why_not_coachable().is_none())
+        self.needs_help() || (heard && self.coaching.is_none() && self.kind.why_not_coachable().is_none())
     }
 }
 
@@ -227,13 +221,7 @@ impl CallView {
             return None;
         }
         let phrase = self.phrases.last().map(|phrase| (Flag::Phrase, phrase.at));
-        phrase.or_else(|| {
-            self.signals
-                .iter()
-                .map(|s| s.since)
-                .max()
-                .map(|since| (Flag::Signal, since))
-        })
+        phrase.or_else(|| self.signals.iter().map(|s| s.since).max().map(|since| (Flag::Signal, since)))
     }
 }
 

@@ -18,13 +18,7 @@ fn json<T: Serialize>(value: &T) -> String {
 }
 
 fn sam() -> UserView {
-    UserView {
-        id: UserId(2),
-        name: "Sam Rivera".into(),
-        role: Role::Supervisor,
-        status: UserStatus::Coaching,
-        numbers: vec![NumberId(1)],
-    }
+    UserView { id: UserId(2), name: "Sam Rivera".into(), role: Role::Supervisor, status: UserStatus::Coaching, numbers: vec![NumberId(1)] }
 }
 
 fn call() -> CallView {
@@ -34,10 +28,7 @@ fn call() -> CallView {
         agent: Some(UserId(10)),
         customer: Customer {
             phone: "+447700900100".into(),
-            contact: Some(ContactRef {
-                id: ContactId(1),
-                name: "Maria Garcia".into(),
-            }),
+            contact: Some(ContactRef { id: ContactId(1), name: "Maria Garcia".into() }),
         },
         direction: Direction::Inbound,
         kind: CallKind::Regular,
@@ -52,61 +43,30 @@ fn call() -> CallView {
             audio_window: 7_031_942_205,
         }),
         notes: 2,
-        hand: Some(RaisedHand {
-            since: Millis(1_700_000_050_000),
-            reason: "Customer wants a refund over the limit".into(),
-            answered: false,
-        }),
-        signals: vec![CallSignal {
-            kind: SignalKind::RaisedVoice,
-            since: Millis(1_700_000_055_000),
-        }],
-        phrases: vec![SpottedPhrase {
-            phrase: "speak to a manager".into(),
-            at: Millis(1_700_000_058_000),
-        }],
+        hand: Some(RaisedHand { since: Millis(1_700_000_050_000), reason: "Customer wants a refund over the limit".into(), answered: false }),
+        signals: vec![CallSignal { kind: SignalKind::RaisedVoice, since: Millis(1_700_000_055_000) }],
+        phrases: vec![SpottedPhrase { phrase: "speak to a manager".into(), at: Millis(1_700_000_058_000) }],
     }
 }
 
 fn requests() -> Vec<Request> {
     vec![
         Request::Subscribe,
-        Request::StartCoaching {
-            call: CallId(42),
-            notify_agent: true,
-            offer: Some("v=0\r\n…".into()),
-        },
+        Request::StartCoaching { call: CallId(42), notify_agent: true, offer: Some("v=0\r\n…".into()) },
         Request::SetWhisper { on: true },
         Request::LeaveCoaching,
-        Request::ReconnectCoaching {
-            call: CallId(42),
-            offer: "v=0\r\n…".into(),
-        },
-        Request::CheckAudioPath {
-            offer: "v=0\r\n…".into(),
-        },
+        Request::ReconnectCoaching { call: CallId(42), offer: "v=0\r\n…".into() },
+        Request::CheckAudioPath { offer: "v=0\r\n…".into() },
         Request::EndAudioCheck,
         Request::WatchMyCall,
-        Request::JoinMyCall {
-            offer: "v=0\r\n…".into(),
-        },
-        Request::Dial {
-            number: NumberId(1),
-            phone: "+447700900100".into(),
-            offer: "v=0\r\n…".into(),
-        },
+        Request::JoinMyCall { offer: "v=0\r\n…".into() },
+        Request::Dial { number: NumberId(1), phone: "+447700900100".into(), offer: "v=0\r\n…".into() },
         Request::HangUp,
         Request::Hold { on: true },
-        Request::Tag {
-            tag: "billing".into(),
-        },
-        Request::Comment {
-            text: "Wants a refund.".into(),
-        },
+        Request::Tag { tag: "billing".into() },
+        Request::Comment { text: "Wants a refund.".into() },
         Request::Transfer { to: UserId(11) },
-        Request::RaiseHand {
-            reason: "Customer wants a refund over the limit".into(),
-        },
+        Request::RaiseHand { reason: "Customer wants a refund over the limit".into() },
         Request::LowerHand,
     ]
 }
@@ -138,52 +98,17 @@ fn server_messages() -> Vec<ServerMsg> {
         ServerMsg::Snapshot(Snapshot {
             seq: 17,
             now: Millis(1_764_000_060_000),
-            numbers: vec![CompanyNumber {
-                id: NumberId(1),
-                name: "Sales".into(),
-                e164: "+441615550100".into(),
-            }],
+            numbers: vec![CompanyNumber { id: NumberId(1), name: "Sales".into(), e164: "+441615550100".into() }],
             users: vec![sam()],
             calls: vec![call()],
         }),
-        ServerMsg::Delta {
-            seq: 18,
-            change: Change::CallUpdated { call: call() },
-        },
-        ServerMsg::Reply {
-            id: 7,
-            outcome: Outcome::Ok,
-        },
-        ServerMsg::Reply {
-            id: 9,
-            outcome: Outcome::Answer {
-                call: CallId(42),
-                sdp: "v=0\r\n…".into(),
-            },
-        },
-        ServerMsg::Reply {
-            id: 10,
-            outcome: Outcome::PathCheck {
-                sdp: "v=0\r\n…".into(),
-            },
-        },
-        ServerMsg::MyCall(MyCall {
-            call: Some(call()),
-            agent_name: Some("Alex Morgan".into()),
-            coached_by: Some("Sam Rivera".into()),
-        }),
-        ServerMsg::CustomerCall {
-            call: Some(CustomerCall {
-                state: CallState::Ongoing,
-                started_at: Millis(1_764_000_000_000),
-            }),
-        },
-        ServerMsg::Error {
-            error: ApiError::new(
-                ErrorCode::MalformedRequest,
-                "cannot read this message: expected value at line 1 column 1",
-            ),
-        },
+        ServerMsg::Delta { seq: 18, change: Change::CallUpdated { call: call() } },
+        ServerMsg::Reply { id: 7, outcome: Outcome::Ok },
+        ServerMsg::Reply { id: 9, outcome: Outcome::Answer { call: CallId(42), sdp: "v=0\r\n…".into() } },
+        ServerMsg::Reply { id: 10, outcome: Outcome::PathCheck { sdp: "v=0\r\n…".into() } },
+        ServerMsg::MyCall(MyCall { call: Some(call()), agent_name: Some("Alex Morgan".into()), coached_by: Some("Sam Rivera".into()) }),
+        ServerMsg::CustomerCall { call: Some(CustomerCall { state: CallState::Ongoing, started_at: Millis(1_764_000_000_000) }) },
+        ServerMsg::Error { error: ApiError::new(ErrorCode::MalformedRequest, "cannot read this message: expected value at line 1 column 1") },
     ]
 }
 
@@ -199,11 +124,7 @@ fn describe_server_message(message: &ServerMsg) -> &'static str {
 }
 
 fn changes() -> Vec<Change> {
-    vec![
-        Change::CallUpdated { call: call() },
-        Change::CallEnded { call: CallId(42) },
-        Change::UserUpdated { user: sam() },
-    ]
+    vec![Change::CallUpdated { call: call() }, Change::CallEnded { call: CallId(42) }, Change::UserUpdated { user: sam() }]
 }
 
 fn describe_change(change: &Change) -> &'static str {
@@ -275,142 +196,42 @@ pub fn generate() -> String {
     // Writing to a String cannot fail.
     let _ = writeln!(w, "# The Earshot protocol\n\n<!-- Generated from crates/protocol (src/doc.rs). Do not edit: run\n     `EARSHOT_WRITE_DOCS=1 cargo test -p earshot-protocol`. -->\n");
     let _ = writeln!(w, "Every message between the app and the server is a type in `crates/protocol`; this page shows each one as JSON.\n");
-    let _ = writeln!(
-        w,
-        "## HTTP\n\n| request | body | answer | who |\n|---|---|---|---|"
-    );
+    let _ = writeln!(w, "## HTTP\n\n| request | body | answer | who |\n|---|---|---|---|");
     for e in ENDPOINTS {
-        let _ = writeln!(
-            w,
-            "| `{} {}` | {} | {} | {} |",
-            e.method,
-            e.path,
-            e.body.map_or("—".into(), |b| format!("`{b}`")),
-            e.answer,
-            e.access.describe()
-        );
+        let _ = writeln!(w, "| `{} {}` | {} | {} | {} |", e.method, e.path, e.body.map_or("—".into(), |b| format!("`{b}`")), e.answer, e.access.describe());
     }
     let _ = writeln!(w, "| `GET {AUDIO_PATH}<name>` | — | a file of the audio processing: `{PROCESSOR_FILE}`, `{DSP_FILE}` | anyone |\n");
-    let _ = writeln!(
-        w,
-        "Refusals answer with an HTTP status and an `ApiError`:\n\n```json\n{}\n```\n",
-        json(&ApiError::new(ErrorCode::NotSignedIn, "sign in first"))
-    );
-    let _ = writeln!(
-        w,
-        "`SignIn`:\n\n```json\n{}\n```\n",
-        json(&SignIn {
-            email: "sam@earshot.demo".into(),
-            password: "…".into()
-        })
-    );
-    let _ = writeln!(
-        w,
-        "`AttentionSettings`:\n\n```json\n{}\n```\n",
-        json(&AttentionSettings::default())
-    );
-    let _ = writeln!(
-        w,
-        "`Me`:\n\n```json\n{}\n```\n",
-        json(&Me {
-            id: UserId(2),
-            name: "Sam Rivera".into(),
-            role: Role::Supervisor,
-            access: MonitoringAccess::LiveMonitoring
-        })
-    );
+    let _ = writeln!(w, "Refusals answer with an HTTP status and an `ApiError`:\n\n```json\n{}\n```\n", json(&ApiError::new(ErrorCode::NotSignedIn, "sign in first")));
+    let _ = writeln!(w, "`SignIn`:\n\n```json\n{}\n```\n", json(&SignIn { email: "sam@earshot.demo".into(), password: "…".into() }));
+    let _ = writeln!(w, "`AttentionSettings`:\n\n```json\n{}\n```\n", json(&AttentionSettings::default()));
+    let _ = writeln!(w, "`Me`:\n\n```json\n{}\n```\n", json(&Me { id: UserId(2), name: "Sam Rivera".into(), role: Role::Supervisor, access: MonitoringAccess::LiveMonitoring }));
     let manifest = AudioManifest {
         version: "3f2a9c0d41b7e655".into(),
-        files: vec![
-            AudioFile {
-                name: PROCESSOR_FILE.into(),
-                sha256: "9b1c…".into(),
-                bytes: 2_871,
-            },
-            AudioFile {
-                name: DSP_FILE.into(),
-                sha256: "e0d4…".into(),
-                bytes: 7_331,
-            },
-        ],
+        files: vec![AudioFile { name: PROCESSOR_FILE.into(), sha256: "9b1c…".into(), bytes: 2_871 }, AudioFile { name: DSP_FILE.into(), sha256: "e0d4…".into(), bytes: 7_331 }],
     };
     let _ = writeln!(w, "`AudioManifest`:\n\n```json\n{}\n```\n", json(&manifest));
-    let contact = Contact {
-        id: ContactId(1),
-        name: "Maria Garcia".into(),
-        phones: vec!["+447700900100".into()],
-        company: Some("Garcia Bakeries".into()),
-        notes: "Prefers morning calls.".into(),
-    };
-    let _ = writeln!(
-        w,
-        "`ContactDetail`:\n\n```json\n{}\n```\n",
-        json(&ContactDetail {
-            contact,
-            calls: vec![call()]
-        })
-    );
-    let detail = CallDetail {
-        call: call(),
-        live: true,
-        timeline: vec![TimelineEntry {
-            at: Millis(1_764_000_000_000),
-            what: "Call started".into(),
-        }],
-        tags: vec!["billing".into()],
-        comments: vec!["Customer asked for a callback tomorrow.".into()],
-    };
+    let contact = Contact { id: ContactId(1), name: "Maria Garcia".into(), phones: vec!["+447700900100".into()], company: Some("Garcia Bakeries".into()), notes: "Prefers morning calls.".into() };
+    let _ = writeln!(w, "`ContactDetail`:\n\n```json\n{}\n```\n", json(&ContactDetail { contact, calls: vec![call()] }));
+    let detail = CallDetail { call: call(), live: true, timeline: vec![TimelineEntry { at: Millis(1_764_000_000_000), what: "Call started".into() }], tags: vec!["billing".into()], comments: vec!["Customer asked for a callback tomorrow.".into()] };
     let _ = writeln!(w, "`CallDetail`:\n\n```json\n{}\n```\n", json(&detail));
     let _ = writeln!(w, "## Live WebSocket (`/api/live`)\n\nOne JSON message per text frame. Client frames are at most {MAX_CLIENT_MESSAGE_BYTES} bytes.\n\n### Client → server\n\nEach request is wrapped with an `id` that the reply echoes.\n");
     for request in requests() {
         let who = request.access().describe();
-        let _ = writeln!(
-            w,
-            "{} *Who:* {who}.\n\n```json\n{}\n```\n",
-            describe_request(&request),
-            json(&ClientMsg { id: 7, request })
-        );
+        let _ = writeln!(w, "{} *Who:* {who}.\n\n```json\n{}\n```\n", describe_request(&request), json(&ClientMsg { id: 7, request }));
     }
     let _ = writeln!(w, "### Server → client\n");
     for message in server_messages() {
-        let _ = writeln!(
-            w,
-            "{}\n\n```json\n{}\n```\n",
-            describe_server_message(&message),
-            json(&message)
-        );
+        let _ = writeln!(w, "{}\n\n```json\n{}\n```\n", describe_server_message(&message), json(&message));
     }
-    let _ = writeln!(
-        w,
-        "A refused request:\n\n```json\n{}\n```\n",
-        json(&ServerMsg::Reply {
-            id: 8,
-            outcome: Outcome::refused(ApiError::new(
-                ErrorCode::AlreadyCoached,
-                "Sam Rivera is already coaching this call"
-            ))
-        })
-    );
+    let _ = writeln!(w, "A refused request:\n\n```json\n{}\n```\n", json(&ServerMsg::Reply { id: 8, outcome: Outcome::refused(ApiError::new(ErrorCode::AlreadyCoached, "Sam Rivera is already coaching this call")) }));
     let _ = writeln!(w, "### Changes carried by `delta`\n");
     for change in changes() {
-        let _ = writeln!(
-            w,
-            "{}\n\n```json\n{}\n```\n",
-            describe_change(&change),
-            json(&change)
-        );
+        let _ = writeln!(w, "{}\n\n```json\n{}\n```\n", describe_change(&change), json(&change));
     }
-    let _ = writeln!(
-        w,
-        "## Error codes\n\n| code | when | example message |\n|---|---|---|"
-    );
+    let _ = writeln!(w, "## Error codes\n\n| code | when | example message |\n|---|---|---|");
     for code in ERROR_CODES {
         let (when, example) = describe_error(code);
-        let _ = writeln!(
-            w,
-            "| `{}` | {when} | {example} |",
-            json(&code).trim_matches('"')
-        );
+        let _ = writeln!(w, "| `{}` | {when} | {example} |", json(&code).trim_matches('"'));
     }
     out
 }
@@ -421,15 +242,9 @@ mod tests {
 
     #[test]
     fn every_request_is_documented() {
-        let documented: Vec<serde_json::Value> = super::requests()
-            .iter()
-            .map(|r| serde_json::to_value(r).unwrap())
-            .collect();
+        let documented: Vec<serde_json::Value> = super::requests().iter().map(|r| serde_json::to_value(r).unwrap()).collect();
         for kind in crate::Request::types() {
-            assert!(
-                documented.iter().any(|r| r["type"] == *kind),
-                "request `{kind}` has no example in doc.rs `requests()`"
-            );
+            assert!(documented.iter().any(|r| r["type"] == *kind), "request `{kind}` has no example in doc.rs `requests()`");
         }
     }
 

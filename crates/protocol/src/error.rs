@@ -72,10 +72,7 @@ pub enum ErrorCode {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        Self { code, message: message.into() }
     }
 }
 
@@ -85,8 +82,7 @@ mod tests {
 
     #[test]
     fn error_codes_travel_as_snake_case() {
-        let json =
-            serde_json::to_string(&ApiError::new(ErrorCode::InvalidCredentials, "no")).unwrap();
+        let json = serde_json::to_string(&ApiError::new(ErrorCode::InvalidCredentials, "no")).unwrap();
         assert_eq!(json, r#"{"code":"invalid_credentials","message":"no"}"#);
     }
 }

@@ -5,12 +5,12 @@
 //! It holds types only — no I/O, no async runtime, no framework.
 
 pub mod access;
-pub mod audio;
 pub mod audit;
+pub mod audio;
 pub mod calls;
-pub mod directory;
 #[cfg(test)]
 mod doc;
+pub mod directory;
 pub mod error;
 pub mod live;
 pub mod session;
@@ -19,9 +19,9 @@ pub mod settings;
 pub use access::{Access, Asker, Endpoint, ENDPOINTS};
 pub use audio::{AudioFile, AudioManifest};
 pub use audit::{AuditAction, AuditEntry, AuditLog, AuditQuery, Person};
+pub use error::{ApiError, ErrorCode};
 pub use calls::*;
 pub use directory::*;
-pub use error::{ApiError, ErrorCode};
 pub use live::*;
 pub use session::{Me, SignIn, SESSION_COOKIE};
 pub use settings::AttentionSettings;

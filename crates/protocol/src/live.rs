@@ -59,11 +59,7 @@ pub enum Request {
     JoinMyCall { offer: String },
     /// Callers: dial a company number from `phone` (send line for the
     /// microphone, one receive line for the agent).
-    Dial {
-        number: NumberId,
-        phone: String,
-        offer: String,
-    },
+    Dial { number: NumberId, phone: String, offer: String },
     /// Agents and callers: end my call.
     HangUp,
     /// Agents: put my call on hold, or take it off.
@@ -147,17 +143,10 @@ pub enum Change {
 pub enum Outcome {
     Ok,
     /// Done, and here is the SDP answer for the offer sent.
-    Answer {
-        call: CallId,
-        sdp: String,
-    },
+    Answer { call: CallId, sdp: String },
     /// The media server's answer to an audio path check's offer.
-    PathCheck {
-        sdp: String,
-    },
-    Refused {
-        error: ApiError,
-    },
+    PathCheck { sdp: String },
+    Refused { error: ApiError },
 }
 
 impl Outcome {

@@ -30,9 +30,7 @@ impl Default for AttentionSettings {
             overtalk_ms: 2_000,
             raised_voice_db: 8,
             agent_talk_percent: 75,
-            phrases: ["cancel my account", "speak to a manager", "complaint"]
-                .map(String::from)
-                .to_vec(),
+            phrases: ["cancel my account", "speak to a manager", "complaint"].map(String::from).to_vec(),
         }
     }
 }
@@ -54,71 +52,27 @@ impl AttentionSettings {
             if range.contains(&value) {
                 Ok(())
             } else {
-                Err(format!(
-                    "{what} must be between {} and {} {unit}",
-                    range.start(),
-                    range.end()
-                ))
+                Err(format!("{what} must be between {} and {} {unit}", range.start(), range.end()))
             }
         };
         let secs = |range: RangeInclusive<u64>| range.start() / 1000..=range.end() / 1000;
-        within(
-            "A long hold",
-            self.long_hold_ms / 1000,
-            secs(Self::LONG_HOLD_MS),
-            "seconds",
-        )?;
-        within(
-            "Dead air",
-            self.dead_air_ms / 1000,
-            secs(Self::DEAD_AIR_MS),
-            "seconds",
-        )?;
-        within(
-            "Overtalk",
-            self.overtalk_ms / 1000,
-            secs(Self::OVERTALK_MS),
-            "seconds",
-        )?;
+        within("A long hold", self.long_hold_ms / 1000, secs(Self::LONG_HOLD_MS), "seconds")?;
+        within("Dead air", self.dead_air_ms / 1000, secs(Self::DEAD_AIR_MS), "seconds")?;
+        within("Overtalk", self.overtalk_ms / 1000, secs(Self::OVERTALK_MS), "seconds")?;
         let wide = |range: RangeInclusive<u32>| u64::from(*range.start())..=u64::from(*range.end());
-        within(
-            "A raised voice",
-            u64::from(self.raised_voice_db),
-            wide(Self::RAISED_VOICE_DB),
-            "dB",
-        )?;
-        within(
-            "The agent's share of the talking",
-            u64::from(self.agent_talk_percent),
-            wide(Self::AGENT_TALK_PERCENT),
-            "%",
-        )?;
+        within("A raised voice", u64::from(self.raised_voice_db), wide(Self::RAISED_VOICE_DB), "dB")?;
+        within("The agent's share of the talking", u64::from(self.agent_talk_percent), wide(Self::AGENT_TALK_PERCENT), "%")?;
         let mut phrases: Vec<String> = Vec::new();
         for phrase in &self.phrases {
-            let phrase = phrase
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase();
+            let phrase = phrase.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
             if phrase.is_empty() || phrases.contains(&phrase) {
                 continue;
             }
-            if phrase.chars().count() > Self::MAX_PHRASE_CHARS
-                || phrase.split(' ').count() > Self::MAX_PHRASE_WORDS
-            {
-                return Err(format!(
-                    "“{phrase}” is too long: at most {} words and {} characters",
-                    Self::MAX_PHRASE_WORDS,
-                    Self::MAX_PHRASE_CHARS
-                ));
+            if phrase.chars().count() > Self::MAX_PHRASE_CHARS || phrase.split(' ').count() > Self::MAX_PHRASE_WORDS {
+                return Err(format!("“{phrase}” is too long: at most {} words and {} characters", Self::MAX_PHRASE_WORDS, Self::MAX_PHRASE_CHARS));
             }
-            if let Some(c) = phrase
-                .chars()
-                .find(|&c| !(c.is_ascii_lowercase() || c == '\'' || c == ' '))
-            {
-                return Err(format!(
-                    "“{phrase}”: only words of letters are heard, not “{c}”"
-                ));
+            if let Some(c) = phrase.chars().find(|&c| !(c.is_ascii_lowercase() || c == '\'' || c == ' ')) {
+                return Err(format!("“{phrase}”: only words of letters are heard, not “{c}”"));
             }
             phrases.push(phrase);
         }
@@ -136,56 +90,15 @@ mod tests {
 
     #[test]
     fn phrases_are_made_plain_and_settings_out_of_range_are_refused_with_why() {
-        let sent = AttentionSettings {
-            phrases: vec![
-                "  Speak to   a MANAGER ".into(),
-                "".into(),
-                "speak to a manager".into(),
-            ],
-            ..Default::default()
-        };
+        let sent = AttentionSettings { phrases: vec!["  Speak to   a MANAGER ".into(), "".into(), "speak to a manager".into()], ..Default::default() };
         assert_eq!(sent.normalised().unwrap().phrases, ["speak to a manager"]);
 
         let refused = |settings: AttentionSettings| settings.normalised().unwrap_err();
-        assert_eq!(
-            refused(AttentionSettings {
-                long_hold_ms: 5_000,
-                ..Default::default()
-            }),
-            "A long hold must be between 10 and 3600 seconds"
-        );
-        assert_eq!(
-            refused(AttentionSettings {
-                raised_voice_db: 31,
-                ..Default::default()
-            }),
-            "A raised voice must be between 3 and 30 dB"
-        );
-        assert_eq!(
-            refused(AttentionSettings {
-                agent_talk_percent: 40,
-                ..Default::default()
-            }),
-            "The agent's share of the talking must be between 50 and 95 %"
-        );
-        assert!(refused(AttentionSettings {
-            phrases: vec!["refund £50".into()],
-            ..Default::default()
-        })
-        .contains("“£”"));
-        assert!(refused(AttentionSettings {
-            phrases: vec!["a b c d e f g".into()],
-            ..Default::default()
-        })
-        .contains("too long"));
-        assert_eq!(
-            refused(AttentionSettings {
-                phrases: (0..21)
-                    .map(|i| format!("phrase {}", "x".repeat(i + 1)))
-                    .collect(),
-                ..Default::default()
-            }),
-            "At most 20 phrases"
-        );
+        assert_eq!(refused(AttentionSettings { long_hold_ms: 5_000, ..Default::default() }), "A long hold must be between 10 and 3600 seconds");
+        assert_eq!(refused(AttentionSettings { raised_voice_db: 31, ..Default::default() }), "A raised voice must be between 3 and 30 dB");
+        assert_eq!(refused(AttentionSettings { agent_talk_percent: 40, ..Default::default() }), "The agent's share of the talking must be between 50 and 95 %");
+        assert!(refused(AttentionSettings { phrases: vec!["refund £50".into()], ..Default::default() }).contains("“£”"));
+        assert!(refused(AttentionSettings { phrases: vec!["a b c d e f g".into()], ..Default::default() }).contains("too long"));
+        assert_eq!(refused(AttentionSettings { phrases: (0..21).map(|i| format!("phrase {}", "x".repeat(i + 1))).collect(), ..Default::default() }), "At most 20 phrases");
     }
 }

@@ -30,57 +30,32 @@ fn main() {
         .map(|f| {
             let at = f * FRAME_MS;
             let customer_talks = at < SECONDS * 500;
-            let level = |talks| {
-                if talks {
-                    talking(-24.0, at, LINE_DB)
-                } else {
-                    LINE_DB
-                }
-            };
-            [
-                noise.frame(level(customer_talks)),
-                noise.frame(level(!customer_talks)),
-            ]
+            let level = |talks| if talks { talking(-24.0, at, LINE_DB) } else { LINE_DB };
+            [noise.frame(level(customer_talks)), noise.frame(level(!customer_talks))]
         })
         .collect();
-    let mut encoder = opus::Encoder::new(48_000, opus::Channels::Mono, opus::Application::Voip)
-        .expect("an Opus encoder");
-    let opus: Vec<[Vec<u8>; 2]> = pcm
-        .iter()
-        .map(|[c, a]| [c, a].map(|frame| encoder.encode_vec_float(frame, 4000).expect("encodes")))
-        .collect();
+    let mut encoder = opus::Encoder::new(48_000, opus::Channels::Mono, opus::Application::Voip).expect("an Opus encoder");
+    let opus: Vec<[Vec<u8>; 2]> =
+        pcm.iter().map(|[c, a]| [c, a].map(|frame| encoder.encode_vec_float(frame, 4000).expect("encodes"))).collect();
 
     let list = std::env::var("EARSHOT_BENCH_CALLS").unwrap_or_else(|_| "100,1000".into());
     println!("{SECONDS} s of audio per call, both parties, on one core:");
     println!("  calls | listener (decode + detect) per call-second | calls per core | detectors alone per call-second");
-    for calls in list.split(',').map(|n| {
-        n.trim()
-            .parse::<u64>()
-            .expect("EARSHOT_BENCH_CALLS: numbers like 100,1000")
-    }) {
+    for calls in list.split(',').map(|n| n.trim().parse::<u64>().expect("EARSHOT_BENCH_CALLS: numbers like 100,1000")) {
         let listener = time(|| {
             let mut listening = Calls::new(Thresholds::default(), false);
             for (f, [customer, agent]) in opus.iter().enumerate() {
                 let now = f as u64 * FRAME_MS;
                 for call in 0..calls {
                     for (from, frame) in [(LegRole::Customer, customer), (LegRole::Agent, agent)] {
-                        listening.input(
-                            Input::Heard(Heard {
-                                room: RoomId(call),
-                                from,
-                                opus: frame.clone(),
-                            }),
-                            now,
-                        );
+                        listening.input(Input::Heard(Heard { room: RoomId(call), from, opus: frame.clone() }), now);
                     }
                 }
                 listening.tick(now + FRAME_MS);
             }
         });
         let detectors = time(|| {
-            let mut audio: Vec<CallAudio> = (0..calls)
-                .map(|_| CallAudio::new(Thresholds::default(), 0))
-                .collect();
+            let mut audio: Vec<CallAudio> = (0..calls).map(|_| CallAudio::new(Thresholds::default(), 0)).collect();
             for (f, [customer, agent]) in pcm.iter().enumerate() {
                 let now = f as u64 * FRAME_MS;
                 for call in &mut audio {
@@ -91,8 +66,7 @@ fn main() {
                 }
             }
         });
-        let per_call_second =
-            |spent: Duration| spent.as_secs_f64() * 1e6 / (calls * SECONDS) as f64;
+        let per_call_second = |spent: Duration| spent.as_secs_f64() * 1e6 / (calls * SECONDS) as f64;
         println!(
             "  {calls:>5} | {:>8.1} µs | {:>7.0} | {:>6.1} µs",
             per_call_second(listener),
@@ -113,41 +87,25 @@ const CUSTOMER: [&str; 4] = [
 ];
 
 fn spotting() {
-    let calls: usize = std::env::var("EARSHOT_BENCH_SPOTTED").ok().map_or(10, |n| {
-        n.trim().parse().expect("EARSHOT_BENCH_SPOTTED: a number")
-    });
-    let model = Model::load(DEBIAN_MODEL.as_ref())
-        .expect("Debian's pocketsphinx-en-us (cargo xtask bench installs it)");
-    let listening = model
-        .listen_for(&AttentionSettings::default().phrases)
-        .expect("the default phrases");
+    let calls: usize = std::env::var("EARSHOT_BENCH_SPOTTED").ok().map_or(10, |n| n.trim().parse().expect("EARSHOT_BENCH_SPOTTED: a number"));
+    let model = Model::load(DEBIAN_MODEL.as_ref()).expect("Debian's pocketsphinx-en-us (cargo xtask bench installs it)");
+    let listening = model.listen_for(&AttentionSettings::default().phrases).expect("the default phrases");
     let pause = vec![0i16; SAMPLE_RATE as usize * 3];
     let mut audio = Vec::new();
     for sentence in CUSTOMER {
-        audio.extend(
-            speech::say(sentence, SAMPLE_RATE).expect("espeak-ng (cargo xtask bench installs it)"),
-        );
+        audio.extend(speech::say(sentence, SAMPLE_RATE).expect("espeak-ng (cargo xtask bench installs it)"));
         audio.extend(&pause);
     }
     let seconds = audio.len() as f64 / f64::from(SAMPLE_RATE);
     let frame = SAMPLE_RATE as usize / 50;
 
-    let rss = || {
-        std::fs::read_to_string("/proc/self/statm")
-            .ok()
-            .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-            .unwrap_or(0)
-            * 4096
-    };
+    let rss = || std::fs::read_to_string("/proc/self/statm").ok().and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok()).unwrap_or(0) * 4096;
     let before = rss();
     let mut made = Duration::ZERO;
     let mut spotters: Vec<_> = (0..calls)
         .map(|_| {
             let started = Instant::now();
-            let spotter = listening
-                .spotter()
-                .expect("a spotter")
-                .expect("phrases to spot");
+            let spotter = listening.spotter().expect("a spotter").expect("phrases to spot");
             made += started.elapsed();
             spotter
         })

@@ -61,33 +61,15 @@ impl Auth {
         let mut by_email = HashMap::new();
         let mut by_id = HashMap::new();
         for user in company.directory.users() {
-            let me = Me {
-                id: user.id,
-                name: user.name.clone(),
-                role: user.role,
-                access: user.access,
-            };
+            let me = Me { id: user.id, name: user.name.clone(), role: user.role, access: user.access };
             by_id.insert(user.id, me.clone());
             if let Some(hash) = company.password_hashes.get(&user.id) {
-                by_email.insert(
-                    user.email.to_lowercase(),
-                    Account {
-                        me,
-                        password_hash: hash.clone(),
-                    },
-                );
+                by_email.insert(user.email.to_lowercase(), Account { me, password_hash: hash.clone() });
             }
         }
         let dummy_hash = hash_password(&random_hex::<16>());
         let (signed_out, _) = broadcast::channel(64);
-        Self {
-            by_email,
-            dummy_hash,
-            by_id,
-            store,
-            ttl,
-            signed_out,
-        }
+        Self { by_email, dummy_hash, by_id, store, ttl, signed_out }
     }
 
     pub fn ttl(&self) -> Duration {
@@ -105,34 +87,21 @@ impl Auth {
     }
 
     /// A new session for `user`, kept in the store before it is handed out.
-    pub async fn open_session(
-        &self,
-        user: UserId,
-        now: Millis,
-    ) -> Result<Token, earshot_store::Error> {
+    pub async fn open_session(&self, user: UserId, now: Millis) -> Result<Token, earshot_store::Error> {
         let token = Token(random_hex::<32>());
         let expires = Millis(now.0 + self.ttl.as_millis() as u64);
-        self.store
-            .open_session(&token.hash(), user, expires)
-            .await?;
+        self.store.open_session(&token.hash(), user, expires).await?;
         Ok(token)
     }
 
     /// The user behind a session live at `now`, and when it expires.
-    pub async fn session(
-        &self,
-        token: &Token,
-        now: Millis,
-    ) -> Result<Option<(Me, Millis)>, earshot_store::Error> {
+    pub async fn session(&self, token: &Token, now: Millis) -> Result<Option<(Me, Millis)>, earshot_store::Error> {
         let found = self.store.session(&token.hash(), now).await?;
         Ok(found.and_then(|(user, expires)| Some((self.by_id.get(&user)?.clone(), expires))))
     }
 
     /// Signs a session out; its sockets hear of it. Returns whose it was.
-    pub async fn close_session(
-        &self,
-        token: &Token,
-    ) -> Result<Option<UserId>, earshot_store::Error> {
+    pub async fn close_session(&self, token: &Token) -> Result<Option<UserId>, earshot_store::Error> {
         let user = self.store.close_session(&token.hash()).await?;
         if user.is_some() {
             let _ = self.signed_out.send(token.clone()); // no open socket is fine
@@ -146,11 +115,7 @@ impl Auth {
     }
 
     /// Whether `user` has any live session left.
-    pub async fn has_session(
-        &self,
-        user: UserId,
-        now: Millis,
-    ) -> Result<bool, earshot_store::Error> {
+    pub async fn has_session(&self, user: UserId, now: Millis) -> Result<bool, earshot_store::Error> {
         self.store.has_session(user, now).await
     }
 }
@@ -164,34 +129,16 @@ pub struct HashMemory(Vec<Block>);
 /// Whether `password` hashes to the PHC string `stored` (constant-time
 /// comparison), working in `memory`.
 fn matches(stored: &str, password: &[u8], memory: &mut HashMemory) -> bool {
-    let Ok(hash) = PasswordHash::new(stored) else {
-        return false;
-    };
-    let (Ok(algorithm), Ok(params)) =
-        (Algorithm::try_from(hash.algorithm), Params::try_from(&hash))
-    else {
-        return false;
-    };
-    let Ok(version) = hash
-        .version
-        .map_or(Ok(Version::default()), Version::try_from)
-    else {
-        return false;
-    };
-    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
-        return false;
-    };
+    let Ok(hash) = PasswordHash::new(stored) else { return false };
+    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(hash.algorithm), Params::try_from(&hash)) else { return false };
+    let Ok(version) = hash.version.map_or(Ok(Version::default()), Version::try_from) else { return false };
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else { return false };
     let mut salt_bytes = [0u8; 64];
-    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
-        return false;
-    };
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else { return false };
     memory.0.resize(params.block_count(), Block::default());
     let mut out = vec![0u8; expected.len()];
     let argon2 = Argon2::new(algorithm, version, params);
-    if argon2
-        .hash_password_into_with_memory(password, salt, &mut out, &mut memory.0[..])
-        .is_err()
-    {
+    if argon2.hash_password_into_with_memory(password, salt, &mut out, &mut memory.0[..]).is_err() {
         return false;
     }
     // `Output`'s equality is constant-time.
@@ -200,8 +147,7 @@ fn matches(stored: &str, password: &[u8], memory: &mut HashMemory) -> bool {
 
 /// Hashes a password into an argon2 PHC string with a fresh salt.
 pub fn hash_password(password: &str) -> String {
-    let salt = SaltString::encode_b64(random_hex::<16>().as_bytes())
-        .expect("32 hex bytes are a valid salt");
+    let salt = SaltString::encode_b64(random_hex::<16>().as_bytes()).expect("32 hex bytes are a valid salt");
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .expect("argon2 with default parameters accepts any password")
@@ -229,11 +175,7 @@ mod tests {
         let token = Token(random_hex::<32>());
         assert_eq!(token.hash().len(), 64);
         assert_ne!(token.hash(), token.as_str());
-        assert_eq!(
-            token.hash(),
-            Token(token.as_str().to_owned()).hash(),
-            "the same token, the same row"
-        );
+        assert_eq!(token.hash(), Token(token.as_str().to_owned()).hash(), "the same token, the same row");
     }
 
     #[test]
@@ -242,13 +184,7 @@ mod tests {
         let stored = hash_password("pw");
         assert!(matches(&stored, b"pw", memory));
         assert!(!matches(&stored, b"PW", memory));
-        assert!(
-            matches(&stored, b"pw", memory),
-            "the same memory serves every check"
-        );
-        assert!(
-            !matches("not a hash", b"pw", memory),
-            "a corrupt hash denies"
-        );
+        assert!(matches(&stored, b"pw", memory), "the same memory serves every check");
+        assert!(!matches("not a hash", b"pw", memory), "a corrupt hash denies");
     }
 }

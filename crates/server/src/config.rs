@@ -11,8 +11,8 @@ use earshot_simulator::SimConfig;
 use earshot_store::Company;
 
 use crate::auth::hash_password;
-use crate::http::serve::Limits;
 use crate::media::MediaConfig;
+use crate::http::serve::Limits;
 use crate::throttle::{Backoff, Rate};
 
 #[derive(Clone)]
@@ -97,10 +97,7 @@ impl Config {
             dist_dir: None,
             extra_origins: Vec::new(),
             database: Database::scratch(),
-            seed: Company {
-                directory,
-                password_hashes,
-            },
+            seed: Company { directory, password_hashes },
             session_ttl: Duration::from_secs(12 * 60 * 60),
             simulator: None,
             coach_grace: Core::COACH_GRACE,
@@ -110,16 +107,9 @@ impl Config {
             heartbeat: Duration::from_secs(5),
             sign_in_backoff: Backoff::default(),
             // A caller may try a few numbers; a script may not flood the queue.
-            dial_backoff: Backoff {
-                free: 5,
-                first: Duration::from_secs(5),
-                cap: Duration::from_secs(60),
-            },
+            dial_backoff: Backoff { free: 5, first: Duration::from_secs(5), cap: Duration::from_secs(60) },
             // A call's worth of each at once, then one every 3 s.
-            insider_rate: Rate {
-                burst: 10,
-                every: Duration::from_secs(3),
-            },
+            insider_rate: Rate { burst: 10, every: Duration::from_secs(3) },
             connections: Limits::default(),
         }
     }

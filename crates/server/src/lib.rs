@@ -47,13 +47,8 @@ struct Clock {
 impl Clock {
     fn start() -> Clock {
         // A clock before 1970 is a broken machine, not an input to handle.
-        let since_1970 = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("clock after 1970");
-        Clock {
-            wall: Millis(since_1970.as_millis() as u64),
-            start: Instant::now(),
-        }
+        let since_1970 = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970");
+        Clock { wall: Millis(since_1970.as_millis() as u64), start: Instant::now() }
     }
 
     fn at(&self, instant: Instant) -> Millis {
@@ -131,13 +126,9 @@ impl Application {
             store.seed(&config.seed).await?;
         }
         let company = store.company().await?;
-        let cut_off = store
-            .close_cut_off_calls("the server stopped during the call")
-            .await?;
+        let cut_off = store.close_cut_off_calls("the server stopped during the call").await?;
         if cut_off > 0 {
-            tracing::warn!(
-                "{cut_off} calls were live when the server last stopped: ended in their records"
-            );
+            tracing::warn!("{cut_off} calls were live when the server last stopped: ended in their records");
         }
         store.purge_sessions(now()).await?;
         let (writer, writing) = earshot_store::Writer::new(store.clone()).await?;
@@ -156,15 +147,11 @@ impl Application {
                 None
             }
         };
-        let attention = store
-            .attention_settings()
-            .await?
-            .unwrap_or_else(|| config.attention.clone());
-        let phrases =
-            listen::listen_for(speech.as_deref(), &attention.phrases).unwrap_or_else(|e| {
-                tracing::warn!("no phrase alerts: {e}");
-                None
-            });
+        let attention = store.attention_settings().await?.unwrap_or_else(|| config.attention.clone());
+        let phrases = listen::listen_for(speech.as_deref(), &attention.phrases).unwrap_or_else(|e| {
+            tracing::warn!("no phrase alerts: {e}");
+            None
+        });
         let (ears, heard) = listen::channel();
         let media = media::spawn(&config.media, media::Dialogue::demo(), ears.clone())?;
         let core = Core::new(company.directory.clone())
@@ -174,32 +161,13 @@ impl Application {
         let live = live::spawn(core, config.simulator.clone(), media.clone(), ears, writer);
         listen::spawn(heard, live.clone(), listen::thresholds(&attention), phrases)?;
         let (stopping, _) = watch::channel(false);
-        let state = http::AppState::new(
-            &config,
-            company,
-            store,
-            local,
-            live.clone(),
-            media.clone(),
-            stopping.subscribe(),
-        )?
-        .with_speech(speech);
-        Ok(Self {
-            listener,
-            router: http::router(state),
-            limits: config.connections,
-            live,
-            media,
-            stopping,
-            scratch,
-        })
+        let state = http::AppState::new(&config, company, store, local, live.clone(), media.clone(), stopping.subscribe())?.with_speech(speech);
+        Ok(Self { listener, router: http::router(state), limits: config.connections, live, media, stopping, scratch })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         // The listener is bound; `local_addr` only fails on an unbound socket.
-        self.listener
-            .local_addr()
-            .expect("bound listener has an address")
+        self.listener.local_addr().expect("bound listener has an address")
     }
 
     /// The live core, for scripting calls (tests, the caller view).
@@ -224,10 +192,7 @@ impl Application {
     /// Serves until `signal`; then every open socket closes with 1001
     /// ("going away", so the app reconnects) after its in-flight writes,
     /// and in-flight requests finish.
-    pub async fn run_until(
-        self,
-        signal: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let _scratch = self.scratch; // dropped when the server is
         let stopping = self.stopping;
         let told = stopping.clone();
@@ -281,24 +246,11 @@ mod tests {
     #[test]
     fn the_clock_moves_on_by_elapsed_time_from_its_wall_reading_and_never_back() {
         let start = Instant::now();
-        let clock = Clock {
-            wall: Millis(1_000_000),
-            start,
-        };
+        let clock = Clock { wall: Millis(1_000_000), start };
         assert_eq!(clock.at(start), Millis(1_000_000));
-        assert_eq!(
-            clock.at(start + Duration::from_millis(1_500)),
-            Millis(1_001_500)
-        );
-        assert_eq!(
-            clock.at(start - Duration::from_millis(10)),
-            Millis(1_000_000),
-            "an instant before its start reads as the start"
-        );
+        assert_eq!(clock.at(start + Duration::from_millis(1_500)), Millis(1_001_500));
+        assert_eq!(clock.at(start - Duration::from_millis(10)), Millis(1_000_000), "an instant before its start reads as the start");
         let readings: Vec<_> = (0..10_000).map(|_| now()).collect();
-        assert!(
-            readings.windows(2).all(|w| w[0] <= w[1]),
-            "now() never goes back"
-        );
+        assert!(readings.windows(2).all(|w| w[0] <= w[1]), "now() never goes back");
     }
 }

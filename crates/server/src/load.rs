@@ -24,19 +24,10 @@ pub async fn put_through(live: &LiveHandle, calls: usize) -> Vec<CallId> {
 
 async fn answer(live: &LiveHandle, i: usize) -> CallId {
     let number = NumberId(((i + 1) % 3) as u32 + 1);
-    let new = NewCall {
-        origin: Origin::Simulated,
-        number,
-        customer_phone: format!("+4477{i:08}"),
-        direction: Direction::Inbound,
-        kind: CallKind::Regular,
-    };
+    let new = NewCall { origin: Origin::Simulated, number, customer_phone: format!("+4477{i:08}"), direction: Direction::Inbound, kind: CallKind::Regular };
     let call = live.start_call(new).await.expect("the core runs");
     let agent = UserId(1001 + i as u32);
-    live.call_event(CallEvent::Answered { call, agent })
-        .await
-        .expect("the core runs")
-        .expect("the agent answers");
+    live.call_event(CallEvent::Answered { call, agent }).await.expect("the core runs").expect("the agent answers");
     call
 }
 
@@ -55,10 +46,7 @@ pub fn feed(
     std::thread::Builder::new()
         .name("feed".into())
         .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime for the feed");
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime for the feed");
             runtime.block_on(async move {
                 // Every 10 ms, or one change a tick below 100 a second.
                 let (every, per_tick) = if per_second >= 100 {
@@ -75,10 +63,7 @@ pub fn feed(
                         let (index, round) = (next % calls.len(), next / calls.len());
                         made_here += 1;
                         asking(index);
-                        let event = CallEvent::Hold {
-                            call: calls[index],
-                            on: round % 2 == 0,
-                        };
+                        let event = CallEvent::Hold { call: calls[index], on: round % 2 == 0 };
                         let live = live.clone();
                         tokio::spawn(async move { live.call_event(event).await });
                     }

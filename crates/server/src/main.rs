@@ -14,9 +14,7 @@ const USAGE: &str = "usage: earshot-server [--port N] [--dist DIR] [--data DIR |
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
     let config = match parse_args(std::env::args().skip(1)) {
         Ok(config) => config,
@@ -26,9 +24,7 @@ async fn main() {
         }
     };
     match &config.database {
-        Database::Dir(dir) | Database::Scratch(dir) => {
-            println!("Data: {}", dir.join(earshot_store::SQLITE_FILE).display())
-        }
+        Database::Dir(dir) | Database::Scratch(dir) => println!("Data: {}", dir.join(earshot_store::SQLITE_FILE).display()),
         Database::Url(url) => println!("Data: {}", without_password(url)),
     }
     print_demo_accounts(&config);
@@ -39,10 +35,7 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    println!(
-        "\nEarshot is running at http://{}/  (Ctrl-C stops it)\n",
-        app.local_addr()
-    );
+    println!("\nEarshot is running at http://{}/  (Ctrl-C stops it)\n", app.local_addr());
     if let Err(e) = app.run_until_stopped().await {
         eprintln!("earshot-server: {e}");
         std::process::exit(1);
@@ -51,12 +44,8 @@ async fn main() {
 
 /// `postgres://earshot:secret@host/db` as `postgres://earshot:…@host/db`.
 fn without_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((credentials, host)) = rest.rsplit_once('@') else {
-        return url.to_owned();
-    };
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((credentials, host)) = rest.rsplit_once('@') else { return url.to_owned() };
     match credentials.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:…@{host}"),
         None => url.to_owned(),
@@ -66,13 +55,7 @@ fn without_password(url: &str) -> String {
 fn print_demo_accounts(config: &Config) {
     println!("Demo accounts, when the data is new (password for all: {DEMO_PASSWORD}):");
     for user in config.seed.directory.users() {
-        println!(
-            "  {:<24} {:<12} {:?}, {:?}",
-            user.email,
-            format!("{:?}", user.role),
-            user.access,
-            user.name
-        );
+        println!("  {:<24} {:<12} {:?}, {:?}", user.email, format!("{:?}", user.role), user.access, user.name);
     }
 }
 
@@ -88,9 +71,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
         match flag.as_str() {
             "--port" => {
                 let port = value()?;
-                let port = port
-                    .parse()
-                    .map_err(|_| format!("--port: not a port number: {port}"))?;
+                let port = port.parse().map_err(|_| format!("--port: not a port number: {port}"))?;
                 config.addr.set_port(port);
             }
             "--dist" => config.dist_dir = Some(PathBuf::from(value()?)),
@@ -99,37 +80,22 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
             "--allow-origin" => config.extra_origins.push(value()?),
             "--seed" => {
                 let seed = value()?;
-                let seed = seed
-                    .parse()
-                    .map_err(|_| format!("--seed: not a number: {seed}"))?;
-                config.simulator = Some(SimConfig {
-                    seed,
-                    ..SimConfig::default()
-                });
+                let seed = seed.parse().map_err(|_| format!("--seed: not a number: {seed}"))?;
+                config.simulator = Some(SimConfig { seed, ..SimConfig::default() });
             }
             "--no-simulator" => config.simulator = None,
             "--media-bind" => config.media.bind = parse_addr(&flag, &value()?)?,
             "--media-advertise" => config.media.advertised = Some(parse_addr(&flag, &value()?)?),
-            "--media-advertise-tcp" => {
-                config.media.advertised_tcp = Some(parse_addr(&flag, &value()?)?)
-            }
+            "--media-advertise-tcp" => config.media.advertised_tcp = Some(parse_addr(&flag, &value()?)?),
             "--media-shards" => {
                 let shards = value()?;
-                config.media.shards = shards
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| format!("--media-shards: not a count: {shards}"))?;
+                config.media.shards = shards.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("--media-shards: not a count: {shards}"))?;
             }
             "--max-connections-per-address" => {
                 let cap = value()?;
-                config.connections.per_address = cap
-                    .parse()
-                    .map_err(|_| format!("--max-connections-per-address: not a number: {cap}"))?;
+                config.connections.per_address = cap.parse().map_err(|_| format!("--max-connections-per-address: not a number: {cap}"))?;
             }
-            "-h" | "--help" => {
-                return Err("Earshot backend: serves the app, its API and the demo company".into())
-            }
+            "-h" | "--help" => return Err("Earshot backend: serves the app, its API and the demo company".into()),
             other => return Err(format!("unknown argument: {other}")),
         }
     }
@@ -137,7 +103,5 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
 }
 
 fn parse_addr(flag: &str, value: &str) -> Result<SocketAddr, String> {
-    value
-        .parse()
-        .map_err(|_| format!("{flag}: not an IP:PORT address: {value}"))
+    value.parse().map_err(|_| format!("{flag}: not an IP:PORT address: {value}"))
 }

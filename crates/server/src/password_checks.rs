@@ -42,13 +42,8 @@ impl PasswordChecks {
                 loop {
                     // The lock only hands out the next job; a poisoned one
                     // means a sibling panicked: the process is stopping.
-                    let Some(job) = queue.lock().ok().and_then(|mut q| q.blocking_recv()) else {
-                        return;
-                    };
-                    let _ = job
-                        .reply
-                        .send(auth.verify(&job.email, &job.password, &mut memory));
-                    // the asker may have gone
+                    let Some(job) = queue.lock().ok().and_then(|mut q| q.blocking_recv()) else { return };
+                    let _ = job.reply.send(auth.verify(&job.email, &job.password, &mut memory)); // the asker may have gone
                 }
             })?;
         }
@@ -58,13 +53,7 @@ impl PasswordChecks {
     /// The account the email and password sign in to, if any.
     pub async fn check(&self, email: String, password: String) -> Result<Option<Me>, Busy> {
         let (reply, answer) = oneshot::channel();
-        self.jobs
-            .try_send(Job {
-                email,
-                password,
-                reply,
-            })
-            .map_err(|_| Busy)?;
+        self.jobs.try_send(Job { email, password, reply }).map_err(|_| Busy)?;
         answer.await.map_err(|_| Busy)
     }
 }

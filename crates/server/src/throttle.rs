@@ -26,11 +26,7 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Self {
-            free: 5,
-            first: Duration::from_secs(1),
-            cap: Duration::from_secs(60),
-        }
+        Self { free: 5, first: Duration::from_secs(1), cap: Duration::from_secs(60) }
     }
 }
 
@@ -56,10 +52,7 @@ pub struct Throttle<K> {
 
 impl<K: Hash + Eq + Clone> Throttle<K> {
     pub fn new(backoff: Backoff) -> Self {
-        Self {
-            backoff,
-            keys: HashMap::new(),
-        }
+        Self { backoff, keys: HashMap::new() }
     }
 
     /// How long `key` must still wait, if at all.
@@ -85,22 +78,14 @@ impl<K: Hash + Eq + Clone> Throttle<K> {
         if self.keys.len() >= MAX_KEYS && !self.keys.contains_key(&key) {
             self.forget_oldest(now);
         }
-        let failures = self.keys.entry(key).or_insert(Failures {
-            count: 0,
-            last: now,
-            wait_until: now,
-        });
+        let failures = self.keys.entry(key).or_insert(Failures { count: 0, last: now, wait_until: now });
         if now.duration_since(failures.last) > FORGET_AFTER {
             failures.count = 0;
         }
         failures.count += 1;
         failures.last = now;
         if let Some(over) = failures.count.checked_sub(self.backoff.free) {
-            let wait = self
-                .backoff
-                .first
-                .saturating_mul(1 << over.min(16))
-                .min(self.backoff.cap);
+            let wait = self.backoff.first.saturating_mul(1 << over.min(16)).min(self.backoff.cap);
             failures.wait_until = now + wait;
         }
     }
@@ -111,15 +96,9 @@ impl<K: Hash + Eq + Clone> Throttle<K> {
     }
 
     fn forget_oldest(&mut self, now: Instant) {
-        self.keys
-            .retain(|_, f| now.duration_since(f.last) <= FORGET_AFTER);
+        self.keys.retain(|_, f| now.duration_since(f.last) <= FORGET_AFTER);
         if self.keys.len() >= MAX_KEYS {
-            if let Some(oldest) = self
-                .keys
-                .iter()
-                .min_by_key(|(_, f)| f.last)
-                .map(|(k, _)| k.clone())
-            {
+            if let Some(oldest) = self.keys.iter().min_by_key(|(_, f)| f.last).map(|(k, _)| k.clone()) {
                 self.keys.remove(&oldest);
             }
         }
@@ -136,22 +115,13 @@ pub struct SignInThrottle {
 impl SignInThrottle {
     pub fn new(backoff: Backoff) -> Self {
         // An address may mistype a few accounts' passwords: twice the slack.
-        let per_address = Backoff {
-            free: backoff.free * 2,
-            ..backoff
-        };
-        Self {
-            by_address: Throttle::new(per_address),
-            by_account: Throttle::new(backoff),
-        }
+        let per_address = Backoff { free: backoff.free * 2, ..backoff };
+        Self { by_address: Throttle::new(per_address), by_account: Throttle::new(backoff) }
     }
 
     pub fn wait(&self, address: IpAddr, account: &str, now: Instant) -> Option<Duration> {
         let account = normalise(account);
-        match (
-            self.by_address.wait(&address, now),
-            self.by_account.wait(&account, now),
-        ) {
+        match (self.by_address.wait(&address, now), self.by_account.wait(&account, now)) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         }
@@ -161,12 +131,7 @@ impl SignInThrottle {
     /// as failed until it succeeds: guesses sent at once each take a place,
     /// so no more of them reach the (slow) check than the backoff lets
     /// through. `Err` with the wait when it may not go ahead (not counted).
-    pub fn attempt(
-        &mut self,
-        address: IpAddr,
-        account: &str,
-        now: Instant,
-    ) -> Result<(), Duration> {
+    pub fn attempt(&mut self, address: IpAddr, account: &str, now: Instant) -> Result<(), Duration> {
         if let Some(wait) = self.wait(address, account, now) {
             return Err(wait);
         }
@@ -224,10 +189,7 @@ pub struct RateLimit<K> {
 
 impl<K: Hash + Eq + Clone> RateLimit<K> {
     pub fn new(rate: Rate) -> Self {
-        Self {
-            rate,
-            full_at: HashMap::new(),
-        }
+        Self { rate, full_at: HashMap::new() }
     }
 
     /// Takes one action for `key`, or says how long until it may.
@@ -250,12 +212,7 @@ impl<K: Hash + Eq + Clone> RateLimit<K> {
     fn after_one_more(&self, key: &K, now: Instant) -> Result<Instant, Duration> {
         let window = self.rate.every.saturating_mul(self.rate.burst);
         // The bucket as a time: full at `full_at`, each action pushes it on by `every`.
-        let full_at = self
-            .full_at
-            .get(key)
-            .copied()
-            .filter(|full| *full > now)
-            .unwrap_or(now);
+        let full_at = self.full_at.get(key).copied().filter(|full| *full > now).unwrap_or(now);
         let next = full_at + self.rate.every;
         if next > now + window {
             return Err(next - (now + window));
@@ -290,11 +247,7 @@ fn normalise(account: &str) -> String {
 mod tests {
     use super::*;
 
-    const BACKOFF: Backoff = Backoff {
-        free: 2,
-        first: Duration::from_secs(1),
-        cap: Duration::from_secs(8),
-    };
+    const BACKOFF: Backoff = Backoff { free: 2, first: Duration::from_secs(1), cap: Duration::from_secs(8) };
 
     #[test]
     fn a_few_failures_are_free_then_each_waits_twice_as_long_up_to_the_cap() {
@@ -306,30 +259,16 @@ mod tests {
             throttle.count("sam", now);
             waits.push(throttle.wait(&"sam", now).map_or(0, |w| w.as_secs()));
         }
-        assert_eq!(
-            waits,
-            [0, 1, 2, 4, 8, 8, 8, 8],
-            "two free, then the third waits"
-        );
+        assert_eq!(waits, [0, 1, 2, 4, 8, 8, 8, 8], "two free, then the third waits");
     }
 
     #[test]
     fn an_attempt_counts_only_when_it_may_go_ahead() {
         let t0 = Instant::now();
         let mut throttle = Throttle::new(BACKOFF);
-        assert_eq!(
-            (
-                throttle.attempt("caller", t0),
-                throttle.attempt("caller", t0)
-            ),
-            (Ok(()), Ok(()))
-        );
+        assert_eq!((throttle.attempt("caller", t0), throttle.attempt("caller", t0)), (Ok(()), Ok(())));
         assert_eq!(throttle.attempt("caller", t0), Err(Duration::from_secs(1)));
-        assert_eq!(
-            throttle.attempt("caller", t0),
-            Err(Duration::from_secs(1)),
-            "a refused attempt is not counted"
-        );
+        assert_eq!(throttle.attempt("caller", t0), Err(Duration::from_secs(1)), "a refused attempt is not counted");
         assert_eq!(whole_seconds(Duration::from_millis(1_001)), 2);
         assert_eq!(whole_seconds(Duration::from_secs(1)), 1);
     }
@@ -342,11 +281,7 @@ mod tests {
             throttle.count("sam", t0);
         }
         assert_eq!(throttle.wait(&"sam", t0), Some(Duration::from_secs(4)));
-        assert_eq!(
-            throttle.wait(&"sam", t0 + Duration::from_secs(4)),
-            None,
-            "no lock is permanent"
-        );
+        assert_eq!(throttle.wait(&"sam", t0 + Duration::from_secs(4)), None, "no lock is permanent");
         throttle.forget(&"sam");
         assert_eq!(throttle.wait(&"sam", t0), None, "a success forgets");
         let later = t0 + FORGET_AFTER + Duration::from_secs(1);
@@ -358,27 +293,14 @@ mod tests {
     #[test]
     fn a_rate_allows_a_burst_then_one_per_period_and_refills_when_quiet() {
         let t0 = Instant::now();
-        let mut rate = RateLimit::new(Rate {
-            burst: 3,
-            every: Duration::from_secs(2),
-        });
+        let mut rate = RateLimit::new(Rate { burst: 3, every: Duration::from_secs(2) });
         let burst: Vec<_> = (0..4).map(|_| rate.take("alex", t0)).collect();
         assert_eq!(burst, [Ok(()), Ok(()), Ok(()), Err(Duration::from_secs(2))]);
         assert_eq!(rate.take("bea", t0), Ok(()), "each key has its own bucket");
-        assert_eq!(
-            rate.take("alex", t0 + Duration::from_secs(2)),
-            Ok(()),
-            "one more each period"
-        );
-        assert_eq!(
-            rate.take("alex", t0 + Duration::from_secs(3)),
-            Err(Duration::from_secs(1))
-        );
+        assert_eq!(rate.take("alex", t0 + Duration::from_secs(2)), Ok(()), "one more each period");
+        assert_eq!(rate.take("alex", t0 + Duration::from_secs(3)), Err(Duration::from_secs(1)));
         let quiet = t0 + Duration::from_secs(60);
-        assert!(
-            (0..3).all(|_| rate.take("alex", quiet).is_ok()),
-            "a quiet spell refills the whole burst"
-        );
+        assert!((0..3).all(|_| rate.take("alex", quiet).is_ok()), "a quiet spell refills the whole burst");
     }
 
     #[test]
@@ -389,16 +311,8 @@ mod tests {
         for _ in 0..2 {
             throttle.attempt(home, "Sam@Example.com ", t0).unwrap();
         }
-        assert_eq!(
-            throttle.wait(office, "sam@example.com", t0),
-            Some(Duration::from_secs(1)),
-            "the account, from anywhere"
-        );
-        assert_eq!(
-            throttle.wait(home, "ada@example.com", t0),
-            None,
-            "the address still has slack for another account"
-        );
+        assert_eq!(throttle.wait(office, "sam@example.com", t0), Some(Duration::from_secs(1)), "the account, from anywhere");
+        assert_eq!(throttle.wait(home, "ada@example.com", t0), None, "the address still has slack for another account");
         for account in ["a", "b"] {
             throttle.attempt(home, account, t0).unwrap();
         }
@@ -406,10 +320,6 @@ mod tests {
         assert_eq!(refused, Err(Duration::from_secs(1)), "four attempts from one address, four free: then a wait, and a refused try is not counted");
         let later = t0 + Duration::from_secs(1);
         throttle.attempt(home, "c", later).unwrap();
-        assert_eq!(
-            throttle.wait(home, "ada@example.com", later),
-            Some(Duration::from_secs(2)),
-            "the next waits twice as long"
-        );
+        assert_eq!(throttle.wait(home, "ada@example.com", later), Some(Duration::from_secs(2)), "the next waits twice as long");
     }
 }

@@ -64,14 +64,10 @@ impl Line {
         let time = time.rebase(self.time.frequency());
         if self.source != source || at.saturating_duration_since(self.at) > RESUME_AFTER {
             let rate = u64::from(self.time.frequency().get());
-            let elapsed =
-                at.saturating_duration_since(self.at).as_micros() as u64 * rate / 1_000_000;
+            let elapsed = at.saturating_duration_since(self.at).as_micros() as u64 * rate / 1_000_000;
             self.offset = (self.time.numer() + elapsed) as i64 - time.numer() as i64;
         }
-        let written = MediaTime::new(
-            time.numer().saturating_add_signed(self.offset),
-            time.frequency(),
-        );
+        let written = MediaTime::new(time.numer().saturating_add_signed(self.offset), time.frequency());
         (self.source, self.time, self.at) = (source, written, at);
         written
     }
@@ -114,43 +110,22 @@ impl Leg {
     /// audio) on the receive line that carries it, as `packet_for` makes it
     /// for that line's writer, on the line's own timeline. Counts it and
     /// returns true when written.
-    pub fn write_from(
-        &mut self,
-        from: LegRole,
-        source: Option<u64>,
-        packet_for: impl Fn(&Writer) -> Option<Packet>,
-    ) -> bool {
-        let Some(writer) = self.recv_mid(from).and_then(|mid| self.rtc.writer(mid)) else {
-            return false;
-        };
-        let Some((pt, wallclock, time, payload)) = packet_for(&writer) else {
-            return false;
-        };
+    pub fn write_from(&mut self, from: LegRole, source: Option<u64>, packet_for: impl Fn(&Writer) -> Option<Packet>) -> bool {
+        let Some(writer) = self.recv_mid(from).and_then(|mid| self.rtc.writer(mid)) else { return false };
+        let Some((pt, wallclock, time, payload)) = packet_for(&writer) else { return false };
         // After a pause, or from another source, the line's clock carries
         // on from where it was by the time that passed.
         let time = match self.lines.get_mut(&from) {
             Some(line) => line.carry(source, time, wallclock),
             None => {
-                self.lines.insert(
-                    from,
-                    Line {
-                        source,
-                        time,
-                        at: wallclock,
-                        offset: 0,
-                    },
-                );
+                self.lines.insert(from, Line { source, time, at: wallclock, offset: 0 });
                 time
             }
         };
         let bytes = payload.len();
         match writer.write(pt, wallclock, time, payload) {
             Ok(()) => {
-                self.stats
-                    .forwarded_to_it
-                    .entry(from)
-                    .or_default()
-                    .add(bytes);
+                self.stats.forwarded_to_it.entry(from).or_default().add(bytes);
                 true
             }
             Err(e) => {
@@ -195,14 +170,10 @@ impl Leg {
     fn on_event(&mut self, event: Event, media: &mut Vec<MediaData>) {
         match event {
             Event::Connected => self.connected = true,
-            Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
-                self.rtc.disconnect()
-            }
+            Event::IceConnectionStateChange(IceConnectionState::Disconnected) => self.rtc.disconnect(),
             Event::MediaAdded(added) => match added.direction {
                 // The peer sends on it: its own audio.
-                Direction::RecvOnly | Direction::SendRecv if self.send_mid.is_none() => {
-                    self.send_mid = Some(added.mid)
-                }
+                Direction::RecvOnly | Direction::SendRecv if self.send_mid.is_none() => self.send_mid = Some(added.mid),
                 // The peer listens on it: the next source of its layout.
                 Direction::SendOnly => {
                     if let Some(source) = self.unassigned.pop_front() {
@@ -238,12 +209,7 @@ mod tests {
     #[test]
     fn a_steady_stream_keeps_its_own_times() {
         let t0 = Instant::now();
-        let mut line = Line {
-            source: Some(1),
-            time: MediaTime::new(1_000, RATE),
-            at: t0,
-            offset: 0,
-        };
+        let mut line = Line { source: Some(1), time: MediaTime::new(1_000, RATE), at: t0, offset: 0 };
         for frame in 1..50 {
             let time = MediaTime::new(1_000 + frame * 20 * MS, RATE);
             assert_eq!(line.carry(Some(1), time, at(t0, frame * 20)), time);
@@ -255,27 +221,10 @@ mod tests {
         // A sender whose track was detached for 2 s resumes with RTP times
         // that did not move meanwhile.
         let t0 = Instant::now();
-        let mut line = Line {
-            source: Some(1),
-            time: MediaTime::new(5_000, RATE),
-            at: t0,
-            offset: 0,
-        };
-        let resumed = line.carry(
-            Some(1),
-            MediaTime::new(5_000 + 20 * MS, RATE),
-            at(t0, 2_000),
-        );
-        assert_eq!(
-            resumed.numer(),
-            5_000 + 2_000 * MS,
-            "two seconds on, as the receiver's clock is"
-        );
-        let next = line.carry(
-            Some(1),
-            MediaTime::new(5_000 + 40 * MS, RATE),
-            at(t0, 2_020),
-        );
+        let mut line = Line { source: Some(1), time: MediaTime::new(5_000, RATE), at: t0, offset: 0 };
+        let resumed = line.carry(Some(1), MediaTime::new(5_000 + 20 * MS, RATE), at(t0, 2_000));
+        assert_eq!(resumed.numer(), 5_000 + 2_000 * MS, "two seconds on, as the receiver's clock is");
+        let next = line.carry(Some(1), MediaTime::new(5_000 + 40 * MS, RATE), at(t0, 2_020));
         assert_eq!(next.numer(), resumed.numer() + 20 * MS, "then steady again");
     }
 
@@ -283,12 +232,7 @@ mod tests {
     fn another_source_on_the_line_carries_its_clock_on() {
         // The ringback, then the new agent's softphone with a clock of its own.
         let t0 = Instant::now();
-        let mut line = Line {
-            source: None,
-            time: MediaTime::new(9_000, RATE),
-            at: t0,
-            offset: 0,
-        };
+        let mut line = Line { source: None, time: MediaTime::new(9_000, RATE), at: t0, offset: 0 };
         let first = line.carry(Some(7), MediaTime::new(123_456_789, RATE), at(t0, 20));
         assert_eq!(first.numer(), 9_000 + 20 * MS);
     }

@@ -24,22 +24,10 @@ pub struct CallAudio {
 impl CallAudio {
     /// Every state a call can be in, for exhaustive tests.
     pub const ALL: [CallAudio; 4] = [
-        CallAudio {
-            whisper: false,
-            hold: false,
-        },
-        CallAudio {
-            whisper: true,
-            hold: false,
-        },
-        CallAudio {
-            whisper: false,
-            hold: true,
-        },
-        CallAudio {
-            whisper: true,
-            hold: true,
-        },
+        CallAudio { whisper: false, hold: false },
+        CallAudio { whisper: true, hold: false },
+        CallAudio { whisper: false, hold: true },
+        CallAudio { whisper: true, hold: true },
     ];
 }
 
@@ -87,11 +75,7 @@ mod tests {
                         (Agent, Coach) => true,
                         _ => unreachable!("every pair is covered above"),
                     };
-                    assert_eq!(
-                        may_forward(from, to, call),
-                        expected,
-                        "{from:?} → {to:?} in {call:?}"
-                    );
+                    assert_eq!(may_forward(from, to, call), expected, "{from:?} → {to:?} in {call:?}");
                 }
             }
         }
@@ -109,12 +93,7 @@ mod tests {
     fn layouts_carry_only_sources_the_rule_can_forward() {
         for role in LegRole::ALL {
             for source in receive_layout(role) {
-                assert!(
-                    CallAudio::ALL
-                        .iter()
-                        .any(|&call| may_forward(*source, role, call)),
-                    "{role:?} listens to {source:?}"
-                );
+                assert!(CallAudio::ALL.iter().any(|&call| may_forward(*source, role, call)), "{role:?} listens to {source:?}");
             }
         }
     }

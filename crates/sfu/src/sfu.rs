@@ -56,9 +56,7 @@ impl JoinError {
         match self {
             JoinError::Unreadable(_) => "the SDP offer could not be read".to_owned(),
             JoinError::Unusable(why) => format!("the SDP offer was refused: {why}"),
-            JoinError::BadOffer(_) => {
-                "the SDP offer was refused: it offers no usable audio".to_owned()
-            }
+            JoinError::BadOffer(_) => "the SDP offer was refused: it offers no usable audio".to_owned(),
             JoinError::NoSeat => JoinError::NO_SEAT.to_owned(),
         }
     }
@@ -155,11 +153,7 @@ impl Sfu {
 
     fn overhear(&mut self, room: RoomId, from: LegRole, opus: &[u8]) {
         if let (Some(heard), LegRole::Customer | LegRole::Agent) = (&mut self.heard, from) {
-            heard.push_back(Heard {
-                room,
-                from,
-                opus: opus.to_vec(),
-            });
+            heard.push_back(Heard { room, from, opus: opus.to_vec() });
         }
     }
 
@@ -182,9 +176,7 @@ impl Sfu {
     /// Nobody may play `role` in `room` now: its leg goes, and a coach's
     /// whisper is off.
     pub fn revoke(&mut self, room: RoomId, role: LegRole) {
-        let Some(state) = self.rooms.get_mut(&room) else {
-            return;
-        };
+        let Some(state) = self.rooms.get_mut(&room) else { return };
         state.seats.remove(&role);
         if role == LegRole::Coach {
             state.audio.whisper = false;
@@ -199,65 +191,33 @@ impl Sfu {
 
     /// A peer joins `room` as `role` with the text of its offer, as a client
     /// sends it: the answer's text, or why not.
-    pub fn join_sdp(
-        &mut self,
-        now: Instant,
-        room: RoomId,
-        role: LegRole,
-        holder: u64,
-        offer: &str,
-    ) -> Result<(LegId, String), JoinError> {
-        let parsed =
-            SdpOffer::from_sdp_string(offer).map_err(|e| JoinError::Unreadable(e.to_string()))?;
+    pub fn join_sdp(&mut self, now: Instant, room: RoomId, role: LegRole, holder: u64, offer: &str) -> Result<(LegId, String), JoinError> {
+        let parsed = SdpOffer::from_sdp_string(offer).map_err(|e| JoinError::Unreadable(e.to_string()))?;
         if let Some(why) = crate::offer::unusable(offer) {
             return Err(JoinError::Unusable(why));
         }
-        self.join(now, room, role, holder, parsed)
-            .map(|(leg, answer)| (leg, answer.to_sdp_string()))
+        self.join(now, room, role, holder, parsed).map(|(leg, answer)| (leg, answer.to_sdp_string()))
     }
 
     /// `holder` joins `room` as `role` with its offer, into the seat granted
     /// to them; a leg already playing that role there (an earlier join) is
     /// replaced.
-    pub fn join(
-        &mut self,
-        now: Instant,
-        room: RoomId,
-        role: LegRole,
-        holder: u64,
-        offer: SdpOffer,
-    ) -> Result<(LegId, SdpAnswer), JoinError> {
-        if self
-            .seat(room, role)
-            .is_none_or(|seat| seat.holder != holder)
-        {
+    pub fn join(&mut self, now: Instant, room: RoomId, role: LegRole, holder: u64, offer: SdpOffer) -> Result<(LegId, SdpAnswer), JoinError> {
+        if self.seat(room, role).is_none_or(|seat| seat.holder != holder) {
             return Err(JoinError::NoSeat);
         }
-        let mut rtc = Rtc::builder()
-            .set_ice_lite(true)
-            .clear_codecs()
-            .enable_opus(true, false)
-            .build(now);
-        let candidate = Candidate::host(self.advertised, "udp")
-            .map_err(|e| JoinError::BadOffer(e.to_string()))?;
+        let mut rtc = Rtc::builder().set_ice_lite(true).clear_codecs().enable_opus(true, false).build(now);
+        let candidate = Candidate::host(self.advertised, "udp").map_err(|e| JoinError::BadOffer(e.to_string()))?;
         rtc.add_local_candidate(candidate);
         if let Some(tcp) = self.advertised_tcp {
-            let candidate = Candidate::builder()
-                .tcp()
-                .host(tcp)
-                .tcptype(TcpType::Passive)
-                .build();
+            let candidate = Candidate::builder().tcp().host(tcp).tcptype(TcpType::Passive).build();
             rtc.add_local_candidate(candidate.map_err(|e| JoinError::BadOffer(e.to_string()))?);
         }
-        let answer = rtc
-            .sdp_api()
-            .accept_offer(offer)
-            .map_err(|e| JoinError::BadOffer(e.to_string()))?;
+        let answer = rtc.sdp_api().accept_offer(offer).map_err(|e| JoinError::BadOffer(e.to_string()))?;
         self.leave_role(room, role);
         let id = LegId(self.next_leg);
         self.next_leg += 1;
-        self.by_ufrag
-            .insert(rtc.direct_api().local_ice_credentials().ufrag, id);
+        self.by_ufrag.insert(rtc.direct_api().local_ice_credentials().ufrag, id);
         self.legs.insert(id, Leg::new(room, role, rtc));
         self.rooms.entry(room).or_default().legs.insert(id); // the seat's room
         self.drive([id]);
@@ -281,11 +241,7 @@ impl Sfu {
 
     /// The leg playing `role` in `room`, if any, leaves.
     pub fn leave_role(&mut self, room: RoomId, role: LegRole) {
-        let ids: Vec<LegId> = self
-            .room_legs(room)
-            .filter(|(_, leg)| leg.role == role)
-            .map(|(id, _)| id)
-            .collect();
+        let ids: Vec<LegId> = self.room_legs(room).filter(|(_, leg)| leg.role == role).map(|(id, _)| id).collect();
         for id in ids {
             self.leave(id);
         }
@@ -304,14 +260,8 @@ impl Sfu {
     /// follows it. A session whose seat was revoked (a late word) changes
     /// nothing.
     pub fn set_whisper(&mut self, room: RoomId, session: u64, on: bool) {
-        let Some(room) = self.rooms.get_mut(&room) else {
-            return;
-        };
-        if room
-            .seats
-            .get(&LegRole::Coach)
-            .is_some_and(|seat| seat.session == session)
-        {
+        let Some(room) = self.rooms.get_mut(&room) else { return };
+        if room.seats.get(&LegRole::Coach).is_some_and(|seat| seat.session == session) {
             room.audio.whisper = on;
         }
     }
@@ -325,43 +275,22 @@ impl Sfu {
 
     /// A datagram arrived (over TCP: one RFC 4571 frame's payload). Returns
     /// false when no leg owns it.
-    pub fn handle_receive(
-        &mut self,
-        now: Instant,
-        proto: Protocol,
-        source: SocketAddr,
-        destination: SocketAddr,
-        datagram: &[u8],
-    ) -> bool {
-        let Ok(receive) = Receive::new(proto, source, destination, datagram) else {
-            return false;
-        };
+    pub fn handle_receive(&mut self, now: Instant, proto: Protocol, source: SocketAddr, destination: SocketAddr, datagram: &[u8]) -> bool {
+        let Ok(receive) = Receive::new(proto, source, destination, datagram) else { return false };
         let input = Input::Receive(now, receive);
         // From a known address, or a connectivity check naming a leg: one
         // leg asked, however many there are.
-        let candidate = self
-            .by_source
-            .get(&source)
-            .copied()
-            .filter(|id| self.legs.get(id).is_some_and(|l| l.rtc.accepts(&input)));
+        let candidate = self.by_source.get(&source).copied().filter(|id| self.legs.get(id).is_some_and(|l| l.rtc.accepts(&input)));
         let id = match candidate {
             Some(id) => id,
             None => {
-                let Some(id) = self
-                    .named_by_check(datagram)
-                    .filter(|id| self.legs[id].rtc.accepts(&input))
-                else {
-                    return false;
-                };
+                let Some(id) = self.named_by_check(datagram).filter(|id| self.legs[id].rtc.accepts(&input)) else { return false };
                 self.by_source.insert(source, id);
                 id
             }
         };
         // Just found: the leg exists.
-        let leg = self
-            .legs
-            .get_mut(&id)
-            .expect("the leg that accepted the datagram");
+        let leg = self.legs.get_mut(&id).expect("the leg that accepted the datagram");
         leg.stats.transport = Some(proto);
         if let Err(e) = leg.rtc.handle_input(input) {
             tracing::info!(role = ?leg.role, "peer sent what it may not: {e}");
@@ -383,12 +312,8 @@ impl Sfu {
     pub fn handle_timeout(&mut self, now: Instant) {
         let mut due = Vec::new();
         while self.timers.first().is_some_and(|&(at, _)| at <= now) {
-            let Some((_, id)) = self.timers.pop_first() else {
-                break;
-            };
-            let Some(leg) = self.legs.get_mut(&id) else {
-                continue;
-            };
+            let Some((_, id)) = self.timers.pop_first() else { break };
+            let Some(leg) = self.legs.get_mut(&id) else { continue };
             leg.next_timeout = None; // set again when it is polled
             if let Err(e) = leg.rtc.handle_input(Input::Timeout(now)) {
                 tracing::info!(role = ?leg.role, "peer timed out: {e}");
@@ -410,23 +335,13 @@ impl Sfu {
 
     /// Audio from a server-side source (the simulator's customer or agent)
     /// enters the room as if that party had sent it.
-    pub fn inject(
-        &mut self,
-        now: Instant,
-        room: RoomId,
-        from: LegRole,
-        rtp_time: MediaTime,
-        frame: &[u8],
-    ) {
+    pub fn inject(&mut self, now: Instant, room: RoomId, from: LegRole, rtp_time: MediaTime, frame: &[u8]) {
         if !self.rooms.contains_key(&room) {
             return; // closed
         }
         self.overhear(room, from, frame);
         let reached = self.forward(room, None, from, |writer| {
-            let pt = writer
-                .payload_params()
-                .find(|p| p.spec().codec == Codec::Opus)
-                .map(|p| p.pt())?;
+            let pt = writer.payload_params().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt())?;
             Some((pt, now, rtp_time, frame.into()))
         });
         self.drive(reached);
@@ -434,9 +349,7 @@ impl Sfu {
 
     /// Every leg of `room` with its role and counters.
     pub fn stats(&self, room: RoomId) -> Vec<(LegRole, bool, LegStats)> {
-        self.room_legs(room)
-            .map(|(_, leg)| (leg.role, leg.connected, leg.stats.clone()))
-            .collect()
+        self.room_legs(room).map(|(_, leg)| (leg.role, leg.connected, leg.stats.clone())).collect()
     }
 
     pub fn rooms(&self) -> impl Iterator<Item = RoomId> + '_ {
@@ -444,11 +357,7 @@ impl Sfu {
     }
 
     fn room_legs(&self, room: RoomId) -> impl Iterator<Item = (LegId, &Leg)> + '_ {
-        let ids = self
-            .rooms
-            .get(&room)
-            .into_iter()
-            .flat_map(|r| r.legs.iter().copied());
+        let ids = self.rooms.get(&room).into_iter().flat_map(|r| r.legs.iter().copied());
         ids.filter_map(|id| self.legs.get(&id).map(|leg| (id, leg)))
     }
 
@@ -457,9 +366,7 @@ impl Sfu {
     fn drive(&mut self, touched: impl IntoIterator<Item = LegId>) {
         let mut queue: VecDeque<LegId> = touched.into_iter().collect();
         while let Some(id) = queue.pop_front() {
-            let Some(leg) = self.legs.get_mut(&id) else {
-                continue;
-            };
+            let Some(leg) = self.legs.get_mut(&id) else { continue };
             let mut media: Vec<MediaData> = Vec::new();
             let before = leg.next_timeout;
             leg.poll(&mut self.transmits, &mut media);
@@ -479,12 +386,7 @@ impl Sfu {
             for data in media {
                 self.overhear(room, role, &data.data);
                 let reached = self.forward(room, Some(id), role, |writer| {
-                    Some((
-                        writer.match_params(data.params)?,
-                        data.network_time,
-                        data.time,
-                        data.data.clone(),
-                    ))
+                    Some((writer.match_params(data.params)?, data.network_time, data.time, data.data.clone()))
                 });
                 queue.extend(reached);
             }
@@ -494,21 +396,11 @@ impl Sfu {
     /// The one place a packet is forwarded: to every other leg of the room
     /// that the rule lets hear `from`, on that leg's line for `from`, as
     /// `packet_for` makes it for that line's writer. Returns the legs written to.
-    fn forward(
-        &mut self,
-        room: RoomId,
-        origin: Option<LegId>,
-        from: LegRole,
-        packet_for: impl Fn(&Writer) -> Option<Packet>,
-    ) -> Vec<LegId> {
-        let Some(room) = self.rooms.get(&room) else {
-            return Vec::new();
-        };
+    fn forward(&mut self, room: RoomId, origin: Option<LegId>, from: LegRole, packet_for: impl Fn(&Writer) -> Option<Packet>) -> Vec<LegId> {
+        let Some(room) = self.rooms.get(&room) else { return Vec::new() };
         let mut reached = Vec::new();
         for &id in &room.legs {
-            let Some(leg) = self.legs.get_mut(&id) else {
-                continue;
-            };
+            let Some(leg) = self.legs.get_mut(&id) else { continue };
             if Some(id) == origin || !may_forward(from, leg.role, room.audio) {
                 continue;
             }

@@ -26,26 +26,12 @@ fn has_leg(world: &World, role: earshot_sfu::LegRole) -> bool {
 #[test]
 fn nobody_joins_a_seat_not_granted_to_them() {
     let mut world = a_call();
-    assert!(
-        matches!(
-            world.try_join(Coach, seat(Coach).holder, 2),
-            Err(JoinError::NoSeat)
-        ),
-        "no coach was let in"
-    );
+    assert!(matches!(world.try_join(Coach, seat(Coach).holder, 2), Err(JoinError::NoSeat)), "no coach was let in");
     world.sfu.grant(ROOM, Coach, seat(Coach));
-    assert!(
-        matches!(world.try_join(Coach, 99, 2), Err(JoinError::NoSeat)),
-        "another user's seat"
-    );
-    assert!(
-        matches!(world.try_join(Agent, 99, 2), Err(JoinError::NoSeat)),
-        "the agent's seat is not anybody's"
-    );
+    assert!(matches!(world.try_join(Coach, 99, 2), Err(JoinError::NoSeat)), "another user's seat");
+    assert!(matches!(world.try_join(Agent, 99, 2), Err(JoinError::NoSeat)), "the agent's seat is not anybody's");
     assert_eq!(JoinError::NoSeat.for_client(), JoinError::NO_SEAT);
-    world
-        .try_join(Coach, seat(Coach).holder, 2)
-        .expect("the granted coach joins");
+    world.try_join(Coach, seat(Coach).holder, 2).expect("the granted coach joins");
     assert!(has_leg(&world, Coach));
 }
 
@@ -55,61 +41,29 @@ fn a_revoked_seat_takes_the_leg_and_the_whisper_with_it() {
     world.join(Coach);
     world.sfu.set_whisper(ROOM, SESSION, true);
     world.run(TALK, &[Customer, Agent, Coach]);
-    assert!(
-        world.heard(Agent, Coach) > 40 && world.heard(Coach, Customer) > 40,
-        "whispering and listening"
-    );
+    assert!(world.heard(Agent, Coach) > 40 && world.heard(Coach, Customer) > 40, "whispering and listening");
 
     world.sfu.revoke(ROOM, Coach);
-    assert!(
-        !has_leg(&world, Coach),
-        "the coach's leg went with the seat"
-    );
-    let (to_coach, from_coach) = (
-        world.heard(Coach, Customer) + world.heard(Coach, Agent),
-        world.heard(Agent, Coach),
-    );
+    assert!(!has_leg(&world, Coach), "the coach's leg went with the seat");
+    let (to_coach, from_coach) = (world.heard(Coach, Customer) + world.heard(Coach, Agent), world.heard(Agent, Coach));
     world.run(TALK, &[Customer, Agent, Coach]);
-    assert_eq!(
-        world.heard(Coach, Customer) + world.heard(Coach, Agent),
-        to_coach,
-        "nothing more reached the coach"
-    );
-    assert_eq!(
-        world.heard(Agent, Coach),
-        from_coach,
-        "nothing more came from the coach"
-    );
+    assert_eq!(world.heard(Coach, Customer) + world.heard(Coach, Agent), to_coach, "nothing more reached the coach");
+    assert_eq!(world.heard(Agent, Coach), from_coach, "nothing more came from the coach");
 
     // A join that was on its way, and the old session's late whisper.
-    assert!(matches!(
-        world.try_join(Coach, seat(Coach).holder, 2),
-        Err(JoinError::NoSeat)
-    ));
+    assert!(matches!(world.try_join(Coach, seat(Coach).holder, 2), Err(JoinError::NoSeat)));
     world.sfu.set_whisper(ROOM, SESSION, true);
 
     // The same coach's next session starts listening, whatever came late.
-    let next = Seat {
-        session: SESSION + 1,
-        ..seat(Coach)
-    };
+    let next = Seat { session: SESSION + 1, ..seat(Coach) };
     world.sfu.grant(ROOM, Coach, next);
     world.sfu.set_whisper(ROOM, SESSION, true);
-    world
-        .try_join(Coach, next.holder, 2)
-        .expect("the new session's coach joins");
+    world.try_join(Coach, next.holder, 2).expect("the new session's coach joins");
     world.run(TALK, &[Coach]);
-    assert_eq!(
-        world.heard(Agent, Coach),
-        from_coach,
-        "the old session's whisper reached nobody"
-    );
+    assert_eq!(world.heard(Agent, Coach), from_coach, "the old session's whisper reached nobody");
     world.sfu.set_whisper(ROOM, next.session, true);
     world.run(TALK, &[Coach]);
-    assert!(
-        world.heard(Agent, Coach) > from_coach + 40,
-        "the new session whispers"
-    );
+    assert!(world.heard(Agent, Coach) > from_coach + 40, "the new session whispers");
 }
 
 #[test]
@@ -118,9 +72,7 @@ fn a_dropped_connection_keeps_its_seat() {
     world.join(Coach);
     world.leave(Coach);
     assert!(!has_leg(&world, Coach));
-    world
-        .try_join(Coach, seat(Coach).holder, 2)
-        .expect("back into the seat it kept");
+    world.try_join(Coach, seat(Coach).holder, 2).expect("back into the seat it kept");
     world.run(TALK, &[Customer]);
     assert!(world.heard(Coach, Customer) > 40);
 }
@@ -128,26 +80,13 @@ fn a_dropped_connection_keeps_its_seat() {
 #[test]
 fn a_new_agent_seat_drops_the_old_agent_and_a_closed_room_stays_closed() {
     let mut world = a_call();
-    world.sfu.grant(
-        ROOM,
-        Agent,
-        Seat {
-            holder: 42,
-            session: 0,
-        },
-    );
+    world.sfu.grant(ROOM, Agent, Seat { holder: 42, session: 0 });
     assert!(!has_leg(&world, Agent), "the transferred agent's leg went");
-    assert!(matches!(
-        world.try_join(Agent, seat(Agent).holder, 2),
-        Err(JoinError::NoSeat)
-    ));
+    assert!(matches!(world.try_join(Agent, seat(Agent).holder, 2), Err(JoinError::NoSeat)));
 
     world.sfu.close_room(ROOM);
     world.sfu.set_hold(ROOM, true);
     world.sfu.set_whisper(ROOM, SESSION, true);
     assert_eq!(world.sfu.rooms().count(), 0, "late words open no room");
-    assert!(matches!(
-        world.try_join(Customer, seat(Customer).holder, 1),
-        Err(JoinError::NoSeat)
-    ));
+    assert!(matches!(world.try_join(Customer, seat(Customer).holder, 1), Err(JoinError::NoSeat)));
 }

@@ -30,15 +30,8 @@ fn sfu_never_forwards_coach_to_customer() {
     world.run(SETTLE, &[]);
     assert!(world.heard(Agent, Customer) > 80, "agent hears customer");
     assert!(world.heard(Customer, Agent) > 80, "customer hears agent");
-    assert!(
-        world.heard(Coach, Customer) > 80 && world.heard(Coach, Agent) > 80,
-        "coach hears both"
-    );
-    assert_eq!(
-        world.heard(Agent, Coach),
-        0,
-        "no whisper yet: agent does not hear the coach"
-    );
+    assert!(world.heard(Coach, Customer) > 80 && world.heard(Coach, Agent) > 80, "coach hears both");
+    assert_eq!(world.heard(Agent, Coach), 0, "no whisper yet: agent does not hear the coach");
 
     // Whispering: the agent hears the coach; the customer still never does.
     world.sfu.set_whisper(ROOM, SESSION, true);
@@ -50,28 +43,11 @@ fn sfu_never_forwards_coach_to_customer() {
 
     // Listening again: the coach keeps talking, the agent hears no more.
     world.run(TALK, &everyone);
-    assert_eq!(
-        world.heard(Agent, Coach),
-        whispered,
-        "whisper off takes effect on the next packet"
-    );
+    assert_eq!(world.heard(Agent, Coach), whispered, "whisper off takes effect on the next packet");
 
-    assert_eq!(
-        world.heard(Customer, Coach),
-        0,
-        "the customer never heard the coach"
-    );
-    let customer_stats = world
-        .sfu
-        .stats(ROOM)
-        .into_iter()
-        .find(|(role, _, _)| *role == Customer)
-        .unwrap()
-        .2;
-    assert!(
-        !customer_stats.forwarded_to_it.contains_key(&Coach),
-        "no coach packet was ever forwarded to the customer"
-    );
+    assert_eq!(world.heard(Customer, Coach), 0, "the customer never heard the coach");
+    let customer_stats = world.sfu.stats(ROOM).into_iter().find(|(role, _, _)| *role == Customer).unwrap().2;
+    assert!(!customer_stats.forwarded_to_it.contains_key(&Coach), "no coach packet was ever forwarded to the customer");
 }
 
 #[test]
@@ -89,10 +65,7 @@ fn whisper_survives_leave_and_rejoin_in_any_order() {
     world.run(TALK, &[Coach, Agent]);
 
     assert_eq!(world.heard(Customer, Coach), 0);
-    assert!(
-        world.heard(Agent, Coach) > 0,
-        "the agent heard the whisper after the rejoin"
-    );
+    assert!(world.heard(Agent, Coach) > 0, "the agent heard the whisper after the rejoin");
 }
 
 #[test]
@@ -133,55 +106,26 @@ fn hold_cuts_the_customer_off_both_ways_while_agent_and_coach_go_on() {
 
     world.run(TALK, &everyone);
     world.run(SETTLE, &[]);
-    for (to, from) in [
-        (Agent, Customer),
-        (Coach, Customer),
-        (Customer, Agent),
-        (Customer, Coach),
-    ] {
-        assert_eq!(
-            world.heard(to, from),
-            0,
-            "on hold: {to:?} hears nothing from {from:?}"
-        );
+    for (to, from) in [(Agent, Customer), (Coach, Customer), (Customer, Agent), (Customer, Coach)] {
+        assert_eq!(world.heard(to, from), 0, "on hold: {to:?} hears nothing from {from:?}");
     }
-    assert!(
-        world.heard(Coach, Agent) > 80 && world.heard(Agent, Coach) > 80,
-        "agent and coach talk during the hold"
-    );
+    assert!(world.heard(Coach, Agent) > 80 && world.heard(Agent, Coach) > 80, "agent and coach talk during the hold");
 
     world.sfu.set_hold(ROOM, false);
     world.run(TALK, &everyone);
-    assert!(
-        world.heard(Agent, Customer) > 80 && world.heard(Customer, Agent) > 80,
-        "off hold, the call goes on"
-    );
+    assert!(world.heard(Agent, Customer) > 80 && world.heard(Customer, Agent) > 80, "off hold, the call goes on");
     assert_eq!(world.heard(Customer, Coach), 0);
 }
 
 #[test]
 fn listening_overhears_customer_and_agent_and_never_the_coach() {
     let mut world = call_with_coach();
-    world.sfu = std::mem::replace(
-        &mut world.sfu,
-        earshot_sfu::Sfu::new("127.0.0.1:9".parse().unwrap()),
-    )
-    .with_listening();
+    world.sfu = std::mem::replace(&mut world.sfu, earshot_sfu::Sfu::new("127.0.0.1:9".parse().unwrap())).with_listening();
     world.sfu.set_whisper(ROOM, SESSION, true);
     world.run(TALK, &[Customer, Agent, Coach]);
 
     let heard: Vec<_> = std::iter::from_fn(|| world.sfu.poll_heard()).collect();
-    let from = |role| {
-        heard
-            .iter()
-            .filter(|h| h.from == role && h.room == ROOM && !h.opus.is_empty())
-            .count()
-    };
-    assert!(
-        from(Customer) > 80 && from(Agent) > 80,
-        "both parties' frames: {} and {}",
-        from(Customer),
-        from(Agent)
-    );
+    let from = |role| heard.iter().filter(|h| h.from == role && h.room == ROOM && !h.opus.is_empty()).count();
+    assert!(from(Customer) > 80 && from(Agent) > 80, "both parties' frames: {} and {}", from(Customer), from(Agent));
     assert_eq!(from(Coach), 0, "the coach is never listened to");
 }

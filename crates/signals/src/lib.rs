@@ -55,12 +55,7 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Self {
-            dead_air_ms: 10_000,
-            overtalk_ms: 2_000,
-            raised_voice_db: 8.0,
-            agent_talk_share: 0.75,
-        }
+        Self { dead_air_ms: 10_000, overtalk_ms: 2_000, raised_voice_db: 8.0, agent_talk_share: 0.75 }
     }
 }
 
@@ -151,10 +146,7 @@ impl CallAudio {
     /// The call's time moves on without a frame (call it every frame or so).
     pub fn tick(&mut self, now: u64) {
         for side in &mut self.sides {
-            if side
-                .heard_at
-                .is_none_or(|at| now.saturating_sub(at) > QUIET_AFTER_MS)
-            {
+            if side.heard_at.is_none_or(|at| now.saturating_sub(at) > QUIET_AFTER_MS) {
                 side.vad.silent();
             }
         }
@@ -174,14 +166,7 @@ impl CallAudio {
 
     /// The signals on now.
     pub fn active(&self) -> impl Iterator<Item = Signal> + '_ {
-        [
-            Signal::DeadAir,
-            Signal::Overtalk,
-            Signal::RaisedVoice,
-            Signal::AgentTalksMost,
-        ]
-        .into_iter()
-        .filter(|&s| self.active[s as usize])
+        [Signal::DeadAir, Signal::Overtalk, Signal::RaisedVoice, Signal::AgentTalksMost].into_iter().filter(|&s| self.active[s as usize])
     }
 
     pub fn talking(&self, party: Party) -> bool {
@@ -196,9 +181,7 @@ impl CallAudio {
 
     fn update(&mut self, now: u64) {
         let (customer, agent) = (self.talking(Party::Customer), self.talking(Party::Agent));
-        let lasted = |since: Option<u64>, needed: u64| {
-            since.filter(|&since| now.saturating_sub(since) >= needed)
-        };
+        let lasted = |since: Option<u64>, needed: u64| since.filter(|&since| now.saturating_sub(since) >= needed);
 
         // Dead air: both quiet, not on hold.
         if customer || agent || self.held {
@@ -206,39 +189,23 @@ impl CallAudio {
         } else {
             self.quiet_since.get_or_insert(now);
         }
-        self.set(
-            Signal::DeadAir,
-            lasted(self.quiet_since, self.thresholds.dead_air_ms),
-            now,
-        );
+        self.set(Signal::DeadAir, lasted(self.quiet_since, self.thresholds.dead_air_ms), now);
 
         // Overtalk: both at once, long enough; it lasts until a real break.
         if customer && agent {
             self.both_since.get_or_insert(now);
             self.both_last = Some(now);
-        } else if self
-            .both_last
-            .is_none_or(|last| now.saturating_sub(last) >= OVERTALK_BREAK_MS)
-        {
+        } else if self.both_last.is_none_or(|last| now.saturating_sub(last) >= OVERTALK_BREAK_MS) {
             self.both_since = None;
         }
-        let needed = if self.active[Signal::Overtalk as usize] {
-            0
-        } else {
-            self.thresholds.overtalk_ms
-        };
+        let needed = if self.active[Signal::Overtalk as usize] { 0 } else { self.thresholds.overtalk_ms };
         self.set(Signal::Overtalk, lasted(self.both_since, needed), now);
 
         // A raised voice: the customer's recent speech well above their own
         // earlier speech, for a second or more; it ends a little lower.
         let was = self.active[Signal::RaisedVoice as usize];
-        let threshold =
-            self.thresholds.raised_voice_db - if was { RAISED_HYSTERESIS_DB } else { 0.0 };
-        if self
-            .customer_loudness
-            .rise_db()
-            .is_some_and(|rise| rise >= threshold)
-        {
+        let threshold = self.thresholds.raised_voice_db - if was { RAISED_HYSTERESIS_DB } else { 0.0 };
+        if self.customer_loudness.rise_db().is_some_and(|rise| rise >= threshold) {
             self.raised_since.get_or_insert(now);
         } else {
             self.raised_since = None;
@@ -248,14 +215,9 @@ impl CallAudio {
 
         // The talk ratio: the agent's share of all the talking so far.
         let was = self.active[Signal::AgentTalksMost as usize];
-        let threshold =
-            self.thresholds.agent_talk_share - if was { TALK_RATIO_HYSTERESIS } else { 0.0 };
+        let threshold = self.thresholds.agent_talk_share - if was { TALK_RATIO_HYSTERESIS } else { 0.0 };
         let talked: u64 = self.sides.iter().map(|side| side.talked_ms).sum();
-        if talked >= TALK_RATIO_AFTER_MS
-            && self
-                .agent_talk_share()
-                .is_some_and(|share| share >= threshold)
-        {
+        if talked >= TALK_RATIO_AFTER_MS && self.agent_talk_share().is_some_and(|share| share >= threshold) {
             self.agent_most_since.get_or_insert(now);
         } else {
             self.agent_most_since = None;

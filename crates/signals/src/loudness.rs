@@ -24,11 +24,7 @@ impl Loudness {
             return;
         }
         let first = self.frames <= BASELINE_FRAMES;
-        let alpha = if first {
-            1.0 / self.frames as f32
-        } else {
-            BASELINE_ALPHA
-        };
+        let alpha = if first { 1.0 / self.frames as f32 } else { BASELINE_ALPHA };
         self.baseline_db += alpha * (level_db - self.baseline_db);
         self.recent_db += RECENT_ALPHA * (level_db - self.recent_db);
     }
@@ -55,10 +51,6 @@ mod tests {
         for _ in 0..100 {
             loudness.speech(-18.0); // two seconds, 12 dB louder
         }
-        assert!(
-            loudness.rise_db().is_some_and(|r| r > 11.0),
-            "{:?}",
-            loudness.rise_db()
-        );
+        assert!(loudness.rise_db().is_some_and(|r| r > 11.0), "{:?}", loudness.rise_db());
     }
 }

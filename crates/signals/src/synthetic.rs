@@ -17,9 +17,7 @@ impl Noise {
     /// A frame whose RMS is `level_db` dBFS.
     pub fn frame(&mut self, level_db: f32) -> Vec<f32> {
         let amplitude = 10f32.powf(level_db / 20.0) * 3f32.sqrt();
-        (0..FRAME_SAMPLES)
-            .map(|_| amplitude * self.next())
-            .collect()
+        (0..FRAME_SAMPLES).map(|_| amplitude * self.next()).collect()
     }
 
     /// Uniform in -1.0 ..= 1.0.

@@ -45,34 +45,21 @@ pub struct Vad {
 
 impl Default for Vad {
     fn default() -> Self {
-        Self {
-            floor_db: QUIETEST_SPEECH_DB - ABOVE_FLOOR_DB,
-            talking: false,
-            speech: false,
-            run: 0,
-        }
+        Self { floor_db: QUIETEST_SPEECH_DB - ABOVE_FLOOR_DB, talking: false, speech: false, run: 0 }
     }
 }
 
 impl Vad {
     /// One frame's level in; whether the party is talking now.
     pub fn frame(&mut self, level_db: f32) -> bool {
-        self.floor_db = if level_db < self.floor_db {
-            level_db
-        } else {
-            self.floor_db + FLOOR_RISE_DB
-        };
+        self.floor_db = if level_db < self.floor_db { level_db } else { self.floor_db + FLOOR_RISE_DB };
         let speech = level_db >= QUIETEST_SPEECH_DB && level_db >= self.floor_db + ABOVE_FLOOR_DB;
         self.speech = speech;
         if speech == self.talking {
             self.run = 0;
         } else {
             self.run += 1;
-            let needed = if self.talking {
-                HANGOVER_FRAMES
-            } else {
-                ONSET_FRAMES
-            };
+            let needed = if self.talking { HANGOVER_FRAMES } else { ONSET_FRAMES };
             if self.run >= needed {
                 self.talking = speech;
                 self.run = 0;
@@ -132,10 +119,7 @@ mod tests {
             vad.frame(-40.0); // a noisy line: 40 s of hum
         }
         assert!(!vad.talking(), "steady hum is not speech, however loud");
-        assert!(
-            !vad.frame(-35.0) && !vad.frame(-35.0),
-            "barely above the hum"
-        );
+        assert!(!vad.frame(-35.0) && !vad.frame(-35.0), "barely above the hum");
         assert!(vad.frame(-20.0) || vad.frame(-20.0), "well above it");
     }
 }

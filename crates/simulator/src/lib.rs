@@ -25,11 +25,7 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self {
-            seed: 7,
-            mean_arrival_ms: 6_000,
-            max_live_calls: 14,
-        }
+        Self { seed: 7, mean_arrival_ms: 6_000, max_live_calls: 14 }
     }
 }
 
@@ -52,26 +48,14 @@ impl Simulator {
         callers.extend(UNKNOWN_CALLERS.iter().map(|p| p.to_string()));
         let next_arrival = Millis(now.0 + rng.below(1_500));
         let next_break = Millis(now.0 + 20_000 + rng.below(20_000));
-        Self {
-            config,
-            rng,
-            next_arrival,
-            next_break,
-            call_due: BTreeMap::new(),
-            breaks: BTreeMap::new(),
-            callers,
-        }
+        Self { config, rng, next_arrival, next_break, call_due: BTreeMap::new(), breaks: BTreeMap::new(), callers }
     }
 
     /// When the simulator next wants [`Simulator::handle_timeout`].
     pub fn poll_timeout(&self) -> Millis {
         let calls = self.call_due.values().copied();
         let breaks = self.breaks.values().copied();
-        calls
-            .chain(breaks)
-            .chain([self.next_arrival, self.next_break])
-            .min()
-            .unwrap_or(self.next_arrival)
+        calls.chain(breaks).chain([self.next_arrival, self.next_break]).min().unwrap_or(self.next_arrival)
     }
 
     /// Does everything due at `now`.
@@ -83,12 +67,7 @@ impl Simulator {
             let gap = self.rng.exponential(self.config.mean_arrival_ms);
             self.next_arrival = Millis(now.0 + gap.max(300));
         }
-        let due: Vec<CallId> = self
-            .call_due
-            .iter()
-            .filter(|(_, at)| **at <= now)
-            .map(|(id, _)| *id)
-            .collect();
+        let due: Vec<CallId> = self.call_due.iter().filter(|(_, at)| **at <= now).map(|(id, _)| *id).collect();
         for call in due {
             self.step_call(now, core, call);
         }
@@ -97,46 +76,16 @@ impl Simulator {
 
     fn new_call(&mut self, now: Millis, core: &mut Core) {
         let numbers: Vec<NumberId> = core.directory().numbers().map(|n| n.id).collect();
-        let Some(&number) = self.rng.pick(&numbers) else {
-            return;
-        };
+        let Some(&number) = self.rng.pick(&numbers) else { return };
         // Mostly known contacts; about one caller in four has no record. A
         // caller is on one call at a time.
-        let busy: Vec<&str> = core
-            .live_calls()
-            .map(|c| c.customer_phone.as_str())
-            .collect();
-        let free: Vec<String> = self
-            .callers
-            .iter()
-            .filter(|p| !busy.contains(&p.as_str()))
-            .cloned()
-            .collect();
-        let Some(caller) = self.rng.pick(&free).cloned() else {
-            return;
-        };
-        let direction = if self.rng.chance(80) {
-            Direction::Inbound
-        } else {
-            Direction::Outbound
-        };
-        let kind = if self.rng.chance(5) {
-            CallKind::Emergency
-        } else {
-            CallKind::Regular
-        };
-        let id = core.start_call(
-            now,
-            NewCall {
-                origin: Origin::Simulated,
-                number,
-                customer_phone: caller,
-                direction,
-                kind,
-            },
-        );
-        self.call_due
-            .insert(id, Millis(now.0 + 1_000 + self.rng.below(6_000)));
+        let busy: Vec<&str> = core.live_calls().map(|c| c.customer_phone.as_str()).collect();
+        let free: Vec<String> = self.callers.iter().filter(|p| !busy.contains(&p.as_str())).cloned().collect();
+        let Some(caller) = self.rng.pick(&free).cloned() else { return };
+        let direction = if self.rng.chance(80) { Direction::Inbound } else { Direction::Outbound };
+        let kind = if self.rng.chance(5) { CallKind::Emergency } else { CallKind::Regular };
+        let id = core.start_call(now, NewCall { origin: Origin::Simulated, number, customer_phone: caller, direction, kind });
+        self.call_due.insert(id, Millis(now.0 + 1_000 + self.rng.below(6_000)));
     }
 
     /// One call's next move: answered, held, tagged, transferred or ended.
@@ -153,28 +102,12 @@ impl Simulator {
                 None if age > 90_000 => Some(CallEvent::Ended { call: id }), // the caller gives up
                 None => None,
             },
-            CallState::OnHold => Some(CallEvent::Hold {
-                call: id,
-                on: false,
-            }),
-            CallState::Ongoing if age > 40_000 + self.rng.below(140_000) => {
-                Some(CallEvent::Ended { call: id })
-            }
+            CallState::OnHold => Some(CallEvent::Hold { call: id, on: false }),
+            CallState::Ongoing if age > 40_000 + self.rng.below(140_000) => Some(CallEvent::Ended { call: id }),
             CallState::Ongoing => Some(match self.rng.below(100) {
                 0..=14 => CallEvent::Hold { call: id, on: true },
-                15..=29 => CallEvent::Tagged {
-                    call: id,
-                    tag: self
-                        .rng
-                        .pick(&TAGS)
-                        .copied()
-                        .unwrap_or("follow-up")
-                        .to_owned(),
-                },
-                30..=37 => CallEvent::Commented {
-                    call: id,
-                    text: self.rng.pick(&COMMENTS).copied().unwrap_or("").to_owned(),
-                },
+                15..=29 => CallEvent::Tagged { call: id, tag: self.rng.pick(&TAGS).copied().unwrap_or("follow-up").to_owned() },
+                30..=37 => CallEvent::Commented { call: id, text: self.rng.pick(&COMMENTS).copied().unwrap_or("").to_owned() },
                 38..=42 => match self.free_agent(core, call.number) {
                     Some(agent) => CallEvent::TransferredToAgent { call: id, agent },
                     None => CallEvent::Hold { call: id, on: true },
@@ -198,8 +131,7 @@ impl Simulator {
     }
 
     fn reschedule(&mut self, now: Millis, id: CallId) {
-        self.call_due
-            .insert(id, Millis(now.0 + 2_000 + self.rng.below(10_000)));
+        self.call_due.insert(id, Millis(now.0 + 2_000 + self.rng.below(10_000)));
     }
 
     fn free_agent(&mut self, core: &Core, number: NumberId) -> Option<UserId> {
@@ -216,12 +148,7 @@ impl Simulator {
 
     /// Now and then an idle agent takes a break; breaks end on time.
     fn breaks_due(&mut self, now: Millis, core: &mut Core) {
-        let over: Vec<UserId> = self
-            .breaks
-            .iter()
-            .filter(|(_, end)| **end <= now)
-            .map(|(u, _)| *u)
-            .collect();
+        let over: Vec<UserId> = self.breaks.iter().filter(|(_, end)| **end <= now).map(|(u, _)| *u).collect();
         for agent in over {
             self.breaks.remove(&agent);
             let _ = core.set_available(agent, true); // agents come from the directory
@@ -235,22 +162,14 @@ impl Simulator {
                 .collect();
             if let Some(&agent) = self.rng.pick(&idle) {
                 let _ = core.set_available(agent, false); // taken from the directory above
-                self.breaks
-                    .insert(agent, Millis(now.0 + 20_000 + self.rng.below(40_000)));
+                self.breaks.insert(agent, Millis(now.0 + 20_000 + self.rng.below(40_000)));
             }
             self.next_break = Millis(now.0 + 25_000 + self.rng.below(30_000));
         }
     }
 }
 
-const TAGS: [&str; 6] = [
-    "billing",
-    "upgrade",
-    "complaint",
-    "new customer",
-    "follow-up",
-    "urgent",
-];
+const TAGS: [&str; 6] = ["billing", "upgrade", "complaint", "new customer", "follow-up", "urgent"];
 const COMMENTS: [&str; 4] = [
     "Customer asked for a callback tomorrow.",
     "Promised a discount on the next invoice.",
@@ -267,14 +186,7 @@ mod tests {
     fn run(seed: u64, minutes: u64) -> (Core, Vec<Output>) {
         let mut core = Core::new(demo_directory());
         let start = Millis(1_700_000_000_000);
-        let mut sim = Simulator::new(
-            SimConfig {
-                seed,
-                ..SimConfig::default()
-            },
-            &core,
-            start,
-        );
+        let mut sim = Simulator::new(SimConfig { seed, ..SimConfig::default() }, &core, start);
         let mut outputs = Vec::new();
         loop {
             let now = sim.poll_timeout();
@@ -304,21 +216,14 @@ mod tests {
             })
             .collect();
         let updated = |pred: &dyn Fn(&earshot_protocol::CallView) -> bool| {
-            changes
-                .iter()
-                .any(|c| matches!(c, earshot_protocol::Change::CallUpdated { call } if pred(call)))
+            changes.iter().any(|c| matches!(c, earshot_protocol::Change::CallUpdated { call } if pred(call)))
         };
         assert!(updated(&|c| c.state == CallState::OnHold));
         assert!(updated(&|c| c.kind == CallKind::Emergency));
         assert!(updated(&|c| c.kind == CallKind::TransferredExternal));
-        assert!(
-            updated(&|c| c.customer.contact.is_none()),
-            "some callers have no contact record"
-        );
+        assert!(updated(&|c| c.customer.contact.is_none()), "some callers have no contact record");
         assert!(updated(&|c| c.customer.contact.is_some()));
-        assert!(changes
-            .iter()
-            .any(|c| matches!(c, earshot_protocol::Change::CallEnded { .. })));
+        assert!(changes.iter().any(|c| matches!(c, earshot_protocol::Change::CallEnded { .. })));
         let live = core.live_calls().count();
         assert!((1..=14).contains(&live), "{live} live calls");
     }
@@ -327,27 +232,13 @@ mod tests {
     fn a_caller_is_on_one_call_at_a_time_and_never_calls_from_yours() {
         let mut core = Core::new(demo_directory());
         let start = Millis(1_700_000_000_000);
-        let mut sim = Simulator::new(
-            SimConfig {
-                seed: 11,
-                max_live_calls: 40,
-                ..SimConfig::default()
-            },
-            &core,
-            start,
-        );
+        let mut sim = Simulator::new(SimConfig { seed: 11, max_live_calls: 40, ..SimConfig::default() }, &core, start);
         let mut most = 0;
         while sim.poll_timeout().0 < start.0 + 60 * 60_000 {
             sim.handle_timeout(sim.poll_timeout(), &mut core);
-            let mut phones: Vec<&str> = core
-                .live_calls()
-                .map(|c| c.customer_phone.as_str())
-                .collect();
+            let mut phones: Vec<&str> = core.live_calls().map(|c| c.customer_phone.as_str()).collect();
             most = most.max(phones.len());
-            assert!(
-                !phones.contains(&earshot_domain::seed::YOUR_PHONE),
-                "the caller page's number is yours"
-            );
+            assert!(!phones.contains(&earshot_domain::seed::YOUR_PHONE), "the caller page's number is yours");
             phones.sort_unstable();
             let before = phones.len();
             phones.dedup();

@@ -10,11 +10,7 @@ use crate::{Error, Store};
 
 const COLUMNS: &str = "at, action, coach_id, coach_name, call_id, agent_id, agent_name, number_id, notified_agent, detail";
 
-pub(crate) async fn insert_audit(
-    db: &mut AnyConnection,
-    id: i64,
-    entry: &AuditEntry,
-) -> Result<(), Error> {
+pub(crate) async fn insert_audit(db: &mut AnyConnection, id: i64, entry: &AuditEntry) -> Result<(), Error> {
     sqlx::query(&format!("INSERT INTO coaching_audit (id, {COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
         .bind(id)
         .bind(entry.at.0 as i64)
@@ -34,18 +30,12 @@ pub(crate) async fn insert_audit(
 
 /// The newest entry's id (the writer numbers on from it).
 pub(crate) async fn last_audit_id(db: &mut AnyConnection) -> Result<i64, Error> {
-    sqlx::query("SELECT COALESCE(MAX(id), 0) FROM coaching_audit")
-        .fetch_one(&mut *db)
-        .await?
-        .try_get(0)
+    sqlx::query("SELECT COALESCE(MAX(id), 0) FROM coaching_audit").fetch_one(&mut *db).await?.try_get(0)
 }
 
 /// The coaching session still open on `call`, as an `Ended` entry to close
 /// it with, if its last entry is not an end.
-pub(crate) async fn open_session_on(
-    db: &mut AnyConnection,
-    call: CallId,
-) -> Result<Option<AuditEntry>, Error> {
+pub(crate) async fn open_session_on(db: &mut AnyConnection, call: CallId) -> Result<Option<AuditEntry>, Error> {
     let last = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM coaching_audit WHERE call_id = $1 AND action <> $2 ORDER BY id DESC LIMIT 1"
     ))
@@ -53,15 +43,9 @@ pub(crate) async fn open_session_on(
     .bind(to_text(&AuditAction::Refused))
     .fetch_optional(&mut *db)
     .await?;
-    let Some(last) = last.as_ref().map(entry_from).transpose()? else {
-        return Ok(None);
-    };
+    let Some(last) = last.as_ref().map(entry_from).transpose()? else { return Ok(None) };
     let open = !matches!(last.action, AuditAction::Left | AuditAction::Ended);
-    Ok(open.then_some(AuditEntry {
-        action: AuditAction::Ended,
-        notified_agent: None,
-        ..last
-    }))
+    Ok(open.then_some(AuditEntry { action: AuditAction::Ended, notified_agent: None, ..last }))
 }
 
 impl Store {
@@ -92,19 +76,11 @@ fn entry_from(row: &AnyRow) -> Result<AuditEntry, Error> {
         action: from_text(row.try_get("action")?)?,
         coach: UserId(crate::company::id(row, "coach_id")?),
         coach_name: row.try_get("coach_name")?,
-        call: row
-            .try_get::<Option<i64>, _>("call_id")?
-            .map(|c| CallId(c as u64)),
-        agent: row
-            .try_get::<Option<i64>, _>("agent_id")?
-            .map(|a| UserId(a as u32)),
+        call: row.try_get::<Option<i64>, _>("call_id")?.map(|c| CallId(c as u64)),
+        agent: row.try_get::<Option<i64>, _>("agent_id")?.map(|a| UserId(a as u32)),
         agent_name: row.try_get("agent_name")?,
-        number: row
-            .try_get::<Option<i64>, _>("number_id")?
-            .map(|n| NumberId(n as u32)),
-        notified_agent: row
-            .try_get::<Option<i64>, _>("notified_agent")?
-            .map(|n| n != 0),
+        number: row.try_get::<Option<i64>, _>("number_id")?.map(|n| NumberId(n as u32)),
+        notified_agent: row.try_get::<Option<i64>, _>("notified_agent")?.map(|n| n != 0),
         detail: row.try_get("detail")?,
     })
 }

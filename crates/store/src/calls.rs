@@ -15,11 +15,7 @@ use crate::{Error, Store};
 const CALL_COLUMNS: &str = "id, origin, number_id, agent_id, customer_phone, contact_id, direction, kind, state, started_at";
 
 /// Writes one record, inside the writer's transaction.
-pub(crate) async fn write(
-    db: &mut AnyConnection,
-    record: &Record,
-    audit_id: &mut i64,
-) -> Result<(), Error> {
+pub(crate) async fn write(db: &mut AnyConnection, record: &Record, audit_id: &mut i64) -> Result<(), Error> {
     match record {
         Record::CallStarted(call) => {
             sqlx::query(
@@ -39,12 +35,7 @@ pub(crate) async fn write(
             .execute(&mut *db)
             .await?;
         }
-        Record::CallChanged {
-            call,
-            agent,
-            kind,
-            state,
-        } => {
+        Record::CallChanged { call, agent, kind, state } => {
             sqlx::query("UPDATE calls SET agent_id = $2, kind = $3, state = $4 WHERE id = $1")
                 .bind(call_id(*call))
                 .bind(agent.map(|a| i64::from(a.0)))
@@ -53,38 +44,12 @@ pub(crate) async fn write(
                 .execute(&mut *db)
                 .await?;
         }
-        Record::Logged {
-            call,
-            position,
-            entry,
-        } => insert_entry(db, *call, *position, entry).await?,
-        Record::Tagged {
-            call,
-            position,
-            tag,
-        } => {
-            insert_note(
-                db,
-                "INSERT INTO call_tags (call_id, position, tag) VALUES ($1, $2, $3)",
-                *call,
-                *position,
-                tag,
-            )
-            .await?;
+        Record::Logged { call, position, entry } => insert_entry(db, *call, *position, entry).await?,
+        Record::Tagged { call, position, tag } => {
+            insert_note(db, "INSERT INTO call_tags (call_id, position, tag) VALUES ($1, $2, $3)", *call, *position, tag).await?;
         }
-        Record::Commented {
-            call,
-            position,
-            text,
-        } => {
-            insert_note(
-                db,
-                "INSERT INTO call_comments (call_id, position, text) VALUES ($1, $2, $3)",
-                *call,
-                *position,
-                text,
-            )
-            .await?;
+        Record::Commented { call, position, text } => {
+            insert_note(db, "INSERT INTO call_comments (call_id, position, text) VALUES ($1, $2, $3)", *call, *position, text).await?;
         }
         Record::CallEnded { call, at } => end_call(db, *call, *at).await?,
         Record::Audit(entry) => {
@@ -97,37 +62,17 @@ pub(crate) async fn write(
 }
 
 /// A tag or a comment: `statement` inserts (call, position, text).
-async fn insert_note(
-    db: &mut AnyConnection,
-    statement: &'static str,
-    call: CallId,
-    position: usize,
-    text: &str,
-) -> Result<(), Error> {
-    sqlx::query(statement)
-        .bind(call_id(call))
-        .bind(position as i64)
-        .bind(text)
-        .execute(&mut *db)
-        .await?;
+async fn insert_note(db: &mut AnyConnection, statement: &'static str, call: CallId, position: usize, text: &str) -> Result<(), Error> {
+    sqlx::query(statement).bind(call_id(call)).bind(position as i64).bind(text).execute(&mut *db).await?;
     Ok(())
 }
 
 async fn end_call(db: &mut AnyConnection, call: CallId, at: Millis) -> Result<(), Error> {
-    sqlx::query("UPDATE calls SET ended_at = $2 WHERE id = $1")
-        .bind(call_id(call))
-        .bind(at.0 as i64)
-        .execute(&mut *db)
-        .await?;
+    sqlx::query("UPDATE calls SET ended_at = $2 WHERE id = $1").bind(call_id(call)).bind(at.0 as i64).execute(&mut *db).await?;
     Ok(())
 }
 
-async fn insert_entry(
-    db: &mut AnyConnection,
-    call: CallId,
-    position: usize,
-    entry: &Logged,
-) -> Result<(), Error> {
+async fn insert_entry(db: &mut AnyConnection, call: CallId, position: usize, entry: &Logged) -> Result<(), Error> {
     sqlx::query("INSERT INTO call_timeline (call_id, position, at, what, about_coaching) VALUES ($1, $2, $3, $4, $5)")
         .bind(call_id(call))
         .bind(position as i64)
@@ -142,10 +87,7 @@ async fn insert_entry(
 impl Store {
     /// The highest call id kept (0 when none): new ids start above it.
     pub async fn last_call_id(&self) -> Result<u64, Error> {
-        let last: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM calls")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?;
+        let last: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM calls").fetch_one(&self.pool).await?.try_get(0)?;
         Ok(last as u64)
     }
 
@@ -163,10 +105,7 @@ impl Store {
             .await?;
         for row in timeline {
             call.timeline.push(Logged {
-                entry: TimelineEntry {
-                    at: millis(&row, "at")?,
-                    what: row.try_get("what")?,
-                },
+                entry: TimelineEntry { at: millis(&row, "at")?, what: row.try_get("what")? },
                 about_coaching: row.try_get::<i64, _>("about_coaching")? != 0,
             });
         }
@@ -177,11 +116,7 @@ impl Store {
 
     /// A contact's ended calls, newest first, at most `limit` (with their
     /// tags and comments; the timeline is read with [`Store::call`]).
-    pub async fn ended_calls_of(
-        &self,
-        contact: ContactId,
-        limit: usize,
-    ) -> Result<Vec<Call>, Error> {
+    pub async fn ended_calls_of(&self, contact: ContactId, limit: usize) -> Result<Vec<Call>, Error> {
         let rows = sqlx::query(&format!(
             "SELECT {CALL_COLUMNS} FROM calls WHERE contact_id = $1 AND ended_at IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT $2"
         ))
@@ -189,16 +124,8 @@ impl Store {
         .bind(limit as i64)
         .fetch_all(&self.pool)
         .await?;
-        let mut calls = rows
-            .iter()
-            .map(call_from)
-            .collect::<Result<Vec<_>, Error>>()?;
-        let mut notes = self
-            .notes(
-                "call_id IN (SELECT id FROM calls WHERE contact_id = $1)",
-                i64::from(contact.0),
-            )
-            .await?;
+        let mut calls = rows.iter().map(call_from).collect::<Result<Vec<_>, Error>>()?;
+        let mut notes = self.notes("call_id IN (SELECT id FROM calls WHERE contact_id = $1)", i64::from(contact.0)).await?;
         for call in &mut calls {
             (call.tags, call.comments) = notes.remove(&call.id).unwrap_or_default();
         }
@@ -207,37 +134,21 @@ impl Store {
 
     /// Tags and comments of the calls that `filter` (a condition on
     /// `call_id`, with `$1`) picks for `value`.
-    async fn notes(
-        &self,
-        filter: &'static str,
-        value: i64,
-    ) -> Result<BTreeMap<CallId, (Vec<String>, Vec<String>)>, Error> {
+    async fn notes(&self, filter: &'static str, value: i64) -> Result<BTreeMap<CallId, (Vec<String>, Vec<String>)>, Error> {
         let mut notes: BTreeMap<CallId, (Vec<String>, Vec<String>)> = BTreeMap::new();
-        let tags = sqlx::query(&format!(
-            "SELECT call_id, tag FROM call_tags WHERE {filter} ORDER BY call_id, position"
-        ))
-        .bind(value)
-        .fetch_all(&self.pool)
-        .await?;
+        let tags = sqlx::query(&format!("SELECT call_id, tag FROM call_tags WHERE {filter} ORDER BY call_id, position"))
+            .bind(value)
+            .fetch_all(&self.pool)
+            .await?;
         for row in tags {
-            notes
-                .entry(call_of(&row)?)
-                .or_default()
-                .0
-                .push(row.try_get("tag")?);
+            notes.entry(call_of(&row)?).or_default().0.push(row.try_get("tag")?);
         }
-        let comments = sqlx::query(&format!(
-            "SELECT call_id, text FROM call_comments WHERE {filter} ORDER BY call_id, position"
-        ))
-        .bind(value)
-        .fetch_all(&self.pool)
-        .await?;
+        let comments = sqlx::query(&format!("SELECT call_id, text FROM call_comments WHERE {filter} ORDER BY call_id, position"))
+            .bind(value)
+            .fetch_all(&self.pool)
+            .await?;
         for row in comments {
-            notes
-                .entry(call_of(&row)?)
-                .or_default()
-                .1
-                .push(row.try_get("text")?);
+            notes.entry(call_of(&row)?).or_default().1.push(row.try_get("text")?);
         }
         Ok(notes)
     }
@@ -258,17 +169,9 @@ impl Store {
         let mut audit_id = crate::audit::last_audit_id(&mut tx).await?;
         for row in &open {
             let call = call_of_column(row, "id")?;
-            let at = row
-                .try_get::<Option<i64>, _>("last_at")?
-                .map_or(millis(row, "started_at"), |at| Ok(Millis(at as u64)))?;
+            let at = row.try_get::<Option<i64>, _>("last_at")?.map_or(millis(row, "started_at"), |at| Ok(Millis(at as u64)))?;
             let entries: i64 = row.try_get("entries")?;
-            let entry = Logged {
-                entry: TimelineEntry {
-                    at,
-                    what: format!("Call cut off: {why}"),
-                },
-                about_coaching: false,
-            };
+            let entry = Logged { entry: TimelineEntry { at, what: format!("Call cut off: {why}") }, about_coaching: false };
             insert_entry(&mut tx, call, entries as usize, &entry).await?;
             end_call(&mut tx, call, at).await?;
             if let Some(mut open_session) = crate::audit::open_session_on(&mut tx, call).await? {
@@ -291,13 +194,9 @@ fn call_from(row: &AnyRow) -> Result<Call, Error> {
             _ => Origin::Simulated,
         },
         number: earshot_protocol::NumberId(crate::company::id(row, "number_id")?),
-        agent: row
-            .try_get::<Option<i64>, _>("agent_id")?
-            .map(|a| UserId(a as u32)),
+        agent: row.try_get::<Option<i64>, _>("agent_id")?.map(|a| UserId(a as u32)),
         customer_phone: row.try_get("customer_phone")?,
-        contact: row
-            .try_get::<Option<i64>, _>("contact_id")?
-            .map(|c| ContactId(c as u32)),
+        contact: row.try_get::<Option<i64>, _>("contact_id")?.map(|c| ContactId(c as u32)),
         direction: from_text(row.try_get("direction")?)?,
         kind: from_text(row.try_get("kind")?)?,
         state: from_text(row.try_get("state")?)?,

@@ -22,10 +22,7 @@ pub struct Company {
 impl Store {
     /// Whether the store holds no company yet.
     pub async fn is_empty(&self) -> Result<bool, Error> {
-        let users: i64 = sqlx::query("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?;
+        let users: i64 = sqlx::query("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?.try_get(0)?;
         Ok(users == 0)
     }
 
@@ -68,14 +65,12 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             for (position, phone) in contact.phones.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO contact_phones (contact_id, position, phone) VALUES ($1, $2, $3)",
-                )
-                .bind(i64::from(contact.id.0))
-                .bind(position as i64)
-                .bind(phone)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query("INSERT INTO contact_phones (contact_id, position, phone) VALUES ($1, $2, $3)")
+                    .bind(i64::from(contact.id.0))
+                    .bind(position as i64)
+                    .bind(phone)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         tx.commit().await
@@ -87,34 +82,16 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|row| {
-                Ok(CompanyNumber {
-                    id: NumberId(id(row, "id")?),
-                    name: row.try_get("name")?,
-                    e164: row.try_get("e164")?,
-                })
-            })
+            .map(|row| Ok(CompanyNumber { id: NumberId(id(row, "id")?), name: row.try_get("name")?, e164: row.try_get("e164")? }))
             .collect::<Result<Vec<_>, Error>>()?;
 
         let mut assigned: BTreeMap<u32, Vec<NumberId>> = BTreeMap::new();
-        for row in
-            sqlx::query("SELECT user_id, number_id FROM user_numbers ORDER BY user_id, number_id")
-                .fetch_all(&self.pool)
-                .await?
-        {
-            assigned
-                .entry(id(&row, "user_id")?)
-                .or_default()
-                .push(NumberId(id(&row, "number_id")?));
+        for row in sqlx::query("SELECT user_id, number_id FROM user_numbers ORDER BY user_id, number_id").fetch_all(&self.pool).await? {
+            assigned.entry(id(&row, "user_id")?).or_default().push(NumberId(id(&row, "number_id")?));
         }
         let mut users = Vec::new();
         let mut password_hashes = BTreeMap::new();
-        for row in sqlx::query(
-            "SELECT id, name, email, role, access, password_hash FROM users ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?
-        {
+        for row in sqlx::query("SELECT id, name, email, role, access, password_hash FROM users ORDER BY id").fetch_all(&self.pool).await? {
             let user_id = id(&row, "id")?;
             let user = User {
                 id: UserId(user_id),
@@ -131,16 +108,8 @@ impl Store {
         }
 
         let mut phones: BTreeMap<u32, Vec<String>> = BTreeMap::new();
-        for row in sqlx::query(
-            "SELECT contact_id, phone FROM contact_phones ORDER BY contact_id, position",
-        )
-        .fetch_all(&self.pool)
-        .await?
-        {
-            phones
-                .entry(id(&row, "contact_id")?)
-                .or_default()
-                .push(row.try_get("phone")?);
+        for row in sqlx::query("SELECT contact_id, phone FROM contact_phones ORDER BY contact_id, position").fetch_all(&self.pool).await? {
+            phones.entry(id(&row, "contact_id")?).or_default().push(row.try_get("phone")?);
         }
         let contacts = sqlx::query("SELECT id, name, company, notes FROM contacts ORDER BY id")
             .fetch_all(&self.pool)
@@ -157,10 +126,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        Ok(Company {
-            directory: Directory::new(users, numbers, contacts),
-            password_hashes,
-        })
+        Ok(Company { directory: Directory::new(users, numbers, contacts), password_hashes })
     }
 }
 

@@ -41,9 +41,7 @@ impl Store {
     pub async fn open_dir(dir: &Path) -> Result<Store, Error> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(SQLITE_FILE);
-        let path = path
-            .to_str()
-            .ok_or_else(|| Error::Configuration("the data directory's path is not UTF-8".into()))?;
+        let path = path.to_str().ok_or_else(|| Error::Configuration("the data directory's path is not UTF-8".into()))?;
         Self::open(&format!("sqlite://{path}?mode=rwc")).await
     }
 
@@ -55,9 +53,7 @@ impl Store {
         let pool = connect(url, if sqlite { 4 } else { 8 }).await?;
         if sqlite {
             // Readers go on while the writer commits; kept in the file.
-            sqlx::query("PRAGMA journal_mode = WAL")
-                .execute(&pool)
-                .await?;
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
         MIGRATIONS.run(&pool).await?;
         Ok(Store { pool })
@@ -69,16 +65,10 @@ impl Store {
     /// benchmarks.
     pub async fn create_database(server: &str, name: &str) -> Result<String, Error> {
         let admin = connect(server, 1).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-            .execute(&admin)
-            .await?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&admin)
-            .await?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&admin).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await?;
         admin.close().await;
-        let (base, _) = server
-            .rsplit_once('/')
-            .ok_or_else(|| Error::Configuration("a server URL ends in /database".into()))?;
+        let (base, _) = server.rsplit_once('/').ok_or_else(|| Error::Configuration("a server URL ends in /database".into()))?;
         Ok(format!("{base}/{name}"))
     }
 
@@ -92,8 +82,5 @@ impl Store {
 async fn connect(url: &str, connections: u32) -> Result<AnyPool, Error> {
     sqlx::any::install_default_drivers();
     let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
-    AnyPoolOptions::new()
-        .max_connections(connections)
-        .connect_with(options)
-        .await
+    AnyPoolOptions::new().max_connections(connections).connect_with(options).await
 }

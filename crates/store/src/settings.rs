@@ -12,9 +12,7 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let number = |i: usize| -> Result<u64, Error> {
-            Ok(u64::try_from(row.try_get::<i64, _>(i)?).unwrap_or(0))
-        };
+        let number = |i: usize| -> Result<u64, Error> { Ok(u64::try_from(row.try_get::<i64, _>(i)?).unwrap_or(0)) };
         let phrases: String = row.try_get(5)?;
         Ok(Some(AttentionSettings {
             long_hold_ms: number(0)?,
@@ -29,9 +27,7 @@ impl Store {
     /// Saves `settings` in place of any before (committed when this returns).
     pub async fn save_attention_settings(&self, settings: &AttentionSettings) -> Result<(), Error> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM attention_settings")
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM attention_settings").execute(&mut *tx).await?;
         let number = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         sqlx::query("INSERT INTO attention_settings (id, long_hold_ms, dead_air_ms, overtalk_ms, raised_voice_db, agent_talk_percent, phrases) VALUES (1, $1, $2, $3, $4, $5, $6)")
             .bind(number(settings.long_hold_ms))

@@ -12,8 +12,7 @@ pub fn to_text<T: Serialize>(value: &T) -> String {
 }
 
 pub fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|e| sqlx::Error::Decode(e.into()))
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|e| sqlx::Error::Decode(e.into()))
 }
 
 #[cfg(test)]
@@ -23,14 +22,8 @@ mod tests {
 
     #[test]
     fn enums_round_trip_by_their_wire_names() {
-        assert_eq!(
-            to_text(&MonitoringAccess::LiveMonitoringPlus),
-            "live_monitoring_plus"
-        );
-        assert_eq!(
-            from_text::<CallState>("on_hold").unwrap(),
-            CallState::OnHold
-        );
+        assert_eq!(to_text(&MonitoringAccess::LiveMonitoringPlus), "live_monitoring_plus");
+        assert_eq!(from_text::<CallState>("on_hold").unwrap(), CallState::OnHold);
         assert!(from_text::<CallState>("paused").is_err());
     }
 }

@@ -52,6 +52,14 @@ struct Health {
     failing: AtomicBool,
 }
 
+impl Health {
+    /// `count` records are committed or left out: the database answers.
+    fn written(&self, count: usize) {
+        self.failing.store(false, Ordering::Relaxed);
+        self.waiting.fetch_sub(count, Ordering::Relaxed);
+    }
+}
+
 impl Writer {
     /// Starts the writer task on the current tokio runtime.
     pub async fn spawn(store: Store) -> Result<Writer, Error> {
@@ -105,26 +113,12 @@ impl Writer {
     }
 }
 
-async fn run(
-    store: Store,
-    mut rx: mpsc::UnboundedReceiver<Job>,
-    mut audit_id: i64,
-    health: Arc<Health>,
-) {
+async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, mut audit_id: i64, health: Arc<Health>) {
     let mut jobs = Vec::with_capacity(BATCH);
     // A refused record taints the next `Then`, even one in a later batch.
     let mut refused = false;
     while rx.recv_many(&mut jobs, BATCH).await > 0 {
-        let records: Vec<&Record> = jobs
-            .iter()
-            .filter_map(|job| {
-                if let Job::Write(r) = job {
-                    Some(r)
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let records: Vec<&Record> = jobs.iter().filter_map(|job| if let Job::Write(r) = job { Some(r) } else { None }).collect();
         let count = records.len();
         // A failed transaction changed nothing: the same batch is tried
         // again, so nothing is lost or reordered while the database is away.
@@ -143,9 +137,7 @@ async fn run(
                 }
                 Err(e) => {
                     health.failing.store(true, Ordering::Relaxed);
-                    tracing::error!(
-                        "the store cannot write {count} records (trying again in {wait:?}): {e}"
-                    );
+                    tracing::error!("the store cannot write {count} records (trying again in {wait:?}): {e}");
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(MAX_WAIT);
                 }
@@ -153,22 +145,16 @@ async fn run(
         }
         // Counted as written before anyone waiting is told.
         if !alone {
-            health.failing.store(false, Ordering::Relaxed);
-            health.waiting.fetch_sub(count, Ordering::Relaxed);
+            health.written(count);
         }
         for job in jobs.drain(..) {
             match job {
                 Job::Write(record) if alone => {
                     refused |= !write_alone(&store, &record, &mut audit_id, &health).await;
-                    health.failing.store(false, Ordering::Relaxed);
-                    health.waiting.fetch_sub(1, Ordering::Relaxed);
+                    health.written(1);
                 }
                 Job::Write(_) => {}
-                Job::Then(then) => then(if std::mem::take(&mut refused) {
-                    Err(NotKept)
-                } else {
-                    Ok(())
-                }),
+                Job::Then(then) => then(if std::mem::take(&mut refused) { Err(NotKept) } else { Ok(()) }),
             }
         }
     }
@@ -191,10 +177,7 @@ async fn write_alone(store: &Store, record: &Record, audit_id: &mut i64, health:
             }
             Err(e) => {
                 health.failing.store(true, Ordering::Relaxed);
-                tracing::error!(
-                    "the store cannot write {} (trying again in {wait:?}): {e}",
-                    record.summary()
-                );
+                tracing::error!("the store cannot write {} (trying again in {wait:?}): {e}", record.summary());
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(MAX_WAIT);
             }

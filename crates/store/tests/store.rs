@@ -8,9 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use earshot_domain::seed::demo_directory;
 use earshot_domain::{CallEvent, Command, Core, NewCall, Origin};
-use earshot_protocol::{
-    AttentionSettings, AuditAction, AuditQuery, CallKind, Direction, Millis, UserId,
-};
+use earshot_protocol::{AttentionSettings, AuditAction, AuditQuery, CallKind, Direction, Millis, UserId};
 use earshot_store::{Company, Kept, NotKept, Store, Writer};
 
 /// A database of one test's own.
@@ -23,36 +21,21 @@ struct Db {
 impl Db {
     fn unique() -> String {
         static NEXT: AtomicU32 = AtomicU32::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        format!(
-            "earshot_test_{}_{nanos}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        )
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+        format!("earshot_test_{}_{nanos}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
     }
 
     fn sqlite() -> Db {
         let dir = std::env::temp_dir().join(Self::unique());
         std::fs::create_dir_all(&dir).unwrap();
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.join(earshot_store::SQLITE_FILE).display()
-        );
-        Db {
-            url,
-            dir: Some(dir),
-        }
+        let url = format!("sqlite://{}?mode=rwc", dir.join(earshot_store::SQLITE_FILE).display());
+        Db { url, dir: Some(dir) }
     }
 
     /// A fresh database on the server `EARSHOT_TEST_POSTGRES` names.
     async fn postgres() -> Option<Db> {
         let server = std::env::var("EARSHOT_TEST_POSTGRES").ok()?;
-        let url = Store::create_database(&server, &Self::unique())
-            .await
-            .expect("the test PostgreSQL server");
+        let url = Store::create_database(&server, &Self::unique()).await.expect("the test PostgreSQL server");
         Some(Db { url, dir: None })
     }
 
@@ -104,15 +87,8 @@ const T0: Millis = Millis(1_764_000_000_000);
 
 fn demo_company() -> Company {
     let directory = demo_directory();
-    let password_hashes = directory
-        .users()
-        .filter(|u| u.id != UserId(6))
-        .map(|u| (u.id, format!("$argon2id$v=19$hash-of-{}", u.id.0)))
-        .collect();
-    Company {
-        directory,
-        password_hashes,
-    }
+    let password_hashes = directory.users().filter(|u| u.id != UserId(6)).map(|u| (u.id, format!("$argon2id$v=19$hash-of-{}", u.id.0))).collect();
+    Company { directory, password_hashes }
 }
 
 async fn a_record_the_database_refuses_holds_up_nothing_after_it(db: Db) {
@@ -126,38 +102,15 @@ async fn a_record_the_database_refuses_holds_up_nothing_after_it(db: Db) {
     assert_eq!(write_out(&mut core, &writer).await, Ok(()));
     // The same call started twice: a broken primary key, refused every time.
     writer.write(earshot_domain::Record::CallStarted(started));
-    assert_eq!(
-        writer.committed().await,
-        Err(NotKept),
-        "who waits on a refused record is never told it is kept"
-    );
+    assert_eq!(writer.committed().await, Err(NotKept), "who waits on a refused record is never told it is kept");
     let second = maria_calls(&mut core, T0);
-    core.handle(
-        T0,
-        SAM,
-        Command::StartCoaching {
-            call: second,
-            notify_agent: true,
-        },
-    )
-    .unwrap();
+    core.handle(T0, SAM, Command::StartCoaching { call: second, notify_agent: true }).unwrap();
     assert_eq!(write_out(&mut core, &writer).await, Ok(()));
     assert_eq!(writer.waiting(), 0);
-    assert_eq!(
-        store.call(second).await.unwrap().as_ref(),
-        core.call(second),
-        "what came after is kept"
-    );
+    assert_eq!(store.call(second).await.unwrap().as_ref(), core.call(second), "what came after is kept");
     let before = store.call(first).await.unwrap().unwrap();
-    assert_eq!(
-        before.timeline.last().unwrap().entry.what,
-        "Call ended",
-        "what came before, untouched"
-    );
-    assert_eq!(
-        store.audit(&AuditQuery::default(), 10).await.unwrap().len(),
-        1
-    );
+    assert_eq!(before.timeline.last().unwrap().entry.what, "Call ended", "what came before, untouched");
+    assert_eq!(store.audit(&AuditQuery::default(), 10).await.unwrap().len(), 1);
 }
 
 /// SQLite alone: another process holding the file is how a database is
@@ -169,22 +122,13 @@ async fn a_database_that_is_away_is_said_so_and_loses_nothing() {
     let store = seeded(&db).await;
     let writer = Writer::spawn(store.clone()).await.unwrap();
     let mut holder = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-    sqlx::query("BEGIN EXCLUSIVE")
-        .execute(&mut holder)
-        .await
-        .unwrap();
+    sqlx::query("BEGIN EXCLUSIVE").execute(&mut holder).await.unwrap();
     let mut core = Core::new(demo_directory());
     let call = maria_calls(&mut core, T0);
     let kept = tokio::spawn({
         let writer = writer.clone();
         let records: Vec<_> = std::iter::from_fn(|| core.poll_output())
-            .filter_map(|output| {
-                if let earshot_domain::Output::Record(r) = output {
-                    Some(r)
-                } else {
-                    None
-                }
-            })
+            .filter_map(|output| if let earshot_domain::Output::Record(r) = output { Some(r) } else { None })
             .collect();
         async move {
             records.into_iter().for_each(|record| writer.write(record));
@@ -193,31 +137,17 @@ async fn a_database_that_is_away_is_said_so_and_loses_nothing() {
     });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !writer.away() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the writer says the database is away"
-        );
+        assert!(std::time::Instant::now() < deadline, "the writer says the database is away");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(writer.waiting() > 0, "what waits is counted");
-    assert!(
-        !kept.is_finished(),
-        "nothing is told kept while the database is away"
-    );
+    assert!(!kept.is_finished(), "nothing is told kept while the database is away");
     sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
     drop(holder);
-    assert_eq!(
-        kept.await.unwrap(),
-        Ok(()),
-        "kept once the database is back"
-    );
+    assert_eq!(kept.await.unwrap(), Ok(()), "kept once the database is back");
     assert!(!writer.away());
     assert_eq!(writer.waiting(), 0);
-    assert_eq!(
-        store.call(call).await.unwrap().as_ref(),
-        core.call(call),
-        "nothing lost"
-    );
+    assert_eq!(store.call(call).await.unwrap().as_ref(), core.call(call), "nothing lost");
 }
 
 async fn seeded(db: &Db) -> Store {
@@ -232,75 +162,33 @@ async fn the_company_is_seeded_once_and_read_back_whole(db: Db) {
     let company = demo_company();
     store.seed(&company).await.unwrap();
     assert!(!store.is_empty().await.unwrap());
-    assert!(
-        store.seed(&company).await.is_err(),
-        "seeding twice is refused, and changes nothing"
-    );
+    assert!(store.seed(&company).await.is_err(), "seeding twice is refused, and changes nothing");
 
     let read = store.company().await.unwrap();
     let users = |c: &Company| c.directory.users().cloned().collect::<Vec<_>>();
     assert_eq!(users(&read), users(&company), "roles, access, numbers");
-    assert_eq!(
-        read.directory.numbers().collect::<Vec<_>>(),
-        company.directory.numbers().collect::<Vec<_>>()
-    );
-    assert_eq!(
-        read.directory.contacts().collect::<Vec<_>>(),
-        company.directory.contacts().collect::<Vec<_>>()
-    );
-    assert_eq!(
-        read.password_hashes, company.password_hashes,
-        "a user without a hash cannot sign in"
-    );
+    assert_eq!(read.directory.numbers().collect::<Vec<_>>(), company.directory.numbers().collect::<Vec<_>>());
+    assert_eq!(read.directory.contacts().collect::<Vec<_>>(), company.directory.contacts().collect::<Vec<_>>());
+    assert_eq!(read.password_hashes, company.password_hashes, "a user without a hash cannot sign in");
 }
 
 async fn sessions_live_until_they_expire_or_are_closed(db: Db) {
     let store = seeded(&db).await;
     let later = Millis(T0.0 + 60_000);
-    store
-        .open_session("hash-a", UserId(2), later)
-        .await
-        .unwrap();
-    store
-        .open_session("hash-b", UserId(2), Millis(T0.0 + 10))
-        .await
-        .unwrap();
+    store.open_session("hash-a", UserId(2), later).await.unwrap();
+    store.open_session("hash-b", UserId(2), Millis(T0.0 + 10)).await.unwrap();
 
-    assert_eq!(
-        store.session("hash-a", T0).await.unwrap(),
-        Some((UserId(2), later))
-    );
-    assert_eq!(
-        store.session("hash-b", Millis(T0.0 + 10)).await.unwrap(),
-        None,
-        "expired"
-    );
+    assert_eq!(store.session("hash-a", T0).await.unwrap(), Some((UserId(2), later)));
+    assert_eq!(store.session("hash-b", Millis(T0.0 + 10)).await.unwrap(), None, "expired");
     assert_eq!(store.session("nobody's", T0).await.unwrap(), None);
     assert!(store.has_session(UserId(2), T0).await.unwrap());
-    assert_eq!(
-        store.purge_sessions(Millis(T0.0 + 10)).await.unwrap(),
-        1,
-        "only the expired one"
-    );
+    assert_eq!(store.purge_sessions(Millis(T0.0 + 10)).await.unwrap(), 1, "only the expired one");
 
-    assert_eq!(
-        store.close_session("hash-a").await.unwrap(),
-        Some(UserId(2))
-    );
-    assert_eq!(
-        store.close_session("hash-a").await.unwrap(),
-        None,
-        "closing twice finds nothing"
-    );
+    assert_eq!(store.close_session("hash-a").await.unwrap(), Some(UserId(2)));
+    assert_eq!(store.close_session("hash-a").await.unwrap(), None, "closing twice finds nothing");
     assert_eq!(store.session("hash-a", T0).await.unwrap(), None);
     assert!(!store.has_session(UserId(2), T0).await.unwrap());
-    assert!(
-        store
-            .open_session("hash-c", UserId(999), later)
-            .await
-            .is_err(),
-        "only a user of the company signs in"
-    );
+    assert!(store.open_session("hash-c", UserId(999), later).await.is_err(), "only a user of the company signs in");
 }
 
 /// Drains the core's records into the writer and waits for the commit.
@@ -320,18 +208,8 @@ const BEA: UserId = UserId(11);
 
 fn maria_calls(core: &mut Core, at: Millis) -> earshot_protocol::CallId {
     let maria = core.directory().contacts().next().unwrap().phones[0].clone();
-    let call = core.start_call(
-        at,
-        NewCall {
-            origin: Origin::Caller,
-            number: earshot_domain::seed::SALES,
-            customer_phone: maria,
-            direction: Direction::Inbound,
-            kind: CallKind::Regular,
-        },
-    );
-    core.apply(at, CallEvent::Answered { call, agent: ALEX })
-        .unwrap();
+    let call = core.start_call(at, NewCall { origin: Origin::Caller, number: earshot_domain::seed::SALES, customer_phone: maria, direction: Direction::Inbound, kind: CallKind::Regular });
+    core.apply(at, CallEvent::Answered { call, agent: ALEX }).unwrap();
     call
 }
 
@@ -340,93 +218,36 @@ async fn every_record_of_a_call_is_written_through_in_order(db: Db) {
     let writer = Writer::spawn(store.clone()).await.unwrap();
     let mut core = Core::new(demo_directory());
     let call = maria_calls(&mut core, T0);
-    core.handle(
-        T0,
-        SAM,
-        Command::StartCoaching {
-            call,
-            notify_agent: false,
-        },
-    )
-    .unwrap();
-    core.handle(T0, SAM, Command::SetWhisper { on: true })
-        .unwrap();
+    core.handle(T0, SAM, Command::StartCoaching { call, notify_agent: false }).unwrap();
+    core.handle(T0, SAM, Command::SetWhisper { on: true }).unwrap();
     core.apply(T0, CallEvent::Hold { call, on: true }).unwrap();
-    core.apply(
-        T0,
-        CallEvent::Tagged {
-            call,
-            tag: "refund".into(),
-        },
-    )
-    .unwrap();
-    core.apply(
-        T0,
-        CallEvent::Commented {
-            call,
-            text: "Wants a refund; “urgent”, O'Brien's order.".into(),
-        },
-    )
-    .unwrap();
+    core.apply(T0, CallEvent::Tagged { call, tag: "refund".into() }).unwrap();
+    core.apply(T0, CallEvent::Commented { call, text: "Wants a refund; “urgent”, O'Brien's order.".into() }).unwrap();
     core.apply(T0, CallEvent::Hold { call, on: false }).unwrap();
     write_out(&mut core, &writer).await.expect("kept");
-    assert_eq!(
-        store.call(call).await.unwrap().as_ref(),
-        core.call(call),
-        "a live call, whole in the store"
-    );
+    assert_eq!(store.call(call).await.unwrap().as_ref(), core.call(call), "a live call, whole in the store");
 
-    core.apply(T0, CallEvent::TransferredToAgent { call, agent: BEA })
-        .unwrap();
+    core.apply(T0, CallEvent::TransferredToAgent { call, agent: BEA }).unwrap();
     let live = core.call(call).unwrap().clone();
-    core.apply(Millis(T0.0 + 5_000), CallEvent::Ended { call })
-        .unwrap();
+    core.apply(Millis(T0.0 + 5_000), CallEvent::Ended { call }).unwrap();
     write_out(&mut core, &writer).await.expect("kept");
     let kept = store.call(call).await.unwrap().expect("the ended call");
     assert_eq!(kept.agent, Some(BEA), "transfer history");
-    assert_eq!(
-        (kept.tags.as_slice(), kept.comments.len()),
-        (["refund".to_owned()].as_slice(), 1)
-    );
+    assert_eq!((kept.tags.as_slice(), kept.comments.len()), (["refund".to_owned()].as_slice(), 1));
     assert_eq!(kept.timeline[..live.timeline.len()], live.timeline[..]);
-    let said: Vec<&str> = kept
-        .timeline
-        .iter()
-        .map(|l| l.entry.what.as_str())
-        .collect();
-    for expected in [
-        "Put on hold",
-        "Taken off hold",
-        "Transferred to Bea Santos",
-        "Sam Rivera started whispering to the agent",
-        "Call ended",
-    ] {
+    let said: Vec<&str> = kept.timeline.iter().map(|l| l.entry.what.as_str()).collect();
+    for expected in ["Put on hold", "Taken off hold", "Transferred to Bea Santos", "Sam Rivera started whispering to the agent", "Call ended"] {
         assert!(said.contains(&expected), "{expected:?} in {said:?}");
     }
 
     let maria = kept.contact.unwrap();
     let second = maria_calls(&mut core, Millis(T0.0 + 10_000));
-    core.apply(Millis(T0.0 + 11_000), CallEvent::Ended { call: second })
-        .unwrap();
+    core.apply(Millis(T0.0 + 11_000), CallEvent::Ended { call: second }).unwrap();
     let live_one = maria_calls(&mut core, Millis(T0.0 + 20_000));
     write_out(&mut core, &writer).await.expect("kept");
-    assert_eq!(
-        store.last_call_id().await.unwrap(),
-        live_one.0,
-        "new ids start above it"
-    );
-    let past: Vec<_> = store
-        .ended_calls_of(maria, 10)
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| (c.id, c.tags.len()))
-        .collect();
-    assert_eq!(
-        past,
-        [(second, 0), (call, 1)],
-        "ended calls only, newest first, with their notes"
-    );
+    assert_eq!(store.last_call_id().await.unwrap(), live_one.0, "new ids start above it");
+    let past: Vec<_> = store.ended_calls_of(maria, 10).await.unwrap().iter().map(|c| (c.id, c.tags.len())).collect();
+    assert_eq!(past, [(second, 0), (call, 1)], "ended calls only, newest first, with their notes");
     assert!(store.call(live_one).await.unwrap().is_some());
 }
 
@@ -435,133 +256,31 @@ async fn the_audit_log_is_filtered_by_coach_agent_number_and_time(db: Db) {
     let writer = Writer::spawn(store.clone()).await.unwrap();
     let mut core = Core::new(demo_directory());
     let first = maria_calls(&mut core, T0);
-    core.handle(
-        T0,
-        SAM,
-        Command::StartCoaching {
-            call: first,
-            notify_agent: true,
-        },
-    )
-    .unwrap();
-    let _ = core.handle(
-        Millis(T0.0 + 1),
-        PRIYA,
-        Command::StartCoaching {
-            call: first,
-            notify_agent: false,
-        },
-    );
-    core.handle(Millis(T0.0 + 2), SAM, Command::LeaveCoaching)
-        .unwrap();
-    core.apply(Millis(T0.0 + 3), CallEvent::Ended { call: first })
-        .unwrap();
-    let support = core.start_call(
-        Millis(T0.0 + 4),
-        NewCall {
-            origin: Origin::Simulated,
-            number: earshot_domain::seed::SUPPORT,
-            customer_phone: "+447700900901".into(),
-            direction: Direction::Inbound,
-            kind: CallKind::Regular,
-        },
-    );
-    core.apply(
-        Millis(T0.0 + 4),
-        CallEvent::Answered {
-            call: support,
-            agent: UserId(13),
-        },
-    )
-    .unwrap();
-    core.handle(
-        Millis(T0.0 + 5),
-        PRIYA,
-        Command::StartCoaching {
-            call: support,
-            notify_agent: false,
-        },
-    )
-    .unwrap();
+    core.handle(T0, SAM, Command::StartCoaching { call: first, notify_agent: true }).unwrap();
+    let _ = core.handle(Millis(T0.0 + 1), PRIYA, Command::StartCoaching { call: first, notify_agent: false });
+    core.handle(Millis(T0.0 + 2), SAM, Command::LeaveCoaching).unwrap();
+    core.apply(Millis(T0.0 + 3), CallEvent::Ended { call: first }).unwrap();
+    let support = core.start_call(Millis(T0.0 + 4), NewCall { origin: Origin::Simulated, number: earshot_domain::seed::SUPPORT, customer_phone: "+447700900901".into(), direction: Direction::Inbound, kind: CallKind::Regular });
+    core.apply(Millis(T0.0 + 4), CallEvent::Answered { call: support, agent: UserId(13) }).unwrap();
+    core.handle(Millis(T0.0 + 5), PRIYA, Command::StartCoaching { call: support, notify_agent: false }).unwrap();
     write_out(&mut core, &writer).await.expect("kept");
 
     let all = store.audit(&AuditQuery::default(), 100).await.unwrap();
     let actions: Vec<_> = all.iter().map(|e| (e.coach, e.action)).collect();
-    assert_eq!(
-        actions,
-        [
-            (PRIYA, AuditAction::Started),
-            (SAM, AuditAction::Left),
-            (PRIYA, AuditAction::Refused),
-            (SAM, AuditAction::Started)
-        ],
-        "newest first"
-    );
+    assert_eq!(actions, [(PRIYA, AuditAction::Started), (SAM, AuditAction::Left), (PRIYA, AuditAction::Refused), (SAM, AuditAction::Started)], "newest first");
     assert_eq!(all[2].detail, "Sam Rivera is already coaching this call");
-    assert_eq!(
-        (all[3].agent_name.as_deref(), all[3].notified_agent),
-        (Some("Alex Morgan"), Some(true))
-    );
+    assert_eq!((all[3].agent_name.as_deref(), all[3].notified_agent), (Some("Alex Morgan"), Some(true)));
 
     let by = |query: AuditQuery| {
         let store = store.clone();
-        async move {
-            store
-                .audit(&query, 100)
-                .await
-                .unwrap()
-                .iter()
-                .map(|e| e.at.0 - T0.0)
-                .collect::<Vec<_>>()
-        }
+        async move { store.audit(&query, 100).await.unwrap().iter().map(|e| e.at.0 - T0.0).collect::<Vec<_>>() }
     };
-    assert_eq!(
-        by(AuditQuery {
-            coach: Some(PRIYA),
-            ..AuditQuery::default()
-        })
-        .await,
-        [5, 1]
-    );
-    assert_eq!(
-        by(AuditQuery {
-            agent: Some(ALEX),
-            ..AuditQuery::default()
-        })
-        .await,
-        [2, 1, 0]
-    );
-    assert_eq!(
-        by(AuditQuery {
-            number: Some(earshot_domain::seed::SUPPORT),
-            ..AuditQuery::default()
-        })
-        .await,
-        [5]
-    );
-    assert_eq!(
-        by(AuditQuery {
-            from: Some(Millis(T0.0 + 1)),
-            to: Some(Millis(T0.0 + 5)),
-            ..AuditQuery::default()
-        })
-        .await,
-        [2, 1]
-    );
-    assert_eq!(
-        by(AuditQuery {
-            coach: Some(SAM),
-            agent: Some(UserId(13)),
-            ..AuditQuery::default()
-        })
-        .await,
-        Vec::<u64>::new()
-    );
-    assert_eq!(
-        store.audit(&AuditQuery::default(), 2).await.unwrap().len(),
-        2,
-        "at most the limit"
-    );
+    assert_eq!(by(AuditQuery { coach: Some(PRIYA), ..AuditQuery::default() }).await, [5, 1]);
+    assert_eq!(by(AuditQuery { agent: Some(ALEX), ..AuditQuery::default() }).await, [2, 1, 0]);
+    assert_eq!(by(AuditQuery { number: Some(earshot_domain::seed::SUPPORT), ..AuditQuery::default() }).await, [5]);
+    assert_eq!(by(AuditQuery { from: Some(Millis(T0.0 + 1)), to: Some(Millis(T0.0 + 5)), ..AuditQuery::default() }).await, [2, 1]);
+    assert_eq!(by(AuditQuery { coach: Some(SAM), agent: Some(UserId(13)), ..AuditQuery::default() }).await, Vec::<u64>::new());
+    assert_eq!(store.audit(&AuditQuery::default(), 2).await.unwrap().len(), 2, "at most the limit");
 }
 
 async fn calls_cut_off_by_a_crash_are_ended_on_the_next_start(db: Db) {
@@ -569,49 +288,18 @@ async fn calls_cut_off_by_a_crash_are_ended_on_the_next_start(db: Db) {
     let writer = Writer::spawn(store.clone()).await.unwrap();
     let mut core = Core::new(demo_directory());
     let call = maria_calls(&mut core, T0);
-    core.handle(
-        Millis(T0.0 + 7),
-        SAM,
-        Command::StartCoaching {
-            call,
-            notify_agent: false,
-        },
-    )
-    .unwrap();
+    core.handle(Millis(T0.0 + 7), SAM, Command::StartCoaching { call, notify_agent: false }).unwrap();
     write_out(&mut core, &writer).await.expect("kept");
 
-    assert_eq!(
-        store
-            .close_cut_off_calls("the server stopped")
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        store
-            .close_cut_off_calls("the server stopped")
-            .await
-            .unwrap(),
-        0,
-        "once"
-    );
+    assert_eq!(store.close_cut_off_calls("the server stopped").await.unwrap(), 1);
+    assert_eq!(store.close_cut_off_calls("the server stopped").await.unwrap(), 0, "once");
     let kept = store.call(call).await.unwrap().unwrap();
     let last = kept.timeline.last().unwrap();
-    assert_eq!(
-        (last.entry.what.as_str(), last.entry.at),
-        ("Call cut off: the server stopped", Millis(T0.0 + 7))
-    );
-    let past = store
-        .ended_calls_of(kept.contact.unwrap(), 10)
-        .await
-        .unwrap();
+    assert_eq!((last.entry.what.as_str(), last.entry.at), ("Call cut off: the server stopped", Millis(T0.0 + 7)));
+    let past = store.ended_calls_of(kept.contact.unwrap(), 10).await.unwrap();
     assert_eq!(past.len(), 1, "ended now");
     let newest = &store.audit(&AuditQuery::default(), 1).await.unwrap()[0];
-    assert_eq!(
-        (newest.coach, newest.action, newest.call),
-        (SAM, AuditAction::Ended, Some(call)),
-        "the coaching ended too"
-    );
+    assert_eq!((newest.coach, newest.action, newest.call), (SAM, AuditAction::Ended, Some(call)), "the coaching ended too");
     assert_eq!(newest.detail, "the call was cut off: the server stopped");
 }
 
@@ -620,63 +308,29 @@ async fn a_closed_store_opens_again_with_everything(db: Db) {
     let writer = Writer::spawn(store.clone()).await.unwrap();
     let mut core = Core::new(demo_directory());
     let call = maria_calls(&mut core, T0);
-    core.handle(
-        T0,
-        SAM,
-        Command::StartCoaching {
-            call,
-            notify_agent: true,
-        },
-    )
-    .unwrap();
+    core.handle(T0, SAM, Command::StartCoaching { call, notify_agent: true }).unwrap();
     write_out(&mut core, &writer).await.expect("kept");
-    store
-        .open_session("hash", SAM, Millis(T0.0 + 60_000))
-        .await
-        .unwrap();
+    store.open_session("hash", SAM, Millis(T0.0 + 60_000)).await.unwrap();
     drop(writer);
     store.close().await;
 
     let again = db.open().await;
     assert!(!again.is_empty().await.unwrap());
-    assert_eq!(
-        again.session("hash", T0).await.unwrap(),
-        Some((SAM, Millis(T0.0 + 60_000)))
-    );
+    assert_eq!(again.session("hash", T0).await.unwrap(), Some((SAM, Millis(T0.0 + 60_000))));
     assert_eq!(again.call(call).await.unwrap().as_ref(), core.call(call));
     let writer = Writer::spawn(again.clone()).await.unwrap();
     core.handle(T0, SAM, Command::LeaveCoaching).unwrap();
     write_out(&mut core, &writer).await.expect("kept");
-    assert_eq!(
-        again.audit(&AuditQuery::default(), 10).await.unwrap().len(),
-        2,
-        "numbered on after the entries kept"
-    );
+    assert_eq!(again.audit(&AuditQuery::default(), 10).await.unwrap().len(), 2, "numbered on after the entries kept");
 }
 
 async fn attention_settings_are_kept_once_saved_and_replaced_whole(db: Db) {
     let store = seeded(&db).await;
-    assert_eq!(
-        store.attention_settings().await.unwrap(),
-        None,
-        "the server's defaults until an admin saves"
-    );
-    let saved = AttentionSettings {
-        long_hold_ms: 300_000,
-        raised_voice_db: 12,
-        agent_talk_percent: 60,
-        phrases: vec!["cancel my account".into(), "refund".into()],
-        ..Default::default()
-    };
+    assert_eq!(store.attention_settings().await.unwrap(), None, "the server's defaults until an admin saves");
+    let saved = AttentionSettings { long_hold_ms: 300_000, raised_voice_db: 12, agent_talk_percent: 60, phrases: vec!["cancel my account".into(), "refund".into()], ..Default::default() };
     store.save_attention_settings(&saved).await.unwrap();
-    let none = AttentionSettings {
-        phrases: Vec::new(),
-        ..saved.clone()
-    };
+    let none = AttentionSettings { phrases: Vec::new(), ..saved.clone() };
     store.save_attention_settings(&none).await.unwrap();
     store.close().await;
-    assert_eq!(
-        db.open().await.attention_settings().await.unwrap(),
-        Some(none)
-    );
+    assert_eq!(db.open().await.attention_settings().await.unwrap(), Some(none));
 }

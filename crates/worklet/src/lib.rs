@@ -31,11 +31,7 @@ struct Global(UnsafeCell<State>);
 // and every export runs to completion before the next; nothing is shared.
 unsafe impl Sync for Global {}
 
-static STATE: Global = Global(UnsafeCell::new(State {
-    buffers: [[0.0; QUANTUM]; 5],
-    levels: [0.0; 6],
-    dsp: None,
-}));
+static STATE: Global = Global(UnsafeCell::new(State { buffers: [[0.0; QUANTUM]; 5], levels: [0.0; 6], dsp: None }));
 
 fn state() -> &'static mut State {
     // SAFETY: see `Global`: exports never overlap, and none keeps the
@@ -71,14 +67,7 @@ pub extern "C" fn process() {
     let State { buffers, dsp, .. } = state();
     let [customer, agent, microphone, playback, capture] = buffers;
     match dsp {
-        Some(dsp) => dsp.process(
-            Inputs {
-                customer,
-                agent,
-                microphone,
-            },
-            Outputs { playback, capture },
-        ),
+        Some(dsp) => dsp.process(Inputs { customer, agent, microphone }, Outputs { playback, capture }),
         None => {
             playback.fill(0.0);
             capture.fill(0.0);
@@ -183,9 +172,7 @@ mod tests {
 
     fn read(index: usize) -> Block {
         // SAFETY: as above.
-        unsafe { core::slice::from_raw_parts(buffer(index as u32), QUANTUM) }
-            .try_into()
-            .unwrap()
+        unsafe { core::slice::from_raw_parts(buffer(index as u32), QUANTUM) }.try_into().unwrap()
     }
 
     /// One test drives the one global state, start to finish.
@@ -216,10 +203,7 @@ mod tests {
         write(PLAYBACK, 0.0);
         write(CAPTURE, 0.0);
         process_mix();
-        assert_eq!(
-            (read(PLAYBACK), read(CAPTURE)),
-            ([0.25; QUANTUM], [0.0; QUANTUM])
-        );
+        assert_eq!((read(PLAYBACK), read(CAPTURE)), ([0.25; QUANTUM], [0.0; QUANTUM]));
         process_capture();
         assert_eq!(read(CAPTURE), [0.8; QUANTUM]);
 
@@ -232,12 +216,6 @@ mod tests {
         // SAFETY: `take_levels` points at six floats.
         let levels = unsafe { core::slice::from_raw_parts(take_levels(), 6) };
         let expected = [0.5, 0.5, 0.25, 0.25, 0.8, 0.8];
-        assert!(
-            levels
-                .iter()
-                .zip(expected)
-                .all(|(l, e)| (l - e).abs() < 1e-5),
-            "{levels:?}"
-        );
+        assert!(levels.iter().zip(expected).all(|(l, e)| (l - e).abs() < 1e-5), "{levels:?}");
     }
 }

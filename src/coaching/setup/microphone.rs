@@ -44,10 +44,7 @@ pub fn MicrophoneStep(
     };
     let allow = Action::new_local(move |_: &()| async move {
         status.set(Status::Working("Waiting for Chrome's permission…".into()));
-        let started = installation
-            .with_value(|i| i.clone())
-            .start(move |l| levels.set(l))
-            .await;
+        let started = installation.with_value(|i| i.clone()).start(move |l| levels.set(l)).await;
         let mut graph = match started {
             Ok(graph) => graph,
             Err(e) => return status.set(Status::Failed(e)),
@@ -61,9 +58,7 @@ pub fn MicrophoneStep(
         audio.set_value(Some(graph));
         // Said before the devices are listed: a "Yes, I heard it" while
         // they are (slow under load) must not be undone by it.
-        status.set(Status::Working(
-            "Speak: the meter moves with your voice. Then play the test sound.".into(),
-        ));
+        status.set(Status::Working("Speak: the meter moves with your voice. Then play the test sound.".into()));
         allowed.set(true);
         if let Ok(found) = devices().await {
             choices.set(found);
@@ -72,9 +67,7 @@ pub fn MicrophoneStep(
     let switch = Action::new_local(move |devices: &Devices| {
         let devices = devices.clone();
         async move {
-            let Some(mut graph) = audio.try_update_value(Option::take).flatten() else {
-                return;
-            };
+            let Some(mut graph) = audio.try_update_value(Option::take).flatten() else { return };
             let switched = graph.switch_devices(&devices.input, &devices.output).await;
             audio.set_value(Some(graph));
             if play_when_back.get_value() {

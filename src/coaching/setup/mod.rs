@@ -39,31 +39,20 @@ fn SetupDialog(
     let error = RwSignal::new(None::<String>);
 
     let run_install = Action::new_local(move |_: &()| async move {
-        install.set(Status::Working(
-            "Checking what this browser has installed…".into(),
-        ));
+        install.set(Status::Working("Checking what this browser has installed…".into()));
         let source = media.source();
         let manifest = match audio::readiness(&source).await {
             Ok(Readiness::Ready(ready)) => {
                 installation.set(Some(ready));
-                return install.set(Status::Done(
-                    "Already installed, and verified against the server's manifest.".into(),
-                ));
+                return install.set(Status::Done("Already installed, and verified against the server's manifest.".into()));
             }
             Ok(Readiness::Setup { manifest, .. }) => manifest,
             Err(e) => return install.set(Status::Failed(e)),
         };
         let bytes = manifest.files.iter().map(|f| f.bytes).sum();
         let files = manifest.files.len();
-        install.set(Status::Working(format!(
-            "Downloading {files} files ({})…",
-            kilobytes(bytes)
-        )));
-        match audio::install(&source, &manifest, move |done, total| {
-            installed.set((done, total))
-        })
-        .await
-        {
+        install.set(Status::Working(format!("Downloading {files} files ({})…", kilobytes(bytes))));
+        match audio::install(&source, &manifest, move |done, total| installed.set((done, total))).await {
             Ok(ready) => {
                 installation.set(Some(ready));
                 install.set(Status::Done(format!("Installed {files} files ({}), each checked by its SHA-256 against the server's manifest.", kilobytes(bytes))));
@@ -85,16 +74,9 @@ fn SetupDialog(
             run_path.dispatch(());
         }
     });
-    let steps = Memo::new(move |_| Steps {
-        install: install.get(),
-        installed: installed.get(),
-        microphone: microphone.get(),
-        path: path.get(),
-    });
+    let steps = Memo::new(move |_| Steps { install: install.get(), installed: installed.get(), microphone: microphone.get(), path: path.get() });
     let finish = Action::new_local(move |_: &()| async move {
-        let Some(intent) = then else {
-            return ui.setup.set(None);
-        };
+        let Some(intent) = then else { return ui.setup.set(None) };
         match ui.start(media, intent).await {
             Ok(page) => {
                 ui.setup.set(None);

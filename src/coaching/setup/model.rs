@@ -59,12 +59,7 @@ pub struct Steps {
 
 impl Default for Steps {
     fn default() -> Self {
-        Self {
-            install: Status::Waiting,
-            installed: (0, 0),
-            microphone: Status::Waiting,
-            path: Status::Waiting,
-        }
+        Self { install: Status::Waiting, installed: (0, 0), microphone: Status::Waiting, path: Status::Waiting }
     }
 }
 

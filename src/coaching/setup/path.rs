@@ -22,10 +22,7 @@ pub struct PathReport {
 impl PathReport {
     pub fn describe(&self) -> String {
         match self.round_trip_ms {
-            Some(rtt) => format!(
-                "Connected to the media server in {} ms; round trip {rtt:.0} ms.",
-                self.connect_ms
-            ),
+            Some(rtt) => format!("Connected to the media server in {} ms; round trip {rtt:.0} ms.", self.connect_ms),
             None => format!("Connected to the media server in {} ms.", self.connect_ms),
         }
     }
@@ -44,10 +41,7 @@ pub async fn check(live: Live) -> Result<PathReport, String> {
 }
 
 async fn connect(live: Live, started: f64) -> Result<PathReport, String> {
-    let (peer, sdp) = Peer::connect(&[], Line::Reserved, |offer| {
-        live.request(Request::CheckAudioPath { offer })
-    })
-    .await?;
+    let (peer, sdp) = Peer::connect(&[], Line::Reserved, |offer| live.request(Request::CheckAudioPath { offer })).await?;
     let server = media_server(&sdp).unwrap_or_else(|| "the Earshot media server".to_owned());
     let mut waited = 0;
     while !peer.is_connected() {
@@ -65,10 +59,7 @@ async fn connect(live: Live, started: f64) -> Result<PathReport, String> {
         sleep(POLL_MS).await;
         waited += POLL_MS;
     }
-    Ok(PathReport {
-        connect_ms,
-        round_trip_ms,
-    })
+    Ok(PathReport { connect_ms, round_trip_ms })
 }
 
 fn now() -> f64 {

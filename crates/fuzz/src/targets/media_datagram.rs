@@ -43,9 +43,7 @@ thread_local! {
 }
 
 pub fn run(input: &[u8]) -> String {
-    let Some((&from, datagram)) = input.split_first() else {
-        return "empty".into();
-    };
+    let Some((&from, datagram)) = input.split_first() else { return "empty".into() };
     WORLD.with(|world| {
         let mut world = world.borrow_mut();
         if world.as_ref().is_none_or(|w| w.runs >= RUNS_PER_SFU) {
@@ -54,21 +52,9 @@ pub fn run(input: &[u8]) -> String {
         let world = world.as_mut().expect("just made");
         world.runs += 1;
         world.now += Duration::from_millis(1);
-        let source: SocketAddr = format!("127.0.0.1:{}", 6000 + u16::from(from % 4))
-            .parse()
-            .expect("an address");
-        let proto = if from & 0x80 == 0 {
-            Protocol::Udp
-        } else {
-            Protocol::Tcp
-        };
-        let taken = world.sfu.handle_receive(
-            world.now,
-            proto,
-            source,
-            SFU.parse().expect("an address"),
-            datagram,
-        );
+        let source: SocketAddr = format!("127.0.0.1:{}", 6000 + u16::from(from % 4)).parse().expect("an address");
+        let proto = if from & 0x80 == 0 { Protocol::Udp } else { Protocol::Tcp };
+        let taken = world.sfu.handle_receive(world.now, proto, source, SFU.parse().expect("an address"), datagram);
         world.sfu.handle_timeout(world.now);
         while world.sfu.poll_transmit().is_some() {}
         let class = match datagram.first() {
@@ -86,29 +72,17 @@ pub fn run(input: &[u8]) -> String {
 fn a_call() -> World {
     str0m::crypto::from_feature_flags().install_process_default();
     let now = Instant::now();
-    let mut sfu =
-        Sfu::new(SFU.parse().expect("an address")).with_tcp(SFU.parse().expect("an address"));
+    let mut sfu = Sfu::new(SFU.parse().expect("an address")).with_tcp(SFU.parse().expect("an address"));
     for role in LegRole::ALL {
-        let mut rtc = Rtc::builder()
-            .clear_codecs()
-            .enable_opus(true, false)
-            .build(now);
+        let mut rtc = Rtc::builder().clear_codecs().enable_opus(true, false).build(now);
         let mut change = rtc.sdp_api();
         change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
         for _ in 0..earshot_sfu::receive_layout(role).len() {
             change.add_media(MediaKind::Audio, Direction::RecvOnly, None, None, None);
         }
         let (offer, _) = change.apply().expect("an offer");
-        sfu.grant(
-            RoomId(1),
-            role,
-            Seat {
-                holder: 1,
-                session: 1,
-            },
-        );
-        sfu.join(now, RoomId(1), role, 1, offer)
-            .expect("the SFU takes a browser's offer");
+        sfu.grant(RoomId(1), role, Seat { holder: 1, session: 1 });
+        sfu.join(now, RoomId(1), role, 1, offer).expect("the SFU takes a browser's offer");
     }
     World { sfu, now, runs: 0 }
 }

@@ -34,15 +34,9 @@ mod tests {
 
     #[test]
     fn outcomes_group_by_kind_whatever_the_input_said() {
-        let a = kind_of(
-            "unknown variant `a]}`x`, expected one of `subscribe`, `dial` at line 1 column 40",
-        );
-        let b =
-            kind_of("unknown variant `zz`, expected one of `subscribe`, `dial` at line 3 column 7");
+        let a = kind_of("unknown variant `a]}`x`, expected one of `subscribe`, `dial` at line 1 column 40");
+        let b = kind_of("unknown variant `zz`, expected one of `subscribe`, `dial` at line 3 column 7");
         assert_eq!(a, b);
-        assert_eq!(
-            kind_of("Parse error at PointerOffset(0x7f3a9c0d) line 12"),
-            "Parse error at PointerOffset() line "
-        );
+        assert_eq!(kind_of("Parse error at PointerOffset(0x7f3a9c0d) line 12"), "Parse error at PointerOffset() line ");
     }
 }

@@ -48,37 +48,21 @@ const FOR_CLIENTS: [&str; 5] = [
 ];
 
 pub fn run(input: &[u8]) -> String {
-    let Ok(offer) = std::str::from_utf8(input) else {
-        return "not UTF-8 (JSON strings are)".into();
-    };
+    let Ok(offer) = std::str::from_utf8(input) else { return "not UTF-8 (JSON strings are)".into() };
     let role = LegRole::ALL[input.len() % 3];
     let now = Instant::now();
     let mut sfu = Sfu::new("127.0.0.1:5004".parse().expect("an address"));
-    sfu.grant(
-        RoomId(1),
-        role,
-        Seat {
-            holder: 1,
-            session: 1,
-        },
-    );
+    sfu.grant(RoomId(1), role, Seat { holder: 1, session: 1 });
     match sfu.join_sdp(now, RoomId(1), role, 1, offer) {
         Ok((_, answer)) => {
-            let lines = SdpAnswer::from_sdp_string(&answer)
-                .expect("the SFU's answer is SDP")
-                .to_sdp_string()
-                .matches("\nm=")
-                .count();
+            let lines = SdpAnswer::from_sdp_string(&answer).expect("the SFU's answer is SDP").to_sdp_string().matches("\nm=").count();
             sfu.handle_timeout(now + Duration::from_millis(100));
             while sfu.poll_transmit().is_some() {}
             format!("joined as {role:?} with {lines} lines")
         }
         Err(e) => {
             let told = e.for_client();
-            assert!(
-                FOR_CLIENTS.contains(&told.as_str()),
-                "a client was told {told:?}"
-            );
+            assert!(FOR_CLIENTS.contains(&told.as_str()), "a client was told {told:?}");
             kind_of(&e.to_string())
         }
     }

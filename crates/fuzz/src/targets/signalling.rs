@@ -6,10 +6,7 @@
 
 use earshot_domain::seed::{demo_directory, SALES};
 use earshot_domain::{CallEvent, Command, Core, NewCall, Origin};
-use earshot_protocol::{
-    Asker, CallKind, ClientMsg, Direction, Millis, MonitoringAccess, Request, Role, Snapshot,
-    UserId, MAX_CLIENT_MESSAGE_BYTES,
-};
+use earshot_protocol::{Asker, CallKind, ClientMsg, Direction, Millis, MonitoringAccess, Request, Role, Snapshot, UserId, MAX_CLIENT_MESSAGE_BYTES};
 
 use super::kind_of;
 
@@ -53,31 +50,17 @@ pub const DICTIONARY: &[&[u8]] = &[
 /// Who may send a frame: Ada (admin), Sam (supervisor), Nina (supervisor
 /// without Live Monitoring), Alex (agent), and the anonymous caller.
 const ASKERS: [(Option<UserId>, Asker); 5] = [
-    (
-        Some(UserId(1)),
-        Some((Role::Admin, MonitoringAccess::LiveMonitoringPlus)),
-    ),
-    (
-        Some(UserId(2)),
-        Some((Role::Supervisor, MonitoringAccess::LiveMonitoring)),
-    ),
-    (
-        Some(UserId(5)),
-        Some((Role::Supervisor, MonitoringAccess::None)),
-    ),
-    (
-        Some(UserId(10)),
-        Some((Role::Agent, MonitoringAccess::None)),
-    ),
+    (Some(UserId(1)), Some((Role::Admin, MonitoringAccess::LiveMonitoringPlus))),
+    (Some(UserId(2)), Some((Role::Supervisor, MonitoringAccess::LiveMonitoring))),
+    (Some(UserId(5)), Some((Role::Supervisor, MonitoringAccess::None))),
+    (Some(UserId(10)), Some((Role::Agent, MonitoringAccess::None))),
     (None, None),
 ];
 
 const NOW: Millis = Millis(1_000_000);
 
 pub fn run(input: &[u8]) -> String {
-    let Ok(text) = std::str::from_utf8(input) else {
-        return "not UTF-8 (the socket closes with 1007)".into();
-    };
+    let Ok(text) = std::str::from_utf8(input) else { return "not UTF-8 (the socket closes with 1007)".into() };
     if text.len() > MAX_CLIENT_MESSAGE_BYTES {
         return "too large".into();
     }
@@ -90,10 +73,7 @@ pub fn run(input: &[u8]) -> String {
     assert_eq!(again, message, "a message reads back as itself");
 
     let (user, asker) = ASKERS[input.len() % ASKERS.len()];
-    let kind = serde_json::to_value(&message.request).expect("a request is JSON")["type"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let kind = serde_json::to_value(&message.request).expect("a request is JSON")["type"].as_str().unwrap_or_default().to_owned();
     if !message.request.access().admits(asker) {
         return format!("{kind}: refused at the gate");
     }
@@ -105,10 +85,7 @@ pub fn run(input: &[u8]) -> String {
     while core.poll_output().is_some() {}
     let snapshot = core.snapshot(NOW);
     let json = serde_json::to_string(&snapshot).expect("a snapshot writes");
-    assert_eq!(
-        serde_json::from_str::<Snapshot>(&json).expect("a snapshot reads"),
-        snapshot
-    );
+    assert_eq!(serde_json::from_str::<Snapshot>(&json).expect("a snapshot reads"), snapshot);
     format!("{kind}: {}", kind_of(&outcome))
 }
 
@@ -116,32 +93,11 @@ pub fn run(input: &[u8]) -> String {
 /// when `coached`.
 fn a_coached_call(coached: bool) -> Core {
     let mut core = Core::new(demo_directory());
-    let new = NewCall {
-        origin: Origin::Caller,
-        number: SALES,
-        customer_phone: "+447700900123".into(),
-        direction: Direction::Inbound,
-        kind: CallKind::Regular,
-    };
+    let new = NewCall { origin: Origin::Caller, number: SALES, customer_phone: "+447700900123".into(), direction: Direction::Inbound, kind: CallKind::Regular };
     let call = core.start_call(NOW, new);
-    core.apply(
-        NOW,
-        CallEvent::Answered {
-            call,
-            agent: UserId(10),
-        },
-    )
-    .expect("Alex is free");
+    core.apply(NOW, CallEvent::Answered { call, agent: UserId(10) }).expect("Alex is free");
     if coached {
-        core.handle(
-            NOW,
-            UserId(2),
-            Command::StartCoaching {
-                call,
-                notify_agent: false,
-            },
-        )
-        .expect("Sam may coach");
+        core.handle(NOW, UserId(2), Command::StartCoaching { call, notify_agent: false }).expect("Sam may coach");
     }
     core
 }
@@ -151,11 +107,7 @@ fn as_user(core: &mut Core, user: UserId, request: Request) -> String {
         Ok(command) => return format!("{:?}", core.handle(NOW, user, command)),
         Err(request) => request,
     };
-    let Some(call) = core
-        .live_calls()
-        .find(|c| c.agent == Some(user))
-        .map(|c| c.id)
-    else {
+    let Some(call) = core.live_calls().find(|c| c.agent == Some(user)).map(|c| c.id) else {
         return format!("{:?}", core.check_viewer(user));
     };
     let event = match request {
@@ -172,13 +124,7 @@ fn as_user(core: &mut Core, user: UserId, request: Request) -> String {
 fn as_caller(core: &mut Core, request: Request) -> String {
     match request {
         Request::Dial { number, phone, .. } => {
-            let new = NewCall {
-                origin: Origin::Caller,
-                number,
-                customer_phone: phone,
-                direction: Direction::Inbound,
-                kind: CallKind::Regular,
-            };
+            let new = NewCall { origin: Origin::Caller, number, customer_phone: phone, direction: Direction::Inbound, kind: CallKind::Regular };
             format!("{:?}", core.dial(NOW, new).map(|_| "dialled"))
         }
         other => format!("no rule to run for {other:?}"),

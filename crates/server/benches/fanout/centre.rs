@@ -37,13 +37,7 @@ impl Centre {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until(async move { drop(stopped.await) }));
         let ids = load::put_through(&live, calls).await;
-        Centre {
-            addr,
-            live,
-            calls: ids,
-            made: Arc::default(),
-            _stop: stop,
-        }
+        Centre { addr, live, calls: ids, made: Arc::default(), _stop: stop }
     }
 }
 
@@ -55,10 +49,7 @@ pub struct Asked {
 
 impl Asked {
     pub fn new(calls: usize) -> Asked {
-        Asked {
-            epoch: Instant::now(),
-            at: (0..calls).map(|_| AtomicU64::new(0)).collect(),
-        }
+        Asked { epoch: Instant::now(), at: (0..calls).map(|_| AtomicU64::new(0)).collect() }
     }
 
     /// When the last change to the call at `index` was asked.
@@ -70,21 +61,7 @@ impl Asked {
 
 /// The load's feed of changes (`earshot_server::load::feed`), each noted in
 /// `asked`; it goes on from the centre's last change.
-pub fn feed(
-    centre: &Centre,
-    per_second: u32,
-    asked: Arc<Asked>,
-    running: Arc<AtomicBool>,
-) -> std::thread::JoinHandle<u64> {
-    let note = move |index: usize| {
-        asked.at[index].store(asked.epoch.elapsed().as_micros() as u64, Ordering::Relaxed)
-    };
-    load::feed(
-        centre.live.clone(),
-        centre.calls.clone(),
-        per_second,
-        Arc::clone(&centre.made),
-        running,
-        note,
-    )
+pub fn feed(centre: &Centre, per_second: u32, asked: Arc<Asked>, running: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
+    let note = move |index: usize| asked.at[index].store(asked.epoch.elapsed().as_micros() as u64, Ordering::Relaxed);
+    load::feed(centre.live.clone(), centre.calls.clone(), per_second, Arc::clone(&centre.made), running, note)
 }

@@ -29,9 +29,7 @@ pub struct Seen {
 
 /// A dashboard's socket, subscribed: its snapshot read.
 pub struct Dashboard {
-    socket: tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
+    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
     seq: u64,
     /// The snapshot's size in bytes, and socket opened → snapshot read.
     pub snapshot: (usize, Duration),
@@ -40,27 +38,12 @@ pub struct Dashboard {
 impl Dashboard {
     pub async fn open(addr: std::net::SocketAddr, cookie: &str) -> Dashboard {
         let opened = Instant::now();
-        let mut request = format!("ws://{addr}/api/live?window=0")
-            .into_client_request()
-            .unwrap();
-        request
-            .headers_mut()
-            .insert("origin", format!("http://{addr}").parse().unwrap());
-        request
-            .headers_mut()
-            .insert("cookie", cookie.parse().unwrap());
-        let (mut socket, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("the WebSocket opens");
-        let subscribe = serde_json::to_string(&ClientMsg {
-            id: 1,
-            request: Request::Subscribe,
-        })
-        .unwrap();
-        socket
-            .send(Message::text(subscribe))
-            .await
-            .expect("the server reads");
+        let mut request = format!("ws://{addr}/api/live?window=0").into_client_request().unwrap();
+        request.headers_mut().insert("origin", format!("http://{addr}").parse().unwrap());
+        request.headers_mut().insert("cookie", cookie.parse().unwrap());
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("the WebSocket opens");
+        let subscribe = serde_json::to_string(&ClientMsg { id: 1, request: Request::Subscribe }).unwrap();
+        socket.send(Message::text(subscribe)).await.expect("the server reads");
         loop {
             let text = match socket.next().await {
                 Some(Ok(Message::Text(text))) => text,
@@ -69,54 +52,31 @@ impl Dashboard {
             };
             if text.starts_with(r#"{"type":"snapshot""#) {
                 let seq = number_after(&text, r#""seq":"#).expect("a snapshot has its seq");
-                return Dashboard {
-                    socket,
-                    seq,
-                    snapshot: (text.len(), opened.elapsed()),
-                };
+                return Dashboard { socket, seq, snapshot: (text.len(), opened.elapsed()) };
             }
         }
     }
 
     /// Reads until `running` clears: each delta's delivery against when its
     /// change was asked.
-    pub async fn read(
-        mut self,
-        calls: Arc<HashMap<CallId, usize>>,
-        asked: Arc<Asked>,
-        running: Arc<AtomicBool>,
-    ) -> Seen {
+    pub async fn read(mut self, calls: Arc<HashMap<CallId, usize>>, asked: Arc<Asked>, running: Arc<AtomicBool>) -> Seen {
         let mut seen = Seen::default();
         while running.load(Ordering::Relaxed) {
-            let Ok(Some(Ok(message))) =
-                tokio::time::timeout(Duration::from_millis(100), self.socket.next()).await
-            else {
-                continue;
-            };
-            let Message::Text(text) = message else {
-                continue;
-            };
+            let Ok(Some(Ok(message))) = tokio::time::timeout(Duration::from_millis(100), self.socket.next()).await else { continue };
+            let Message::Text(text) = message else { continue };
             if text.starts_with(r#"{"type":"snapshot""#) {
                 seen.gaps += 1;
                 self.seq = number_after(&text, r#""seq":"#).unwrap_or(self.seq);
                 continue;
             }
-            let Some(seq) = text
-                .strip_prefix(r#"{"type":"delta","seq":"#)
-                .and_then(|rest| number_after(rest, ""))
-            else {
-                continue;
-            };
+            let Some(seq) = text.strip_prefix(r#"{"type":"delta","seq":"#).and_then(|rest| number_after(rest, "")) else { continue };
             seen.deltas += 1;
             if seq != self.seq + 1 {
                 seen.gaps += 1;
             }
             self.seq = seq;
             let call = number_after(&text, r#""call":{"id":"#).map(CallId);
-            if let Some(at) = call
-                .and_then(|call| calls.get(&call))
-                .and_then(|&index| asked.of(index))
-            {
+            if let Some(at) = call.and_then(|call| calls.get(&call)).and_then(|&index| asked.of(index)) {
                 seen.delivery.record(at.elapsed());
             }
         }

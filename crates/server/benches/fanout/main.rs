@@ -31,74 +31,37 @@ const WINDOW: Duration = Duration::from_secs(10);
 
 fn from_env<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
     let list = std::env::var(name).unwrap_or_else(|_| default.into());
-    list.split(',')
-        .map(|n| {
-            n.trim()
-                .parse()
-                .unwrap_or_else(|_| panic!("{name}: numbers like {default}"))
-        })
-        .collect()
+    list.split(',').map(|n| n.trim().parse().unwrap_or_else(|_| panic!("{name}: numbers like {default}"))).collect()
 }
 
 /// The server's threads: its runtime's, the live core's and its store's.
 fn server_cpu() -> Duration {
-    ["server", "live-core", "sqlx"]
-        .into_iter()
-        .map(proc_stat::threads)
-        .sum()
+    ["server", "live-core", "sqlx"].into_iter().map(proc_stat::threads).sum()
 }
 
 fn main() {
     let calls = from_env::<usize>("EARSHOT_BENCH_CALLS", "2000")[0];
     let changes = from_env::<u32>("EARSHOT_BENCH_CHANGES", "100")[0];
     let steps = from_env::<usize>("EARSHOT_BENCH_DASHBOARDS", "100,500,2000");
-    let server = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("server")
-        .enable_all()
-        .build()
-        .unwrap();
-    let clients = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("dashboards")
-        .enable_all()
-        .build()
-        .unwrap();
+    let server = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("server").enable_all().build().unwrap();
+    let clients = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("dashboards").enable_all().build().unwrap();
 
     let started = Instant::now();
     let centre = server.block_on(Centre::start(calls));
-    println!(
-        "{calls} live calls put through in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    let snapshot = server
-        .block_on(centre.live.subscribe(UserId(2)))
-        .unwrap()
-        .unwrap()
-        .snapshot;
+    println!("{calls} live calls put through in {:.1} s", started.elapsed().as_secs_f64());
+    let snapshot = server.block_on(centre.live.subscribe(UserId(2))).unwrap().unwrap().snapshot;
     let json = serde_json::to_string(&ServerMsg::Snapshot(snapshot)).unwrap();
-    let mut deflate =
-        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
     deflate.write_all(json.as_bytes()).unwrap();
     println!(
         "the snapshot of {calls} calls: {:.0} KB of JSON, {:.0} KB deflated (as permessage-deflate would send it)",
         json.len() as f64 / 1e3,
         deflate.finish().unwrap().len() as f64 / 1e3
     );
-    let index: Arc<HashMap<_, _>> = Arc::new(
-        centre
-            .calls
-            .iter()
-            .enumerate()
-            .map(|(i, &call)| (call, i))
-            .collect(),
-    );
+    let index: Arc<HashMap<_, _>> = Arc::new(centre.calls.iter().enumerate().map(|(i, &call)| (call, i)).collect());
     let cookie = clients.block_on(sign_in(centre.addr));
 
-    println!(
-        "\n{changes} changes a second, {:.0} s each step:",
-        WINDOW.as_secs_f64()
-    );
+    println!("\n{changes} changes a second, {:.0} s each step:", WINDOW.as_secs_f64());
     println!("  dashboards | open → snapshot p50 / p99 | delivered/s | delivery p50 | p99 | max | gaps | server CPU | dashboards' CPU | memory per dashboard");
     for dashboards in steps {
         let rss_before = proc_stat::rss_kib();
@@ -119,13 +82,7 @@ fn main() {
         let (asked, running) = (Arc::new(Asked::new(calls)), Arc::new(AtomicBool::new(true)));
         let readers: Vec<_> = opened
             .into_iter()
-            .map(|dashboard| {
-                clients.spawn(dashboard.read(
-                    Arc::clone(&index),
-                    Arc::clone(&asked),
-                    Arc::clone(&running),
-                ))
-            })
+            .map(|dashboard| clients.spawn(dashboard.read(Arc::clone(&index), Arc::clone(&asked), Arc::clone(&running))))
             .collect();
         let (server_before, clients_before) = (server_cpu(), proc_stat::threads("dashboards"));
         let feeding = Arc::new(AtomicBool::new(true));
@@ -133,10 +90,8 @@ fn main() {
         std::thread::sleep(WINDOW);
         feeding.store(false, Ordering::Relaxed);
         let made = feed.join().unwrap();
-        let (server_cpu, clients_cpu) = (
-            server_cpu() - server_before,
-            proc_stat::threads("dashboards") - clients_before,
-        );
+        let (server_cpu, clients_cpu) =
+            (server_cpu() - server_before, proc_stat::threads("dashboards") - clients_before);
         std::thread::sleep(Duration::from_millis(500)); // the last changes land
         running.store(false, Ordering::Relaxed);
         let (mut delivery, mut gaps, mut deltas) = (Hops::default(), 0, 0);
@@ -158,10 +113,7 @@ fn main() {
             server_cpu.as_secs_f64() / seconds,
             clients_cpu.as_secs_f64() / seconds,
         );
-        println!(
-            "               ({made} changes made, {} deliveries timed)",
-            delivery.count()
-        );
+        println!("               ({made} changes made, {} deliveries timed)", delivery.count());
     }
 }
 

@@ -26,9 +26,7 @@ pub struct Floor {
 /// `calls` calls' datagrams through the relay for `window`.
 pub async fn measure(calls: usize, window: Duration) -> Floor {
     let relay = UdpSocket::bind("127.0.0.1:0").unwrap();
-    relay
-        .set_read_timeout(Some(Duration::from_millis(100)))
-        .unwrap();
+    relay.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
     let relay_addr = relay.local_addr().unwrap();
     // Per call: customer and agent speak, the coach listens; each speaker
     // is heard by the other two.
@@ -60,9 +58,7 @@ pub async fn measure(calls: usize, window: Duration) -> Floor {
             .spawn(move || {
                 let mut buf = [0u8; 2048];
                 while running.load(Ordering::Relaxed) {
-                    let Ok((n, source)) = relay.recv_from(&mut buf) else {
-                        continue;
-                    };
+                    let Ok((n, source)) = relay.recv_from(&mut buf) else { continue };
                     for to in &routes[&source] {
                         if relay.send_to(&buf[..n], to).is_ok() {
                             forwarded.fetch_add(1, Ordering::Relaxed);
@@ -89,10 +85,7 @@ pub async fn measure(calls: usize, window: Duration) -> Floor {
         }));
     }
     tokio::time::sleep(Duration::from_secs(1)).await; // warm
-    let (cpu_before, forwarded_before) = (
-        proc_stat::threads("relay"),
-        forwarded.load(Ordering::Relaxed),
-    );
+    let (cpu_before, forwarded_before) = (proc_stat::threads("relay"), forwarded.load(Ordering::Relaxed));
     tokio::time::sleep(window).await;
     let cpu = proc_stat::threads("relay").saturating_sub(cpu_before);
     let forwarded = forwarded.load(Ordering::Relaxed) - forwarded_before;
@@ -101,7 +94,5 @@ pub async fn measure(calls: usize, window: Duration) -> Floor {
         task.abort();
     }
     relay_thread.join().unwrap();
-    Floor {
-        us_per_forwarded: cpu.as_secs_f64() * 1e6 / forwarded.max(1) as f64,
-    }
+    Floor { us_per_forwarded: cpu.as_secs_f64() * 1e6 / forwarded.max(1) as f64 }
 }

@@ -16,11 +16,7 @@ use tokio::net::UdpSocket;
 use crate::proc_stat;
 
 const FRAME: Duration = Duration::from_millis(20);
-const ROLES: [(LegRole, usize, bool); 3] = [
-    (LegRole::Customer, 1, true),
-    (LegRole::Agent, 2, true),
-    (LegRole::Coach, 2, false),
-];
+const ROLES: [(LegRole, usize, bool); 3] = [(LegRole::Customer, 1, true), (LegRole::Agent, 2, true), (LegRole::Coach, 2, false)];
 
 /// What one step measured.
 #[derive(Clone, Copy)]
@@ -65,10 +61,7 @@ struct Counters {
 
 /// `calls` coached calls against fresh media shards for `window` of speech.
 pub async fn step(shards: usize, calls: usize, window: Duration) -> Step {
-    let config = MediaConfig {
-        shards,
-        ..MediaConfig::default()
-    };
+    let config = MediaConfig { shards, ..MediaConfig::default() };
     // The shards copy what customers and agents say for the listener, as in
     // the server; nothing reads it here (a full queue drops, as it would).
     let (ears, _unheard) = earshot_server::listen::channel();
@@ -77,28 +70,12 @@ pub async fn step(shards: usize, calls: usize, window: Duration) -> Step {
     let mut peers = Vec::new();
     for call in 0..calls {
         for (role, lines, speaks) in ROLES {
-            peers.push(
-                join(
-                    &media,
-                    RoomId(call as u64 + 1),
-                    role,
-                    lines,
-                    speaks,
-                    &speaking,
-                )
-                .await,
-            );
+            peers.push(join(&media, RoomId(call as u64 + 1), role, lines, speaks, &speaking).await);
         }
     }
     let started = Instant::now();
-    while !peers
-        .iter()
-        .all(|(counters, _)| counters.connected.load(Ordering::Relaxed))
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "every peer connects within a minute"
-        );
+    while !peers.iter().all(|(counters, _)| counters.connected.load(Ordering::Relaxed)) {
+        assert!(started.elapsed() < Duration::from_secs(60), "every peer connects within a minute");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -114,14 +91,8 @@ pub async fn step(shards: usize, calls: usize, window: Duration) -> Step {
 
     // Each call: the customer hears the agent, the agent the customer, the
     // coach both; every frame a speaker sent should reach two listeners.
-    let sent: u64 = peers
-        .iter()
-        .map(|(c, _)| c.sent.load(Ordering::Relaxed))
-        .sum();
-    let heard: u64 = peers
-        .iter()
-        .map(|(c, _)| c.heard.load(Ordering::Relaxed))
-        .sum();
+    let sent: u64 = peers.iter().map(|(c, _)| c.sent.load(Ordering::Relaxed)).sum();
+    let heard: u64 = peers.iter().map(|(c, _)| c.heard.load(Ordering::Relaxed)).sum();
     let expected = 2 * sent;
     for (_, task) in &peers {
         task.abort();
@@ -152,21 +123,9 @@ struct Snapshot {
 
 impl Snapshot {
     async fn take(media: &MediaHandle) -> Snapshot {
-        let forwarded = media
-            .report()
-            .await
-            .iter()
-            .flat_map(|leg| leg.stats.forwarded_to_it.values())
-            .map(|t| t.packets)
-            .sum();
+        let forwarded = media.report().await.iter().flat_map(|leg| leg.stats.forwarded_to_it.values()).map(|t| t.packets).sum();
         let hops = media.hops().await;
-        Snapshot {
-            at: Instant::now(),
-            server: proc_stat::threads("media-"),
-            process: proc_stat::process(),
-            forwarded,
-            hops,
-        }
+        Snapshot { at: Instant::now(), server: proc_stat::threads("media-"), process: proc_stat::process(), forwarded, hops }
     }
 }
 
@@ -181,10 +140,7 @@ async fn join(
     speaking: &Arc<AtomicBool>,
 ) -> (Arc<Counters>, tokio::task::JoinHandle<()>) {
     let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let mut rtc = Rtc::builder()
-        .clear_codecs()
-        .enable_opus(true, false)
-        .build(Instant::now());
+    let mut rtc = Rtc::builder().clear_codecs().enable_opus(true, false).build(Instant::now());
     rtc.add_local_candidate(Candidate::host(socket.local_addr().unwrap(), "udp").unwrap());
     let mut change = rtc.sdp_api();
     let send_mid = change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
@@ -193,41 +149,16 @@ async fn join(
     }
     let (offer, pending) = change.apply().unwrap();
     // No core here: the bench grants the seats a core would.
-    media.grant(
-        room,
-        role,
-        earshot_sfu::Seat {
-            holder: 1,
-            session: 1,
-        },
-    );
-    let answer = media
-        .join(room, role, 1, offer.to_sdp_string())
-        .await
-        .expect("the SFU answers");
-    rtc.sdp_api()
-        .accept_answer(
-            pending,
-            str0m::change::SdpAnswer::from_sdp_string(&answer).unwrap(),
-        )
-        .unwrap();
+    media.grant(room, role, earshot_sfu::Seat { holder: 1, session: 1 });
+    let answer = media.join(room, role, 1, offer.to_sdp_string()).await.expect("the SFU answers");
+    rtc.sdp_api().accept_answer(pending, str0m::change::SdpAnswer::from_sdp_string(&answer).unwrap()).unwrap();
     let counters = Arc::new(Counters::default());
-    let speaking = if speaks {
-        Some(Arc::clone(speaking))
-    } else {
-        None
-    };
+    let speaking = if speaks { Some(Arc::clone(speaking)) } else { None };
     let task = tokio::spawn(run(rtc, socket, send_mid, speaking, Arc::clone(&counters)));
     (counters, task)
 }
 
-async fn run(
-    mut rtc: Rtc,
-    socket: UdpSocket,
-    send_mid: Mid,
-    speaking: Option<Arc<AtomicBool>>,
-    counters: Arc<Counters>,
-) {
+async fn run(mut rtc: Rtc, socket: UdpSocket, send_mid: Mid, speaking: Option<Arc<AtomicBool>>, counters: Arc<Counters>) {
     let local = socket.local_addr().unwrap();
     let mut buf = vec![0u8; 2048];
     let mut next_frame = Instant::now() + FRAME;
@@ -250,11 +181,7 @@ async fn run(
             Ok(Output::Event(_)) => continue,
             Err(_) => return,
         };
-        let wake = if speaking.is_some() {
-            timeout.min(next_frame)
-        } else {
-            timeout
-        };
+        let wake = if speaking.is_some() { timeout.min(next_frame) } else { timeout };
         let input = tokio::select! {
             received = socket.recv_from(&mut buf) => match received {
                 Ok((n, source)) => match Receive::new(Protocol::Udp, source, local, &buf[..n]) {
@@ -273,15 +200,9 @@ async fn run(
             if now >= next_frame {
                 next_frame += FRAME;
                 if speaking.load(Ordering::Relaxed) {
-                    let pt = rtc
-                        .codec_config()
-                        .find(|p| p.spec().codec == Codec::Opus)
-                        .map(|p| p.pt());
+                    let pt = rtc.codec_config().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt());
                     if let (Some(pt), Some(writer)) = (pt, rtc.writer(send_mid)) {
-                        if writer
-                            .write(pt, now, MediaTime::from_millis(frames * 20), vec![0xAA; 80])
-                            .is_ok()
-                        {
+                        if writer.write(pt, now, MediaTime::from_millis(frames * 20), vec![0xAA; 80]).is_ok() {
                             counters.sent.fetch_add(1, Ordering::Relaxed);
                         }
                         frames += 1;

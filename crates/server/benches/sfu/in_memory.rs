@@ -62,62 +62,32 @@ pub fn measure(calls: usize, duration: Duration, paced: bool) -> Limit {
     let mut parties = Vec::new();
     for call in 0..calls {
         for (role, hears) in HEARS.iter().enumerate() {
-            let client_addr: SocketAddr =
-                format!("10.0.{}.{}:{}", call / 200, call % 200 + 2, 6000 + role)
-                    .parse()
-                    .unwrap();
-            let mut client = Rtc::builder()
-                .clear_codecs()
-                .enable_opus(true, false)
-                .build(now);
+            let client_addr: SocketAddr = format!("10.0.{}.{}:{}", call / 200, call % 200 + 2, 6000 + role).parse().unwrap();
+            let mut client = Rtc::builder().clear_codecs().enable_opus(true, false).build(now);
             client.add_local_candidate(Candidate::host(client_addr, "udp").unwrap());
             let mut change = client.sdp_api();
-            let send_mid =
-                change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
+            let send_mid = change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
             for _ in 0..hears.len() {
                 change.add_media(MediaKind::Audio, Direction::RecvOnly, None, None, None);
             }
             let (offer, pending) = change.apply().unwrap();
-            let mut server = Rtc::builder()
-                .set_ice_lite(true)
-                .clear_codecs()
-                .enable_opus(true, false)
-                .build(now);
+            let mut server = Rtc::builder().set_ice_lite(true).clear_codecs().enable_opus(true, false).build(now);
             server.add_local_candidate(Candidate::host(server_addr, "udp").unwrap());
             let answer = server.sdp_api().accept_offer(offer).unwrap();
             client.sdp_api().accept_answer(pending, answer).unwrap();
-            parties.push(Party {
-                client,
-                client_addr,
-                send_mid,
-                server,
-                server_lines: Vec::new(),
-                server_send: None,
-            });
+            parties.push(Party { client, client_addr, send_mid, server, server_lines: Vec::new(), server_send: None });
         }
     }
     // Each client's place in its call (parties are three per call, in order).
-    let by_addr: HashMap<SocketAddr, usize> = parties
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.client_addr, i % 3))
-        .collect();
-    let mut net = Net {
-        by_addr,
-        server_addr,
-        server_time: Duration::ZERO,
-        forwarded: 0,
-        frames: 0,
-        pace: None,
-    };
+    let by_addr: HashMap<SocketAddr, usize> = parties.iter().enumerate().map(|(i, p)| (p.client_addr, i % 3)).collect();
+    let mut net = Net { by_addr, server_addr, server_time: Duration::ZERO, forwarded: 0, frames: 0, pace: None };
 
     // Connect (ICE, DTLS) on virtual time, then speak; only speech is timed.
     for _ in 0..100 {
         now += FRAME;
         net.tick(&mut parties, now, false);
     }
-    let kib_per_rtc =
-        crate::proc_stat::rss_kib().saturating_sub(rss_before) as f64 / (parties.len() * 2) as f64;
+    let kib_per_rtc = crate::proc_stat::rss_kib().saturating_sub(rss_before) as f64 / (parties.len() * 2) as f64;
     net.server_time = Duration::ZERO;
     net.forwarded = 0;
     let end = now + duration;
@@ -126,12 +96,7 @@ pub fn measure(calls: usize, duration: Duration, paced: bool) -> Limit {
         now += FRAME;
         net.tick(&mut parties, now, true);
     }
-    Limit {
-        calls,
-        kib_per_rtc,
-        forwarded: net.forwarded,
-        server_time: net.server_time,
-    }
+    Limit { calls, kib_per_rtc, forwarded: net.forwarded, server_time: net.server_time }
 }
 
 struct Net {
@@ -155,26 +120,14 @@ impl Net {
         for call in 0..calls {
             let now = frame_start + FRAME * call as u32 / calls as u32;
             if let Some((virtual_start, real_start)) = self.pace {
-                std::thread::sleep(
-                    (real_start + (now - virtual_start)).saturating_duration_since(Instant::now()),
-                );
+                std::thread::sleep((real_start + (now - virtual_start)).saturating_duration_since(Instant::now()));
             }
             let parties = &mut parties[call * 3..call * 3 + 3];
             for (role, party) in parties.iter_mut().enumerate() {
                 if speak && SPEAKS[role] {
-                    let pt = party
-                        .client
-                        .codec_config()
-                        .find(|p| p.spec().codec == Codec::Opus)
-                        .map(|p| p.pt())
-                        .unwrap();
+                    let pt = party.client.codec_config().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt()).unwrap();
                     if let Some(writer) = party.client.writer(party.send_mid) {
-                        let _ = writer.write(
-                            pt,
-                            now,
-                            MediaTime::from_millis(self.frames * 20),
-                            vec![role as u8; 80],
-                        );
+                        let _ = writer.write(pt, now, MediaTime::from_millis(self.frames * 20), vec![role as u8; 80]);
                     }
                 }
                 let _ = party.client.handle_input(Input::Timeout(now));
@@ -199,9 +152,7 @@ impl Net {
                         continue;
                     };
                     moved = true;
-                    let receive =
-                        Receive::new(Protocol::Udp, t.source, self.server_addr, &t.contents)
-                            .unwrap();
+                    let receive = Receive::new(Protocol::Udp, t.source, self.server_addr, &t.contents).unwrap();
                     let started = Instant::now();
                     let _ = parties[i].server.handle_input(Input::Receive(now, receive));
                     self.server_time += started.elapsed();
@@ -227,12 +178,8 @@ impl Net {
                 Ok(Output::Transmit(t)) => {
                     moved = true;
                     let to = self.by_addr[&t.destination];
-                    let receive =
-                        Receive::new(Protocol::Udp, self.server_addr, t.destination, &t.contents)
-                            .unwrap();
-                    let _ = parties[to]
-                        .client
-                        .handle_input(Input::Receive(now, receive));
+                    let receive = Receive::new(Protocol::Udp, self.server_addr, t.destination, &t.contents).unwrap();
+                    let _ = parties[to].client.handle_input(Input::Receive(now, receive));
                 }
                 Ok(Output::Event(Event::MediaAdded(added))) => match added.direction {
                     Direction::SendOnly => parties[i].server_lines.push(added.mid),
@@ -240,20 +187,13 @@ impl Net {
                 },
                 Ok(Output::Event(Event::MediaData(data))) => {
                     for (listener, hears) in HEARS.iter().enumerate() {
-                        let Some(line) = hears.iter().position(|&speaker| speaker == i) else {
-                            continue;
-                        };
+                        let Some(line) = hears.iter().position(|&speaker| speaker == i) else { continue };
                         let to = &mut parties[listener];
-                        let Some(&mid) = to.server_lines.get(line) else {
-                            continue;
-                        };
+                        let Some(&mid) = to.server_lines.get(line) else { continue };
                         let started = Instant::now();
                         if let Some(writer) = to.server.writer(mid) {
                             if let Some(pt) = writer.match_params(data.params) {
-                                if writer
-                                    .write(pt, data.network_time, data.time, data.data.clone())
-                                    .is_ok()
-                                {
+                                if writer.write(pt, data.network_time, data.time, data.data.clone()).is_ok() {
                                     self.forwarded += 1;
                                 }
                             }

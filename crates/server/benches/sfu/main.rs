@@ -28,11 +28,7 @@ fn main() {
     let shard_counts: Vec<usize> = std::env::var("EARSHOT_BENCH_SHARDS")
         .unwrap_or_else(|_| "1,2".into())
         .split(',')
-        .map(|n| {
-            n.trim()
-                .parse()
-                .expect("EARSHOT_BENCH_SHARDS: counts like 1,2")
-        })
+        .map(|n| n.trim().parse().expect("EARSHOT_BENCH_SHARDS: counts like 1,2"))
         .collect();
     str0m::crypto::from_feature_flags().install_process_default();
 
@@ -48,31 +44,14 @@ fn main() {
             limit.streams_per_core()
         );
     }
-    println!(
-        "  memory: {:.0} KiB per connected Rtc (a server leg or a client alike)",
-        limit.kib_per_rtc
-    );
+    println!("  memory: {:.0} KiB per connected Rtc (a server leg or a client alike)", limit.kib_per_rtc);
 
     // `EARSHOT_BENCH_CALLS=50` runs that step alone (for a profiler).
     let ramp: Vec<usize> = std::env::var("EARSHOT_BENCH_CALLS").map_or_else(
         |_| vec![10, 25, 50, 100, 150, 200, 250, 300, 400, 500, 600],
-        |calls| {
-            calls
-                .split(',')
-                .map(|n| {
-                    n.trim()
-                        .parse()
-                        .expect("EARSHOT_BENCH_CALLS: counts like 50")
-                })
-                .collect()
-        },
+        |calls| calls.split(',').map(|n| n.trim().parse().expect("EARSHOT_BENCH_CALLS: counts like 50")).collect(),
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("generator")
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("generator").enable_all().build().unwrap();
     for shards in shard_counts {
         println!("\nReal sockets, {shards} shard(s):");
         println!("  calls | streams | fwd pkt/s | server CPU | µs/fwd pkt (core) | streams/core | hop p50 | hop p99 | loss (kernel drops) | generator CPU");
@@ -84,11 +63,7 @@ fn main() {
         for &calls in &ramp {
             let step = runtime.block_on(generator::step(shards, calls, Duration::from_secs(5)));
             let core_timed = step.server_cores + step.generator_cores < CORES - 0.5;
-            let core = if core_timed {
-                format!("{:.2}", step.core_us_per_forwarded())
-            } else {
-                "—".to_owned()
-            };
+            let core = if core_timed { format!("{:.2}", step.core_us_per_forwarded()) } else { "—".to_owned() };
             println!(
                 "  {calls:>5} | {:>7} | {:>9.0} | {:>5.2} cores | {:>7.2} ({core:>5}) | {:>12.0} | {:>5.0} µs | {:>5.0} µs | {:>5.2} % ({:>5}) | {:>5.2} cores",
                 calls * 4,
@@ -104,14 +79,7 @@ fn main() {
             );
             let p50 = *baseline.get_or_insert(step.hop_p50);
             if step.loss > 0.001 || step.hop_p50 > p50 * 2 {
-                println!(
-                    "  knee passed at {calls} calls ({})",
-                    if step.loss > 0.001 {
-                        "loss above 0.1 %"
-                    } else {
-                        "median hop doubled"
-                    }
-                );
+                println!("  knee passed at {calls} calls ({})", if step.loss > 0.001 { "loss above 0.1 %" } else { "median hop doubled" });
                 break;
             }
             if core_timed {
@@ -120,9 +88,7 @@ fn main() {
             knee = Some((calls, step));
         }
         if let Some((calls, step)) = knee {
-            let ratio = |limit: &in_memory::Limit| {
-                100.0 * step.streams_per_core(calls) / limit.streams_per_core()
-            };
+            let ratio = |limit: &in_memory::Limit| 100.0 * step.streams_per_core(calls) / limit.streams_per_core();
             println!(
                 "  at the knee ({calls} calls): {:.0} forwarded streams per core = {:.0} % of the in-memory limit flat out, {:.0} % paced; {:.2} µs server CPU per forwarded packet",
                 step.streams_per_core(calls),

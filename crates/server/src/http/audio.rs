@@ -19,9 +19,7 @@ use crate::auth::hex;
 /// The manifest of `dist/audio/`, or `None` when the app was built without
 /// it (the API still runs; coaching then explains it cannot set up).
 pub fn load(dist: Option<&Path>) -> std::io::Result<Option<AudioManifest>> {
-    let Some(dir) = dist.map(|d| d.join("audio")) else {
-        return Ok(None);
-    };
+    let Some(dir) = dist.map(|d| d.join("audio")) else { return Ok(None) };
     let mut files = Vec::new();
     for name in [PROCESSOR_FILE, DSP_FILE] {
         let bytes = match std::fs::read(dir.join(name)) {
@@ -29,11 +27,7 @@ pub fn load(dist: Option<&Path>) -> std::io::Result<Option<AudioManifest>> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
-        files.push(AudioFile {
-            name: name.to_owned(),
-            sha256: hex(&Sha256::digest(&bytes)),
-            bytes: bytes.len() as u64,
-        });
+        files.push(AudioFile { name: name.to_owned(), sha256: hex(&Sha256::digest(&bytes)), bytes: bytes.len() as u64 });
     }
     Ok(Some(manifest(files)))
 }
@@ -61,9 +55,7 @@ pub async fn manifest_route(State(state): State<AppState>) -> Result<Response, A
     };
     let mut response = Json(manifest.as_ref().clone()).into_response();
     // Checked on every coaching session: never a stale copy.
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
@@ -75,27 +67,17 @@ mod tests {
     fn the_manifest_hashes_what_is_served_and_versions_the_set() {
         let dir = std::env::temp_dir().join(format!("earshot-audio-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("audio")).unwrap();
-        assert_eq!(
-            load(Some(&dir)).unwrap(),
-            None,
-            "nothing built: no manifest"
-        );
+        assert_eq!(load(Some(&dir)).unwrap(), None, "nothing built: no manifest");
         std::fs::write(dir.join("audio").join(PROCESSOR_FILE), b"abc").unwrap();
         std::fs::write(dir.join("audio").join(DSP_FILE), b"\0asm").unwrap();
         let first = load(Some(&dir)).unwrap().unwrap();
         let processor = first.file(PROCESSOR_FILE).unwrap();
         // SHA-256("abc"), the FIPS 180-2 example.
-        assert_eq!(
-            processor.sha256,
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(processor.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_eq!((processor.bytes, first.version.len()), (3, 16));
         std::fs::write(dir.join("audio").join(DSP_FILE), b"\0asm\x01").unwrap();
         let second = load(Some(&dir)).unwrap().unwrap();
-        assert_ne!(
-            first.version, second.version,
-            "a changed file is a new version"
-        );
+        assert_ne!(first.version, second.version, "a changed file is a new version");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -7,9 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use earshot_protocol::{
-    AuditEntry, AuditLog, AuditQuery, CompanyNumber, ErrorCode, Me, Millis, Person,
-};
+use earshot_protocol::{AuditEntry, AuditLog, AuditQuery, CompanyNumber, ErrorCode, Me, Millis, Person};
 
 use super::session::{admins_only, unavailable, CurrentUser};
 use super::{AppError, AppState};
@@ -23,28 +21,11 @@ pub async fn log(
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<AuditLog>, AppError> {
     let query = admitted(&me, query)?;
-    let mut entries = state
-        .store
-        .audit(&query, AuditLog::PAGE + 1)
-        .await
-        .map_err(unavailable)?;
+    let mut entries = state.store.audit(&query, AuditLog::PAGE + 1).await.map_err(unavailable)?;
     let more = entries.len() > AuditLog::PAGE;
     entries.truncate(AuditLog::PAGE);
-    let people = state
-        .directory
-        .users()
-        .map(|u| Person {
-            id: u.id,
-            name: u.name.clone(),
-            role: u.role,
-        })
-        .collect();
-    Ok(Json(AuditLog {
-        entries,
-        more,
-        people,
-        numbers: state.numbers.to_vec(),
-    }))
+    let people = state.directory.users().map(|u| Person { id: u.id, name: u.name.clone(), role: u.role }).collect();
+    Ok(Json(AuditLog { entries, more, people, numbers: state.numbers.to_vec() }))
 }
 
 pub async fn csv(
@@ -53,48 +34,28 @@ pub async fn csv(
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = admitted(&me, query)?;
-    let entries = state
-        .store
-        .audit(&query, CSV_MAX)
-        .await
-        .map_err(unavailable)?;
+    let entries = state.store.audit(&query, CSV_MAX).await.map_err(unavailable)?;
     let headers = [
         (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-        (
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"earshot-coaching-audit.csv\"",
-        ),
+        (header::CONTENT_DISPOSITION, "attachment; filename=\"earshot-coaching-audit.csv\""),
     ];
     Ok((headers, render(&entries, &state.numbers)).into_response())
 }
 
 /// Admins only (the protocol's `ENDPOINTS` say so), and a readable query.
-fn admitted(
-    me: &Me,
-    query: Result<Query<AuditQuery>, QueryRejection>,
-) -> Result<AuditQuery, AppError> {
+fn admitted(me: &Me, query: Result<Query<AuditQuery>, QueryRejection>) -> Result<AuditQuery, AppError> {
     admins_only(me, "the audit log is for admins")?;
-    let Query(query) = query.map_err(|e| {
-        AppError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::MalformedRequest,
-            e.body_text(),
-        )
-    })?;
+    let Query(query) = query.map_err(|e| AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, e.body_text()))?;
     Ok(query)
 }
 
-const COLUMNS: &str =
-    "time_utc,action,coach,coach_id,agent,agent_id,call_id,number,agent_notified,detail";
+const COLUMNS: &str = "time_utc,action,coach,coach_id,agent,agent_id,call_id,number,agent_notified,detail";
 
 /// The entries as CSV (RFC 4180, CRLF), newest first.
 fn render(entries: &[AuditEntry], numbers: &[CompanyNumber]) -> String {
     let mut out = format!("{COLUMNS}\r\n");
     for e in entries {
-        let number = e
-            .number
-            .and_then(|n| numbers.iter().find(|known| known.id == n))
-            .map(|n| format!("{} {}", n.name, n.e164));
+        let number = e.number.and_then(|n| numbers.iter().find(|known| known.id == n)).map(|n| format!("{} {}", n.name, n.e164));
         let fields = [
             utc(e.at),
             e.action.label().to_owned(),
@@ -104,9 +65,7 @@ fn render(entries: &[AuditEntry], numbers: &[CompanyNumber]) -> String {
             e.agent.map(|a| a.0.to_string()).unwrap_or_default(),
             e.call.map(|c| c.0.to_string()).unwrap_or_default(),
             number.unwrap_or_default(),
-            e.notified_agent
-                .map(|told| if told { "yes" } else { "no" }.to_owned())
-                .unwrap_or_default(),
+            e.notified_agent.map(|told| if told { "yes" } else { "no" }.to_owned()).unwrap_or_default(),
             e.detail.clone(),
         ];
         let row: Vec<String> = fields.iter().map(|f| field(f)).collect();
@@ -118,11 +77,7 @@ fn render(entries: &[AuditEntry], numbers: &[CompanyNumber]) -> String {
 /// One CSV field: quoted when it must be, and never read as a formula by
 /// a spreadsheet (a name typed as `=HYPERLINK(…)` stays text).
 fn field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
@@ -154,11 +109,7 @@ mod tests {
     #[test]
     fn times_are_utc_calendar_dates() {
         assert_eq!(utc(Millis(0)), "1970-01-01 00:00:00.000");
-        assert_eq!(
-            utc(Millis(951_782_400_000)),
-            "2000-02-29 00:00:00.000",
-            "a leap day"
-        );
+        assert_eq!(utc(Millis(951_782_400_000)), "2000-02-29 00:00:00.000", "a leap day");
         assert_eq!(utc(Millis(1_764_644_645_678)), "2025-12-02 03:04:05.678");
     }
 

@@ -9,24 +9,18 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use earshot_domain::{as_seen_by_customer, CallEvent, EventError, NewCall, Origin};
-use earshot_protocol::{
-    ApiError, CallId, CallKind, Change, ClientMsg, CustomerCall, Direction, ErrorCode, NumberId,
-    Outcome, Request, ServerMsg,
-};
+use earshot_protocol::{ApiError, CallId, CallKind, Change, ClientMsg, CustomerCall, Direction, ErrorCode, NumberId, Outcome, Request, ServerMsg};
 use earshot_sfu::LegRole;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::close_code;
 use axum::extract::ConnectInfo;
+use axum::extract::ws::close_code;
 use tokio::sync::{broadcast, watch};
 
 use super::live::{admit, error, join_media, not_answered, read};
-use super::socket::{
-    answer_within, close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat,
-    LastTold, MAX_FRAME_BYTES,
-};
+use super::socket::{answer_within, close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::{AppError, AppState};
 use crate::live::{Batch, LiveHandle};
 use crate::media::{customer_holder, MediaHandle};
@@ -50,18 +44,11 @@ pub async fn upgrade(
         deltas: None,
         told: LastTold::default(),
     };
-    Ok(ws
-        .max_message_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| caller.serve(socket)))
+    Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| caller.serve(socket)))
 }
 
 async fn say_goodbye(socket: &mut WebSocket) {
-    send_close(
-        socket,
-        close_code::AWAY,
-        "the server is restarting: call again in a moment",
-    )
-    .await;
+    send_close(socket, close_code::AWAY, "the server is restarting: call again in a moment").await;
 }
 
 struct Caller {
@@ -124,14 +111,8 @@ impl Caller {
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
             };
-            if send_all(&mut socket, outgoing, heartbeat.dead_after())
-                .await
-                .is_err()
-            {
-                tracing::info!(
-                    "caller took nothing for {:?}: the call ends",
-                    heartbeat.dead_after()
-                );
+            if send_all(&mut socket, outgoing, heartbeat.dead_after()).await.is_err() {
+                tracing::info!("caller took nothing for {:?}: the call ends", heartbeat.dead_after());
                 break;
             }
         }
@@ -141,85 +122,41 @@ impl Caller {
 
     async fn answer(&mut self, id: u32, request: Request) -> Vec<ServerMsg> {
         if let Err(error) = admit(&request, None) {
-            return vec![ServerMsg::Reply {
-                id,
-                outcome: Outcome::refused(error),
-            }];
+            return vec![ServerMsg::Reply { id, outcome: Outcome::refused(error) }];
         }
         let outcome = match request {
-            Request::Dial {
-                number,
-                phone,
-                offer,
-            } => self.dial(number, phone, offer).await,
+            Request::Dial { number, phone, offer } => self.dial(number, phone, offer).await,
             Request::HangUp => match self.hang_up().await {
                 true => Outcome::Ok,
                 false => Outcome::refused(ApiError::new(ErrorCode::NoCall, "you have no call")),
             },
-            _ => Outcome::refused(ApiError::new(
-                ErrorCode::MalformedRequest,
-                "a caller may only dial and hang up",
-            )),
+            _ => Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, "a caller may only dial and hang up")),
         };
         vec![ServerMsg::Reply { id, outcome }]
     }
 
     async fn dial(&mut self, number: NumberId, phone: String, offer: String) -> Outcome {
         if self.call.is_some() {
-            return Outcome::refused(ApiError::new(
-                ErrorCode::MalformedRequest,
-                "hang up before dialling again",
-            ));
+            return Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, "hang up before dialling again"));
         }
         if let Err(wait) = locked(&self.dials).attempt(self.address, Instant::now()) {
-            return Outcome::refused(ApiError::new(
-                ErrorCode::RateLimited,
-                try_again("too many calls from this address", wait),
-            ));
+            return Outcome::refused(ApiError::new(ErrorCode::RateLimited, try_again("too many calls from this address", wait)));
         }
         // Watch first, so the answer by an agent cannot be missed.
         match self.live.watch().await {
             Ok(deltas) => self.deltas = Some(deltas),
             Err(why) => return Outcome::refused(not_answered(why)),
         }
-        let new = NewCall {
-            origin: Origin::Caller,
-            number,
-            customer_phone: phone,
-            direction: Direction::Inbound,
-            kind: CallKind::Regular,
-        };
+        let new = NewCall { origin: Origin::Caller, number, customer_phone: phone, direction: Direction::Inbound, kind: CallKind::Regular };
         let call = match self.live.dial(new).await {
             Ok(Ok(call)) => call,
-            Ok(Err(EventError::UnknownNumber(_))) => {
-                return Outcome::refused(ApiError::new(
-                    ErrorCode::NotFound,
-                    "that is not one of the company's numbers",
-                ))
-            }
-            Ok(Err(EventError::LinesBusy)) => {
-                return Outcome::refused(ApiError::new(
-                    ErrorCode::Busy,
-                    "all our lines are busy: please call again later",
-                ))
-            }
-            Ok(Err(_)) => {
-                return Outcome::refused(ApiError::new(
-                    ErrorCode::MalformedRequest,
-                    "your phone number must be + and 6 to 15 digits",
-                ))
-            }
+            Ok(Err(EventError::UnknownNumber(_))) => return Outcome::refused(ApiError::new(ErrorCode::NotFound, "that is not one of the company's numbers")),
+            Ok(Err(EventError::LinesBusy)) => return Outcome::refused(ApiError::new(ErrorCode::Busy, "all our lines are busy: please call again later")),
+            Ok(Err(_)) => return Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, "your phone number must be + and 6 to 15 digits")),
             Err(why) => return Outcome::refused(not_answered(why)),
         };
         self.call = Some(call);
-        let answer = join_media(
-            &self.media,
-            call,
-            LegRole::Customer,
-            customer_holder(call),
-            offer,
-        )
-        .await;
+        let answer = join_media(&self.media, call, LegRole::Customer, customer_holder(call), offer).await;
         if matches!(answer, Outcome::Refused { .. }) {
             self.hang_up().await;
         }
@@ -228,9 +165,7 @@ impl Caller {
 
     /// Ends the call, if any; whether there was one.
     async fn hang_up(&mut self) -> bool {
-        let Some(call) = self.call.take() else {
-            return false;
-        };
+        let Some(call) = self.call.take() else { return false };
         let _ = self.live.call_event(CallEvent::Ended { call }).await; // already ended is fine
         true
     }
@@ -248,8 +183,6 @@ impl Caller {
             }
             _ => return None,
         };
-        self.told
-            .tell_news(call)
-            .map(|call| ServerMsg::CustomerCall { call })
+        self.told.tell_news(call).map(|call| ServerMsg::CustomerCall { call })
     }
 }

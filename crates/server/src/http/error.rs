@@ -13,10 +13,7 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            body: ApiError::new(code, message),
-        }
+        Self { status, body: ApiError::new(code, message) }
     }
 }
 
@@ -27,9 +24,5 @@ impl IntoResponse for AppError {
 }
 
 pub async fn api_not_found() -> AppError {
-    AppError::new(
-        StatusCode::NOT_FOUND,
-        ErrorCode::MalformedRequest,
-        "no such API endpoint",
-    )
+    AppError::new(StatusCode::NOT_FOUND, ErrorCode::MalformedRequest, "no such API endpoint")
 }

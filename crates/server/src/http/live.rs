@@ -13,23 +13,20 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use earshot_domain::{as_seen_by_agent, CallEvent, CoachingError, Command, Core, EventError};
 use earshot_protocol::{
-    Access, ApiError, Asker, CallId, CallView, Change, ClientMsg, ErrorCode, Me, MyCall, Outcome,
-    RaisedHand, Request, Role, ServerMsg, MAX_CLIENT_MESSAGE_BYTES,
+    Access, ApiError, Asker, CallId, CallView, Change, ClientMsg, ErrorCode, Me, MyCall, Outcome, RaisedHand, Request, Role, ServerMsg,
+    MAX_CLIENT_MESSAGE_BYTES,
 };
 use earshot_sfu::{LegRole, RoomId};
 use tokio::sync::{broadcast, watch};
 
-use super::session::unavailable;
 use super::session::{session_token, CurrentUser};
-use super::socket::{
-    answer_within, close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat,
-    LastTold, MAX_FRAME_BYTES,
-};
+use super::socket::{answer_within, close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
+use super::session::unavailable;
 use super::{AppError, AppState};
 use crate::auth::{Auth, Token};
+use crate::throttle::{locked, try_again, Flood, RateLimit};
 use crate::live::{Batch, Delta, LiveHandle, Unavailable};
 use crate::media::{user_holder, user_seat, JoinRefused, MediaHandle};
-use crate::throttle::{locked, try_again, Flood, RateLimit};
 
 /// Batches written to a socket in one go at most: a socket that fell
 /// behind catches up in few writes, and still hears its own requests'
@@ -56,12 +53,7 @@ pub async fn upgrade(
     let CurrentUser(me) = user?;
     // The extractor found this session live; it may end between the two reads.
     let session = session_token(&headers).ok_or_else(not_signed_in)?;
-    let (_, expires) = state
-        .auth
-        .session(&session, crate::now())
-        .await
-        .map_err(unavailable)?
-        .ok_or_else(not_signed_in)?;
+    let (_, expires) = state.auth.session(&session, crate::now()).await.map_err(unavailable)?.ok_or_else(not_signed_in)?;
     let expires = Instant::now() + Duration::from_millis(expires.0.saturating_sub(crate::now().0));
     let ends = Ends {
         stopping: state.stopping.clone(),
@@ -84,9 +76,7 @@ pub async fn upgrade(
         told: LastTold::default(),
         checking_path: false,
     };
-    Ok(ws
-        .max_message_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| connection.serve(socket, ends)))
+    Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| connection.serve(socket, ends)))
 }
 
 /// One signed-in user's socket.
@@ -154,14 +144,7 @@ impl Ends {
 impl End {
     async fn say(self, socket: &mut WebSocket) {
         match self {
-            End::Stopping => {
-                send_close(
-                    socket,
-                    close_code::AWAY,
-                    "the server is restarting: reconnecting",
-                )
-                .await
-            }
+            End::Stopping => send_close(socket, close_code::AWAY, "the server is restarting: reconnecting").await,
             End::Expired => close(socket, "your session has expired: sign in again").await,
             End::SignedOut => close(socket, "you signed out").await,
         }
@@ -222,15 +205,8 @@ impl Connection {
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
             };
-            if send_all(&mut socket, outgoing, heartbeat.dead_after())
-                .await
-                .is_err()
-            {
-                tracing::info!(
-                    user = user.0,
-                    "live peer took nothing for {:?}: dropped",
-                    heartbeat.dead_after()
-                );
+            if send_all(&mut socket, outgoing, heartbeat.dead_after()).await.is_err() {
+                tracing::info!(user = user.0, "live peer took nothing for {:?}: dropped", heartbeat.dead_after());
                 break;
             }
         }
@@ -243,26 +219,14 @@ impl Connection {
     /// speak are audited, a row each: a user refused too often is told to
     /// wait before the core (and the audit log) hears of more.
     async fn answer(&mut self, id: u32, request: Request) -> Vec<ServerMsg> {
-        let audited =
-            Command::try_from(request.clone()).is_ok_and(|command| command.audited_when_refused());
+        let audited = Command::try_from(request.clone()).is_ok_and(|command| command.audited_when_refused());
         if audited {
             if let Err(error) = self.may(Flood::RefusedCoaching) {
-                return vec![ServerMsg::Reply {
-                    id,
-                    outcome: Outcome::refused(error),
-                }];
+                return vec![ServerMsg::Reply { id, outcome: Outcome::refused(error) }];
             }
         }
         let replies = self.respond(id, request).await;
-        if audited
-            && matches!(
-                replies.last(),
-                Some(ServerMsg::Reply {
-                    outcome: Outcome::Refused { .. },
-                    ..
-                })
-            )
-        {
+        if audited && matches!(replies.last(), Some(ServerMsg::Reply { outcome: Outcome::Refused { .. }, .. })) {
             let _ = self.take(Flood::RefusedCoaching); // counted; the next one waits
         }
         replies
@@ -272,37 +236,21 @@ impl Connection {
         if let Err(error) = admit(&request, Some((self.me.role, self.me.access))) {
             // An attempt to listen or to speak is audited even when the gate stops it.
             if let Ok(command) = Command::try_from(request) {
-                self.live
-                    .refused(self.me.id, command, error.message.clone())
-                    .await;
+                self.live.refused(self.me.id, command, error.message.clone()).await;
             }
-            return vec![ServerMsg::Reply {
-                id,
-                outcome: Outcome::refused(error),
-            }];
+            return vec![ServerMsg::Reply { id, outcome: Outcome::refused(error) }];
         }
         let mut before = Vec::new();
         let outcome = match request {
-            Request::Subscribe => match async {
-                self.take(Flood::Subscribes)?;
-                self.subscribe().await
-            }
-            .await
-            {
+            Request::Subscribe => match async { self.take(Flood::Subscribes)?; self.subscribe().await }.await {
                 Ok(snapshot) => {
                     before.push(snapshot);
                     Outcome::Ok
                 }
                 Err(error) => Outcome::refused(error),
             },
-            Request::StartCoaching {
-                call,
-                notify_agent,
-                offer,
-            } => self.start_coaching(call, notify_agent, offer).await,
-            Request::ReconnectCoaching { call, offer } => {
-                self.reconnect_coaching(call, offer).await
-            }
+            Request::StartCoaching { call, notify_agent, offer } => self.start_coaching(call, notify_agent, offer).await,
+            Request::ReconnectCoaching { call, offer } => self.reconnect_coaching(call, offer).await,
             Request::CheckAudioPath { offer } => self.check_audio_path(offer).await,
             Request::EndAudioCheck => {
                 self.end_audio_check();
@@ -318,57 +266,28 @@ impl Connection {
             Request::JoinMyCall { offer } => self.join_my_call(offer).await,
             Request::HangUp => self.on_my_call(|call| Ok(CallEvent::Ended { call })).await,
             Request::Hold { on } => match self.take(Flood::Holds) {
-                Ok(()) => {
-                    self.on_my_call(|call| Ok(CallEvent::Hold { call, on }))
-                        .await
-                }
+                Ok(()) => self.on_my_call(|call| Ok(CallEvent::Hold { call, on })).await,
                 Err(error) => Outcome::refused(error),
             },
             Request::Tag { tag } => match self.take(Flood::Notes) {
-                Ok(()) => {
-                    self.on_my_call(|call| {
-                        bounded(&tag, 1..=40, "a tag").map(|tag| CallEvent::Tagged { call, tag })
-                    })
-                    .await
-                }
+                Ok(()) => self.on_my_call(|call| bounded(&tag, 1..=40, "a tag").map(|tag| CallEvent::Tagged { call, tag })).await,
                 Err(error) => Outcome::refused(error),
             },
-            Request::Transfer { to } => {
-                self.on_my_call(|call| Ok(CallEvent::TransferredToAgent { call, agent: to }))
-                    .await
-            }
+            Request::Transfer { to } => self.on_my_call(|call| Ok(CallEvent::TransferredToAgent { call, agent: to })).await,
             Request::Comment { text } => match self.take(Flood::Notes) {
-                Ok(()) => {
-                    self.on_my_call(|call| {
-                        bounded(&text, 1..=1000, "a comment")
-                            .map(|text| CallEvent::Commented { call, text })
-                    })
-                    .await
-                }
+                Ok(()) => self.on_my_call(|call| bounded(&text, 1..=1000, "a comment").map(|text| CallEvent::Commented { call, text })).await,
                 Err(error) => Outcome::refused(error),
             },
             // Rate-limited like notes: a hand raised again and again would
             // ring every supervisor's dashboard.
-            Request::RaiseHand { reason } => match (
-                self.take(Flood::Notes),
-                bounded(&reason, 0..=RaisedHand::MAX_REASON, "a reason for help"),
-            ) {
-                (Ok(()), Ok(reason)) => {
-                    self.on_my_call(|call| Ok(CallEvent::HandRaised { call, reason }))
-                        .await
-                }
+            Request::RaiseHand { reason } => match (self.take(Flood::Notes), bounded(&reason, 0..=RaisedHand::MAX_REASON, "a reason for help")) {
+                (Ok(()), Ok(reason)) => self.on_my_call(|call| Ok(CallEvent::HandRaised { call, reason })).await,
                 (Err(error), _) | (_, Err(error)) => Outcome::refused(error),
             },
-            Request::LowerHand => {
-                self.on_my_call(|call| Ok(CallEvent::HandLowered { call }))
-                    .await
-            }
+            Request::LowerHand => self.on_my_call(|call| Ok(CallEvent::HandLowered { call })).await,
             other => match Command::try_from(other) {
                 Ok(command) => outcome(self.live.command(self.me.id, command).await),
-                Err(other) => Outcome::refused(ApiError::new(
-                    ErrorCode::MalformedRequest,
-                    format!("unsupported request {other:?}"),
-                )),
+                Err(other) => Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, format!("unsupported request {other:?}"))),
             },
         };
         before.push(ServerMsg::Reply { id, outcome });
@@ -376,12 +295,7 @@ impl Connection {
     }
 
     async fn subscribe(&mut self) -> Result<ServerMsg, ApiError> {
-        let subscription = self
-            .live
-            .subscribe(self.me.id)
-            .await
-            .map_err(not_answered)?
-            .map_err(|e| refused(&e))?;
+        let subscription = self.live.subscribe(self.me.id).await.map_err(not_answered)?.map_err(|e| refused(&e))?;
         self.deltas = Some(subscription.deltas);
         self.dashboard = true;
         Ok(ServerMsg::Snapshot(subscription.snapshot))
@@ -396,30 +310,10 @@ impl Connection {
     }
 
     /// Joins the domain session, then the media with the offer: one round trip.
-    async fn start_coaching(
-        &mut self,
-        call: CallId,
-        notify_agent: bool,
-        offer: Option<String>,
-    ) -> Outcome {
-        let joined = outcome(
-            self.live
-                .command(self.me.id, Command::StartCoaching { call, notify_agent })
-                .await,
-        );
-        let (Outcome::Ok, Some(offer)) = (&joined, offer) else {
-            return joined;
-        };
-        match self
-            .media
-            .join(
-                RoomId(call.0),
-                LegRole::Coach,
-                user_holder(self.me.id),
-                offer,
-            )
-            .await
-        {
+    async fn start_coaching(&mut self, call: CallId, notify_agent: bool, offer: Option<String>) -> Outcome {
+        let joined = outcome(self.live.command(self.me.id, Command::StartCoaching { call, notify_agent }).await);
+        let (Outcome::Ok, Some(offer)) = (&joined, offer) else { return joined };
+        match self.media.join(RoomId(call.0), LegRole::Coach, user_holder(self.me.id), offer).await {
             Ok(sdp) => self.audio_here(Outcome::Answer { call, sdp }).await,
             // The session ended before its audio joined: there is nothing to undo.
             Err(refused @ JoinRefused::NoSeat) => join_refused(LegRole::Coach, refused),
@@ -434,22 +328,11 @@ impl Connection {
     /// The session goes on, listening; the new connection replaces the old
     /// one. A session that ends meanwhile has no seat left to join.
     async fn reconnect_coaching(&mut self, call: CallId, offer: String) -> Outcome {
-        let reconnected = outcome(
-            self.live
-                .command(self.me.id, Command::ReconnectCoaching { call })
-                .await,
-        );
+        let reconnected = outcome(self.live.command(self.me.id, Command::ReconnectCoaching { call }).await);
         if reconnected != Outcome::Ok {
             return reconnected;
         }
-        let answer = join_media(
-            &self.media,
-            call,
-            LegRole::Coach,
-            user_holder(self.me.id),
-            offer,
-        )
-        .await;
+        let answer = join_media(&self.media, call, LegRole::Coach, user_holder(self.me.id), offer).await;
         self.audio_here(answer).await
     }
 
@@ -457,15 +340,7 @@ impl Connection {
     async fn audio_here(&self, answer: Outcome) -> Outcome {
         if matches!(answer, Outcome::Answer { .. }) {
             // The session may have ended meanwhile: then there is nothing to place.
-            let _ = self
-                .live
-                .command(
-                    self.me.id,
-                    Command::AudioIn {
-                        window: self.window,
-                    },
-                )
-                .await;
+            let _ = self.live.command(self.me.id, Command::AudioIn { window: self.window }).await;
         }
         answer
     }
@@ -475,20 +350,12 @@ impl Connection {
     /// (whom the core let subscribe) coach, so only they check.
     async fn check_audio_path(&mut self, offer: String) -> Outcome {
         if !self.dashboard {
-            return Outcome::refused(ApiError::new(
-                ErrorCode::NoMonitoringAccess,
-                "the audio path check is part of coaching setup: open the dashboard first",
-            ));
+            return Outcome::refused(ApiError::new(ErrorCode::NoMonitoringAccess, "the audio path check is part of coaching setup: open the dashboard first"));
         }
         self.checking_path = true;
         let seat = user_seat(self.me.id, 0);
-        self.media
-            .grant(check_room(self.me.id), LegRole::Coach, seat);
-        match self
-            .media
-            .join(check_room(self.me.id), LegRole::Coach, seat.holder, offer)
-            .await
-        {
+        self.media.grant(check_room(self.me.id), LegRole::Coach, seat);
+        match self.media.join(check_room(self.me.id), LegRole::Coach, seat.holder, offer).await {
             Ok(sdp) => Outcome::PathCheck { sdp },
             Err(refused) => join_refused(LegRole::Coach, refused),
         }
@@ -512,44 +379,27 @@ impl Connection {
             Ok(call) => call,
             Err(error) => return Outcome::refused(error),
         };
-        join_media(
-            &self.media,
-            call.id,
-            LegRole::Agent,
-            user_holder(self.me.id),
-            offer,
-        )
-        .await
+        join_media(&self.media, call.id, LegRole::Agent, user_holder(self.me.id), offer).await
     }
 
     /// An agent's action on their own call: hang up, hold, tag, comment.
-    async fn on_my_call(
-        &mut self,
-        event: impl FnOnce(CallId) -> Result<CallEvent, ApiError>,
-    ) -> Outcome {
+    async fn on_my_call(&mut self, event: impl FnOnce(CallId) -> Result<CallEvent, ApiError>) -> Outcome {
         let event = match self.current_call().await.and_then(|call| event(call.id)) {
             Ok(event) => event,
             Err(error) => return Outcome::refused(error),
         };
         match self.live.call_event(event).await {
             Ok(Ok(())) => Outcome::Ok,
-            Ok(Err(
-                EventError::AgentBusy(_) | EventError::UnknownUser(_) | EventError::NotAnAgent(_),
-            )) => Outcome::refused(ApiError::new(
-                ErrorCode::AgentUnavailable,
-                "that colleague is no longer available",
-            )),
-            Ok(Err(EventError::TooManyTags)) => Outcome::refused(ApiError::new(
-                ErrorCode::MalformedRequest,
-                format!("a call takes at most {} tags", Core::MAX_TAGS),
-            )),
-            Ok(Err(EventError::TooManyComments)) => Outcome::refused(ApiError::new(
-                ErrorCode::MalformedRequest,
-                format!("a call takes at most {} comments", Core::MAX_COMMENTS),
-            )),
-            Ok(Err(_)) => {
-                Outcome::refused(ApiError::new(ErrorCode::NoCall, "your call has just ended"))
+            Ok(Err(EventError::AgentBusy(_) | EventError::UnknownUser(_) | EventError::NotAnAgent(_))) => {
+                Outcome::refused(ApiError::new(ErrorCode::AgentUnavailable, "that colleague is no longer available"))
             }
+            Ok(Err(EventError::TooManyTags)) => {
+                Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, format!("a call takes at most {} tags", Core::MAX_TAGS)))
+            }
+            Ok(Err(EventError::TooManyComments)) => {
+                Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, format!("a call takes at most {} comments", Core::MAX_COMMENTS)))
+            }
+            Ok(Err(_)) => Outcome::refused(ApiError::new(ErrorCode::NoCall, "your call has just ended")),
             Err(why) => Outcome::refused(not_answered(why)),
         }
     }
@@ -562,31 +412,20 @@ impl Connection {
 
     /// Whether this user may do one more `flood` now, counting none.
     fn may(&self, flood: Flood) -> Result<(), ApiError> {
-        locked(&self.floods)
-            .wait(&(self.me.id, flood), std::time::Instant::now())
-            .map_err(|wait| too_fast(flood, wait))
+        locked(&self.floods).wait(&(self.me.id, flood), std::time::Instant::now()).map_err(|wait| too_fast(flood, wait))
     }
 
     async fn current_call(&self) -> Result<CallView, ApiError> {
-        self.live
-            .my_call(self.me.id)
-            .await
-            .map_err(not_answered)?
-            .ok_or_else(|| ApiError::new(ErrorCode::NoCall, "you have no call"))
+        self.live.my_call(self.me.id).await.map_err(not_answered)?.ok_or_else(|| ApiError::new(ErrorCode::NoCall, "you have no call"))
     }
 
     /// `first`'s frames and those of the batches already waiting behind it
     /// (a bounded few), so that a socket that fell behind catches up in
     /// one write.
-    fn with_waiting(
-        &mut self,
-        first: &Batch,
-    ) -> Result<Vec<Frame>, broadcast::error::TryRecvError> {
+    fn with_waiting(&mut self, first: &Batch) -> Result<Vec<Frame>, broadcast::error::TryRecvError> {
         let mut out = self.on_batch(first);
         for _ in 1..BATCHES_PER_WRITE {
-            let Some(deltas) = &mut self.deltas else {
-                break;
-            };
+            let Some(deltas) = &mut self.deltas else { break };
             match deltas.try_recv() {
                 Ok(batch) => out.extend(self.on_batch(&batch)),
                 Err(broadcast::error::TryRecvError::Empty) => break,
@@ -597,10 +436,7 @@ impl Connection {
     }
 
     fn on_batch(&mut self, batch: &Batch) -> Vec<Frame> {
-        batch
-            .iter()
-            .flat_map(|delta| self.on_delta(delta))
-            .collect()
+        batch.iter().flat_map(|delta| self.on_delta(delta)).collect()
     }
 
     fn on_delta(&mut self, delta: &Delta) -> Vec<Frame> {
@@ -635,15 +471,8 @@ impl Connection {
     /// The agent's call as they may see it (no silent coach).
     fn agent_view(&self, call: Option<CallView>) -> MyCall {
         let call = call.map(as_seen_by_agent);
-        let coached_by = call
-            .as_ref()
-            .and_then(|c| c.coaching.as_ref())
-            .map(|s| s.coach_name.clone());
-        MyCall {
-            call,
-            agent_name: Some(self.me.name.clone()),
-            coached_by,
-        }
+        let coached_by = call.as_ref().and_then(|c| c.coaching.as_ref()).map(|s| s.coach_name.clone());
+        MyCall { call, agent_name: Some(self.me.name.clone()), coached_by }
     }
 }
 
@@ -657,12 +486,7 @@ pub fn read(text: &str) -> Result<ClientMsg, ServerMsg> {
         let message = format!("messages are limited to {MAX_CLIENT_MESSAGE_BYTES} bytes");
         return Err(error(ErrorCode::MessageTooLarge, &message));
     }
-    serde_json::from_str(text).map_err(|e| {
-        error(
-            ErrorCode::MalformedRequest,
-            &format!("cannot read this message: {e}"),
-        )
-    })
+    serde_json::from_str(text).map_err(|e| error(ErrorCode::MalformedRequest, &format!("cannot read this message: {e}")))
 }
 
 /// Closes the socket with 1008 (policy violation: no session) and why.
@@ -671,16 +495,10 @@ async fn close(socket: &mut WebSocket, reason: &'static str) {
 }
 
 fn not_signed_in() -> AppError {
-    AppError::new(
-        axum::http::StatusCode::UNAUTHORIZED,
-        ErrorCode::NotSignedIn,
-        "sign in first",
-    )
+    AppError::new(axum::http::StatusCode::UNAUTHORIZED, ErrorCode::NotSignedIn, "sign in first")
 }
 
-async fn next_batch(
-    deltas: &mut Option<broadcast::Receiver<Batch>>,
-) -> Result<Batch, broadcast::error::RecvError> {
+async fn next_batch(deltas: &mut Option<broadcast::Receiver<Batch>>) -> Result<Batch, broadcast::error::RecvError> {
     match deltas {
         Some(receiver) => receiver.recv().await,
         None => std::future::pending().await,
@@ -695,13 +513,7 @@ fn check_room(user: earshot_protocol::UserId) -> RoomId {
 
 /// Puts `holder` in `call`'s media room as `role`: the SFU's answer to
 /// `offer`, or why not.
-pub async fn join_media(
-    media: &MediaHandle,
-    call: CallId,
-    role: LegRole,
-    holder: u64,
-    offer: String,
-) -> Outcome {
+pub async fn join_media(media: &MediaHandle, call: CallId, role: LegRole, holder: u64, offer: String) -> Outcome {
     match media.join(RoomId(call.0), role, holder, offer).await {
         Ok(sdp) => Outcome::Answer { call, sdp },
         Err(refused) => join_refused(role, refused),
@@ -711,16 +523,9 @@ pub async fn join_media(
 /// A refused join as the client reads it.
 fn join_refused(role: LegRole, refused: JoinRefused) -> Outcome {
     Outcome::refused(match (refused, role) {
-        (JoinRefused::NoSeat, LegRole::Coach) => ApiError::new(
-            ErrorCode::NotCoaching,
-            "your coaching session ended before its audio connected",
-        ),
-        (JoinRefused::NoSeat, LegRole::Agent) => {
-            ApiError::new(ErrorCode::NoCall, "this call is no longer yours")
-        }
-        (JoinRefused::NoSeat, LegRole::Customer) => {
-            ApiError::new(ErrorCode::NoCall, "your call has ended")
-        }
+        (JoinRefused::NoSeat, LegRole::Coach) => ApiError::new(ErrorCode::NotCoaching, "your coaching session ended before its audio connected"),
+        (JoinRefused::NoSeat, LegRole::Agent) => ApiError::new(ErrorCode::NoCall, "this call is no longer yours"),
+        (JoinRefused::NoSeat, LegRole::Customer) => ApiError::new(ErrorCode::NoCall, "your call has ended"),
         (JoinRefused::Offer(why), _) => ApiError::new(ErrorCode::MediaRefused, why),
         (JoinRefused::Stopping, _) => not_answered(Unavailable::Stopping),
     })
@@ -729,25 +534,14 @@ fn join_refused(role: LegRole, refused: JoinRefused) -> Outcome {
 /// Trimmed `text` of 1 to `max` characters, or a clear refusal.
 /// An optional reason: empty is fine, too long is not.
 /// `text` trimmed, if it has `lengths` characters; else what it must have.
-fn bounded(
-    text: &str,
-    lengths: std::ops::RangeInclusive<usize>,
-    what: &str,
-) -> Result<String, ApiError> {
+fn bounded(text: &str, lengths: std::ops::RangeInclusive<usize>, what: &str) -> Result<String, ApiError> {
     let text = text.trim();
     if lengths.contains(&text.chars().count()) {
         return Ok(text.to_owned());
     }
     let (least, most) = lengths.into_inner();
-    let must = if least == 0 {
-        format!("at most {most}")
-    } else {
-        format!("{least} to {most}")
-    };
-    Err(ApiError::new(
-        ErrorCode::MalformedRequest,
-        format!("{what} must have {must} characters"),
-    ))
+    let must = if least == 0 { format!("at most {most}") } else { format!("{least} to {most}") };
+    Err(ApiError::new(ErrorCode::MalformedRequest, format!("{what} must have {must} characters")))
 }
 
 fn outcome(result: Result<Result<(), CoachingError>, Unavailable>) -> Outcome {
@@ -767,16 +561,9 @@ pub fn admit(request: &Request, asker: Asker) -> Result<(), ApiError> {
         return Ok(());
     }
     Err(match (access, asker) {
-        (_, None) => ApiError::new(
-            ErrorCode::MalformedRequest,
-            "a caller may only dial and hang up",
-        ),
-        (Access::Callers, Some(_)) => {
-            ApiError::new(ErrorCode::MalformedRequest, "callers dial on /api/caller")
-        }
-        (Access::Agents | Access::AgentsAndCallers, Some(_)) => {
-            ApiError::new(ErrorCode::NoCall, "only agents take calls")
-        }
+        (_, None) => ApiError::new(ErrorCode::MalformedRequest, "a caller may only dial and hang up"),
+        (Access::Callers, Some(_)) => ApiError::new(ErrorCode::MalformedRequest, "callers dial on /api/caller"),
+        (Access::Agents | Access::AgentsAndCallers, Some(_)) => ApiError::new(ErrorCode::NoCall, "only agents take calls"),
         (_, Some((Role::Agent, _))) => refused(&CoachingError::AgentsCannotCoach),
         (_, Some(_)) => refused(&CoachingError::NoMonitoringAccess),
     })
@@ -796,7 +583,5 @@ pub fn not_answered(why: Unavailable) -> ApiError {
 }
 
 pub fn error(code: ErrorCode, message: &str) -> ServerMsg {
-    ServerMsg::Error {
-        error: ApiError::new(code, message),
-    }
+    ServerMsg::Error { error: ApiError::new(code, message) }
 }

@@ -11,10 +11,7 @@ use super::session::{admins_only, CurrentUser};
 use super::{AppError, AppState};
 use crate::media::LegReport;
 
-pub async fn metrics(
-    State(state): State<AppState>,
-    CurrentUser(me): CurrentUser,
-) -> Result<Response, AppError> {
+pub async fn metrics(State(state): State<AppState>, CurrentUser(me): CurrentUser) -> Result<Response, AppError> {
     admins_only(&me, "metrics are for admins")?;
     let text = render(&state.media.report().await);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
@@ -38,59 +35,28 @@ pub fn render(reports: &[LegReport]) -> String {
     // Writing to a String cannot fail.
     let _ = writeln!(out, "# HELP earshot_sfu_received_packets_total RTP packets a leg sent the SFU.\n# TYPE earshot_sfu_received_packets_total counter");
     for r in reports {
-        let _ = writeln!(
-            out,
-            "earshot_sfu_received_packets_total{{{},role=\"{}\"}} {}",
-            call(r),
-            role(r.role),
-            r.stats.received.packets
-        );
+        let _ = writeln!(out, "earshot_sfu_received_packets_total{{{},role=\"{}\"}} {}", call(r), role(r.role), r.stats.received.packets);
     }
     let _ = writeln!(out, "# HELP earshot_sfu_received_bytes_total Payload bytes a leg sent the SFU.\n# TYPE earshot_sfu_received_bytes_total counter");
     for r in reports {
-        let _ = writeln!(
-            out,
-            "earshot_sfu_received_bytes_total{{{},role=\"{}\"}} {}",
-            call(r),
-            role(r.role),
-            r.stats.received.bytes
-        );
+        let _ = writeln!(out, "earshot_sfu_received_bytes_total{{{},role=\"{}\"}} {}", call(r), role(r.role), r.stats.received.bytes);
     }
     let _ = writeln!(out, "# HELP earshot_sfu_forwarded_packets_total RTP packets forwarded to a leg, by source.\n# TYPE earshot_sfu_forwarded_packets_total counter");
     for r in reports {
         for (from, traffic) in &r.stats.forwarded_to_it {
-            let _ = writeln!(
-                out,
-                "earshot_sfu_forwarded_packets_total{{{},to=\"{}\",from=\"{}\"}} {}",
-                call(r),
-                role(r.role),
-                role(*from),
-                traffic.packets
-            );
+            let _ = writeln!(out, "earshot_sfu_forwarded_packets_total{{{},to=\"{}\",from=\"{}\"}} {}", call(r), role(r.role), role(*from), traffic.packets);
         }
     }
     let _ = writeln!(out, "# HELP earshot_sfu_forwarded_bytes_total Payload bytes forwarded to a leg, by source.\n# TYPE earshot_sfu_forwarded_bytes_total counter");
     for r in reports {
         for (from, traffic) in &r.stats.forwarded_to_it {
-            let _ = writeln!(
-                out,
-                "earshot_sfu_forwarded_bytes_total{{{},to=\"{}\",from=\"{}\"}} {}",
-                call(r),
-                role(r.role),
-                role(*from),
-                traffic.bytes
-            );
+            let _ = writeln!(out, "earshot_sfu_forwarded_bytes_total{{{},to=\"{}\",from=\"{}\"}} {}", call(r), role(r.role), role(*from), traffic.bytes);
         }
     }
     let _ = writeln!(out, "# HELP earshot_sfu_leg_over_tcp 1 when a leg's audio comes over ICE-TCP (its UDP is blocked).\n# TYPE earshot_sfu_leg_over_tcp gauge");
     for r in reports.iter().filter(|r| r.stats.transport.is_some()) {
         let over_tcp = u8::from(r.stats.transport == Some(Protocol::Tcp));
-        let _ = writeln!(
-            out,
-            "earshot_sfu_leg_over_tcp{{{},role=\"{}\"}} {over_tcp}",
-            call(r),
-            role(r.role)
-        );
+        let _ = writeln!(out, "earshot_sfu_leg_over_tcp{{{},role=\"{}\"}} {over_tcp}", call(r), role(r.role));
     }
     out
 }

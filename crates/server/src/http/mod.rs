@@ -32,10 +32,10 @@ use earshot_protocol::{AudioManifest, CompanyNumber};
 use earshot_store::{Company, Store};
 
 use crate::auth::Auth;
-use crate::live::LiveHandle;
-use crate::media::MediaHandle;
 use crate::password_checks::PasswordChecks;
 use crate::throttle::{Flood, RateLimit, SignInThrottle, Throttle};
+use crate::live::LiveHandle;
+use crate::media::MediaHandle;
 use crate::Config;
 
 /// Everything a handler may reach. Cheap to clone.
@@ -91,9 +91,7 @@ impl AppState {
             directory: Arc::new(company.directory),
             store,
             passwords: Arc::new(PasswordChecks::start(Arc::clone(&auth))?),
-            sign_in_throttle: Arc::new(std::sync::Mutex::new(SignInThrottle::new(
-                config.sign_in_backoff,
-            ))),
+            sign_in_throttle: Arc::new(std::sync::Mutex::new(SignInThrottle::new(config.sign_in_backoff))),
             dials: Arc::new(std::sync::Mutex::new(Throttle::new(config.dial_backoff))),
             floods: Arc::new(std::sync::Mutex::new(RateLimit::new(config.insider_rate))),
             auth,
@@ -118,21 +116,13 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
-        .route(
-            "/session",
-            get(session::who_am_i)
-                .post(session::sign_in)
-                .delete(session::sign_out),
-        )
+        .route("/session", get(session::who_am_i).post(session::sign_in).delete(session::sign_out))
         .route("/live", get(live::upgrade))
         .route("/caller", get(caller::upgrade))
         .route("/metrics", get(metrics::metrics))
         .route("/audit", get(audit::log))
         .route("/audit.csv", get(audit::csv))
-        .route(
-            "/settings/attention",
-            get(settings::attention).put(settings::save_attention),
-        )
+        .route("/settings/attention", get(settings::attention).put(settings::save_attention))
         .route("/calls/{id}", get(records::call))
         .route("/contacts/{id}", get(records::contact))
         .route("/numbers", get(records::numbers))

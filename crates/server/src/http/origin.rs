@@ -25,9 +25,7 @@ impl AllowedOrigins {
     /// Deny by default: a request without an `Origin` header is refused too,
     /// since browsers always send one on WebSocket upgrades and POSTs.
     pub fn check(&self, headers: &HeaderMap) -> Result<(), AppError> {
-        let origin = headers
-            .get(axum::http::header::ORIGIN)
-            .and_then(|v| v.to_str().ok());
+        let origin = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok());
         match origin {
             Some(origin) if self.0.iter().any(|allowed| allowed == origin) => Ok(()),
             Some(origin) => Err(AppError::new(
@@ -66,9 +64,7 @@ mod tests {
     fn foreign_or_missing_origin_is_refused() {
         let origins = AllowedOrigins::for_server("127.0.0.1:8080".parse().unwrap(), &[]);
         assert!(origins.check(&with_origin("http://evil.example")).is_err());
-        assert!(origins
-            .check(&with_origin("http://127.0.0.1:8081"))
-            .is_err());
+        assert!(origins.check(&with_origin("http://127.0.0.1:8081")).is_err());
         assert!(origins.check(&HeaderMap::new()).is_err());
     }
 

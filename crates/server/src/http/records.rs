@@ -8,9 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use earshot_domain::{call_detail, call_view, CoachingError, Reader, User};
-use earshot_protocol::{
-    CallDetail, CallId, CompanyNumber, ContactDetail, ContactId, ErrorCode, Role, UserView,
-};
+use earshot_protocol::{CallDetail, CallId, CompanyNumber, ContactDetail, ContactId, ErrorCode, Role, UserView};
 
 use super::live::refused;
 use super::session::{unavailable, CurrentUser};
@@ -26,32 +24,16 @@ pub async fn call(
     Path(id): Path<u64>,
 ) -> Result<Json<CallDetail>, AppError> {
     let id = CallId(id);
-    if let Some(live) = state
-        .live
-        .call_detail(me.id, id)
-        .await
-        .map_err(stopped)?
-        .map_err(|e| forbidden(&e))?
-    {
+    if let Some(live) = state.live.call_detail(me.id, id).await.map_err(stopped)?.map_err(|e| forbidden(&e))? {
         return Ok(Json(live));
     }
     let Some(kept) = state.store.call(id).await.map_err(unavailable)? else {
         // An agent learns nothing of calls not theirs, not even whether they exist.
         let monitor = state.directory.user(me.id).is_some_and(User::can_monitor);
-        return Err(if monitor {
-            not_found("no such call")
-        } else {
-            forbidden(&CoachingError::NoMonitoringAccess)
-        });
+        return Err(if monitor { not_found("no such call") } else { forbidden(&CoachingError::NoMonitoringAccess) });
     };
     let reader = Reader::of(&state.directory, me.id, &kept).map_err(|e| forbidden(&e))?;
-    Ok(Json(call_detail(
-        &state.directory,
-        reader,
-        &kept,
-        None,
-        false,
-    )))
+    Ok(Json(call_detail(&state.directory, reader, &kept, None, false)))
 }
 
 /// A contact and their calls, live and past, newest first.
@@ -60,46 +42,20 @@ pub async fn contact(
     CurrentUser(me): CurrentUser,
     Path(id): Path<u32>,
 ) -> Result<Json<ContactDetail>, AppError> {
-    let mut calls = state
-        .live
-        .contact_calls(me.id, ContactId(id))
-        .await
-        .map_err(stopped)?
-        .map_err(|e| forbidden(&e))?;
-    let contact = state
-        .directory
-        .contact(ContactId(id))
-        .cloned()
-        .ok_or_else(|| not_found("no such contact"))?;
-    let past = state
-        .store
-        .ended_calls_of(contact.id, CONTACT_HISTORY)
-        .await
-        .map_err(unavailable)?;
+    let mut calls = state.live.contact_calls(me.id, ContactId(id)).await.map_err(stopped)?.map_err(|e| forbidden(&e))?;
+    let contact = state.directory.contact(ContactId(id)).cloned().ok_or_else(|| not_found("no such contact"))?;
+    let past = state.store.ended_calls_of(contact.id, CONTACT_HISTORY).await.map_err(unavailable)?;
     // A call that ended between the two reads is in both.
-    let past: Vec<_> = past
-        .iter()
-        .filter(|ended| !calls.iter().any(|live| live.id == ended.id))
-        .collect();
-    calls.extend(
-        past.into_iter()
-            .map(|ended| call_view(&state.directory, ended, None)),
-    );
+    let past: Vec<_> = past.iter().filter(|ended| !calls.iter().any(|live| live.id == ended.id)).collect();
+    calls.extend(past.into_iter().map(|ended| call_view(&state.directory, ended, None)));
     calls.sort_by_key(|call| Reverse(call.started_at));
     Ok(Json(ContactDetail { contact, calls }))
 }
 
 /// Agents free to take a transfer, for a signed-in agent.
-pub async fn available_agents(
-    State(state): State<AppState>,
-    CurrentUser(me): CurrentUser,
-) -> Result<Json<Vec<UserView>>, AppError> {
+pub async fn available_agents(State(state): State<AppState>, CurrentUser(me): CurrentUser) -> Result<Json<Vec<UserView>>, AppError> {
     if me.role != Role::Agent {
-        return Err(AppError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::NoCall,
-            "only agents transfer calls",
-        ));
+        return Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::NoCall, "only agents transfer calls"));
     }
     let mut agents = state.live.available_agents().await.map_err(stopped)?;
     agents.retain(|agent| agent.id != me.id);

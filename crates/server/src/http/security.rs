@@ -34,14 +34,8 @@ pub fn content_security_policy(nonce: Option<&str>) -> String {
 const STATIC_HEADERS: [(HeaderName, &str); 4] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::REFERRER_POLICY, "no-referrer"),
-    (
-        HeaderName::from_static("permissions-policy"),
-        "microphone=(self), camera=(), geolocation=()",
-    ),
-    (
-        HeaderName::from_static("cross-origin-opener-policy"),
-        "same-origin",
-    ),
+    (HeaderName::from_static("permissions-policy"), "microphone=(self), camera=(), geolocation=()"),
+    (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
 ];
 
 pub async fn headers(request: Request, next: Next) -> Response {
@@ -53,10 +47,7 @@ pub async fn headers(request: Request, next: Next) -> Response {
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         let csp = content_security_policy(None);
         // The policy is built from ASCII literals only.
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_str(&csp).expect("ASCII policy"),
-        );
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).expect("ASCII policy"));
     }
     response
 }
@@ -76,19 +67,10 @@ mod tests {
     #[test]
     fn scripts_and_workers_come_from_this_origin_only() {
         let csp = content_security_policy(Some("abc"));
-        let directive = |name: &str| {
-            csp.split("; ")
-                .find(|d| d.starts_with(name))
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let directive = |name: &str| csp.split("; ").find(|d| d.starts_with(name)).unwrap_or_default().to_owned();
         assert_eq!(directive("worker-src"), "worker-src 'self'");
         for name in ["script-src", "worker-src"] {
-            assert!(
-                !directive(name).contains("blob:") && !directive(name).contains("data:"),
-                "{}",
-                directive(name)
-            );
+            assert!(!directive(name).contains("blob:") && !directive(name).contains("data:"), "{}", directive(name));
         }
     }
 }

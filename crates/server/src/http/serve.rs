@@ -42,22 +42,13 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            header_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(30),
-            per_address: 1000,
-        }
+        Self { header_timeout: Duration::from_secs(10), request_timeout: Duration::from_secs(30), per_address: 1000 }
     }
 }
 
 /// Serves `router` on `listener` until `signal`, then stops accepting, lets
 /// each connection finish its request and returns when all are closed.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    limits: Limits,
-    signal: impl Future<Output = ()> + Send + 'static,
-) {
+pub async fn serve(listener: TcpListener, router: Router, limits: Limits, signal: impl Future<Output = ()> + Send + 'static) {
     let router = router.layer(tower_http::timeout::TimeoutLayer::with_status_code(
         axum::http::StatusCode::REQUEST_TIMEOUT,
         limits.request_timeout,
@@ -85,17 +76,10 @@ pub async fn serve(
             _ = server_stopping(&mut accepting) => break,
         };
         let Some(slot) = open.take(remote.ip(), limits.per_address) else {
-            tracing::warn!(
-                "{} holds {} connections; refused another",
-                remote.ip(),
-                limits.per_address
-            );
+            tracing::warn!("{} holds {} connections; refused another", remote.ip(), limits.per_address);
             continue; // dropping the stream closes it
         };
-        let stream = Counted {
-            stream,
-            _slot: slot,
-        };
+        let stream = Counted { stream, _slot: slot };
         let (router, stopping, task) = (router.clone(), stopped.clone(), task.clone());
         tokio::spawn(async move {
             connection(stream, remote, router, limits, stopping).await;
@@ -106,13 +90,7 @@ pub async fn serve(
     tasks.closed().await;
 }
 
-async fn connection(
-    stream: Counted,
-    remote: SocketAddr,
-    router: Router,
-    limits: Limits,
-    mut stopping: watch::Receiver<bool>,
-) {
+async fn connection(stream: Counted, remote: SocketAddr, router: Router, limits: Limits, mut stopping: watch::Receiver<bool>) {
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(remote));
         router.clone().oneshot(request)
@@ -149,10 +127,7 @@ impl OpenConnections {
             return None;
         }
         *count += 1;
-        Some(Slot {
-            open: Arc::clone(self),
-            address,
-        })
+        Some(Slot { open: Arc::clone(self), address })
     }
 }
 
@@ -182,29 +157,17 @@ struct Counted {
 }
 
 impl AsyncRead for Counted {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for Counted {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.stream).poll_write(cx, buf)
     }
 
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
     }
 

@@ -24,11 +24,7 @@ pub fn admins_only(me: &Me, refusal: &str) -> Result<(), AppError> {
     if Access::Admins.admits(Some((me.role, me.access))) {
         Ok(())
     } else {
-        Err(AppError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::NoMonitoringAccess,
-            refusal,
-        ))
+        Err(AppError::new(StatusCode::FORBIDDEN, ErrorCode::NoMonitoringAccess, refusal))
     }
 }
 
@@ -39,20 +35,9 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let signed_out = || {
-            AppError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::NotSignedIn,
-                "sign in first",
-            )
-        };
+        let signed_out = || AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::NotSignedIn, "sign in first");
         let token = session_token(&parts.headers).ok_or_else(signed_out)?;
-        let (me, _) = state
-            .auth
-            .session(&token, now())
-            .await
-            .map_err(unavailable)?
-            .ok_or_else(signed_out)?;
+        let (me, _) = state.auth.session(&token, now()).await.map_err(unavailable)?.ok_or_else(signed_out)?;
         Ok(CurrentUser(me))
     }
 }
@@ -60,11 +45,7 @@ impl FromRequestParts<AppState> for CurrentUser {
 /// The store failed: nothing was decided, so the client may try again.
 pub fn unavailable(e: earshot_store::Error) -> AppError {
     tracing::error!("the store failed: {e}");
-    AppError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::Internal,
-        "the database is unavailable: try again shortly",
-    )
+    AppError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Internal, "the database is unavailable: try again shortly")
 }
 
 pub async fn sign_in(
@@ -75,22 +56,13 @@ pub async fn sign_in(
 ) -> Result<Response, AppError> {
     state.origins.check(&headers)?;
     let Json(SignIn { email, password }) = body.map_err(|e| {
-        AppError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::MalformedRequest,
-            format!("bad sign-in request: {}", e.body_text()),
-        )
+        AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, format!("bad sign-in request: {}", e.body_text()))
     })?;
     let address = client.ip();
     // Counted before the check: guesses sent together cannot all slip
     // through one backoff window while the first ones are being hashed.
     if let Err(wait) = locked(&state.sign_in_throttle).attempt(address, &email, Instant::now()) {
-        return Ok(try_later(
-            StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::RateLimited,
-            "too many failed sign-ins",
-            wait,
-        ));
+        return Ok(try_later(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many failed sign-ins", wait));
     }
     let me = match state.passwords.check(email.clone(), password).await {
         Ok(Some(me)) => {
@@ -98,26 +70,13 @@ pub async fn sign_in(
             me
         }
         Ok(None) => {
-            return Err(AppError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::InvalidCredentials,
-                "wrong email or password",
-            ));
+            return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong email or password"));
         }
         Err(Busy) => {
-            return Ok(try_later(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::Busy,
-                "too many sign-ins at once",
-                Duration::from_secs(1),
-            ))
+            return Ok(try_later(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, "too many sign-ins at once", Duration::from_secs(1)))
         }
     };
-    let token = state
-        .auth
-        .open_session(me.id, now())
-        .await
-        .map_err(unavailable)?;
+    let token = state.auth.open_session(me.id, now()).await.map_err(unavailable)?;
     let cookie = format!(
         "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
         token.as_str(),
@@ -127,13 +86,12 @@ pub async fn sign_in(
     Ok(with_cookie(Json(me).into_response(), &cookie))
 }
 
+
 /// Refused for now: `status`, why, and when to try again (whole seconds,
 /// rounded up, in the message and in `Retry-After`).
 fn try_later(status: StatusCode, code: ErrorCode, why: &str, wait: Duration) -> Response {
     let mut response = AppError::new(status, code, try_again(why, wait)).into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(whole_seconds(wait)));
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(whole_seconds(wait)));
     response
 }
 
@@ -145,26 +103,11 @@ pub async fn who_am_i(user: Result<CurrentUser, AppError>) -> Json<Option<Me>> {
 
 /// Ends the session: its sockets close, and with the user's last session
 /// their coaching seat ends at once (no grace: they left on purpose).
-pub async fn sign_out(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     state.origins.check(&headers)?;
-    let Some(token) = session_token(&headers) else {
-        return Ok(signed_out(&headers));
-    };
-    if let Some(user) = state
-        .auth
-        .close_session(&token)
-        .await
-        .map_err(unavailable)?
-    {
-        if !state
-            .auth
-            .has_session(user, now())
-            .await
-            .map_err(unavailable)?
-        {
+    let Some(token) = session_token(&headers) else { return Ok(signed_out(&headers)) };
+    if let Some(user) = state.auth.close_session(&token).await.map_err(unavailable)? {
+        if !state.auth.has_session(user, now()).await.map_err(unavailable)? {
             // Refused when not coaching, which is fine; a stopped core too.
             let _ = state.live.command(user, Command::LeaveCoaching).await;
         }
@@ -174,19 +117,14 @@ pub async fn sign_out(
 
 /// 204, and the cookie cleared.
 fn signed_out(headers: &HeaderMap) -> Response {
-    let cookie = format!(
-        "{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
-        secure(headers)
-    );
+    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}", secure(headers));
     with_cookie(StatusCode::NO_CONTENT.into_response(), &cookie)
 }
 
 /// `; Secure` when the page is served over TLS (its origin is https, as
 /// behind a TLS-terminating proxy): the cookie then never travels in clear.
 fn secure(headers: &HeaderMap) -> &'static str {
-    let https = headers
-        .get(header::ORIGIN)
-        .is_some_and(|origin| origin.as_bytes().starts_with(b"https://"));
+    let https = headers.get(header::ORIGIN).is_some_and(|origin| origin.as_bytes().starts_with(b"https://"));
     if https {
         "; Secure"
     } else {
@@ -196,10 +134,7 @@ fn secure(headers: &HeaderMap) -> &'static str {
 
 fn with_cookie(mut response: Response, cookie: &str) -> Response {
     // Built from a hex token and ASCII literals.
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(cookie).expect("ASCII cookie"),
-    );
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(cookie).expect("ASCII cookie"));
     response
 }
 

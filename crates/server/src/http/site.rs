@@ -33,21 +33,14 @@ impl Site {
             },
             None => None,
         };
-        Ok(Self {
-            dist: dist.map(Path::to_path_buf),
-            index_template,
-        })
+        Ok(Self { dist: dist.map(Path::to_path_buf), index_template })
     }
 }
 
 pub fn routes(state: &AppState) -> Router<AppState> {
-    let pages = Router::new()
-        .route("/", get(index))
-        .route("/index.html", get(index));
+    let pages = Router::new().route("/", get(index)).route("/index.html", get(index));
     match &state.site.dist {
-        Some(dir) => pages.fallback_service(
-            ServeDir::new(dir).fallback(get(client_route).with_state(state.clone())),
-        ),
+        Some(dir) => pages.fallback_service(ServeDir::new(dir).fallback(get(client_route).with_state(state.clone()))),
         None => pages.fallback(client_route),
     }
 }
@@ -75,10 +68,7 @@ async fn index(State(state): State<AppState>) -> Response {
     let mut response = Html(stamp_nonce(template, &nonce)).into_response();
     let headers = response.headers_mut();
     // The policy and the nonce are ASCII (hex digits).
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_str(&csp).expect("ASCII policy"),
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).expect("ASCII policy"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }

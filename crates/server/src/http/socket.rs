@@ -47,14 +47,9 @@ impl<T: Clone + PartialEq> LastTold<T> {
 /// (1006). Other failures (the peer gone) need no goodbye.
 pub async fn close_after(socket: &mut WebSocket, error: axum::Error) {
     let error = error.into_inner();
-    let Some(error) = error.downcast_ref::<tungstenite::Error>() else {
-        return;
-    };
+    let Some(error) = error.downcast_ref::<tungstenite::Error>() else { return };
     let (code, reason) = match error {
-        tungstenite::Error::Capacity(_) => (
-            close_code::SIZE,
-            "message too big: messages are limited to 1 MiB",
-        ),
+        tungstenite::Error::Capacity(_) => (close_code::SIZE, "message too big: messages are limited to 1 MiB"),
         tungstenite::Error::Utf8(_) => (close_code::INVALID, "a text frame was not UTF-8"),
         tungstenite::Error::Protocol(_) => (close_code::PROTOCOL, "a WebSocket protocol error"),
         _ => return,
@@ -72,10 +67,7 @@ pub async fn server_stopping(stopping: &mut watch::Receiver<bool>) {
 const GOODBYE_WITHIN: Duration = Duration::from_secs(1);
 
 pub async fn send_close(socket: &mut WebSocket, code: u16, reason: &'static str) {
-    let frame = CloseFrame {
-        code,
-        reason: Utf8Bytes::from_static(reason),
-    };
+    let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
     let goodbye = socket.send(Message::Close(Some(frame)));
     let _ = tokio::time::timeout(GOODBYE_WITHIN, goodbye).await; // a gone peer needs no goodbye
 }
@@ -88,11 +80,7 @@ pub const ANSWER_WITHIN: Duration = Duration::from_secs(10);
 /// (the socket must close: the server stops, the session ends) or the
 /// answer takes longer than [`ANSWER_WITHIN`]: a stalled core, database or
 /// media shard never holds a socket open past its end.
-pub async fn answer_within<E>(
-    id: u32,
-    answer: impl Future<Output = Vec<ServerMsg>>,
-    end: impl Future<Output = E>,
-) -> Result<Vec<ServerMsg>, E> {
+pub async fn answer_within<E>(id: u32, answer: impl Future<Output = Vec<ServerMsg>>, end: impl Future<Output = E>) -> Result<Vec<ServerMsg>, E> {
     tokio::select! {
         replies = tokio::time::timeout(ANSWER_WITHIN, answer) => Ok(replies.unwrap_or_else(|_| {
             let late = ApiError::new(ErrorCode::Unavailable, "the server did not answer in time: your request may still take effect; look again shortly");
@@ -124,11 +112,7 @@ impl Frame {
 /// Writes `frames` and flushes once: a socket with several waiting goes
 /// out in one write, not one per frame. A peer that takes none of it for
 /// `within` (it stopped reading) has failed.
-pub async fn send_all(
-    socket: &mut WebSocket,
-    frames: Vec<Frame>,
-    within: Duration,
-) -> Result<(), Stalled> {
+pub async fn send_all(socket: &mut WebSocket, frames: Vec<Frame>, within: Duration) -> Result<(), Stalled> {
     match tokio::time::timeout(within, write_all(socket, frames)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) | Err(_) => Err(Stalled),
@@ -143,11 +127,7 @@ async fn write_all(socket: &mut WebSocket, frames: Vec<Frame>) -> Result<(), axu
     for frame in frames {
         let message = match frame {
             // Protocol types always serialise.
-            Frame::Message(message) => Message::Text(
-                serde_json::to_string(&message)
-                    .expect("protocol types serialise")
-                    .into(),
-            ),
+            Frame::Message(message) => Message::Text(serde_json::to_string(&message).expect("protocol types serialise").into()),
             Frame::Json(json) => Message::Text(json),
             Frame::Ping => Message::Ping(Bytes::new()),
         };
@@ -166,11 +146,7 @@ pub struct Heartbeat {
 
 impl Heartbeat {
     pub fn new(period: Duration) -> Self {
-        Self {
-            period,
-            ping: tokio::time::interval(period),
-            heard: Instant::now(),
-        }
+        Self { period, ping: tokio::time::interval(period), heard: Instant::now() }
     }
 
     /// The peer said something (any frame, a pong included).

@@ -8,9 +8,7 @@
 mod spotting;
 
 use std::collections::HashMap;
-use std::sync::mpsc::{
-    channel as unbounded, sync_channel, Receiver, RecvTimeoutError, Sender, SyncSender,
-};
+use std::sync::mpsc::{channel as unbounded, sync_channel, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,17 +35,11 @@ const MAX_SAMPLES: usize = SAMPLE_RATE as usize * 120 / 1000;
 
 pub enum Input {
     Heard(Heard),
-    Held {
-        room: RoomId,
-        on: bool,
-    },
+    Held { room: RoomId, on: bool },
     Ended(RoomId),
     /// The company's settings changed: thresholds now, and the phrases to
     /// spot (`None`: none).
-    Settings {
-        thresholds: Thresholds,
-        phrases: Option<Arc<Listening>>,
-    },
+    Settings { thresholds: Thresholds, phrases: Option<Arc<Listening>> },
 }
 
 /// The signals' thresholds a company's settings give.
@@ -62,19 +54,14 @@ pub fn thresholds(settings: &AttentionSettings) -> Thresholds {
 
 /// The spotters' files for `phrases` (`None`: nothing to spot), or why
 /// they cannot be spotted.
-pub fn listen_for(
-    model: Option<&Model>,
-    phrases: &[String],
-) -> Result<Option<Arc<Listening>>, String> {
+pub fn listen_for(model: Option<&Model>, phrases: &[String]) -> Result<Option<Arc<Listening>>, String> {
     if phrases.is_empty() {
         return Ok(None);
     }
     let model = model.ok_or("This server has no speech model (Debian's pocketsphinx-en-us), so it cannot listen for phrases")?;
     match model.listen_for(phrases) {
         Ok(listening) => Ok(Some(Arc::new(listening))),
-        Err(earshot_phrases::Error::UnknownWord { phrase, word }) => Err(format!(
-            "“{phrase}”: “{word}” is not a word the speech model knows"
-        )),
+        Err(earshot_phrases::Error::UnknownWord { phrase, word }) => Err(format!("“{phrase}”: “{word}” is not a word the speech model knows")),
         Err(e) => {
             tracing::error!("phrase spotting files: {e}");
             Err("The phrases could not be prepared on the server: try again".to_owned())
@@ -104,10 +91,7 @@ impl Ears {
     }
 
     pub fn settings(&self, thresholds: Thresholds, phrases: Option<Arc<Listening>>) {
-        let _ = self.calls.send(Input::Settings {
-            thresholds,
-            phrases,
-        });
+        let _ = self.calls.send(Input::Settings { thresholds, phrases });
     }
 }
 
@@ -123,23 +107,12 @@ pub struct Inputs {
 pub fn channel() -> (Ears, Inputs) {
     let (frames, heard) = sync_channel(QUEUE);
     let (calls, told) = unbounded();
-    (
-        Ears { frames, calls },
-        Inputs {
-            frames: heard,
-            calls: told,
-        },
-    )
+    (Ears { frames, calls }, Inputs { frames: heard, calls: told })
 }
 
 /// Starts the listener's and the spotter's threads, hearing with `thresholds`
 /// and spotting `phrases`; they end when every [`Ears`] is dropped.
-pub fn spawn(
-    inputs: Inputs,
-    live: LiveHandle,
-    thresholds: Thresholds,
-    phrases: Option<Arc<Listening>>,
-) -> std::io::Result<()> {
+pub fn spawn(inputs: Inputs, live: LiveHandle, thresholds: Thresholds, phrases: Option<Arc<Listening>>) -> std::io::Result<()> {
     let spotters = spotting::spawn(&live, &phrases)?;
     supervise::thread("listener", move || {
         let mut calls = Calls::new(thresholds, phrases.is_some());
@@ -210,12 +183,7 @@ struct Call {
 
 impl Calls {
     pub fn new(thresholds: Thresholds, spotting: bool) -> Self {
-        Self {
-            thresholds,
-            spotting,
-            calls: HashMap::new(),
-            pcm: vec![0.0; MAX_SAMPLES],
-        }
+        Self { thresholds, spotting, calls: HashMap::new(), pcm: vec![0.0; MAX_SAMPLES] }
     }
 
     pub fn input(&mut self, input: Input, now: u64) {
@@ -223,10 +191,7 @@ impl Calls {
             Input::Heard(heard) => {
                 self.heard(heard, now);
             }
-            Input::Settings {
-                thresholds,
-                phrases,
-            } => {
+            Input::Settings { thresholds, phrases } => {
                 self.thresholds = thresholds;
                 self.spotting = phrases.is_some();
                 for call in self.calls.values_mut() {
@@ -256,41 +221,25 @@ impl Calls {
             std::collections::hash_map::Entry::Occupied(call) => call.into_mut(),
             std::collections::hash_map::Entry::Vacant(slot) => {
                 let decoder = || opus::Decoder::new(SAMPLE_RATE, opus::Channels::Mono);
-                let (Ok(customer), Ok(agent)) = (decoder(), decoder()) else {
-                    return None;
-                };
-                slot.insert(Call {
-                    audio: CallAudio::new(self.thresholds, now),
-                    decoders: [customer, agent],
-                    heard_at: now,
-                })
+                let (Ok(customer), Ok(agent)) = (decoder(), decoder()) else { return None };
+                slot.insert(Call { audio: CallAudio::new(self.thresholds, now), decoders: [customer, agent], heard_at: now })
             }
         };
         call.heard_at = now;
         // A frame that does not decode (a hostile peer's) is not heard.
-        let samples = call.decoders[party as usize]
-            .decode_float(&heard.opus, &mut self.pcm, false)
-            .ok()?;
+        let samples = call.decoders[party as usize].decode_float(&heard.opus, &mut self.pcm, false).ok()?;
         let pcm = &self.pcm[..samples];
         call.audio.frame(party, now, pcm);
-        (self.spotting && party == Party::Customer).then(|| {
-            pcm.iter()
-                .map(|&s| (s * f32::from(i16::MAX)) as i16)
-                .collect()
-        })
+        (self.spotting && party == Party::Customer).then(|| pcm.iter().map(|&s| (s * f32::from(i16::MAX)) as i16).collect())
     }
 
     /// Every call's time moves on; the signals that started or ended.
     pub fn tick(&mut self, now: u64) -> Vec<(CallId, Change)> {
-        self.calls
-            .retain(|_, call| now.saturating_sub(call.heard_at) < FORGET_AFTER_MS);
+        self.calls.retain(|_, call| now.saturating_sub(call.heard_at) < FORGET_AFTER_MS);
         let mut changes = Vec::new();
         for (room, call) in &mut self.calls {
             call.audio.tick(now);
-            changes.extend(
-                std::iter::from_fn(|| call.audio.poll_change())
-                    .map(|change| (CallId(room.0), change)),
-            );
+            changes.extend(std::iter::from_fn(|| call.audio.poll_change()).map(|change| (CallId(room.0), change)));
         }
         changes
     }
@@ -315,53 +264,26 @@ mod tests {
 
     impl Voice {
         fn new() -> Self {
-            let encoder =
-                opus::Encoder::new(48_000, opus::Channels::Mono, opus::Application::Voip).unwrap();
-            Self {
-                encoder,
-                noise: Default::default(),
-            }
+            let encoder = opus::Encoder::new(48_000, opus::Channels::Mono, opus::Application::Voip).unwrap();
+            Self { encoder, noise: Default::default() }
         }
 
         fn frame(&mut self, level_db: f32) -> Vec<u8> {
-            self.encoder
-                .encode_vec_float(&self.noise.frame(level_db), 4000)
-                .unwrap()
+            self.encoder.encode_vec_float(&self.noise.frame(level_db), 4000).unwrap()
         }
     }
 
     fn heard(from: LegRole, opus: Vec<u8>) -> Input {
-        Input::Heard(Heard {
-            room: ROOM,
-            from,
-            opus,
-        })
+        Input::Heard(Heard { room: ROOM, from, opus })
     }
 
     /// Both parties for `ms`: the customer talking (syllables and pauses)
     /// or not, the agent quiet; the listener ticked every frame.
-    fn run(
-        calls: &mut Calls,
-        voices: &mut [Voice; 2],
-        now: &mut u64,
-        ms: u64,
-        customer_talks: bool,
-        agent_talks: bool,
-    ) -> Vec<Change> {
+    fn run(calls: &mut Calls, voices: &mut [Voice; 2], now: &mut u64, ms: u64, customer_talks: bool, agent_talks: bool) -> Vec<Change> {
         let mut changes = Vec::new();
         for _ in 0..ms / FRAME_MS {
-            for (i, (role, talks)) in [
-                (LegRole::Customer, customer_talks),
-                (LegRole::Agent, agent_talks),
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                let level = if talks {
-                    earshot_signals::synthetic::talking(-24.0, *now, -70.0)
-                } else {
-                    -70.0
-                };
+            for (i, (role, talks)) in [(LegRole::Customer, customer_talks), (LegRole::Agent, agent_talks)].into_iter().enumerate() {
+                let level = if talks { earshot_signals::synthetic::talking(-24.0, *now, -70.0) } else { -70.0 };
                 calls.input(heard(role, voices[i].frame(level)), *now);
             }
             *now += FRAME_MS;
@@ -375,11 +297,7 @@ mod tests {
 
     #[test]
     fn decoded_opus_gives_the_calls_signals_and_the_coach_is_never_listened_to() {
-        let thresholds = Thresholds {
-            dead_air_ms: 1_000,
-            overtalk_ms: 1_000,
-            ..Thresholds::default()
-        };
+        let thresholds = Thresholds { dead_air_ms: 1_000, overtalk_ms: 1_000, ..Thresholds::default() };
         let mut calls = Calls::new(thresholds, false);
         let mut voices = [Voice::new(), Voice::new()];
         calls.input(heard(LegRole::Coach, Voice::new().frame(-20.0)), 0);
@@ -389,31 +307,10 @@ mod tests {
         let talking = run(&mut calls, &mut voices, &mut now, 2_000, true, false);
         assert!(talking.is_empty(), "{talking:?}");
         let quiet = run(&mut calls, &mut voices, &mut now, 2_000, false, false);
-        assert!(
-            matches!(quiet[..], [Change::Started { signal: Signal::DeadAir, at }] if (2_000..2_500).contains(&at)),
-            "{quiet:?}"
-        );
+        assert!(matches!(quiet[..], [Change::Started { signal: Signal::DeadAir, at }] if (2_000..2_500).contains(&at)), "{quiet:?}");
         let both = run(&mut calls, &mut voices, &mut now, 2_000, true, true);
-        assert!(
-            both.iter().any(|c| matches!(
-                c,
-                Change::Ended {
-                    signal: Signal::DeadAir,
-                    ..
-                }
-            )),
-            "{both:?}"
-        );
-        assert!(
-            both.iter().any(|c| matches!(
-                c,
-                Change::Started {
-                    signal: Signal::Overtalk,
-                    ..
-                }
-            )),
-            "{both:?}"
-        );
+        assert!(both.iter().any(|c| matches!(c, Change::Ended { signal: Signal::DeadAir, .. })), "{both:?}");
+        assert!(both.iter().any(|c| matches!(c, Change::Started { signal: Signal::Overtalk, .. })), "{both:?}");
 
         calls.input(Input::Ended(ROOM), now);
         assert_eq!(calls.listening(), 0);

@@ -29,11 +29,7 @@ const FORGET_AFTER_MS: u64 = 60_000;
 
 pub enum Spot {
     /// A customer's frame, heard at `at` (ms).
-    Audio {
-        room: RoomId,
-        at: u64,
-        samples: Vec<i16>,
-    },
+    Audio { room: RoomId, at: u64, samples: Vec<i16> },
     Ended(RoomId),
     /// The phrases to spot from now on.
     Listen(Option<Arc<Listening>>),
@@ -49,9 +45,7 @@ impl Spotters {
 
     /// A customer's frame; dropped when its spotter is behind.
     pub fn audio(&self, room: RoomId, at: u64, samples: Vec<i16>) {
-        if let Err(TrySendError::Full(_)) =
-            self.of(room).try_send(Spot::Audio { room, at, samples })
-        {
+        if let Err(TrySendError::Full(_)) = self.of(room).try_send(Spot::Audio { room, at, samples }) {
             tracing::debug!("phrase spotter behind: a frame dropped");
         }
     }
@@ -76,9 +70,7 @@ pub fn spawn(live: &LiveHandle, phrases: &Option<Arc<Listening>>) -> std::io::Re
         .map(|i| {
             let (sender, receiver) = sync_channel(QUEUE);
             let (live, phrases) = (live.clone(), phrases.clone());
-            supervise::thread(format!("spotter-{i}"), move || {
-                run(&receiver, &live, phrases)
-            })?;
+            supervise::thread(format!("spotter-{i}"), move || run(&receiver, &live, phrases))?;
             Ok(sender)
         })
         .collect::<std::io::Result<_>>()?;
@@ -108,10 +100,7 @@ struct Call {
 
 impl Spotting {
     pub fn new(phrases: Option<Arc<Listening>>) -> Self {
-        Self {
-            phrases,
-            calls: HashMap::new(),
-        }
+        Self { phrases, calls: HashMap::new() }
     }
 
     pub fn input(&mut self, spot: Spot) -> Vec<CallEvent> {
@@ -131,13 +120,10 @@ impl Spotting {
     }
 
     fn audio(&mut self, room: RoomId, at: u64, samples: &[i16]) -> Vec<CallEvent> {
-        let Some(phrases) = &self.phrases else {
-            return Vec::new();
-        };
+        let Some(phrases) = &self.phrases else { return Vec::new() };
         if !self.calls.contains_key(&room) {
             // Calls whose end was missed make room for a new one.
-            self.calls
-                .retain(|_, call| at.saturating_sub(call.heard_at) < FORGET_AFTER_MS);
+            self.calls.retain(|_, call| at.saturating_sub(call.heard_at) < FORGET_AFTER_MS);
             if self.calls.len() >= MAX_CALLS {
                 return Vec::new();
             }
@@ -147,30 +133,16 @@ impl Spotting {
                 tracing::warn!("call {}: phrases not spotted: {e}", room.0);
                 None
             });
-            Call {
-                spotter,
-                heard_at: at,
-            }
+            Call { spotter, heard_at: at }
         });
         call.heard_at = at;
-        let Some(spotter) = &mut call.spotter else {
-            return Vec::new();
-        };
+        let Some(spotter) = &mut call.spotter else { return Vec::new() };
         // The frame was heard as it ended: phrases are dated back from there.
         let fed_until = at + samples.len() as u64 * 1000 / u64::from(SAMPLE_RATE);
         spotter
             .feed(samples)
             .into_iter()
-            .map(
-                |Spotted {
-                     phrase,
-                     ended_ms_ago,
-                 }| CallEvent::Phrase {
-                    call: CallId(room.0),
-                    phrase,
-                    at: Millis(fed_until.saturating_sub(ended_ms_ago)),
-                },
-            )
+            .map(|Spotted { phrase, ended_ms_ago }| CallEvent::Phrase { call: CallId(room.0), phrase, at: Millis(fed_until.saturating_sub(ended_ms_ago)) })
             .collect()
     }
 
@@ -186,13 +158,8 @@ mod tests {
     use earshot_phrases::{speech, Model, DEBIAN_MODEL};
 
     fn listening(phrases: &[&str]) -> Arc<Listening> {
-        let model = Model::load(DEBIAN_MODEL.as_ref())
-            .expect("Debian's pocketsphinx-en-us (cargo xtask test installs it)");
-        Arc::new(
-            model
-                .listen_for(&phrases.iter().map(|p| p.to_string()).collect::<Vec<_>>())
-                .unwrap(),
-        )
+        let model = Model::load(DEBIAN_MODEL.as_ref()).expect("Debian's pocketsphinx-en-us (cargo xtask test installs it)");
+        Arc::new(model.listen_for(&phrases.iter().map(|p| p.to_string()).collect::<Vec<_>>()).unwrap())
     }
 
     /// `text` said in room `room` from `start` ms, 20 ms a frame: the events.
@@ -200,47 +167,20 @@ mod tests {
         let audio = speech::say(text, SAMPLE_RATE).unwrap();
         let frame = SAMPLE_RATE as usize / 50;
         let frames = audio.chunks(frame).enumerate();
-        frames
-            .flat_map(|(i, samples)| {
-                spotting.input(Spot::Audio {
-                    room: RoomId(room),
-                    at: start + i as u64 * 20,
-                    samples: samples.to_vec(),
-                })
-            })
-            .collect()
+        frames.flat_map(|(i, samples)| spotting.input(Spot::Audio { room: RoomId(room), at: start + i as u64 * 20, samples: samples.to_vec() })).collect()
     }
 
     #[test]
     fn a_phrase_is_told_for_its_call_and_a_new_list_applies_to_every_call() {
         let mut spotting = Spotting::new(Some(listening(&["speak to a manager"])));
-        let told = say(
-            &mut spotting,
-            7,
-            1_000,
-            "Please, let me speak to a manager now.",
-        );
-        let [CallEvent::Phrase { call, phrase, at }] = &told[..] else {
-            panic!("{told:?}")
-        };
+        let told = say(&mut spotting, 7, 1_000, "Please, let me speak to a manager now.");
+        let [CallEvent::Phrase { call, phrase, at }] = &told[..] else { panic!("{told:?}") };
         assert_eq!((call, phrase.as_str()), (&CallId(7), "speak to a manager"));
-        assert!(
-            (2_000..4_000).contains(&at.0),
-            "dated to when it was said: {at:?}"
-        );
+        assert!((2_000..4_000).contains(&at.0), "dated to when it was said: {at:?}");
 
         spotting.input(Spot::Listen(Some(listening(&["cancel my account"]))));
-        assert!(say(
-            &mut spotting,
-            7,
-            5_000,
-            "Please, let me speak to a manager now."
-        )
-        .is_empty());
-        assert_eq!(
-            say(&mut spotting, 8, 5_000, "I want to cancel my account.").len(),
-            1
-        );
+        assert!(say(&mut spotting, 7, 5_000, "Please, let me speak to a manager now.").is_empty());
+        assert_eq!(say(&mut spotting, 8, 5_000, "I want to cancel my account.").len(), 1);
         spotting.input(Spot::Ended(RoomId(8)));
         assert_eq!(spotting.spotting(), 1);
 
@@ -253,19 +193,11 @@ mod tests {
     fn calls_beyond_the_most_spotted_at_once_wait_for_a_place() {
         let mut spotting = Spotting::new(Some(listening(&["complaint"])));
         for room in 0..MAX_CALLS as u64 + 1 {
-            spotting.input(Spot::Audio {
-                room: RoomId(room),
-                at: 0,
-                samples: vec![0; 320],
-            });
+            spotting.input(Spot::Audio { room: RoomId(room), at: 0, samples: vec![0; 320] });
         }
         assert_eq!(spotting.spotting(), MAX_CALLS);
         spotting.input(Spot::Ended(RoomId(0)));
-        spotting.input(Spot::Audio {
-            room: RoomId(MAX_CALLS as u64),
-            at: 20,
-            samples: vec![0; 320],
-        });
+        spotting.input(Spot::Audio { room: RoomId(MAX_CALLS as u64), at: 20, samples: vec![0; 320] });
         assert_eq!(spotting.spotting(), MAX_CALLS);
     }
 }

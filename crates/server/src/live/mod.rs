@@ -8,9 +8,7 @@ use std::sync::Arc;
 use axum::extract::ws::Utf8Bytes;
 use earshot_domain::{CallEvent, CoachingError, Command, EventError, NewCall};
 use earshot_phrases::Listening;
-use earshot_protocol::{
-    AttentionSettings, CallDetail, CallId, CallView, Change, ContactId, Snapshot, UserId, UserView,
-};
+use earshot_protocol::{AttentionSettings, CallDetail, CallId, CallView, Change, ContactId, Snapshot, UserId, UserView};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 pub use task::spawn;
@@ -63,65 +61,21 @@ impl std::fmt::Display for Unavailable {
 type Kept<T> = oneshot::Sender<Result<T, Unavailable>>;
 
 enum Request {
-    Subscribe {
-        user: UserId,
-        reply: oneshot::Sender<Result<Subscription, CoachingError>>,
-    },
+    Subscribe { user: UserId, reply: oneshot::Sender<Result<Subscription, CoachingError>> },
     /// Every change, for agents and callers following their own call.
-    Watch {
-        reply: oneshot::Sender<broadcast::Receiver<Batch>>,
-    },
-    MyCall {
-        agent: UserId,
-        reply: oneshot::Sender<Option<CallView>>,
-    },
-    AvailableAgents {
-        reply: oneshot::Sender<Vec<UserView>>,
-    },
-    Command {
-        user: UserId,
-        command: Command,
-        reply: Kept<Result<(), CoachingError>>,
-    },
-    Refused {
-        user: UserId,
-        command: Command,
-        why: String,
-        reply: Kept<()>,
-    },
-    CallDetail {
-        user: UserId,
-        call: CallId,
-        reply: oneshot::Sender<Result<Option<CallDetail>, CoachingError>>,
-    },
-    Contact {
-        user: UserId,
-        contact: ContactId,
-        reply: oneshot::Sender<Result<Vec<CallView>, CoachingError>>,
-    },
-    StartCall {
-        call: NewCall,
-        reply: Kept<CallId>,
-    },
-    Dial {
-        call: NewCall,
-        reply: Kept<Result<CallId, EventError>>,
-    },
-    Event {
-        event: CallEvent,
-        reply: Kept<Result<(), EventError>>,
-    },
-    Connected {
-        user: UserId,
-    },
-    Disconnected {
-        user: UserId,
-    },
-    Settings {
-        settings: AttentionSettings,
-        phrases: Option<Arc<Listening>>,
-        reply: oneshot::Sender<()>,
-    },
+    Watch { reply: oneshot::Sender<broadcast::Receiver<Batch>> },
+    MyCall { agent: UserId, reply: oneshot::Sender<Option<CallView>> },
+    AvailableAgents { reply: oneshot::Sender<Vec<UserView>> },
+    Command { user: UserId, command: Command, reply: Kept<Result<(), CoachingError>> },
+    Refused { user: UserId, command: Command, why: String, reply: Kept<()> },
+    CallDetail { user: UserId, call: CallId, reply: oneshot::Sender<Result<Option<CallDetail>, CoachingError>> },
+    Contact { user: UserId, contact: ContactId, reply: oneshot::Sender<Result<Vec<CallView>, CoachingError>> },
+    StartCall { call: NewCall, reply: Kept<CallId> },
+    Dial { call: NewCall, reply: Kept<Result<CallId, EventError>> },
+    Event { event: CallEvent, reply: Kept<Result<(), EventError>> },
+    Connected { user: UserId },
+    Disconnected { user: UserId },
+    Settings { settings: AttentionSettings, phrases: Option<Arc<Listening>>, reply: oneshot::Sender<()> },
 }
 
 /// Talks to the core task. Cheap to clone.
@@ -131,15 +85,9 @@ pub struct LiveHandle {
 }
 
 impl LiveHandle {
-    async fn ask<T>(
-        &self,
-        make: impl FnOnce(oneshot::Sender<T>) -> Request,
-    ) -> Result<T, Unavailable> {
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Request) -> Result<T, Unavailable> {
         let (reply, answer) = oneshot::channel();
-        self.tx
-            .send(make(reply))
-            .await
-            .map_err(|_| Unavailable::Stopping)?;
+        self.tx.send(make(reply)).await.map_err(|_| Unavailable::Stopping)?;
         answer.await.map_err(|_| Unavailable::Stopping)
     }
 
@@ -148,10 +96,7 @@ impl LiveHandle {
         self.ask(make).await?
     }
 
-    pub async fn subscribe(
-        &self,
-        user: UserId,
-    ) -> Result<Result<Subscription, CoachingError>, Unavailable> {
+    pub async fn subscribe(&self, user: UserId) -> Result<Result<Subscription, CoachingError>, Unavailable> {
         self.ask(|reply| Request::Subscribe { user, reply }).await
     }
 
@@ -172,59 +117,28 @@ impl LiveHandle {
     }
 
     /// Runs a user's command; answers once what it changed is kept.
-    pub async fn command(
-        &self,
-        user: UserId,
-        command: Command,
-    ) -> Result<Result<(), CoachingError>, Unavailable> {
-        self.change(|reply| Request::Command {
-            user,
-            command,
-            reply,
-        })
-        .await
+    pub async fn command(&self, user: UserId, command: Command) -> Result<Result<(), CoachingError>, Unavailable> {
+        self.change(|reply| Request::Command { user, command, reply }).await
     }
 
     /// The shell refused a user's command before the core saw it: the
     /// audit log hears of it still; answers once it is kept.
     pub async fn refused(&self, user: UserId, command: Command, why: String) {
-        let _ = self
-            .change(|reply| Request::Refused {
-                user,
-                command,
-                why,
-                reply,
-            })
-            .await; // stopped: nothing to log into
+        let _ = self.change(|reply| Request::Refused { user, command, why, reply }).await; // stopped: nothing to log into
     }
 
-    pub async fn call_detail(
-        &self,
-        user: UserId,
-        call: CallId,
-    ) -> Result<Result<Option<CallDetail>, CoachingError>, Unavailable> {
-        self.ask(|reply| Request::CallDetail { user, call, reply })
-            .await
+    pub async fn call_detail(&self, user: UserId, call: CallId) -> Result<Result<Option<CallDetail>, CoachingError>, Unavailable> {
+        self.ask(|reply| Request::CallDetail { user, call, reply }).await
     }
 
     /// A contact's live calls, for a monitor.
-    pub async fn contact_calls(
-        &self,
-        user: UserId,
-        contact: ContactId,
-    ) -> Result<Result<Vec<CallView>, CoachingError>, Unavailable> {
-        self.ask(|reply| Request::Contact {
-            user,
-            contact,
-            reply,
-        })
-        .await
+    pub async fn contact_calls(&self, user: UserId, contact: ContactId) -> Result<Result<Vec<CallView>, CoachingError>, Unavailable> {
+        self.ask(|reply| Request::Contact { user, contact, reply }).await
     }
 
     /// Telephony: a call arrives (scripts, tests and the caller view).
     pub async fn start_call(&self, call: NewCall) -> Result<CallId, Unavailable> {
-        self.change(|reply| Request::StartCall { call, reply })
-            .await
+        self.change(|reply| Request::StartCall { call, reply }).await
     }
 
     /// A caller dials in (validated, unlike `start_call`).
@@ -240,10 +154,7 @@ impl LiveHandle {
     }
 
     /// Telephony: something happens on a call; answers once it is kept.
-    pub async fn call_event(
-        &self,
-        event: CallEvent,
-    ) -> Result<Result<(), EventError>, Unavailable> {
+    pub async fn call_event(&self, event: CallEvent) -> Result<Result<(), EventError>, Unavailable> {
         self.change(|reply| Request::Event { event, reply }).await
     }
 
@@ -255,17 +166,8 @@ impl LiveHandle {
 
     /// The company's new attention settings, for every call from now on
     /// (a hold already long stays so); answers once they apply.
-    pub async fn settings(
-        &self,
-        settings: AttentionSettings,
-        phrases: Option<Arc<Listening>>,
-    ) -> Result<(), Unavailable> {
-        self.ask(|reply| Request::Settings {
-            settings,
-            phrases,
-            reply,
-        })
-        .await
+    pub async fn settings(&self, settings: AttentionSettings, phrases: Option<Arc<Listening>>) -> Result<(), Unavailable> {
+        self.ask(|reply| Request::Settings { settings, phrases, reply }).await
     }
 
     pub async fn disconnected(&self, user: UserId) {

@@ -31,32 +31,14 @@ pub const PUBLISH_EVERY: Duration = Duration::from_millis(10);
 const STORE_AWAY_RECHECK: Duration = Duration::from_millis(500);
 
 /// Starts the task owning `core`; it ends when every [`LiveHandle`] is dropped.
-pub fn spawn(
-    core: Core,
-    simulator: Option<SimConfig>,
-    media: MediaHandle,
-    ears: Ears,
-    store: Writer,
-) -> LiveHandle {
+pub fn spawn(core: Core, simulator: Option<SimConfig>, media: MediaHandle, ears: Ears, store: Writer) -> LiveHandle {
     let (tx, rx) = mpsc::channel(256);
     let simulator = simulator.map(|config| Simulator::new(config, &core, now()));
     let (deltas, _) = broadcast::channel(BROADCAST_CAPACITY);
-    let owner = Owner {
-        core,
-        simulator,
-        deltas,
-        pending: Vec::new(),
-        published: Instant::now(),
-        media,
-        ears,
-        store,
-    };
+    let owner = Owner { core, simulator, deltas, pending: Vec::new(), published: Instant::now(), media, ears, store };
     // A thread of its own: under load the core is not queued behind
     // thousands of socket tasks (every delta would wait for them).
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime for the live core");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime for the live core");
     supervise::thread("live-core", move || runtime.block_on(owner.run(rx)))
         .expect("a thread for the live core");
     LiveHandle { tx }
@@ -79,9 +61,7 @@ struct Owner {
 impl Owner {
     async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
         loop {
-            let wait = self
-                .next_deadline()
-                .map(|at| Duration::from_millis(at.0.saturating_sub(now().0)));
+            let wait = self.next_deadline().map(|at| Duration::from_millis(at.0.saturating_sub(now().0)));
             let publish = (!self.pending.is_empty()).then(|| self.published + PUBLISH_EVERY);
             tokio::select! {
                 request = rx.recv() => match request {
@@ -135,11 +115,7 @@ impl Owner {
                 let _ = reply.send(self.deltas.subscribe());
             }
             Request::MyCall { agent, reply } => {
-                let call = self
-                    .core
-                    .live_calls()
-                    .find(|c| c.agent == Some(agent))
-                    .map(|c| c.id);
+                let call = self.core.live_calls().find(|c| c.agent == Some(agent)).map(|c| c.id);
                 let _ = reply.send(call.and_then(|id| self.core.snapshot_call(id)));
             }
             Request::AvailableAgents { reply } => {
@@ -152,36 +128,19 @@ impl Owner {
             Request::StartCall { reply, .. } if self.store.away() => refuse(reply),
             Request::Dial { reply, .. } if self.store.away() => refuse(reply),
             Request::Event { reply, .. } if self.store.away() => refuse(reply),
-            Request::Command {
-                user,
-                command,
-                reply,
-            } => {
+            Request::Command { user, command, reply } => {
                 let done = self.core.handle(now, user, command);
                 self.reply_when_kept(reply, done);
             }
-            Request::Refused {
-                user,
-                command,
-                why,
-                reply,
-            } => {
+            Request::Refused { user, command, why, reply } => {
                 self.core.refused(now, user, &command, &why);
                 self.reply_when_kept(reply, ());
             }
             Request::CallDetail { user, call, reply } => {
                 let _ = reply.send(self.core.call_detail_for(user, call));
             }
-            Request::Contact {
-                user,
-                contact,
-                reply,
-            } => {
-                let _ = reply.send(
-                    self.core
-                        .check_viewer(user)
-                        .map(|()| self.core.contact_calls(contact)),
-                );
+            Request::Contact { user, contact, reply } => {
+                let _ = reply.send(self.core.check_viewer(user).map(|()| self.core.contact_calls(contact)));
             }
             // Answered once the outputs are out: the customer's seat is
             // granted before the caller's socket can ask to join it.
@@ -201,15 +160,9 @@ impl Owner {
             }
             Request::Connected { user } => self.core.connected(now, user),
             Request::Disconnected { user } => self.core.disconnected(now, user),
-            Request::Settings {
-                settings,
-                phrases,
-                reply,
-            } => {
-                self.core
-                    .set_long_hold(Duration::from_millis(settings.long_hold_ms));
-                self.ears
-                    .settings(crate::listen::thresholds(&settings), phrases);
+            Request::Settings { settings, phrases, reply } => {
+                self.core.set_long_hold(Duration::from_millis(settings.long_hold_ms));
+                self.ears.settings(crate::listen::thresholds(&settings), phrases);
                 let _ = reply.send(());
             }
         }
@@ -217,17 +170,10 @@ impl Owner {
 
     /// Answers once what the request changed is committed: a user told
     /// "done" never loses it to a crash. The core goes on meanwhile.
-    fn reply_when_kept<T: Send + 'static>(
-        &mut self,
-        reply: oneshot::Sender<Result<T, Unavailable>>,
-        answer: T,
-    ) {
+    fn reply_when_kept<T: Send + 'static>(&mut self, reply: oneshot::Sender<Result<T, Unavailable>>, answer: T) {
         self.flush();
         self.store.after_commit(move |kept| {
-            let _ = reply.send(
-                kept.map(|()| answer)
-                    .map_err(|NotKept| Unavailable::NotKept),
-            ); // the asker may have gone
+            let _ = reply.send(kept.map(|()| answer).map_err(|NotKept| Unavailable::NotKept)); // the asker may have gone
         });
     }
 
@@ -244,39 +190,18 @@ impl Owner {
                     let message = ServerMsg::Delta { seq, change };
                     // Protocol types always serialise.
                     let json = serde_json::to_string(&message).expect("protocol types serialise");
-                    let ServerMsg::Delta { change, .. } = message else {
-                        unreachable!("built just above")
-                    };
-                    self.pending.push(Delta {
-                        change,
-                        json: json.into(),
-                    });
+                    let ServerMsg::Delta { change, .. } = message else { unreachable!("built just above") };
+                    self.pending.push(Delta { change, json: json.into() });
                 }
                 // Seats first and at once, so that a join the socket asks
                 // for once this change is kept finds its seat; revoked at
                 // once, so that nothing outlives a session a dashboard
                 // already shows ended.
-                Output::CallStarted { call } => {
-                    self.media
-                        .grant(RoomId(call.0), LegRole::Customer, customer_seat(call))
-                }
-                Output::AgentAnswered { call, agent } => {
-                    self.media
-                        .grant(RoomId(call.0), LegRole::Agent, user_seat(agent, 0))
-                }
-                Output::CoachJoined {
-                    call,
-                    coach,
-                    session,
-                    ..
-                } => {
-                    self.media
-                        .grant(RoomId(call.0), LegRole::Coach, user_seat(coach, session));
-                    if self
-                        .core
-                        .call(call)
-                        .is_some_and(|c| c.origin == Origin::Simulated)
-                    {
+                Output::CallStarted { call } => self.media.grant(RoomId(call.0), LegRole::Customer, customer_seat(call)),
+                Output::AgentAnswered { call, agent } => self.media.grant(RoomId(call.0), LegRole::Agent, user_seat(agent, 0)),
+                Output::CoachJoined { call, coach, session, .. } => {
+                    self.media.grant(RoomId(call.0), LegRole::Coach, user_seat(coach, session));
+                    if self.core.call(call).is_some_and(|c| c.origin == Origin::Simulated) {
                         self.media.simulate(RoomId(call.0));
                     }
                 }

@@ -21,10 +21,7 @@ pub struct Hops {
 
 impl Default for Hops {
     fn default() -> Self {
-        Self {
-            counts: vec![0; BUCKETS],
-            core: Duration::ZERO,
-        }
+        Self { counts: vec![0; BUCKETS], core: Duration::ZERO }
     }
 }
 
@@ -49,12 +46,7 @@ impl Hops {
     /// The hops recorded since `earlier` (a copy taken then).
     pub fn since(&self, earlier: &Hops) -> Hops {
         Hops {
-            counts: self
-                .counts
-                .iter()
-                .zip(&earlier.counts)
-                .map(|(now, then)| now - then)
-                .collect(),
+            counts: self.counts.iter().zip(&earlier.counts).map(|(now, then)| now - then).collect(),
             core: self.core.saturating_sub(earlier.core),
         }
     }
@@ -87,10 +79,7 @@ fn upper(bucket: usize) -> u64 {
     if bucket < EXACT {
         return bucket as u64;
     }
-    let (exponent, step) = (
-        (bucket - EXACT) / STEPS + 4,
-        ((bucket - EXACT) % STEPS) as u64,
-    );
+    let (exponent, step) = ((bucket - EXACT) / STEPS + 4, ((bucket - EXACT) % STEPS) as u64);
     ((8 + step + 1) << (exponent - 3)) - 1
 }
 
@@ -103,15 +92,8 @@ mod tests {
         for us in [0, 1, 15, 16, 17, 31, 32, 100, 999, 1_000, 65_535, 1 << 30] {
             let b = bucket(us);
             assert!(upper(b) >= us, "{us} µs in bucket {b} (≤ {})", upper(b));
-            assert!(
-                b == 0 || upper(b - 1) < us,
-                "{us} µs belongs to no earlier bucket"
-            );
-            assert!(
-                upper(b) - us <= us / 8,
-                "within 12.5 %: {us} → {}",
-                upper(b)
-            );
+            assert!(b == 0 || upper(b - 1) < us, "{us} µs belongs to no earlier bucket");
+            assert!(upper(b) - us <= us / 8, "within 12.5 %: {us} → {}", upper(b));
         }
     }
 
@@ -123,11 +105,7 @@ mod tests {
         }
         let earlier = hops.clone();
         hops.record(Duration::from_millis(5));
-        assert_eq!(
-            hops.percentile(0.5),
-            Duration::from_micros(51),
-            "bucket 48–51"
-        );
+        assert_eq!(hops.percentile(0.5), Duration::from_micros(51), "bucket 48–51");
         assert_eq!(hops.since(&earlier).count(), 1);
         assert!(hops.since(&earlier).percentile(0.99) >= Duration::from_millis(5));
     }

@@ -49,12 +49,7 @@ impl Default for MediaConfig {
     /// Loopback, free ports, and two shards, so that every test runs with
     /// calls spread over shards.
     fn default() -> Self {
-        Self {
-            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            advertised: None,
-            advertised_tcp: None,
-            shards: 2,
-        }
+        Self { bind: SocketAddr::from(([127, 0, 0, 1], 0)), advertised: None, advertised_tcp: None, shards: 2 }
     }
 }
 
@@ -65,10 +60,7 @@ pub fn customer_holder(call: CallId) -> u64 {
 
 /// A call's customer seat.
 pub fn customer_seat(call: CallId) -> Seat {
-    Seat {
-        holder: customer_holder(call),
-        session: 0,
-    }
+    Seat { holder: customer_holder(call), session: 0 }
 }
 
 /// Who holds a user's seats.
@@ -78,10 +70,7 @@ pub fn user_holder(user: UserId) -> u64 {
 
 /// A user's seat (an agent's, or a coach's in `session`).
 pub fn user_seat(user: UserId, session: u64) -> Seat {
-    Seat {
-        holder: user_holder(user),
-        session,
-    }
+    Seat { holder: user_holder(user), session }
 }
 
 /// One leg's counters, for tests and the metrics endpoint.
@@ -107,54 +96,21 @@ pub enum JoinRefused {
 }
 
 pub(crate) enum MediaRequest {
-    Grant {
-        room: RoomId,
-        role: LegRole,
-        seat: Seat,
-    },
-    Revoke {
-        room: RoomId,
-        role: LegRole,
-    },
+    Grant { room: RoomId, role: LegRole, seat: Seat },
+    Revoke { room: RoomId, role: LegRole },
     /// The leg goes, its seat stays: as a lost connection (tests).
-    Leave {
-        room: RoomId,
-        role: LegRole,
-    },
-    Join {
-        room: RoomId,
-        role: LegRole,
-        holder: u64,
-        offer: String,
-        reply: oneshot::Sender<Result<String, JoinRefused>>,
-    },
+    Leave { room: RoomId, role: LegRole },
+    Join { room: RoomId, role: LegRole, holder: u64, offer: String, reply: oneshot::Sender<Result<String, JoinRefused>> },
     /// The agent's seat and leg go at once; the customer hears the ringback
     /// until an agent's leg joins.
-    Transfer {
-        room: RoomId,
-    },
-    Whisper {
-        room: RoomId,
-        session: u64,
-        on: bool,
-    },
-    Hold {
-        room: RoomId,
-        on: bool,
-    },
+    Transfer { room: RoomId },
+    Whisper { room: RoomId, session: u64, on: bool },
+    Hold { room: RoomId, on: bool },
     /// Play the simulator's dialogue as the customer and the agent.
-    Simulate {
-        room: RoomId,
-    },
-    Close {
-        room: RoomId,
-    },
-    Report {
-        reply: oneshot::Sender<Vec<LegReport>>,
-    },
-    Hops {
-        reply: oneshot::Sender<Hops>,
-    },
+    Simulate { room: RoomId },
+    Close { room: RoomId },
+    Report { reply: oneshot::Sender<Vec<LegReport>> },
+    Hops { reply: oneshot::Sender<Hops> },
 }
 
 /// One shard as the handle reaches it.
@@ -185,24 +141,9 @@ impl MediaHandle {
 
     /// `holder`'s browser joins `room` as `role`, into the seat granted
     /// them: the answer to its SDP offer, or why not.
-    pub async fn join(
-        &self,
-        room: RoomId,
-        role: LegRole,
-        holder: u64,
-        offer: String,
-    ) -> Result<String, JoinRefused> {
+    pub async fn join(&self, room: RoomId, role: LegRole, holder: u64, offer: String) -> Result<String, JoinRefused> {
         let (reply, answer) = oneshot::channel();
-        self.send(
-            room,
-            MediaRequest::Join {
-                room,
-                role,
-                holder,
-                offer,
-                reply,
-            },
-        );
+        self.send(room, MediaRequest::Join { room, role, holder, offer, reply });
         answer.await.unwrap_or(Err(JoinRefused::Stopping))
     }
 
@@ -251,30 +192,20 @@ impl MediaHandle {
 
     /// Every leg's counters, from every shard, each with its shard.
     pub async fn report(&self) -> Vec<LegReport> {
-        self.ask_every_shard(|reply| MediaRequest::Report { reply })
-            .await
-            .into_iter()
-            .flatten()
-            .collect()
+        self.ask_every_shard(|reply| MediaRequest::Report { reply }).await.into_iter().flatten().collect()
     }
 
     /// How long packets spent inside the shards, every one so far.
     pub async fn hops(&self) -> Hops {
         let mut all = Hops::default();
-        for hops in self
-            .ask_every_shard(|reply| MediaRequest::Hops { reply })
-            .await
-        {
+        for hops in self.ask_every_shard(|reply| MediaRequest::Hops { reply }).await {
             all.merge(&hops);
         }
         all
     }
 
     /// Asks every shard at once; a stopped shard answers the default.
-    async fn ask_every_shard<T: Default>(
-        &self,
-        request: impl Fn(oneshot::Sender<T>) -> MediaRequest,
-    ) -> Vec<T> {
+    async fn ask_every_shard<T: Default>(&self, request: impl Fn(oneshot::Sender<T>) -> MediaRequest) -> Vec<T> {
         let mut answers = Vec::new();
         for shard in self.shards.iter() {
             let (reply, answer) = oneshot::channel();

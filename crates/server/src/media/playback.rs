@@ -24,57 +24,19 @@ impl Dialogue {
     /// The billing call in `assets/dialogue`, built into the binary.
     pub fn demo() -> Self {
         let files: [(LegRole, &[u8]); 10] = [
-            (
-                LegRole::Customer,
-                include_bytes!("../../assets/dialogue/01-customer.opus"),
-            ),
-            (
-                LegRole::Agent,
-                include_bytes!("../../assets/dialogue/02-agent.opus"),
-            ),
-            (
-                LegRole::Customer,
-                include_bytes!("../../assets/dialogue/03-customer.opus"),
-            ),
-            (
-                LegRole::Agent,
-                include_bytes!("../../assets/dialogue/04-agent.opus"),
-            ),
-            (
-                LegRole::Customer,
-                include_bytes!("../../assets/dialogue/05-customer.opus"),
-            ),
-            (
-                LegRole::Agent,
-                include_bytes!("../../assets/dialogue/06-agent.opus"),
-            ),
-            (
-                LegRole::Customer,
-                include_bytes!("../../assets/dialogue/07-customer.opus"),
-            ),
-            (
-                LegRole::Agent,
-                include_bytes!("../../assets/dialogue/08-agent.opus"),
-            ),
-            (
-                LegRole::Customer,
-                include_bytes!("../../assets/dialogue/09-customer.opus"),
-            ),
-            (
-                LegRole::Agent,
-                include_bytes!("../../assets/dialogue/10-agent.opus"),
-            ),
+            (LegRole::Customer, include_bytes!("../../assets/dialogue/01-customer.opus")),
+            (LegRole::Agent, include_bytes!("../../assets/dialogue/02-agent.opus")),
+            (LegRole::Customer, include_bytes!("../../assets/dialogue/03-customer.opus")),
+            (LegRole::Agent, include_bytes!("../../assets/dialogue/04-agent.opus")),
+            (LegRole::Customer, include_bytes!("../../assets/dialogue/05-customer.opus")),
+            (LegRole::Agent, include_bytes!("../../assets/dialogue/06-agent.opus")),
+            (LegRole::Customer, include_bytes!("../../assets/dialogue/07-customer.opus")),
+            (LegRole::Agent, include_bytes!("../../assets/dialogue/08-agent.opus")),
+            (LegRole::Customer, include_bytes!("../../assets/dialogue/09-customer.opus")),
+            (LegRole::Agent, include_bytes!("../../assets/dialogue/10-agent.opus")),
         ];
         // The files ship with the source; a bad one is a build mistake.
-        let turns = files
-            .iter()
-            .map(|(role, ogg)| {
-                (
-                    *role,
-                    ogg_opus_packets(ogg).expect("a valid Ogg Opus asset"),
-                )
-            })
-            .collect();
+        let turns = files.iter().map(|(role, ogg)| (*role, ogg_opus_packets(ogg).expect("a valid Ogg Opus asset"))).collect();
         Self { turns }
     }
 }
@@ -90,20 +52,12 @@ pub struct Playback {
 
 impl Playback {
     pub fn new() -> Self {
-        Self {
-            turn: 0,
-            frame: 0,
-            pause: 0,
-            sent: [0; 2],
-        }
+        Self { turn: 0, frame: 0, pause: 0, sent: [0; 2] }
     }
 
     /// The frame due now, if someone is speaking: who, its RTP time, the
     /// Opus packet. The dialogue loops.
-    pub fn next_frames<'d>(
-        &mut self,
-        dialogue: &'d Dialogue,
-    ) -> Option<(LegRole, MediaTime, &'d [u8])> {
+    pub fn next_frames<'d>(&mut self, dialogue: &'d Dialogue) -> Option<(LegRole, MediaTime, &'d [u8])> {
         if dialogue.turns.is_empty() {
             return None;
         }
@@ -136,10 +90,7 @@ impl Tone {
     /// The UK ringback in `assets/tones`, built into the binary.
     pub fn ringback() -> Self {
         // The file ships with the source; a bad one is a build mistake.
-        Self {
-            packets: ogg_opus_packets(include_bytes!("../../assets/tones/ringback.opus"))
-                .expect("a valid Ogg Opus asset"),
-        }
+        Self { packets: ogg_opus_packets(include_bytes!("../../assets/tones/ringback.opus")).expect("a valid Ogg Opus asset") }
     }
 }
 
@@ -170,14 +121,10 @@ pub fn ogg_opus_packets(ogg: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
             return Err("not an Ogg page");
         }
         let segments = rest[26] as usize;
-        let table = rest
-            .get(27..27 + segments)
-            .ok_or("truncated segment table")?;
+        let table = rest.get(27..27 + segments).ok_or("truncated segment table")?;
         let mut body = &rest[27 + segments..];
         for &lacing in table {
-            let (segment, after) = body
-                .split_at_checked(lacing as usize)
-                .ok_or("truncated page")?;
+            let (segment, after) = body.split_at_checked(lacing as usize).ok_or("truncated page")?;
             current.extend_from_slice(segment);
             body = after;
             // A lacing value under 255 ends the packet.
@@ -202,11 +149,7 @@ mod tests {
     fn the_demo_dialogue_alternates_customer_and_agent_in_20ms_frames() {
         let dialogue = Dialogue::demo();
         assert_eq!(dialogue.turns.len(), 10);
-        let seconds: f64 = dialogue
-            .turns
-            .iter()
-            .map(|(_, p)| p.len() as f64 * 0.02)
-            .sum();
+        let seconds: f64 = dialogue.turns.iter().map(|(_, p)| p.len() as f64 * 0.02).sum();
         assert!((30.0..90.0).contains(&seconds), "{seconds} s of speech");
         assert!(dialogue.turns.windows(2).all(|w| w[0].0 != w[1].0));
     }
@@ -216,49 +159,25 @@ mod tests {
         let dialogue = Dialogue::demo();
         let mut playback = Playback::new();
         let first_turn = dialogue.turns[0].1.len();
-        let frames: Vec<_> = (0..first_turn + PAUSE_FRAMES + 5)
-            .map(|_| playback.next_frames(&dialogue))
-            .collect();
+        let frames: Vec<_> = (0..first_turn + PAUSE_FRAMES + 5).map(|_| playback.next_frames(&dialogue)).collect();
 
-        assert!(frames[..first_turn]
-            .iter()
-            .all(|f| f.is_some_and(|(role, _, _)| role == LegRole::Customer)));
-        assert!(
-            frames[first_turn..first_turn + PAUSE_FRAMES + 1]
-                .iter()
-                .all(Option::is_none),
-            "a pause between turns"
-        );
+        assert!(frames[..first_turn].iter().all(|f| f.is_some_and(|(role, _, _)| role == LegRole::Customer)));
+        assert!(frames[first_turn..first_turn + PAUSE_FRAMES + 1].iter().all(Option::is_none), "a pause between turns");
         let agent = frames.last().unwrap().unwrap();
         assert_eq!(agent.0, LegRole::Agent);
-        assert_eq!(
-            agent.1,
-            MediaTime::new(3 * SAMPLES_PER_FRAME, Frequency::FORTY_EIGHT_KHZ),
-            "the agent's own clock"
-        );
+        assert_eq!(agent.1, MediaTime::new(3 * SAMPLES_PER_FRAME, Frequency::FORTY_EIGHT_KHZ), "the agent's own clock");
     }
 
     #[test]
     fn the_ringback_loops_its_three_second_cadence_on_a_steady_clock() {
         let tone = Tone::ringback();
         let cycle = tone.packets.len();
-        assert!(
-            (150..=153).contains(&cycle),
-            "3 s of 20 ms frames (and the encoder's padding): {cycle}"
-        );
+        assert!((150..=153).contains(&cycle), "3 s of 20 ms frames (and the encoder's padding): {cycle}");
         let mut looping = Looping::default();
         let first: Vec<u8> = looping.next_frame(&tone).1.to_vec();
         let frames: Vec<_> = (1..=cycle).map(|_| looping.next_frame(&tone)).collect();
-        assert_eq!(
-            frames.last().unwrap().1,
-            first.as_slice(),
-            "it starts again"
-        );
-        assert_eq!(
-            frames.last().unwrap().0,
-            MediaTime::new(cycle as u64 * SAMPLES_PER_FRAME, Frequency::FORTY_EIGHT_KHZ),
-            "the clock runs on"
-        );
+        assert_eq!(frames.last().unwrap().1, first.as_slice(), "it starts again");
+        assert_eq!(frames.last().unwrap().0, MediaTime::new(cycle as u64 * SAMPLES_PER_FRAME, Frequency::FORTY_EIGHT_KHZ), "the clock runs on");
     }
 
     #[test]

@@ -14,8 +14,8 @@ use tokio::sync::mpsc;
 use super::hops::Hops;
 use super::playback::{Dialogue, Looping, Playback, Tone, FRAME};
 use super::tcp::{self, TcpEvent};
-use super::{JoinRefused, LegReport, MediaConfig, MediaHandle, MediaRequest, Shard};
 use crate::listen::Ears;
+use super::{JoinRefused, LegReport, MediaConfig, MediaHandle, MediaRequest, Shard};
 use crate::supervise;
 
 /// Each media socket's receive and send buffers: a few hundred calls'
@@ -26,11 +26,7 @@ const SOCKET_BUFFER: usize = 4 << 20;
 /// A non-blocking UDP socket bound to `address`, with [`SOCKET_BUFFER`]s.
 fn udp_socket(address: SocketAddr) -> std::io::Result<std::net::UdpSocket> {
     use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(
-        Domain::for_address(address),
-        Type::DGRAM,
-        Some(socket2::Protocol::UDP),
-    )?;
+    let socket = Socket::new(Domain::for_address(address), Type::DGRAM, Some(socket2::Protocol::UDP))?;
     socket.set_recv_buffer_size(SOCKET_BUFFER)?;
     socket.set_send_buffer_size(SOCKET_BUFFER)?;
     socket.set_nonblocking(true)?;
@@ -47,52 +43,34 @@ pub fn spawn(config: &MediaConfig, dialogue: Dialogue, ears: Ears) -> std::io::R
     // Building the first `Rtc` installs str0m's crypto; do it once, up front.
     str0m::crypto::from_feature_flags().install_process_default();
     let dialogue = Arc::new(dialogue);
-    let shards = (0..config.shards.max(1))
-        .map(|i| spawn_shard(i, config, Arc::clone(&dialogue), ears.clone()))
-        .collect::<std::io::Result<Vec<_>>>()?;
-    Ok(MediaHandle {
-        shards: shards.into(),
-    })
+    let shards = (0..config.shards.max(1)).map(|i| spawn_shard(i, config, Arc::clone(&dialogue), ears.clone())).collect::<std::io::Result<Vec<_>>>()?;
+    Ok(MediaHandle { shards: shards.into() })
 }
 
 /// Shard `i`: its sockets bound here (a failure is the caller's to see),
 /// its loop on a thread of its own with a single-threaded runtime.
-fn spawn_shard(
-    i: usize,
-    config: &MediaConfig,
-    dialogue: Arc<Dialogue>,
-    ears: Ears,
-) -> std::io::Result<Shard> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+fn spawn_shard(i: usize, config: &MediaConfig, dialogue: Arc<Dialogue>, ears: Ears) -> std::io::Result<Shard> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let _in_runtime = runtime.enter(); // the sockets register with the shard's own reactor
     let socket = udp_socket(MediaConfig::for_shard(config.bind, i))?;
     let local = socket.local_addr()?;
     let socket = UdpSocket::from_std(socket)?;
-    let advertised = config
-        .advertised
-        .map_or(local, |a| MediaConfig::for_shard(a, i));
+    let advertised = config.advertised.map_or(local, |a| MediaConfig::for_shard(a, i));
     // TCP on the UDP socket's port, so one number opens both in a firewall
     // (any free port when that one is taken: tests bind port 0).
-    let listener = std::net::TcpListener::bind(local)
-        .or_else(|_| std::net::TcpListener::bind(SocketAddr::new(local.ip(), 0)))?;
+    let listener = std::net::TcpListener::bind(local).or_else(|_| std::net::TcpListener::bind(SocketAddr::new(local.ip(), 0)))?;
     listener.set_nonblocking(true)?;
     let tcp_local = listener.local_addr()?;
     let listener = TcpListener::from_std(listener)?;
     let advertised_tcp = config
         .advertised_tcp
-        .map_or(SocketAddr::new(advertised.ip(), tcp_local.port()), |a| {
-            MediaConfig::for_shard(a, i)
-        });
+        .map_or(SocketAddr::new(advertised.ip(), tcp_local.port()), |a| MediaConfig::for_shard(a, i));
     let (tx, rx) = mpsc::unbounded_channel();
     let (tcp_events, tcp_rx) = mpsc::channel(1024);
     let loopback_only = local.ip().is_loopback();
     let owner = Owner {
         shard: i,
-        sfu: Sfu::new(advertised)
-            .with_tcp(advertised_tcp)
-            .with_listening(),
+        sfu: Sfu::new(advertised).with_tcp(advertised_tcp).with_listening(),
         ears,
         socket,
         advertised,
@@ -107,10 +85,7 @@ fn spawn_shard(
     };
     supervise::thread(format!("media-{i}"), move || {
         runtime.block_on(async move {
-            supervise::task(
-                format!("media-{i} TCP listener"),
-                tcp::accept(listener, tcp_events, loopback_only),
-            );
+            supervise::task(format!("media-{i} TCP listener"), tcp::accept(listener, tcp_events, loopback_only));
             owner.run(rx, tcp_rx).await;
         });
     })?;
@@ -145,11 +120,7 @@ struct Owner {
 }
 
 impl Owner {
-    async fn run(
-        mut self,
-        mut rx: mpsc::UnboundedReceiver<MediaRequest>,
-        mut tcp: mpsc::Receiver<TcpEvent>,
-    ) {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<MediaRequest>, mut tcp: mpsc::Receiver<TcpEvent>) {
         let mut buf = vec![0u8; 2048];
         let mut next_frame = Instant::now() + FRAME;
         // One timer, moved each turn: a new one per turn is a timer-wheel
@@ -157,10 +128,7 @@ impl Owner {
         let sleep = tokio::time::sleep_until(next_frame.into());
         tokio::pin!(sleep);
         loop {
-            let deadline = self
-                .sfu
-                .poll_timeout()
-                .map_or(next_frame, |t| t.min(next_frame));
+            let deadline = self.sfu.poll_timeout().map_or(next_frame, |t| t.min(next_frame));
             sleep.as_mut().reset(deadline.into());
             tokio::select! {
                 readable = self.socket.readable() => match readable {
@@ -212,15 +180,9 @@ impl Owner {
             tracing::debug!(%source, "dropped a datagram from off this machine");
             return;
         }
-        let destination = if proto == Protocol::Tcp {
-            self.advertised_tcp
-        } else {
-            self.advertised
-        };
+        let destination = if proto == Protocol::Tcp { self.advertised_tcp } else { self.advertised };
         let started = Instant::now();
-        let owned = self
-            .sfu
-            .handle_receive(started, proto, source, destination, datagram);
+        let owned = self.sfu.handle_receive(started, proto, source, destination, datagram);
         self.hops.core += started.elapsed();
         if !owned {
             tracing::debug!(%source, ?proto, "a packet no leg owns");
@@ -245,24 +207,14 @@ impl Owner {
             MediaRequest::Grant { room, role, seat } => self.sfu.grant(room, role, seat),
             MediaRequest::Revoke { room, role } => self.sfu.revoke(room, role),
             MediaRequest::Leave { room, role } => self.sfu.leave_role(room, role),
-            MediaRequest::Join {
-                room,
-                role,
-                holder,
-                offer,
-                reply,
-            } => {
-                let answer = self
-                    .sfu
-                    .join_sdp(now, room, role, holder, &offer)
-                    .map(|(_, answer)| answer)
-                    .map_err(|e| {
-                        tracing::info!(room = room.0, ?role, "{e}");
-                        match e {
-                            JoinError::NoSeat => JoinRefused::NoSeat,
-                            other => JoinRefused::Offer(other.for_client()),
-                        }
-                    });
+            MediaRequest::Join { room, role, holder, offer, reply } => {
+                let answer = self.sfu.join_sdp(now, room, role, holder, &offer).map(|(_, answer)| answer).map_err(|e| {
+                    tracing::info!(room = room.0, ?role, "{e}");
+                    match e {
+                        JoinError::NoSeat => JoinRefused::NoSeat,
+                        other => JoinRefused::Offer(other.for_client()),
+                    }
+                });
                 if answer.is_ok() && role == LegRole::Agent {
                     // The new agent answers: the ringback stops.
                     self.ringing.remove(&room);
@@ -295,16 +247,7 @@ impl Owner {
                     .sfu
                     .rooms()
                     .flat_map(|room| {
-                        self.sfu
-                            .stats(room)
-                            .into_iter()
-                            .map(move |(role, connected, stats)| LegReport {
-                                room,
-                                shard,
-                                role,
-                                connected,
-                                stats,
-                            })
+                        self.sfu.stats(room).into_iter().map(move |(role, connected, stats)| LegReport { room, shard, role, connected, stats })
                     })
                     .collect();
                 let _ = reply.send(reports); // the asker may have gone
@@ -317,10 +260,7 @@ impl Owner {
     fn play(&mut self, now: Instant) {
         for (&room, playback) in self.playing.iter_mut() {
             if let Some((role, time, frame)) = playback.next_frames(&self.dialogue) {
-                debug_assert!(
-                    role != LegRole::Coach,
-                    "the simulator never speaks as the coach"
-                );
+                debug_assert!(role != LegRole::Coach, "the simulator never speaks as the coach");
                 self.sfu.inject(now, room, role, time, frame);
             }
         }
@@ -351,3 +291,4 @@ impl Owner {
         sent
     }
 }
+

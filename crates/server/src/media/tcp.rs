@@ -22,17 +22,9 @@ const QUEUED: usize = 256;
 /// What the connections tell the media task.
 pub enum TcpEvent {
     /// A peer connected; frames sent on `frames` reach it.
-    Opened {
-        peer: SocketAddr,
-        frames: mpsc::Sender<Vec<u8>>,
-    },
-    Frame {
-        peer: SocketAddr,
-        packet: Vec<u8>,
-    },
-    Closed {
-        peer: SocketAddr,
-    },
+    Opened { peer: SocketAddr, frames: mpsc::Sender<Vec<u8>> },
+    Frame { peer: SocketAddr, packet: Vec<u8> },
+    Closed { peer: SocketAddr },
 }
 
 /// Accepts connections until the media task goes.
@@ -72,11 +64,7 @@ async fn connection(stream: TcpStream, peer: SocketAddr, events: &mpsc::Sender<T
     let _ = stream.set_nodelay(true); // audio: every packet now, not batched
     let (mut reader, mut writer) = stream.into_split();
     let (frames, mut outgoing) = mpsc::channel::<Vec<u8>>(QUEUED);
-    if events
-        .send(TcpEvent::Opened { peer, frames })
-        .await
-        .is_err()
-    {
+    if events.send(TcpEvent::Opened { peer, frames }).await.is_err() {
         return;
     }
     let write = async move {
@@ -98,10 +86,7 @@ async fn connection(stream: TcpStream, peer: SocketAddr, events: &mpsc::Sender<T
                 _ => return, // closed, broken or silent
             };
             let mut packet = vec![0; length];
-            if !matches!(
-                tokio::time::timeout(SILENT, reader.read_exact(&mut packet)).await,
-                Ok(Ok(_))
-            ) {
+            if !matches!(tokio::time::timeout(SILENT, reader.read_exact(&mut packet)).await, Ok(Ok(_))) {
                 return;
             }
             if events.send(TcpEvent::Frame { peer, packet }).await.is_err() {

@@ -6,10 +6,7 @@
 
 use earshot_domain::seed::SUPPORT;
 use earshot_domain::CallEvent;
-use earshot_protocol::{
-    Asker, CallId, ContactId, MonitoringAccess, Outcome, Request, Role, ServerMsg, UserId,
-    ENDPOINTS,
-};
+use earshot_protocol::{Asker, CallId, ContactId, MonitoringAccess, Outcome, Request, Role, ServerMsg, UserId, ENDPOINTS};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::helpers::{spawn_app, LiveClient, TestApp, ALEX, NINA, OMAR, SAM};
@@ -19,22 +16,10 @@ use crate::media::coach_offer;
 /// Monitoring (and one assigned to another number than the call's), an
 /// agent, and the anonymous caller (`None`).
 const ASKERS: [(Option<&str>, Asker); 7] = [
-    (
-        Some("ada@earshot.demo"),
-        Some((Role::Admin, MonitoringAccess::LiveMonitoringPlus)),
-    ),
-    (
-        Some("grace@earshot.demo"),
-        Some((Role::Admin, MonitoringAccess::None)),
-    ),
-    (
-        Some(SAM),
-        Some((Role::Supervisor, MonitoringAccess::LiveMonitoring)),
-    ),
-    (
-        Some(OMAR),
-        Some((Role::Supervisor, MonitoringAccess::LiveMonitoring)),
-    ),
+    (Some("ada@earshot.demo"), Some((Role::Admin, MonitoringAccess::LiveMonitoringPlus))),
+    (Some("grace@earshot.demo"), Some((Role::Admin, MonitoringAccess::None))),
+    (Some(SAM), Some((Role::Supervisor, MonitoringAccess::LiveMonitoring))),
+    (Some(OMAR), Some((Role::Supervisor, MonitoringAccess::LiveMonitoring))),
     (Some(NINA), Some((Role::Supervisor, MonitoringAccess::None))),
     (Some(ALEX), Some((Role::Agent, MonitoringAccess::None))),
     (None, None),
@@ -44,42 +29,21 @@ const ASKERS: [(Option<&str>, Asker); 7] = [
 fn example(kind: &str, call: CallId) -> Request {
     match kind {
         "subscribe" => Request::Subscribe,
-        "start_coaching" => Request::StartCoaching {
-            call,
-            notify_agent: false,
-            offer: Some(coach_offer()),
-        },
+        "start_coaching" => Request::StartCoaching { call, notify_agent: false, offer: Some(coach_offer()) },
         "set_whisper" => Request::SetWhisper { on: true },
         "leave_coaching" => Request::LeaveCoaching,
-        "reconnect_coaching" => Request::ReconnectCoaching {
-            call,
-            offer: coach_offer(),
-        },
-        "check_audio_path" => Request::CheckAudioPath {
-            offer: coach_offer(),
-        },
+        "reconnect_coaching" => Request::ReconnectCoaching { call, offer: coach_offer() },
+        "check_audio_path" => Request::CheckAudioPath { offer: coach_offer() },
         "end_audio_check" => Request::EndAudioCheck,
         "watch_my_call" => Request::WatchMyCall,
-        "join_my_call" => Request::JoinMyCall {
-            offer: coach_offer(),
-        },
-        "dial" => Request::Dial {
-            number: SUPPORT,
-            phone: "+447700900123".into(),
-            offer: coach_offer(),
-        },
+        "join_my_call" => Request::JoinMyCall { offer: coach_offer() },
+        "dial" => Request::Dial { number: SUPPORT, phone: "+447700900123".into(), offer: coach_offer() },
         "hang_up" => Request::HangUp,
         "hold" => Request::Hold { on: true },
-        "tag" => Request::Tag {
-            tag: "billing".into(),
-        },
-        "comment" => Request::Comment {
-            text: "Wants a refund.".into(),
-        },
+        "tag" => Request::Tag { tag: "billing".into() },
+        "comment" => Request::Comment { text: "Wants a refund.".into() },
         "transfer" => Request::Transfer { to: UserId(11) },
-        "raise_hand" => Request::RaiseHand {
-            reason: "help".into(),
-        },
+        "raise_hand" => Request::RaiseHand { reason: "help".into() },
         "lower_hand" => Request::LowerHand,
         other => panic!("the protocol has a new request `{other}`: give it an example here"),
     }
@@ -89,11 +53,7 @@ fn example(kind: &str, call: CallId) -> Request {
 fn prerequisite(kind: &str, call: CallId, asker: Asker) -> Option<Request> {
     match kind {
         "hang_up" if asker.is_none() => Some(example("dial", call)),
-        "set_whisper" | "leave_coaching" | "reconnect_coaching" => Some(Request::StartCoaching {
-            call,
-            notify_agent: false,
-            offer: None,
-        }),
+        "set_whisper" | "leave_coaching" | "reconnect_coaching" => Some(Request::StartCoaching { call, notify_agent: false, offer: None }),
         "check_audio_path" => Some(Request::Subscribe),
         _ => None,
     }
@@ -102,12 +62,7 @@ fn prerequisite(kind: &str, call: CallId, asker: Asker) -> Option<Request> {
 /// Everything a refused request might have changed: the call as a monitor
 /// sees it, and the SFU's legs.
 async fn world(app: &TestApp, call: CallId) -> (Option<earshot_protocol::CallView>, usize) {
-    let view = app
-        .snapshot()
-        .await
-        .calls
-        .into_iter()
-        .find(|c| c.id == call);
+    let view = app.snapshot().await.calls.into_iter().find(|c| c.id == call);
     (view, app.media.report().await.len())
 }
 
@@ -140,30 +95,14 @@ async fn authorization_matrix() {
             let (outcome, told) = socket.request(request).await;
 
             if admitted {
-                assert!(
-                    !matches!(outcome, Outcome::Refused { .. }),
-                    "{who} may send `{kind}`: {outcome:?}"
-                );
+                assert!(!matches!(outcome, Outcome::Refused { .. }), "{who} may send `{kind}`: {outcome:?}");
             } else {
-                assert!(
-                    matches!(outcome, Outcome::Refused { .. }),
-                    "{who} may not send `{kind}`: {outcome:?}"
-                );
+                assert!(matches!(outcome, Outcome::Refused { .. }), "{who} may not send `{kind}`: {outcome:?}");
                 // (An agent watching their own call hears of it meanwhile.)
                 let agent = matches!(asker, Some((Role::Agent, _)));
-                let revealed = told.iter().find(|m| {
-                    matches!(m, ServerMsg::Snapshot(_))
-                        || (!agent && matches!(m, ServerMsg::MyCall(_)))
-                });
-                assert!(
-                    revealed.is_none(),
-                    "`{kind}`, refused, told {who} {revealed:?}"
-                );
-                assert_eq!(
-                    world(&app, call).await,
-                    before,
-                    "`{kind}`, refused, changed the call or its audio for {who}"
-                );
+                let revealed = told.iter().find(|m| matches!(m, ServerMsg::Snapshot(_)) || (!agent && matches!(m, ServerMsg::MyCall(_))));
+                assert!(revealed.is_none(), "`{kind}`, refused, told {who} {revealed:?}");
+                assert_eq!(world(&app, call).await, before, "`{kind}`, refused, changed the call or its audio for {who}");
             }
             if *kind == "dial" {
                 socket.request(Request::HangUp).await;
@@ -183,22 +122,11 @@ async fn every_endpoint_admits_whom_its_access_says_and_refuses_the_rest() {
             None => None,
         };
         for endpoint in ENDPOINTS {
-            let path = endpoint.path.replace(
-                "{id}",
-                &if endpoint.path.starts_with("/api/calls") {
-                    call.0
-                } else {
-                    u64::from(ContactId(1).0)
-                }
-                .to_string(),
-            );
+            let path = endpoint.path.replace("{id}", &if endpoint.path.starts_with("/api/calls") { call.0 } else { u64::from(ContactId(1).0) }.to_string());
             let status = if path == "/api/live" || path == "/api/caller" {
                 upgrade(&app, &path, cookie.as_deref()).await
             } else {
-                let mut request = app
-                    .client
-                    .request(endpoint.method.parse().unwrap(), app.url(&path))
-                    .header("origin", app.origin());
+                let mut request = app.client.request(endpoint.method.parse().unwrap(), app.url(&path)).header("origin", app.origin());
                 if endpoint.method == "DELETE" {
                     // Signing out must not end the session the next rows use.
                     if let Some(email) = email {
@@ -215,17 +143,9 @@ async fn every_endpoint_admits_whom_its_access_says_and_refuses_the_rest() {
             let who = email.unwrap_or("anonymous");
             // Admitted is anything but a refusal (the manifest is 503 where the app is not built).
             if endpoint.access.admits(asker) {
-                assert!(
-                    !matches!(status, 401 | 403),
-                    "{who} may {} {path}: {status}",
-                    endpoint.method
-                );
+                assert!(!matches!(status, 401 | 403), "{who} may {} {path}: {status}", endpoint.method);
             } else {
-                assert!(
-                    matches!(status, 401 | 403),
-                    "{who} may not {} {path}: {status}",
-                    endpoint.method
-                );
+                assert!(matches!(status, 401 | 403), "{who} may not {} {path}: {status}", endpoint.method);
             }
         }
     }
@@ -233,16 +153,10 @@ async fn every_endpoint_admits_whom_its_access_says_and_refuses_the_rest() {
 
 /// The status of a WebSocket upgrade: 101, or the refusal's.
 async fn upgrade(app: &TestApp, path: &str, cookie: Option<&str>) -> u16 {
-    let mut request = format!("ws://{}{path}", app.addr)
-        .into_client_request()
-        .unwrap();
-    request
-        .headers_mut()
-        .insert("origin", app.origin().parse().unwrap());
+    let mut request = format!("ws://{}{path}", app.addr).into_client_request().unwrap();
+    request.headers_mut().insert("origin", app.origin().parse().unwrap());
     if let Some(cookie) = cookie {
-        request
-            .headers_mut()
-            .insert("cookie", cookie.parse().unwrap());
+        request.headers_mut().insert("cookie", cookie.parse().unwrap());
     }
     match tokio_tungstenite::connect_async(request).await {
         Ok((_, response)) => response.status().as_u16(),

@@ -30,10 +30,7 @@ async fn read_until_closed(stream: &mut TcpStream) -> Result<String, &'static st
 
 async fn get_root(app: &TestApp) -> TcpStream {
     let mut stream = TcpStream::connect(app.addr).await.unwrap();
-    stream
-        .write_all(b"GET /api/numbers HTTP/1.1\r\nHost: earshot\r\n\r\n")
-        .await
-        .unwrap();
+    stream.write_all(b"GET /api/numbers HTTP/1.1\r\nHost: earshot\r\n\r\n").await.unwrap();
     stream
 }
 
@@ -41,16 +38,10 @@ async fn get_root(app: &TestApp) -> TcpStream {
 async fn half_sent_headers_are_closed() {
     let app = app_with_short_limits(100).await;
     let mut stream = TcpStream::connect(app.addr).await.unwrap();
-    stream
-        .write_all(b"GET /api/numbers HTTP/1.1\r\nHost: earshot\r\nX-Slow: ")
-        .await
-        .unwrap();
+    stream.write_all(b"GET /api/numbers HTTP/1.1\r\nHost: earshot\r\nX-Slow: ").await.unwrap();
     let started = Instant::now();
     read_until_closed(&mut stream).await.unwrap();
-    assert!(
-        started.elapsed() >= SHORT,
-        "closed only once the header timeout passed"
-    );
+    assert!(started.elapsed() >= SHORT, "closed only once the header timeout passed");
 }
 
 #[tokio::test]
@@ -58,10 +49,7 @@ async fn an_idle_keep_alive_connection_is_closed() {
     let app = app_with_short_limits(100).await;
     let mut stream = get_root(&app).await;
     let answer = read_until_closed(&mut stream).await.unwrap();
-    assert!(
-        answer.starts_with("HTTP/1.1 200"),
-        "the request was answered: {answer}"
-    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "the request was answered: {answer}");
 }
 
 #[tokio::test]
@@ -86,18 +74,11 @@ async fn one_address_holds_a_bounded_number_of_connections() {
         sockets.push(app.caller_client().await);
     }
     let mut refused = get_root(&app).await;
-    assert_eq!(
-        read_until_closed(&mut refused).await.unwrap(),
-        "",
-        "a fourth is closed unanswered"
-    );
+    assert_eq!(read_until_closed(&mut refused).await.unwrap(), "", "a fourth is closed unanswered");
 
     sockets.pop();
     tokio::time::sleep(Duration::from_millis(100)).await; // the server notices the close
     let mut accepted = get_root(&app).await;
     let answer = read_until_closed(&mut accepted).await.unwrap();
-    assert!(
-        answer.starts_with("HTTP/1.1 200"),
-        "a closed one frees its place: {answer}"
-    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "a closed one frees its place: {answer}");
 }

@@ -6,10 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use earshot_protocol::{
-    AuditAction, AuditEntry, AuditLog, CallDetail, CallId, ContactDetail, Outcome, Request,
-    CALLER_PAGE_PHONE,
-};
+use earshot_protocol::{AuditAction, AuditEntry, AuditLog, CallDetail, CallId, ContactDetail, Outcome, Request, CALLER_PAGE_PHONE};
 use serde_json::Value;
 
 use crate::helpers::{spawn_app, Site, ALEX, ALEX_ID, SAM};
@@ -41,9 +38,7 @@ impl Data {
     async fn postgres() -> Option<Data> {
         let server = std::env::var("EARSHOT_TEST_POSTGRES").ok()?;
         let name = format!("earshot_restart_{}", std::process::id());
-        let url = earshot_store::Store::create_database(&server, &name)
-            .await
-            .expect("the test PostgreSQL server");
+        let url = earshot_store::Store::create_database(&server, &name).await.expect("the test PostgreSQL server");
         Some(Data::Postgres(url))
     }
 
@@ -66,13 +61,7 @@ impl Drop for Data {
 impl Server {
     fn start(data: &Data) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_earshot-server"))
-            .args([
-                "--port",
-                "0",
-                "--no-simulator",
-                "--media-bind",
-                "127.0.0.1:0",
-            ])
+            .args(["--port", "0", "--no-simulator", "--media-bind", "127.0.0.1:0"])
             .args(data.args())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -83,21 +72,9 @@ impl Server {
         let addr = stdout
             .lines()
             .map_while(Result::ok)
-            .find_map(|line| {
-                Some(
-                    line.split_once(running)?
-                        .1
-                        .split('/')
-                        .next()?
-                        .parse()
-                        .unwrap(),
-                )
-            })
+            .find_map(|line| Some(line.split_once(running)?.1.split('/').next()?.parse().unwrap()))
             .expect("the server says where it runs");
-        Server {
-            child,
-            site: Site::at(addr),
-        }
+        Server { child, site: Site::at(addr) }
     }
 
     /// SIGKILL: no clean shutdown, nothing flushed on the way out.
@@ -118,9 +95,7 @@ fn ok(outcome: (Outcome, Vec<earshot_protocol::ServerMsg>)) {
 }
 
 fn entries(log: Value) -> Vec<AuditEntry> {
-    serde_json::from_value::<AuditLog>(log)
-        .expect("an audit log")
-        .entries
+    serde_json::from_value::<AuditLog>(log).expect("an audit log").entries
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,36 +115,18 @@ async fn restart_keeps_everything_on_postgresql() {
 async fn restart_keeps_everything_on(data: Data) {
     let server = Server::start(&data);
     let site = &server.site;
-    let (sam, ada, alex, priya) = (
-        site.session_cookie(SAM).await,
-        site.session_cookie(ADA).await,
-        site.session_cookie(ALEX).await,
-        site.session_cookie(PRIYA).await,
-    );
+    let (sam, ada, alex, priya) =
+        (site.session_cookie(SAM).await, site.session_cookie(ADA).await, site.session_cookie(ALEX).await, site.session_cookie(PRIYA).await);
 
     // A caller reaches Alex, who is online; Sam coaches, whispers, stops, leaves.
     let mut agent = site.live_client_with(&alex).await;
     ok(agent.request(Request::WatchMyCall).await);
     let mut caller = site.caller_client().await;
     let phone = CALLER_PAGE_PHONE.to_owned();
-    let (dialled, _) = caller
-        .request(Request::Dial {
-            number: earshot_domain::seed::SALES,
-            phone,
-            offer: coach_offer(),
-        })
-        .await;
-    let Outcome::Answer { call, .. } = dialled else {
-        panic!("the caller's call: {dialled:?}")
-    };
+    let (dialled, _) = caller.request(Request::Dial { number: earshot_domain::seed::SALES, phone, offer: coach_offer() }).await;
+    let Outcome::Answer { call, .. } = dialled else { panic!("the caller's call: {dialled:?}") };
     let mut coach = site.live_client_with(&sam).await;
-    ok(coach
-        .request(Request::StartCoaching {
-            call,
-            notify_agent: true,
-            offer: None,
-        })
-        .await);
+    ok(coach.request(Request::StartCoaching { call, notify_agent: true, offer: None }).await);
     ok(coach.request(Request::SetWhisper { on: true }).await);
     ok(coach.request(Request::SetWhisper { on: false }).await);
     ok(coach.request(Request::LeaveCoaching).await);
@@ -177,53 +134,24 @@ async fn restart_keeps_everything_on(data: Data) {
     // Alex holds, tags, comments and hangs up: each "done" only once kept.
     ok(agent.request(Request::Hold { on: true }).await);
     ok(agent.request(Request::Hold { on: false }).await);
-    ok(agent
-        .request(Request::Tag {
-            tag: "refund".into(),
-        })
-        .await);
-    ok(agent
-        .request(Request::Comment {
-            text: "Wants the March invoice refunded.".into(),
-        })
-        .await);
+    ok(agent.request(Request::Tag { tag: "refund".into() }).await);
+    ok(agent.request(Request::Comment { text: "Wants the March invoice refunded.".into() }).await);
     ok(agent.request(Request::HangUp).await);
-    let signed_out = site
-        .client
-        .delete(site.url("/api/session"))
-        .header("origin", site.origin())
-        .header("cookie", &priya)
-        .send()
-        .await
-        .unwrap();
+    let signed_out = site.client.delete(site.url("/api/session")).header("origin", site.origin()).header("cookie", &priya).send().await.unwrap();
     assert_eq!(signed_out.status(), 204);
     server.kill();
 
     let server = Server::start(&data);
     let site = &server.site;
     let (status, me) = site.get_json("/api/session", &sam).await;
-    assert_eq!(
-        (status, me["name"].as_str()),
-        (200, Some("Sam Rivera")),
-        "Sam is still signed in"
-    );
-    assert_eq!(
-        site.get_json("/api/session", &priya).await.1,
-        Value::Null,
-        "a sign-out holds across the restart"
-    );
+    assert_eq!((status, me["name"].as_str()), (200, Some("Sam Rivera")), "Sam is still signed in");
+    assert_eq!(site.get_json("/api/session", &priya).await.1, Value::Null, "a sign-out holds across the restart");
 
     let (status, detail) = site.get_json(&format!("/api/calls/{}", call.0), &sam).await;
     assert_eq!(status, 200, "{detail}");
     let detail: CallDetail = serde_json::from_value(detail).unwrap();
     assert!(!detail.live);
-    assert_eq!(
-        (detail.tags, detail.comments),
-        (
-            vec!["refund".to_owned()],
-            vec!["Wants the March invoice refunded.".to_owned()]
-        )
-    );
+    assert_eq!((detail.tags, detail.comments), (vec!["refund".to_owned()], vec!["Wants the March invoice refunded.".to_owned()]));
     let said: Vec<&str> = detail.timeline.iter().map(|e| e.what.as_str()).collect();
     assert_eq!(
         said,
@@ -241,30 +169,14 @@ async fn restart_keeps_everything_on(data: Data) {
             "Call ended",
         ]
     );
-    let contact = detail
-        .call
-        .customer
-        .contact
-        .expect("the caller page's contact");
-    let (_, page) = site
-        .get_json(&format!("/api/contacts/{}", contact.id.0), &sam)
-        .await;
+    let contact = detail.call.customer.contact.expect("the caller page's contact");
+    let (_, page) = site.get_json(&format!("/api/contacts/{}", contact.id.0), &sam).await;
     let page: ContactDetail = serde_json::from_value(page).unwrap();
-    assert_eq!(
-        page.calls.iter().map(|c| c.id).collect::<Vec<CallId>>(),
-        [call],
-        "the contact's history, from the store"
-    );
+    assert_eq!(page.calls.iter().map(|c| c.id).collect::<Vec<CallId>>(), [call], "the contact's history, from the store");
 
-    let (status, log) = site
-        .get_json(&format!("/api/audit?coach=2&agent={}", ALEX_ID.0), &ada)
-        .await;
+    let (status, log) = site.get_json(&format!("/api/audit?coach=2&agent={}", ALEX_ID.0), &ada).await;
     assert_eq!(status, 200);
-    let actions: Vec<(AuditAction, Option<CallId>, Option<bool>)> = entries(log)
-        .iter()
-        .rev()
-        .map(|e| (e.action, e.call, e.notified_agent))
-        .collect();
+    let actions: Vec<(AuditAction, Option<CallId>, Option<bool>)> = entries(log).iter().rev().map(|e| (e.action, e.call, e.notified_agent)).collect();
     assert_eq!(
         actions,
         [
@@ -282,58 +194,22 @@ async fn the_audit_log_records_refusals_and_only_admins_read_it() {
     let app = spawn_app().await;
     let call = app.answered_call(earshot_domain::seed::SUPPORT).await;
     let mut sam = app.live_client(SAM).await;
-    ok(sam
-        .request(Request::StartCoaching {
-            call,
-            notify_agent: false,
-            offer: None,
-        })
-        .await);
+    ok(sam.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await);
     let mut omar = app.live_client(OMAR).await;
-    assert!(matches!(
-        omar.request(Request::StartCoaching {
-            call,
-            notify_agent: true,
-            offer: None
-        })
-        .await
-        .0,
-        Outcome::Refused { .. }
-    ));
+    assert!(matches!(omar.request(Request::StartCoaching { call, notify_agent: true, offer: None }).await.0, Outcome::Refused { .. }));
     let mut alex = app.live_client(ALEX).await;
-    assert!(matches!(
-        alex.request(Request::StartCoaching {
-            call,
-            notify_agent: false,
-            offer: None
-        })
-        .await
-        .0,
-        Outcome::Refused { .. }
-    ));
+    assert!(matches!(alex.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await.0, Outcome::Refused { .. }));
 
     let ada = app.session_cookie(ADA).await;
     let (status, log) = app.get_json("/api/audit", &ada).await;
     assert_eq!(status, 200);
-    let said: Vec<(String, AuditAction, String)> = entries(log)
-        .into_iter()
-        .rev()
-        .map(|e| (e.coach_name, e.action, e.detail))
-        .collect();
+    let said: Vec<(String, AuditAction, String)> = entries(log).into_iter().rev().map(|e| (e.coach_name, e.action, e.detail)).collect();
     assert_eq!(
         said,
         [
             ("Sam Rivera".to_owned(), AuditAction::Started, String::new()),
-            (
-                "Omar Haddad".to_owned(),
-                AuditAction::Refused,
-                "Sam Rivera is already coaching this call".to_owned()
-            ),
-            (
-                "Alex Morgan".to_owned(),
-                AuditAction::Refused,
-                "agents cannot coach calls".to_owned()
-            ),
+            ("Omar Haddad".to_owned(), AuditAction::Refused, "Sam Rivera is already coaching this call".to_owned()),
+            ("Alex Morgan".to_owned(), AuditAction::Refused, "agents cannot coach calls".to_owned()),
         ],
         "the second coach and the agent, refused, are in the log"
     );
@@ -341,57 +217,16 @@ async fn the_audit_log_records_refusals_and_only_admins_read_it() {
     // Every admin reads it, with or without Live Monitoring; nobody else.
     let grace = app.session_cookie(GRACE).await;
     assert_eq!(app.get_json("/api/audit?agent=10", &grace).await.0, 200);
-    let csv = app
-        .client
-        .get(app.url("/api/audit.csv"))
-        .header("cookie", &grace)
-        .send()
-        .await
-        .unwrap();
+    let csv = app.client.get(app.url("/api/audit.csv")).header("cookie", &grace).send().await.unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = csv.text().await.unwrap();
     assert_eq!(csv.lines().count(), 4, "a header and three entries: {csv}");
-    assert!(
-        csv.lines()
-            .nth(2)
-            .unwrap()
-            .contains(",Refused,Omar Haddad,4,Alex Morgan,10,"),
-        "{csv}"
-    );
-    for (who, cookie) in [
-        (
-            "a supervisor with Live Monitoring+",
-            app.session_cookie(PRIYA).await,
-        ),
-        ("an agent", app.session_cookie(ALEX).await),
-    ] {
+    assert!(csv.lines().nth(2).unwrap().contains(",Refused,Omar Haddad,4,Alex Morgan,10,"), "{csv}");
+    for (who, cookie) in [("a supervisor with Live Monitoring+", app.session_cookie(PRIYA).await), ("an agent", app.session_cookie(ALEX).await)] {
         assert_eq!(app.get_json("/api/audit", &cookie).await.0, 403, "{who}");
-        assert_eq!(
-            app.client
-                .get(app.url("/api/audit.csv"))
-                .header("cookie", &cookie)
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            403,
-            "{who}"
-        );
+        assert_eq!(app.client.get(app.url("/api/audit.csv")).header("cookie", &cookie).send().await.unwrap().status(), 403, "{who}");
     }
-    assert_eq!(
-        app.client
-            .get(app.url("/api/audit"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401,
-        "signed out"
-    );
+    assert_eq!(app.client.get(app.url("/api/audit")).send().await.unwrap().status(), 401, "signed out");
     let (status, error) = app.get_json("/api/audit?coach=sam", &ada).await;
-    assert_eq!(
-        (status, error["code"].as_str()),
-        (400, Some("malformed_request")),
-        "a clear error for a bad filter: {error}"
-    );
+    assert_eq!((status, error["code"].as_str()), (400, Some("malformed_request")), "a clear error for a bad filter: {error}");
 }

@@ -2,9 +2,7 @@ use std::time::Duration;
 
 use earshot_domain::seed::DEMO_PASSWORD;
 use earshot_domain::{CallEvent, NewCall, Origin};
-use earshot_protocol::{
-    CallId, CallKind, ClientMsg, Direction, NumberId, Outcome, Request, ServerMsg, Snapshot, UserId,
-};
+use earshot_protocol::{CallId, CallKind, ClientMsg, Direction, NumberId, Outcome, Request, ServerMsg, Snapshot, UserId};
 use earshot_server::live::LiveHandle;
 use earshot_server::media::MediaHandle;
 use earshot_server::{Application, Config};
@@ -42,10 +40,7 @@ pub struct Site {
 
 impl Site {
     pub fn at(addr: std::net::SocketAddr) -> Site {
-        Site {
-            addr,
-            client: reqwest::Client::new(),
-        }
+        Site { addr, client: reqwest::Client::new() }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -87,18 +82,10 @@ impl Site {
 
     /// A live WebSocket opened with the session `cookie` by app window `window`.
     pub async fn live_client_in(&self, cookie: &str, window: u64) -> LiveClient {
-        let mut request = format!("ws://{}/api/live?window={window}", self.addr)
-            .into_client_request()
-            .unwrap();
-        request
-            .headers_mut()
-            .insert("origin", self.origin().parse().unwrap());
-        request
-            .headers_mut()
-            .insert("cookie", cookie.parse().unwrap());
-        let (socket, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("WebSocket opens");
+        let mut request = format!("ws://{}/api/live?window={window}", self.addr).into_client_request().unwrap();
+        request.headers_mut().insert("origin", self.origin().parse().unwrap());
+        request.headers_mut().insert("cookie", cookie.parse().unwrap());
+        let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket opens");
         LiveClient { socket, next_id: 1 }
     }
 
@@ -108,123 +95,57 @@ impl Site {
         let tcp = tokio::net::TcpSocket::new_v4().unwrap();
         tcp.set_recv_buffer_size(4096).unwrap();
         let stream = tcp.connect(self.addr).await.expect("TCP connects");
-        let mut request = format!("ws://{}/api/live", self.addr)
-            .into_client_request()
-            .unwrap();
-        request
-            .headers_mut()
-            .insert("origin", self.origin().parse().unwrap());
-        request
-            .headers_mut()
-            .insert("cookie", cookie.parse().unwrap());
+        let mut request = format!("ws://{}/api/live", self.addr).into_client_request().unwrap();
+        request.headers_mut().insert("origin", self.origin().parse().unwrap());
+        request.headers_mut().insert("cookie", cookie.parse().unwrap());
         let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
-        let (socket, _) = tokio_tungstenite::client_async(request, stream)
-            .await
-            .expect("WebSocket opens");
+        let (socket, _) = tokio_tungstenite::client_async(request, stream).await.expect("WebSocket opens");
         LiveClient { socket, next_id: 1 }
     }
 
     /// The caller phone's WebSocket (anonymous).
     pub async fn caller_client(&self) -> LiveClient {
-        let mut request = format!("ws://{}/api/caller", self.addr)
-            .into_client_request()
-            .unwrap();
-        request
-            .headers_mut()
-            .insert("origin", self.origin().parse().unwrap());
-        let (socket, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("WebSocket opens");
+        let mut request = format!("ws://{}/api/caller", self.addr).into_client_request().unwrap();
+        request.headers_mut().insert("origin", self.origin().parse().unwrap());
+        let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket opens");
         LiveClient { socket, next_id: 1 }
     }
 
     /// `GET path` with the session `cookie`: the status and the JSON body.
     pub async fn get_json(&self, path: &str, cookie: &str) -> (u16, serde_json::Value) {
-        let response = self
-            .client
-            .get(self.url(path))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .expect("server answers");
+        let response = self.client.get(self.url(path)).header("cookie", cookie).send().await.expect("server answers");
         let status = response.status().as_u16();
-        (
-            status,
-            response.json().await.unwrap_or(serde_json::Value::Null),
-        )
+        (status, response.json().await.unwrap_or(serde_json::Value::Null))
     }
 
     /// `PUT path` with `body`, from the app's own page: the status and the JSON answer.
-    pub async fn put_json(
-        &self,
-        path: &str,
-        cookie: &str,
-        body: serde_json::Value,
-    ) -> (u16, serde_json::Value) {
-        let request = self
-            .client
-            .put(self.url(path))
-            .header("cookie", cookie)
-            .header("origin", self.origin())
-            .json(&body);
+    pub async fn put_json(&self, path: &str, cookie: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let request = self.client.put(self.url(path)).header("cookie", cookie).header("origin", self.origin()).json(&body);
         let response = request.send().await.expect("server answers");
         let status = response.status().as_u16();
-        (
-            status,
-            response.json().await.unwrap_or(serde_json::Value::Null),
-        )
+        (status, response.json().await.unwrap_or(serde_json::Value::Null))
     }
 }
 
 impl TestApp {
     /// The live state as a monitor's dashboard sees it now (Sam's).
     pub async fn snapshot(&self) -> Snapshot {
-        self.live
-            .subscribe(UserId(2))
-            .await
-            .unwrap()
-            .unwrap()
-            .snapshot
+        self.live.subscribe(UserId(2)).await.unwrap().unwrap().snapshot
     }
 
     /// A regular call on `number` from a real caller, answered by Alex.
     pub async fn answered_call(&self, number: NumberId) -> CallId {
-        let call = self
-            .live
-            .start_call(NewCall {
-                origin: Origin::Caller,
-                number,
-                customer_phone: "+447700900100".into(),
-                direction: Direction::Inbound,
-                kind: CallKind::Regular,
-            })
-            .await
-            .unwrap();
+        let call = self.live.start_call(NewCall { origin: Origin::Caller, number, customer_phone: "+447700900100".into(), direction: Direction::Inbound, kind: CallKind::Regular }).await.unwrap();
         // A caller goes by themselves to an agent who is online; else Alex answers.
-        if self
-            .live
-            .call_event(CallEvent::Answered {
-                call,
-                agent: ALEX_ID,
-            })
-            .await
-            .unwrap()
-            .is_err()
-        {
-            assert_eq!(
-                self.live.my_call(ALEX_ID).await.unwrap().map(|c| c.id),
-                Some(call),
-                "the caller went to Alex"
-            );
+        if self.live.call_event(CallEvent::Answered { call, agent: ALEX_ID }).await.unwrap().is_err() {
+            assert_eq!(self.live.my_call(ALEX_ID).await.unwrap().map(|c| c.id), Some(call), "the caller went to Alex");
         }
         call
     }
 }
 
 pub struct LiveClient {
-    socket: tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
+    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
     next_id: u32,
 }
 
@@ -242,8 +163,7 @@ impl LiveClient {
     pub async fn send(&mut self, request: Request) -> u32 {
         let id = self.next_id;
         self.next_id += 1;
-        self.send_text(serde_json::to_string(&ClientMsg { id, request }).unwrap())
-            .await;
+        self.send_text(serde_json::to_string(&ClientMsg { id, request }).unwrap()).await;
         id
     }
 
@@ -261,8 +181,7 @@ impl LiveClient {
                 .expect("socket open")
                 .expect("frame readable");
             if let Message::Text(text) = frame {
-                return serde_json::from_str(&text)
-                    .unwrap_or_else(|e| panic!("unreadable server message {text}: {e}"));
+                return serde_json::from_str(&text).unwrap_or_else(|e| panic!("unreadable server message {text}: {e}"));
             }
         }
     }
@@ -271,13 +190,9 @@ impl LiveClient {
     /// (5 s at most).
     pub async fn closed(&mut self) -> (u16, String) {
         loop {
-            let frame = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
-                .await
-                .expect("closed within 5 s");
+            let frame = tokio::time::timeout(Duration::from_secs(5), self.socket.next()).await.expect("closed within 5 s");
             match frame {
-                Some(Ok(Message::Close(Some(frame)))) => {
-                    return (frame.code.into(), frame.reason.to_string())
-                }
+                Some(Ok(Message::Close(Some(frame)))) => return (frame.code.into(), frame.reason.to_string()),
                 Some(Ok(_)) => {}
                 other => panic!("closed without a close frame: {other:?}"),
             }
@@ -309,39 +224,22 @@ pub async fn spawn_app() -> TestApp {
 
 /// [`spawn_app`], and what stops it (as SIGTERM would).
 pub async fn spawn_app_stoppable() -> (TestApp, tokio::sync::oneshot::Sender<()>) {
-    let config = Config {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        ..Config::demo()
-    };
+    let config = Config { addr: "127.0.0.1:0".parse().unwrap(), ..Config::demo() };
     let app = Application::build(config).await.expect("server starts");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (addr, live, media) = (app.local_addr(), app.live(), app.media());
     tokio::spawn(app.run_until(async move { drop(stopped.await) }));
-    (
-        TestApp {
-            site: Site::at(addr),
-            live,
-            media,
-        },
-        stop,
-    )
+    (TestApp { site: Site::at(addr), live, media }, stop)
 }
 
 /// [`spawn_app`], with the configuration changed by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
-    let mut config = Config {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        ..Config::demo()
-    };
+    let mut config = Config { addr: "127.0.0.1:0".parse().unwrap(), ..Config::demo() };
     configure(&mut config);
     let app = Application::build(config).await.expect("server starts");
     let addr = app.local_addr();
     let live = app.live();
     let media = app.media();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
-        site: Site::at(addr),
-        live,
-        media,
-    }
+    TestApp { site: Site::at(addr), live, media }
 }

@@ -4,18 +4,12 @@ use tokio_tungstenite::tungstenite::Error;
 use crate::helpers::{spawn_app, TestApp, SAM};
 
 async fn upgrade_status(app: &TestApp, origin: Option<&str>, cookie: Option<&str>) -> u16 {
-    let mut request = format!("ws://{}/api/live", app.addr)
-        .into_client_request()
-        .unwrap();
+    let mut request = format!("ws://{}/api/live", app.addr).into_client_request().unwrap();
     if let Some(origin) = origin {
-        request
-            .headers_mut()
-            .insert("origin", origin.parse().unwrap());
+        request.headers_mut().insert("origin", origin.parse().unwrap());
     }
     if let Some(cookie) = cookie {
-        request
-            .headers_mut()
-            .insert("cookie", cookie.parse().unwrap());
+        request.headers_mut().insert("cookie", cookie.parse().unwrap());
     }
     match tokio_tungstenite::connect_async(request).await {
         Ok((_, response)) => response.status().as_u16(),
@@ -29,10 +23,7 @@ async fn websocket_from_a_foreign_origin_is_refused_even_when_signed_in() {
     let app = spawn_app().await;
     let cookie = app.session_cookie(SAM).await;
 
-    assert_eq!(
-        upgrade_status(&app, Some("http://evil.example"), Some(&cookie)).await,
-        403
-    );
+    assert_eq!(upgrade_status(&app, Some("http://evil.example"), Some(&cookie)).await, 403);
     assert_eq!(upgrade_status(&app, None, Some(&cookie)).await, 403);
 }
 
@@ -48,10 +39,7 @@ async fn websocket_from_the_app_origin_with_a_session_upgrades() {
     let app = spawn_app().await;
     let cookie = app.session_cookie(SAM).await;
 
-    assert_eq!(
-        upgrade_status(&app, Some(&app.origin()), Some(&cookie)).await,
-        101
-    );
+    assert_eq!(upgrade_status(&app, Some(&app.origin()), Some(&cookie)).await, 101);
 }
 
 #[tokio::test]
@@ -72,45 +60,22 @@ async fn a_frozen_coach_is_noticed_and_their_seat_freed_after_the_grace() {
     .await;
     let call = app.answered_call(SALES).await;
     let mut sam = app.live_client(SAM).await;
-    assert_eq!(
-        sam.request(Request::StartCoaching {
-            call,
-            notify_agent: false,
-            offer: None
-        })
-        .await
-        .0,
-        Outcome::Ok
-    );
+    assert_eq!(sam.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await.0, Outcome::Ok);
     let frozen = Instant::now();
     // Sam's browser freezes: the socket stays open, nothing is read or answered.
 
     let mut omar = app.live_client(OMAR).await;
     let freed = loop {
-        match omar
-            .request(Request::StartCoaching {
-                call,
-                notify_agent: false,
-                offer: None,
-            })
-            .await
-            .0
-        {
+        match omar.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await.0 {
             Outcome::Ok => break frozen.elapsed(),
             Outcome::Refused { error } if error.code == ErrorCode::AlreadyCoached => {}
             other => panic!("{other:?}"),
         }
-        assert!(
-            frozen.elapsed() < Duration::from_secs(5),
-            "a frozen coach held the call for 5 s"
-        );
+        assert!(frozen.elapsed() < Duration::from_secs(5), "a frozen coach held the call for 5 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     // Three silent pings (300 ms), then the grace (200 ms).
-    assert!(
-        freed >= Duration::from_millis(400),
-        "freed only after silence and grace: {freed:?}"
-    );
+    assert!(freed >= Duration::from_millis(400), "freed only after silence and grace: {freed:?}");
     drop(sam);
 }
 
@@ -126,60 +91,24 @@ async fn signing_out_closes_the_sessions_sockets_and_ends_its_coaching_seat_at_o
     let cookie = app.session_cookie(SAM).await;
     let mut sam = app.live_client_with(&cookie).await;
     sam.request(Request::Subscribe).await;
-    assert_eq!(
-        sam.request(Request::StartCoaching {
-            call,
-            notify_agent: false,
-            offer: None
-        })
-        .await
-        .0,
-        Outcome::Ok
-    );
+    assert_eq!(sam.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await.0, Outcome::Ok);
 
-    let signed_out = app
-        .client
-        .delete(app.url("/api/session"))
-        .header("origin", app.origin())
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let signed_out = app.client.delete(app.url("/api/session")).header("origin", app.origin()).header("cookie", &cookie).send().await.unwrap();
 
     assert_eq!(signed_out.status(), 204);
     assert_eq!(sam.closed().await, (1008, "you signed out".to_owned()));
     let mut omar = app.live_client(OMAR).await;
-    let (taken, _) = omar
-        .request(Request::StartCoaching {
-            call,
-            notify_agent: false,
-            offer: None,
-        })
-        .await;
-    assert_eq!(
-        taken,
-        Outcome::Ok,
-        "the seat ended with the session, no grace"
-    );
-    assert_eq!(
-        upgrade_status(&app, Some(&app.origin()), Some(&cookie)).await,
-        401,
-        "the old cookie opens nothing"
-    );
+    let (taken, _) = omar.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await;
+    assert_eq!(taken, Outcome::Ok, "the seat ended with the session, no grace");
+    assert_eq!(upgrade_status(&app, Some(&app.origin()), Some(&cookie)).await, 401, "the old cookie opens nothing");
 }
 
 #[tokio::test]
 async fn an_expired_session_closes_its_socket() {
-    let app = crate::helpers::spawn_app_with(|config| {
-        config.session_ttl = std::time::Duration::from_millis(300)
-    })
-    .await;
+    let app = crate::helpers::spawn_app_with(|config| config.session_ttl = std::time::Duration::from_millis(300)).await;
     let mut sam = app.live_client(SAM).await;
 
-    assert_eq!(
-        sam.closed().await,
-        (1008, "your session has expired: sign in again".to_owned())
-    );
+    assert_eq!(sam.closed().await, (1008, "your session has expired: sign in again".to_owned()));
 }
 
 #[tokio::test]
@@ -192,16 +121,8 @@ async fn frames_the_socket_cannot_take_end_with_the_close_code_that_says_why() {
     let mut too_big = app.live_client(SAM).await;
     let mut not_utf8 = app.live_client(SAM).await;
 
-    too_big
-        .send_message(Message::text("x".repeat(1536 * 1024)))
-        .await;
-    not_utf8
-        .send_message(Message::Frame(Frame::message(
-            vec![0xC3, 0x28],
-            OpCode::Data(Data::Text),
-            true,
-        )))
-        .await;
+    too_big.send_message(Message::text("x".repeat(1536 * 1024))).await;
+    not_utf8.send_message(Message::Frame(Frame::message(vec![0xC3, 0x28], OpCode::Data(Data::Text), true))).await;
 
     assert_eq!(too_big.closed().await.0, 1009, "message too big");
     assert_eq!(not_utf8.closed().await.0, 1007, "invalid frame payload");
@@ -215,9 +136,6 @@ async fn a_stopping_server_says_goodbye_to_every_socket_with_1001() {
 
     stop.send(()).unwrap();
 
-    assert_eq!(
-        dashboard.closed().await,
-        (1001, "the server is restarting: reconnecting".to_owned())
-    );
+    assert_eq!(dashboard.closed().await, (1001, "the server is restarting: reconnecting".to_owned()));
     assert_eq!(phone.closed().await.0, 1001);
 }

@@ -64,29 +64,13 @@ impl Offering {
     pub async fn over_tcp(receive_lines: usize) -> Self {
         // An active candidate's port is never connected to (RFC 6544: 9).
         let local: SocketAddr = "127.0.0.1:9".parse().unwrap();
-        let candidate = Candidate::builder()
-            .tcp()
-            .host(local)
-            .tcptype(TcpType::Active)
-            .build()
-            .unwrap();
-        Self::with(
-            receive_lines,
-            candidate,
-            Wire::Tcp {
-                local,
-                writer: None,
-                frames: mpsc::channel(256),
-            },
-        )
+        let candidate = Candidate::builder().tcp().host(local).tcptype(TcpType::Active).build().unwrap();
+        Self::with(receive_lines, candidate, Wire::Tcp { local, writer: None, frames: mpsc::channel(256) })
     }
 
     fn with(receive_lines: usize, candidate: Candidate, wire: Wire) -> Self {
         str0m::crypto::from_feature_flags().install_process_default();
-        let mut rtc = Rtc::builder()
-            .clear_codecs()
-            .enable_opus(true, false)
-            .build(Instant::now());
+        let mut rtc = Rtc::builder().clear_codecs().enable_opus(true, false).build(Instant::now());
         rtc.add_local_candidate(candidate);
         let mut change = rtc.sdp_api();
         let send_mid = change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
@@ -94,37 +78,17 @@ impl Offering {
             change.add_media(MediaKind::Audio, Direction::RecvOnly, None, None, None);
         }
         let (offer, pending) = change.apply().expect("an offer");
-        Self {
-            rtc,
-            wire,
-            pending,
-            send_mid,
-            sdp: offer.to_sdp_string(),
-        }
+        Self { rtc, wire, pending, send_mid, sdp: offer.to_sdp_string() }
     }
 
     /// Takes the server's answer and starts speaking frames tagged `tag`.
     pub fn connect(mut self, answer: &str, tag: u8) -> Peer {
         let answer = str0m::change::SdpAnswer::from_sdp_string(answer).expect("an SDP answer");
-        self.rtc
-            .sdp_api()
-            .accept_answer(self.pending, answer)
-            .expect("the answer fits the offer");
+        self.rtc.sdp_api().accept_answer(self.pending, answer).expect("the answer fits the offer");
         let heard = Arc::new(Mutex::new(BTreeMap::new()));
         let saying = Arc::new(Mutex::new(VecDeque::new()));
-        let task = tokio::spawn(run(
-            self.rtc,
-            self.wire,
-            self.send_mid,
-            tag,
-            Arc::clone(&heard),
-            Arc::clone(&saying),
-        ));
-        Peer {
-            heard,
-            saying,
-            task,
-        }
+        let task = tokio::spawn(run(self.rtc, self.wire, self.send_mid, tag, Arc::clone(&heard), Arc::clone(&saying)));
+        Peer { heard, saying, task }
     }
 }
 
@@ -148,13 +112,7 @@ impl Peer {
 
     /// Frames heard from no peer: what the server itself played.
     pub fn heard_from_the_server(&self) -> u64 {
-        self.heard
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(tag, _)| ![CUSTOMER, AGENT, COACH, OTHER_AGENT].contains(tag))
-            .map(|(_, n)| n)
-            .sum()
+        self.heard.lock().unwrap().iter().filter(|(tag, _)| ![CUSTOMER, AGENT, COACH, OTHER_AGENT].contains(tag)).map(|(_, n)| n).sum()
     }
 }
 
@@ -169,11 +127,7 @@ enum Wire {
     Udp(UdpSocket),
     /// RFC 4571 frames on a connection opened at the first packet sent;
     /// a reader task hands received frames over on `frames`.
-    Tcp {
-        local: SocketAddr,
-        writer: Option<(SocketAddr, OwnedWriteHalf)>,
-        frames: (mpsc::Sender<Vec<u8>>, mpsc::Receiver<Vec<u8>>),
-    },
+    Tcp { local: SocketAddr, writer: Option<(SocketAddr, OwnedWriteHalf)>, frames: (mpsc::Sender<Vec<u8>>, mpsc::Receiver<Vec<u8>>) },
 }
 
 impl Wire {
@@ -184,17 +138,13 @@ impl Wire {
             }
             Wire::Tcp { writer, frames, .. } => {
                 if writer.is_none() {
-                    let Ok(stream) = TcpStream::connect(destination).await else {
-                        return;
-                    };
+                    let Ok(stream) = TcpStream::connect(destination).await else { return };
                     let (mut reader, write) = stream.into_split();
                     let received = frames.0.clone();
                     tokio::spawn(async move {
                         while let Ok(length) = reader.read_u16().await {
                             let mut frame = vec![0; usize::from(length)];
-                            if reader.read_exact(&mut frame).await.is_err()
-                                || received.send(frame).await.is_err()
-                            {
+                            if reader.read_exact(&mut frame).await.is_err() || received.send(frame).await.is_err() {
                                 return;
                             }
                         }
@@ -210,20 +160,13 @@ impl Wire {
     }
 
     /// The next packet received: who sent it, to which local address.
-    async fn receive(
-        &mut self,
-        buf: &mut [u8],
-    ) -> Option<(Protocol, SocketAddr, SocketAddr, usize)> {
+    async fn receive(&mut self, buf: &mut [u8]) -> Option<(Protocol, SocketAddr, SocketAddr, usize)> {
         match self {
             Wire::Udp(socket) => {
                 let (n, source) = socket.recv_from(buf).await.ok()?;
                 Some((Protocol::Udp, source, socket.local_addr().ok()?, n))
             }
-            Wire::Tcp {
-                local,
-                writer,
-                frames,
-            } => {
+            Wire::Tcp { local, writer, frames } => {
                 let frame = frames.1.recv().await?;
                 let source = writer.as_ref()?.0;
                 buf[..frame.len()].copy_from_slice(&frame);
@@ -233,14 +176,7 @@ impl Wire {
     }
 }
 
-async fn run(
-    mut rtc: Rtc,
-    mut wire: Wire,
-    send_mid: Mid,
-    tag: u8,
-    heard: Arc<Mutex<BTreeMap<u8, u64>>>,
-    saying: Arc<Mutex<VecDeque<Vec<u8>>>>,
-) {
+async fn run(mut rtc: Rtc, mut wire: Wire, send_mid: Mid, tag: u8, heard: Arc<Mutex<BTreeMap<u8, u64>>>, saying: Arc<Mutex<VecDeque<Vec<u8>>>>) {
     let mut buf = vec![0u8; 65_536];
     let mut next_frame = Instant::now();
     let mut frames = 0u64;
@@ -277,11 +213,7 @@ async fn run(
         let now = Instant::now();
         if now >= next_frame {
             next_frame = now + FRAME;
-            let frame = saying
-                .lock()
-                .unwrap()
-                .pop_front()
-                .unwrap_or_else(|| vec![tag; 60]);
+            let frame = saying.lock().unwrap().pop_front().unwrap_or_else(|| vec![tag; 60]);
             speak(&mut rtc, send_mid, frame, frames, now);
             frames += 1;
         }
@@ -289,13 +221,7 @@ async fn run(
 }
 
 fn speak(rtc: &mut Rtc, mid: Mid, frame: Vec<u8>, frames: u64, now: Instant) {
-    let Some(pt) = rtc
-        .codec_config()
-        .find(|p| p.spec().codec == Codec::Opus)
-        .map(|p| p.pt())
-    else {
-        return;
-    };
+    let Some(pt) = rtc.codec_config().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt()) else { return };
     if let Some(writer) = rtc.writer(mid) {
         // Before ICE and DTLS are up str0m drops writes; that is fine.
         let _ = writer.write(pt, now, MediaTime::from_millis(frames * 20), frame);
@@ -306,10 +232,7 @@ fn speak(rtc: &mut Rtc, mid: Mid, frame: Vec<u8>, frames: u64, now: Instant) {
 pub async fn until(what: &str, heard: impl Fn() -> bool) {
     let started = Instant::now();
     while !heard() {
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "{what} within 5 s"
-        );
+        assert!(started.elapsed() < Duration::from_secs(5), "{what} within 5 s");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -334,46 +257,18 @@ impl RealCall {
 
     /// Put through to `agent_email` (online and free, on Sales), the two
     /// speaking frames tagged `tags` (customer, agent).
-    pub async fn between(
-        app: &TestApp,
-        agent_email: &str,
-        agent: Offering,
-        tags: (u8, u8),
-    ) -> Self {
+    pub async fn between(app: &TestApp, agent_email: &str, agent: Offering, tags: (u8, u8)) -> Self {
         let mut alex = app.live_client(agent_email).await;
         alex.request(Request::WatchMyCall).await;
         let mut phone = app.caller_client().await;
         let offering = Offering::new(1).await;
-        let (dialled, _) = phone
-            .request(Request::Dial {
-                number: SALES,
-                phone: "+447700900123".into(),
-                offer: offering.sdp.clone(),
-            })
-            .await;
-        let Outcome::Answer { call, sdp } = dialled else {
-            panic!("the call is put through: {dialled:?}")
-        };
+        let (dialled, _) = phone.request(Request::Dial { number: SALES, phone: "+447700900123".into(), offer: offering.sdp.clone() }).await;
+        let Outcome::Answer { call, sdp } = dialled else { panic!("the call is put through: {dialled:?}") };
         let customer = offering.connect(&sdp, tags.0);
-        let (joined, _) = alex
-            .request(Request::JoinMyCall {
-                offer: agent.sdp.clone(),
-            })
-            .await;
-        let Outcome::Answer { sdp, .. } = joined else {
-            panic!("the agent's softphone joins: {joined:?}")
-        };
+        let (joined, _) = alex.request(Request::JoinMyCall { offer: agent.sdp.clone() }).await;
+        let Outcome::Answer { sdp, .. } = joined else { panic!("the agent's softphone joins: {joined:?}") };
         let agent = agent.connect(&sdp, tags.1);
-        until("the customer hears the agent", || {
-            customer.heard(tags.1) > 0
-        })
-        .await;
-        Self {
-            call,
-            customer,
-            agent,
-            alex,
-            _phone: phone,
-        }
+        until("the customer hears the agent", || customer.heard(tags.1) > 0).await;
+        Self { call, customer, agent, alex, _phone: phone }
     }
 }

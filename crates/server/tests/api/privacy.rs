@@ -8,23 +8,13 @@ use earshot_protocol::{CallDetail, CallId, CallState, Outcome, Request, ServerMs
 use crate::helpers::{spawn_app, LiveClient, TestApp, ALEX, SAM};
 
 async fn record(app: &TestApp, cookie: &str, call: CallId) -> CallDetail {
-    let response = app
-        .client
-        .get(app.url(&format!("/api/calls/{}", call.0)))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.get(app.url(&format!("/api/calls/{}", call.0))).header("cookie", cookie).send().await.unwrap();
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }
 
 fn tells_of_coaching(detail: &CallDetail) -> bool {
-    detail.call.coaching.is_some()
-        || detail
-            .timeline
-            .iter()
-            .any(|e| e.what.to_lowercase().contains("coach"))
+    detail.call.coaching.is_some() || detail.timeline.iter().any(|e| e.what.to_lowercase().contains("coach"))
 }
 
 /// Every message up to and including the `MyCall` that shows the call on
@@ -58,32 +48,15 @@ async fn silent_coaching_invisible_to_agent() {
     let alex_cookie = app.session_cookie(ALEX).await;
 
     // A silent coach joins, whispers, stops.
-    for request in [
-        Request::StartCoaching {
-            call,
-            notify_agent: false,
-            offer: None,
-        },
-        Request::SetWhisper { on: true },
-        Request::SetWhisper { on: false },
-    ] {
+    for request in [Request::StartCoaching { call, notify_agent: false, offer: None }, Request::SetWhisper { on: true }, Request::SetWhisper { on: false }] {
         assert_eq!(sam.request(request).await.0, Outcome::Ok);
     }
 
     // The feed: the next thing Alex hears of is his own hold, and only that.
     let seen = messages_until_on_hold(&mut alex).await;
-    assert_eq!(
-        seen.len(),
-        1,
-        "nothing but the hold reached the agent: {seen:?}"
-    );
-    let ServerMsg::MyCall(mine) = &seen[0] else {
-        unreachable!("checked above")
-    };
-    assert!(
-        mine.coached_by.is_none() && mine.call.as_ref().is_some_and(|c| c.coaching.is_none()),
-        "{mine:?}"
-    );
+    assert_eq!(seen.len(), 1, "nothing but the hold reached the agent: {seen:?}");
+    let ServerMsg::MyCall(mine) = &seen[0] else { unreachable!("checked above") };
+    assert!(mine.coached_by.is_none() && mine.call.as_ref().is_some_and(|c| c.coaching.is_none()), "{mine:?}");
 
     // The record, live and after the call: no coach, no word of coaching.
     assert!(!tells_of_coaching(&record(&app, &alex_cookie, call).await));
@@ -95,25 +68,14 @@ async fn silent_coaching_invisible_to_agent() {
     // Those who may see coaching still do.
     let sam_cookie = app.session_cookie(SAM).await;
     let theirs = record(&app, &sam_cookie, call).await;
-    assert!(
-        theirs
-            .timeline
-            .iter()
-            .any(|e| e.what == "Sam Rivera started coaching"),
-        "{theirs:?}"
-    );
+    assert!(theirs.timeline.iter().any(|e| e.what == "Sam Rivera started coaching"), "{theirs:?}");
 }
 
 #[tokio::test]
 async fn a_notified_agent_is_told_who_coaches_them_and_sees_no_timeline_of_it() {
     let (app, call, mut alex, mut sam) = a_watched_call().await;
 
-    sam.request(Request::StartCoaching {
-        call,
-        notify_agent: true,
-        offer: None,
-    })
-    .await;
+    sam.request(Request::StartCoaching { call, notify_agent: true, offer: None }).await;
 
     let told = loop {
         if let ServerMsg::MyCall(mine) = alex.recv().await {
@@ -122,14 +84,8 @@ async fn a_notified_agent_is_told_who_coaches_them_and_sees_no_timeline_of_it() 
     };
     assert_eq!(told.coached_by.as_deref(), Some("Sam Rivera"));
     let detail = record(&app, &app.session_cookie(ALEX).await, call).await;
-    assert!(
-        detail.call.coaching.is_some(),
-        "the agent knows: the record may say so"
-    );
-    assert!(
-        detail.timeline.iter().all(|e| !e.what.contains("coaching")),
-        "the timeline of coaching is for those who may see coaching"
-    );
+    assert!(detail.call.coaching.is_some(), "the agent knows: the record may say so");
+    assert!(detail.timeline.iter().all(|e| !e.what.contains("coaching")), "the timeline of coaching is for those who may see coaching");
 }
 
 /// What happens on a caller's call while they listen: every step but the
@@ -145,99 +101,31 @@ async fn frames_a_caller_receives(watched: bool) -> Vec<serde_json::Value> {
     let mut sam = app.live_client(SAM).await;
     let mut phone = app.caller_client().await;
     // Maria Garcia's number: the company has a contact for it.
-    let dial = Request::Dial {
-        number: SALES,
-        phone: "+447700900100".into(),
-        offer: crate::media::coach_offer(),
-    };
+    let dial = Request::Dial { number: SALES, phone: "+447700900100".into(), offer: crate::media::coach_offer() };
     let (dialled, mut seen) = phone.request(dial).await;
-    let Outcome::Answer { call, .. } = dialled else {
-        panic!("the call is put through: {dialled:?}")
-    };
-    let now = || {
-        Millis(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_millis() as u64,
-        )
-    };
+    let Outcome::Answer { call, .. } = dialled else { panic!("the call is put through: {dialled:?}") };
+    let now = || Millis(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64);
 
     if watched {
-        assert_eq!(
-            alex.request(Request::RaiseHand {
-                reason: "Refund over my limit".into()
-            })
-            .await
-            .0,
-            Outcome::Ok
-        );
-        app.live
-            .call_event(CallEvent::Phrase {
-                call,
-                phrase: "cancel my account".into(),
-                at: now(),
-            })
-            .await
-            .unwrap()
-            .unwrap();
-        app.live
-            .call_event(CallEvent::Signal {
-                call,
-                kind: SignalKind::RaisedVoice,
-                since: Some(now()),
-            })
-            .await
-            .unwrap()
-            .unwrap();
-        for request in [
-            Request::StartCoaching {
-                call,
-                notify_agent: false,
-                offer: None,
-            },
-            Request::SetWhisper { on: true },
-        ] {
+        assert_eq!(alex.request(Request::RaiseHand { reason: "Refund over my limit".into() }).await.0, Outcome::Ok);
+        app.live.call_event(CallEvent::Phrase { call, phrase: "cancel my account".into(), at: now() }).await.unwrap().unwrap();
+        app.live.call_event(CallEvent::Signal { call, kind: SignalKind::RaisedVoice, since: Some(now()) }).await.unwrap().unwrap();
+        for request in [Request::StartCoaching { call, notify_agent: false, offer: None }, Request::SetWhisper { on: true }] {
             assert_eq!(sam.request(request).await.0, Outcome::Ok);
         }
     }
-    assert_eq!(
-        alex.request(Request::Hold { on: true }).await.0,
-        Outcome::Ok
-    );
+    assert_eq!(alex.request(Request::Hold { on: true }).await.0, Outcome::Ok);
     if watched {
-        app.live
-            .call_event(CallEvent::Signal {
-                call,
-                kind: SignalKind::RaisedVoice,
-                since: None,
-            })
-            .await
-            .unwrap()
-            .unwrap();
-        for request in [
-            Request::SetWhisper { on: false },
-            Request::LeaveCoaching,
-            Request::StartCoaching {
-                call,
-                notify_agent: true,
-                offer: None,
-            },
-        ] {
+        app.live.call_event(CallEvent::Signal { call, kind: SignalKind::RaisedVoice, since: None }).await.unwrap().unwrap();
+        for request in [Request::SetWhisper { on: false }, Request::LeaveCoaching, Request::StartCoaching { call, notify_agent: true, offer: None }] {
             assert_eq!(sam.request(request).await.0, Outcome::Ok);
         }
         assert_eq!(alex.request(Request::LowerHand).await.0, Outcome::Ok);
     }
-    assert_eq!(
-        alex.request(Request::Hold { on: false }).await.0,
-        Outcome::Ok
-    );
+    assert_eq!(alex.request(Request::Hold { on: false }).await.0, Outcome::Ok);
     assert_eq!(alex.request(Request::HangUp).await.0, Outcome::Ok);
 
-    while let Some(message) = phone
-        .recv_within(std::time::Duration::from_millis(300))
-        .await
-    {
+    while let Some(message) = phone.recv_within(std::time::Duration::from_millis(300)).await {
         seen.push(message);
     }
     // The one thing two calls differ in: when each began.
@@ -257,26 +145,9 @@ async fn a_caller_learns_nothing_of_coaching_help_phrases_signals_or_contacts() 
     let watched = frames_a_caller_receives(true).await;
     let plain = frames_a_caller_receives(false).await;
 
-    assert_eq!(
-        watched, plain,
-        "every frame the caller received is one they would have had with nobody watching"
-    );
+    assert_eq!(watched, plain, "every frame the caller received is one they would have had with nobody watching");
     let text = serde_json::to_string(&watched).unwrap();
-    assert!(
-        !text.contains("Maria") && !text.contains("contact"),
-        "the contact's name never reaches the caller: {text}"
-    );
-    let states: Vec<_> = watched
-        .iter()
-        .map(|f| {
-            f.pointer("/call/state")
-                .and_then(|s| s.as_str())
-                .unwrap_or("over")
-        })
-        .collect();
-    assert_eq!(
-        states,
-        ["waiting", "ongoing", "on_hold", "ongoing", "over"],
-        "the caller hears of their own call's state: {watched:?}"
-    );
+    assert!(!text.contains("Maria") && !text.contains("contact"), "the contact's name never reaches the caller: {text}");
+    let states: Vec<_> = watched.iter().map(|f| f.pointer("/call/state").and_then(|s| s.as_str()).unwrap_or("over")).collect();
+    assert_eq!(states, ["waiting", "ongoing", "on_hold", "ongoing", "over"], "the caller hears of their own call's state: {watched:?}");
 }

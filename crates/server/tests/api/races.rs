@@ -37,10 +37,7 @@ async fn a_coach_racing_start_and_leave_over_two_sockets_keeps_no_audio_past_the
     let call = real.call;
     let mut bea = app.live_client("bea@earshot.demo").await; // online, so free to take a transfer
     let cookie = app.session_cookie(SAM).await;
-    let (mut first, mut second) = (
-        app.live_client_in(&cookie, 1).await,
-        app.live_client_in(&cookie, 2).await,
-    );
+    let (mut first, mut second) = (app.live_client_in(&cookie, 1).await, app.live_client_in(&cookie, 2).await);
     let mut agent_now = ALEX_ID;
 
     for round in 0..ROUNDS {
@@ -50,13 +47,7 @@ async fn a_coach_racing_start_and_leave_over_two_sockets_keeps_no_audio_past_the
             _ => Race::Transfer,
         };
         let offering = Offering::new(2).await;
-        let started = first
-            .send(Request::StartCoaching {
-                call,
-                notify_agent: false,
-                offer: Some(offering.sdp.clone()),
-            })
-            .await;
+        let started = first.send(Request::StartCoaching { call, notify_agent: false, offer: Some(offering.sdp.clone()) }).await;
         match race {
             Race::Leave => drop(second.send(Request::LeaveCoaching).await),
             Race::WhisperThenLeave => {
@@ -64,11 +55,7 @@ async fn a_coach_racing_start_and_leave_over_two_sockets_keeps_no_audio_past_the
                 second.send(Request::LeaveCoaching).await;
             }
             Race::Transfer => {
-                let (from, to) = if agent_now == ALEX_ID {
-                    (&mut real.alex, BEA_ID)
-                } else {
-                    (&mut bea, ALEX_ID)
-                };
+                let (from, to) = if agent_now == ALEX_ID { (&mut real.alex, BEA_ID) } else { (&mut bea, ALEX_ID) };
                 let (transferred, _) = from.request(Request::Transfer { to }).await;
                 assert_eq!(transferred, Outcome::Ok, "round {round}: the transfer");
                 agent_now = to;
@@ -78,33 +65,20 @@ async fn a_coach_racing_start_and_leave_over_two_sockets_keeps_no_audio_past_the
         let coach = match outcome {
             Outcome::Answer { sdp, .. } => Some(offering.connect(&sdp, COACH)),
             Outcome::Refused { error } if error.code == ErrorCode::NotCoaching => None, // the session ended first
-            other => panic!(
-                "round {round} ({race:?}): the start is taken or told its session ended: {other:?}"
-            ),
+            other => panic!("round {round} ({race:?}): the start is taken or told its session ended: {other:?}"),
         };
         // Whatever won, the session ends now (a leave that came first, or
         // a coach who coaches the transferred call, leaves again).
         leave(&mut second).await;
 
-        assert_eq!(
-            coaching(&app, call).await,
-            None,
-            "round {round} ({race:?}): the core has no session"
-        );
+        assert_eq!(coaching(&app, call).await, None, "round {round} ({race:?}): the core has no session");
         let legs = coach_legs(&app, call).await;
-        assert_eq!(
-            legs, 0,
-            "round {round} ({race:?}): the shard holds no coach leg once the session ended"
-        );
+        assert_eq!(legs, 0, "round {round} ({race:?}): the shard holds no coach leg once the session ended");
         if round % LISTEN_EVERY == 0 {
             nothing_more_reaches_or_leaves(coach.as_ref(), &real.agent, round).await;
         }
     }
-    assert_eq!(
-        real.customer.heard(COACH),
-        0,
-        "the customer never heard the coach"
-    );
+    assert_eq!(real.customer.heard(COACH), 0, "the customer never heard the coach");
     assert!(real.customer.heard(AGENT) > 0);
 }
 
@@ -119,20 +93,12 @@ async fn leave(socket: &mut LiveClient) {
 
 async fn coaching(app: &TestApp, call: CallId) -> Option<UserId> {
     let snapshot = app.snapshot().await;
-    snapshot
-        .calls
-        .iter()
-        .find(|c| c.id == call)
-        .and_then(|c| c.coaching.as_ref())
-        .map(|s| s.coach)
+    snapshot.calls.iter().find(|c| c.id == call).and_then(|c| c.coaching.as_ref()).map(|s| s.coach)
 }
 
 async fn coach_legs(app: &TestApp, call: CallId) -> usize {
     let reports = app.media.report().await;
-    reports
-        .iter()
-        .filter(|r| r.room.0 == call.0 && r.role == LegRole::Coach)
-        .count()
+    reports.iter().filter(|r| r.room.0 == call.0 && r.role == LegRole::Coach).count()
 }
 
 /// Once what was on its way has landed, the coach's peer hears nothing more
@@ -142,9 +108,5 @@ async fn nothing_more_reaches_or_leaves(coach: Option<&Peer>, agent: &Peer, roun
     tokio::time::sleep(IN_FLIGHT).await;
     let before = (heard(coach), agent.heard(COACH));
     tokio::time::sleep(IN_FLIGHT).await;
-    assert_eq!(
-        (heard(coach), agent.heard(COACH)),
-        before,
-        "round {round}: no packet to or from the coach after {IN_FLIGHT:?}"
-    );
+    assert_eq!((heard(coach), agent.heard(COACH)), before, "round {round}: no packet to or from the coach after {IN_FLIGHT:?}");
 }

@@ -15,23 +15,12 @@ async fn signing_in_sets_a_strict_http_only_cookie_and_answers_who_you_are() {
     let response = app.sign_in(EMAIL, PASSWORD).await;
 
     assert_eq!(response.status(), 200);
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("earshot_session="));
-    assert!(
-        cookie.contains("HttpOnly")
-            && cookie.contains("SameSite=Strict")
-            && cookie.contains("Max-Age=")
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age="));
     let me: Me = response.json().await.unwrap();
     assert_eq!(me.name, "Sam Rivera");
-    assert_eq!(
-        app.sign_in(" Sam@Earshot.DEMO", PASSWORD).await.status(),
-        200,
-        "an email in any case, spaces around"
-    );
+    assert_eq!(app.sign_in(" Sam@Earshot.DEMO", PASSWORD).await.status(), 200, "an email in any case, spaces around");
 }
 
 #[tokio::test]
@@ -39,13 +28,7 @@ async fn the_session_cookie_identifies_the_user_until_sign_out() {
     let app = spawn_app().await;
     let cookie = app.session_cookie(EMAIL).await;
 
-    let me = app
-        .client
-        .get(app.url("/api/session"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let me = app.client.get(app.url("/api/session")).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(me.status(), 200);
     let out = app
         .client
@@ -56,28 +39,13 @@ async fn the_session_cookie_identifies_the_user_until_sign_out() {
         .await
         .unwrap();
     assert_eq!(out.status(), 204);
-    let after = app
-        .client
-        .get(app.url("/api/session"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let after = app.client.get(app.url("/api/session")).header("cookie", &cookie).send().await.unwrap();
 
     assert_eq!(after.status(), 200);
     assert_eq!(after.json::<Option<Me>>().await.unwrap(), None);
-    let records = app
-        .client
-        .get(app.url("/api/contacts/1"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let records = app.client.get(app.url("/api/contacts/1")).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(records.status(), 401);
-    assert_eq!(
-        records.json::<ApiError>().await.unwrap().code,
-        ErrorCode::NotSignedIn
-    );
+    assert_eq!(records.json::<ApiError>().await.unwrap().code, ErrorCode::NotSignedIn);
 }
 
 #[tokio::test]
@@ -87,10 +55,7 @@ async fn a_wrong_password_is_refused_with_a_typed_error() {
     let response = app.sign_in(EMAIL, "wrong").await;
 
     assert_eq!(response.status(), 401);
-    assert_eq!(
-        response.json::<ApiError>().await.unwrap().code,
-        ErrorCode::InvalidCredentials
-    );
+    assert_eq!(response.json::<ApiError>().await.unwrap().code, ErrorCode::InvalidCredentials);
 }
 
 #[tokio::test]
@@ -108,10 +73,7 @@ async fn a_malformed_sign_in_is_refused_with_a_clear_error() {
         .unwrap();
 
     assert_eq!(response.status(), 400);
-    assert_eq!(
-        response.json::<ApiError>().await.unwrap().code,
-        ErrorCode::MalformedRequest
-    );
+    assert_eq!(response.json::<ApiError>().await.unwrap().code, ErrorCode::MalformedRequest);
 }
 
 #[tokio::test]
@@ -128,28 +90,17 @@ async fn sign_in_from_a_foreign_page_is_refused() {
         .unwrap();
 
     assert_eq!(response.status(), 403);
-    assert_eq!(
-        response.json::<ApiError>().await.unwrap().code,
-        ErrorCode::ForeignOrigin
-    );
+    assert_eq!(response.json::<ApiError>().await.unwrap().code, ErrorCode::ForeignOrigin);
 }
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let app = spawn_app().await;
 
-    let response = app
-        .client
-        .get(app.url("/api/session"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.get(app.url("/api/session")).send().await.unwrap();
 
     let headers = response.headers();
-    assert_eq!(
-        headers["permissions-policy"],
-        "microphone=(self), camera=(), geolocation=()"
-    );
+    assert_eq!(headers["permissions-policy"], "microphone=(self), camera=(), geolocation=()");
     assert_eq!(headers["x-content-type-options"], "nosniff");
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && !csp.contains("'unsafe-eval'"));
@@ -158,48 +109,25 @@ async fn every_response_carries_the_security_headers() {
 /// This process's resident memory, in MiB (Linux).
 fn resident_mib() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").expect("Linux /proc");
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .expect("statm's second field");
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).expect("statm's second field");
     pages * 4096 / (1024 * 1024)
 }
 
 #[tokio::test]
 async fn signin_memory_bounded() {
-    let app = spawn_app_with(|config| {
-        config.sign_in_backoff = Backoff {
-            free: 1_000,
-            ..Backoff::default()
-        }
-    })
-    .await;
+    let app = spawn_app_with(|config| config.sign_in_backoff = Backoff { free: 1_000, ..Backoff::default() }).await;
     let before = resident_mib();
 
     // 200 wrong passwords at once: each check would take ~19 MiB.
     let attempts = (0..200).map(|i| {
         let app = &app;
-        async move {
-            app.sign_in(
-                if i % 2 == 0 {
-                    EMAIL
-                } else {
-                    "nobody@earshot.demo"
-                },
-                "wrong",
-            )
-            .await
-        }
+        async move { app.sign_in(if i % 2 == 0 { EMAIL } else { "nobody@earshot.demo" }, "wrong").await }
     });
     let responses = futures_util::future::join_all(attempts).await;
 
     let grew = resident_mib().saturating_sub(before);
     eprintln!("200 concurrent sign-ins: the server grew by {grew} MiB");
-    assert!(
-        grew < 150,
-        "a flood of sign-ins grew the server by {grew} MiB"
-    );
+    assert!(grew < 150, "a flood of sign-ins grew the server by {grew} MiB");
     let mut busy = 0;
     for response in responses {
         match response.status().as_u16() {
@@ -212,22 +140,12 @@ async fn signin_memory_bounded() {
         }
     }
     assert!(busy > 0, "beyond the queue, the server says it is busy");
-    assert_eq!(
-        app.sign_in(EMAIL, PASSWORD).await.status(),
-        200,
-        "and signs in once the flood is over"
-    );
+    assert_eq!(app.sign_in(EMAIL, PASSWORD).await.status(), 200, "and signs in once the flood is over");
 }
 
 #[tokio::test]
 async fn an_unknown_email_is_refused_as_slowly_as_a_wrong_password() {
-    let app = spawn_app_with(|config| {
-        config.sign_in_backoff = Backoff {
-            free: 1_000,
-            ..Backoff::default()
-        }
-    })
-    .await;
+    let app = spawn_app_with(|config| config.sign_in_backoff = Backoff { free: 1_000, ..Backoff::default() }).await;
     let time = |email: &'static str| {
         let app = &app;
         async move {
@@ -243,26 +161,14 @@ async fn an_unknown_email_is_refused_as_slowly_as_a_wrong_password() {
     }
     known.sort();
     unknown.sort();
-    eprintln!(
-        "refusal medians: unknown email {:?}, wrong password {:?}",
-        unknown[3], known[3]
-    );
+    eprintln!("refusal medians: unknown email {:?}, wrong password {:?}", unknown[3], known[3]);
     // Without the dummy hash an unknown email answered ~17x faster.
-    assert!(
-        unknown[3] * 2 > known[3],
-        "unknown {:?} against known {:?} (medians)",
-        unknown[3],
-        known[3]
-    );
+    assert!(unknown[3] * 2 > known[3], "unknown {:?} against known {:?} (medians)", unknown[3], known[3]);
 }
 
 #[tokio::test]
 async fn guessing_backs_off_with_a_clear_error_and_no_lock_lasts() {
-    let backoff = Backoff {
-        free: 2,
-        first: Duration::from_millis(300),
-        cap: Duration::from_secs(1),
-    };
+    let backoff = Backoff { free: 2, first: Duration::from_millis(300), cap: Duration::from_secs(1) };
     let app = spawn_app_with(|config| config.sign_in_backoff = backoff).await;
 
     let statuses: Vec<u16> = {
@@ -274,41 +180,18 @@ async fn guessing_backs_off_with_a_clear_error_and_no_lock_lasts() {
     };
     let throttled = app.sign_in(EMAIL, PASSWORD).await;
 
-    assert_eq!(
-        statuses,
-        [401, 401, 429, 429],
-        "two free failures, then a wait (a refused try is not counted)"
-    );
-    assert_eq!(
-        throttled.status(),
-        429,
-        "while it waits, even the right password waits"
-    );
+    assert_eq!(statuses, [401, 401, 429, 429], "two free failures, then a wait (a refused try is not counted)");
+    assert_eq!(throttled.status(), 429, "while it waits, even the right password waits");
     assert_eq!(throttled.headers()["retry-after"], "1");
     let error: ApiError = throttled.json().await.unwrap();
-    assert_eq!(
-        (error.code, error.message.as_str()),
-        (
-            ErrorCode::RateLimited,
-            "too many failed sign-ins: try again in 1 s"
-        )
-    );
+    assert_eq!((error.code, error.message.as_str()), (ErrorCode::RateLimited, "too many failed sign-ins: try again in 1 s"));
     tokio::time::sleep(Duration::from_millis(350)).await; // the wait runs out
-    assert_eq!(
-        app.sign_in(EMAIL, PASSWORD).await.status(),
-        200,
-        "no lock is permanent"
-    );
+    assert_eq!(app.sign_in(EMAIL, PASSWORD).await.status(), 200, "no lock is permanent");
 }
 
 #[tokio::test]
 async fn the_cookie_is_secure_whenever_the_page_comes_over_tls() {
-    let app = spawn_app_with(|config| {
-        config
-            .extra_origins
-            .push("https://earshot.example.com".into())
-    })
-    .await;
+    let app = spawn_app_with(|config| config.extra_origins.push("https://earshot.example.com".into())).await;
     let sign_in = |origin: String| {
         let app = &app;
         async move {
@@ -321,10 +204,7 @@ async fn the_cookie_is_secure_whenever_the_page_comes_over_tls() {
                 .await
                 .unwrap();
             assert_eq!(response.status(), 200);
-            response.headers()["set-cookie"]
-                .to_str()
-                .unwrap()
-                .to_owned()
+            response.headers()["set-cookie"].to_str().unwrap().to_owned()
         }
     };
 
@@ -332,38 +212,20 @@ async fn the_cookie_is_secure_whenever_the_page_comes_over_tls() {
     let in_clear = sign_in(app.origin()).await;
 
     assert!(over_tls.ends_with("; Secure"), "{over_tls}");
-    assert!(
-        !in_clear.contains("Secure"),
-        "plain http on this machine cannot use a Secure cookie: {in_clear}"
-    );
+    assert!(!in_clear.contains("Secure"), "plain http on this machine cannot use a Secure cookie: {in_clear}");
 }
 
 #[tokio::test]
 async fn guesses_sent_at_once_each_take_a_place_before_their_password_is_checked() {
-    let backoff = Backoff {
-        free: 3,
-        first: Duration::from_secs(30),
-        cap: Duration::from_secs(30),
-    };
+    let backoff = Backoff { free: 3, first: Duration::from_secs(30), cap: Duration::from_secs(30) };
     let app = spawn_app_with(|config| config.sign_in_backoff = backoff).await;
 
     // Forty guesses at once: the password checks are slow, so all of them
     // ask before the first is answered.
-    let guesses =
-        (0..40).map(|i| app.sign_in(EMAIL, if i % 2 == 0 { "guess" } else { "another guess" }));
-    let statuses: Vec<u16> = futures_util::future::join_all(guesses)
-        .await
-        .iter()
-        .map(|r| r.status().as_u16())
-        .collect();
+    let guesses = (0..40).map(|i| app.sign_in(EMAIL, if i % 2 == 0 { "guess" } else { "another guess" }));
+    let statuses: Vec<u16> = futures_util::future::join_all(guesses).await.iter().map(|r| r.status().as_u16()).collect();
 
     let checked = statuses.iter().filter(|&&s| s == 401).count();
-    assert_eq!(
-        checked, 3,
-        "only the free attempts reach the password check: {statuses:?}"
-    );
-    assert!(
-        statuses.iter().all(|&s| s == 401 || s == 429 || s == 503),
-        "{statuses:?}"
-    );
+    assert_eq!(checked, 3, "only the free attempts reach the password check: {statuses:?}");
+    assert!(statuses.iter().all(|&s| s == 401 || s == 429 || s == 503), "{statuses:?}");
 }

@@ -20,10 +20,7 @@ const FRAME: Duration = Duration::from_millis(20);
 
 /// Each role's seat in [`ROOM`], as the shell's core grants it.
 pub fn seat(role: LegRole) -> Seat {
-    Seat {
-        holder: u64::from(tag(role)),
-        session: if role == LegRole::Coach { SESSION } else { 0 },
-    }
+    Seat { holder: u64::from(tag(role)), session: if role == LegRole::Coach { SESSION } else { 0 } }
 }
 
 /// The first byte of every frame says who spoke it.
@@ -58,13 +55,7 @@ impl World {
     pub fn new() -> Self {
         str0m::crypto::from_feature_flags().install_process_default();
         let now = Instant::now();
-        Self {
-            now,
-            sfu: Sfu::new(SFU_ADDR.parse().unwrap()),
-            peers: Vec::new(),
-            next_frame: now,
-            next_port: 6000,
-        }
+        Self { now, sfu: Sfu::new(SFU_ADDR.parse().unwrap()), peers: Vec::new(), next_frame: now, next_port: 6000 }
     }
 
     /// A browser joins as `role` into its granted seat, offering its send line and the receive
@@ -79,24 +70,15 @@ impl World {
         if self.sfu.seat(ROOM, role).is_none() {
             self.sfu.grant(ROOM, role, seat(role));
         }
-        self.try_join(role, seat(role).holder, receive_lines)
-            .expect("the SFU accepts")
+        self.try_join(role, seat(role).holder, receive_lines).expect("the SFU accepts")
     }
 
     /// `holder`'s browser asks to join as `role`, whatever seat was granted:
     /// once in, it connects; the peer it replaces stays, talking to nobody.
-    pub fn try_join(
-        &mut self,
-        role: LegRole,
-        holder: u64,
-        receive_lines: usize,
-    ) -> Result<usize, JoinError> {
+    pub fn try_join(&mut self, role: LegRole, holder: u64, receive_lines: usize) -> Result<usize, JoinError> {
         self.next_port += 1;
         let addr: SocketAddr = format!("127.0.0.2:{}", self.next_port).parse().unwrap();
-        let mut rtc = Rtc::builder()
-            .clear_codecs()
-            .enable_opus(true, false)
-            .build(self.now);
+        let mut rtc = Rtc::builder().clear_codecs().enable_opus(true, false).build(self.now);
         rtc.add_local_candidate(Candidate::host(addr, "udp").unwrap());
         let mut change = rtc.sdp_api();
         let send_mid = change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
@@ -105,19 +87,9 @@ impl World {
         }
         let (offer, pending) = change.apply().expect("an offer");
         let (leg, answer) = self.sfu.join(self.now, ROOM, role, holder, offer)?;
-        rtc.sdp_api()
-            .accept_answer(pending, answer)
-            .expect("the answer fits");
+        rtc.sdp_api().accept_answer(pending, answer).expect("the answer fits");
         self.peers.retain(|p| p.role != role);
-        self.peers.push(Peer {
-            role,
-            leg,
-            rtc,
-            addr,
-            send_mid,
-            frames_sent: 0,
-            heard: BTreeMap::new(),
-        });
+        self.peers.push(Peer { role, leg, rtc, addr, send_mid, frames_sent: 0, heard: BTreeMap::new() });
         self.run(Duration::from_millis(600), &[]);
         Ok(self.peers.len() - 1)
     }
@@ -135,11 +107,7 @@ impl World {
 
     /// Frames `listener` has heard from `speaker`.
     pub fn heard(&self, listener: LegRole, speaker: LegRole) -> u64 {
-        self.peer(listener)
-            .heard
-            .get(&tag(speaker))
-            .copied()
-            .unwrap_or(0)
+        self.peer(listener).heard.get(&tag(speaker)).copied().unwrap_or(0)
     }
 
     /// Runs `duration` of virtual time with `talkers` sending a frame every 20 ms.
@@ -155,9 +123,7 @@ impl World {
                 }
             }
             for peer in &mut self.peers {
-                peer.rtc
-                    .handle_input(Input::Timeout(now))
-                    .expect("peer timeout");
+                peer.rtc.handle_input(Input::Timeout(now)).expect("peer timeout");
             }
             self.sfu.handle_timeout(now);
             self.exchange();
@@ -172,23 +138,14 @@ impl World {
             for peer in &mut self.peers {
                 for datagram in peer.drain() {
                     moved = true;
-                    self.sfu.handle_receive(
-                        self.now,
-                        Protocol::Udp,
-                        peer.addr,
-                        sfu_addr,
-                        &datagram,
-                    );
+                    self.sfu.handle_receive(self.now, Protocol::Udp, peer.addr, sfu_addr, &datagram);
                 }
             }
             while let Some(t) = self.sfu.poll_transmit() {
                 moved = true;
                 if let Some(peer) = self.peers.iter_mut().find(|p| p.addr == t.destination) {
-                    let receive =
-                        Receive::new(Protocol::Udp, t.source, t.destination, &t.contents).unwrap();
-                    peer.rtc
-                        .handle_input(Input::Receive(self.now, receive))
-                        .expect("peer input");
+                    let receive = Receive::new(Protocol::Udp, t.source, t.destination, &t.contents).unwrap();
+                    peer.rtc.handle_input(Input::Receive(self.now, receive)).expect("peer input");
                 }
             }
             if !moved {
@@ -200,14 +157,7 @@ impl World {
 
 impl Peer {
     fn speak(&mut self, now: Instant) {
-        let Some(pt) = self
-            .rtc
-            .codec_config()
-            .find(|p| p.spec().codec == Codec::Opus)
-            .map(|p| p.pt())
-        else {
-            return;
-        };
+        let Some(pt) = self.rtc.codec_config().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt()) else { return };
         let frame = vec![tag(self.role); 60];
         let time = MediaTime::from_millis(self.frames_sent * 20);
         self.frames_sent += 1;
