@@ -91,12 +91,10 @@ impl Model {
     /// keyword list with each phrase's threshold, written to a folder of
     /// their own (gone with the [`Listening`]).
     pub fn listen_for(&self, phrases: &[String]) -> Result<Listening, Error> {
-        static FOLDERS: AtomicU64 = AtomicU64::new(0);
         for phrase in phrases {
             self.check(phrase)?;
         }
-        let dir = std::env::temp_dir().join(format!("earshot-phrases-{}-{}", std::process::id(), FOLDERS.fetch_add(1, Ordering::Relaxed)));
-        std::fs::create_dir_all(&dir)?;
+        let dir = private_folder()?;
         let listening = Listening { dir, acoustic: self.acoustic.clone(), phrases: phrases.to_vec() };
         std::fs::write(listening.dictionary(), self.dictionary.subset(phrases.iter().map(String::as_str)))?;
         let keywords: String = phrases
@@ -108,6 +106,22 @@ impl Model {
             .collect();
         std::fs::write(listening.keywords(), keywords)?;
         Ok(listening)
+    }
+}
+
+static FOLDERS: AtomicU64 = AtomicU64::new(0);
+
+/// A new folder in the temp directory that only this user can enter. Never
+/// one that is there already: in a shared `/tmp` anyone could have made it
+/// (or a link by its name) to read the phrase list or put their own.
+fn private_folder() -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    loop {
+        let dir = std::env::temp_dir().join(format!("earshot-phrases-{}-{}", std::process::id(), FOLDERS.fetch_add(1, Ordering::Relaxed)));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            made => return made.map(|()| dir),
+        }
     }
 }
 
@@ -143,5 +157,28 @@ impl Listening {
 impl Drop for Listening {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn phrase_files_go_in_a_new_folder_only_this_user_can_enter() {
+        let model = Model::load(DEBIAN_MODEL.as_ref()).expect("Debian's pocketsphinx-en-us (cargo xtask test installs it)");
+        // Someone else made the folder the next list would have gone in, with a list of their own.
+        let taken = std::env::temp_dir().join(format!("earshot-phrases-{}-{}", std::process::id(), FOLDERS.load(Ordering::Relaxed)));
+        std::fs::create_dir_all(&taken).unwrap();
+        std::fs::write(taken.join("phrases.kws"), "planted /1e-1/\n").unwrap();
+
+        let listening = model.listen_for(&["refund".to_owned()]).unwrap();
+        assert_ne!(listening.dir, taken, "a folder that was there already is never used");
+        assert_eq!(std::fs::metadata(&listening.dir).unwrap().permissions().mode() & 0o777, 0o700);
+        assert!(std::fs::read_to_string(listening.keywords()).unwrap().starts_with("refund "));
+        assert_eq!(std::fs::read_to_string(taken.join("phrases.kws")).unwrap(), "planted /1e-1/\n", "and never written to");
+        std::fs::remove_dir_all(&taken).unwrap();
     }
 }

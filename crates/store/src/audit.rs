@@ -48,25 +48,47 @@ pub(crate) async fn open_session_on(db: &mut AnyConnection, call: CallId) -> Res
     Ok(open.then_some(AuditEntry { action: AuditAction::Ended, notified_agent: None, ..last }))
 }
 
+/// Where a page of the audit log ended: the next page starts after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuditCursor {
+    at: i64,
+    id: i64,
+}
+
 impl Store {
     /// The entries `query` picks, newest first, at most `limit`.
     pub async fn audit(&self, query: &AuditQuery, limit: usize) -> Result<Vec<AuditEntry>, Error> {
+        Ok(self.audit_page(query, None, limit).await?.0)
+    }
+
+    /// The next `limit` entries `query` picks after `after` (from the
+    /// newest when `None`), and where they end when there may be more.
+    /// Read by (time, id), so pages neither skip nor repeat an entry while
+    /// new ones are appended.
+    pub async fn audit_page(&self, query: &AuditQuery, after: Option<AuditCursor>, limit: usize) -> Result<(Vec<AuditEntry>, Option<AuditCursor>), Error> {
         let id = |user: Option<UserId>| user.map(|u| i64::from(u.0));
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM coaching_audit
+            "SELECT id, {COLUMNS} FROM coaching_audit
              WHERE ($1 IS NULL OR coach_id = $1) AND ($2 IS NULL OR agent_id = $2) AND ($3 IS NULL OR number_id = $3)
                AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at < $5)
-             ORDER BY at DESC, id DESC LIMIT $6"
+               AND ($6 IS NULL OR at < $6 OR (at = $6 AND id < $7))
+             ORDER BY at DESC, id DESC LIMIT $8"
         ))
         .bind(id(query.coach))
         .bind(id(query.agent))
         .bind(query.number.map(|n: NumberId| i64::from(n.0)))
         .bind(query.from.map(|t| t.0 as i64))
         .bind(query.to.map(|t| t.0 as i64))
+        .bind(after.map(|c| c.at))
+        .bind(after.map_or(0, |c| c.id))
         .bind(limit as i64)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(entry_from).collect()
+        let next = match rows.last() {
+            Some(last) if rows.len() == limit => Some(AuditCursor { at: last.try_get("at")?, id: last.try_get("id")? }),
+            _ => None,
+        };
+        Ok((rows.iter().map(entry_from).collect::<Result<_, _>>()?, next))
     }
 }
 

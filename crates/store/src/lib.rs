@@ -19,6 +19,7 @@ use std::str::FromStr;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
+pub use audit::AuditCursor;
 pub use company::Company;
 pub use writer::{Kept, NotKept, Writer, MAX_WAITING};
 
@@ -59,16 +60,19 @@ impl Store {
         Ok(Store { pool })
     }
 
-    /// Creates an empty database `name` (a plain identifier of the
-    /// caller's own) on the PostgreSQL server whose database `server` names,
-    /// dropping one left from before; returns its URL. For tests and
-    /// benchmarks.
+    /// Creates an empty database `name` (letters, digits and `_`) on the
+    /// PostgreSQL server whose database `server` names, dropping one left
+    /// from before; returns its URL. For tests and benchmarks.
     pub async fn create_database(server: &str, name: &str) -> Result<String, Error> {
-        let admin = connect(server, 1).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&admin).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await?;
-        admin.close().await;
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(Error::Configuration(format!("{name:?} is not a database name: letters, digits and _ only").into()));
+        }
         let (base, _) = server.rsplit_once('/').ok_or_else(|| Error::Configuration("a server URL ends in /database".into()))?;
+        let admin = connect(server, 1).await?;
+        // Quoted, so the database is named exactly as its URL says (unquoted, PostgreSQL folds case).
+        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\"")).execute(&admin).await?;
+        sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&admin).await?;
+        admin.close().await;
         Ok(format!("{base}/{name}"))
     }
 

@@ -77,11 +77,23 @@ on_every_database!(
     sessions_live_until_they_expire_or_are_closed,
     every_record_of_a_call_is_written_through_in_order,
     the_audit_log_is_filtered_by_coach_agent_number_and_time,
+    the_audit_log_is_read_in_pages_that_neither_skip_nor_repeat,
     calls_cut_off_by_a_crash_are_ended_on_the_next_start,
     a_closed_store_opens_again_with_everything,
     a_record_the_database_refuses_holds_up_nothing_after_it,
     attention_settings_are_kept_once_saved_and_replaced_whole,
 );
+
+/// Test databases are named exactly as asked, and a name is never SQL.
+#[tokio::test]
+async fn a_test_database_is_named_as_its_url_says_and_a_name_is_never_sql() {
+    let refused = Store::create_database("postgres://nowhere/postgres", "x; DROP DATABASE postgres").await;
+    assert!(matches!(&refused, Err(sqlx::Error::Configuration(why)) if why.to_string().contains("not a database name")), "{refused:?}");
+    let Ok(server) = std::env::var("EARSHOT_TEST_POSTGRES") else { return eprintln!("skipped: EARSHOT_TEST_POSTGRES names no server") };
+    // Unquoted, PostgreSQL would make it earshot_case_…, and the URL would name nothing.
+    let url = Store::create_database(&server, &format!("Earshot_Case_{}", Db::unique())).await.unwrap();
+    Store::open(&url).await.expect("the database its URL names");
+}
 
 const T0: Millis = Millis(1_764_000_000_000);
 
@@ -281,6 +293,33 @@ async fn the_audit_log_is_filtered_by_coach_agent_number_and_time(db: Db) {
     assert_eq!(by(AuditQuery { from: Some(Millis(T0.0 + 1)), to: Some(Millis(T0.0 + 5)), ..AuditQuery::default() }).await, [2, 1]);
     assert_eq!(by(AuditQuery { coach: Some(SAM), agent: Some(UserId(13)), ..AuditQuery::default() }).await, Vec::<u64>::new());
     assert_eq!(store.audit(&AuditQuery::default(), 2).await.unwrap().len(), 2, "at most the limit");
+}
+
+async fn the_audit_log_is_read_in_pages_that_neither_skip_nor_repeat(db: Db) {
+    let store = seeded(&db).await;
+    let writer = Writer::spawn(store.clone()).await.unwrap();
+    let mut core = Core::new(demo_directory());
+    let call = maria_calls(&mut core, T0);
+    core.handle(T0, SAM, Command::StartCoaching { call, notify_agent: false }).unwrap();
+    // 25 refusals in the same millisecond: pages must split ties by id.
+    let refused = |core: &mut Core, times: usize, at: Millis| (0..times).for_each(|_| drop(core.handle(at, PRIYA, Command::StartCoaching { call, notify_agent: false })));
+    refused(&mut core, 25, Millis(T0.0 + 1));
+    write_out(&mut core, &writer).await.expect("kept");
+
+    let query = AuditQuery::default();
+    let (mut read, mut after) = store.audit_page(&query, None, 10).await.unwrap();
+    // Entries appended while the pages are read come after the first page: none of them appears.
+    refused(&mut core, 5, Millis(T0.0 + 1));
+    write_out(&mut core, &writer).await.expect("kept");
+    while let Some(cursor) = after {
+        let (page, next) = store.audit_page(&query, Some(cursor), 10).await.unwrap();
+        assert!(page.len() <= 10);
+        read.extend(page);
+        after = next;
+    }
+    assert_eq!(read.len(), 26, "25 refusals and the start, each once");
+    assert_eq!(read.last().map(|e| e.action), Some(AuditAction::Started), "oldest last");
+    assert_eq!(store.audit(&query, 100).await.unwrap().len(), 31, "the 5 appended are there for the next read");
 }
 
 async fn calls_cut_off_by_a_crash_are_ended_on_the_next_start(db: Db) {

@@ -36,12 +36,26 @@ pub struct MediaConfig {
 }
 
 impl MediaConfig {
-    /// `address` with its port moved on by `shard` (0 stays 0: any free port).
-    pub fn for_shard(address: SocketAddr, shard: usize) -> SocketAddr {
-        match address.port() {
-            0 => address,
-            port => SocketAddr::new(address.ip(), port + shard as u16),
+    /// `address` with its port moved on by `shard` (0 stays 0: any free
+    /// port); an error when that is past the last port.
+    pub fn for_shard(address: SocketAddr, shard: usize) -> std::io::Result<SocketAddr> {
+        if address.port() == 0 {
+            return Ok(address);
         }
+        let port = u16::try_from(shard).ok().and_then(|shard| address.port().checked_add(shard));
+        port.map(|port| SocketAddr::new(address.ip(), port)).ok_or_else(|| {
+            let why = format!("media shard {shard} would need port {} + {shard}, past 65535: use a lower port or fewer shards", address.port());
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, why)
+        })
+    }
+
+    /// Whether every shard has its ports: checked before any is bound.
+    pub fn check(&self) -> std::io::Result<()> {
+        let last = self.shards.max(1) - 1;
+        for address in [Some(self.bind), self.advertised, self.advertised_tcp].into_iter().flatten() {
+            Self::for_shard(address, last)?;
+        }
+        Ok(())
     }
 }
 

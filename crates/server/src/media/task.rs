@@ -42,6 +42,7 @@ const READ_BATCH: usize = 64;
 pub fn spawn(config: &MediaConfig, dialogue: Dialogue, ears: Ears) -> std::io::Result<MediaHandle> {
     // Building the first `Rtc` installs str0m's crypto; do it once, up front.
     str0m::crypto::from_feature_flags().install_process_default();
+    config.check()?;
     let dialogue = Arc::new(dialogue);
     let shards = (0..config.shards.max(1)).map(|i| spawn_shard(i, config, Arc::clone(&dialogue), ears.clone())).collect::<std::io::Result<Vec<_>>>()?;
     Ok(MediaHandle { shards: shards.into() })
@@ -52,10 +53,10 @@ pub fn spawn(config: &MediaConfig, dialogue: Dialogue, ears: Ears) -> std::io::R
 fn spawn_shard(i: usize, config: &MediaConfig, dialogue: Arc<Dialogue>, ears: Ears) -> std::io::Result<Shard> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let _in_runtime = runtime.enter(); // the sockets register with the shard's own reactor
-    let socket = udp_socket(MediaConfig::for_shard(config.bind, i))?;
+    let socket = udp_socket(MediaConfig::for_shard(config.bind, i)?)?;
     let local = socket.local_addr()?;
     let socket = UdpSocket::from_std(socket)?;
-    let advertised = config.advertised.map_or(local, |a| MediaConfig::for_shard(a, i));
+    let advertised = config.advertised.map_or(Ok(local), |a| MediaConfig::for_shard(a, i))?;
     // TCP on the UDP socket's port, so one number opens both in a firewall
     // (any free port when that one is taken: tests bind port 0).
     let listener = std::net::TcpListener::bind(local).or_else(|_| std::net::TcpListener::bind(SocketAddr::new(local.ip(), 0)))?;
@@ -64,7 +65,7 @@ fn spawn_shard(i: usize, config: &MediaConfig, dialogue: Arc<Dialogue>, ears: Ea
     let listener = TcpListener::from_std(listener)?;
     let advertised_tcp = config
         .advertised_tcp
-        .map_or(SocketAddr::new(advertised.ip(), tcp_local.port()), |a| MediaConfig::for_shard(a, i));
+        .map_or(Ok(SocketAddr::new(advertised.ip(), tcp_local.port())), |a| MediaConfig::for_shard(a, i))?;
     let (tx, rx) = mpsc::unbounded_channel();
     let (tcp_events, tcp_rx) = mpsc::channel(1024);
     let loopback_only = local.ip().is_loopback();

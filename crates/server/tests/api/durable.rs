@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use earshot_protocol::{AuditAction, AuditEntry, AuditLog, CallDetail, CallId, ContactDetail, Outcome, Request, CALLER_PAGE_PHONE};
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, Site, ALEX, ALEX_ID, SAM};
+use crate::helpers::{spawn_app, spawn_app_with, Site, ALEX, ALEX_ID, SAM};
 use crate::media::coach_offer;
 
 const ADA: &str = "ada@earshot.demo"; // admin, Live Monitoring+
@@ -187,6 +187,33 @@ async fn restart_keeps_everything_on(data: Data) {
         ]
     );
     server.kill();
+}
+
+#[tokio::test]
+async fn the_audit_csv_is_sent_page_by_page_as_it_is_read() {
+    let app = spawn_app_with(|config| config.insider_rate.burst = 100_000).await;
+    let call = app.answered_call(earshot_domain::seed::SUPPORT).await;
+    let mut alex = app.live_client(ALEX).await;
+    const REFUSALS: usize = 2_500; // three pages of the export
+    for _ in 0..REFUSALS / 100 {
+        let mut sent = Vec::new();
+        for _ in 0..100 {
+            sent.push(alex.send(Request::StartCoaching { call, notify_agent: false, offer: None }).await);
+        }
+        for id in sent {
+            assert!(matches!(alex.reply(id).await.0, Outcome::Refused { .. }));
+        }
+    }
+
+    let csv = app.client.get(app.url("/api/audit.csv")).header("cookie", app.session_cookie(ADA).await).send().await.unwrap();
+    assert_eq!(csv.status(), 200);
+    assert_eq!(csv.headers().get("content-length"), None, "streamed: its length is not known before the last page is read");
+    assert_eq!(csv.headers()["transfer-encoding"], "chunked");
+    let csv = csv.text().await.unwrap();
+    let rows: Vec<&str> = csv.split("\r\n").skip(1).filter(|row| !row.is_empty()).collect();
+    assert_eq!(rows.len(), REFUSALS, "every entry once, across the pages");
+    assert!(rows.iter().all(|row| row.contains(",Refused,Alex Morgan,10,")), "{}", rows[0]);
+    assert!(rows.windows(2).all(|pair| pair[0][..23] >= pair[1][..23]), "newest first across page boundaries");
 }
 
 #[tokio::test]

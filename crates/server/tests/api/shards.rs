@@ -73,3 +73,16 @@ async fn calls_on_different_shards_never_exchange_a_packet_and_each_follows_its_
     }
     assert_eq!(first.customer.heard(COACH), 0, "and no customer ever heard a coach");
 }
+
+#[tokio::test]
+async fn shard_ports_past_65535_are_refused_at_start_with_why() {
+    let mut config = earshot_server::Config { addr: "127.0.0.1:0".parse().unwrap(), ..earshot_server::Config::demo() };
+    config.media.bind = "127.0.0.1:65535".parse().unwrap();
+    config.media.shards = 2;
+    let refused = earshot_server::Application::build(config).await.err().map(|e| e.to_string());
+    assert_eq!(
+        refused.as_deref(),
+        Some("media shard 1 would need port 65535 + 1, past 65535: use a lower port or fewer shards"),
+        "a clear refusal, not a panic or a wrapped-around port"
+    );
+}
