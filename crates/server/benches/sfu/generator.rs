@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use earshot_server::media::{self, Dialogue, MediaConfig, MediaHandle};
+use earshot_server::media::{self, Dialogue, Effect, MediaConfig, MediaHandle};
 use earshot_sfu::{LegRole, RoomId};
 use str0m::format::Codec;
 use str0m::media::{Direction, MediaKind, MediaTime, Mid};
@@ -149,7 +149,7 @@ async fn join(
     }
     let (offer, pending) = change.apply().unwrap();
     // No core here: the bench grants the seats a core would.
-    media.grant(room, role, earshot_sfu::Seat { holder: 1, session: 1 });
+    media.apply(Effect::Grant { room, role, seat: earshot_sfu::Seat { holder: 1, session: 1 } });
     let answer = media.join(room, role, 1, offer.to_sdp_string()).await.expect("the SFU answers");
     rtc.sdp_api().accept_answer(pending, str0m::change::SdpAnswer::from_sdp_string(&answer).unwrap()).unwrap();
     let counters = Arc::new(Counters::default());

@@ -26,7 +26,7 @@ use super::{AppError, AppState};
 use crate::auth::{Auth, Token};
 use crate::throttle::{locked, try_again, Flood, RateLimit};
 use crate::live::{Batch, Delta, LiveHandle, Unavailable};
-use crate::media::{user_holder, user_seat, JoinRefused, MediaHandle};
+use crate::media::{user_holder, user_seat, Effect, JoinRefused, MediaHandle};
 
 /// Batches written to a socket in one go at most: a socket that fell
 /// behind catches up in few writes, and still hears its own requests'
@@ -354,7 +354,7 @@ impl Connection {
         }
         self.checking_path = true;
         let seat = user_seat(self.me.id, 0);
-        self.media.grant(check_room(self.me.id), LegRole::Coach, seat);
+        self.media.apply(Effect::Grant { room: check_room(self.me.id), role: LegRole::Coach, seat });
         match self.media.join(check_room(self.me.id), LegRole::Coach, seat.holder, offer).await {
             Ok(sdp) => Outcome::PathCheck { sdp },
             Err(refused) => join_refused(LegRole::Coach, refused),
@@ -363,7 +363,7 @@ impl Connection {
 
     fn end_audio_check(&mut self) {
         if std::mem::take(&mut self.checking_path) {
-            self.media.close(check_room(self.me.id));
+            self.media.apply(Effect::Close { room: check_room(self.me.id) });
         }
     }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use earshot_domain::{Core, Origin, Output};
 use earshot_protocol::{Millis, ServerMsg};
-use earshot_sfu::{LegRole, RoomId};
+use earshot_sfu::RoomId;
 use earshot_simulator::{SimConfig, Simulator};
 use earshot_store::{NotKept, Writer};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::{Batch, Delta, LiveHandle, Request, Subscription, Unavailable};
 use crate::listen::Ears;
-use crate::media::{customer_seat, user_seat, MediaHandle};
+use crate::media::{Effect, MediaHandle};
 use crate::now;
 use crate::supervise;
 
@@ -183,7 +183,7 @@ impl Owner {
         // What the audit log and the timeline record (a whisper, a hold)
         // reaches the audio only once it is kept: after every record made
         // with it, whichever order the core gave them in.
-        let mut when_kept: Vec<Box<dyn FnOnce() + Send>> = Vec::new();
+        let mut when_kept = Vec::new();
         while let Some(output) = self.core.poll_output() {
             match output {
                 Output::Delta { seq, change } => {
@@ -193,49 +193,33 @@ impl Owner {
                     let ServerMsg::Delta { change, .. } = message else { unreachable!("built just above") };
                     self.pending.push(Delta { change, json: json.into() });
                 }
-                // Seats first and at once, so that a join the socket asks
-                // for once this change is kept finds its seat; revoked at
-                // once, so that nothing outlives a session a dashboard
-                // already shows ended.
-                Output::CallStarted { call } => self.media.grant(RoomId(call.0), LegRole::Customer, customer_seat(call)),
-                Output::AgentAnswered { call, agent } => self.media.grant(RoomId(call.0), LegRole::Agent, user_seat(agent, 0)),
-                Output::CoachJoined { call, coach, session, .. } => {
-                    self.media.grant(RoomId(call.0), LegRole::Coach, user_seat(coach, session));
-                    if self.core.call(call).is_some_and(|c| c.origin == Origin::Simulated) {
-                        self.media.simulate(RoomId(call.0));
-                    }
-                }
-                Output::CoachLeft { call } => self.media.revoke(RoomId(call.0), LegRole::Coach),
-                Output::AgentLeft { call } => self.media.transfer(RoomId(call.0)),
-                Output::Whisper { call, session, on } => {
-                    let media = self.media.clone();
-                    when_kept.push(Box::new(move || media.whisper(RoomId(call.0), session, on)));
-                }
-                Output::Hold { call, on } => {
-                    let (media, ears) = (self.media.clone(), self.ears.clone());
-                    when_kept.push(Box::new(move || {
-                        media.hold(RoomId(call.0), on);
-                        ears.held(RoomId(call.0), on);
-                    }));
-                }
-                Output::CallEnded { call } => {
-                    self.media.close(RoomId(call.0));
-                    self.ears.ended(RoomId(call.0));
+                Output::CoachJoined { call, .. } if self.core.call(call).is_some_and(|c| c.origin == Origin::Simulated) => {
+                    self.follow(Effect::of(&output).expect("a coach's seat"));
+                    self.media.simulate(RoomId(call.0));
                 }
                 Output::Record(record) => self.store.write(record),
-                other => tracing::debug!(?other, "output with no consumer"),
+                other => match Effect::of(&other) {
+                    Some(effect) if effect.waits_for_commit() => when_kept.push(effect),
+                    Some(effect) => self.follow(effect),
+                    None => tracing::debug!(?other, "output with no consumer"),
+                },
             }
         }
         if !when_kept.is_empty() {
+            let (media, ears) = (self.media.clone(), self.ears.clone());
             self.store.after_commit(move |kept| {
                 if kept.is_ok() {
-                    when_kept.into_iter().for_each(|apply| apply());
+                    when_kept.into_iter().for_each(|effect| follow(&media, &ears, effect));
                 }
             });
         }
         if self.published.elapsed() >= PUBLISH_EVERY {
             self.publish();
         }
+    }
+
+    fn follow(&self, effect: Effect) {
+        follow(&self.media, &self.ears, effect);
     }
 
     /// Hands every pending delta to every subscriber, as one batch.
@@ -247,6 +231,16 @@ impl Owner {
         let _ = self.deltas.send(batch); // no subscribers is fine
         self.published = Instant::now();
     }
+}
+
+/// The call's audio, and the listener that hears it, follow `effect`.
+fn follow(media: &MediaHandle, ears: &Ears, effect: Effect) {
+    match effect {
+        Effect::Hold { room, on } => ears.held(room, on),
+        Effect::Close { room } => ears.ended(room),
+        _ => {}
+    }
+    media.apply(effect);
 }
 
 /// A change refused before it is made: the database is away.

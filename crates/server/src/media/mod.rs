@@ -3,6 +3,7 @@
 //! the server talks to them through. A call's legs all live on one shard
 //! (its room id picks it), so no packet crosses threads or takes a lock.
 
+mod effect;
 mod hops;
 mod playback;
 mod task;
@@ -15,6 +16,7 @@ use earshot_protocol::{CallId, UserId};
 use earshot_sfu::{LegRole, LegStats, RoomId, Seat};
 use tokio::sync::{mpsc, oneshot};
 
+pub use effect::Effect;
 pub use hops::Hops;
 pub use playback::Dialogue;
 pub use task::spawn;
@@ -110,19 +112,13 @@ pub enum JoinRefused {
 }
 
 pub(crate) enum MediaRequest {
-    Grant { room: RoomId, role: LegRole, seat: Seat },
-    Revoke { room: RoomId, role: LegRole },
+    /// What one of the core's outputs does to a room.
+    Effect(Effect),
     /// The leg goes, its seat stays: as a lost connection (tests).
     Leave { room: RoomId, role: LegRole },
     Join { room: RoomId, role: LegRole, holder: u64, offer: String, reply: oneshot::Sender<Result<String, JoinRefused>> },
-    /// The agent's seat and leg go at once; the customer hears the ringback
-    /// until an agent's leg joins.
-    Transfer { room: RoomId },
-    Whisper { room: RoomId, session: u64, on: bool },
-    Hold { room: RoomId, on: bool },
     /// Play the simulator's dialogue as the customer and the agent.
     Simulate { room: RoomId },
-    Close { room: RoomId },
     Report { reply: oneshot::Sender<Vec<LegReport>> },
     Hops { reply: oneshot::Sender<Hops> },
 }
@@ -161,17 +157,12 @@ impl MediaHandle {
         answer.await.unwrap_or(Err(JoinRefused::Stopping))
     }
 
-    /// Lets `seat`'s holder join `room` as `role`. Requests of a room are
-    /// handled in the order they are sent: a grant sent before a join
-    /// (from any task) is in place when the join arrives.
-    pub fn grant(&self, room: RoomId, role: LegRole, seat: Seat) {
-        self.send(room, MediaRequest::Grant { room, role, seat });
-    }
-
-    /// Nobody plays `role` in `room` from now: its leg goes (a coach's
-    /// whisper with it), and a join on its way is refused.
-    pub fn revoke(&self, room: RoomId, role: LegRole) {
-        self.send(room, MediaRequest::Revoke { room, role });
+    /// Applies `effect` on its room's shard. Requests of a room are handled
+    /// in the order they are sent: a grant sent before a join (from any
+    /// task) is in place when the join arrives. A transfer's customer hears
+    /// the ringback until the new agent's softphone joins.
+    pub fn apply(&self, effect: Effect) {
+        self.send(effect.room(), MediaRequest::Effect(effect));
     }
 
     /// `role`'s leg in `room` goes and its seat stays, as when its network
@@ -180,28 +171,8 @@ impl MediaHandle {
         self.send(room, MediaRequest::Leave { room, role });
     }
 
-    /// The call moved to another agent: the old one is cut off at once, and
-    /// the customer hears the ringback until the new one's softphone joins.
-    pub fn transfer(&self, room: RoomId) {
-        self.send(room, MediaRequest::Transfer { room });
-    }
-
-    /// Coaching session `session`'s whisper; a session revoked meanwhile
-    /// changes nothing.
-    pub fn whisper(&self, room: RoomId, session: u64, on: bool) {
-        self.send(room, MediaRequest::Whisper { room, session, on });
-    }
-
-    pub fn hold(&self, room: RoomId, on: bool) {
-        self.send(room, MediaRequest::Hold { room, on });
-    }
-
     pub fn simulate(&self, room: RoomId) {
         self.send(room, MediaRequest::Simulate { room });
-    }
-
-    pub fn close(&self, room: RoomId) {
-        self.send(room, MediaRequest::Close { room });
     }
 
     /// Every leg's counters, from every shard, each with its shard.

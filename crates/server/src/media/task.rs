@@ -15,7 +15,7 @@ use super::hops::Hops;
 use super::playback::{Dialogue, Looping, Playback, Tone, FRAME};
 use super::tcp::{self, TcpEvent};
 use crate::listen::Ears;
-use super::{JoinRefused, LegReport, MediaConfig, MediaHandle, MediaRequest, Shard};
+use super::{Effect, JoinRefused, LegReport, MediaConfig, MediaHandle, MediaRequest, Shard};
 use crate::supervise;
 
 /// Each media socket's receive and send buffers: a few hundred calls'
@@ -205,8 +205,20 @@ impl Owner {
     fn on_request(&mut self, request: MediaRequest) {
         let now = Instant::now();
         match request {
-            MediaRequest::Grant { room, role, seat } => self.sfu.grant(room, role, seat),
-            MediaRequest::Revoke { room, role } => self.sfu.revoke(room, role),
+            MediaRequest::Effect(effect) => {
+                match effect {
+                    // A simulated call's agent is the recording, which plays on.
+                    Effect::Transfer { room } if !self.playing.contains_key(&room) => {
+                        self.ringing.insert(room, Looping::default());
+                    }
+                    Effect::Close { room } => {
+                        self.playing.remove(&room);
+                        self.ringing.remove(&room);
+                    }
+                    _ => {}
+                }
+                effect.apply(&mut self.sfu);
+            }
             MediaRequest::Leave { room, role } => self.sfu.leave_role(room, role),
             MediaRequest::Join { room, role, holder, offer, reply } => {
                 let answer = self.sfu.join_sdp(now, room, role, holder, &offer).map(|(_, answer)| answer).map_err(|e| {
@@ -222,22 +234,8 @@ impl Owner {
                 }
                 let _ = reply.send(answer); // the asker may have gone
             }
-            MediaRequest::Transfer { room } => {
-                self.sfu.revoke(room, LegRole::Agent);
-                // A simulated call's agent is the recording, which plays on.
-                if !self.playing.contains_key(&room) {
-                    self.ringing.insert(room, Looping::default());
-                }
-            }
-            MediaRequest::Whisper { room, session, on } => self.sfu.set_whisper(room, session, on),
-            MediaRequest::Hold { room, on } => self.sfu.set_hold(room, on),
             MediaRequest::Simulate { room } => {
                 self.playing.entry(room).or_insert_with(Playback::new);
-            }
-            MediaRequest::Close { room } => {
-                self.playing.remove(&room);
-                self.ringing.remove(&room);
-                self.sfu.close_room(room);
             }
             MediaRequest::Hops { reply } => {
                 let _ = reply.send(self.hops.clone()); // the asker may have gone
