@@ -1,5 +1,6 @@
 //! Fuzzing that runs on stable Rust (cargo-fuzz needs nightly): every
-//! parser a client can reach, fed mutated inputs from a checked-in corpus.
+//! parser a client can reach, and coaching raced over several sockets
+//! against the SFU's seats, fed mutated inputs from a checked-in corpus.
 //!
 //! There is no coverage instrumentation. Instead each target names the
 //! *outcome* of an input (which request it parsed to, which refusal it got,
@@ -24,4 +25,5 @@ pub const TARGETS: &[Target] = &[
     Target { name: "caller", run: targets::caller::run, dictionary: targets::caller::DICTIONARY },
     Target { name: "sdp_offer", run: targets::sdp_offer::run, dictionary: targets::sdp_offer::DICTIONARY },
     Target { name: "media_datagram", run: targets::media_datagram::run, dictionary: targets::media_datagram::DICTIONARY },
+    Target { name: "coaching_race", run: targets::coaching_race::run, dictionary: targets::coaching_race::DICTIONARY },
 ];

@@ -189,6 +189,11 @@ impl Sfu {
         self.rooms.get(&room)?.seats.get(&role).copied()
     }
 
+    /// What `room` is doing that changes who hears whom (`None`: no such room).
+    pub fn audio(&self, room: RoomId) -> Option<CallAudio> {
+        Some(self.rooms.get(&room)?.audio)
+    }
+
     /// A peer joins `room` as `role` with the text of its offer, as a client
     /// sends it: the answer's text, or why not.
     pub fn join_sdp(&mut self, now: Instant, room: RoomId, role: LegRole, holder: u64, offer: &str) -> Result<(LegId, String), JoinError> {

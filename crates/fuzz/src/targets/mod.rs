@@ -1,6 +1,7 @@
-//! The targets, one per parser a client reaches.
+//! The targets: one per parser a client reaches, and the coaching race.
 
 pub mod caller;
+pub mod coaching_race;
 pub mod media_datagram;
 pub mod sdp_offer;
 pub mod signalling;
