@@ -60,7 +60,9 @@ pub async fn csv(
         (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
         (header::CONTENT_DISPOSITION, "attachment; filename=\"earshot-coaching-audit.csv\""),
     ];
-    Ok((headers, Body::from_stream(stream::once(future::ready(Ok(head))).chain(rest))).into_response())
+    // Fused: the body may be polled again once it has ended.
+    let body = stream::once(future::ready(Ok(head))).chain(rest).fuse();
+    Ok((headers, Body::from_stream(body)).into_response())
 }
 
 /// Admins only (the protocol's `ENDPOINTS` say so), and a readable query.
