@@ -1,7 +1,8 @@
 //! A throwaway PostgreSQL server for the tests: Debian's `postgresql`,
-//! a fresh cluster under `target/postgres` on a free port of 127.0.0.1,
-//! stopped and removed when the tests are done.
+//! a fresh cluster in the system's temp directory on a free port of
+//! 127.0.0.1, stopped and removed when the tests are done.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,7 +25,7 @@ impl Cluster {
         step("starting a throwaway PostgreSQL for the store's tests");
         ensure_debian("/usr/lib/postgresql", "postgresql")?;
         let bin = newest_bin()?;
-        let dir = root().join("target").join("postgres");
+        let dir = cluster_dir(&root());
         let _ = std::fs::remove_dir_all(&dir); // a cluster a killed run left behind
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let as_nobody = output("id", &["-u"]).is_some_and(|uid| uid == "0");
@@ -63,6 +64,15 @@ impl Drop for Cluster {
     }
 }
 
+/// Where the cluster of the checkout at `root` lives: in the temp
+/// directory, which its owner `nobody` can enter wherever the checkout is
+/// (a checkout under `/root` is closed to them), one per checkout.
+fn cluster_dir(root: &Path) -> PathBuf {
+    let mut hasher = DefaultHasher::new();
+    root.hash(&mut hasher);
+    std::env::temp_dir().join(format!("earshot-postgres-{:016x}", hasher.finish()))
+}
+
 /// `/usr/lib/postgresql/<newest>/bin`.
 fn newest_bin() -> Result<PathBuf> {
     let versions = Path::new("/usr/lib/postgresql");
@@ -77,4 +87,24 @@ fn newest_bin() -> Result<PathBuf> {
 fn free_port() -> Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
     Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn the_cluster_is_where_nobody_can_reach_it_wherever_the_checkout_is() {
+        for checkout in ["/root/earshot", "/tmp/earshot", "/home/dev/src/earshot"] {
+            let dir = cluster_dir(Path::new(checkout));
+            // Every folder on the way that exists lets others pass (`o+x`).
+            for folder in dir.ancestors().skip(1).filter(|f| f.exists()) {
+                let mode = std::fs::metadata(folder).unwrap().permissions().mode();
+                assert_ne!(mode & 0o001, 0, "{} is closed to nobody, on the way to {}", folder.display(), dir.display());
+            }
+        }
+        assert_ne!(cluster_dir(Path::new("/root/a")), cluster_dir(Path::new("/root/b")), "one per checkout");
+    }
 }

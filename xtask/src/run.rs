@@ -17,6 +17,7 @@ pub fn run(args: &[String]) -> Result {
         "--package",
         "earshot-server",
         "--",
+        "--demo",
         "--port",
         &port.to_string(),
         "--dist",

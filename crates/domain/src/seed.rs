@@ -7,6 +7,9 @@ use crate::directory::{Directory, User};
 /// Every demo account signs in with this password.
 pub const DEMO_PASSWORD: &str = "earshot-demo";
 
+/// Where every demo account's email ends.
+pub const DEMO_EMAIL_DOMAIN: &str = "@earshot.demo";
+
 pub const SALES: NumberId = NumberId(1);
 pub const SUPPORT: NumberId = NumberId(2);
 pub const BILLING: NumberId = NumberId(3);
@@ -32,7 +35,7 @@ pub fn centre_directory(agents: usize) -> Directory {
     users.extend((1..=agents).map(|i| User {
         id: UserId(1000 + i as u32),
         name: format!("Agent {i}"),
-        email: format!("agent{i}@earshot.demo"),
+        email: format!("agent{i}{DEMO_EMAIL_DOMAIN}"),
         role: Role::Agent,
         access: MonitoringAccess::None,
         numbers: vec![ALL[i % ALL.len()]],
@@ -41,7 +44,7 @@ pub fn centre_directory(agents: usize) -> Directory {
 }
 
 fn user(id: u32, name: &str, role: Role, access: MonitoringAccess, numbers: &[NumberId]) -> User {
-    let email = format!("{}@earshot.demo", name.split(' ').next().unwrap_or(name).to_lowercase());
+    let email = format!("{}{DEMO_EMAIL_DOMAIN}", name.split(' ').next().unwrap_or(name).to_lowercase());
     User { id: UserId(id), name: name.to_owned(), email, role, access, numbers: numbers.to_vec() }
 }
 

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use earshot_domain::seed::DEMO_PASSWORD;
 use earshot_protocol::{Me, Millis, UserId};
 use earshot_store::{Company, Store};
 use sha2::{Digest, Sha256};
@@ -51,13 +52,16 @@ pub struct Auth {
     by_id: HashMap<UserId, Me>,
     store: Store,
     ttl: Duration,
+    /// Whether the demo's published password is accepted (`--demo`).
+    demo: bool,
     /// Sessions ended by signing out, told to the sockets they opened.
     signed_out: broadcast::Sender<Token>,
 }
 
 impl Auth {
-    /// Every user of the company with a password hash can sign in.
-    pub fn new(company: &Company, store: Store, ttl: Duration) -> Self {
+    /// Every user of the company with a password hash can sign in; with
+    /// the demo's password only in the demo.
+    pub fn new(company: &Company, store: Store, ttl: Duration, demo: bool) -> Self {
         let mut by_email = HashMap::new();
         let mut by_id = HashMap::new();
         for user in company.directory.users() {
@@ -69,7 +73,7 @@ impl Auth {
         }
         let dummy_hash = hash_password(&random_hex::<16>());
         let (signed_out, _) = broadcast::channel(64);
-        Self { by_email, dummy_hash, by_id, store, ttl, signed_out }
+        Self { by_email, dummy_hash, by_id, store, ttl, demo, signed_out }
     }
 
     pub fn ttl(&self) -> Duration {
@@ -83,7 +87,9 @@ impl Auth {
         let account = self.by_email.get(&email.trim().to_lowercase());
         let stored = account.map_or(&self.dummy_hash, |a| &a.password_hash);
         // Stored hashes come from `hash_password`; a corrupt one denies.
-        matches(stored, password.as_bytes(), memory).then_some(account?.me.clone())
+        // The demo's password is checked too, so refusing it takes as long.
+        let accepted = matches(stored, password.as_bytes(), memory) && (self.demo || password != DEMO_PASSWORD);
+        accepted.then_some(account?.me.clone())
     }
 
     /// A new session for `user`, kept in the store before it is handed out.
@@ -145,6 +151,27 @@ fn matches(stored: &str, password: &[u8], memory: &mut HashMemory) -> bool {
     Output::new(&out).is_ok_and(|out| out == expected)
 }
 
+/// The fewest characters a new password may have.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Why `password` may not be anyone's new password, if it may not: too
+/// short, the demo's, or easy to guess (zxcvbn, Dropbox's estimator, knows
+/// 30,000 common passwords, names, words and keyboard patterns).
+pub fn weak_password(password: &str) -> Option<String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Some(format!("a password needs at least {MIN_PASSWORD_CHARS} characters"));
+    }
+    if password == DEMO_PASSWORD {
+        return Some("that is the demo's published password".into());
+    }
+    let estimate = zxcvbn::zxcvbn(password, &[]);
+    if estimate.score() < zxcvbn::Score::Three {
+        let hint = estimate.feedback().and_then(|f| f.warning()).map_or(String::new(), |w| format!(" ({w})"));
+        return Some(format!("that password is too easy to guess{hint}: try a few unrelated words"));
+    }
+    None
+}
+
 /// Hashes a password into an argon2 PHC string with a fresh salt.
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::encode_b64(random_hex::<16>().as_bytes()).expect("32 hex bytes are a valid salt");
@@ -168,6 +195,15 @@ pub fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_new_password_is_long_uncommon_and_not_the_demos() {
+        use super::weak_password;
+        assert_eq!(weak_password("short").as_deref(), Some("a password needs at least 12 characters"));
+        assert!(weak_password("password1234").is_some_and(|why| why.starts_with("that password is too easy to guess")), "a common one");
+        assert!(weak_password("qwertyuiopasdf").is_some(), "a keyboard row");
+        assert_eq!(weak_password("ledger-violet-harbour-9"), None);
+    }
+
     use super::*;
 
     #[test]

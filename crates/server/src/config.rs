@@ -8,7 +8,7 @@ use earshot_domain::seed::{demo_directory, DEMO_PASSWORD};
 use earshot_domain::{Core, Directory};
 use earshot_protocol::AttentionSettings;
 use earshot_simulator::SimConfig;
-use earshot_store::Company;
+use earshot_store::{Company, Store};
 
 use crate::auth::hash_password;
 use crate::media::MediaConfig;
@@ -28,6 +28,8 @@ pub struct Config {
     /// The company an empty store starts with (users, numbers, contacts,
     /// password hashes); a store that has one keeps its own.
     pub seed: Company,
+    /// The demo: only then is the demo's published password accepted.
+    pub demo: bool,
     /// How long a session lasts.
     pub session_ttl: Duration,
     /// The demo call flow; `None` leaves calls to scripts and tests.
@@ -70,6 +72,14 @@ pub enum Database {
 }
 
 impl Database {
+    /// Opens it, creating and migrating it as needed.
+    pub async fn open(&self) -> Result<Store, earshot_store::Error> {
+        match self {
+            Database::Dir(dir) | Database::Scratch(dir) => Store::open_dir(dir).await,
+            Database::Url(url) => Store::open(url).await,
+        }
+    }
+
     /// A scratch directory under the system's temp directory.
     pub fn scratch() -> Database {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -92,12 +102,24 @@ impl Config {
         // hashing is slow by design.
         let hash = hash_password(DEMO_PASSWORD);
         let password_hashes = directory.users().map(|u| (u.id, hash.clone())).collect();
+        Self::starting_with(Company { directory, password_hashes }, true)
+    }
+
+    /// A company of its own: an empty store starts with nobody (the first
+    /// admin is made with `earshot-server create-admin`), and the demo
+    /// password is refused.
+    pub fn production() -> Self {
+        Self::starting_with(Company { directory: Directory::default(), password_hashes: Default::default() }, false)
+    }
+
+    fn starting_with(seed: Company, demo: bool) -> Self {
         Self {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
             dist_dir: None,
             extra_origins: Vec::new(),
             database: Database::scratch(),
-            seed: Company { directory, password_hashes },
+            seed,
+            demo,
             session_ttl: Duration::from_secs(12 * 60 * 60),
             simulator: None,
             coach_grace: Core::COACH_GRACE,

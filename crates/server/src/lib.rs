@@ -21,7 +21,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use earshot_domain::Core;
 use earshot_protocol::Millis;
-use earshot_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -114,10 +113,7 @@ impl Application {
     /// listener and assembles the routes; serves nothing until
     /// [`Application::run_until_stopped`].
     pub async fn build(config: Config) -> Result<Self, StartError> {
-        let store = match &config.database {
-            Database::Dir(dir) | Database::Scratch(dir) => Store::open_dir(dir).await?,
-            Database::Url(url) => Store::open(url).await?,
-        };
+        let store = config.database.open().await?;
         let scratch = match &config.database {
             Database::Scratch(dir) => Some(Scratch(dir.clone())),
             _ => None,
@@ -126,6 +122,7 @@ impl Application {
             store.seed(&config.seed).await?;
         }
         let company = store.company().await?;
+        warn_of_the_company(&config, &company);
         let cut_off = store.close_cut_off_calls("the server stopped during the call").await?;
         if cut_off > 0 {
             tracing::warn!("{cut_off} calls were live when the server last stopped: ended in their records");
@@ -209,6 +206,21 @@ impl Application {
         };
         let _ = tokio::time::timeout(Duration::from_secs(2), goodbyes).await; // a stuck peer does not hold the exit
         Ok(())
+    }
+}
+
+/// What an admin must know of the company at start: it has no admin yet,
+/// or it holds the demo's accounts while this is not the demo.
+fn warn_of_the_company(config: &Config, company: &earshot_store::Company) {
+    if !company.directory.users().any(|u| u.role == earshot_protocol::Role::Admin) {
+        tracing::warn!("the company has no admin yet: make one with `earshot-server create-admin --email … --name …` (the password on standard input)");
+    }
+    let demo_accounts = company.directory.users().filter(|u| u.email.ends_with(earshot_domain::seed::DEMO_EMAIL_DOMAIN)).count();
+    if demo_accounts > 0 && !config.demo {
+        tracing::warn!(
+            "this database holds {demo_accounts} accounts of the demo company (…{}): the demo password is refused without --demo; give them passwords of their own or start on a new database",
+            earshot_domain::seed::DEMO_EMAIL_DOMAIN
+        );
     }
 }
 

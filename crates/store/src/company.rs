@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use earshot_domain::{Directory, User};
 use earshot_protocol::{CompanyNumber, Contact, ContactId, NumberId, UserId};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::text::{from_text, to_text};
 use crate::{Error, Store};
@@ -39,22 +39,7 @@ impl Store {
                 .await?;
         }
         for user in directory.users() {
-            sqlx::query("INSERT INTO users (id, name, email, role, access, password_hash) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(i64::from(user.id.0))
-                .bind(&user.name)
-                .bind(user.email.to_lowercase())
-                .bind(to_text(&user.role))
-                .bind(to_text(&user.access))
-                .bind(company.password_hashes.get(&user.id).cloned())
-                .execute(&mut *tx)
-                .await?;
-            for number in &user.numbers {
-                sqlx::query("INSERT INTO user_numbers (user_id, number_id) VALUES ($1, $2)")
-                    .bind(i64::from(user.id.0))
-                    .bind(i64::from(number.0))
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            insert_user(&mut *tx, user, company.password_hashes.get(&user.id).map(String::as_str)).await?;
         }
         for contact in directory.contacts() {
             sqlx::query("INSERT INTO contacts (id, name, company, notes) VALUES ($1, $2, $3, $4)")
@@ -74,6 +59,21 @@ impl Store {
             }
         }
         tx.commit().await
+    }
+
+    /// Adds `user` under the next free id (whatever id it came with), with
+    /// `password_hash`: its id, or `None` when its email is taken already.
+    pub async fn add_user(&self, user: &User, password_hash: Option<&str>) -> Result<Option<UserId>, Error> {
+        let mut tx = self.pool.begin().await?;
+        let email = user.email.to_lowercase();
+        if sqlx::query("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(&mut *tx).await?.is_some() {
+            return Ok(None);
+        }
+        let last: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM users").fetch_one(&mut *tx).await?.try_get(0)?;
+        let id = UserId(u32::try_from(last + 1).map_err(|_| Error::Protocol("no user id is left".into()))?);
+        insert_user(&mut *tx, &User { id, email, ..user.clone() }, password_hash).await?;
+        tx.commit().await?;
+        Ok(Some(id))
     }
 
     /// The company as stored.
@@ -134,4 +134,24 @@ impl Store {
 pub(crate) fn id(row: &sqlx::any::AnyRow, column: &str) -> Result<u32, Error> {
     let value: i64 = row.try_get(column)?;
     u32::try_from(value).map_err(|e| Error::Decode(format!("{column} {value}: {e}").into()))
+}
+
+async fn insert_user(db: &mut AnyConnection, user: &User, password_hash: Option<&str>) -> Result<(), Error> {
+    sqlx::query("INSERT INTO users (id, name, email, role, access, password_hash) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(i64::from(user.id.0))
+        .bind(&user.name)
+        .bind(user.email.to_lowercase())
+        .bind(to_text(&user.role))
+        .bind(to_text(&user.access))
+        .bind(password_hash)
+        .execute(&mut *db)
+        .await?;
+    for number in &user.numbers {
+        sqlx::query("INSERT INTO user_numbers (user_id, number_id) VALUES ($1, $2)")
+            .bind(i64::from(user.id.0))
+            .bind(i64::from(number.0))
+            .execute(&mut *db)
+            .await?;
+    }
+    Ok(())
 }

@@ -82,6 +82,7 @@ on_every_database!(
     a_closed_store_opens_again_with_everything,
     a_record_the_database_refuses_holds_up_nothing_after_it,
     attention_settings_are_kept_once_saved_and_replaced_whole,
+    users_are_added_under_the_next_id_and_an_email_only_once,
 );
 
 /// Test databases are named exactly as asked, and a name is never SQL.
@@ -372,4 +373,29 @@ async fn attention_settings_are_kept_once_saved_and_replaced_whole(db: Db) {
     store.save_attention_settings(&none).await.unwrap();
     store.close().await;
     assert_eq!(db.open().await.attention_settings().await.unwrap(), Some(none));
+}
+
+async fn users_are_added_under_the_next_id_and_an_email_only_once(db: Db) {
+    let store = db.open().await;
+    let admin = earshot_domain::User {
+        id: UserId(0), // given by the store
+        name: "Pat Boss".into(),
+        email: "Pat@Example.com".into(),
+        role: earshot_protocol::Role::Admin,
+        access: earshot_protocol::MonitoringAccess::LiveMonitoringPlus,
+        numbers: Vec::new(),
+    };
+    assert_eq!(store.add_user(&admin, Some("$argon2id$v=19$pat")).await.unwrap(), Some(UserId(1)), "the first user of an empty store");
+    assert!(!store.is_empty().await.unwrap());
+    assert_eq!(store.add_user(&admin, None).await.unwrap(), None, "an email only once");
+    let lower = earshot_domain::User { email: "pat@example.com".into(), ..admin.clone() };
+    assert_eq!(store.add_user(&lower, None).await.unwrap(), None, "whatever its case");
+    let other = earshot_domain::User { email: "sam@example.com".into(), ..admin.clone() };
+    assert_eq!(store.add_user(&other, None).await.unwrap(), Some(UserId(2)));
+
+    let company = store.company().await.unwrap();
+    let pat = company.directory.user(UserId(1)).unwrap();
+    assert_eq!((pat.name.as_str(), pat.email.as_str(), pat.role), ("Pat Boss", "pat@example.com", earshot_protocol::Role::Admin));
+    assert_eq!(company.password_hashes.get(&UserId(1)).map(String::as_str), Some("$argon2id$v=19$pat"));
+    assert_eq!(company.password_hashes.get(&UserId(2)), None, "no password: cannot sign in");
 }

@@ -84,7 +84,7 @@ impl AppState {
         media: MediaHandle,
         stopping: tokio::sync::watch::Receiver<bool>,
     ) -> std::io::Result<Self> {
-        let auth = Arc::new(Auth::new(&company, store.clone(), config.session_ttl));
+        let auth = Arc::new(Auth::new(&company, store.clone(), config.session_ttl, config.demo));
         Ok(Self {
             media,
             numbers: Arc::new(company.directory.numbers().cloned().collect()),

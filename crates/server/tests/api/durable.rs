@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
+use earshot_domain::seed::DEMO_PASSWORD;
 use earshot_protocol::{AuditAction, AuditEntry, AuditLog, CallDetail, CallId, ContactDetail, Outcome, Request, CALLER_PAGE_PHONE};
 use serde_json::Value;
 
@@ -21,6 +22,8 @@ const OMAR: &str = "omar@earshot.demo"; // supervisor, Live Monitoring
 struct Server {
     child: Child,
     site: Site,
+    /// What it printed before it said it runs.
+    said: Vec<String>,
 }
 
 /// Where a test server keeps its data: a directory, or a PostgreSQL database.
@@ -31,7 +34,12 @@ enum Data {
 
 impl Data {
     fn dir() -> Data {
-        Data::Dir(std::env::temp_dir().join(format!("earshot-restart-{}", std::process::id())))
+        Data::dir_named("restart")
+    }
+
+    /// A data directory of this test's own.
+    fn dir_named(test: &str) -> Data {
+        Data::Dir(std::env::temp_dir().join(format!("earshot-{test}-{}", std::process::id())))
     }
 
     /// A fresh database on the server `EARSHOT_TEST_POSTGRES` names, if any.
@@ -59,22 +67,31 @@ impl Drop for Data {
 }
 
 impl Server {
+    /// The demo company, without its simulator.
     fn start(data: &Data) -> Server {
+        Server::start_with(data, &["--demo", "--no-simulator"])
+    }
+
+    fn start_with(data: &Data, flags: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_earshot-server"))
-            .args(["--port", "0", "--no-simulator", "--media-bind", "127.0.0.1:0"])
+            .args(["--port", "0", "--media-bind", "127.0.0.1:0"])
+            .args(flags)
             .args(data.args())
+            .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("the server binary starts");
         let stdout = BufReader::new(child.stdout.take().unwrap());
         let running = "Earshot is running at http://";
-        let addr = stdout
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|line| Some(line.split_once(running)?.1.split('/').next()?.parse().unwrap()))
-            .expect("the server says where it runs");
-        Server { child, site: Site::at(addr) }
+        let mut said = Vec::new();
+        for line in stdout.lines().map_while(Result::ok) {
+            if let Some(addr) = line.split_once(running).and_then(|(_, rest)| rest.split('/').next()?.parse().ok()) {
+                return Server { child, site: Site::at(addr), said };
+            }
+            said.push(line);
+        }
+        panic!("the server never said where it runs: {said:?}");
     }
 
     /// SIGKILL: no clean shutdown, nothing flushed on the way out.
@@ -256,4 +273,67 @@ async fn the_audit_log_records_refusals_and_only_admins_read_it() {
     assert_eq!(app.client.get(app.url("/api/audit")).send().await.unwrap().status(), 401, "signed out");
     let (status, error) = app.get_json("/api/audit?coach=sam", &ada).await;
     assert_eq!((status, error["code"].as_str()), (400, Some("malformed_request")), "a clear error for a bad filter: {error}");
+}
+
+/// `earshot-server create-admin` on `data`, `password` on its standard input.
+fn create_admin(data: &Data, email: &str, password: &str) -> (bool, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_earshot-server"))
+        .args(["create-admin", "--email", email, "--name", "Pat Boss"])
+        .args(data.args())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server binary starts");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), format!("{password}\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_demo_the_company_starts_empty_and_its_first_admin_is_made_by_create_admin() {
+    let data = Data::dir_named("production");
+    let server = Server::start_with(&data, &[]);
+    assert!(server.said.iter().any(|line| line.contains("the company has no admin yet")), "{:?}", server.said);
+    assert!(!server.said.iter().any(|line| line.contains(DEMO_PASSWORD)), "no demo accounts printed: {:?}", server.said);
+    assert_eq!(server.site.sign_in(ADA, DEMO_PASSWORD).await.status(), 401, "no demo company");
+    server.kill();
+
+    let password = "ledger-violet-harbour-9";
+    for (weak, why) in [("short", "at least 12 characters"), (DEMO_PASSWORD, "the demo's published password"), ("password1234", "too easy to guess")] {
+        let (made, said) = create_admin(&data, "pat@example.com", weak);
+        assert!(!made && said.contains(why) && said.contains("nothing was created"), "{weak}: {said}");
+    }
+    let (made, said) = create_admin(&data, "Pat@Example.com", password);
+    assert!(made && said.contains("Created admin Pat Boss <pat@example.com> (user 1)"), "{said}");
+    let (made, said) = create_admin(&data, "pat@example.com", password);
+    assert!(!made && said.contains("has an account already"), "{said}");
+
+    let server = Server::start_with(&data, &[]);
+    assert!(!server.said.iter().any(|line| line.contains("no admin yet")), "{:?}", server.said);
+    let signed_in = server.site.sign_in("pat@example.com", password).await;
+    assert_eq!(signed_in.status(), 200);
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let (status, me) = server.site.get_json("/api/session", &cookie).await;
+    assert_eq!((status, me["role"].as_str(), me["access"].as_str()), (200, Some("admin"), Some("live_monitoring_plus")), "{me}");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await; // the demo's simulator places calls at once
+    let mut dashboard = server.site.live_client_with(&cookie).await;
+    let (_, before) = dashboard.request(Request::Subscribe).await;
+    let snapshot = before.into_iter().find_map(|m| if let earshot_protocol::ServerMsg::Snapshot(s) = m { Some(s) } else { None }).expect("a snapshot");
+    assert_eq!((snapshot.calls.len(), snapshot.users.len(), snapshot.numbers.len()), (0, 1, 0), "a company of one admin, no simulator");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_password_is_refused_without_demo_even_for_demo_accounts() {
+    let data = Data::dir_named("demo-then-own");
+    let server = Server::start(&data);
+    assert_eq!(server.site.sign_in(ADA, DEMO_PASSWORD).await.status(), 200, "the demo");
+    server.kill();
+
+    let server = Server::start_with(&data, &[]);
+    assert!(server.said.iter().any(|line| line.contains("accounts of the demo company")), "warned: {:?}", server.said);
+    assert_eq!(server.site.sign_in(ADA, DEMO_PASSWORD).await.status(), 401, "refused without --demo");
+    server.kill();
+    let server = Server::start(&data);
+    assert_eq!(server.site.sign_in(ADA, DEMO_PASSWORD).await.status(), 200, "and accepted with it again");
 }
