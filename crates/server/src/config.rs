@@ -57,6 +57,9 @@ pub struct Config {
     pub insider_rate: Rate,
     /// Connections per client address, and how long a request may take.
     pub connections: Limits,
+    /// Proxies in front of the server (a TLS terminator): behind them the
+    /// client's address is the one they put in `X-Forwarded-For`.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Where the durable state lives.
@@ -133,6 +136,7 @@ impl Config {
             // A call's worth of each at once, then one every 3 s.
             insider_rate: Rate { burst: 10, every: Duration::from_secs(3) },
             connections: Limits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -91,6 +91,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     limits: http::serve::Limits,
+    proxies: http::client::TrustedProxies,
     live: live::LiveHandle,
     media: media::MediaHandle,
     /// Tells every open socket the server is stopping.
@@ -159,7 +160,8 @@ impl Application {
         listen::spawn(heard, live.clone(), listen::thresholds(&attention), phrases)?;
         let (stopping, _) = watch::channel(false);
         let state = http::AppState::new(&config, company, store, local, live.clone(), media.clone(), stopping.subscribe())?.with_speech(speech);
-        Ok(Self { listener, router: http::router(state), limits: config.connections, live, media, stopping, scratch })
+        let proxies = http::client::TrustedProxies::new(config.trusted_proxies.iter().copied());
+        Ok(Self { listener, router: http::router(state), limits: config.connections, proxies, live, media, stopping, scratch })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -197,7 +199,7 @@ impl Application {
             signal.await;
             told.send_replace(true);
         };
-        http::serve::serve(self.listener, self.router, self.limits, signal).await;
+        http::serve::serve(self.listener, self.router, self.limits, self.proxies, signal).await;
         // Each socket holds a receiver until it has said goodbye.
         let goodbyes = async {
             while stopping.receiver_count() > 0 {

@@ -9,11 +9,18 @@ use earshot_server::{Application, Config, Database};
 use earshot_simulator::SimConfig;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: earshot-server [--demo [--seed N | --no-simulator]] [--port N] [--dist DIR] [--data DIR | --database URL]
-                     [--allow-origin ORIGIN]... [--media-bind IP:PORT] [--media-advertise IP:PORT]
-                     [--media-advertise-tcp IP:PORT] [--media-shards N] [--max-connections-per-address N]
+const USAGE: &str = "usage: earshot-server [--demo [--seed N | --no-simulator]] [--bind IP:PORT | --port N] [--dist DIR]
+                     [--data DIR | --database URL] [--allow-origin ORIGIN]... [--trusted-proxy CIDR]...
+                     [--media-bind IP:PORT] [--media-advertise IP:PORT] [--media-advertise-tcp IP:PORT]
+                     [--media-shards N] [--max-connections-per-address N]
        earshot-server create-admin --email EMAIL --name NAME [--data DIR | --database URL]
                      (the password on standard input, one line)
+
+--bind is where the server listens (default 127.0.0.1:8080). Behind a --trusted-proxy
+(an address or a network, repeatable) the client is the one named in X-Forwarded-For.
+Each flag may come from the environment instead: EARSHOT_ and its name in capitals
+(EARSHOT_DATABASE, EARSHOT_TRUSTED_PROXY=10.0.0.0/8,127.0.0.1, EARSHOT_DEMO=1);
+the command line wins.
 
 Without --demo the company is your own: an empty database starts with nobody
 (make the first admin with create-admin) and the demo password is refused.
@@ -32,7 +39,9 @@ async fn main() {
     if args.first().map(String::as_str) == Some("create-admin") {
         std::process::exit(create_admin(&args[1..]).await);
     }
-    let config = match parse_args(args.into_iter()) {
+    let mut every = from_environment(|name| std::env::var(name).ok());
+    every.extend(args);
+    let config = match parse_args(every.into_iter()) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("{e}\n{USAGE}");
@@ -88,6 +97,11 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--demo" => demo = true,
+            "--bind" => config.addr = parse_addr(&flag, &value()?)?,
+            "--trusted-proxy" => {
+                let proxy = value()?;
+                config.trusted_proxies.push(parse_network(&proxy).ok_or_else(|| format!("--trusted-proxy: not an address or a network (10.0.0.0/8): {proxy}"))?);
+            }
             "--port" => {
                 let port = value()?;
                 let port = port.parse().map_err(|_| format!("--port: not a port number: {port}"))?;
@@ -125,6 +139,55 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
         (config.seed, config.demo, config.simulator) = (seed, true, simulator);
     }
     Ok(config)
+}
+
+/// The flags the environment may give (`EARSHOT_…`), and whether each is a
+/// switch (no value), takes one, or may be repeated (commas in a variable).
+const FLAGS: &[(&str, Takes)] = &[
+    ("--demo", Takes::Nothing),
+    ("--seed", Takes::One),
+    ("--no-simulator", Takes::Nothing),
+    ("--bind", Takes::One),
+    ("--port", Takes::One),
+    ("--dist", Takes::One),
+    ("--data", Takes::One),
+    ("--database", Takes::One),
+    ("--allow-origin", Takes::Many),
+    ("--trusted-proxy", Takes::Many),
+    ("--media-bind", Takes::One),
+    ("--media-advertise", Takes::One),
+    ("--media-advertise-tcp", Takes::One),
+    ("--media-shards", Takes::One),
+    ("--max-connections-per-address", Takes::One),
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Takes {
+    Nothing,
+    One,
+    Many,
+}
+
+/// The flags the environment sets, as arguments: `EARSHOT_BIND=0.0.0.0:8080`
+/// is `--bind 0.0.0.0:8080`, `EARSHOT_DEMO=1` is `--demo`.
+fn from_environment(variable: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut args = Vec::new();
+    for &(flag, takes) in FLAGS {
+        let name = format!("EARSHOT_{}", flag.trim_start_matches('-').replace('-', "_").to_uppercase());
+        let Some(value) = variable(&name) else { continue };
+        match takes {
+            Takes::Nothing if matches!(value.trim(), "1" | "true" | "yes") => args.push(flag.to_owned()),
+            Takes::Nothing => {}
+            Takes::One => args.extend([flag.to_owned(), value]),
+            Takes::Many => value.split(',').map(str::trim).filter(|v| !v.is_empty()).for_each(|v| args.extend([flag.to_owned(), v.to_owned()])),
+        }
+    }
+    args
+}
+
+/// `10.0.0.0/8`, or one address (`127.0.0.1`, `::1`).
+fn parse_network(text: &str) -> Option<ipnet::IpNet> {
+    text.parse().ok().or_else(|| text.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
 }
 
 fn parse_database(flag: &str, value: String) -> Database {
@@ -194,4 +257,40 @@ async fn create_admin(args: &[String]) -> i32 {
 
 fn parse_addr(flag: &str, value: &str) -> Result<SocketAddr, String> {
     value.parse().map_err(|_| format!("{flag}: not an IP:PORT address: {value}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn every_flag_may_come_from_the_environment_and_the_command_line_wins() {
+        let environment: HashMap<&str, &str> = HashMap::from([
+            ("EARSHOT_BIND", "0.0.0.0:9000"),
+            ("EARSHOT_TRUSTED_PROXY", "10.0.0.0/8, 127.0.0.1"),
+            ("EARSHOT_DATABASE", "postgres://earshot@db/earshot"),
+            ("EARSHOT_DEMO", "1"),
+            ("EARSHOT_NO_SIMULATOR", "0"),
+        ]);
+        let mut args = from_environment(|name| environment.get(name).map(|v| v.to_string()));
+        args.extend(["--bind".to_owned(), "127.0.0.1:9001".to_owned()]);
+        let config = parse_args(args.into_iter()).unwrap();
+        assert_eq!(config.addr, "127.0.0.1:9001".parse().unwrap(), "the command line wins");
+        assert_eq!(config.trusted_proxies, vec!["10.0.0.0/8".parse().unwrap(), "127.0.0.1/32".parse().unwrap()]);
+        assert_eq!(config.database, Database::Url("postgres://earshot@db/earshot".into()));
+        assert!(config.demo && config.simulator.is_some(), "EARSHOT_DEMO=1 is --demo; EARSHOT_NO_SIMULATOR=0 is nothing");
+    }
+
+    #[test]
+    fn the_defaults_are_your_own_company_on_loopback_and_bad_values_say_why() {
+        let config = parse_args(std::iter::empty()).unwrap();
+        assert_eq!((config.addr, config.demo, config.simulator.is_none()), ("127.0.0.1:8080".parse().unwrap(), false, true));
+        assert!(config.seed.directory.users().next().is_none(), "nobody until create-admin");
+        let refused = |args: &[&str]| parse_args(args.iter().map(|a| a.to_string())).err().unwrap_or_default();
+        assert!(refused(&["--trusted-proxy", "10.0.0/8"]).starts_with("--trusted-proxy: not an address or a network"));
+        assert!(refused(&["--bind", "8080"]).starts_with("--bind: not an IP:PORT address"));
+        assert_eq!(refused(&["--no-simulator"]), "--no-simulator: the simulator is the demo's: it goes with --demo");
+    }
 }

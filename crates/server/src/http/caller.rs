@@ -6,21 +6,22 @@ use std::sync::Arc;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::Extension;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use earshot_domain::{as_seen_by_customer, CallEvent, EventError, NewCall, Origin};
 use earshot_protocol::{ApiError, CallId, CallKind, Change, ClientMsg, CustomerCall, Direction, ErrorCode, NumberId, Outcome, Request, ServerMsg};
 use earshot_sfu::LegRole;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::ConnectInfo;
 use axum::extract::ws::close_code;
 use tokio::sync::{broadcast, watch};
 
 use super::live::{admit, error, join_media, not_answered, read};
 use super::socket::{answer_within, close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
+use super::client::ClientAddr;
 use super::{AppError, AppState};
 use crate::live::{Batch, LiveHandle};
 use crate::media::{customer_holder, MediaHandle};
@@ -28,7 +29,7 @@ use crate::throttle::{locked, try_again, Throttle};
 
 pub async fn upgrade(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Extension(ClientAddr(address)): Extension<ClientAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
@@ -37,7 +38,7 @@ pub async fn upgrade(
         live: state.live.clone(),
         media: state.media.clone(),
         dials: Arc::clone(&state.dials),
-        address: client.ip(),
+        address,
         stopping: state.stopping.clone(),
         heartbeat: state.heartbeat,
         call: None,

@@ -4,6 +4,7 @@
 mod audio;
 mod audit;
 mod caller;
+pub mod client;
 mod error;
 mod live;
 mod metrics;

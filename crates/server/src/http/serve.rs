@@ -3,6 +3,8 @@
 //! idle between requests) is closed after [`Limits::header_timeout`]; one
 //! address may hold at most [`Limits::per_address`] connections; a request
 //! (its body included) must complete within [`Limits::request_timeout`].
+//! A trusted proxy's connections are not capped: they carry every client's
+//! requests, each marked with its client's address ([`ClientAddr`]).
 //! An upgraded WebSocket keeps its connection's place (the count is held by
 //! the stream itself) but leaves the timeouts: its liveness is the
 //! heartbeat's business.
@@ -25,6 +27,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt;
 
+use super::client::{ClientAddr, TrustedProxies};
 use super::socket::server_stopping;
 
 /// What one client may hold open, and for how long.
@@ -48,7 +51,7 @@ impl Default for Limits {
 
 /// Serves `router` on `listener` until `signal`, then stops accepting, lets
 /// each connection finish its request and returns when all are closed.
-pub async fn serve(listener: TcpListener, router: Router, limits: Limits, signal: impl Future<Output = ()> + Send + 'static) {
+pub async fn serve(listener: TcpListener, router: Router, limits: Limits, proxies: TrustedProxies, signal: impl Future<Output = ()> + Send + 'static) {
     let router = router.layer(tower_http::timeout::TimeoutLayer::with_status_code(
         axum::http::StatusCode::REQUEST_TIMEOUT,
         limits.request_timeout,
@@ -75,14 +78,19 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, signal
             },
             _ = server_stopping(&mut accepting) => break,
         };
-        let Some(slot) = open.take(remote.ip(), limits.per_address) else {
-            tracing::warn!("{} holds {} connections; refused another", remote.ip(), limits.per_address);
-            continue; // dropping the stream closes it
+        let slot = if proxies.trusts(remote.ip()) {
+            None
+        } else {
+            let Some(slot) = open.take(remote.ip(), limits.per_address) else {
+                tracing::warn!("{} holds {} connections; refused another", remote.ip(), limits.per_address);
+                continue; // dropping the stream closes it
+            };
+            Some(slot)
         };
         let stream = Counted { stream, _slot: slot };
-        let (router, stopping, task) = (router.clone(), stopped.clone(), task.clone());
+        let (router, stopping, task, proxies) = (router.clone(), stopped.clone(), task.clone(), proxies.clone());
         tokio::spawn(async move {
-            connection(stream, remote, router, limits, stopping).await;
+            connection(stream, remote, router, limits, proxies, stopping).await;
             drop(task);
         });
     }
@@ -90,9 +98,11 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, signal
     tasks.closed().await;
 }
 
-async fn connection(stream: Counted, remote: SocketAddr, router: Router, limits: Limits, mut stopping: watch::Receiver<bool>) {
+async fn connection(stream: Counted, remote: SocketAddr, router: Router, limits: Limits, proxies: TrustedProxies, mut stopping: watch::Receiver<bool>) {
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        let client = ClientAddr(proxies.client(remote.ip(), request.headers()));
         request.extensions_mut().insert(ConnectInfo(remote));
+        request.extensions_mut().insert(client);
         router.clone().oneshot(request)
     });
     let conn = hyper::server::conn::http1::Builder::new()
@@ -150,10 +160,10 @@ impl Drop for Slot {
 }
 
 /// A connection's stream, holding its place for as long as it is open —
-/// through an upgrade to a WebSocket too.
+/// through an upgrade to a WebSocket too (a trusted proxy's holds none).
 struct Counted {
     stream: TcpStream,
-    _slot: Slot,
+    _slot: Option<Slot>,
 }
 
 impl AsyncRead for Counted {

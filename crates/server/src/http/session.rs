@@ -1,18 +1,18 @@
 //! `/api/session`: sign in, who am I, sign out; and the extractor that
 //! turns the session cookie into the signed-in user.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use earshot_domain::Command;
 use earshot_protocol::{Access, ErrorCode, Me, SignIn, SESSION_COOKIE};
 
+use super::client::ClientAddr;
 use super::{AppError, AppState};
 use crate::auth::Token;
 use crate::now;
@@ -50,7 +50,7 @@ pub fn unavailable(e: earshot_store::Error) -> AppError {
 
 pub async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Extension(ClientAddr(address)): Extension<ClientAddr>,
     headers: HeaderMap,
     body: Result<Json<SignIn>, JsonRejection>,
 ) -> Result<Response, AppError> {
@@ -58,7 +58,6 @@ pub async fn sign_in(
     let Json(SignIn { email, password }) = body.map_err(|e| {
         AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, format!("bad sign-in request: {}", e.body_text()))
     })?;
-    let address = client.ip();
     // Counted before the check: guesses sent together cannot all slip
     // through one backoff window while the first ones are being hashed.
     if let Err(wait) = locked(&state.sign_in_throttle).attempt(address, &email, Instant::now()) {

@@ -229,3 +229,39 @@ async fn guesses_sent_at_once_each_take_a_place_before_their_password_is_checked
     assert_eq!(checked, 3, "only the free attempts reach the password check: {statuses:?}");
     assert!(statuses.iter().all(|&s| s == 401 || s == 429 || s == 503), "{statuses:?}");
 }
+
+/// A sign-in through a proxy that says it forwards for `client`; its status.
+async fn sign_in_from(site: &crate::helpers::Site, client: &str, email: &str, password: &str) -> u16 {
+    let request = site.client.post(site.url("/api/session")).header("origin", site.origin()).header("x-forwarded-for", client);
+    request.json(&serde_json::json!({ "email": email, "password": password })).send().await.unwrap().status().as_u16()
+}
+
+/// Five wrong guesses from `client`, each at another account: only the
+/// address backs off (after twice the free attempts of an account).
+async fn guesses_from(site: &crate::helpers::Site, client: &str) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        statuses.push(sign_in_from(site, client, &format!("nobody{i}@example.com"), "guess").await);
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_backs_off_alone_and_nobody_else_names_a_client() {
+    let backoff = Backoff { free: 2, first: Duration::from_secs(30), cap: Duration::from_secs(30) };
+
+    // Nobody trusted: the header names nobody, every guess is 127.0.0.1's.
+    let direct = spawn_app_with(|config| config.sign_in_backoff = backoff).await;
+    assert_eq!(guesses_from(&direct, "203.0.113.5").await, [401, 401, 401, 401, 429]);
+    assert_eq!(sign_in_from(&direct, "203.0.113.6", EMAIL, PASSWORD).await, 429, "a header cannot make another client");
+
+    // Behind a trusted proxy on 127.0.0.1: each forwarded client backs off alone.
+    let proxied = spawn_app_with(|config| {
+        config.sign_in_backoff = backoff;
+        config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    assert_eq!(guesses_from(&proxied, "203.0.113.5").await, [401, 401, 401, 401, 429]);
+    assert_eq!(sign_in_from(&proxied, "203.0.113.6", EMAIL, PASSWORD).await, 200, "another client is not locked out");
+    assert_eq!(sign_in_from(&proxied, "198.51.100.1, 203.0.113.5", EMAIL, PASSWORD).await, 429, "the address the proxy heard, not the one the client claimed");
+}
