@@ -23,8 +23,17 @@ pub async fn put<T: DeserializeOwned>(url: &str, body: &impl serde::Serialize) -
     read(request.send().await.map_err(network_error)?).await
 }
 
+/// A PUT answered with no content (204).
+pub async fn put_no_content(url: &str, body: &impl serde::Serialize) -> Result<(), ApiError> {
+    let request = Request::put(url).json(body).map_err(network_error)?;
+    nothing(request.send().await.map_err(network_error)?).await
+}
+
 pub async fn delete(url: &str) -> Result<(), ApiError> {
-    let response = Request::delete(url).send().await.map_err(network_error)?;
+    nothing(Request::delete(url).send().await.map_err(network_error)?).await
+}
+
+async fn nothing(response: Response) -> Result<(), ApiError> {
     if response.ok() {
         Ok(())
     } else {

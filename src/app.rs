@@ -133,6 +133,7 @@ fn Header() -> impl IntoView {
             </nav>
             <span class="who" data-testid="signed-in-as">{me.name}</span>
             <span class="muted-inverse">{role}</span>
+            <crate::auth::ChangePasswordButton />
             <button on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
         </header>
     }

@@ -1,6 +1,6 @@
 //! `/api/session`. The session itself is an HttpOnly cookie the page never sees.
 
-use earshot_protocol::{ApiError, Me, SignIn};
+use earshot_protocol::{ApiError, ChangePassword, Me, SignIn};
 
 const SESSION: &str = "/api/session";
 
@@ -11,6 +11,10 @@ pub async fn sign_in(form: &SignIn) -> Result<Me, ApiError> {
 /// The user of the current session cookie, if it is still valid.
 pub async fn current_user() -> Option<Me> {
     crate::api::get::<Option<Me>>(SESSION).await.ok().flatten()
+}
+
+pub async fn change_password(form: &ChangePassword) -> Result<(), ApiError> {
+    crate::api::put_no_content("/api/session/password", form).await
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {

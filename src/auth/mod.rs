@@ -1,12 +1,14 @@
-//! Signing in and out, and who is signed in.
+//! Signing in and out, who is signed in, and their own password.
 
 mod api;
+mod password;
 mod sign_in;
 
 use earshot_protocol::Me;
 use leptos::prelude::*;
 
-pub use api::{current_user, sign_in, sign_out};
+pub use api::{change_password, current_user, sign_in, sign_out};
+pub use password::ChangePasswordButton;
 pub use sign_in::SignInPage;
 
 /// The signed-in user, shared by context; `None` until signed in.

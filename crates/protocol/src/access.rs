@@ -122,6 +122,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint { method: "POST", path: "/api/session", access: Access::Anyone, body: Some("SignIn"), answer: "`Me`, and the session cookie (HttpOnly, SameSite=Strict)" },
     Endpoint { method: "GET", path: "/api/session", access: Access::Anyone, body: None, answer: "`Me`, or `null` when not signed in" },
     Endpoint { method: "DELETE", path: "/api/session", access: Access::Anyone, body: None, answer: "204; the cookie is cleared" },
+    Endpoint { method: "PUT", path: "/api/session/password", access: Access::SignedIn, body: Some("ChangePassword"), answer: "204: the new password is kept and the old one no longer signs in; 401 `invalid_credentials` when `current` is wrong (counted like a failed sign-in), 422 `weak_password` with why" },
     Endpoint { method: "GET", path: "/api/calls/{id}", access: Access::MonitorsAndOwnCalls, body: None, answer: "`CallDetail` (the conversation view)" },
     Endpoint { method: "GET", path: "/api/contacts/{id}", access: Access::Monitors, body: None, answer: "`ContactDetail`" },
     Endpoint { method: "GET", path: "/api/agents/available", access: Access::Agents, body: None, answer: "agents free to take a transfer, `[UserView]`" },

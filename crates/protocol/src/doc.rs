@@ -137,7 +137,7 @@ fn describe_change(change: &Change) -> &'static str {
 
 /// Every code, in the table's order (`describe_error` matches exhaustively,
 /// so a new code cannot go undescribed; list it here too).
-const ERROR_CODES: [ErrorCode; 22] = [
+const ERROR_CODES: [ErrorCode; 23] = [
     ErrorCode::MalformedRequest,
     ErrorCode::InvalidCredentials,
     ErrorCode::NotSignedIn,
@@ -158,6 +158,7 @@ const ERROR_CODES: [ErrorCode; 22] = [
     ErrorCode::AgentUnavailable,
     ErrorCode::Busy,
     ErrorCode::RateLimited,
+    ErrorCode::WeakPassword,
     ErrorCode::Unavailable,
     ErrorCode::Internal,
 ];
@@ -184,6 +185,7 @@ fn describe_error(code: ErrorCode) -> (&'static str, &'static str) {
         ErrorCode::MediaRefused => ("the SDP offer could not be used", "the SDP offer was refused: …"),
         ErrorCode::Busy => ("more sign-ins at once than the server checks (HTTP 503 with `Retry-After`)", "too many sign-ins at once: try again in 1 s"),
         ErrorCode::RateLimited => ("too many failed sign-ins from this address or for this account (HTTP 429 with `Retry-After`)", "too many failed sign-ins: try again in 4 s"),
+        ErrorCode::WeakPassword => ("a new password that may not be one (HTTP 422)", "a password needs at least 12 characters: your password is unchanged"),
         ErrorCode::InvalidSettings => ("settings an admin saved that cannot be kept (HTTP 422)", "“cancel my zorp”: “zorp” is not a word the speech model knows"),
         ErrorCode::Unavailable => ("a change while the database is not answering: refused unmade, not queued (HTTP 503)", "the server cannot save changes right now (its database is not answering): nothing was changed, try again shortly"),
         ErrorCode::Internal => ("the server failed or is stopping; the cause is in its log", "internal error"),
@@ -203,6 +205,7 @@ pub fn generate() -> String {
     let _ = writeln!(w, "| `GET {AUDIO_PATH}<name>` | — | a file of the audio processing: `{PROCESSOR_FILE}`, `{DSP_FILE}` | anyone |\n");
     let _ = writeln!(w, "Refusals answer with an HTTP status and an `ApiError`:\n\n```json\n{}\n```\n", json(&ApiError::new(ErrorCode::NotSignedIn, "sign in first")));
     let _ = writeln!(w, "`SignIn`:\n\n```json\n{}\n```\n", json(&SignIn { email: "sam@earshot.demo".into(), password: "…".into() }));
+    let _ = writeln!(w, "`ChangePassword`:\n\n```json\n{}\n```\n", json(&ChangePassword { current: "…".into(), new: "…".into() }));
     let _ = writeln!(w, "`AttentionSettings`:\n\n```json\n{}\n```\n", json(&AttentionSettings::default()));
     let _ = writeln!(w, "`Me`:\n\n```json\n{}\n```\n", json(&Me { id: UserId(2), name: "Sam Rivera".into(), role: Role::Supervisor, access: MonitoringAccess::LiveMonitoring }));
     let manifest = AudioManifest {

@@ -60,6 +60,9 @@ pub enum ErrorCode {
     /// wait the `Retry-After` seconds (the wait doubles with each failure,
     /// up to a minute; a success resets it).
     RateLimited,
+    /// A new password that may not be one: too short, common or easily
+    /// guessed, or the demo's; the message says why.
+    WeakPassword,
     /// Settings an admin sent that cannot be kept (out of range, a phrase
     /// the speech model cannot hear); the message says which.
     InvalidSettings,

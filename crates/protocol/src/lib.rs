@@ -23,5 +23,5 @@ pub use error::{ApiError, ErrorCode};
 pub use calls::*;
 pub use directory::*;
 pub use live::*;
-pub use session::{Me, SignIn, SESSION_COOKIE};
+pub use session::{ChangePassword, Me, SignIn, SESSION_COOKIE};
 pub use settings::AttentionSettings;

@@ -14,6 +14,14 @@ pub struct SignIn {
     pub password: String,
 }
 
+/// Body of `PUT /api/session/password`: the signed-in user's own password,
+/// changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePassword {
+    pub current: String,
+    pub new: String,
+}
+
 /// The signed-in user, answered by `POST` and `GET /api/session`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {

@@ -7,6 +7,7 @@
 //! session still is.
 
 use std::collections::HashMap;
+use std::sync::RwLock;
 use std::time::Duration;
 
 use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
@@ -45,7 +46,8 @@ impl Token {
 }
 
 pub struct Auth {
-    by_email: HashMap<String, Account>,
+    /// Changed while the server runs (a new password).
+    by_email: RwLock<HashMap<String, Account>>,
     /// Checked against for an unknown email, so that a refusal takes as
     /// long whether or not the account exists (no enumeration by timing).
     dummy_hash: String,
@@ -73,7 +75,7 @@ impl Auth {
         }
         let dummy_hash = hash_password(&random_hex::<16>());
         let (signed_out, _) = broadcast::channel(64);
-        Self { by_email, dummy_hash, by_id, store, ttl, demo, signed_out }
+        Self { by_email: RwLock::new(by_email), dummy_hash, by_id, store, ttl, demo, signed_out }
     }
 
     pub fn ttl(&self) -> Duration {
@@ -84,12 +86,34 @@ impl Auth {
     /// (argon2, ~19 MiB): call it through `PasswordChecks`, which bounds how
     /// many run at once. An unknown email costs the same work as a known one.
     pub fn verify(&self, email: &str, password: &str, memory: &mut HashMemory) -> Option<Me> {
-        let account = self.by_email.get(&email.trim().to_lowercase());
-        let stored = account.map_or(&self.dummy_hash, |a| &a.password_hash);
+        // Read out, so that a password changing meanwhile waits for no hash.
+        let account = self.accounts().get(&email.trim().to_lowercase()).map(|a| (a.me.clone(), a.password_hash.clone()));
+        let stored = account.as_ref().map_or(&self.dummy_hash, |(_, hash)| hash);
         // Stored hashes come from `hash_password`; a corrupt one denies.
         // The demo's password is checked too, so refusing it takes as long.
         let accepted = matches(stored, password.as_bytes(), memory) && (self.demo || password != DEMO_PASSWORD);
-        accepted.then_some(account?.me.clone())
+        accepted.then_some(account?.0)
+    }
+
+    /// The email `user` signs in with, if they can sign in.
+    pub fn email_of(&self, user: UserId) -> Option<String> {
+        self.accounts().iter().find(|(_, a)| a.me.id == user).map(|(email, _)| email.clone())
+    }
+
+    /// `user` signs in with the password `hash` is of from now on (kept in
+    /// the store first).
+    pub async fn set_password(&self, user: UserId, hash: String) -> Result<(), earshot_store::Error> {
+        self.store.set_password_hash(user, &hash).await?;
+        let mut accounts = self.by_email.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(account) = accounts.values_mut().find(|a| a.me.id == user) {
+            account.password_hash = hash;
+        }
+        Ok(())
+    }
+
+    fn accounts(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Account>> {
+        // A panic elsewhere leaves the map whole: each change is one assignment.
+        self.by_email.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A new session for `user`, kept in the store before it is handed out.

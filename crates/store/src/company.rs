@@ -76,6 +76,12 @@ impl Store {
         Ok(Some(id))
     }
 
+    /// `user` signs in with the password `hash` is of from now on.
+    pub async fn set_password_hash(&self, user: UserId, hash: &str) -> Result<(), Error> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(i64::from(user.0)).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// The company as stored.
     pub async fn company(&self) -> Result<Company, Error> {
         let numbers = sqlx::query("SELECT id, name, e164 FROM numbers ORDER BY id")

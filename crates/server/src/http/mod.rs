@@ -20,7 +20,7 @@ mod socket;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -118,6 +118,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/session", get(session::who_am_i).post(session::sign_in).delete(session::sign_out))
+        .route("/session/password", put(session::change_password))
         .route("/live", get(live::upgrade))
         .route("/caller", get(caller::upgrade))
         .route("/metrics", get(metrics::metrics))

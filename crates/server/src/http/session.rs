@@ -10,11 +10,11 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use earshot_domain::Command;
-use earshot_protocol::{Access, ErrorCode, Me, SignIn, SESSION_COOKIE};
+use earshot_protocol::{Access, ChangePassword, ErrorCode, Me, SignIn, SESSION_COOKIE};
 
 use super::client::ClientAddr;
 use super::{AppError, AppState};
-use crate::auth::Token;
+use crate::auth::{hash_password, weak_password, Token};
 use crate::now;
 use crate::password_checks::Busy;
 use crate::throttle::{locked, try_again, whole_seconds};
@@ -85,6 +85,42 @@ pub async fn sign_in(
     Ok(with_cookie(Json(me).into_response(), &cookie))
 }
 
+
+/// The signed-in user's own password, changed: the current one checked (and
+/// throttled as a sign-in is, so a left-open session cannot be used to
+/// guess it), the new one strong enough.
+pub async fn change_password(
+    State(state): State<AppState>,
+    Extension(ClientAddr(address)): Extension<ClientAddr>,
+    headers: HeaderMap,
+    CurrentUser(me): CurrentUser,
+    body: Result<Json<ChangePassword>, JsonRejection>,
+) -> Result<Response, AppError> {
+    state.origins.check(&headers)?;
+    let Json(ChangePassword { current, new }) = body.map_err(|e| {
+        AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, format!("bad password change: {}", e.body_text()))
+    })?;
+    let email = state.auth.email_of(me.id).ok_or_else(|| AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "this account has no password to change"))?;
+    if let Err(wait) = locked(&state.sign_in_throttle).attempt(address, &email, Instant::now()) {
+        return Ok(try_later(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many wrong passwords", wait));
+    }
+    match state.passwords.check(email.clone(), current.clone()).await {
+        Ok(Some(checked)) if checked.id == me.id => locked(&state.sign_in_throttle).succeeded(address, &email),
+        Ok(_) => return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "your current password is not that")),
+        Err(Busy) => return Ok(try_later(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, "too many password checks at once", Duration::from_secs(1))),
+    }
+    let why = if new == current { Some("that is the password you have".to_owned()) } else { weak_password(&new) };
+    if let Some(why) = why {
+        return Err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::WeakPassword, format!("{why}: your password is unchanged")));
+    }
+    // Hashing is slow by design: off the request threads.
+    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+        .await
+        .map_err(|_| AppError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "the password could not be hashed"))?;
+    state.auth.set_password(me.id, hash).await.map_err(unavailable)?;
+    tracing::info!(user = me.id.0, "changed their password");
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
 
 /// Refused for now: `status`, why, and when to try again (whole seconds,
 /// rounded up, in the message and in `Retry-After`).

@@ -265,3 +265,28 @@ async fn behind_a_trusted_proxy_each_client_backs_off_alone_and_nobody_else_name
     assert_eq!(sign_in_from(&proxied, "203.0.113.6", EMAIL, PASSWORD).await, 200, "another client is not locked out");
     assert_eq!(sign_in_from(&proxied, "198.51.100.1, 203.0.113.5", EMAIL, PASSWORD).await, 429, "the address the proxy heard, not the one the client claimed");
 }
+
+#[tokio::test]
+async fn everyone_changes_their_own_password_knowing_the_current_one_and_never_to_a_weak_one() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie(EMAIL).await;
+    let new = "ledger-violet-harbour-9";
+    let change = |current: &str, new: &str| app.put_json("/api/session/password", &cookie, serde_json::json!({ "current": current, "new": new }));
+    let refused = |(status, body): (u16, serde_json::Value)| (status, body["code"].as_str().unwrap_or_default().to_owned(), body["message"].as_str().unwrap_or_default().to_owned());
+
+    assert_eq!(refused(change("not it", new).await), (401, "invalid_credentials".into(), "your current password is not that".into()));
+    assert_eq!(refused(change(PASSWORD, "short").await), (422, "weak_password".into(), "a password needs at least 12 characters: your password is unchanged".into()));
+    assert_eq!(refused(change(PASSWORD, "password1234").await).0, 422, "a common one");
+    assert_eq!(refused(change(PASSWORD, PASSWORD).await).2, "that is the password you have: your password is unchanged");
+    assert_eq!(app.sign_in(EMAIL, PASSWORD).await.status(), 200, "unchanged so far");
+
+    assert_eq!(change(PASSWORD, new).await.0, 204);
+    assert_eq!(app.sign_in(EMAIL, PASSWORD).await.status(), 401, "the old one no longer signs in");
+    assert_eq!(app.sign_in(EMAIL, new).await.status(), 200, "the new one does");
+
+    let body = serde_json::json!({ "current": new, "new": "another-long-phrase-42" });
+    let signed_out = app.client.put(app.url("/api/session/password")).header("origin", app.origin()).json(&body).send().await.unwrap();
+    assert_eq!(signed_out.status(), 401);
+    let foreign = app.client.put(app.url("/api/session/password")).header("origin", "https://elsewhere.example").header("cookie", &cookie).json(&body).send().await.unwrap();
+    assert_eq!(foreign.status(), 403, "never from another site's page");
+}
