@@ -39,7 +39,7 @@ async fn e2e_an_agent_changes_their_password_and_signs_in_with_the_new_one() {
     alex.type_into("#email", "alex@earshot.demo").await;
     alex.type_into("#password", DEMO_PASSWORD).await;
     alex.click("[data-testid=sign-in] button[type=submit]").await;
-    assert_eq!(alex.wait_for_text("[data-testid=sign-in-error]").await, "Wrong email or password.", "the old password no longer signs in");
+    assert_eq!(alex.wait_for_text_containing("[data-testid=sign-in-error]", "Wrong").await, "Wrong email or password.", "the old password no longer signs in");
     alex.replace_text("#password", new).await;
     alex.click("[data-testid=sign-in] button[type=submit]").await;
     assert_eq!(alex.wait_for_text("[data-testid=signed-in-as]").await, "Alex Morgan");
