@@ -219,16 +219,15 @@ pub fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn a_new_password_is_long_uncommon_and_not_the_demos() {
-        use super::weak_password;
         assert_eq!(weak_password("short").as_deref(), Some("a password needs at least 12 characters"));
         assert!(weak_password("password1234").is_some_and(|why| why.starts_with("that password is too easy to guess")), "a common one");
         assert!(weak_password("qwertyuiopasdf").is_some(), "a keyboard row");
         assert_eq!(weak_password("ledger-violet-harbour-9"), None);
     }
-
-    use super::*;
 
     #[test]
     fn the_store_keeps_a_hash_of_the_token_not_the_token() {
