@@ -1,6 +1,7 @@
 //! `/api/session`: sign in, who am I, sign out; and the extractor that
 //! turns the session cookie into the signed-in user.
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use axum::extract::rejection::JsonRejection;
@@ -58,22 +59,10 @@ pub async fn sign_in(
     let Json(SignIn { email, password }) = body.map_err(|e| {
         AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, format!("bad sign-in request: {}", e.body_text()))
     })?;
-    // Counted before the check: guesses sent together cannot all slip
-    // through one backoff window while the first ones are being hashed.
-    if let Err(wait) = locked(&state.sign_in_throttle).attempt(address, &email, Instant::now()) {
-        return Ok(try_later(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many failed sign-ins", wait));
-    }
-    let me = match state.passwords.check(email.clone(), password).await {
-        Ok(Some(me)) => {
-            locked(&state.sign_in_throttle).succeeded(address, &email);
-            me
-        }
-        Ok(None) => {
-            return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong email or password"));
-        }
-        Err(Busy) => {
-            return Ok(try_later(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, "too many sign-ins at once", Duration::from_secs(1)))
-        }
+    let me = match throttled_check(&state, address, &email, password, ("too many failed sign-ins", "too many sign-ins at once")).await {
+        Ok(Some(me)) => me,
+        Ok(None) => return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong email or password")),
+        Err(refused) => return Ok(refused),
     };
     let token = state.auth.open_session(me.id, now()).await.map_err(unavailable)?;
     let cookie = format!(
@@ -85,6 +74,25 @@ pub async fn sign_in(
     Ok(with_cookie(Json(me).into_response(), &cookie))
 }
 
+/// `password` checked for `email`: whose it is, `None` when wrong, or the
+/// refusal to answer with — a wait, or too many checks at once, said with
+/// `why` (too many failures, too many at once). Counted by the sign-in
+/// throttle before the check, so guesses sent together cannot all slip
+/// through one backoff window while the first ones are being hashed;
+/// forgotten on success.
+async fn throttled_check(state: &AppState, address: IpAddr, email: &str, password: String, why: (&str, &str)) -> Result<Option<Me>, Response> {
+    if let Err(wait) = locked(&state.sign_in_throttle).attempt(address, email, Instant::now()) {
+        return Err(try_later(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, why.0, wait));
+    }
+    match state.passwords.check(email.to_owned(), password).await {
+        Ok(Some(me)) => {
+            locked(&state.sign_in_throttle).succeeded(address, email);
+            Ok(Some(me))
+        }
+        Ok(None) => Ok(None),
+        Err(Busy) => Err(try_later(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, why.1, Duration::from_secs(1))),
+    }
+}
 
 /// The signed-in user's own password, changed: the current one checked (and
 /// throttled as a sign-in is, so a left-open session cannot be used to
@@ -101,13 +109,10 @@ pub async fn change_password(
         AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, format!("bad password change: {}", e.body_text()))
     })?;
     let email = state.auth.email_of(me.id).ok_or_else(|| AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "this account has no password to change"))?;
-    if let Err(wait) = locked(&state.sign_in_throttle).attempt(address, &email, Instant::now()) {
-        return Ok(try_later(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many wrong passwords", wait));
-    }
-    match state.passwords.check(email.clone(), current.clone()).await {
-        Ok(Some(checked)) if checked.id == me.id => locked(&state.sign_in_throttle).succeeded(address, &email),
+    match throttled_check(&state, address, &email, current.clone(), ("too many wrong passwords", "too many password checks at once")).await {
+        Ok(Some(checked)) if checked.id == me.id => {}
         Ok(_) => return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "your current password is not that")),
-        Err(Busy) => return Ok(try_later(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, "too many password checks at once", Duration::from_secs(1))),
+        Err(refused) => return Ok(refused),
     }
     let why = if new == current { Some("that is the password you have".to_owned()) } else { weak_password(&new) };
     if let Some(why) = why {
