@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, VecDeque};
 use std::time::Instant;
 
 use earshot_domain::seed::{demo_directory, SALES};
-use earshot_domain::{CallEvent, Command, Core, NewCall, Origin, Output};
+use earshot_domain::{CallEvent, Command, Core, NewCall, Origin};
 use earshot_protocol::{CallId, CallKind, CallState, Direction, Millis, UserId};
 use earshot_server::media::{user_holder, Effect};
 use earshot_sfu::{LegRole, RoomId, Sfu};
@@ -224,13 +224,10 @@ impl World {
     /// The core's outputs, as the live task sends them to the shard.
     fn drain(&mut self) {
         while let Some(output) = self.core.poll_output() {
-            if matches!(output, Output::Delta { .. } | Output::Record(_)) {
-                continue;
-            }
             match Effect::of(&output) {
                 Some(effect) if effect.waits_for_commit() => self.uncommitted.push(effect),
                 Some(effect) => effect.apply(&mut self.sfu),
-                None => {}
+                None => {} // deltas and records: no audio
             }
         }
     }
