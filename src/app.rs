@@ -113,7 +113,7 @@ fn Header() -> impl IntoView {
     let me = crate::auth::me();
     let sign_out = Action::new_local(move |_: &()| async move {
         if crate::auth::sign_out().await.is_ok() {
-            session.0.set(None);
+            session.end();
         }
     });
     let role = match (me.role, me.access) {

@@ -19,6 +19,15 @@ impl Session {
     pub fn expect() -> Self {
         expect_context::<Session>()
     }
+
+    /// Back to the sign-in page, once: a sign-out and the server closing the
+    /// live socket for it may both say so, and a second redraw of the form
+    /// would lose what is being typed into it.
+    pub fn end(self) {
+        if self.0.with_untracked(Option::is_some) {
+            self.0.set(None);
+        }
+    }
 }
 
 /// The signed-in user, provided to everything shown only when signed in.

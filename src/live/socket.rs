@@ -22,6 +22,7 @@ const SESSION_ENDED: u16 = 1008;
 const HIDDEN_FRAME: Duration = Duration::from_millis(100);
 
 use super::model::{Applied, LiveState};
+use crate::auth::Session;
 
 /// The socket's state, shown in the header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +45,8 @@ pub struct Live {
     /// This page's id among the user's windows (random per load), named on
     /// every live socket so the server knows where the coach's audio plays.
     window: u64,
+    /// The signed-in user's session; none for the caller's phone.
+    session: Option<Session>,
 }
 
 /// Which socket, and what it asks for on every (re)connection.
@@ -164,6 +167,7 @@ impl Live {
             client: StoredValue::new_local(Rc::new(RefCell::new(Client::default()))),
             // Never 0, which means "no window" to the server.
             window: 1 + (js_sys::Math::random() * 9_007_199_254_740_990.0) as u64,
+            session: use_context::<Session>(),
         }
     }
 
@@ -241,10 +245,15 @@ impl Client {
                 let code = event.dyn_ref::<CloseEvent>().map_or(0, CloseEvent::code);
                 leptos::logging::warn!("live connection closed ({code})");
                 if code == SESSION_ENDED {
-                    // Signed out elsewhere, or expired: no retry can open it
-                    // again; a fresh page asks who this is (the sign-in page).
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.location().reload();
+                    // Signed out (here or elsewhere), or expired: no retry
+                    // can open it again, so the sign-in page asks who this is.
+                    match live.session {
+                        Some(session) => session.end(),
+                        None => {
+                            if let Some(window) = web_sys::window() {
+                                let _ = window.location().reload();
+                            }
+                        }
                     }
                     return;
                 }
