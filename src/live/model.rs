@@ -16,6 +16,9 @@ pub struct LiveState {
     pub clock_offset_ms: i64,
     pub numbers: BTreeMap<NumberId, CompanyNumber>,
     pub users: BTreeMap<UserId, UserView>,
+    /// The names of users deactivated while this page was open: a call
+    /// they are still on goes on showing who takes it.
+    former: BTreeMap<UserId, String>,
     pub calls: BTreeMap<CallId, CallView>,
     /// Agents: their own call, as the server last said.
     pub my_call: Option<MyCall>,
@@ -136,7 +139,13 @@ impl LiveState {
                 }
             }
             Change::UserUpdated { user } => {
+                self.former.remove(&user.id);
                 self.users.insert(user.id, user);
+            }
+            Change::UserRemoved { user } => {
+                if let Some(gone) = self.users.remove(&user) {
+                    self.former.insert(user, gone.name);
+                }
             }
             // A change this build does not know: the next snapshot has it.
             _ => {}
@@ -149,7 +158,11 @@ impl LiveState {
     }
 
     pub fn user_name(&self, id: UserId) -> String {
-        self.users.get(&id).map_or_else(|| format!("User {}", id.0), |u| u.name.clone())
+        match (self.users.get(&id), self.former.get(&id)) {
+            (Some(user), _) => user.name.clone(),
+            (None, Some(name)) => name.clone(),
+            (None, None) => format!("User {}", id.0),
+        }
     }
 
     pub fn number_name(&self, id: NumberId) -> String {
@@ -250,6 +263,17 @@ pub mod tests {
 
     fn delta(seq: u64, change: Change) -> ServerMsg {
         ServerMsg::Delta { seq, change }
+    }
+
+    #[test]
+    fn a_deactivated_user_leaves_the_users_and_keeps_their_name_on_their_call() {
+        let mut state = LiveState::default();
+        state.apply(snapshot(5), Millis(9_000));
+        let renamed = UserView { name: "Alex Morgan".into(), ..user(10, Role::Agent, UserStatus::OnCall) };
+        state.apply(delta(6, Change::UserUpdated { user: renamed }), Millis(0));
+        state.apply(delta(7, Change::UserRemoved { user: UserId(10) }), Millis(0));
+        assert!(!state.users.contains_key(&UserId(10)));
+        assert_eq!(state.user_name(UserId(10)), "Alex Morgan", "call 1 is still theirs");
     }
 
     #[test]

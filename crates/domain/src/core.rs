@@ -1,13 +1,15 @@
 //! The live state machine: calls, presence and coaching sessions.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use earshot_protocol::{
-    AuditAction, AuditEntry, CallDetail, CallId, CallKind, CallState, CallView, Change, CoachingView, ContactId,
-    Direction, Millis, NumberId, Request, Role, SignalKind, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
+    AdminAction, AdminEntry, AuditAction, AuditEntry, CallDetail, CallId, CallKind, CallState, CallView, Change, CoachingView, ContactId,
+    Direction, Millis, NumberId, PersonForm, Request, Role, SignalKind, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
 };
 
+use crate::admin::{check_active, check_person, describe, AdminError};
 use crate::attention::Attention;
 use crate::coaching::{check_start, CoachingError};
 use crate::connections::{Connections, Edge};
@@ -187,6 +189,8 @@ enum Ending {
     CallMoved,
     Uncoachable,
     CallEnded,
+    AccessRemoved,
+    Deactivated,
 }
 
 impl Ending {
@@ -197,6 +201,8 @@ impl Ending {
             Ending::CallMoved => "the call moved to another agent",
             Ending::Uncoachable => "this call can no longer be coached",
             Ending::CallEnded => "the call ended",
+            Ending::AccessRemoved => "the coach's Live Monitoring access was removed",
+            Ending::Deactivated => "the coach's account was deactivated",
         }
     }
 }
@@ -222,7 +228,9 @@ struct Session {
 }
 
 pub struct Core {
-    directory: Directory,
+    /// Shared with the shell's readers; copied on a change only while one
+    /// holds it.
+    directory: Arc<Directory>,
     calls: BTreeMap<CallId, Call>,
     /// The call each agent is on: a user's status without a pass over every
     /// call (a snapshot asks it of every user).
@@ -252,7 +260,7 @@ impl Core {
     pub fn new(directory: Directory) -> Self {
         let presence = directory.users().map(|u| (u.id, Presence::Available)).collect();
         Self {
-            directory,
+            directory: Arc::new(directory),
             calls: BTreeMap::new(),
             on_call: BTreeMap::new(),
             presence,
@@ -307,6 +315,12 @@ impl Core {
         &self.directory
     }
 
+    /// The directory as it is now, for readers elsewhere (pages of stored
+    /// calls, the audit log's names); a later change does not alter it.
+    pub fn shared_directory(&self) -> Arc<Directory> {
+        Arc::clone(&self.directory)
+    }
+
     /// The next output, until there is none left.
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
@@ -319,14 +333,14 @@ impl Core {
             seq: self.seq,
             now,
             numbers: self.directory.numbers().cloned().collect(),
-            users: self.directory.users().map(|u| self.user_view(u.id)).collect(),
+            users: self.directory.active_users().map(|u| self.user_view(u.id)).collect(),
             calls: self.calls.values().map(|c| self.call_view(c)).collect(),
         }
     }
 
     /// Whether `user` is an agent free to take a call now.
     pub fn is_available_agent(&self, user: &User) -> bool {
-        user.role == Role::Agent && self.status(user.id) == UserStatus::Available
+        user.active && user.role == Role::Agent && self.status(user.id) == UserStatus::Available
     }
 
     /// Agents free to take a call (or a transfer) now.
@@ -567,6 +581,7 @@ impl Core {
                 match self.directory.user(agent) {
                     None => return Err(EventError::UnknownUser(agent)),
                     Some(user) if user.role != Role::Agent => return Err(EventError::NotAnAgent(agent)),
+                    Some(user) if !user.active => return Err(EventError::AgentBusy(agent)),
                     Some(_) => {}
                 }
                 if self.status(agent) != UserStatus::Available {
@@ -711,6 +726,84 @@ impl Core {
         let Some(call) = self.calls.get(&id) else { return Ok(None) };
         let reader = Reader::of(&self.directory, user, call)?;
         Ok(Some(call_detail(&self.directory, reader, call, self.coaching_view(id), true)))
+    }
+
+    // ---- administration ----
+
+    /// `actor` (an active admin) adds a person (`id: None`) or changes
+    /// one; live at once. A coach who may no longer monitor stops coaching.
+    pub fn save_person(&mut self, now: Millis, actor: UserId, id: Option<UserId>, form: &PersonForm) -> Result<User, AdminError> {
+        self.check_admin(actor)?;
+        let user = check_person(&self.directory, id, form)?;
+        let action = if id.is_some() { AdminAction::PersonChanged } else { AdminAction::PersonAdded };
+        self.put_person(now, actor, user.clone(), action);
+        Ok(user)
+    }
+
+    /// A company with no active admin takes its first from the setup link:
+    /// they are their own actor.
+    pub fn add_first_admin(&mut self, now: Millis, form: &PersonForm) -> Result<User, AdminError> {
+        if self.directory.active_users().any(|u| u.role == Role::Admin) {
+            return Err(AdminError::Invalid("the company has an admin already: sign in, or ask them".into()));
+        }
+        let user = check_person(&self.directory, None, &PersonForm { role: Role::Admin, ..form.clone() })?;
+        self.put_person(now, user.id, user.clone(), AdminAction::PersonAdded);
+        Ok(user)
+    }
+
+    /// `actor` deactivates a person or brings them back. Deactivated, a
+    /// coach's seat ends with the reason; an agent keeps the call they are
+    /// on until it ends and is offered no other.
+    pub fn set_active(&mut self, now: Millis, actor: UserId, id: UserId, active: bool) -> Result<User, AdminError> {
+        self.check_admin(actor)?;
+        let user = check_active(&self.directory, actor, id, active)?;
+        let action = if active { AdminAction::PersonReactivated } else { AdminAction::PersonDeactivated };
+        self.put_person(now, actor, user.clone(), action);
+        Ok(user)
+    }
+
+    /// A change to a person's password, which the core does not keep,
+    /// for the company's log: `actor` issued them a link, or set it.
+    pub fn note_password(&mut self, now: Millis, actor: UserId, person: UserId, action: AdminAction) -> Result<(), AdminError> {
+        if action == AdminAction::PasswordLinkIssued {
+            self.check_admin(actor)?;
+        }
+        let subject = self.directory.user(person).ok_or(AdminError::NoSuchPerson)?.name.clone();
+        self.admin_log(now, actor, action, subject, String::new(), String::new());
+        Ok(())
+    }
+
+    fn check_admin(&self, actor: UserId) -> Result<(), AdminError> {
+        match self.directory.user(actor) {
+            Some(user) if user.active && user.role == Role::Admin => Ok(()),
+            _ => Err(AdminError::NotAnAdmin),
+        }
+    }
+
+    fn put_person(&mut self, now: Millis, actor: UserId, user: User, action: AdminAction) {
+        let before = self.directory.user(user.id).map(|u| describe(&self.directory, u)).unwrap_or_default();
+        let after = describe(&self.directory, &user);
+        let (id, active, monitors) = (user.id, user.active, user.can_monitor());
+        self.presence.entry(id).or_insert(Presence::Available);
+        Arc::make_mut(&mut self.directory).put_user(user.clone());
+        self.record(Record::PersonSaved(user.clone()));
+        let subject = user.name.clone();
+        self.admin_log(now, actor, action, subject, before, after);
+        if let Some(call) = self.coaching_of(id).filter(|_| !monitors) {
+            self.end_session(now, call, if active { Ending::AccessRemoved } else { Ending::Deactivated });
+            self.emit_call(call);
+        }
+        if active {
+            self.emit_users([Some(id)]);
+            self.route_callers(now);
+        } else {
+            self.emit(Change::UserRemoved { user: id });
+        }
+    }
+
+    fn admin_log(&mut self, at: Millis, actor: UserId, action: AdminAction, subject: String, before: String, after: String) {
+        let entry = AdminEntry { at, action, actor, actor_name: self.name(actor), subject, before, after };
+        self.record(Record::Admin(entry));
     }
 
     // ---- coaching ----
@@ -897,9 +990,10 @@ impl Core {
         }
     }
 
+    /// The dashboards hear of each active user's row (a deactivated one has left them).
     fn emit_users(&mut self, users: impl IntoIterator<Item = Option<UserId>>) {
         for user in users.into_iter().flatten() {
-            if self.directory.user(user).is_some() {
+            if self.directory.user(user).is_some_and(|u| u.active) {
                 let user = self.user_view(user);
                 self.emit(Change::UserUpdated { user });
             }

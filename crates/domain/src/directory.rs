@@ -1,4 +1,4 @@
-//! The company: users, numbers and contacts. Fixed while the server runs.
+//! The company: users, numbers and contacts, as admins change them.
 
 use std::collections::BTreeMap;
 
@@ -13,12 +13,15 @@ pub struct User {
     pub access: MonitoringAccess,
     /// The company numbers whose call distribution this user is in.
     pub numbers: Vec<NumberId>,
+    /// Deactivated, they keep their name in the records but cannot sign in,
+    /// monitor or take calls.
+    pub active: bool,
 }
 
 impl User {
     /// Admins and supervisors with Live Monitoring (or +) see the dashboard.
     pub fn can_monitor(&self) -> bool {
-        self.role != Role::Agent && self.access != MonitoringAccess::None
+        self.active && self.role != Role::Agent && self.access != MonitoringAccess::None
     }
 
     pub fn is_assigned_to(&self, number: NumberId) -> bool {
@@ -50,8 +53,29 @@ impl Directory {
         self.users.get(&id)
     }
 
+    /// Everyone, deactivated people too.
     pub fn users(&self) -> impl Iterator<Item = &User> {
         self.users.values()
+    }
+
+    /// The people working here now.
+    pub fn active_users(&self) -> impl Iterator<Item = &User> {
+        self.users.values().filter(|u| u.active)
+    }
+
+    /// The user who signs in with `email` (in any case), if any.
+    pub fn user_by_email(&self, email: &str) -> Option<&User> {
+        self.users.values().find(|u| u.email.eq_ignore_ascii_case(email))
+    }
+
+    /// The id the next user added gets: never one used before.
+    pub fn next_user_id(&self) -> UserId {
+        UserId(self.users.keys().next_back().map_or(1, |last| last.0 + 1))
+    }
+
+    /// Adds `user`, or replaces the one with its id.
+    pub fn put_user(&mut self, user: User) {
+        self.users.insert(user.id, user);
     }
 
     pub fn number(&self, id: NumberId) -> Option<&CompanyNumber> {

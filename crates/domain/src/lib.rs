@@ -5,6 +5,7 @@
 //! touches a socket: [`Core`] takes commands and call events, and its
 //! changes are drained with [`Core::poll_output`]. One task owns it.
 
+mod admin;
 mod attention;
 mod coaching;
 mod connections;
@@ -14,6 +15,7 @@ mod record;
 pub mod seed;
 mod view;
 
+pub use admin::{check_active, check_person, describe, AdminError};
 pub use attention::Attention;
 pub use coaching::{as_seen_by_agent, check_start, CoachingError};
 pub use core::{Call, CallEvent, Command, Core, EventError, Logged, NewCall, Origin, Output};

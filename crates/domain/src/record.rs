@@ -5,9 +5,10 @@
 //! it happens, so an ended call (or one cut short by a crash) is whole in
 //! the store.
 
-use earshot_protocol::{AuditEntry, CallId, CallKind, CallState, Millis, UserId};
+use earshot_protocol::{AdminEntry, AuditEntry, CallId, CallKind, CallState, Millis, UserId};
 
 use crate::core::{Call, Logged};
+use crate::directory::User;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -23,6 +24,11 @@ pub enum Record {
     CallEnded { call: CallId, at: Millis },
     /// An entry of the coaching audit log.
     Audit(AuditEntry),
+    /// A person added or changed by an admin: kept whole (their password
+    /// is not the core's and is kept apart).
+    PersonSaved(User),
+    /// An entry of the log of changes to the company.
+    Admin(AdminEntry),
 }
 
 impl Record {
@@ -37,6 +43,8 @@ impl Record {
             Record::Commented { call, .. } => ("a comment", Some(*call)),
             Record::CallEnded { call, .. } => ("a call's end", Some(*call)),
             Record::Audit(entry) => ("an audit entry", entry.call),
+            Record::PersonSaved(_) => ("a person", None),
+            Record::Admin(_) => ("an entry of the company's log", None),
         };
         match call {
             Some(call) => format!("{what} (call {})", call.0),

@@ -39,13 +39,14 @@ pub fn centre_directory(agents: usize) -> Directory {
         role: Role::Agent,
         access: MonitoringAccess::None,
         numbers: vec![ALL[i % ALL.len()]],
+        active: true,
     }));
     Directory::new(users, demo_numbers(), demo_contacts())
 }
 
 fn user(id: u32, name: &str, role: Role, access: MonitoringAccess, numbers: &[NumberId]) -> User {
     let email = format!("{}{DEMO_EMAIL_DOMAIN}", name.split(' ').next().unwrap_or(name).to_lowercase());
-    User { id: UserId(id), name: name.to_owned(), email, role, access, numbers: numbers.to_vec() }
+    User { id: UserId(id), name: name.to_owned(), email, role, access, numbers: numbers.to_vec(), active: true }
 }
 
 pub fn demo_users() -> Vec<User> {

@@ -15,7 +15,7 @@ const COACH: UserId = UserId(1);
 const RIVAL: UserId = UserId(2);
 
 fn person(id: UserId, name: &str, role: Role, access: MonitoringAccess, numbers: &[NumberId]) -> User {
-    User { id, name: name.into(), email: format!("{}@test", id.0), role, access, numbers: numbers.to_vec() }
+    User { id, name: name.into(), email: format!("{}@test", id.0), role, access, numbers: numbers.to_vec(), active: true }
 }
 
 /// A company with one coach under test, a rival supervisor and two agents.

@@ -124,20 +124,21 @@ fn describe_server_message(message: &ServerMsg) -> &'static str {
 }
 
 fn changes() -> Vec<Change> {
-    vec![Change::CallUpdated { call: call() }, Change::CallEnded { call: CallId(42) }, Change::UserUpdated { user: sam() }]
+    vec![Change::CallUpdated { call: call() }, Change::CallEnded { call: CallId(42) }, Change::UserUpdated { user: sam() }, Change::UserRemoved { user: UserId(2) }]
 }
 
 fn describe_change(change: &Change) -> &'static str {
     match change {
         Change::CallUpdated { .. } => "A call started or changed (answered, held, transferred, coached, whisper …): the whole row.",
         Change::CallEnded { .. } => "A call ended and leaves the dashboard.",
-        Change::UserUpdated { .. } => "A user's status changed: the whole row.",
+        Change::UserUpdated { .. } => "A user was added, or their status or details changed: the whole row.",
+        Change::UserRemoved { .. } => "A user was deactivated and leaves the dashboard.",
     }
 }
 
 /// Every code, in the table's order (`describe_error` matches exhaustively,
 /// so a new code cannot go undescribed; list it here too).
-const ERROR_CODES: [ErrorCode; 23] = [
+const ERROR_CODES: [ErrorCode; 26] = [
     ErrorCode::MalformedRequest,
     ErrorCode::InvalidCredentials,
     ErrorCode::NotSignedIn,
@@ -159,6 +160,9 @@ const ERROR_CODES: [ErrorCode; 23] = [
     ErrorCode::Busy,
     ErrorCode::RateLimited,
     ErrorCode::WeakPassword,
+    ErrorCode::InvalidSettings,
+    ErrorCode::InvalidForm,
+    ErrorCode::LinkExpired,
     ErrorCode::Unavailable,
     ErrorCode::Internal,
 ];
@@ -187,6 +191,8 @@ fn describe_error(code: ErrorCode) -> (&'static str, &'static str) {
         ErrorCode::RateLimited => ("too many failed sign-ins from this address or for this account (HTTP 429 with `Retry-After`)", "too many failed sign-ins: try again in 4 s"),
         ErrorCode::WeakPassword => ("a new password that may not be one (HTTP 422)", "a password needs at least 12 characters: your password is unchanged"),
         ErrorCode::InvalidSettings => ("settings an admin saved that cannot be kept (HTTP 422)", "“cancel my zorp”: “zorp” is not a word the speech model knows"),
+        ErrorCode::InvalidForm => ("a person an admin saved who cannot be kept (HTTP 422)", "sam@earshot.demo is Sam Rivera's email already"),
+        ErrorCode::LinkExpired => ("a link to set a password that is unknown, used or expired (HTTP 410)", "this link is used, expired or unknown: ask an admin for a new one"),
         ErrorCode::Unavailable => ("a change while the database is not answering: refused unmade, not queued (HTTP 503)", "the server cannot save changes right now (its database is not answering): nothing was changed, try again shortly"),
         ErrorCode::Internal => ("the server failed or is stopping; the cause is in its log", "internal error"),
     }
@@ -206,6 +212,17 @@ pub fn generate() -> String {
     let _ = writeln!(w, "Refusals answer with an HTTP status and an `ApiError`:\n\n```json\n{}\n```\n", json(&ApiError::new(ErrorCode::NotSignedIn, "sign in first")));
     let _ = writeln!(w, "`SignIn`:\n\n```json\n{}\n```\n", json(&SignIn { email: "sam@earshot.demo".into(), password: "…".into() }));
     let _ = writeln!(w, "`ChangePassword`:\n\n```json\n{}\n```\n", json(&ChangePassword { current: "…".into(), new: "…".into() }));
+    let form = PersonForm { name: "Lee Chan".into(), email: "lee@example.com".into(), role: Role::Agent, access: MonitoringAccess::None, numbers: vec![NumberId(2)] };
+    let account = Account { id: UserId(12), name: form.name.clone(), email: form.email.clone(), role: form.role, access: form.access, numbers: form.numbers.clone(), active: true, has_password: false };
+    let link = PasswordLink { path: "/welcome#5f0c…".into(), expires: Millis(1_764_259_200_000) };
+    let _ = writeln!(w, "`PersonForm`:\n\n```json\n{}\n```\n", json(&form));
+    let _ = writeln!(w, "`AddedPerson` (an `Account` and a `PasswordLink`):\n\n```json\n{}\n```\n", json(&AddedPerson { account, link }));
+    let _ = writeln!(w, "`SetActive`:\n\n```json\n{}\n```\n", json(&SetActive { active: false }));
+    let entry = AdminEntry { at: Millis(1_764_000_000_000), action: AdminAction::PersonChanged, actor: UserId(1), actor_name: "Ada Lovelace".into(), subject: "Sam Rivera".into(), before: "Sam Rivera <sam@earshot.demo>, supervisor, Live Monitoring, numbers Sales, active".into(), after: "Sam Rivera <sam@earshot.demo>, supervisor, no Live Monitoring, numbers Sales, active".into() };
+    let _ = writeln!(w, "`AdminLog`:\n\n```json\n{}\n```\n", json(&AdminLog { entries: vec![entry], more: false, people: vec![Person { id: UserId(1), name: "Ada Lovelace".into(), role: Role::Admin }] }));
+    let _ = writeln!(w, "`LinkToken`:\n\n```json\n{}\n```\n", json(&LinkToken { token: "5f0c…".into() }));
+    let _ = writeln!(w, "`LinkInfo`, for the setup link and for a person's:\n\n```json\n{}\n```\n\n```json\n{}\n```\n", json(&LinkInfo::FirstAdmin), json(&LinkInfo::SetPassword { name: "Lee Chan".into(), email: "lee@example.com".into() }));
+    let _ = writeln!(w, "`RedeemLink` (`name` and `email` for the setup link only):\n\n```json\n{}\n```\n", json(&RedeemLink { token: "5f0c…".into(), name: Some("Pat Boss".into()), email: Some("pat@example.com".into()), password: "…".into() }));
     let _ = writeln!(w, "`AttentionSettings`:\n\n```json\n{}\n```\n", json(&AttentionSettings::default()));
     let _ = writeln!(w, "`Me`:\n\n```json\n{}\n```\n", json(&Me { id: UserId(2), name: "Sam Rivera".into(), role: Role::Supervisor, access: MonitoringAccess::LiveMonitoring }));
     let manifest = AudioManifest {

@@ -66,6 +66,11 @@ pub enum ErrorCode {
     /// Settings an admin sent that cannot be kept (out of range, a phrase
     /// the speech model cannot hear); the message says which.
     InvalidSettings,
+    /// A form an admin sent that cannot be kept (a name missing, an email
+    /// taken, the company's last admin demoted); the message says which.
+    InvalidForm,
+    /// A link to set a password that is unknown, used already or expired.
+    LinkExpired,
     /// The server cannot save changes now (its database is not
     /// answering): nothing was changed; try again shortly.
     Unavailable,

@@ -5,6 +5,7 @@
 //! It holds types only — no I/O, no async runtime, no framework.
 
 pub mod access;
+pub mod admin;
 pub mod audit;
 pub mod audio;
 pub mod calls;
@@ -17,6 +18,7 @@ pub mod session;
 pub mod settings;
 
 pub use access::{Access, Asker, Endpoint, ENDPOINTS};
+pub use admin::{Account, AddedPerson, AdminAction, AdminEntry, AdminLog, AdminQuery, LinkInfo, LinkToken, PasswordLink, PersonForm, RedeemLink, SetActive};
 pub use audio::{AudioFile, AudioManifest};
 pub use audit::{AuditAction, AuditEntry, AuditLog, AuditQuery, Person};
 pub use error::{ApiError, ErrorCode};

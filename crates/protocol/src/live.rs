@@ -12,6 +12,14 @@ use crate::calls::{CallId, CallState, CallView, Millis};
 use crate::directory::{CompanyNumber, NumberId, UserId, UserView};
 use crate::error::ApiError;
 
+/// The close code of a live socket whose session ended (signed out,
+/// expired, deactivated): no retry can open it again.
+pub const CLOSE_SESSION_ENDED: u16 = 1008;
+
+/// The close code of a live socket whose user's role or access changed:
+/// the page asks again who they are, then reconnects as that.
+pub const CLOSE_ACCOUNT_CHANGED: u16 = 4001;
+
 /// Largest message a client may send, in bytes.
 pub const MAX_CLIENT_MESSAGE_BYTES: usize = 16 * 1024;
 
@@ -134,8 +142,10 @@ pub enum Change {
     CallUpdated { call: CallView },
     /// A call ended and leaves the dashboard.
     CallEnded { call: CallId },
-    /// A user's status changed; the whole row.
+    /// A user was added, or their status or details changed; the whole row.
     UserUpdated { user: UserView },
+    /// A user was deactivated and leaves the dashboard.
+    UserRemoved { user: UserId },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,17 +13,60 @@ use std::time::Duration;
 use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use earshot_domain::seed::DEMO_PASSWORD;
+use earshot_domain::User;
 use earshot_protocol::{Me, Millis, UserId};
-use earshot_store::{Company, Store};
+use earshot_store::{Company, LinkFor, Store};
 use sha2::{Digest, Sha256};
 use tokio::sync::broadcast;
 
-/// An account that can sign in.
+/// A person's account: who they are, and how they sign in if they can.
 #[derive(Clone, Debug)]
 struct Account {
     me: Me,
-    /// argon2 PHC string, from [`hash_password`].
-    password_hash: String,
+    email: String,
+    /// argon2 PHC string, from [`hash_password`]; none until they set one.
+    password_hash: Option<String>,
+    /// Deactivated, they neither sign in nor have a session.
+    active: bool,
+}
+
+/// Every account, by id and by email (lower case); changed as admins
+/// change people, and as people change their passwords.
+#[derive(Default)]
+struct Accounts {
+    by_id: HashMap<UserId, Account>,
+    by_email: HashMap<String, UserId>,
+}
+
+impl Accounts {
+    fn by_email(&self, email: &str) -> Option<&Account> {
+        self.by_email.get(email).and_then(|id| self.by_id.get(id))
+    }
+
+    /// `user` as the directory has them now; their password kept.
+    fn put(&mut self, user: &User) {
+        let password_hash = self.by_id.get(&user.id).and_then(|a| a.password_hash.clone());
+        if let Some(old) = self.by_id.get(&user.id) {
+            self.by_email.remove(&old.email);
+        }
+        let me = Me { id: user.id, name: user.name.clone(), role: user.role, access: user.access };
+        let email = user.email.to_lowercase();
+        self.by_email.insert(email.clone(), user.id);
+        self.by_id.insert(user.id, Account { me, email, password_hash, active: user.active });
+    }
+}
+
+/// Why a user's sockets close.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// This session signed out.
+    Session(Token),
+    /// Every session of the user but `keep` ended: deactivated (`keep:
+    /// None`), or their password changed in session `keep`.
+    Sessions { user: UserId, keep: Option<Token> },
+    /// The user's role or access changed: their pages must ask again who
+    /// they are.
+    Changed(UserId),
 }
 
 /// An opaque session token (hex of 32 random bytes).
@@ -46,36 +89,32 @@ impl Token {
 }
 
 pub struct Auth {
-    /// Changed while the server runs (a new password).
-    by_email: RwLock<HashMap<String, Account>>,
+    accounts: RwLock<Accounts>,
     /// Checked against for an unknown email, so that a refusal takes as
     /// long whether or not the account exists (no enumeration by timing).
     dummy_hash: String,
-    by_id: HashMap<UserId, Me>,
     store: Store,
     ttl: Duration,
     /// Whether the demo's published password is accepted (`--demo`).
     demo: bool,
-    /// Sessions ended by signing out, told to the sockets they opened.
-    signed_out: broadcast::Sender<Token>,
+    /// Sessions ended, told to the sockets they opened.
+    ended: broadcast::Sender<Ended>,
 }
 
 impl Auth {
     /// Every user of the company with a password hash can sign in; with
     /// the demo's password only in the demo.
     pub fn new(company: &Company, store: Store, ttl: Duration, demo: bool) -> Self {
-        let mut by_email = HashMap::new();
-        let mut by_id = HashMap::new();
+        let mut accounts = Accounts::default();
         for user in company.directory.users() {
-            let me = Me { id: user.id, name: user.name.clone(), role: user.role, access: user.access };
-            by_id.insert(user.id, me.clone());
-            if let Some(hash) = company.password_hashes.get(&user.id) {
-                by_email.insert(user.email.to_lowercase(), Account { me, password_hash: hash.clone() });
+            accounts.put(user);
+            if let Some(account) = accounts.by_id.get_mut(&user.id) {
+                account.password_hash = company.password_hashes.get(&user.id).cloned();
             }
         }
         let dummy_hash = hash_password(&random_hex::<16>());
-        let (signed_out, _) = broadcast::channel(64);
-        Self { by_email: RwLock::new(by_email), dummy_hash, by_id, store, ttl, demo, signed_out }
+        let (ended, _) = broadcast::channel(64);
+        Self { accounts: RwLock::new(accounts), dummy_hash, store, ttl, demo, ended }
     }
 
     pub fn ttl(&self) -> Duration {
@@ -87,7 +126,7 @@ impl Auth {
     /// many run at once. An unknown email costs the same work as a known one.
     pub fn verify(&self, email: &str, password: &str, memory: &mut HashMemory) -> Option<Me> {
         // Read out, so that a password changing meanwhile waits for no hash.
-        let account = self.accounts().get(&email.trim().to_lowercase()).map(|a| (a.me.clone(), a.password_hash.clone()));
+        let account = self.accounts().by_email(&email.trim().to_lowercase()).filter(|a| a.active).and_then(|a| Some((a.me.clone(), a.password_hash.clone()?)));
         let stored = account.as_ref().map_or(&self.dummy_hash, |(_, hash)| hash);
         // Stored hashes come from `hash_password`; a corrupt one denies.
         // The demo's password is checked too, so refusing it takes as long.
@@ -97,23 +136,51 @@ impl Auth {
 
     /// The email `user` signs in with, if they can sign in.
     pub fn email_of(&self, user: UserId) -> Option<String> {
-        self.accounts().iter().find(|(_, a)| a.me.id == user).map(|(email, _)| email.clone())
+        self.accounts().by_id.get(&user).filter(|a| a.active && a.password_hash.is_some()).map(|a| a.email.clone())
+    }
+
+    /// Whether `user` has set a password.
+    pub fn has_password(&self, user: UserId) -> bool {
+        self.accounts().by_id.get(&user).is_some_and(|a| a.password_hash.is_some())
     }
 
     /// `user` signs in with the password `hash` is of from now on (kept in
     /// the store first).
     pub async fn set_password(&self, user: UserId, hash: String) -> Result<(), earshot_store::Error> {
         self.store.set_password_hash(user, &hash).await?;
-        let mut accounts = self.by_email.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(account) = accounts.values_mut().find(|a| a.me.id == user) {
-            account.password_hash = hash;
+        if let Some(account) = self.accounts_mut().by_id.get_mut(&user) {
+            account.password_hash = Some(hash);
         }
         Ok(())
     }
 
-    fn accounts(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Account>> {
-        // A panic elsewhere leaves the map whole: each change is one assignment.
-        self.by_email.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// A person as an admin saved them, live at once: a new one signs in
+    /// once they set a password, a changed one's pages ask again who they
+    /// are, a deactivated one signs in no more (their sessions are ended by
+    /// whoever deactivated them, at once or after their call).
+    pub fn put_user(&self, user: &User) {
+        let before = self.accounts().by_id.get(&user.id).map(|a| a.me.clone());
+        self.accounts_mut().put(user);
+        let changed = before.is_some_and(|me| (me.role, me.access, &me.name) != (user.role, user.access, &user.name));
+        if changed && user.active {
+            let _ = self.ended.send(Ended::Changed(user.id)); // no open socket is fine
+        }
+    }
+
+    /// Ends every session of `user` but `keep`; their sockets hear of it.
+    pub async fn end_sessions(&self, user: UserId, keep: Option<&Token>) -> Result<(), earshot_store::Error> {
+        self.store.close_sessions_of(user, keep.map(Token::hash).as_deref()).await?;
+        let _ = self.ended.send(Ended::Sessions { user, keep: keep.cloned() }); // no open socket is fine
+        Ok(())
+    }
+
+    fn accounts(&self) -> std::sync::RwLockReadGuard<'_, Accounts> {
+        // A panic elsewhere leaves the maps whole: each change is a few assignments.
+        self.accounts.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn accounts_mut(&self) -> std::sync::RwLockWriteGuard<'_, Accounts> {
+        self.accounts.write().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A new session for `user`, kept in the store before it is handed out.
@@ -127,21 +194,47 @@ impl Auth {
     /// The user behind a session live at `now`, and when it expires.
     pub async fn session(&self, token: &Token, now: Millis) -> Result<Option<(Me, Millis)>, earshot_store::Error> {
         let found = self.store.session(&token.hash(), now).await?;
-        Ok(found.and_then(|(user, expires)| Some((self.by_id.get(&user)?.clone(), expires))))
+        let me = |user| self.accounts().by_id.get(&user).filter(|a| a.active).map(|a| a.me.clone());
+        Ok(found.and_then(|(user, expires)| Some((me(user)?, expires))))
     }
 
     /// Signs a session out; its sockets hear of it. Returns whose it was.
     pub async fn close_session(&self, token: &Token) -> Result<Option<UserId>, earshot_store::Error> {
         let user = self.store.close_session(&token.hash()).await?;
         if user.is_some() {
-            let _ = self.signed_out.send(token.clone()); // no open socket is fine
+            let _ = self.ended.send(Ended::Session(token.clone())); // no open socket is fine
         }
         Ok(user)
     }
 
-    /// Sessions signed out from now on.
-    pub fn signed_out(&self) -> broadcast::Receiver<Token> {
-        self.signed_out.subscribe()
+    /// Sessions ended from now on.
+    pub fn ended(&self) -> broadcast::Receiver<Ended> {
+        self.ended.subscribe()
+    }
+
+    /// Who `user` is, if they are active.
+    pub fn me(&self, user: UserId) -> Option<Me> {
+        self.accounts().by_id.get(&user).filter(|a| a.active).map(|a| a.me.clone())
+    }
+
+    /// A new one-time link for `user` (the setup link when `None`), live
+    /// for `ttl`: its token, and when it expires. Their earlier links stop
+    /// working.
+    pub async fn issue_link(&self, user: LinkFor, ttl: Duration, now: Millis) -> Result<(Token, Millis), earshot_store::Error> {
+        let token = Token(random_hex::<32>());
+        let expires = Millis(now.0 + ttl.as_millis() as u64);
+        self.store.put_password_link(&token.hash(), user, expires).await?;
+        Ok((token, expires))
+    }
+
+    /// Whom a link is for, if it is live.
+    pub async fn link(&self, token: &Token, now: Millis) -> Result<Option<LinkFor>, earshot_store::Error> {
+        self.store.password_link(&token.hash(), now).await
+    }
+
+    /// Uses a link up: whom it was for, if it was live and nobody used it first.
+    pub async fn use_link(&self, token: &Token, now: Millis) -> Result<Option<LinkFor>, earshot_store::Error> {
+        self.store.use_password_link(&token.hash(), now).await
     }
 
     /// Whether `user` has any live session left.
@@ -174,6 +267,12 @@ fn matches(stored: &str, password: &[u8], memory: &mut HashMemory) -> bool {
     // `Output`'s equality is constant-time.
     Output::new(&out).is_ok_and(|out| out == expected)
 }
+
+/// How long a person's link to set their password works.
+pub const PERSON_LINK_TTL: Duration = Duration::from_secs(72 * 3600);
+
+/// How long the setup link of a company with no admin works.
+pub const SETUP_LINK_TTL: Duration = Duration::from_secs(3600);
 
 /// The fewest characters a new password may have.
 pub const MIN_PASSWORD_CHARS: usize = 12;

@@ -109,8 +109,8 @@ impl Config {
     }
 
     /// A company of its own: an empty store starts with nobody (the first
-    /// admin is made with `earshot-server create-admin`), and the demo
-    /// password is refused.
+    /// admin comes through the setup link in the log, or `earshot-server
+    /// create-admin`), and the demo password is refused.
     pub fn production() -> Self {
         Self::starting_with(Company { directory: Directory::default(), password_hashes: Default::default() }, false)
     }

@@ -98,6 +98,7 @@ pub struct Application {
     stopping: watch::Sender<bool>,
     /// Removes a scratch database when the server is done.
     scratch: Option<Scratch>,
+    setup_link: Option<String>,
 }
 
 /// A scratch data directory, removed on drop.
@@ -159,9 +160,20 @@ impl Application {
         let live = live::spawn(core, config.simulator.clone(), media.clone(), ears, writer);
         listen::spawn(heard, live.clone(), listen::thresholds(&attention), phrases)?;
         let (stopping, _) = watch::channel(false);
+        let needs_admin = !company.directory.active_users().any(|u| u.role == earshot_protocol::Role::Admin);
         let state = http::AppState::new(&config, company, store, local, live.clone(), media.clone(), stopping.subscribe())?.with_speech(speech);
+        let setup_link = match needs_admin {
+            true => Some(setup_link(&state, local).await?),
+            false => None,
+        };
         let proxies = http::client::TrustedProxies::new(config.trusted_proxies.iter().copied());
-        Ok(Self { listener, router: http::router(state), limits: config.connections, proxies, live, media, stopping, scratch })
+        Ok(Self { listener, router: http::router(state), limits: config.connections, proxies, live, media, stopping, scratch, setup_link })
+    }
+
+    /// The setup link printed at start (its path) when the company has no
+    /// admin yet.
+    pub fn setup_link(&self) -> Option<&str> {
+        self.setup_link.as_deref()
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -214,9 +226,6 @@ impl Application {
 /// What an admin must know of the company at start: it has no admin yet,
 /// or it holds the demo's accounts while this is not the demo.
 fn warn_of_the_company(config: &Config, company: &earshot_store::Company) {
-    if !company.directory.users().any(|u| u.role == earshot_protocol::Role::Admin) {
-        tracing::warn!("the company has no admin yet: make one with `earshot-server create-admin --email … --name …` (the password on standard input)");
-    }
     let demo_accounts = company.directory.users().filter(|u| u.email.ends_with(earshot_domain::seed::DEMO_EMAIL_DOMAIN)).count();
     if demo_accounts > 0 && !config.demo {
         tracing::warn!(
@@ -224,6 +233,18 @@ fn warn_of_the_company(config: &Config, company: &earshot_store::Company) {
             earshot_domain::seed::DEMO_EMAIL_DOMAIN
         );
     }
+}
+
+/// A company with no admin gets a one-time setup link, in the log: whoever
+/// opens it within the hour becomes the first admin. Each start makes a
+/// new one (the old stops working).
+async fn setup_link(state: &http::AppState, local: SocketAddr) -> Result<String, StartError> {
+    let (token, _) = state.auth.issue_link(None, auth::SETUP_LINK_TTL, now()).await?;
+    let path = http::welcome_path(token.as_str());
+    tracing::warn!(
+        "the company has no admin yet: open http://{local}{path} (or this path on the address people use) within an hour to create the first, or run `earshot-server create-admin --email … --name …` (the password on standard input)"
+    );
+    Ok(path)
 }
 
 async fn shutdown_signal() {

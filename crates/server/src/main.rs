@@ -238,7 +238,7 @@ async fn create_admin(args: &[String]) -> i32 {
             return 1;
         }
     };
-    let admin = User { id: UserId(0), name, email, role: Role::Admin, access: MonitoringAccess::LiveMonitoringPlus, numbers: Vec::new() };
+    let admin = User { id: UserId(0), name, email, role: Role::Admin, access: MonitoringAccess::LiveMonitoringPlus, numbers: Vec::new(), active: true };
     match store.add_user(&admin, Some(&hash_password(password))).await {
         Ok(Some(id)) => {
             println!("Created admin {} <{}> (user {}). A server already running sees them once restarted.", admin.name, admin.email, id.0);

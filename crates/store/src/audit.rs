@@ -55,6 +55,25 @@ pub struct AuditCursor {
     id: i64,
 }
 
+impl AuditCursor {
+    pub(crate) fn at(self) -> i64 {
+        self.at
+    }
+
+    pub(crate) fn id(self) -> i64 {
+        self.id
+    }
+
+    /// Where a page of `rows` (with `at` and `id`) ends, when it is full
+    /// and so may not be the last.
+    pub(crate) fn after_page(rows: &[AnyRow], limit: usize) -> Result<Option<Self>, Error> {
+        match rows.last() {
+            Some(last) if rows.len() == limit => Ok(Some(AuditCursor { at: last.try_get("at")?, id: last.try_get("id")? })),
+            _ => Ok(None),
+        }
+    }
+}
+
 impl Store {
     /// The entries `query` picks, newest first, at most `limit`.
     pub async fn audit(&self, query: &AuditQuery, limit: usize) -> Result<Vec<AuditEntry>, Error> {
@@ -84,10 +103,7 @@ impl Store {
         .bind(limit as i64)
         .fetch_all(&self.pool)
         .await?;
-        let next = match rows.last() {
-            Some(last) if rows.len() == limit => Some(AuditCursor { at: last.try_get("at")?, id: last.try_get("id")? }),
-            _ => None,
-        };
+        let next = AuditCursor::after_page(&rows, limit)?;
         Ok((rows.iter().map(entry_from).collect::<Result<_, _>>()?, next))
     }
 }

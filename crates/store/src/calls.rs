@@ -56,6 +56,8 @@ pub(crate) async fn write(db: &mut AnyConnection, record: &Record, audit_id: &mu
             *audit_id += 1;
             insert_audit(db, *audit_id, entry).await?;
         }
+        Record::PersonSaved(user) => crate::company::save_person(db, user).await?,
+        Record::Admin(entry) => crate::admin_log::insert_admin(db, entry).await?,
         other => unreachable!("a record the store does not know: {other:?}"),
     }
     Ok(())

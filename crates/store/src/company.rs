@@ -97,7 +97,7 @@ impl Store {
         }
         let mut users = Vec::new();
         let mut password_hashes = BTreeMap::new();
-        for row in sqlx::query("SELECT id, name, email, role, access, password_hash FROM users ORDER BY id").fetch_all(&self.pool).await? {
+        for row in sqlx::query("SELECT id, name, email, role, access, active, password_hash FROM users ORDER BY id").fetch_all(&self.pool).await? {
             let user_id = id(&row, "id")?;
             let user = User {
                 id: UserId(user_id),
@@ -106,6 +106,7 @@ impl Store {
                 role: from_text(row.try_get("role")?)?,
                 access: from_text(row.try_get("access")?)?,
                 numbers: assigned.remove(&user_id).unwrap_or_default(),
+                active: row.try_get::<i64, _>("active")? != 0,
             };
             if let Some(hash) = row.try_get::<Option<String>, _>("password_hash")? {
                 password_hashes.insert(user.id, hash);
@@ -143,15 +144,39 @@ pub(crate) fn id(row: &sqlx::any::AnyRow, column: &str) -> Result<u32, Error> {
 }
 
 async fn insert_user(db: &mut AnyConnection, user: &User, password_hash: Option<&str>) -> Result<(), Error> {
-    sqlx::query("INSERT INTO users (id, name, email, role, access, password_hash) VALUES ($1, $2, $3, $4, $5, $6)")
+    sqlx::query("INSERT INTO users (id, name, email, role, access, active, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(i64::from(user.id.0))
         .bind(&user.name)
         .bind(user.email.to_lowercase())
         .bind(to_text(&user.role))
         .bind(to_text(&user.access))
+        .bind(i64::from(user.active))
         .bind(password_hash)
         .execute(&mut *db)
         .await?;
+    insert_numbers(db, user).await
+}
+
+/// A person as an admin saved them (the writer's `Record::PersonSaved`):
+/// their row changed, or added without a password; their numbers replaced.
+pub(crate) async fn save_person(db: &mut AnyConnection, user: &User) -> Result<(), Error> {
+    let changed = sqlx::query("UPDATE users SET name = $2, email = $3, role = $4, access = $5, active = $6 WHERE id = $1")
+        .bind(i64::from(user.id.0))
+        .bind(&user.name)
+        .bind(user.email.to_lowercase())
+        .bind(to_text(&user.role))
+        .bind(to_text(&user.access))
+        .bind(i64::from(user.active))
+        .execute(&mut *db)
+        .await?;
+    if changed.rows_affected() == 0 {
+        return insert_user(db, user, None).await;
+    }
+    sqlx::query("DELETE FROM user_numbers WHERE user_id = $1").bind(i64::from(user.id.0)).execute(&mut *db).await?;
+    insert_numbers(db, user).await
+}
+
+async fn insert_numbers(db: &mut AnyConnection, user: &User) -> Result<(), Error> {
     for number in &user.numbers {
         sqlx::query("INSERT INTO user_numbers (user_id, number_id) VALUES ($1, $2)")
             .bind(i64::from(user.id.0))

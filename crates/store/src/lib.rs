@@ -5,9 +5,11 @@
 //! The core never waits for it: it emits [`earshot_domain::Record`]s, which
 //! a [`Writer`] writes in order, many to a transaction. Pages read here.
 
+mod admin_log;
 mod audit;
 mod calls;
 mod company;
+mod links;
 mod sessions;
 mod settings;
 mod text;
@@ -21,6 +23,7 @@ use sqlx::{AnyPool, ConnectOptions};
 
 pub use audit::AuditCursor;
 pub use company::Company;
+pub use links::LinkFor;
 pub use writer::{Kept, NotKept, Writer, MAX_WAITING};
 
 /// What went wrong with the database.

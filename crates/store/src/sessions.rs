@@ -37,6 +37,17 @@ impl Store {
         row.map(|row| Ok(UserId(id(&row, "user_id")?))).transpose()
     }
 
+    /// Ends every session of `user` but `keep` (a token's hash): on a
+    /// deactivation (`keep: None`) or a password change. Returns how many.
+    pub async fn close_sessions_of(&self, user: UserId, keep: Option<&str>) -> Result<u64, Error> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)")
+            .bind(i64::from(user.0))
+            .bind(keep)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Whether `user` has a session live at `now`.
     pub async fn has_session(&self, user: UserId, now: Millis) -> Result<bool, Error> {
         let row = sqlx::query("SELECT 1 FROM sessions WHERE user_id = $1 AND expires_at > $2 LIMIT 1")

@@ -83,6 +83,8 @@ on_every_database!(
     a_record_the_database_refuses_holds_up_nothing_after_it,
     attention_settings_are_kept_once_saved_and_replaced_whole,
     users_are_added_under_the_next_id_and_an_email_only_once,
+    people_an_admin_changes_are_kept_with_the_companys_log,
+    a_password_link_works_once_until_it_expires_and_a_new_one_replaces_it,
 );
 
 /// Test databases are named exactly as asked, and a name is never SQL.
@@ -384,6 +386,7 @@ async fn users_are_added_under_the_next_id_and_an_email_only_once(db: Db) {
         role: earshot_protocol::Role::Admin,
         access: earshot_protocol::MonitoringAccess::LiveMonitoringPlus,
         numbers: Vec::new(),
+        active: true,
     };
     assert_eq!(store.add_user(&admin, Some("$argon2id$v=19$pat")).await.unwrap(), Some(UserId(1)), "the first user of an empty store");
     assert!(!store.is_empty().await.unwrap());
@@ -398,4 +401,45 @@ async fn users_are_added_under_the_next_id_and_an_email_only_once(db: Db) {
     assert_eq!((pat.name.as_str(), pat.email.as_str(), pat.role), ("Pat Boss", "pat@example.com", earshot_protocol::Role::Admin));
     assert_eq!(company.password_hashes.get(&UserId(1)).map(String::as_str), Some("$argon2id$v=19$pat"));
     assert_eq!(company.password_hashes.get(&UserId(2)), None, "no password: cannot sign in");
+}
+
+async fn people_an_admin_changes_are_kept_with_the_companys_log(db: Db) {
+    let store = seeded(&db).await;
+    let writer = Writer::spawn(store.clone()).await.unwrap();
+    let mut core = Core::new(demo_directory());
+    let form = earshot_protocol::PersonForm {
+        name: "Lee Chan".into(),
+        email: "lee@example.com".into(),
+        role: earshot_protocol::Role::Agent,
+        access: earshot_protocol::MonitoringAccess::None,
+        numbers: vec![earshot_domain::seed::SUPPORT],
+    };
+    let lee = core.save_person(T0, UserId(1), None, &form).unwrap();
+    core.set_active(Millis(T0.0 + 1), UserId(1), SAM, false).unwrap();
+    assert_eq!(write_out(&mut core, &writer).await, Ok(()));
+
+    let company = store.company().await.unwrap();
+    assert_eq!(company.directory.user(lee.id), Some(&lee), "added whole");
+    assert_eq!(company.password_hashes.get(&lee.id), None, "with no password until their link");
+    assert!(!company.directory.user(SAM).unwrap().active, "deactivated, not deleted");
+    assert!(company.password_hashes.contains_key(&SAM), "their password kept for a return");
+    let (entries, _) = store.admin_page(&earshot_protocol::AdminQuery::default(), None, 10).await.unwrap();
+    let actions: Vec<_> = entries.iter().map(|e| (e.action, e.subject.as_str())).collect();
+    assert_eq!(actions, [(earshot_protocol::AdminAction::PersonDeactivated, "Sam Rivera"), (earshot_protocol::AdminAction::PersonAdded, "Lee Chan")]);
+    let since = earshot_protocol::AdminQuery { from: Some(Millis(T0.0 + 1)), ..Default::default() };
+    assert_eq!(store.admin_page(&since, None, 10).await.unwrap().0.len(), 1, "filtered by time");
+}
+
+async fn a_password_link_works_once_until_it_expires_and_a_new_one_replaces_it(db: Db) {
+    let store = seeded(&db).await;
+    let later = Millis(T0.0 + 3_600_000);
+    store.put_password_link("first", Some(SAM), later).await.unwrap();
+    assert_eq!(store.password_link("first", T0).await.unwrap(), Some(Some(SAM)));
+    assert_eq!(store.password_link("first", later).await.unwrap(), None, "expired");
+    store.put_password_link("second", Some(SAM), later).await.unwrap();
+    assert_eq!(store.password_link("first", T0).await.unwrap(), None, "replaced");
+    store.put_password_link("setup", None, later).await.unwrap();
+    assert_eq!(store.use_password_link("setup", T0).await.unwrap(), Some(None), "the setup link: for nobody yet");
+    assert_eq!(store.use_password_link("setup", T0).await.unwrap(), None, "once");
+    assert_eq!(store.use_password_link("second", T0).await.unwrap(), Some(Some(SAM)), "another's setup link left it alone");
 }

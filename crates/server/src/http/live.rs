@@ -13,8 +13,8 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use earshot_domain::{as_seen_by_agent, CallEvent, CoachingError, Command, Core, EventError};
 use earshot_protocol::{
-    Access, ApiError, Asker, CallId, CallView, Change, ClientMsg, ErrorCode, Me, MyCall, Outcome, RaisedHand, Request, Role, ServerMsg,
-    MAX_CLIENT_MESSAGE_BYTES,
+    Access, ApiError, Asker, CallId, CallView, Change, ClientMsg, ErrorCode, Me, MyCall, Outcome, RaisedHand, Request, Role, ServerMsg, UserId,
+    CLOSE_ACCOUNT_CHANGED, CLOSE_SESSION_ENDED, MAX_CLIENT_MESSAGE_BYTES,
 };
 use earshot_sfu::{LegRole, RoomId};
 use tokio::sync::{broadcast, watch};
@@ -23,7 +23,7 @@ use super::session::{session_token, CurrentUser};
 use super::socket::{answer_within, close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::session::unavailable;
 use super::{AppError, AppState};
-use crate::auth::{Auth, Token};
+use crate::auth::{Auth, Ended, Token};
 use crate::throttle::{locked, try_again, Flood, RateLimit};
 use crate::live::{Batch, Delta, LiveHandle, Unavailable};
 use crate::media::{user_holder, user_seat, Effect, JoinRefused, MediaHandle};
@@ -60,7 +60,8 @@ pub async fn upgrade(
         // One timer for the socket's life, not a new one per message.
         expiry: Box::pin(tokio::time::sleep_until(expires)),
         session,
-        signed_out: state.auth.signed_out(),
+        user: me.id,
+        ended: state.auth.ended(),
         auth: state.auth.clone(),
     };
     let connection = Connection {
@@ -103,12 +104,13 @@ struct Connection {
 }
 
 /// What closes a socket whatever it is doing: the server stopping, the
-/// expiry or sign-out of the session it was opened with.
+/// expiry or end of the session it was opened with, a change to its user.
 struct Ends {
     stopping: watch::Receiver<bool>,
     expiry: std::pin::Pin<Box<tokio::time::Sleep>>,
     session: Token,
-    signed_out: broadcast::Receiver<Token>,
+    user: UserId,
+    ended: broadcast::Receiver<Ended>,
     auth: Arc<Auth>,
 }
 
@@ -116,6 +118,12 @@ enum End {
     Stopping,
     Expired,
     SignedOut,
+    /// Deactivated.
+    Deactivated,
+    /// Their password changed in another session.
+    PasswordChanged,
+    /// Their role or access changed.
+    AccountChanged,
 }
 
 impl Ends {
@@ -124,16 +132,23 @@ impl Ends {
             tokio::select! {
                 _ = server_stopping(&mut self.stopping) => return End::Stopping,
                 _ = &mut self.expiry => return End::Expired,
-                ended = self.signed_out.recv() => {
-                    let ours = match ended {
-                        Ok(token) => token == self.session,
-                        // Too many sign-outs at once to tell: ask. (`auth`
-                        // holds the sender, so the channel never closes.)
-                        // A store that cannot say keeps the socket: its expiry still holds.
-                        Err(_) => matches!(self.auth.session(&self.session, crate::now()).await, Ok(None)),
+                ended = self.ended.recv() => {
+                    let end = match ended {
+                        Ok(Ended::Session(token)) => (token == self.session).then_some(End::SignedOut),
+                        Ok(Ended::Sessions { user, keep }) if user == self.user && keep.as_ref() != Some(&self.session) => {
+                            Some(if keep.is_some() { End::PasswordChanged } else { End::Deactivated })
+                        }
+                        Ok(Ended::Changed(user)) => (user == self.user).then_some(End::AccountChanged),
+                        Ok(Ended::Sessions { .. }) => None,
+                        // Too many ends at once to tell: ask. (`auth` holds
+                        // the sender, so the channel never closes.) A store
+                        // that cannot say keeps the socket: its expiry still
+                        // holds. A change of role it missed is told at the
+                        // next request's check.
+                        Err(_) => matches!(self.auth.session(&self.session, crate::now()).await, Ok(None)).then_some(End::SignedOut),
                     };
-                    if ours {
-                        return End::SignedOut;
+                    if let Some(end) = end {
+                        return end;
                     }
                 }
             }
@@ -147,6 +162,9 @@ impl End {
             End::Stopping => send_close(socket, close_code::AWAY, "the server is restarting: reconnecting").await,
             End::Expired => close(socket, "your session has expired: sign in again").await,
             End::SignedOut => close(socket, "you signed out").await,
+            End::Deactivated => close(socket, "your account was deactivated").await,
+            End::PasswordChanged => close(socket, "your password was changed in another window: sign in again").await,
+            End::AccountChanged => send_close(socket, CLOSE_ACCOUNT_CHANGED, "your account changed: reloading").await,
         }
     }
 }
@@ -491,7 +509,7 @@ pub fn read(text: &str) -> Result<ClientMsg, ServerMsg> {
 
 /// Closes the socket with 1008 (policy violation: no session) and why.
 async fn close(socket: &mut WebSocket, reason: &'static str) {
-    send_close(socket, close_code::POLICY, reason).await;
+    send_close(socket, CLOSE_SESSION_ENDED, reason).await;
 }
 
 fn not_signed_in() -> AppError {

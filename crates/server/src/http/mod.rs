@@ -1,11 +1,14 @@
 //! The HTTP shell: routes, headers, static files. Handlers extract and
 //! delegate; no domain rule lives here.
 
+mod admin;
 mod audio;
 mod audit;
 mod caller;
 pub mod client;
+mod csv;
 mod error;
+mod links;
 mod live;
 mod metrics;
 mod origin;
@@ -20,16 +23,16 @@ mod socket;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+pub use admin::welcome_path;
 pub use error::AppError;
 pub use origin::AllowedOrigins;
 
-use earshot_domain::Directory;
-use earshot_protocol::{AudioManifest, CompanyNumber};
+use earshot_protocol::AudioManifest;
 use earshot_store::{Company, Store};
 
 use crate::auth::Auth;
@@ -51,10 +54,6 @@ pub struct AppState {
     pub dials: Arc<std::sync::Mutex<Throttle<std::net::IpAddr>>>,
     /// What each user may do only at a steady rate. Locked likewise.
     pub floods: Arc<std::sync::Mutex<RateLimit<(earshot_protocol::UserId, Flood)>>>,
-    /// The company's numbers: public, like any phone number.
-    pub numbers: Arc<Vec<CompanyNumber>>,
-    /// The company, as the store had it at start (fixed while running).
-    pub directory: Arc<Directory>,
     /// Records for pages: ended calls, contacts' history, the audit log.
     pub store: Store,
     pub live: LiveHandle,
@@ -88,8 +87,6 @@ impl AppState {
         let auth = Arc::new(Auth::new(&company, store.clone(), config.session_ttl, config.demo));
         Ok(Self {
             media,
-            numbers: Arc::new(company.directory.numbers().cloned().collect()),
-            directory: Arc::new(company.directory),
             store,
             passwords: Arc::new(PasswordChecks::start(Arc::clone(&auth))?),
             sign_in_throttle: Arc::new(std::sync::Mutex::new(SignInThrottle::new(config.sign_in_backoff))),
@@ -124,6 +121,14 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/audit", get(audit::log))
         .route("/audit.csv", get(audit::csv))
+        .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route("/admin/users/{id}", put(admin::edit_user))
+        .route("/admin/users/{id}/active", put(admin::set_active))
+        .route("/admin/users/{id}/password-link", post(admin::password_link))
+        .route("/admin/log", get(admin::log))
+        .route("/admin/log.csv", get(admin::log_csv))
+        .route("/links/check", post(links::check))
+        .route("/links/redeem", post(links::redeem))
         .route("/settings/attention", get(settings::attention).put(settings::save_attention))
         .route("/calls/{id}", get(records::call))
         .route("/contacts/{id}", get(records::contact))

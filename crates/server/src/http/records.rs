@@ -27,13 +27,14 @@ pub async fn call(
     if let Some(live) = state.live.call_detail(me.id, id).await.map_err(stopped)?.map_err(|e| forbidden(&e))? {
         return Ok(Json(live));
     }
+    let directory = state.live.directory().await.map_err(stopped)?;
     let Some(kept) = state.store.call(id).await.map_err(unavailable)? else {
         // An agent learns nothing of calls not theirs, not even whether they exist.
-        let monitor = state.directory.user(me.id).is_some_and(User::can_monitor);
+        let monitor = directory.user(me.id).is_some_and(User::can_monitor);
         return Err(if monitor { not_found("no such call") } else { forbidden(&CoachingError::NoMonitoringAccess) });
     };
-    let reader = Reader::of(&state.directory, me.id, &kept).map_err(|e| forbidden(&e))?;
-    Ok(Json(call_detail(&state.directory, reader, &kept, None, false)))
+    let reader = Reader::of(&directory, me.id, &kept).map_err(|e| forbidden(&e))?;
+    Ok(Json(call_detail(&directory, reader, &kept, None, false)))
 }
 
 /// A contact and their calls, live and past, newest first.
@@ -43,11 +44,12 @@ pub async fn contact(
     Path(id): Path<u32>,
 ) -> Result<Json<ContactDetail>, AppError> {
     let mut calls = state.live.contact_calls(me.id, ContactId(id)).await.map_err(stopped)?.map_err(|e| forbidden(&e))?;
-    let contact = state.directory.contact(ContactId(id)).cloned().ok_or_else(|| not_found("no such contact"))?;
+    let directory = state.live.directory().await.map_err(stopped)?;
+    let contact = directory.contact(ContactId(id)).cloned().ok_or_else(|| not_found("no such contact"))?;
     let past = state.store.ended_calls_of(contact.id, CONTACT_HISTORY).await.map_err(unavailable)?;
     // A call that ended between the two reads is in both.
     let past: Vec<_> = past.iter().filter(|ended| !calls.iter().any(|live| live.id == ended.id)).collect();
-    calls.extend(past.into_iter().map(|ended| call_view(&state.directory, ended, None)));
+    calls.extend(past.into_iter().map(|ended| call_view(&directory, ended, None)));
     calls.sort_by_key(|call| Reverse(call.started_at));
     Ok(Json(ContactDetail { contact, calls }))
 }
@@ -63,8 +65,8 @@ pub async fn available_agents(State(state): State<AppState>, CurrentUser(me): Cu
 }
 
 /// The company's numbers, for the caller view (no sign-in: they are public).
-pub async fn numbers(State(state): State<AppState>) -> Json<Vec<CompanyNumber>> {
-    Json(state.numbers.as_ref().clone())
+pub async fn numbers(State(state): State<AppState>) -> Result<Json<Vec<CompanyNumber>>, AppError> {
+    Ok(Json(state.live.directory().await.map_err(stopped)?.numbers().cloned().collect()))
 }
 
 fn forbidden(refusal: &earshot_domain::CoachingError) -> AppError {
@@ -76,7 +78,7 @@ fn not_found(message: &str) -> AppError {
     AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
 }
 
-fn stopped(why: Unavailable) -> AppError {
+pub(super) fn stopped(why: Unavailable) -> AppError {
     let error = super::live::not_answered(why);
     AppError::new(StatusCode::SERVICE_UNAVAILABLE, error.code, error.message)
 }

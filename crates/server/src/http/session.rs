@@ -64,12 +64,17 @@ pub async fn sign_in(
         Ok(None) => return Err(AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "wrong email or password")),
         Err(refused) => return Ok(refused),
     };
+    signed_in(&state, &headers, me).await
+}
+
+/// `me` in a new session: answered with who they are and its cookie.
+pub(super) async fn signed_in(state: &AppState, headers: &HeaderMap, me: Me) -> Result<Response, AppError> {
     let token = state.auth.open_session(me.id, now()).await.map_err(unavailable)?;
     let cookie = format!(
         "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
         token.as_str(),
         state.auth.ttl().as_secs(),
-        secure(&headers)
+        secure(headers)
     );
     Ok(with_cookie(Json(me).into_response(), &cookie))
 }
@@ -96,7 +101,8 @@ async fn throttled_check(state: &AppState, address: IpAddr, email: &str, passwor
 
 /// The signed-in user's own password, changed: the current one checked (and
 /// throttled as a sign-in is, so a left-open session cannot be used to
-/// guess it), the new one strong enough.
+/// guess it), the new one strong enough. Their other sessions end: a
+/// password changed because it leaked shuts out whoever used it.
 pub async fn change_password(
     State(state): State<AppState>,
     Extension(ClientAddr(address)): Extension<ClientAddr>,
@@ -118,13 +124,18 @@ pub async fn change_password(
     if let Some(why) = why {
         return Err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::WeakPassword, format!("{why}: your password is unchanged")));
     }
-    // Hashing is slow by design: off the request threads.
-    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
-        .await
-        .map_err(|_| AppError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "the password could not be hashed"))?;
+    let hash = hashed(new).await?;
     state.auth.set_password(me.id, hash).await.map_err(unavailable)?;
+    state.auth.end_sessions(me.id, session_token(&headers).as_ref()).await.map_err(unavailable)?;
     tracing::info!(user = me.id.0, "changed their password");
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `password`'s hash, made off the request threads (slow by design).
+pub(super) async fn hashed(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|_| AppError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "the password could not be hashed"))
 }
 
 /// Refused for now: `status`, why, and when to try again (whole seconds,

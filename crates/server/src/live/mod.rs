@@ -6,9 +6,9 @@ mod task;
 use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
-use earshot_domain::{CallEvent, CoachingError, Command, EventError, NewCall};
+use earshot_domain::{AdminError, CallEvent, CoachingError, Command, Directory, EventError, NewCall, User};
 use earshot_phrases::Listening;
-use earshot_protocol::{AttentionSettings, CallDetail, CallId, CallView, Change, ContactId, Snapshot, UserId, UserView};
+use earshot_protocol::{AdminAction, AttentionSettings, CallDetail, CallId, CallView, Change, ContactId, PersonForm, Snapshot, UserId, UserView};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 pub use task::spawn;
@@ -60,6 +60,16 @@ impl std::fmt::Display for Unavailable {
 /// The answer to a request that changes what is recorded.
 type Kept<T> = oneshot::Sender<Result<T, Unavailable>>;
 
+/// A change to the company's people (see the core's administration).
+pub enum AdminChange {
+    /// `actor` adds (`id: None`) or edits a person.
+    SavePerson { actor: UserId, id: Option<UserId>, form: PersonForm },
+    /// `actor` deactivates a person or brings them back.
+    SetActive { actor: UserId, id: UserId, active: bool },
+    /// The setup link creates the company's first admin.
+    FirstAdmin { form: PersonForm },
+}
+
 enum Request {
     Subscribe { user: UserId, reply: oneshot::Sender<Result<Subscription, CoachingError>> },
     /// Every change, for agents and callers following their own call.
@@ -76,6 +86,9 @@ enum Request {
     Connected { user: UserId },
     Disconnected { user: UserId },
     Settings { settings: AttentionSettings, phrases: Option<Arc<Listening>>, reply: oneshot::Sender<()> },
+    Directory { reply: oneshot::Sender<Arc<Directory>> },
+    Admin { change: AdminChange, reply: Kept<Result<User, AdminError>> },
+    NotePassword { actor: UserId, person: UserId, action: AdminAction, reply: Kept<Result<(), AdminError>> },
 }
 
 /// Talks to the core task. Cheap to clone.
@@ -168,6 +181,22 @@ impl LiveHandle {
     /// (a hold already long stays so); answers once they apply.
     pub async fn settings(&self, settings: AttentionSettings, phrases: Option<Arc<Listening>>) -> Result<(), Unavailable> {
         self.ask(|reply| Request::Settings { settings, phrases, reply }).await
+    }
+
+    /// The company's directory as it is now (kept unchanged for the reader).
+    pub async fn directory(&self) -> Result<Arc<Directory>, Unavailable> {
+        self.ask(|reply| Request::Directory { reply }).await
+    }
+
+    /// Changes a person; answers, with them as saved, once it is kept.
+    pub async fn admin(&self, change: AdminChange) -> Result<Result<User, AdminError>, Unavailable> {
+        self.change(|reply| Request::Admin { change, reply }).await
+    }
+
+    /// Notes in the company's log that `actor` issued `person` a password
+    /// link, or that `person` set their password; answers once kept.
+    pub async fn note_password(&self, actor: UserId, person: UserId, action: AdminAction) -> Result<Result<(), AdminError>, Unavailable> {
+        self.change(|reply| Request::NotePassword { actor, person, action, reply }).await
     }
 
     pub async fn disconnected(&self, user: UserId) {

@@ -12,7 +12,7 @@ use earshot_store::{NotKept, Writer};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::{Batch, Delta, LiveHandle, Request, Subscription, Unavailable};
+use super::{AdminChange, Batch, Delta, LiveHandle, Request, Subscription, Unavailable};
 use crate::listen::Ears;
 use crate::media::{Effect, MediaHandle};
 use crate::now;
@@ -128,6 +128,8 @@ impl Owner {
             Request::StartCall { reply, .. } if self.store.away() => refuse(reply),
             Request::Dial { reply, .. } if self.store.away() => refuse(reply),
             Request::Event { reply, .. } if self.store.away() => refuse(reply),
+            Request::Admin { reply, .. } if self.store.away() => refuse(reply),
+            Request::NotePassword { reply, .. } if self.store.away() => refuse(reply),
             Request::Command { user, command, reply } => {
                 let done = self.core.handle(now, user, command);
                 self.reply_when_kept(reply, done);
@@ -160,6 +162,21 @@ impl Owner {
             }
             Request::Connected { user } => self.core.connected(now, user),
             Request::Disconnected { user } => self.core.disconnected(now, user),
+            Request::Directory { reply } => {
+                let _ = reply.send(self.core.shared_directory());
+            }
+            Request::Admin { change, reply } => {
+                let done = match change {
+                    AdminChange::SavePerson { actor, id, form } => self.core.save_person(now, actor, id, &form),
+                    AdminChange::SetActive { actor, id, active } => self.core.set_active(now, actor, id, active),
+                    AdminChange::FirstAdmin { form } => self.core.add_first_admin(now, &form),
+                };
+                self.reply_when_kept(reply, done);
+            }
+            Request::NotePassword { actor, person, action, reply } => {
+                let done = self.core.note_password(now, actor, person, action);
+                self.reply_when_kept(reply, done);
+            }
             Request::Settings { settings, phrases, reply } => {
                 self.core.set_long_hold(Duration::from_millis(settings.long_hold_ms));
                 self.ears.settings(crate::listen::thresholds(&settings), phrases);

@@ -164,3 +164,16 @@ async fn upgrade(app: &TestApp, path: &str, cookie: Option<&str>) -> u16 {
         Err(e) => panic!("{path}: {e}"),
     }
 }
+
+#[tokio::test]
+async fn every_change_refuses_another_sites_page_even_with_an_admins_cookie() {
+    let app = spawn_app().await;
+    let ada = app.session_cookie("ada@earshot.demo").await;
+    for endpoint in ENDPOINTS.iter().filter(|e| e.method != "GET") {
+        let path = endpoint.path.replace("{id}", "2");
+        let request = app.client.request(endpoint.method.parse().unwrap(), app.url(&path)).header("origin", "https://evil.example").header("cookie", &ada);
+        let status = request.json(&serde_json::json!({})).send().await.unwrap().status().as_u16();
+        assert_eq!(status, 403, "{} {path} from another site's page: {status}", endpoint.method);
+    }
+    assert_eq!(app.get_json("/api/session", &ada).await.1["name"], "Ada Lovelace", "still signed in: the sign-out was refused too");
+}

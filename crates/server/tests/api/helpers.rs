@@ -22,6 +22,8 @@ pub struct TestApp {
     pub site: Site,
     pub live: LiveHandle,
     pub media: MediaHandle,
+    /// The setup link's path, when the company had no admin at start.
+    pub setup_link: Option<String>,
 }
 
 impl std::ops::Deref for TestApp {
@@ -120,7 +122,16 @@ impl Site {
 
     /// `PUT path` with `body`, from the app's own page: the status and the JSON answer.
     pub async fn put_json(&self, path: &str, cookie: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-        let request = self.client.put(self.url(path)).header("cookie", cookie).header("origin", self.origin()).json(&body);
+        self.send_json(reqwest::Method::PUT, path, cookie, body).await
+    }
+
+    /// `POST path` with `body`, from the app's own page: the status and the JSON answer.
+    pub async fn post_json(&self, path: &str, cookie: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.send_json(reqwest::Method::POST, path, cookie, body).await
+    }
+
+    async fn send_json(&self, method: reqwest::Method, path: &str, cookie: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let request = self.client.request(method, self.url(path)).header("cookie", cookie).header("origin", self.origin()).json(&body);
         let response = request.send().await.expect("server answers");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(serde_json::Value::Null))
@@ -128,9 +139,9 @@ impl Site {
 }
 
 impl TestApp {
-    /// The live state as a monitor's dashboard sees it now (Sam's).
+    /// The live state as a monitor's dashboard sees it now (Ada's).
     pub async fn snapshot(&self) -> Snapshot {
-        self.live.subscribe(UserId(2)).await.unwrap().unwrap().snapshot
+        self.live.subscribe(UserId(1)).await.unwrap().unwrap().snapshot
     }
 
     /// A regular call on `number` from a real caller, answered by Alex.
@@ -229,17 +240,24 @@ pub async fn spawn_app_stoppable() -> (TestApp, tokio::sync::oneshot::Sender<()>
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (addr, live, media) = (app.local_addr(), app.live(), app.media());
     tokio::spawn(app.run_until(async move { drop(stopped.await) }));
-    (TestApp { site: Site::at(addr), live, media }, stop)
+    (TestApp { site: Site::at(addr), live, media, setup_link: None }, stop)
 }
 
 /// [`spawn_app`], with the configuration changed by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
-    let mut config = Config { addr: "127.0.0.1:0".parse().unwrap(), ..Config::demo() };
+    let mut config = Config::demo();
     configure(&mut config);
+    spawn_company(config).await
+}
+
+/// A server for the company `config` starts with, on a port of its own.
+pub async fn spawn_company(config: Config) -> TestApp {
+    let config = Config { addr: "127.0.0.1:0".parse().unwrap(), ..config };
     let app = Application::build(config).await.expect("server starts");
     let addr = app.local_addr();
     let live = app.live();
     let media = app.media();
+    let setup_link = app.setup_link().map(str::to_owned);
     tokio::spawn(app.run_until_stopped());
-    TestApp { site: Site::at(addr), live, media }
+    TestApp { site: Site::at(addr), live, media, setup_link }
 }

@@ -1,5 +1,6 @@
 //! Black-box tests of the server over real HTTP and WebSocket on port 0.
 
+mod admin;
 mod audio;
 mod authorization;
 mod connections;
