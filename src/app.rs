@@ -3,13 +3,14 @@ use leptos::prelude::*;
 
 use crate::agent::AgentView;
 use crate::audit::AuditPage;
-use crate::auth::{SignInPage, Session, SignedIn};
+use crate::auth::{SignInPage, Session, SignedIn, WelcomePage};
 use crate::caller::CallerPage;
 use crate::coaching::{AudioSetup, CoachDialog, CoachMedia, CoachingPanel, CoachingUi};
 use crate::contacts::ContactPage;
 use crate::conversation::ConversationPage;
 use crate::live::{provide_live, Connection, Endpoint};
 use crate::monitoring::{Dashboard, NoDashboard, Tab};
+use crate::people::PeoplePage;
 use crate::platform::{assess, detect, Unsupported, Verdict};
 use crate::routes::{Address, Link, Page};
 use crate::settings::SettingsPage;
@@ -40,11 +41,14 @@ fn Shell() -> impl IntoView {
     });
     restore.dispatch(());
     let restored = move || restore.version().get() > 0;
+    let address = Address::expect();
+    let welcome = Memo::new(move |_| address.page() == Page::Welcome);
     view! {
         <Show when=restored fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
-            {move || match session.0.get() {
-                None => view! { <SignInPage /> }.into_any(),
-                Some(me) => view! { <SignedInApp me /> }.into_any(),
+            {move || match (welcome.get(), session.0.get()) {
+                (true, _) => view! { <WelcomePage /> }.into_any(),
+                (false, None) => view! { <SignInPage /> }.into_any(),
+                (false, Some(me)) => view! { <SignedInApp me /> }.into_any(),
             }}
         </Show>
     }
@@ -72,6 +76,7 @@ fn SignedInApp(
             (move || match page.get() {
                 Page::Audit => view! { <AuditPage /> }.into_any(),
                 Page::Settings => view! { <SettingsPage /> }.into_any(),
+                Page::People => view! { <PeoplePage /> }.into_any(),
                 _ => view! { <NoDashboard /> }.into_any(),
             })
             .into_any()
@@ -98,7 +103,8 @@ fn Monitoring() -> impl IntoView {
             Page::Contact(contact) => view! { <ContactPage contact /> }.into_any(),
             Page::Audit => view! { <AuditPage /> }.into_any(),
             Page::Settings => view! { <SettingsPage /> }.into_any(),
-            Page::Unknown => view! { <main class="page"><h1>"This page does not exist"</h1></main> }.into_any(),
+            Page::People => view! { <PeoplePage /> }.into_any(),
+            Page::Welcome | Page::Unknown => view! { <main class="page"><h1>"This page does not exist"</h1></main> }.into_any(),
         }}
         <CoachDialog />
         <AudioSetup />
@@ -128,6 +134,7 @@ fn Header() -> impl IntoView {
             <span class="brand">"Earshot"</span>
             <nav aria-label="Pages" class="pages">
                 <Show when=move || monitors><Link href="/">"Live Monitoring"</Link></Show>
+                <Show when=move || admin><Link href="/people">"People"</Link></Show>
                 <Show when=move || admin><Link href="/audit">"Coaching audit"</Link></Show>
                 <Show when=move || admin><Link href="/settings">"Attention settings"</Link></Show>
             </nav>

@@ -17,6 +17,9 @@ pub enum Page {
     Contact(ContactId),
     Audit,
     Settings,
+    People,
+    /// A one-time link (its token in the fragment), signed in or not.
+    Welcome,
     Unknown,
 }
 
@@ -28,6 +31,8 @@ impl Page {
             "/users" => Self::Users,
             "/audit" => Self::Audit,
             "/settings" => Self::Settings,
+            "/people" => Self::People,
+            "/welcome" => Self::Welcome,
             _ => {
                 if let Some(call) = id("/calls/").and_then(|id| id.parse().ok()) {
                     Self::Call(CallId(call))
@@ -62,6 +67,14 @@ impl Address {
     /// The page shown now (tracked).
     pub fn page(self) -> Page {
         self.0.with(|path| Page::of(path))
+    }
+
+    /// Shows `path` in place of the page shown, with no history entry.
+    pub fn replace(self, path: &str) {
+        if let Ok(history) = window().history() {
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(path)); // same origin: never refused
+        }
+        self.0.set(path.to_owned());
     }
 
     /// Shows `path`, with a history entry for Back.
@@ -117,6 +130,8 @@ mod tests {
         assert_eq!(Page::of("/contacts/7/"), Page::Contact(ContactId(7)));
         assert_eq!(Page::of("/audit"), Page::Audit);
         assert_eq!(Page::of("/settings"), Page::Settings);
+        assert_eq!(Page::of("/people"), Page::People);
+        assert_eq!(Page::of("/welcome"), Page::Welcome);
         for unknown in ["/calls/", "/calls/x", "/calls/1/2", "/userss", "/caller", "/contacts/99999999999"] {
             assert_eq!(Page::of(unknown), Page::Unknown, "{unknown}");
         }

@@ -169,7 +169,7 @@ fn Entry(entry: AuditEntry, numbers: Vec<CompanyNumber>, can_open_calls: bool) -
 }
 
 /// `at` in the browser's time zone and locale.
-fn local_time(at: Millis) -> String {
+pub(crate) fn local_time(at: Millis) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.0 as f64));
     String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
 }

@@ -3,6 +3,7 @@
 mod api;
 mod password;
 mod sign_in;
+mod welcome;
 
 use earshot_protocol::Me;
 use leptos::prelude::*;
@@ -10,6 +11,7 @@ use leptos::prelude::*;
 pub use api::{change_password, current_user, sign_in, sign_out};
 pub use password::ChangePasswordButton;
 pub use sign_in::SignInPage;
+pub use welcome::WelcomePage;
 
 /// The signed-in user, shared by context; `None` until signed in.
 #[derive(Clone, Copy)]

@@ -4,6 +4,8 @@
 use earshot_protocol::{ChangePassword, ErrorCode};
 use leptos::prelude::*;
 
+use crate::modal::Modal;
+
 /// The header's "Change password" button and the dialog it opens.
 #[component]
 pub fn ChangePasswordButton() -> impl IntoView {
@@ -45,12 +47,6 @@ fn ChangePasswordDialog(close: impl Fn() + Copy + Send + Sync + 'static, done: R
             _ => None,
         }
     };
-    let first = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move |_| {
-        if let Some(input) = first.get() {
-            let _ = input.focus();
-        }
-    });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         mismatch.set(new.get_untracked() != again.get_untracked());
@@ -59,19 +55,10 @@ fn ChangePasswordDialog(close: impl Fn() + Copy + Send + Sync + 'static, done: R
         }
     };
     view! {
-        <div class="backdrop" on:click=move |_| close()></div>
-        <div
-            class="dialog"
-            role="dialog"
-            aria-modal="true"
-            aria-labelledby="password-dialog-title"
-            data-testid="password-dialog"
-            on:keydown=move |ev| if ev.key() == "Escape" { close() }
-        >
-            <h2 id="password-dialog-title">"Change your password"</h2>
+        <Modal title="Change your password".into() testid="password-dialog" close>
             <form class="stacked" on:submit=on_submit>
                 <label for="current-password">"Current password"</label>
-                <input id="current-password" type="password" autocomplete="current-password" required node_ref=first bind:value=current />
+                <input id="current-password" type="password" autocomplete="current-password" required bind:value=current />
                 <label for="new-password">"New password"</label>
                 <input id="new-password" type="password" autocomplete="new-password" required aria-describedby="new-password-hint" bind:value=new />
                 <p class="muted" id="new-password-hint">"At least 12 characters, and not a common or easily guessed one: a few unrelated words work well."</p>
@@ -85,6 +72,6 @@ fn ChangePasswordDialog(close: impl Fn() + Copy + Send + Sync + 'static, done: R
                     </button>
                 </div>
             </form>
-        </div>
+        </Modal>
     }
 }

@@ -7,16 +7,12 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
-use earshot_protocol::{ApiError, ClientMsg, ErrorCode, Millis, Outcome, Request, ServerMsg};
+use earshot_protocol::{ApiError, ClientMsg, ErrorCode, Millis, Outcome, Request, ServerMsg, CLOSE_ACCOUNT_CHANGED, CLOSE_SESSION_ENDED};
 use futures::channel::oneshot;
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
-
-/// The close code the server ends a signed-out or expired session's
-/// sockets with (1008, policy violation).
-const SESSION_ENDED: u16 = 1008;
 
 /// How soon a page that draws no frames (hidden) hears of a change.
 const HIDDEN_FRAME: Duration = Duration::from_millis(100);
@@ -244,7 +240,14 @@ impl Client {
             Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
                 let code = event.dyn_ref::<CloseEvent>().map_or(0, CloseEvent::code);
                 leptos::logging::warn!("live connection closed ({code})");
-                if code == SESSION_ENDED {
+                if code == CLOSE_ACCOUNT_CHANGED {
+                    // A new role or access: a fresh page asks who this is now.
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.location().reload();
+                    }
+                    return;
+                }
+                if code == CLOSE_SESSION_ENDED {
                     // Signed out (here or elsewhere), or expired: no retry
                     // can open it again, so the sign-in page asks who this is.
                     match live.session {

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub live: LiveHandle,
     /// The SFU's RTP counters.
     pub media: MediaHandle,
+    /// The setup link's path, when the company had no admin at start.
+    pub setup_link: Option<String>,
 }
 
 impl TestApp {
@@ -29,7 +31,7 @@ impl TestApp {
 
     /// The same server, reached at `addr` (a relay: see `Network`).
     pub fn through(&self, addr: SocketAddr) -> TestApp {
-        TestApp { addr, live: self.live.clone(), media: self.media.clone() }
+        TestApp { addr, live: self.live.clone(), media: self.media.clone(), setup_link: self.setup_link.clone() }
     }
 
     /// A simulated Sales call from Maria Garcia, answered by Alex: the demo
@@ -108,12 +110,18 @@ pub fn dist_dir() -> PathBuf {
 /// Starts the server serving the built app with the demo company and no
 /// simulator (tests script their calls); it lives until the test ends.
 pub async fn spawn_app(configure: impl FnOnce(&mut Config)) -> TestApp {
-    let mut config = Config { addr: "127.0.0.1:0".parse().unwrap(), dist_dir: Some(dist_dir()), ..Config::demo() };
+    let mut config = Config::demo();
     configure(&mut config);
+    spawn_company(config).await
+}
+
+/// Starts the server for the company `config` starts with, serving the
+/// built app on a free port.
+pub async fn spawn_company(config: Config) -> TestApp {
+    let config = Config { addr: "127.0.0.1:0".parse().unwrap(), dist_dir: Some(dist_dir()), ..config };
     let app = Application::build(config).await.expect("server starts");
-    let addr = app.local_addr();
-    let live = app.live();
-    let media = app.media();
+    let (addr, live, media) = (app.local_addr(), app.live(), app.media());
+    let setup_link = app.setup_link().map(str::to_owned);
     tokio::spawn(app.run_until_stopped());
-    TestApp { addr, live, media }
+    TestApp { addr, live, media, setup_link }
 }

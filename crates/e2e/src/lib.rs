@@ -13,7 +13,7 @@ mod network;
 pub mod screens;
 mod webdriver;
 
-pub use app::{dist_dir, spawn_app, TestApp};
+pub use app::{dist_dir, spawn_app, spawn_company, TestApp};
 pub use audio::{fake_microphone, fake_microphone_with, hear, spoken_microphone, note_onsets, onsets, spectrum, wait_quiet, Spectrum, Voice};
 pub use network::{Link, Network};
 pub use webdriver::{wait_until, Browser, Chromedriver};

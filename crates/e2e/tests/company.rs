@@ -1,0 +1,88 @@
+//! A company of its own, set up in real headless Chromium against a server
+//! started without `--demo`: the setup link makes the first admin, who adds
+//! a supervisor and an agent; each sets a password through their own link
+//! and is in, with what their role may see. The demo password never works.
+
+use earshot_domain::seed::DEMO_PASSWORD;
+use earshot_e2e::{spawn_company, Browser, Chromedriver};
+use earshot_server::Config;
+use serde_json::json;
+
+const PASSWORD: &str = "ledger-violet-harbour-9";
+
+/// Sets the password on a welcome page, twice.
+async fn set_password(browser: &Browser, password: &str) {
+    browser.replace_text("#welcome-password", password).await;
+    browser.replace_text("#welcome-password-again", password).await;
+    browser.click("[data-testid=welcome-submit]").await;
+}
+
+/// Adds a person from the People page; returns the link to pass on.
+async fn add(admin: &Browser, name: &str, email: &str, role: usize, access: usize) -> String {
+    admin.click("[data-testid=add-person]").await;
+    admin.type_into("#person-name", name).await;
+    admin.type_into("#person-email", email).await;
+    admin.click(&format!("#person-role option[value='{role}']")).await;
+    if access > 0 {
+        admin.click(&format!("#person-access option[value='{access}']")).await;
+    }
+    admin.click("[data-testid=save-person]").await;
+    admin.wait_for_text_containing("[data-testid=person-link]", name).await;
+    let url = admin.execute("return document.querySelector('[data-testid=person-link-url]').value;", json!([])).await;
+    url.as_str().expect("the link's address").to_owned()
+}
+
+#[tokio::test]
+async fn e2e_a_new_company_is_set_up_from_its_link_and_its_people_from_theirs() {
+    let app = spawn_company(Config::production()).await;
+    let setup = app.setup_link.clone().expect("a company with no admin prints its setup link");
+    let driver = Chromedriver::start().await;
+
+    let pat = driver.browser(&[]).await;
+    pat.goto(&app.url(&setup)).await;
+    pat.wait_for_text_containing("[data-testid=welcome] h1", "Set up Earshot").await;
+    pat.type_into("#welcome-name", "Pat Boss").await;
+    pat.type_into("#welcome-email", "pat@example.com").await;
+    set_password(&pat, DEMO_PASSWORD).await;
+    let why = pat.wait_for_text_containing("[data-testid=welcome-error]", "demo").await;
+    assert!(why.contains("the demo's published password"), "{why}");
+    set_password(&pat, PASSWORD).await;
+    assert_eq!(pat.wait_for_text_containing("[data-testid=signed-in-as]", "Pat").await, "Pat Boss");
+    assert_eq!(pat.path().await, "/", "the used link is gone from the address bar");
+
+    pat.click("header.top a[href='/people']").await;
+    let sam_link = add(&pat, "Sam Ops", "sam@example.com", 1, 1).await;
+    let alex_link = add(&pat, "Alex Agent", "alex@example.com", 0, 0).await;
+    assert!(sam_link.starts_with(&app.url("/welcome#")) && sam_link != alex_link, "{sam_link}");
+    pat.wait_for_text_containing("[data-testid=people] table.people", "Waiting for their password").await;
+
+    let alex = driver.browser(&[]).await;
+    alex.goto(&alex_link).await;
+    alex.wait_for_text_containing("[data-testid=welcome] h1", "Welcome, Alex Agent").await;
+    set_password(&alex, PASSWORD).await;
+    alex.wait_for_text("[data-testid=agent-idle]").await;
+
+    let sam = driver.browser(&[]).await;
+    sam.goto(&sam_link).await;
+    sam.wait_for_text_containing("[data-testid=welcome] h1", "Welcome, Sam Ops").await;
+    set_password(&sam, PASSWORD).await;
+    sam.wait_for_text_containing("[data-testid=signed-in-as]", "Sam Ops").await;
+    sam.click("a[href='/users']").await;
+    sam.wait_for_text_containing("[data-testid=users]", "Alex Agent").await;
+
+    let again = driver.browser(&[]).await;
+    again.goto(&sam_link).await;
+    again.wait_for_text_containing("[data-testid=welcome-error]", "used, expired or unknown").await;
+    again.goto(&app.url("/")).await;
+    again.type_into("#email", "pat@example.com").await;
+    again.type_into("#password", DEMO_PASSWORD).await;
+    again.click("[data-testid=sign-in] button[type=submit]").await;
+    again.wait_for_text_containing("[data-testid=sign-in-error]", "Wrong").await;
+
+    pat.goto(&app.url("/people")).await;
+    let log = pat.wait_for_text_containing("[data-testid=company-log]", "Password set").await;
+    assert!(log.contains("Person added") && log.contains("Sam Ops <sam@example.com>, supervisor, Live Monitoring"), "{log}");
+    for browser in [pat, alex, sam, again] {
+        browser.quit().await;
+    }
+}
