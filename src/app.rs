@@ -10,6 +10,7 @@ use crate::contacts::ContactPage;
 use crate::conversation::ConversationPage;
 use crate::live::{provide_live, Connection, Endpoint};
 use crate::monitoring::{Dashboard, NoDashboard, Tab};
+use crate::numbers::NumbersPage;
 use crate::people::PeoplePage;
 use crate::platform::{assess, detect, Unsupported, Verdict};
 use crate::routes::{Address, Link, Page};
@@ -77,6 +78,7 @@ fn SignedInApp(
                 Page::Audit => view! { <AuditPage /> }.into_any(),
                 Page::Settings => view! { <SettingsPage /> }.into_any(),
                 Page::People => view! { <PeoplePage /> }.into_any(),
+                Page::Numbers => view! { <NumbersPage /> }.into_any(),
                 _ => view! { <NoDashboard /> }.into_any(),
             })
             .into_any()
@@ -104,6 +106,7 @@ fn Monitoring() -> impl IntoView {
             Page::Audit => view! { <AuditPage /> }.into_any(),
             Page::Settings => view! { <SettingsPage /> }.into_any(),
             Page::People => view! { <PeoplePage /> }.into_any(),
+            Page::Numbers => view! { <NumbersPage /> }.into_any(),
             Page::Welcome | Page::Unknown => view! { <main class="page"><h1>"This page does not exist"</h1></main> }.into_any(),
         }}
         <CoachDialog />
@@ -135,6 +138,7 @@ fn Header() -> impl IntoView {
             <nav aria-label="Pages" class="pages">
                 <Show when=move || monitors><Link href="/">"Live Monitoring"</Link></Show>
                 <Show when=move || admin><Link href="/people">"People"</Link></Show>
+                <Show when=move || admin><Link href="/numbers">"Numbers"</Link></Show>
                 <Show when=move || admin><Link href="/audit">"Coaching audit"</Link></Show>
                 <Show when=move || admin><Link href="/settings">"Attention settings"</Link></Show>
             </nav>

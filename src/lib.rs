@@ -16,6 +16,7 @@ pub mod live;
 pub mod media;
 mod modal;
 pub mod monitoring;
+pub mod numbers;
 pub mod people;
 pub mod platform;
 pub mod routes;

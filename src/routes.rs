@@ -18,6 +18,7 @@ pub enum Page {
     Audit,
     Settings,
     People,
+    Numbers,
     /// A one-time link (its token in the fragment), signed in or not.
     Welcome,
     Unknown,
@@ -32,6 +33,7 @@ impl Page {
             "/audit" => Self::Audit,
             "/settings" => Self::Settings,
             "/people" => Self::People,
+            "/numbers" => Self::Numbers,
             "/welcome" => Self::Welcome,
             _ => {
                 if let Some(call) = id("/calls/").and_then(|id| id.parse().ok()) {
@@ -131,6 +133,7 @@ mod tests {
         assert_eq!(Page::of("/audit"), Page::Audit);
         assert_eq!(Page::of("/settings"), Page::Settings);
         assert_eq!(Page::of("/people"), Page::People);
+        assert_eq!(Page::of("/numbers"), Page::Numbers);
         assert_eq!(Page::of("/welcome"), Page::Welcome);
         for unknown in ["/calls/", "/calls/x", "/calls/1/2", "/userss", "/caller", "/contacts/99999999999"] {
             assert_eq!(Page::of(unknown), Page::Unknown, "{unknown}");

@@ -147,6 +147,12 @@ impl LiveState {
                     self.former.insert(user, gone.name);
                 }
             }
+            Change::NumberUpdated { number } => {
+                self.numbers.insert(number.id, number);
+            }
+            Change::NumberRemoved { number } => {
+                self.numbers.remove(&number);
+            }
             // A change this build does not know: the next snapshot has it.
             _ => {}
         }

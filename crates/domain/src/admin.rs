@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use earshot_protocol::{ErrorCode, MonitoringAccess, NumberId, PersonForm, Role, UserId};
+use earshot_protocol::{CompanyNumber, ErrorCode, MonitoringAccess, NumberForm, NumberId, PersonForm, Role, UserId};
 
 use crate::directory::{Directory, User};
 
@@ -13,6 +13,7 @@ pub enum AdminError {
     /// The form cannot be kept; the words say which field and why.
     Invalid(String),
     NoSuchPerson,
+    NoSuchNumber,
     /// Only an active admin changes the company.
     NotAnAdmin,
 }
@@ -21,7 +22,7 @@ impl AdminError {
     pub fn code(&self) -> ErrorCode {
         match self {
             AdminError::Invalid(_) => ErrorCode::InvalidForm,
-            AdminError::NoSuchPerson => ErrorCode::NotFound,
+            AdminError::NoSuchPerson | AdminError::NoSuchNumber => ErrorCode::NotFound,
             AdminError::NotAnAdmin => ErrorCode::NoMonitoringAccess,
         }
     }
@@ -32,6 +33,7 @@ impl fmt::Display for AdminError {
         match self {
             AdminError::Invalid(why) => f.write_str(why),
             AdminError::NoSuchPerson => f.write_str("there is no such person"),
+            AdminError::NoSuchNumber => f.write_str("the company has no such number"),
             AdminError::NotAnAdmin => f.write_str("only admins change the company"),
         }
     }
@@ -69,7 +71,7 @@ pub fn check_person(directory: &Directory, id: Option<UserId>, form: &PersonForm
     let mut numbers = form.numbers.clone();
     numbers.sort();
     numbers.dedup();
-    if let Some(unknown) = numbers.iter().find(|n| directory.number(**n).is_none()) {
+    if let Some(unknown) = numbers.iter().find(|n| directory.live_number(**n).is_none()) {
         return Err(invalid(format!("the company has no number {}", unknown.0)));
     }
     let user = User {
@@ -108,6 +110,42 @@ fn keeps_an_admin(directory: &Directory, before: &User, after: &User) -> Result<
         return Err(invalid(format!("{} is the company's last admin: make someone else an admin first", before.name)));
     }
     Ok(())
+}
+
+/// The longest name a number may have, in characters.
+pub const MAX_NUMBER_NAME_CHARS: usize = 60;
+
+/// The number `form` describes, as number `id` (a new one when `None`;
+/// a removed one with the same E.164 comes back), and its people, if the
+/// company can take it: a name, a dialable E.164 number no other number
+/// has, and people who work here.
+pub fn check_number(directory: &Directory, id: Option<NumberId>, form: &NumberForm) -> Result<(CompanyNumber, Vec<UserId>), AdminError> {
+    if let Some(id) = id {
+        directory.live_number(id).ok_or(AdminError::NoSuchNumber)?;
+    }
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NUMBER_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(invalid(format!("a number's name needs 1 to {MAX_NUMBER_NAME_CHARS} characters, on one line")));
+    }
+    let e164 = crate::phone::e164(&form.e164, None).map_err(AdminError::Invalid)?;
+    if let Some(other) = directory.numbers().find(|n| n.e164 == e164 && Some(n.id) != id) {
+        return Err(invalid(format!("{e164} is {} already", other.name)));
+    }
+    let mut people = form.people.clone();
+    people.sort();
+    people.dedup();
+    if let Some(unknown) = people.iter().find(|p| directory.user(**p).is_none_or(|u| !u.active)) {
+        return Err(invalid(format!("nobody active here is user {}", unknown.0)));
+    }
+    let id = id.or_else(|| directory.removed_number_with(&e164).map(|n| n.id)).unwrap_or_else(|| directory.next_number_id());
+    Ok((CompanyNumber { id, name: name.to_owned(), e164 }, people))
+}
+
+/// A number in words, for the log's before and after.
+pub fn describe_number(directory: &Directory, number: &CompanyNumber, people: &[UserId]) -> String {
+    let names: Vec<&str> = people.iter().filter_map(|p| directory.user(*p)).map(|u| u.name.as_str()).collect();
+    let people = if names.is_empty() { "nobody".to_owned() } else { names.join(", ") };
+    format!("{} {}, taken by {people}", number.name, number.e164)
 }
 
 /// An address with one `@`, something before it, a dotted domain after

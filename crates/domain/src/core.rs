@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use earshot_protocol::{
     AdminAction, AdminEntry, AuditAction, AuditEntry, CallDetail, CallId, CallKind, CallState, CallView, Change, CoachingView, ContactId,
-    Direction, Millis, NumberId, PersonForm, Request, Role, SignalKind, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
+    CompanyNumber, Direction, Millis, NumberForm, NumberId, PersonForm, Request, Role, SignalKind, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
 };
 
-use crate::admin::{check_active, check_person, describe, AdminError};
+use crate::admin::{check_active, check_number, check_person, describe, describe_number, AdminError};
 use crate::attention::Attention;
 use crate::coaching::{check_start, CoachingError};
 use crate::connections::{Connections, Edge};
@@ -461,7 +461,7 @@ impl Core {
     /// A caller dials: the number must be the company's and the phone a
     /// phone number (`+` and 6 to 15 digits).
     pub fn dial(&mut self, now: Millis, new: NewCall) -> Result<CallId, EventError> {
-        if self.directory.number(new.number).is_none() {
+        if self.directory.live_number(new.number).is_none() {
             return Err(EventError::UnknownNumber(new.number));
         }
         let digits = new.customer_phone.strip_prefix('+').unwrap_or_default();
@@ -771,6 +771,72 @@ impl Core {
         let subject = self.directory.user(person).ok_or(AdminError::NoSuchPerson)?.name.clone();
         self.admin_log(now, actor, action, subject, String::new(), String::new());
         Ok(())
+    }
+
+    /// `actor` adds a number (`id: None`) or changes one, with its call
+    /// distribution: who takes its calls and who supervises them.
+    pub fn save_number(&mut self, now: Millis, actor: UserId, id: Option<NumberId>, form: &NumberForm) -> Result<CompanyNumber, AdminError> {
+        self.check_admin(actor)?;
+        let (number, people) = check_number(&self.directory, id, form)?;
+        let old = self.directory.live_number(number.id);
+        let existed = old.is_some();
+        let before = old.map(|old| describe_number(&self.directory, old, &self.people_of(number.id))).unwrap_or_default();
+        Arc::make_mut(&mut self.directory).put_number(number.clone());
+        self.record(Record::NumberSaved(number.clone()));
+        self.distribute(number.id, &people);
+        let after = describe_number(&self.directory, &number, &people);
+        let action = if existed { AdminAction::NumberChanged } else { AdminAction::NumberAdded };
+        self.admin_log(now, actor, action, number.name.clone(), before, after);
+        self.emit(Change::NumberUpdated { number: number.clone() });
+        self.route_callers(now);
+        Ok(number)
+    }
+
+    /// `actor` removes a number: no call comes in on it any more, and
+    /// nobody takes its calls. Refused while a call on it is live.
+    pub fn remove_number(&mut self, now: Millis, actor: UserId, id: NumberId) -> Result<(), AdminError> {
+        self.check_admin(actor)?;
+        let number = self.directory.live_number(id).cloned().ok_or(AdminError::NoSuchNumber)?;
+        if self.calls.values().any(|c| c.number == id) {
+            return Err(AdminError::Invalid(format!("a call on {} is live: remove it once its calls end", number.name)));
+        }
+        let before = describe_number(&self.directory, &number, &self.people_of(id));
+        self.distribute(id, &[]);
+        Arc::make_mut(&mut self.directory).remove_number(id);
+        self.record(Record::NumberRemoved(id));
+        self.admin_log(now, actor, AdminAction::NumberRemoved, number.name, before, String::new());
+        self.emit(Change::NumberRemoved { number: id });
+        Ok(())
+    }
+
+    /// Whose numbers include `number`.
+    fn people_of(&self, number: NumberId) -> Vec<UserId> {
+        self.directory.users().filter(|u| u.is_assigned_to(number)).map(|u| u.id).collect()
+    }
+
+    /// Exactly `people` take `number`'s calls: each person whose numbers
+    /// change is kept and told to the dashboards.
+    fn distribute(&mut self, number: NumberId, people: &[UserId]) {
+        let changed: Vec<User> = self
+            .directory
+            .users()
+            .filter(|u| u.is_assigned_to(number) != people.contains(&u.id))
+            .map(|u| {
+                let mut user = u.clone();
+                user.numbers.retain(|n| *n != number);
+                if people.contains(&u.id) {
+                    user.numbers.push(number);
+                    user.numbers.sort();
+                }
+                user
+            })
+            .collect();
+        for user in changed {
+            let id = user.id;
+            Arc::make_mut(&mut self.directory).put_user(user.clone());
+            self.record(Record::PersonSaved(user));
+            self.emit_users([Some(id)]);
+        }
     }
 
     fn check_admin(&self, actor: UserId) -> Result<(), AdminError> {

@@ -1,6 +1,6 @@
 //! The company: users, numbers and contacts, as admins change them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use earshot_protocol::{CompanyNumber, Contact, ContactId, MonitoringAccess, NumberId, Role, UserId};
 
@@ -33,6 +33,8 @@ impl User {
 pub struct Directory {
     users: BTreeMap<UserId, User>,
     numbers: BTreeMap<NumberId, CompanyNumber>,
+    /// Numbers an admin removed: kept for the names in past calls' records.
+    removed_numbers: BTreeSet<NumberId>,
     contacts: BTreeMap<ContactId, Contact>,
 }
 
@@ -45,6 +47,7 @@ impl Directory {
         Self {
             users: users.into_iter().map(|u| (u.id, u)).collect(),
             numbers: numbers.into_iter().map(|n| (n.id, n)).collect(),
+            removed_numbers: BTreeSet::new(),
             contacts: contacts.into_iter().map(|c| (c.id, c)).collect(),
         }
     }
@@ -78,12 +81,45 @@ impl Directory {
         self.users.insert(user.id, user);
     }
 
+    /// These numbers were removed (as the store keeps them).
+    pub fn with_removed_numbers(mut self, removed: impl IntoIterator<Item = NumberId>) -> Self {
+        self.removed_numbers.extend(removed);
+        self
+    }
+
+    /// A number of the company's, removed or not (for records' names).
     pub fn number(&self, id: NumberId) -> Option<&CompanyNumber> {
         self.numbers.get(&id)
     }
 
+    /// A number calls come in on now.
+    pub fn live_number(&self, id: NumberId) -> Option<&CompanyNumber> {
+        self.numbers.get(&id).filter(|n| !self.removed_numbers.contains(&n.id))
+    }
+
+    /// The numbers calls come in on now.
     pub fn numbers(&self) -> impl Iterator<Item = &CompanyNumber> {
-        self.numbers.values()
+        self.numbers.values().filter(|n| !self.removed_numbers.contains(&n.id))
+    }
+
+    /// The removed number with `e164`, if one was (adding it again brings it back).
+    pub fn removed_number_with(&self, e164: &str) -> Option<&CompanyNumber> {
+        self.removed_numbers.iter().filter_map(|id| self.numbers.get(id)).find(|n| n.e164 == e164)
+    }
+
+    /// The id the next number added gets: never one used before.
+    pub fn next_number_id(&self) -> NumberId {
+        NumberId(self.numbers.keys().next_back().map_or(1, |last| last.0 + 1))
+    }
+
+    /// Adds `number`, or replaces the one with its id; either way it is live.
+    pub fn put_number(&mut self, number: CompanyNumber) {
+        self.removed_numbers.remove(&number.id);
+        self.numbers.insert(number.id, number);
+    }
+
+    pub fn remove_number(&mut self, id: NumberId) {
+        self.removed_numbers.insert(id);
     }
 
     pub fn contact(&self, id: ContactId) -> Option<&Contact> {

@@ -11,11 +11,12 @@ mod coaching;
 mod connections;
 mod core;
 mod directory;
+pub mod phone;
 mod record;
 pub mod seed;
 mod view;
 
-pub use admin::{check_active, check_person, describe, AdminError};
+pub use admin::{check_active, check_number, check_person, describe, describe_number, AdminError};
 pub use attention::Attention;
 pub use coaching::{as_seen_by_agent, check_start, CoachingError};
 pub use core::{Call, CallEvent, Command, Core, EventError, Logged, NewCall, Origin, Output};

@@ -5,7 +5,7 @@
 //! it happens, so an ended call (or one cut short by a crash) is whole in
 //! the store.
 
-use earshot_protocol::{AdminEntry, AuditEntry, CallId, CallKind, CallState, Millis, UserId};
+use earshot_protocol::{AdminEntry, AuditEntry, CallId, CallKind, CallState, CompanyNumber, Millis, NumberId, UserId};
 
 use crate::core::{Call, Logged};
 use crate::directory::User;
@@ -27,6 +27,10 @@ pub enum Record {
     /// A person added or changed by an admin: kept whole (their password
     /// is not the core's and is kept apart).
     PersonSaved(User),
+    /// A number added or changed (live again, if it was removed).
+    NumberSaved(CompanyNumber),
+    /// A number removed: its row stays for past calls, nobody takes it.
+    NumberRemoved(NumberId),
     /// An entry of the log of changes to the company.
     Admin(AdminEntry),
 }
@@ -44,6 +48,8 @@ impl Record {
             Record::CallEnded { call, .. } => ("a call's end", Some(*call)),
             Record::Audit(entry) => ("an audit entry", entry.call),
             Record::PersonSaved(_) => ("a person", None),
+            Record::NumberSaved(_) => ("a number", None),
+            Record::NumberRemoved(_) => ("a number's removal", None),
             Record::Admin(_) => ("an entry of the company's log", None),
         };
         match call {

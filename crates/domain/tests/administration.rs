@@ -4,7 +4,7 @@
 
 use earshot_domain::seed::{demo_directory, SUPPORT};
 use earshot_domain::{AdminError, CallEvent, Command, Core, NewCall, Origin, Output, Record};
-use earshot_protocol::{AdminAction, CallKind, Change, Direction, Millis, MonitoringAccess, PersonForm, Role, UserId, UserStatus};
+use earshot_protocol::{AdminAction, CallKind, Change, Direction, Millis, MonitoringAccess, NumberForm, PersonForm, Role, UserId, UserStatus};
 
 const T0: Millis = Millis(1_700_000_000_000);
 const ADA: UserId = UserId(1); // admin
@@ -114,4 +114,41 @@ fn the_first_admin_comes_only_to_a_company_without_one() {
     assert_eq!(entries[0].0, AdminAction::PersonAdded);
     let again = PersonForm { email: "eve@example.com".into(), ..form };
     assert!(core.add_first_admin(T0, &again).is_err(), "a second setup makes no second admin");
+}
+
+#[test]
+fn a_number_added_takes_calls_to_the_people_it_names_and_is_on_every_dashboard() {
+    let mut core = Core::new(demo_directory());
+    let form = NumberForm { name: "Billing".into(), e164: "+44 20 7946 0958".into(), people: vec![ALEX, SAM] };
+    let billing = core.save_number(T0, ADA, None, &form).unwrap();
+    assert_eq!(billing.e164, "+442079460958", "kept as E.164");
+    let outputs = drain(&mut core);
+    assert!(outputs.iter().any(|o| matches!(o, Output::Delta { change: Change::NumberUpdated { number }, .. } if *number == billing)));
+    assert!(core.directory().user(ALEX).unwrap().is_assigned_to(billing.id) && core.directory().user(SAM).unwrap().is_assigned_to(billing.id));
+    let entries = admin_entries(&outputs);
+    assert_eq!(entries, vec![(AdminAction::NumberAdded, String::new(), "Billing +442079460958, taken by Sam Rivera, Alex Morgan".into())]);
+
+    let fewer = NumberForm { people: vec![SAM], ..form.clone() };
+    core.save_number(T0, ADA, Some(billing.id), &fewer).unwrap();
+    assert!(!core.directory().user(ALEX).unwrap().is_assigned_to(billing.id), "exactly the people named");
+    let twin = NumberForm { name: "Twin".into(), ..form };
+    assert_eq!(core.save_number(T0, ADA, None, &twin), Err(AdminError::Invalid("+442079460958 is Billing already".into())));
+    let bad = NumberForm { e164: "+44 12".into(), name: "Bad".into(), people: vec![] };
+    assert!(matches!(core.save_number(T0, ADA, None, &bad), Err(AdminError::Invalid(why)) if why.contains("not a number that can be dialled")));
+}
+
+#[test]
+fn a_number_is_removed_only_once_its_calls_end_and_comes_back_under_its_id() {
+    let mut core = Core::new(demo_directory());
+    let call = coached_call(&mut core);
+    assert!(matches!(core.remove_number(T0, ADA, SUPPORT), Err(AdminError::Invalid(why)) if why.starts_with("a call on Support is live")));
+    core.apply(T0, CallEvent::Ended { call }).unwrap();
+    let support = core.directory().number(SUPPORT).unwrap().clone();
+    core.remove_number(T0, ADA, SUPPORT).unwrap();
+    assert!(!core.snapshot(T0).numbers.iter().any(|n| n.id == SUPPORT), "off the dashboards");
+    assert!(!core.directory().user(ALEX).unwrap().is_assigned_to(SUPPORT), "nobody takes it");
+    let dialled = core.dial(T0, NewCall { origin: Origin::Caller, number: SUPPORT, customer_phone: "+447700900998".into(), direction: Direction::Inbound, kind: CallKind::Regular });
+    assert_eq!(dialled, Err(earshot_domain::EventError::UnknownNumber(SUPPORT)), "no call comes in on it");
+    let again = core.save_number(T0, ADA, None, &NumberForm { name: "Support".into(), e164: support.e164.clone(), people: vec![ALEX] }).unwrap();
+    assert_eq!(again.id, SUPPORT, "the same number, the same id: its past calls are its own");
 }

@@ -10,8 +10,9 @@ use crate::{fake_microphone, Browser, Chromedriver, TestApp};
 /// Walks every screen in a centre with calls of each kind, calling
 /// `visit(name, browser)` on each: sign-in, calls (with a raised hand and a
 /// phrase a customer said), users, coach dialog, coaching (listening, then
-/// whispering), softphone, caller, contact, conversation, the audit log and
-/// the attention settings.
+/// whispering), softphone, caller, contact, conversation, the audit log,
+/// the attention settings, people (and the dialog adding one), numbers and
+/// the welcome page of a person's link.
 pub async fn every_screen(app: &TestApp, driver: &Chromedriver, mut visit: impl AsyncFnMut(&str, &Browser)) {
     let (caller, agent) = app.caller_put_through(driver, &[&fake_microphone(440)], &[&fake_microphone(700)]).await;
     let support = app.simulated_call_with(SUPPORT, "+447700900101", CallKind::Regular, UserId(12)).await;
@@ -60,7 +61,24 @@ pub async fn every_screen(app: &TestApp, driver: &Chromedriver, mut visit: impl 
     ada.click("a[href='/settings']").await;
     ada.wait_for_text("[data-testid=settings-save]").await;
     visit("settings", &ada).await;
-    for browser in [sam, agent, caller, ada] {
+    ada.click("a[href='/people']").await;
+    ada.wait_for_text_containing("[data-testid=people] table.people", "Sam Rivera").await;
+    ada.click("[data-testid=add-person]").await;
+    ada.type_into("#person-name", "Lee Chan").await;
+    ada.type_into("#person-email", "lee@example.com").await;
+    visit("person-dialog", &ada).await;
+    ada.click("[data-testid=save-person]").await;
+    ada.wait_for_text("[data-testid=person-link-url]").await;
+    visit("people", &ada).await;
+    let link = ada.execute("return document.querySelector('[data-testid=person-link-url]').value;", serde_json::json!([])).await;
+    ada.click("a[href='/numbers']").await;
+    ada.wait_for_text_containing("[data-testid=numbers]", "Billing").await;
+    visit("numbers", &ada).await;
+    let lee = driver.browser(&[]).await;
+    lee.goto(link.as_str().expect("the link to pass on")).await;
+    lee.wait_for_text_containing("[data-testid=welcome] h1", "Lee Chan").await;
+    visit("welcome", &lee).await;
+    for browser in [sam, agent, caller, ada, lee] {
         browser.quit().await;
     }
 }

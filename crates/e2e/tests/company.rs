@@ -1,10 +1,12 @@
 //! A company of its own, set up in real headless Chromium against a server
 //! started without `--demo`: the setup link makes the first admin, who adds
-//! a supervisor and an agent; each sets a password through their own link
-//! and is in, with what their role may see. The demo password never works.
+//! a supervisor, an agent and a number they take; each sets a password
+//! through their own link; a caller's call reaches the agent and the
+//! supervisor coaches it. The demo password never works.
 
 use earshot_domain::seed::DEMO_PASSWORD;
-use earshot_e2e::{spawn_company, Browser, Chromedriver};
+use earshot_e2e::{fake_microphone, spawn_company, Browser, Chromedriver};
+use earshot_sfu::LegRole;
 use earshot_server::Config;
 use serde_json::json;
 
@@ -56,19 +58,44 @@ async fn e2e_a_new_company_is_set_up_from_its_link_and_its_people_from_theirs() 
     assert!(sam_link.starts_with(&app.url("/welcome#")) && sam_link != alex_link, "{sam_link}");
     pat.wait_for_text_containing("[data-testid=people] table.people", "Waiting for their password").await;
 
-    let alex = driver.browser(&[]).await;
+    let alex = driver.browser(&[&fake_microphone(700)]).await;
     alex.goto(&alex_link).await;
     alex.wait_for_text_containing("[data-testid=welcome] h1", "Welcome, Alex Agent").await;
     set_password(&alex, PASSWORD).await;
     alex.wait_for_text("[data-testid=agent-idle]").await;
 
-    let sam = driver.browser(&[]).await;
+    let sam = driver.browser(&[&fake_microphone(1500)]).await;
     sam.goto(&sam_link).await;
     sam.wait_for_text_containing("[data-testid=welcome] h1", "Welcome, Sam Ops").await;
     set_password(&sam, PASSWORD).await;
     sam.wait_for_text_containing("[data-testid=signed-in-as]", "Sam Ops").await;
     sam.click("a[href='/users']").await;
     sam.wait_for_text_containing("[data-testid=users]", "Alex Agent").await;
+
+    pat.click("header.top a[href='/numbers']").await;
+    pat.wait_for_text("[data-testid=no-numbers]").await;
+    pat.click("[data-testid=add-number]").await;
+    pat.type_into("#number-name", "Support").await;
+    pat.type_into("#number-e164", "+44 20 7946 0958").await;
+    for person in ["Alex Agent", "Sam Ops"] {
+        let id = pat.execute("return [...document.querySelectorAll('[data-testid=number-dialog] label.check')].find(l => l.textContent.includes(arguments[0])).htmlFor;", json!([person])).await;
+        pat.click(&format!("#{}", id.as_str().expect("a box for each person"))).await;
+    }
+    pat.click("[data-testid=save-number]").await;
+    let row = pat.wait_for_text_containing("[data-testid=number]", "+442079460958").await;
+    assert!(row.contains("Alex Agent") && row.contains("Sam Ops"), "its distribution: {row}");
+
+    let caller = driver.browser(&[&fake_microphone(440)]).await;
+    caller.goto(&app.url("/caller")).await;
+    caller.wait_for_text_containing("[data-testid=dial-number]", "Support").await;
+    caller.click("[data-testid=dial]").await;
+    caller.wait_for_text_containing("[data-testid=caller-status]", "Talking to an agent").await;
+    alex.wait_for_text("[data-testid=agent-call]").await;
+    app.wait_forwarding(LegRole::Agent, LegRole::Customer).await;
+    sam.click("a[href='/']").await;
+    sam.click("[data-testid=calls] button.coach").await;
+    sam.start_listening("[data-testid=coach-dialog] [data-testid=join]").await;
+    app.wait_forwarding(LegRole::Coach, LegRole::Customer).await;
 
     let again = driver.browser(&[]).await;
     again.goto(&sam_link).await;
@@ -82,7 +109,7 @@ async fn e2e_a_new_company_is_set_up_from_its_link_and_its_people_from_theirs() 
     pat.goto(&app.url("/people")).await;
     let log = pat.wait_for_text_containing("[data-testid=company-log]", "Password set").await;
     assert!(log.contains("Person added") && log.contains("Sam Ops <sam@example.com>, supervisor, Live Monitoring"), "{log}");
-    for browser in [pat, alex, sam, again] {
+    for browser in [pat, alex, sam, again, caller] {
         browser.quit().await;
     }
 }

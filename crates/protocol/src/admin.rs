@@ -21,6 +21,19 @@ pub struct PersonForm {
     pub numbers: Vec<NumberId>,
 }
 
+/// A company number as an admin adds or edits it (`POST
+/// /api/admin/numbers`, `PUT /api/admin/numbers/{id}`): its name, its
+/// E.164 number, and its call distribution — the agents who take its calls
+/// and the supervisors assigned to it (whose "Open the targeted
+/// conversation" it drives).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberForm {
+    pub name: String,
+    /// E.164 (`+441615550100`); spaces and dashes are fine.
+    pub e164: String,
+    pub people: Vec<UserId>,
+}
+
 /// A person as the People page lists them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -99,6 +112,9 @@ pub enum AdminAction {
     PasswordLinkIssued,
     /// A person set their password through their link.
     PasswordSet,
+    NumberAdded,
+    NumberChanged,
+    NumberRemoved,
 }
 
 impl AdminAction {
@@ -111,6 +127,9 @@ impl AdminAction {
             AdminAction::PersonReactivated => "Person reactivated",
             AdminAction::PasswordLinkIssued => "Password link issued",
             AdminAction::PasswordSet => "Password set",
+            AdminAction::NumberAdded => "Number added",
+            AdminAction::NumberChanged => "Number changed",
+            AdminAction::NumberRemoved => "Number removed",
         }
     }
 }

@@ -124,7 +124,14 @@ fn describe_server_message(message: &ServerMsg) -> &'static str {
 }
 
 fn changes() -> Vec<Change> {
-    vec![Change::CallUpdated { call: call() }, Change::CallEnded { call: CallId(42) }, Change::UserUpdated { user: sam() }, Change::UserRemoved { user: UserId(2) }]
+    vec![
+        Change::CallUpdated { call: call() },
+        Change::CallEnded { call: CallId(42) },
+        Change::UserUpdated { user: sam() },
+        Change::UserRemoved { user: UserId(2) },
+        Change::NumberUpdated { number: CompanyNumber { id: NumberId(3), name: "Billing".into(), e164: "+442079460958".into() } },
+        Change::NumberRemoved { number: NumberId(3) },
+    ]
 }
 
 fn describe_change(change: &Change) -> &'static str {
@@ -133,6 +140,8 @@ fn describe_change(change: &Change) -> &'static str {
         Change::CallEnded { .. } => "A call ended and leaves the dashboard.",
         Change::UserUpdated { .. } => "A user was added, or their status or details changed: the whole row.",
         Change::UserRemoved { .. } => "A user was deactivated and leaves the dashboard.",
+        Change::NumberUpdated { .. } => "A company number was added or changed (its people follow as `user_updated`).",
+        Change::NumberRemoved { .. } => "A company number was removed: no call comes in on it any more.",
     }
 }
 
@@ -217,6 +226,8 @@ pub fn generate() -> String {
     let link = PasswordLink { path: "/welcome#5f0c…".into(), expires: Millis(1_764_259_200_000) };
     let _ = writeln!(w, "`PersonForm`:\n\n```json\n{}\n```\n", json(&form));
     let _ = writeln!(w, "`AddedPerson` (an `Account` and a `PasswordLink`):\n\n```json\n{}\n```\n", json(&AddedPerson { account, link }));
+    let number = NumberForm { name: "Billing".into(), e164: "+44 20 7946 0958".into(), people: vec![UserId(10), UserId(2)] };
+    let _ = writeln!(w, "`NumberForm` (`people`: the agents who take its calls and the supervisors assigned to it):\n\n```json\n{}\n```\n", json(&number));
     let _ = writeln!(w, "`SetActive`:\n\n```json\n{}\n```\n", json(&SetActive { active: false }));
     let entry = AdminEntry { at: Millis(1_764_000_000_000), action: AdminAction::PersonChanged, actor: UserId(1), actor_name: "Ada Lovelace".into(), subject: "Sam Rivera".into(), before: "Sam Rivera <sam@earshot.demo>, supervisor, Live Monitoring, numbers Sales, active".into(), after: "Sam Rivera <sam@earshot.demo>, supervisor, no Live Monitoring, numbers Sales, active".into() };
     let _ = writeln!(w, "`AdminLog`:\n\n```json\n{}\n```\n", json(&AdminLog { entries: vec![entry], more: false, people: vec![Person { id: UserId(1), name: "Ada Lovelace".into(), role: Role::Admin }] }));

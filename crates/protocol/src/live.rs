@@ -146,6 +146,10 @@ pub enum Change {
     UserUpdated { user: UserView },
     /// A user was deactivated and leaves the dashboard.
     UserRemoved { user: UserId },
+    /// A company number was added or changed.
+    NumberUpdated { number: CompanyNumber },
+    /// A company number was removed: no call comes in on it any more.
+    NumberRemoved { number: NumberId },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -57,6 +57,8 @@ pub(crate) async fn write(db: &mut AnyConnection, record: &Record, audit_id: &mu
             insert_audit(db, *audit_id, entry).await?;
         }
         Record::PersonSaved(user) => crate::company::save_person(db, user).await?,
+        Record::NumberSaved(number) => crate::company::save_number(db, number).await?,
+        Record::NumberRemoved(number) => crate::company::remove_number(db, *number).await?,
         Record::Admin(entry) => crate::admin_log::insert_admin(db, entry).await?,
         other => unreachable!("a record the store does not know: {other:?}"),
     }

@@ -84,12 +84,15 @@ impl Store {
 
     /// The company as stored.
     pub async fn company(&self) -> Result<Company, Error> {
-        let numbers = sqlx::query("SELECT id, name, e164 FROM numbers ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| Ok(CompanyNumber { id: NumberId(id(row, "id")?), name: row.try_get("name")?, e164: row.try_get("e164")? }))
-            .collect::<Result<Vec<_>, Error>>()?;
+        let mut removed = Vec::new();
+        let mut numbers = Vec::new();
+        for row in sqlx::query("SELECT id, name, e164, active FROM numbers ORDER BY id").fetch_all(&self.pool).await? {
+            let number = CompanyNumber { id: NumberId(id(&row, "id")?), name: row.try_get("name")?, e164: row.try_get("e164")? };
+            if row.try_get::<i64, _>("active")? == 0 {
+                removed.push(number.id);
+            }
+            numbers.push(number);
+        }
 
         let mut assigned: BTreeMap<u32, Vec<NumberId>> = BTreeMap::new();
         for row in sqlx::query("SELECT user_id, number_id FROM user_numbers ORDER BY user_id, number_id").fetch_all(&self.pool).await? {
@@ -133,7 +136,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        Ok(Company { directory: Directory::new(users, numbers, contacts), password_hashes })
+        Ok(Company { directory: Directory::new(users, numbers, contacts).with_removed_numbers(removed), password_hashes })
     }
 }
 
@@ -174,6 +177,32 @@ pub(crate) async fn save_person(db: &mut AnyConnection, user: &User) -> Result<(
     }
     sqlx::query("DELETE FROM user_numbers WHERE user_id = $1").bind(i64::from(user.id.0)).execute(&mut *db).await?;
     insert_numbers(db, user).await
+}
+
+/// A number as an admin saved it: changed, or added, and live either way.
+pub(crate) async fn save_number(db: &mut AnyConnection, number: &CompanyNumber) -> Result<(), Error> {
+    let changed = sqlx::query("UPDATE numbers SET name = $2, e164 = $3, active = 1 WHERE id = $1")
+        .bind(i64::from(number.id.0))
+        .bind(&number.name)
+        .bind(&number.e164)
+        .execute(&mut *db)
+        .await?;
+    if changed.rows_affected() == 0 {
+        sqlx::query("INSERT INTO numbers (id, name, e164) VALUES ($1, $2, $3)")
+            .bind(i64::from(number.id.0))
+            .bind(&number.name)
+            .bind(&number.e164)
+            .execute(&mut *db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A number removed: kept for past calls, taken by nobody.
+pub(crate) async fn remove_number(db: &mut AnyConnection, number: NumberId) -> Result<(), Error> {
+    sqlx::query("UPDATE numbers SET active = 0 WHERE id = $1").bind(i64::from(number.0)).execute(&mut *db).await?;
+    sqlx::query("DELETE FROM user_numbers WHERE number_id = $1").bind(i64::from(number.0)).execute(&mut *db).await?;
+    Ok(())
 }
 
 async fn insert_numbers(db: &mut AnyConnection, user: &User) -> Result<(), Error> {

@@ -85,6 +85,7 @@ on_every_database!(
     users_are_added_under_the_next_id_and_an_email_only_once,
     people_an_admin_changes_are_kept_with_the_companys_log,
     a_password_link_works_once_until_it_expires_and_a_new_one_replaces_it,
+    numbers_an_admin_adds_and_removes_are_kept_with_who_takes_them,
 );
 
 /// Test databases are named exactly as asked, and a name is never SQL.
@@ -442,4 +443,21 @@ async fn a_password_link_works_once_until_it_expires_and_a_new_one_replaces_it(d
     assert_eq!(store.use_password_link("setup", T0).await.unwrap(), Some(None), "the setup link: for nobody yet");
     assert_eq!(store.use_password_link("setup", T0).await.unwrap(), None, "once");
     assert_eq!(store.use_password_link("second", T0).await.unwrap(), Some(Some(SAM)), "another's setup link left it alone");
+}
+
+async fn numbers_an_admin_adds_and_removes_are_kept_with_who_takes_them(db: Db) {
+    let store = seeded(&db).await;
+    let writer = Writer::spawn(store.clone()).await.unwrap();
+    let mut core = Core::new(demo_directory());
+    let form = earshot_protocol::NumberForm { name: "Refunds".into(), e164: "+442079460958".into(), people: vec![SAM] };
+    let refunds = core.save_number(T0, UserId(1), None, &form).unwrap();
+    core.remove_number(T0, UserId(1), earshot_domain::seed::BILLING).unwrap();
+    assert_eq!(write_out(&mut core, &writer).await, Ok(()));
+
+    let directory = store.company().await.unwrap().directory;
+    assert_eq!(directory.live_number(refunds.id), Some(&refunds));
+    assert!(directory.user(SAM).unwrap().is_assigned_to(refunds.id), "its people");
+    assert!(directory.live_number(earshot_domain::seed::BILLING).is_none(), "removed");
+    assert_eq!(directory.number(earshot_domain::seed::BILLING).map(|n| n.name.as_str()), Some("Billing"), "its name kept for past calls");
+    assert!(!directory.users().any(|u| u.is_assigned_to(earshot_domain::seed::BILLING)), "nobody takes it");
 }

@@ -1,4 +1,4 @@
-//! `/api/admin/…`: the company's people and the log of every change to
+//! `/api/admin/…`: the company's people, its numbers and the log of every change to
 //! it, for admins. The core decides each change; this shell keeps the
 //! accounts (sign-in, sessions, links) in step with it.
 
@@ -10,7 +10,8 @@ use axum::response::Response;
 use axum::Json;
 use earshot_domain::{AdminError, User};
 use earshot_protocol::{
-    Account, AddedPerson, AdminAction, AdminEntry, AdminLog, AdminQuery, CallId, Change, ErrorCode, Me, PasswordLink, Person, PersonForm, SetActive, UserId,
+    Account, AddedPerson, AdminAction, AdminEntry, AdminLog, AdminQuery, CallId, Change, CompanyNumber, ErrorCode, Me, NumberForm, NumberId, PasswordLink, Person,
+    PersonForm, SetActive, UserId,
 };
 
 use super::csv::{self, utc};
@@ -18,7 +19,7 @@ use super::records::stopped;
 use super::session::{admins_only, unavailable, CurrentUser};
 use super::{AppError, AppState};
 use crate::auth::PERSON_LINK_TTL;
-use crate::live::{AdminChange, LiveHandle};
+use crate::live::{AdminChange, LiveHandle, NumberChange};
 use crate::now;
 
 /// An admin's request: signed in as an admin and, for a change, sent by
@@ -88,6 +89,29 @@ pub async fn password_link(State(state): State<AppState>, Admin(me): Admin, Path
     let link = issue_link(&state, id).await?;
     state.live.note_password(me.id, id, AdminAction::PasswordLinkIssued).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
     Ok(Json(link))
+}
+
+/// A number added, with its call distribution.
+pub async fn add_number(State(state): State<AppState>, Admin(me): Admin, body: Result<Json<NumberForm>, JsonRejection>) -> Result<Json<CompanyNumber>, AppError> {
+    let Json(form) = body.map_err(malformed)?;
+    saved_number(&state, NumberChange::Save { actor: me.id, id: None, form }).await
+}
+
+pub async fn edit_number(State(state): State<AppState>, Admin(me): Admin, Path(id): Path<u32>, body: Result<Json<NumberForm>, JsonRejection>) -> Result<Json<CompanyNumber>, AppError> {
+    let Json(form) = body.map_err(malformed)?;
+    saved_number(&state, NumberChange::Save { actor: me.id, id: Some(NumberId(id)), form }).await
+}
+
+/// A number removed: no call comes in on it any more.
+pub async fn remove_number(State(state): State<AppState>, Admin(me): Admin, Path(id): Path<u32>) -> Result<StatusCode, AppError> {
+    state.live.number(NumberChange::Remove { actor: me.id, id: NumberId(id) }).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn saved_number(state: &AppState, change: NumberChange) -> Result<Json<CompanyNumber>, AppError> {
+    let saved = state.live.number(change).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
+    // A save always answers the number it kept.
+    Ok(Json(saved.expect("a saved number")))
 }
 
 pub async fn log(State(state): State<AppState>, Admin(_): Admin, query: Result<Query<AdminQuery>, QueryRejection>) -> Result<Json<AdminLog>, AppError> {
@@ -173,7 +197,7 @@ fn account(state: &AppState, user: &User) -> Account {
 pub(super) fn admin_refusal(refusal: &AdminError) -> AppError {
     let status = match refusal {
         AdminError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AdminError::NoSuchPerson => StatusCode::NOT_FOUND,
+        AdminError::NoSuchPerson | AdminError::NoSuchNumber => StatusCode::NOT_FOUND,
         AdminError::NotAnAdmin => StatusCode::FORBIDDEN,
     };
     AppError::new(status, refusal.code(), refusal.to_string())

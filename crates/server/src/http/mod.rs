@@ -125,6 +125,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}", put(admin::edit_user))
         .route("/admin/users/{id}/active", put(admin::set_active))
         .route("/admin/users/{id}/password-link", post(admin::password_link))
+        .route("/admin/numbers", post(admin::add_number))
+        .route("/admin/numbers/{id}", put(admin::edit_number).delete(admin::remove_number))
         .route("/admin/log", get(admin::log))
         .route("/admin/log.csv", get(admin::log_csv))
         .route("/links/check", post(links::check))

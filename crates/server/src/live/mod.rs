@@ -8,7 +8,9 @@ use std::sync::Arc;
 use axum::extract::ws::Utf8Bytes;
 use earshot_domain::{AdminError, CallEvent, CoachingError, Command, Directory, EventError, NewCall, User};
 use earshot_phrases::Listening;
-use earshot_protocol::{AdminAction, AttentionSettings, CallDetail, CallId, CallView, Change, ContactId, PersonForm, Snapshot, UserId, UserView};
+use earshot_protocol::{
+    AdminAction, AttentionSettings, CallDetail, CallId, CallView, Change, CompanyNumber, ContactId, NumberForm, NumberId, PersonForm, Snapshot, UserId, UserView,
+};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 pub use task::spawn;
@@ -60,6 +62,13 @@ impl std::fmt::Display for Unavailable {
 /// The answer to a request that changes what is recorded.
 type Kept<T> = oneshot::Sender<Result<T, Unavailable>>;
 
+/// A change to the company's numbers (see the core's administration).
+pub enum NumberChange {
+    /// `actor` adds (`id: None`) or edits a number and its distribution.
+    Save { actor: UserId, id: Option<NumberId>, form: NumberForm },
+    Remove { actor: UserId, id: NumberId },
+}
+
 /// A change to the company's people (see the core's administration).
 pub enum AdminChange {
     /// `actor` adds (`id: None`) or edits a person.
@@ -88,6 +97,7 @@ enum Request {
     Settings { settings: AttentionSettings, phrases: Option<Arc<Listening>>, reply: oneshot::Sender<()> },
     Directory { reply: oneshot::Sender<Arc<Directory>> },
     Admin { change: AdminChange, reply: Kept<Result<User, AdminError>> },
+    Number { change: NumberChange, reply: Kept<Result<Option<CompanyNumber>, AdminError>> },
     NotePassword { actor: UserId, person: UserId, action: AdminAction, reply: Kept<Result<(), AdminError>> },
 }
 
@@ -191,6 +201,12 @@ impl LiveHandle {
     /// Changes a person; answers, with them as saved, once it is kept.
     pub async fn admin(&self, change: AdminChange) -> Result<Result<User, AdminError>, Unavailable> {
         self.change(|reply| Request::Admin { change, reply }).await
+    }
+
+    /// Changes a number; answers, with it as saved (none once removed),
+    /// once it is kept.
+    pub async fn number(&self, change: NumberChange) -> Result<Result<Option<CompanyNumber>, AdminError>, Unavailable> {
+        self.change(|reply| Request::Number { change, reply }).await
     }
 
     /// Notes in the company's log that `actor` issued `person` a password

@@ -12,7 +12,7 @@ use earshot_store::{NotKept, Writer};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::{AdminChange, Batch, Delta, LiveHandle, Request, Subscription, Unavailable};
+use super::{AdminChange, NumberChange, Batch, Delta, LiveHandle, Request, Subscription, Unavailable};
 use crate::listen::Ears;
 use crate::media::{Effect, MediaHandle};
 use crate::now;
@@ -129,6 +129,7 @@ impl Owner {
             Request::Dial { reply, .. } if self.store.away() => refuse(reply),
             Request::Event { reply, .. } if self.store.away() => refuse(reply),
             Request::Admin { reply, .. } if self.store.away() => refuse(reply),
+            Request::Number { reply, .. } if self.store.away() => refuse(reply),
             Request::NotePassword { reply, .. } if self.store.away() => refuse(reply),
             Request::Command { user, command, reply } => {
                 let done = self.core.handle(now, user, command);
@@ -170,6 +171,13 @@ impl Owner {
                     AdminChange::SavePerson { actor, id, form } => self.core.save_person(now, actor, id, &form),
                     AdminChange::SetActive { actor, id, active } => self.core.set_active(now, actor, id, active),
                     AdminChange::FirstAdmin { form } => self.core.add_first_admin(now, &form),
+                };
+                self.reply_when_kept(reply, done);
+            }
+            Request::Number { change, reply } => {
+                let done = match change {
+                    NumberChange::Save { actor, id, form } => self.core.save_number(now, actor, id, &form).map(Some),
+                    NumberChange::Remove { actor, id } => self.core.remove_number(now, actor, id).map(|()| None),
                 };
                 self.reply_when_kept(reply, done);
             }

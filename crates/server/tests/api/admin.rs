@@ -150,3 +150,27 @@ async fn admin_endpoints_refuse_everyone_else_and_foreign_pages() {
     assert_eq!(foreign.status(), 403, "an admin's cookie, from another site's page");
     assert!(!app.snapshot().await.users.iter().any(|u| u.name == "Eve"), "nobody was added");
 }
+
+#[tokio::test]
+async fn a_number_added_is_public_and_live_at_once_and_removed_is_gone() {
+    let app = spawn_app().await;
+    let ada = app.session_cookie(ADA).await;
+    let form = json!({ "name": "Refunds", "e164": "+44 20 7946 0958", "people": [10, 2] });
+    let (status, number) = app.post_json("/api/admin/numbers", &ada, form.clone()).await;
+    assert_eq!((status, number["e164"].as_str()), (200, Some("+442079460958")), "{number}");
+    let id = number["id"].as_u64().unwrap();
+    let (_, public) = app.get_json("/api/numbers", "").await;
+    assert!(public.as_array().unwrap().iter().any(|n| n["name"] == "Refunds"), "the caller view offers it: {public}");
+    let alex = app.snapshot().await.users.into_iter().find(|u| u.id.0 == 10).unwrap();
+    assert!(alex.numbers.iter().any(|n| u64::from(n.0) == id), "Alex takes its calls now");
+    let (status, twin) = app.post_json("/api/admin/numbers", &ada, form).await;
+    assert_eq!((status, twin["message"].as_str()), (422, Some("+442079460958 is Refunds already")));
+
+    let removed = app.client.delete(app.url(&format!("/api/admin/numbers/{id}"))).header("cookie", &ada).header("origin", app.origin()).send().await.unwrap();
+    assert_eq!(removed.status(), 204);
+    let (_, public) = app.get_json("/api/numbers", "").await;
+    assert!(!public.as_array().unwrap().iter().any(|n| n["name"] == "Refunds"));
+    let (_, log) = app.get_json("/api/admin/log", &ada).await;
+    assert_eq!(log["entries"][0]["action"], "number_removed");
+    assert_eq!(log["entries"][1]["after"], "Refunds +442079460958, taken by Sam Rivera, Alex Morgan");
+}
