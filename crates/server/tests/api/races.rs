@@ -31,8 +31,14 @@ const BEA_ID: UserId = UserId(11);
 
 #[tokio::test]
 async fn a_coach_racing_start_and_leave_over_two_sockets_keeps_no_audio_past_the_session() {
-    // A hostile coach's refusals are what this test is about: none is throttled.
-    let app = crate::helpers::spawn_app_with(|config| config.insider_rate.burst = 100_000).await;
+    // A hostile coach's refusals are what this test is about: none is
+    // throttled. The caller's phone is never read, so it answers no ping:
+    // the heartbeat outlasts the rounds, or the call would end midway.
+    let app = crate::helpers::spawn_app_with(|config| {
+        config.insider_rate.burst = 100_000;
+        config.heartbeat = Duration::from_secs(120);
+    })
+    .await;
     let mut real = RealCall::start(&app, Offering::new(2).await).await;
     let call = real.call;
     let mut bea = app.live_client("bea@earshot.demo").await; // online, so free to take a transfer
