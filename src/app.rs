@@ -6,7 +6,7 @@ use crate::audit::AuditPage;
 use crate::auth::{SignInPage, Session, SignedIn, WelcomePage};
 use crate::caller::CallerPage;
 use crate::coaching::{AudioSetup, CoachDialog, CoachMedia, CoachingPanel, CoachingUi};
-use crate::contacts::ContactPage;
+use crate::contacts::{ContactPage, ContactsPage};
 use crate::conversation::ConversationPage;
 use crate::live::{provide_live, Connection, Endpoint};
 use crate::monitoring::{Dashboard, NoDashboard, Tab};
@@ -79,6 +79,7 @@ fn SignedInApp(
                 Page::Settings => view! { <SettingsPage /> }.into_any(),
                 Page::People => view! { <PeoplePage /> }.into_any(),
                 Page::Numbers => view! { <NumbersPage /> }.into_any(),
+                Page::Contacts => view! { <ContactsPage /> }.into_any(),
                 _ => view! { <NoDashboard /> }.into_any(),
             })
             .into_any()
@@ -107,6 +108,7 @@ fn Monitoring() -> impl IntoView {
             Page::Settings => view! { <SettingsPage /> }.into_any(),
             Page::People => view! { <PeoplePage /> }.into_any(),
             Page::Numbers => view! { <NumbersPage /> }.into_any(),
+            Page::Contacts => view! { <ContactsPage /> }.into_any(),
             Page::Welcome | Page::Unknown => view! { <main class="page"><h1>"This page does not exist"</h1></main> }.into_any(),
         }}
         <CoachDialog />
@@ -139,6 +141,7 @@ fn Header() -> impl IntoView {
                 <Show when=move || monitors><Link href="/">"Live Monitoring"</Link></Show>
                 <Show when=move || admin><Link href="/people">"People"</Link></Show>
                 <Show when=move || admin><Link href="/numbers">"Numbers"</Link></Show>
+                <Show when=move || admin><Link href="/contacts">"Contacts"</Link></Show>
                 <Show when=move || admin><Link href="/audit">"Coaching audit"</Link></Show>
                 <Show when=move || admin><Link href="/settings">"Attention settings"</Link></Show>
             </nav>

@@ -19,6 +19,8 @@ pub enum Page {
     Settings,
     People,
     Numbers,
+    /// The address book (admins); a contact's own page is `Contact`.
+    Contacts,
     /// A one-time link (its token in the fragment), signed in or not.
     Welcome,
     Unknown,
@@ -34,6 +36,7 @@ impl Page {
             "/settings" => Self::Settings,
             "/people" => Self::People,
             "/numbers" => Self::Numbers,
+            "/contacts" => Self::Contacts,
             "/welcome" => Self::Welcome,
             _ => {
                 if let Some(call) = id("/calls/").and_then(|id| id.parse().ok()) {
@@ -134,6 +137,7 @@ mod tests {
         assert_eq!(Page::of("/settings"), Page::Settings);
         assert_eq!(Page::of("/people"), Page::People);
         assert_eq!(Page::of("/numbers"), Page::Numbers);
+        assert_eq!(Page::of("/contacts"), Page::Contacts);
         assert_eq!(Page::of("/welcome"), Page::Welcome);
         for unknown in ["/calls/", "/calls/x", "/calls/1/2", "/userss", "/caller", "/contacts/99999999999"] {
             assert_eq!(Page::of(unknown), Page::Unknown, "{unknown}");

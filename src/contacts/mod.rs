@@ -1,11 +1,15 @@
-//! Contacts: the customer's name on calls, and the contact's detail page.
+//! Contacts: the customer's name on calls, the contact's detail page, and
+//! the address book admins keep.
 
+mod book;
+mod import;
 mod page;
 
 use earshot_protocol::Customer;
 use leptos::prelude::*;
 use crate::routes::Link;
 
+pub use book::ContactsPage;
 pub use page::ContactPage;
 
 /// The customer of a call: their contact's name linking to the contact page

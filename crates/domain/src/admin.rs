@@ -14,6 +14,7 @@ pub enum AdminError {
     Invalid(String),
     NoSuchPerson,
     NoSuchNumber,
+    NoSuchContact,
     /// Only an active admin changes the company.
     NotAnAdmin,
 }
@@ -22,7 +23,7 @@ impl AdminError {
     pub fn code(&self) -> ErrorCode {
         match self {
             AdminError::Invalid(_) => ErrorCode::InvalidForm,
-            AdminError::NoSuchPerson | AdminError::NoSuchNumber => ErrorCode::NotFound,
+            AdminError::NoSuchPerson | AdminError::NoSuchNumber | AdminError::NoSuchContact => ErrorCode::NotFound,
             AdminError::NotAnAdmin => ErrorCode::NoMonitoringAccess,
         }
     }
@@ -34,6 +35,7 @@ impl fmt::Display for AdminError {
             AdminError::Invalid(why) => f.write_str(why),
             AdminError::NoSuchPerson => f.write_str("there is no such person"),
             AdminError::NoSuchNumber => f.write_str("the company has no such number"),
+            AdminError::NoSuchContact => f.write_str("there is no such contact"),
             AdminError::NotAnAdmin => f.write_str("only admins change the company"),
         }
     }

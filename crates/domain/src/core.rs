@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use earshot_protocol::{
     AdminAction, AdminEntry, AuditAction, AuditEntry, CallDetail, CallId, CallKind, CallState, CallView, Change, CoachingView, ContactId,
-    CompanyNumber, Direction, Millis, NumberForm, NumberId, PersonForm, Request, Role, SignalKind, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
+    CompanyNumber, Contact, ContactForm, Direction, Millis, NumberForm, NumberId, PersonForm, Request, Role, SignalKind, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
 };
 
 use crate::admin::{check_active, check_number, check_person, describe, describe_number, AdminError};
@@ -168,6 +168,12 @@ pub enum Output {
     CallEnded { call: CallId },
     /// Something the store must keep (written in this order).
     Record(Record),
+}
+
+/// A contact in words, for the log's before and after.
+fn describe_contact(contact: &Contact) -> String {
+    let company = contact.company.as_deref().map_or(String::new(), |c| format!(" ({c})"));
+    format!("{}{company}, {}", contact.name, contact.phones.join(", "))
 }
 
 /// Where a call comes from.
@@ -837,6 +843,64 @@ impl Core {
             self.record(Record::PersonSaved(user));
             self.emit_users([Some(id)]);
         }
+    }
+
+    /// `actor` adds a contact (`id: None`) or changes one.
+    pub fn save_contact(&mut self, now: Millis, actor: UserId, id: Option<ContactId>, form: &ContactForm) -> Result<Contact, AdminError> {
+        self.check_admin(actor)?;
+        let contact = crate::contacts::check_contact(&self.directory, id, form)?;
+        let before = self.directory.contact(contact.id).map(describe_contact).unwrap_or_default();
+        let action = if id.is_some() { AdminAction::ContactChanged } else { AdminAction::ContactAdded };
+        self.admin_log(now, actor, action, contact.name.clone(), before, describe_contact(&contact));
+        self.put_contacts(vec![contact.clone()]);
+        Ok(contact)
+    }
+
+    /// `actor` deletes a contact: live calls from its numbers show the
+    /// phone alone from now on.
+    pub fn remove_contact(&mut self, now: Millis, actor: UserId, id: ContactId) -> Result<(), AdminError> {
+        self.check_admin(actor)?;
+        let contact = Arc::make_mut(&mut self.directory).remove_contact(id).ok_or(AdminError::NoSuchContact)?;
+        self.record(Record::ContactRemoved(id));
+        self.admin_log(now, actor, AdminAction::ContactRemoved, contact.name.clone(), describe_contact(&contact), String::new());
+        let linked: Vec<CallId> = self.calls.values().filter(|c| c.contact == Some(id)).map(|c| c.id).collect();
+        for call in linked {
+            self.call_mut(call).contact = None;
+            self.emit_call(call);
+        }
+        Ok(())
+    }
+
+    /// `actor` imports a CSV file of contacts (see `contacts::read_csv`),
+    /// read against the address book as it is now: all its good lines in
+    /// one record, or — with a bad line and no `skip_invalid` — none.
+    /// Returns how many were added and left out.
+    pub fn import_contacts(&mut self, now: Millis, actor: UserId, csv: &str, region: Option<&str>, skip_invalid: bool) -> Result<(usize, usize), AdminError> {
+        self.check_admin(actor)?;
+        let import = crate::contacts::read_csv(&self.directory, csv, region);
+        let bad: std::collections::BTreeSet<usize> = import.problems.iter().filter(|p| p.line > 1).map(|p| p.line).collect();
+        if import.contacts.is_empty() {
+            let why = import.problems.first().map_or_else(|| "the file holds no contacts".to_owned(), |p| format!("line {}: {}", p.line, p.why));
+            return Err(AdminError::Invalid(format!("nothing to import: {why}")));
+        }
+        if !bad.is_empty() && !skip_invalid {
+            return Err(AdminError::Invalid(format!("{} lines cannot be imported: preview the file, then import the others", bad.len())));
+        }
+        let added = import.contacts.len();
+        let after = format!("{added} contacts added, {} lines left out", bad.len());
+        self.admin_log(now, actor, AdminAction::ContactsImported, "Contacts".into(), String::new(), after);
+        self.put_contacts(import.contacts);
+        Ok((added, bad.len()))
+    }
+
+    /// Keeps `contacts` (one record: all or none) and puts them in the
+    /// address book; calls that come in from their numbers show them.
+    fn put_contacts(&mut self, contacts: Vec<Contact>) {
+        let directory = Arc::make_mut(&mut self.directory);
+        for contact in &contacts {
+            directory.put_contact(contact.clone());
+        }
+        self.record(Record::ContactsSaved(contacts));
     }
 
     fn check_admin(&self, actor: UserId) -> Result<(), AdminError> {

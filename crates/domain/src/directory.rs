@@ -1,6 +1,6 @@
 //! The company: users, numbers and contacts, as admins change them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use earshot_protocol::{CompanyNumber, Contact, ContactId, MonitoringAccess, NumberId, Role, UserId};
 
@@ -36,6 +36,9 @@ pub struct Directory {
     /// Numbers an admin removed: kept for the names in past calls' records.
     removed_numbers: BTreeSet<NumberId>,
     contacts: BTreeMap<ContactId, Contact>,
+    /// Whose each phone number is: a call finds its contact at once, among
+    /// tens of thousands.
+    phones: HashMap<String, ContactId>,
 }
 
 impl Directory {
@@ -44,12 +47,17 @@ impl Directory {
         numbers: impl IntoIterator<Item = CompanyNumber>,
         contacts: impl IntoIterator<Item = Contact>,
     ) -> Self {
-        Self {
+        let mut directory = Self {
             users: users.into_iter().map(|u| (u.id, u)).collect(),
             numbers: numbers.into_iter().map(|n| (n.id, n)).collect(),
             removed_numbers: BTreeSet::new(),
-            contacts: contacts.into_iter().map(|c| (c.id, c)).collect(),
+            contacts: BTreeMap::new(),
+            phones: HashMap::new(),
+        };
+        for contact in contacts {
+            directory.put_contact(contact);
         }
+        directory
     }
 
     pub fn user(&self, id: UserId) -> Option<&User> {
@@ -128,7 +136,29 @@ impl Directory {
 
     /// The contact whose phone numbers include `phone`, if any.
     pub fn contact_for_phone(&self, phone: &str) -> Option<&Contact> {
-        self.contacts.values().find(|c| c.phones.iter().any(|p| p == phone))
+        self.phones.get(phone).and_then(|id| self.contacts.get(id))
+    }
+
+    /// The id the next contact added gets: never one used before.
+    pub fn next_contact_id(&self) -> ContactId {
+        ContactId(self.contacts.keys().next_back().map_or(1, |last| last.0 + 1))
+    }
+
+    /// Adds `contact`, or replaces the one with its id.
+    pub fn put_contact(&mut self, contact: Contact) {
+        self.remove_contact(contact.id);
+        for phone in &contact.phones {
+            self.phones.insert(phone.clone(), contact.id);
+        }
+        self.contacts.insert(contact.id, contact);
+    }
+
+    pub fn remove_contact(&mut self, id: ContactId) -> Option<Contact> {
+        let old = self.contacts.remove(&id)?;
+        for phone in &old.phones {
+            self.phones.remove(phone);
+        }
+        Some(old)
     }
 
     pub fn contacts(&self) -> impl Iterator<Item = &Contact> {

@@ -9,6 +9,7 @@ mod admin;
 mod attention;
 mod coaching;
 mod connections;
+pub mod contacts;
 mod core;
 mod directory;
 pub mod phone;

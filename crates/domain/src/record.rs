@@ -5,7 +5,7 @@
 //! it happens, so an ended call (or one cut short by a crash) is whole in
 //! the store.
 
-use earshot_protocol::{AdminEntry, AuditEntry, CallId, CallKind, CallState, CompanyNumber, Millis, NumberId, UserId};
+use earshot_protocol::{AdminEntry, AuditEntry, CallId, CallKind, CallState, CompanyNumber, Contact, ContactId, Millis, NumberId, UserId};
 
 use crate::core::{Call, Logged};
 use crate::directory::User;
@@ -31,6 +31,10 @@ pub enum Record {
     NumberSaved(CompanyNumber),
     /// A number removed: its row stays for past calls, nobody takes it.
     NumberRemoved(NumberId),
+    /// Contacts added or changed, all in one transaction (an import's).
+    ContactsSaved(Vec<Contact>),
+    /// A contact deleted: past calls keep the customer's phone, not the link.
+    ContactRemoved(ContactId),
     /// An entry of the log of changes to the company.
     Admin(AdminEntry),
 }
@@ -50,6 +54,8 @@ impl Record {
             Record::PersonSaved(_) => ("a person", None),
             Record::NumberSaved(_) => ("a number", None),
             Record::NumberRemoved(_) => ("a number's removal", None),
+            Record::ContactsSaved(_) => ("contacts", None),
+            Record::ContactRemoved(_) => ("a contact's removal", None),
             Record::Admin(_) => ("an entry of the company's log", None),
         };
         match call {

@@ -11,7 +11,8 @@ use crate::{fake_microphone, Browser, Chromedriver, TestApp};
 /// `visit(name, browser)` on each: sign-in, calls (with a raised hand and a
 /// phrase a customer said), users, coach dialog, coaching (listening, then
 /// whispering), softphone, caller, contact, conversation, the audit log,
-/// the attention settings, people (and the dialog adding one), numbers and
+/// the attention settings, people (and the dialog adding one), numbers,
+/// contacts (with the import open) and
 /// the welcome page of a person's link.
 pub async fn every_screen(app: &TestApp, driver: &Chromedriver, mut visit: impl AsyncFnMut(&str, &Browser)) {
     let (caller, agent) = app.caller_put_through(driver, &[&fake_microphone(440)], &[&fake_microphone(700)]).await;
@@ -74,6 +75,10 @@ pub async fn every_screen(app: &TestApp, driver: &Chromedriver, mut visit: impl 
     ada.click("a[href='/numbers']").await;
     ada.wait_for_text_containing("[data-testid=numbers]", "Billing").await;
     visit("numbers", &ada).await;
+    ada.click("a[href='/contacts']").await;
+    ada.wait_for_text_containing("[data-testid=contact-count]", "contacts").await;
+    ada.click("[data-testid=contact-import] summary").await;
+    visit("contacts", &ada).await;
     let lee = driver.browser(&[]).await;
     lee.goto(link.as_str().expect("the link to pass on")).await;
     lee.wait_for_text_containing("[data-testid=welcome] h1", "Lee Chan").await;

@@ -115,6 +115,10 @@ pub enum AdminAction {
     NumberAdded,
     NumberChanged,
     NumberRemoved,
+    ContactAdded,
+    ContactChanged,
+    ContactRemoved,
+    ContactsImported,
 }
 
 impl AdminAction {
@@ -130,6 +134,10 @@ impl AdminAction {
             AdminAction::NumberAdded => "Number added",
             AdminAction::NumberChanged => "Number changed",
             AdminAction::NumberRemoved => "Number removed",
+            AdminAction::ContactAdded => "Contact added",
+            AdminAction::ContactChanged => "Contact changed",
+            AdminAction::ContactRemoved => "Contact removed",
+            AdminAction::ContactsImported => "Contacts imported",
         }
     }
 }
@@ -181,4 +189,91 @@ pub struct AdminLog {
 
 impl AdminLog {
     pub const PAGE: usize = 500;
+}
+
+/// A contact as an admin adds or edits it (`POST /api/admin/contacts`,
+/// `PUT /api/admin/contacts/{id}`). Phone numbers without a country code
+/// are read as numbers of `region`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactForm {
+    pub name: String,
+    pub phones: Vec<String>,
+    #[serde(default)]
+    pub company: Option<String>,
+    #[serde(default)]
+    pub notes: String,
+    /// A country code (`GB`) for numbers typed without `+`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+/// `GET /api/admin/contacts`'s query: `q` narrows by name, company or
+/// phone; a page starts at `offset`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
+}
+
+/// `GET /api/admin/contacts`: a page of the contacts `q` picks, by name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactList {
+    pub contacts: Vec<crate::directory::Contact>,
+    /// How many `q` picks in all.
+    pub total: usize,
+}
+
+impl ContactList {
+    pub const PAGE: usize = 100;
+}
+
+/// A CSV file of contacts (`POST /api/admin/contacts/import/preview` and
+/// `…/import`): a header line naming `name` and `phone` (and, if wanted,
+/// `company` and `notes`), then a contact a line; several phone numbers
+/// in one field are separated by `;`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactImport {
+    pub csv: String,
+    /// A country code (`GB`) for numbers written without `+`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Import the good lines and leave out those the preview named; without
+    /// it, a file with a bad line imports nothing.
+    #[serde(default)]
+    pub skip_invalid: bool,
+}
+
+/// Why a line of an import cannot be a contact.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ImportProblem {
+    /// The file's line, from 1 (the header).
+    pub line: usize,
+    /// The column's name, or empty for the whole line.
+    pub column: String,
+    pub why: String,
+}
+
+/// What an import would do: nothing is kept by a preview.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    /// Lines that would become contacts.
+    pub valid: usize,
+    pub problems: Vec<ImportProblem>,
+    /// The first few contacts it would add, as they would be kept.
+    pub sample: Vec<crate::directory::Contact>,
+}
+
+impl ImportPreview {
+    pub const SAMPLE: usize = 5;
+}
+
+/// `POST /api/admin/contacts/import`: how many contacts were added (all in
+/// one transaction: a failure adds none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Imported {
+    pub added: usize,
+    /// Lines left out (named by the preview).
+    pub skipped: usize,
 }

@@ -228,6 +228,15 @@ pub fn generate() -> String {
     let _ = writeln!(w, "`AddedPerson` (an `Account` and a `PasswordLink`):\n\n```json\n{}\n```\n", json(&AddedPerson { account, link }));
     let number = NumberForm { name: "Billing".into(), e164: "+44 20 7946 0958".into(), people: vec![UserId(10), UserId(2)] };
     let _ = writeln!(w, "`NumberForm` (`people`: the agents who take its calls and the supervisors assigned to it):\n\n```json\n{}\n```\n", json(&number));
+    let contact_form = ContactForm { name: "Lee Chan".into(), phones: vec!["020 7946 0958".into()], company: Some("Chan Ltd".into()), notes: String::new(), region: Some("GB".into()) };
+    let _ = writeln!(w, "`ContactForm` (`region`: the country of numbers typed without `+`):\n\n```json\n{}\n```\n", json(&contact_form));
+    let lee = Contact { id: ContactId(15), name: "Lee Chan".into(), phones: vec!["+442079460958".into()], company: Some("Chan Ltd".into()), notes: String::new() };
+    let _ = writeln!(w, "`ContactList`:\n\n```json\n{}\n```\n", json(&ContactList { contacts: vec![lee.clone()], total: 1 }));
+    let import = ContactImport { csv: "name,phone,company,notes\r\nLee Chan,020 7946 0958,Chan Ltd,\r\n".into(), region: Some("GB".into()), skip_invalid: true };
+    let _ = writeln!(w, "`ContactImport`:\n\n```json\n{}\n```\n", json(&import));
+    let problem = ImportProblem { line: 7, column: "phone".into(), why: "+447700900100 is Maria Garcia's already".into() };
+    let _ = writeln!(w, "`ImportPreview`:\n\n```json\n{}\n```\n", json(&ImportPreview { valid: 9_997, problems: vec![problem], sample: vec![lee] }));
+    let _ = writeln!(w, "`Imported`:\n\n```json\n{}\n```\n", json(&Imported { added: 9_997, skipped: 3 }));
     let _ = writeln!(w, "`SetActive`:\n\n```json\n{}\n```\n", json(&SetActive { active: false }));
     let entry = AdminEntry { at: Millis(1_764_000_000_000), action: AdminAction::PersonChanged, actor: UserId(1), actor_name: "Ada Lovelace".into(), subject: "Sam Rivera".into(), before: "Sam Rivera <sam@earshot.demo>, supervisor, Live Monitoring, numbers Sales, active".into(), after: "Sam Rivera <sam@earshot.demo>, supervisor, no Live Monitoring, numbers Sales, active".into() };
     let _ = writeln!(w, "`AdminLog`:\n\n```json\n{}\n```\n", json(&AdminLog { entries: vec![entry], more: false, people: vec![Person { id: UserId(1), name: "Ada Lovelace".into(), role: Role::Admin }] }));

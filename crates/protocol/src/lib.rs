@@ -18,7 +18,9 @@ pub mod session;
 pub mod settings;
 
 pub use access::{Access, Asker, Endpoint, ENDPOINTS};
-pub use admin::{Account, AddedPerson, AdminAction, AdminEntry, AdminLog, AdminQuery, LinkInfo, LinkToken, NumberForm, PasswordLink, PersonForm, RedeemLink, SetActive};
+pub use admin::{
+    Account, AddedPerson, AdminAction, AdminEntry, AdminLog, AdminQuery, ContactForm, ContactImport, ContactList, ContactQuery, ImportPreview, ImportProblem, Imported, LinkInfo, LinkToken, NumberForm, PasswordLink, PersonForm, RedeemLink, SetActive,
+};
 pub use audio::{AudioFile, AudioManifest};
 pub use audit::{AuditAction, AuditEntry, AuditLog, AuditQuery, Person};
 pub use error::{ApiError, ErrorCode};

@@ -59,6 +59,8 @@ pub(crate) async fn write(db: &mut AnyConnection, record: &Record, audit_id: &mu
         Record::PersonSaved(user) => crate::company::save_person(db, user).await?,
         Record::NumberSaved(number) => crate::company::save_number(db, number).await?,
         Record::NumberRemoved(number) => crate::company::remove_number(db, *number).await?,
+        Record::ContactsSaved(contacts) => crate::company::save_contacts(db, contacts).await?,
+        Record::ContactRemoved(contact) => crate::company::remove_contact(db, *contact).await?,
         Record::Admin(entry) => crate::admin_log::insert_admin(db, entry).await?,
         other => unreachable!("a record the store does not know: {other:?}"),
     }

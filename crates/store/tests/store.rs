@@ -86,6 +86,7 @@ on_every_database!(
     people_an_admin_changes_are_kept_with_the_companys_log,
     a_password_link_works_once_until_it_expires_and_a_new_one_replaces_it,
     numbers_an_admin_adds_and_removes_are_kept_with_who_takes_them,
+    ten_thousand_contacts_imported_are_kept_in_one_record,
 );
 
 /// Test databases are named exactly as asked, and a name is never SQL.
@@ -460,4 +461,23 @@ async fn numbers_an_admin_adds_and_removes_are_kept_with_who_takes_them(db: Db) 
     assert!(directory.live_number(earshot_domain::seed::BILLING).is_none(), "removed");
     assert_eq!(directory.number(earshot_domain::seed::BILLING).map(|n| n.name.as_str()), Some("Billing"), "its name kept for past calls");
     assert!(!directory.users().any(|u| u.is_assigned_to(earshot_domain::seed::BILLING)), "nobody takes it");
+}
+
+async fn ten_thousand_contacts_imported_are_kept_in_one_record(db: Db) {
+    let store = seeded(&db).await;
+    let writer = Writer::spawn(store.clone()).await.unwrap();
+    let mut core = Core::new(demo_directory());
+    let mut csv = String::from("name,phone,company,notes\n");
+    for i in 0..10_000 {
+        let name = if matches!(i, 99 | 4_999 | 8_999) { String::new() } else { format!("Person {i}") };
+        csv.push_str(&format!("{name},+44 20 3{i:07},,\n"));
+    }
+    assert_eq!(core.import_contacts(T0, UserId(1), &csv, None, true), Ok((9_997, 3)));
+    let started = std::time::Instant::now();
+    assert_eq!(write_out(&mut core, &writer).await, Ok(()));
+    eprintln!("10,000-line import written in {:?}", started.elapsed());
+    let directory = store.company().await.unwrap().directory;
+    assert_eq!(directory.contacts().count(), demo_directory().contacts().count() + 9_997);
+    let last = directory.contact_for_phone("+442030009999").expect("the last line's contact");
+    assert_eq!(last.name, "Person 9999");
 }

@@ -23,6 +23,7 @@ mod socket;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
@@ -127,6 +128,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}/password-link", post(admin::password_link))
         .route("/admin/numbers", post(admin::add_number))
         .route("/admin/numbers/{id}", put(admin::edit_number).delete(admin::remove_number))
+        .route("/admin/contacts", get(admin::contacts).post(admin::add_contact))
+        .route("/admin/contacts.csv", get(admin::contacts_csv))
+        .route("/admin/contacts/{id}", put(admin::edit_contact).delete(admin::remove_contact))
+        .route("/admin/contacts/import/preview", post(admin::preview_import).layer(DefaultBodyLimit::max(admin::MAX_IMPORT_BYTES)))
+        .route("/admin/contacts/import", post(admin::import_contacts).layer(DefaultBodyLimit::max(admin::MAX_IMPORT_BYTES)))
         .route("/admin/log", get(admin::log))
         .route("/admin/log.csv", get(admin::log_csv))
         .route("/links/check", post(links::check))

@@ -9,7 +9,7 @@ use axum::extract::ws::Utf8Bytes;
 use earshot_domain::{AdminError, CallEvent, CoachingError, Command, Directory, EventError, NewCall, User};
 use earshot_phrases::Listening;
 use earshot_protocol::{
-    AdminAction, AttentionSettings, CallDetail, CallId, CallView, Change, CompanyNumber, ContactId, NumberForm, NumberId, PersonForm, Snapshot, UserId, UserView,
+    AdminAction, AttentionSettings, CallDetail, CallId, CallView, Change, CompanyNumber, Contact, ContactForm, ContactId, ContactImport, NumberForm, NumberId, PersonForm, Snapshot, UserId, UserView,
 };
 use tokio::sync::{broadcast, mpsc, oneshot};
 
@@ -69,6 +69,22 @@ pub enum NumberChange {
     Remove { actor: UserId, id: NumberId },
 }
 
+/// A change to the company's address book (see the core's administration).
+pub enum ContactChange {
+    /// `actor` adds (`id: None`) or edits a contact.
+    Save { actor: UserId, id: Option<ContactId>, form: ContactForm },
+    Remove { actor: UserId, id: ContactId },
+    Import { actor: UserId, import: ContactImport },
+}
+
+/// What a [`ContactChange`] did.
+pub enum ContactDone {
+    Saved(Contact),
+    Removed,
+    /// How many were added, and how many lines left out.
+    Imported { added: usize, skipped: usize },
+}
+
 /// A change to the company's people (see the core's administration).
 pub enum AdminChange {
     /// `actor` adds (`id: None`) or edits a person.
@@ -98,6 +114,7 @@ enum Request {
     Directory { reply: oneshot::Sender<Arc<Directory>> },
     Admin { change: AdminChange, reply: Kept<Result<User, AdminError>> },
     Number { change: NumberChange, reply: Kept<Result<Option<CompanyNumber>, AdminError>> },
+    ContactChange { change: ContactChange, reply: Kept<Result<ContactDone, AdminError>> },
     NotePassword { actor: UserId, person: UserId, action: AdminAction, reply: Kept<Result<(), AdminError>> },
 }
 
@@ -207,6 +224,11 @@ impl LiveHandle {
     /// once it is kept.
     pub async fn number(&self, change: NumberChange) -> Result<Result<Option<CompanyNumber>, AdminError>, Unavailable> {
         self.change(|reply| Request::Number { change, reply }).await
+    }
+
+    /// Changes the address book; answers once it is kept.
+    pub async fn contacts(&self, change: ContactChange) -> Result<Result<ContactDone, AdminError>, Unavailable> {
+        self.change(|reply| Request::ContactChange { change, reply }).await
     }
 
     /// Notes in the company's log that `actor` issued `person` a password

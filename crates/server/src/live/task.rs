@@ -12,7 +12,7 @@ use earshot_store::{NotKept, Writer};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::{AdminChange, NumberChange, Batch, Delta, LiveHandle, Request, Subscription, Unavailable};
+use super::{AdminChange, ContactChange, ContactDone, NumberChange, Batch, Delta, LiveHandle, Request, Subscription, Unavailable};
 use crate::listen::Ears;
 use crate::media::{Effect, MediaHandle};
 use crate::now;
@@ -130,6 +130,7 @@ impl Owner {
             Request::Event { reply, .. } if self.store.away() => refuse(reply),
             Request::Admin { reply, .. } if self.store.away() => refuse(reply),
             Request::Number { reply, .. } if self.store.away() => refuse(reply),
+            Request::ContactChange { reply, .. } if self.store.away() => refuse(reply),
             Request::NotePassword { reply, .. } if self.store.away() => refuse(reply),
             Request::Command { user, command, reply } => {
                 let done = self.core.handle(now, user, command);
@@ -178,6 +179,17 @@ impl Owner {
                 let done = match change {
                     NumberChange::Save { actor, id, form } => self.core.save_number(now, actor, id, &form).map(Some),
                     NumberChange::Remove { actor, id } => self.core.remove_number(now, actor, id).map(|()| None),
+                };
+                self.reply_when_kept(reply, done);
+            }
+            Request::ContactChange { change, reply } => {
+                let done = match change {
+                    ContactChange::Save { actor, id, form } => self.core.save_contact(now, actor, id, &form).map(ContactDone::Saved),
+                    ContactChange::Remove { actor, id } => self.core.remove_contact(now, actor, id).map(|()| ContactDone::Removed),
+                    ContactChange::Import { actor, import } => self
+                        .core
+                        .import_contacts(now, actor, &import.csv, import.region.as_deref(), import.skip_invalid)
+                        .map(|(added, skipped)| ContactDone::Imported { added, skipped }),
                 };
                 self.reply_when_kept(reply, done);
             }

@@ -174,3 +174,67 @@ async fn a_number_added_is_public_and_live_at_once_and_removed_is_gone() {
     assert_eq!(log["entries"][0]["action"], "number_removed");
     assert_eq!(log["entries"][1]["after"], "Refunds +442079460958, taken by Sam Rivera, Alex Morgan");
 }
+
+/// `rows` contacts with London numbers, and three bad lines: a missing
+/// name (line 101), a phone that is not one (line 5001) and a phone line 2
+/// has already (line 9001).
+pub fn contacts_csv(rows: usize) -> String {
+    let mut csv = String::from("name,phone,company,notes\r\n");
+    for i in 0..rows {
+        let line = i + 2;
+        let (name, phone) = match line {
+            101 => (String::new(), format!("+44 20 3{i:07}")),
+            5001 => (format!("Person {i}"), "12".to_owned()),
+            9001 => (format!("Person {i}"), "+44 20 3000 0000".to_owned()),
+            _ => (format!("Person {i}"), format!("+44 20 3{i:07}")),
+        };
+        csv.push_str(&format!("{name},{phone},Company {},\r\n", i % 50));
+    }
+    csv
+}
+
+#[tokio::test]
+async fn a_csv_of_ten_thousand_contacts_is_previewed_then_imported_whole_but_its_bad_lines() {
+    let app = spawn_app().await;
+    let ada = app.session_cookie(ADA).await;
+    let csv = contacts_csv(10_000);
+    let (status, preview) = app.post_json("/api/admin/contacts/import/preview", &ada, json!({ "csv": csv, "region": "GB" })).await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(preview["valid"], 9_997);
+    let lines: Vec<u64> = preview["problems"].as_array().unwrap().iter().map(|p| p["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [101, 5001, 9001], "{}", preview["problems"]);
+    assert_eq!(preview["problems"][2]["why"], "+442030000000 is on line 2 already");
+    let (_, before) = app.get_json("/api/admin/contacts?q=person", &ada).await;
+    assert_eq!(before["total"], 0, "a preview keeps nothing");
+
+    let (status, refused) = app.post_json("/api/admin/contacts/import", &ada, json!({ "csv": csv, "region": "GB" })).await;
+    assert_eq!((status, refused["message"].as_str()), (422, Some("3 lines cannot be imported: preview the file, then import the others")));
+    assert_eq!(app.get_json("/api/admin/contacts?q=person", &ada).await.1["total"], 0, "nothing half-imported");
+
+    let (status, imported) = app.post_json("/api/admin/contacts/import", &ada, json!({ "csv": csv, "region": "GB", "skip_invalid": true })).await;
+    assert_eq!((status, imported), (200, json!({ "added": 9_997, "skipped": 3 })));
+    let (_, found) = app.get_json("/api/admin/contacts?q=person%209998", &ada).await;
+    assert_eq!((found["total"].as_u64(), found["contacts"][0]["phones"][0].as_str()), (Some(1), Some("+442030009998")));
+    let export = app.client.get(app.url("/api/admin/contacts.csv")).header("cookie", &ada).send().await.unwrap().text().await.unwrap();
+    let demo = earshot_domain::seed::demo_directory().contacts().count();
+    assert_eq!(export.lines().count(), 1 + demo + 9_997, "the header, the demo's contacts and the imported");
+}
+
+#[tokio::test]
+async fn a_contact_is_added_with_its_phone_in_e164_found_by_search_and_deleted() {
+    let app = spawn_app().await;
+    let ada = app.session_cookie(ADA).await;
+    let form = json!({ "name": "Lee Chan", "phones": ["020 7946 0958"], "company": "Chan Ltd", "notes": "", "region": "GB" });
+    let (status, lee) = app.post_json("/api/admin/contacts", &ada, form.clone()).await;
+    assert_eq!((status, lee["phones"][0].as_str()), (200, Some("+442079460958")), "{lee}");
+    let (status, twin) = app.post_json("/api/admin/contacts", &ada, json!({ "name": "Twin", "phones": ["+44 20 7946 0958"] })).await;
+    assert_eq!((status, twin["message"].as_str()), (422, Some("+442079460958 is Lee Chan's already")));
+    assert_eq!(app.get_json("/api/admin/contacts?q=chan%20ltd", &ada).await.1["total"], 1, "by company");
+    assert_eq!(app.get_json("/api/admin/contacts?q=79460958", &ada).await.1["total"], 1, "by phone digits");
+    let id = lee["id"].as_u64().unwrap();
+    let deleted = app.client.delete(app.url(&format!("/api/admin/contacts/{id}"))).header("cookie", &ada).header("origin", app.origin()).send().await.unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(app.get_json("/api/admin/contacts?q=lee", &ada).await.1["total"], 0);
+    let (_, log) = app.get_json("/api/admin/log", &ada).await;
+    assert_eq!(log["entries"][0]["action"], "contact_removed");
+}
