@@ -226,11 +226,12 @@ pub(crate) async fn remove_contact(db: &mut AnyConnection, contact: ContactId) -
 
 async fn insert_contacts(db: &mut AnyConnection, contacts: &[Contact]) -> Result<(), Error> {
     for chunk in contacts.chunks(ROWS_PER_INSERT) {
-        let mut query = sqlx::QueryBuilder::<sqlx::Any>::new("INSERT INTO contacts (id, name, company, notes) ");
-        query.push_values(chunk, |mut row, contact| {
-            row.push_bind(i64::from(contact.id.0)).push_bind(contact.name.clone()).push_bind(contact.company.clone()).push_bind(contact.notes.clone());
-        });
-        query.build().execute(&mut *db).await?;
+        let sql = format!("INSERT INTO contacts (id, name, company, notes) VALUES {}", placeholders(chunk.len(), 4));
+        let mut query = sqlx::query(&sql);
+        for contact in chunk {
+            query = query.bind(i64::from(contact.id.0)).bind(&contact.name).bind(contact.company.clone()).bind(&contact.notes);
+        }
+        query.execute(&mut *db).await?;
     }
     insert_phones(db, contacts).await
 }
@@ -239,13 +240,21 @@ async fn insert_phones(db: &mut AnyConnection, contacts: &[Contact]) -> Result<(
     let phones: Vec<(i64, i64, &String)> =
         contacts.iter().flat_map(|c| c.phones.iter().enumerate().map(|(position, phone)| (i64::from(c.id.0), position as i64, phone))).collect();
     for chunk in phones.chunks(ROWS_PER_INSERT) {
-        let mut query = sqlx::QueryBuilder::<sqlx::Any>::new("INSERT INTO contact_phones (contact_id, position, phone) ");
-        query.push_values(chunk, |mut row, (contact, position, phone)| {
-            row.push_bind(*contact).push_bind(*position).push_bind((*phone).clone());
-        });
-        query.build().execute(&mut *db).await?;
+        let sql = format!("INSERT INTO contact_phones (contact_id, position, phone) VALUES {}", placeholders(chunk.len(), 3));
+        let mut query = sqlx::query(&sql);
+        for (contact, position, phone) in chunk {
+            query = query.bind(*contact).bind(*position).bind(*phone);
+        }
+        query.execute(&mut *db).await?;
     }
     Ok(())
+}
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `columns`: the one placeholder
+/// style both SQLite and PostgreSQL read.
+fn placeholders(rows: usize, columns: usize) -> String {
+    let row = |r: usize| format!("({})", (1..=columns).map(|c| format!("${}", r * columns + c)).collect::<Vec<_>>().join(", "));
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
 }
 
 async fn insert_numbers(db: &mut AnyConnection, user: &User) -> Result<(), Error> {
@@ -257,4 +266,12 @@ async fn insert_numbers(db: &mut AnyConnection, user: &User) -> Result<(), Error
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_on_row_after_row() {
+        assert_eq!(super::placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
 }
