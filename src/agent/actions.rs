@@ -61,7 +61,8 @@ pub fn CallActions(
             }
         }>
             <label for="transfer">"Transfer to"</label>
-            <select id="transfer" data-testid="transfer-to" on:change=move |ev| transfer_to.set(event_target_value(&ev).parse().ok().map(UserId))>
+            // Who is available changes by the minute: asked again on opening.
+            <select id="transfer" data-testid="transfer-to" on:focus=move |_| colleagues.refetch() on:change=move |ev| transfer_to.set(event_target_value(&ev).parse().ok().map(UserId))>
                 <option value="">"Choose a colleague"</option>
                 <Suspense fallback=|| ()>
                     {move || colleagues.get().and_then(Result::ok).map(|list| list.into_iter().map(|agent| view! {

@@ -5,12 +5,14 @@
 
 mod actions;
 mod help;
+mod presence;
 
 use earshot_protocol::{CallId, CallState, Request};
 use leptos::prelude::*;
 
 use actions::CallActions;
 use help::AskForHelp;
+use presence::PresenceControl;
 
 use crate::contacts::ContactName;
 use crate::live::{format_duration, provide_live, Connection, Endpoint};
@@ -34,6 +36,7 @@ pub fn AgentView() -> impl IntoView {
     on_cleanup(hang_up_audio);
     let mine = Memo::new(move |_| live.state().with(|s| s.my_call.clone()));
     let call = Memo::new(move |_| mine.with(|m| m.as_ref().and_then(|m| m.call.clone())));
+    let me = Signal::derive(move || mine.with(|m| m.as_ref().and_then(|m| m.me.clone())));
     let call_id = Memo::new(move |_| call.with(|c| c.as_ref().map(|c| c.id)));
     let coached_by = Memo::new(move |_| mine.with(|m| m.as_ref().and_then(|m| m.coached_by.clone())));
     // Whether the coach who told the agent is talking to them now.
@@ -113,6 +116,7 @@ pub fn AgentView() -> impl IntoView {
             <Show when=move || live.status().get() == Connection::Reconnecting>
                 <p class="connection" role="status">"Connection to the server lost; reconnecting…"</p>
             </Show>
+            <PresenceControl me />
             // Rebuilt per call, not per change, so typing is never lost.
             {move || match call_id.get().and_then(|_| call.get_untracked()) {
                 None => view! {

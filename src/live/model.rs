@@ -203,7 +203,7 @@ impl LiveState {
             longest_wait_ms: waiting.map(|c| server_now.0.saturating_sub(c.started_at.0)).max().unwrap_or(0),
             agents_available: count(UserStatus::Available),
             agents_on_call: count(UserStatus::OnCall),
-            agents_unavailable: count(UserStatus::Unavailable),
+            agents_not_ready: count(UserStatus::NotReady),
         }
     }
 }
@@ -216,7 +216,7 @@ pub struct Kpis {
     pub longest_wait_ms: u64,
     pub agents_available: usize,
     pub agents_on_call: usize,
-    pub agents_unavailable: usize,
+    pub agents_not_ready: usize,
 }
 
 /// "4:05" or "1:02:03".
@@ -254,7 +254,7 @@ pub mod tests {
     }
 
     pub fn user(id: u32, role: Role, status: UserStatus) -> UserView {
-        UserView { id: UserId(id), name: format!("User {id}"), role, status, numbers: vec![NumberId(1)] }
+        UserView { id: UserId(id), name: format!("User {id}"), role, status, since: Millis(0), reason: None, numbers: vec![NumberId(1)] }
     }
 
     pub fn snapshot(seq: u64) -> ServerMsg {
@@ -395,13 +395,13 @@ pub mod tests {
     fn kpis_count_calls_waits_and_agents() {
         let mut state = LiveState::default();
         state.apply(snapshot(1), Millis(10_000));
-        let mut away = user(11, Role::Agent, UserStatus::Unavailable);
+        let mut away = user(11, Role::Agent, UserStatus::NotReady);
         away.name = "Away".into();
         state.users.insert(away.id, away);
 
         let kpis = state.kpis(Millis(61_000));
 
-        assert_eq!(kpis, Kpis { in_progress: 1, waiting: 1, longest_wait_ms: 60_000, agents_available: 0, agents_on_call: 1, agents_unavailable: 1 });
+        assert_eq!(kpis, Kpis { in_progress: 1, waiting: 1, longest_wait_ms: 60_000, agents_available: 0, agents_on_call: 1, agents_not_ready: 1 });
     }
 
     #[test]

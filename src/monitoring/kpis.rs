@@ -25,7 +25,7 @@ pub fn KpiStrip() -> impl IntoView {
             {tile("longest wait", "kpi-longest-wait", Box::new(move || format_duration(kpis().longest_wait_ms)))}
             {tile("agents available", "kpi-available", Box::new(move || kpis().agents_available.to_string()))}
             {tile("agents on a call", "kpi-on-call", Box::new(move || kpis().agents_on_call.to_string()))}
-            {tile("agents unavailable", "kpi-unavailable", Box::new(move || kpis().agents_unavailable.to_string()))}
+            {tile("agents not ready", "kpi-not-ready", Box::new(move || kpis().agents_not_ready.to_string()))}
         </section>
     }
 }

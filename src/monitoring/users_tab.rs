@@ -5,7 +5,7 @@ use super::virtual_rows::{RowWindow, Spacer};
 use super::window::ROW_PX;
 use super::KindBadge;
 use crate::coaching::CoachAction;
-use crate::live::Live;
+use crate::live::{format_duration, Live};
 
 /// Every user with their live status where it means something (agents, and
 /// whoever is coaching), the call they are on or coaching, and beside an
@@ -26,16 +26,17 @@ pub fn UsersTab() -> impl IntoView {
                     <th scope="col">"Name"</th>
                     <th scope="col">"Role"</th>
                     <th scope="col">"Status"</th>
+                    <th scope="col">"For"</th>
                     <th scope="col">"Call"</th>
                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr>
             </thead>
             <tbody node_ref=rows.body on:keydown=move |ev| rows.arrow_keys(&ev)>
-                <Spacer height=move || rows.before() columns=5 />
+                <Spacer height=move || rows.before() columns=6 />
                 <For each=move || shown.get() key=|user| user.clone() let:user>
                     <UserRow row_index=Signal::derive({ let id = user.id; move || row_index(id) }) user />
                 </For>
-                <Spacer height=move || rows.after() columns=5 />
+                <Spacer height=move || rows.after() columns=6 />
             </tbody>
         </table>
     }
@@ -56,6 +57,7 @@ fn UserRow(
         live.state().with(|s| s.coached_by(user.id).map(|c| (c.agent.map(|a| s.user_name(a)).unwrap_or_default(), c.customer.label().to_owned())))
     });
     let status = user_status(user.role, user.status);
+    let since = user.since;
     let name = user.name.clone();
     view! {
         <tr data-testid=format!("user-{}", user.id.0) aria-rowindex=move || row_index.get() style:height=format!("{ROW_PX}px")>
@@ -63,6 +65,10 @@ fn UserRow(
             <td>{match user.role { Role::Admin => "Admin", Role::Supervisor => "Supervisor", Role::Agent => "Agent" }}</td>
             <td data-testid="status">
                 {status.map(|(label, class)| view! { <span class=format!("status {class}")>{label}</span> })}
+                {user.reason.clone().map(|reason| view! { <span class="reason">{format!(" · {reason}")}</span> })}
+            </td>
+            <td class="duration" data-testid="status-for">
+                {move || (status.is_some() && since.0 > 0).then(|| format_duration(live.server_now().0.saturating_sub(since.0)))}
             </td>
             <td data-testid="call">
                 {move || match (on_call.get(), coaching.get()) {
@@ -83,7 +89,8 @@ fn user_status(role: Role, status: UserStatus) -> Option<(&'static str, &'static
     match (role, status) {
         (_, UserStatus::Coaching) => Some(("Coaching", "coaching")),
         (Role::Agent, UserStatus::Available) => Some(("Available", "available")),
-        (Role::Agent, UserStatus::Unavailable) => Some(("Unavailable", "unavailable")),
+        (Role::Agent, UserStatus::NotReady) => Some(("Not ready", "not-ready")),
+        (Role::Agent, UserStatus::Offline) => Some(("Offline", "offline")),
         (Role::Agent, UserStatus::OnCall) => Some(("On a call", "on-call")),
         (_, _) => None,
     }

@@ -26,7 +26,7 @@ fn me(access: MonitoringAccess) -> Me {
 }
 
 pub fn user(id: u32, name: &str, role: Role, status: UserStatus, numbers: &[NumberId]) -> UserView {
-    UserView { id: UserId(id), name: name.into(), role, status, numbers: numbers.to_vec() }
+    UserView { id: UserId(id), name: name.into(), role, status, since: Millis(0), reason: None, numbers: numbers.to_vec() }
 }
 
 pub fn call(id: u64, number: NumberId, agent: Option<u32>, state: CallState, kind: CallKind, contact: Option<(u32, &str)>) -> CallView {

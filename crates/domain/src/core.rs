@@ -197,6 +197,8 @@ enum Ending {
     CallEnded,
     AccessRemoved,
     Deactivated,
+    /// The agent's every connection stayed down past the grace.
+    AgentLost,
 }
 
 impl Ending {
@@ -209,14 +211,19 @@ impl Ending {
             Ending::CallEnded => "the call ended",
             Ending::AccessRemoved => "the coach's Live Monitoring access was removed",
             Ending::Deactivated => "the coach's account was deactivated",
+            Ending::AgentLost => "the agent's connection was lost",
         }
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Whether a person takes calls: what they chose, or Offline when no
+/// connection of theirs is open (past the grace).
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Presence {
+    Offline,
     Available,
-    Unavailable,
+    /// Signed in, not taking calls, and why (may be empty).
+    NotReady(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -242,6 +249,8 @@ pub struct Core {
     /// call (a snapshot asks it of every user).
     on_call: BTreeMap<UserId, CallId>,
     presence: BTreeMap<UserId, Presence>,
+    /// Each user's status as last told, and since when.
+    status_since: BTreeMap<UserId, (UserStatus, Millis)>,
     sessions: BTreeMap<CallId, Session>,
     /// The call each coach coaches: the sessions, indexed by coach.
     coaching: BTreeMap<UserId, CallId>,
@@ -250,7 +259,7 @@ pub struct Core {
     /// Who coached each live call, to tell a rejoin from a first start.
     coached: BTreeSet<(CallId, UserId)>,
     connections: Connections,
-    coach_grace: Duration,
+    grace: Duration,
     next_call: u64,
     next_session: u64,
     seq: u64,
@@ -258,24 +267,26 @@ pub struct Core {
 }
 
 impl Core {
-    /// How long a coach whose every connection dropped keeps the call: long
-    /// enough for a reload or a network change.
-    pub const COACH_GRACE: Duration = Duration::from_secs(30);
+    /// How long a person whose every connection dropped keeps their place
+    /// (a coach the call, an agent their presence and caller): long enough
+    /// for a reload or a network change.
+    pub const GRACE: Duration = Duration::from_secs(30);
 
-    /// Everyone starts available.
+    /// Everyone starts offline.
     pub fn new(directory: Directory) -> Self {
-        let presence = directory.users().map(|u| (u.id, Presence::Available)).collect();
+        let presence = directory.users().map(|u| (u.id, Presence::Offline)).collect();
         Self {
             directory: Arc::new(directory),
             calls: BTreeMap::new(),
             on_call: BTreeMap::new(),
             presence,
+            status_since: BTreeMap::new(),
             sessions: BTreeMap::new(),
             coaching: BTreeMap::new(),
             attention: Attention::new(Attention::LONG_HOLD),
             coached: BTreeSet::new(),
             connections: Connections::default(),
-            coach_grace: Self::COACH_GRACE,
+            grace: Self::GRACE,
             next_call: 1,
             next_session: 1,
             seq: 0,
@@ -301,8 +312,8 @@ impl Core {
         self
     }
 
-    pub fn with_coach_grace(mut self, grace: Duration) -> Self {
-        self.coach_grace = grace;
+    pub fn with_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
         self
     }
 
@@ -349,6 +360,17 @@ impl Core {
         user.active && user.role == Role::Agent && self.status(user.id) == UserStatus::Available
     }
 
+    /// Whether `agent` may take a call from `origin` now: a caller's only
+    /// when they are online and Available; a simulated one (a simulated
+    /// person's) unless they are busy or said they are not ready.
+    fn may_take(&self, agent: UserId, origin: Origin) -> bool {
+        match (origin, self.status(agent)) {
+            (_, UserStatus::Available) => origin == Origin::Simulated || self.connections.is_open(agent),
+            (Origin::Simulated, UserStatus::Offline) => true,
+            _ => false,
+        }
+    }
+
     /// Agents free to take a call (or a transfer) now.
     pub fn available_agents(&self) -> Vec<UserView> {
         self.directory
@@ -384,7 +406,8 @@ impl Core {
         } else {
             match self.presence.get(&user) {
                 Some(Presence::Available) => UserStatus::Available,
-                _ => UserStatus::Unavailable,
+                Some(Presence::NotReady(_)) => UserStatus::NotReady,
+                Some(Presence::Offline) | None => UserStatus::Offline,
             }
         }
     }
@@ -400,16 +423,23 @@ impl Core {
         self.calls.values().filter(|c| c.contact == Some(id)).map(|c| self.call_view(c)).collect()
     }
 
+    /// `user`'s row as the dashboards show it, if they work here.
+    pub fn user_row(&self, user: UserId) -> Option<UserView> {
+        self.directory.user(user).filter(|u| u.active).map(|u| self.user_view(u.id))
+    }
+
     fn user_view(&self, id: UserId) -> UserView {
         // Views are built only for ids taken from the directory.
         let user = self.directory.user(id).expect("user from the directory");
-        UserView {
-            id,
-            name: user.name.clone(),
-            role: user.role,
-            status: self.status(id),
-            numbers: user.numbers.clone(),
-        }
+        let status = self.status(id);
+        let since = self.status_since.get(&id).filter(|(told, _)| *told == status).map_or(Millis(0), |(_, since)| *since);
+        // Said while on a call too: what they will be once it ends.
+        let reason = match (status, self.presence.get(&id)) {
+            (UserStatus::Coaching, _) => None,
+            (_, Some(Presence::NotReady(reason))) if !reason.is_empty() => Some(reason.clone()),
+            _ => None,
+        };
+        UserView { id, name: user.name.clone(), role: user.role, status, since, reason, numbers: user.numbers.clone() }
     }
 
     fn call_view(&self, call: &Call) -> CallView {
@@ -481,9 +511,11 @@ impl Core {
         Ok(self.start_call(now, new))
     }
 
-    /// A connection of `user` opened. An agent's first one puts them online:
-    /// agents with the agent view open take callers' calls, and the simulator
-    /// leaves them alone. A coach who was offline keeps their call.
+    /// A connection of `user` opened. Their first puts them online: an
+    /// offline person is Not ready until they choose Available (one back
+    /// within the grace is as they were); agents with the agent view open
+    /// take callers' calls, and the simulator leaves them alone. A coach
+    /// who was offline keeps their call.
     pub fn connected(&mut self, now: Millis, user: UserId) {
         if self.connections.open(user) == Edge::Online {
             // A signed-in agent is a real person: a simulated call they
@@ -492,21 +524,27 @@ impl Core {
             if let Some(call) = simulated {
                 let _ = self.apply(now, CallEvent::Ended { call }); // just found live
             }
+            if self.presence.get(&user) == Some(&Presence::Offline) {
+                self.presence.insert(user, Presence::NotReady(String::new()));
+                self.emit_users(now, [Some(user)]);
+            }
             self.route_callers(now);
         }
     }
 
-    /// A connection of `user` closed. When it was their last, a coach stops
-    /// whispering (nobody is at that microphone now) and has
-    /// [`Core::COACH_GRACE`] to come back before leaving the call.
+    /// A connection of `user` closed. When it was their last, they have
+    /// [`Core::GRACE`] to come back (a reload, a network change) before
+    /// they are Offline; a coach stops whispering at once (nobody is at
+    /// that microphone now) and leaves the call after it; an agent's call
+    /// from a caller goes back to the queue after it.
     pub fn disconnected(&mut self, now: Millis, user: UserId) {
         if self.connections.close(user) != Edge::Offline {
             return;
         }
         if let Some(call) = self.coaching_of(user) {
             self.set_whisper(now, call, false, "the coach's connection dropped");
-            self.connections.orphan(now, user, self.coach_grace);
         }
+        self.connections.orphan(now, user, self.grace);
     }
 
     pub fn is_online(&self, user: UserId) -> bool {
@@ -518,18 +556,43 @@ impl Core {
         self.connections.next_expiry().into_iter().chain(self.attention.poll_timeout()).min()
     }
 
-    /// Coaches who stayed offline past their grace leave their calls; holds
-    /// that lasted become a signal.
+    /// People who stayed offline past their grace are Offline: a coach
+    /// leaves the call, an agent's caller goes back to the queue (hearing
+    /// the ringback, never silence); holds that lasted become a signal.
     pub fn handle_timeout(&mut self, now: Millis) {
-        for coach in self.connections.expire(now) {
-            if let Some(call) = self.coaching_of(coach) {
+        for user in self.connections.expire(now) {
+            if let Some(call) = self.coaching_of(user) {
                 self.end_session(now, call, Ending::Away);
                 self.emit_call(call);
+            }
+            let caller = self.on_call.get(&user).copied().filter(|call| self.calls[call].origin == Origin::Caller);
+            self.presence.insert(user, Presence::Offline);
+            match caller {
+                Some(call) => self.back_to_queue(now, call, user),
+                None => self.emit_users(now, [Some(user)]),
             }
         }
         for call in self.attention.handle_timeout(now) {
             self.emit_call(call);
         }
+    }
+
+    /// `agent` is gone from `call`: it waits again for an agent, its
+    /// coach's session ends, and the customer hears the ringback.
+    fn back_to_queue(&mut self, now: Millis, call: CallId, agent: UserId) {
+        self.end_session(now, call, Ending::AgentLost);
+        self.attention.new_conversation(call);
+        self.outputs.push_back(Output::AgentLeft { call });
+        self.on_call.remove(&agent);
+        let waiting = self.call_mut(call);
+        waiting.agent = None;
+        waiting.state = CallState::Waiting;
+        let (kind, what) = (waiting.kind, format!("{}'s connection was lost: the call waits for another agent", self.name(agent)));
+        self.log(call, now, what, false);
+        self.record(Record::CallChanged { call, agent: None, kind, state: CallState::Waiting });
+        self.emit_call(call);
+        self.emit_users(now, [Some(agent)]);
+        self.route_callers(now);
     }
 
     /// Gives every waiting caller to an available online agent, preferring
@@ -590,7 +653,7 @@ impl Core {
                     Some(user) if !user.active => return Err(EventError::AgentBusy(agent)),
                     Some(_) => {}
                 }
-                if self.status(agent) != UserStatus::Available {
+                if !self.may_take(agent, call.origin) {
                     return Err(EventError::AgentBusy(agent));
                 }
                 // A new agent means a new conversation: the coach rejoins if
@@ -613,7 +676,7 @@ impl Core {
                 call.agent = Some(agent);
                 call.state = CallState::Ongoing;
                 self.log(id, now, what, false);
-                self.emit_users([old_agent, Some(agent)]);
+                self.emit_users(now, [old_agent, Some(agent)]);
             }
             CallEvent::Hold { on, .. } => {
                 let call = self.call_mut(id);
@@ -686,7 +749,7 @@ impl Core {
                 self.record(Record::CallEnded { call: id, at: now });
                 self.emit(Change::CallEnded { call: id });
                 self.outputs.push_back(Output::CallEnded { call: id });
-                self.emit_users([old_agent]);
+                self.emit_users(now, [old_agent]);
                 self.route_callers(now);
                 return Ok(());
             }
@@ -709,11 +772,15 @@ impl Core {
         Ok(())
     }
 
-    /// An agent (or anyone) goes available or unavailable.
-    pub fn set_available(&mut self, user: UserId, available: bool) -> Result<(), EventError> {
+    /// An agent goes available, or not ready and why (an empty reason
+    /// says nothing). Going available, they may be offered a waiting caller.
+    pub fn set_presence(&mut self, now: Millis, user: UserId, available: bool, reason: &str) -> Result<(), EventError> {
         let presence = self.presence.get_mut(&user).ok_or(EventError::UnknownUser(user))?;
-        *presence = if available { Presence::Available } else { Presence::Unavailable };
-        self.emit_users([Some(user)]);
+        *presence = if available { Presence::Available } else { Presence::NotReady(reason.trim().to_owned()) };
+        self.emit_users(now, [Some(user)]);
+        if available {
+            self.route_callers(now);
+        }
         Ok(())
     }
 
@@ -789,7 +856,7 @@ impl Core {
         let before = old.map(|old| describe_number(&self.directory, old, &self.people_of(number.id))).unwrap_or_default();
         Arc::make_mut(&mut self.directory).put_number(number.clone());
         self.record(Record::NumberSaved(number.clone()));
-        self.distribute(number.id, &people);
+        self.distribute(now, number.id, &people);
         let after = describe_number(&self.directory, &number, &people);
         let action = if existed { AdminAction::NumberChanged } else { AdminAction::NumberAdded };
         self.admin_log(now, actor, action, number.name.clone(), before, after);
@@ -807,7 +874,7 @@ impl Core {
             return Err(AdminError::Invalid(format!("a call on {} is live: remove it once its calls end", number.name)));
         }
         let before = describe_number(&self.directory, &number, &self.people_of(id));
-        self.distribute(id, &[]);
+        self.distribute(now, id, &[]);
         Arc::make_mut(&mut self.directory).remove_number(id);
         self.record(Record::NumberRemoved(id));
         self.admin_log(now, actor, AdminAction::NumberRemoved, number.name, before, String::new());
@@ -822,7 +889,7 @@ impl Core {
 
     /// Exactly `people` take `number`'s calls: each person whose numbers
     /// change is kept and told to the dashboards.
-    fn distribute(&mut self, number: NumberId, people: &[UserId]) {
+    fn distribute(&mut self, now: Millis, number: NumberId, people: &[UserId]) {
         let changed: Vec<User> = self
             .directory
             .users()
@@ -841,7 +908,7 @@ impl Core {
             let id = user.id;
             Arc::make_mut(&mut self.directory).put_user(user.clone());
             self.record(Record::PersonSaved(user));
-            self.emit_users([Some(id)]);
+            self.emit_users(now, [Some(id)]);
         }
     }
 
@@ -914,7 +981,7 @@ impl Core {
         let before = self.directory.user(user.id).map(|u| describe(&self.directory, u)).unwrap_or_default();
         let after = describe(&self.directory, &user);
         let (id, active, monitors) = (user.id, user.active, user.can_monitor());
-        self.presence.entry(id).or_insert(Presence::Available);
+        self.presence.entry(id).or_insert(Presence::Offline);
         Arc::make_mut(&mut self.directory).put_user(user.clone());
         self.record(Record::PersonSaved(user.clone()));
         let subject = user.name.clone();
@@ -924,7 +991,7 @@ impl Core {
             self.emit_call(call);
         }
         if active {
-            self.emit_users([Some(id)]);
+            self.emit_users(now, [Some(id)]);
             self.route_callers(now);
         } else {
             self.emit(Change::UserRemoved { user: id });
@@ -973,8 +1040,8 @@ impl Core {
             Command::StartCoaching { call, notify_agent } => {
                 let current = self.sessions.get(&call).and_then(|s| self.directory.user(s.coach));
                 check_start(coach, self.calls.get(&call), current, self.coaching_of(actor))?;
-                let restore = self.presence.get(&actor).copied().unwrap_or(Presence::Unavailable);
-                self.presence.insert(actor, Presence::Unavailable);
+                let restore = self.presence.get(&actor).cloned().unwrap_or(Presence::Offline);
+                self.presence.insert(actor, Presence::NotReady("Coaching".into()));
                 let session = self.next_session;
                 self.next_session += 1;
                 self.sessions.insert(call, Session { id: session, coach: actor, whisper: false, notified_agent: notify_agent, since: now, restore, audio_window: 0 });
@@ -990,7 +1057,7 @@ impl Core {
                 self.outputs.push_back(Output::CoachJoined { call, agent, coach: actor, session, coach_name, notify_agent });
                 self.outputs.push_back(Output::Whisper { call, session, on: false });
                 self.emit_call(call);
-                self.emit_users([Some(actor)]);
+                self.emit_users(now, [Some(actor)]);
             }
             Command::SetWhisper { on } => {
                 let call = self.coaching_of(actor).ok_or(CoachingError::NotCoaching)?;
@@ -1056,7 +1123,7 @@ impl Core {
         self.log(call, now, what, true);
         let action = if ending == Ending::Left { AuditAction::Left } else { AuditAction::Ended };
         self.audit(now, session.coach, Some(call), action, None, ending.why());
-        self.emit_users([Some(session.coach)]);
+        self.emit_users(now, [Some(session.coach)]);
     }
 
     /// Appends to a live call's timeline. Beyond [`Core::MAX_TIMELINE`] entries, one says later ones are left
@@ -1120,9 +1187,14 @@ impl Core {
         }
     }
 
-    /// The dashboards hear of each active user's row (a deactivated one has left them).
-    fn emit_users(&mut self, users: impl IntoIterator<Item = Option<UserId>>) {
+    /// The dashboards hear of each active user's row (a deactivated one has
+    /// left them); a status that changed is dated `now`.
+    fn emit_users(&mut self, now: Millis, users: impl IntoIterator<Item = Option<UserId>>) {
         for user in users.into_iter().flatten() {
+            let status = self.status(user);
+            if self.status_since.get(&user).is_none_or(|(told, _)| *told != status) {
+                self.status_since.insert(user, (status, now));
+            }
             if self.directory.user(user).is_some_and(|u| u.active) {
                 let user = self.user_view(user);
                 self.emit(Change::UserUpdated { user });

@@ -92,6 +92,7 @@ fn a_deactivated_coach_loses_the_seat_and_a_deactivated_agent_keeps_their_call_o
     assert!(outputs.iter().any(|o| matches!(o, Output::Delta { change: Change::UserRemoved { user: SAM }, .. })), "off every dashboard");
     assert!(!core.snapshot(T0).users.iter().any(|u| u.id == SAM));
 
+    core.set_presence(T0, ALEX, true, "").unwrap(); // he said he takes calls
     core.set_active(T0, ADA, ALEX, false).unwrap();
     assert_eq!(core.call(call).unwrap().agent, Some(ALEX), "the customer is not cut off");
     assert_eq!(core.status(ALEX), UserStatus::OnCall);

@@ -18,8 +18,19 @@ fn person(id: UserId, name: &str, role: Role, access: MonitoringAccess, numbers:
     User { id, name: name.into(), email: format!("{}@test", id.0), role, access, numbers: numbers.to_vec(), active: true }
 }
 
-/// A company with one coach under test, a rival supervisor and two agents.
+/// A company with one coach under test, a rival supervisor and two agents,
+/// everyone available (as the simulator's people are).
 fn core_with_coach(role: Role, access: MonitoringAccess) -> Core {
+    let mut core = offline_company(role, access);
+    for id in [COACH, RIVAL, AGENT, SECOND_AGENT] {
+        core.set_presence(T0, id, true, "").unwrap();
+    }
+    while core.poll_output().is_some() {}
+    core
+}
+
+/// The same company as everyone starts: offline.
+fn offline_company(role: Role, access: MonitoringAccess) -> Core {
     let numbers = [LINE, OTHER_LINE].map(|id| CompanyNumber { id, name: format!("Line {}", id.0), e164: format!("+44{}", id.0) });
     Core::new(Directory::new(
         [
@@ -167,14 +178,14 @@ fn two_supervisors_racing_for_one_call_exactly_one_wins_and_the_other_learns_who
 fn coaching_makes_the_coach_unavailable_and_leaving_restores_their_status() {
     let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
     let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
-    core.set_available(COACH, false).unwrap();
+    core.set_presence(T0, COACH, false, "Lunch").unwrap();
 
     start(&mut core, COACH, target).unwrap();
     assert_eq!(core.status(COACH), UserStatus::Coaching);
     core.handle(T0, COACH, Command::LeaveCoaching).unwrap();
-    assert_eq!(core.status(COACH), UserStatus::Unavailable, "restored to what it was, not to available");
+    assert_eq!(core.status(COACH), UserStatus::NotReady, "restored to what it was, not to available");
 
-    core.set_available(COACH, true).unwrap();
+    core.set_presence(T0, COACH, true, "").unwrap();
     start(&mut core, COACH, target).unwrap();
     core.handle(T0, COACH, Command::LeaveCoaching).unwrap();
     assert_eq!(core.status(COACH), UserStatus::Available);
@@ -306,7 +317,7 @@ fn an_agent_with_two_tabs_stays_online_until_the_last_one_closes() {
 fn a_coach_who_drops_keeps_the_call_for_the_grace_and_leaves_after_it() {
     let grace = std::time::Duration::from_secs(30);
     let at = |secs: u64| Millis(T0.0 + secs * 1000);
-    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring).with_coach_grace(grace);
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring).with_grace(grace);
     let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
     core.connected(T0, COACH);
     start(&mut core, COACH, target).unwrap();
@@ -327,7 +338,7 @@ fn a_coach_who_drops_keeps_the_call_for_the_grace_and_leaves_after_it() {
     assert_eq!(core.coaching_of(COACH), Some(target), "still within the grace");
     core.handle_timeout(at(80));
     assert_eq!(core.coaching_of(COACH), None, "the grace is over");
-    assert_eq!(core.status(COACH), UserStatus::Available, "their status is restored");
+    assert_eq!(core.status(COACH), UserStatus::Offline, "gone: no longer coaching, and offline");
     assert_eq!(core.poll_timeout(), None);
 }
 
@@ -364,11 +375,58 @@ fn a_reconnecting_coach_goes_on_listening_and_only_on_their_own_call() {
 }
 
 #[test]
-fn a_user_who_drops_while_not_coaching_has_no_deadline() {
+fn a_user_whose_every_connection_drops_is_offline_after_the_grace() {
     let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
-    core.connected(T0, COACH);
-    core.disconnected(T0, COACH);
+    core.connected(T0, SECOND_AGENT);
+    core.disconnected(T0, SECOND_AGENT);
+    assert_eq!(core.status(SECOND_AGENT), UserStatus::Available, "a reload keeps them as they were");
+    let after = Millis(T0.0 + Core::GRACE.as_millis() as u64);
+    assert_eq!(core.poll_timeout(), Some(after));
+    core.handle_timeout(after);
+    assert_eq!(core.status(SECOND_AGENT), UserStatus::Offline);
+    assert!(core.available_agents().iter().all(|u| u.id != SECOND_AGENT), "offered nothing");
     assert_eq!(core.poll_timeout(), None);
+}
+
+#[test]
+fn an_agent_signs_in_not_ready_and_takes_callers_only_once_available() {
+    let mut core = offline_company(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let caller = core.dial(T0, NewCall { origin: Origin::Caller, number: LINE, customer_phone: "+447700900998".into(), direction: Direction::Inbound, kind: CallKind::Regular }).unwrap();
+    assert_eq!(core.status(AGENT), UserStatus::Offline, "nobody is in yet");
+    core.connected(T0, AGENT);
+    assert_eq!(core.status(AGENT), UserStatus::NotReady, "in, and not ready until they say");
+    assert_eq!(core.call(caller).unwrap().agent, None, "a Not ready agent is offered no call");
+    core.set_presence(T0, AGENT, false, "Lunch").unwrap();
+    let row = core.snapshot(T0).users.into_iter().find(|u| u.id == AGENT).unwrap();
+    assert_eq!((row.status, row.reason.as_deref()), (UserStatus::NotReady, Some("Lunch")), "the Users tab says why");
+    let later = Millis(T0.0 + 5_000);
+    core.set_presence(later, AGENT, true, "").unwrap();
+    assert_eq!(core.call(caller).unwrap().agent, Some(AGENT), "available: the waiting caller is theirs");
+    let row = core.snapshot(later).users.into_iter().find(|u| u.id == AGENT).unwrap();
+    assert_eq!((row.status, row.since), (UserStatus::OnCall, later), "and since when");
+    assert_eq!(core.apply(T0, CallEvent::TransferredToAgent { call: caller, agent: SECOND_AGENT }), Err(EventError::AgentBusy(SECOND_AGENT)), "an offline colleague takes no transfer of a caller");
+}
+
+#[test]
+fn an_agent_lost_past_the_grace_is_offline_and_their_caller_waits_for_another() {
+    let mut core = offline_company(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    for agent in [AGENT, SECOND_AGENT] {
+        core.connected(T0, agent);
+    }
+    core.set_presence(T0, AGENT, true, "").unwrap();
+    let caller = core.dial(T0, NewCall { origin: Origin::Caller, number: LINE, customer_phone: "+447700900998".into(), direction: Direction::Inbound, kind: CallKind::Regular }).unwrap();
+    assert_eq!(core.call(caller).unwrap().agent, Some(AGENT));
+    core.disconnected(T0, AGENT);
+    while core.poll_output().is_some() {}
+    let after = Millis(T0.0 + Core::GRACE.as_millis() as u64);
+    core.handle_timeout(after);
+    assert_eq!(core.status(AGENT), UserStatus::Offline);
+    let waiting = core.call(caller).unwrap();
+    assert_eq!((waiting.agent, waiting.state), (None, CallState::Waiting), "back in the queue");
+    assert!(waiting.timeline.last().unwrap().entry.what.ends_with("connection was lost: the call waits for another agent"));
+    assert!(live_outputs(&mut core).contains(&Output::AgentLeft { call: caller }), "the customer hears the ringback, not silence");
+    core.set_presence(after, SECOND_AGENT, true, "").unwrap();
+    assert_eq!(core.call(caller).unwrap().agent, Some(SECOND_AGENT), "offered again");
 }
 
 #[test]

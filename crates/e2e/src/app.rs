@@ -34,6 +34,13 @@ impl TestApp {
         TestApp { addr, live: self.live.clone(), media: self.media.clone(), setup_link: self.setup_link.clone() }
     }
 
+    /// `agent` signed in elsewhere and Available (no browser of theirs is
+    /// needed): a caller or a transfer may go to them.
+    pub async fn present(&self, agent: UserId) {
+        self.live.connected(agent).await;
+        self.live.set_presence(agent, true, String::new()).await.expect("core running").expect("an agent of the company");
+    }
+
     /// A simulated Sales call from Maria Garcia, answered by Alex: the demo
     /// dialogue plays on it once a coach joins.
     pub async fn simulated_call(&self) -> CallId {
@@ -75,7 +82,7 @@ impl TestApp {
         let caller = driver.browser(caller_args).await;
         let agent = driver.browser(agent_args).await;
         agent.sign_in(self, "alex@earshot.demo").await;
-        agent.wait_for_text("[data-testid=agent-idle]").await;
+        agent.go_available().await;
         caller.goto(&self.url("/caller")).await;
         caller.wait_for_text("[data-testid=dial-number] option").await;
         let idle = caller.execute("return document.querySelector('[data-testid=caller-hang-up]').disabled;", serde_json::json!([])).await;

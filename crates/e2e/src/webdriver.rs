@@ -231,6 +231,13 @@ impl Browser {
         self.wait_for_text("[data-testid=signed-in-as]").await;
     }
 
+    /// An agent's softphone, open, goes Available (it comes in Not ready).
+    pub async fn go_available(&self) {
+        self.wait_for_text("[data-testid=agent-idle]").await;
+        self.click("[data-testid=go-available]").await;
+        self.wait_for_text_containing("[data-testid=presence-status]", "Available").await;
+    }
+
     /// Presses (`down`) or releases a key, as a user holding it would:
     /// a pressed key stays down until released.
     pub async fn key(&self, key: &str, down: bool) {

@@ -62,7 +62,8 @@ async fn e2e_a_new_company_is_set_up_from_its_link_and_its_people_from_theirs() 
     alex.goto(&alex_link).await;
     alex.wait_for_text_containing("[data-testid=welcome] h1", "Welcome, Alex Agent").await;
     set_password(&alex, PASSWORD).await;
-    alex.wait_for_text("[data-testid=agent-idle]").await;
+    alex.wait_for_text_containing("[data-testid=presence-status]", "Not ready").await;
+    alex.go_available().await;
 
     let sam = driver.browser(&[&fake_microphone(1500)]).await;
     sam.goto(&sam_link).await;

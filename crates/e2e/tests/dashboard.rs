@@ -184,7 +184,7 @@ async fn an_agent_keeps_hold_tag_comment_hang_up_and_transfer_while_coached() {
     let driver = earshot_e2e::Chromedriver::start().await;
     let alex = driver.browser(&[]).await;
     alex.sign_in(&app, "alex@earshot.demo").await;
-    alex.wait_for_text("[data-testid=agent-idle]").await;
+    alex.go_available().await;
     let dialled = NewCall { origin: Origin::Caller, number: SALES, customer_phone: MARIA.into(), direction: Direction::Inbound, kind: CallKind::Regular };
     let call = app.live.dial(dialled).await.unwrap().unwrap();
     alex.wait_for_text_containing("[data-testid=agent-call]", "Maria Garcia").await;
@@ -212,6 +212,8 @@ async fn an_agent_keeps_hold_tag_comment_hang_up_and_transfer_while_coached() {
     let call = app.live.dial(dialled).await.unwrap().unwrap();
     alex.wait_for_text("[data-testid=agent-call]").await;
     app.live.command(UserId(2), Command::StartCoaching { call, notify_agent: false }).await.unwrap().unwrap();
+    app.present(UserId(11)).await; // Bea comes in, available
+    alex.click("[data-testid=transfer-to]").await; // opening the list asks who is available now
     alex.wait_for_text_containing("[data-testid=transfer-to]", "Bea Santos").await;
     // Transfer waits for a colleague, and says so.
     alex.wait_for_text_containing("[data-testid=transfer-why]", "Choose a colleague to transfer to.").await;
@@ -287,7 +289,7 @@ async fn an_agent_asks_for_help_and_a_supervisor_answers_it_in_one_click() {
     let alex = driver.browser(&[]).await;
     let sam = driver.browser(&[]).await;
     alex.sign_in(&app, "alex@earshot.demo").await;
-    alex.wait_for_text("[data-testid=agent-idle]").await;
+    alex.go_available().await;
     sam.sign_in(&app, "sam@earshot.demo").await;
     // Two calls before Alex's, so Alex's must move to be first.
     for phone in [UNKNOWN, "+447700900902"] {

@@ -58,7 +58,10 @@ async fn a_transferred_caller_hears_the_ringback_not_the_old_agent() {
     let (caller, agent) = app.caller_put_through(&driver, &[&fake_microphone(CUSTOMER_HZ)], &[&fake_microphone(AGENT_HZ)]).await;
     hear(&caller, "agent", AGENT_HZ, &[RINGBACK_HZ], "before the transfer, the caller hears the agent").await;
 
-    // Alex transfers the call to Bea, whose softphone is not open yet.
+    // Alex transfers the call to Bea, signed in and available, whose
+    // softphone is not open yet.
+    app.present(UserId(11)).await;
+    agent.click("[data-testid=transfer-to]").await; // opening the list asks who is available now
     agent.wait_for_text_containing("[data-testid=transfer-to]", "Bea Santos").await;
     agent
         .execute(

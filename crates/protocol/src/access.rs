@@ -98,7 +98,8 @@ impl Request {
             | Request::Comment { .. }
             | Request::Transfer { .. }
             | Request::RaiseHand { .. }
-            | Request::LowerHand => Access::Agents,
+            | Request::LowerHand
+            | Request::SetPresence { .. } => Access::Agents,
             Request::Dial { .. } => Access::Callers,
             Request::HangUp => Access::AgentsAndCallers,
         }
@@ -186,7 +187,7 @@ mod tests {
     fn serde_names_every_request_type() {
         let types = Request::types();
         assert!(types.contains(&"subscribe") && types.contains(&"dial") && types.contains(&"transfer") && types.contains(&"raise_hand"), "{types:?}");
-        assert_eq!(types.len(), 17);
+        assert_eq!(types.len(), 18);
     }
 
     #[test]

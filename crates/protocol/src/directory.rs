@@ -47,10 +47,13 @@ pub enum MonitoringAccess {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UserStatus {
+    /// Signed out, or their every connection dropped past the grace: an
+    /// agent takes no call.
+    Offline,
     /// Ready to take calls.
     Available,
-    /// Not taking calls.
-    Unavailable,
+    /// Signed in but not taking calls (`UserView::reason` says why).
+    NotReady,
     /// Talking to a customer.
     OnCall,
     /// Coaching a call (and so unavailable for calls).
@@ -73,8 +76,18 @@ pub struct UserView {
     pub name: String,
     pub role: Role,
     pub status: UserStatus,
+    /// Since when the status is what it is.
+    pub since: crate::calls::Millis,
+    /// Why an agent is not ready ("Break", "Lunch" …), when they said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// The company numbers whose calls this user is assigned to.
     pub numbers: Vec<NumberId>,
+}
+
+impl UserView {
+    /// The longest reason for not being ready, in characters.
+    pub const MAX_REASON: usize = 40;
 }
 
 /// The short form of a contact, carried on calls.

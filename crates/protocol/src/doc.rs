@@ -18,7 +18,7 @@ fn json<T: Serialize>(value: &T) -> String {
 }
 
 fn sam() -> UserView {
-    UserView { id: UserId(2), name: "Sam Rivera".into(), role: Role::Supervisor, status: UserStatus::Coaching, numbers: vec![NumberId(1)] }
+    UserView { id: UserId(2), name: "Sam Rivera".into(), role: Role::Supervisor, status: UserStatus::Coaching, since: Millis(1_764_000_030_000), reason: None, numbers: vec![NumberId(1)] }
 }
 
 fn call() -> CallView {
@@ -68,6 +68,7 @@ fn requests() -> Vec<Request> {
         Request::Transfer { to: UserId(11) },
         Request::RaiseHand { reason: "Customer wants a refund over the limit".into() },
         Request::LowerHand,
+        Request::SetPresence { available: false, reason: "Lunch".into() },
     ]
 }
 
@@ -90,6 +91,7 @@ fn describe_request(request: &Request) -> &'static str {
         Request::Transfer { .. } => "Agents: transfer my call to an available colleague (from `GET /api/agents/available`); refused with `agent_unavailable` when they no longer are. A coach's session ends with the transfer.",
         Request::RaiseHand { .. } => "Agents: ask for help on my call (\"raise hand\"), with an optional reason of up to 80 characters. The call's `hand` shows it to every monitor until a coach joins telling the agent, the agent lowers it, or the call moves to another agent or ends; a coach who joins without telling the agent marks it `answered` (the agent still sees it up). Asking again changes the reason, keeps `since` and needs a coach again.",
         Request::LowerHand => "Agents: take my request for help back (nothing changes when there is none).",
+        Request::SetPresence { .. } => "Agents: ready to take calls (`available: true`), or not ready with a `reason` of up to 40 characters. An agent is `offline` until their agent view is open, `not_ready` when it opens, and `offline` again once their every connection has been gone 30 s (a call waiting on them goes back to the queue). Only available agents are offered calls and transfers.",
     }
 }
 
@@ -106,7 +108,11 @@ fn server_messages() -> Vec<ServerMsg> {
         ServerMsg::Reply { id: 7, outcome: Outcome::Ok },
         ServerMsg::Reply { id: 9, outcome: Outcome::Answer { call: CallId(42), sdp: "v=0\r\n…".into() } },
         ServerMsg::Reply { id: 10, outcome: Outcome::PathCheck { sdp: "v=0\r\n…".into() } },
-        ServerMsg::MyCall(MyCall { call: Some(call()), agent_name: Some("Alex Morgan".into()), coached_by: Some("Sam Rivera".into()) }),
+        ServerMsg::MyCall(MyCall {
+            me: Some(UserView { id: UserId(10), name: "Alex Morgan".into(), role: Role::Agent, status: UserStatus::OnCall, since: Millis(1_764_000_000_000), reason: None, numbers: vec![NumberId(1)] }),
+            call: Some(call()), agent_name: Some("Alex Morgan".into()),
+            coached_by: Some("Sam Rivera".into()),
+        }),
         ServerMsg::CustomerCall { call: Some(CustomerCall { state: CallState::Ongoing, started_at: Millis(1_764_000_000_000) }) },
         ServerMsg::Error { error: ApiError::new(ErrorCode::MalformedRequest, "cannot read this message: expected value at line 1 column 1") },
     ]
@@ -118,7 +124,7 @@ fn describe_server_message(message: &ServerMsg) -> &'static str {
         ServerMsg::Delta { .. } => "One change. Its `seq` is exactly one more than the previous message's; on a gap, send `subscribe` again.",
         ServerMsg::Reply { .. } => "The outcome of the request with the same `id`: `ok`, `answer` (an SDP answer to the offer sent, and the call it joined), `path_check` (the answer to an audio path check), or `refused` with an error below.",
         ServerMsg::Error { .. } => "A frame that could not be read at all (not JSON, unknown type, too large). The connection stays open.",
-        ServerMsg::MyCall(_) => "Agents: their own call, after `watch_my_call` and on every change. A coach who did not tell them is not in it.",
+        ServerMsg::MyCall(_) => "Agents: their own row (`me`: their status, since when and why) and their own call, after `watch_my_call` and on every change of either. A coach who did not tell them is not in it.",
         ServerMsg::CustomerCall { .. } => "Callers: their own call's state, after `dial` and whenever that state changes (`null`: it is over). Nothing else of the call ever reaches a caller.",
     }
 }

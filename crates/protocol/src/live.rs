@@ -84,6 +84,9 @@ pub enum Request {
     RaiseHand { reason: String },
     /// Agents: take my request for help back.
     LowerHand,
+    /// Ready to take calls, or not (and why: at most
+    /// [`UserView::MAX_REASON`] characters).
+    SetPresence { available: bool, #[serde(default)] reason: String },
 }
 
 /// A message from the server to the app.
@@ -117,6 +120,8 @@ pub struct CustomerCall {
 /// An agent's view of their own call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyCall {
+    /// The agent's own row: whether they are available, since when.
+    pub me: Option<UserView>,
     pub call: Option<CallView>,
     pub agent_name: Option<String>,
     /// Agents only: who coaches them, when the coach chose to tell them.

@@ -34,8 +34,9 @@ pub struct Config {
     pub session_ttl: Duration,
     /// The demo call flow; `None` leaves calls to scripts and tests.
     pub simulator: Option<SimConfig>,
-    /// How long a coach whose every connection dropped stays on the call.
-    pub coach_grace: Duration,
+    /// How long a person whose every connection dropped keeps their place:
+    /// a coach the call, an agent their presence and their caller.
+    pub grace: Duration,
     /// What makes a call need a coach until an admin saves the company's
     /// own (a long hold, the audio's signals, the phrases to spot).
     pub attention: AttentionSettings,
@@ -125,7 +126,7 @@ impl Config {
             demo,
             session_ttl: Duration::from_secs(12 * 60 * 60),
             simulator: None,
-            coach_grace: Core::COACH_GRACE,
+            grace: Core::GRACE,
             attention: AttentionSettings::default(),
             speech_model: PathBuf::from(earshot_phrases::DEBIAN_MODEL),
             media: MediaConfig::default(),

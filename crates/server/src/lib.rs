@@ -154,7 +154,7 @@ impl Application {
         let (ears, heard) = listen::channel();
         let media = media::spawn(&config.media, media::Dialogue::demo(), ears.clone())?;
         let core = Core::new(company.directory.clone())
-            .with_coach_grace(config.coach_grace)
+            .with_grace(config.grace)
             .with_long_hold(Duration::from_millis(attention.long_hold_ms))
             .with_first_id(first_id);
         let live = live::spawn(core, config.simulator.clone(), media.clone(), ears, writer);

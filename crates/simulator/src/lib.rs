@@ -9,7 +9,7 @@ mod rng;
 use std::collections::BTreeMap;
 
 use earshot_domain::{seed::UNKNOWN_CALLERS, CallEvent, Core, NewCall, Origin};
-use earshot_protocol::{CallId, CallKind, CallState, Direction, Millis, NumberId, UserId};
+use earshot_protocol::{CallId, CallKind, CallState, Direction, Millis, NumberId, Role, UserId, UserStatus};
 
 use rng::Rng;
 
@@ -39,6 +39,8 @@ pub struct Simulator {
     /// Agents on a break, and when it ends.
     breaks: BTreeMap<UserId, Millis>,
     callers: Vec<String>,
+    /// Whether the simulated agents have come in (at the first timeout).
+    staffed: bool,
 }
 
 impl Simulator {
@@ -48,7 +50,7 @@ impl Simulator {
         callers.extend(UNKNOWN_CALLERS.iter().map(|p| p.to_string()));
         let next_arrival = Millis(now.0 + rng.below(1_500));
         let next_break = Millis(now.0 + 20_000 + rng.below(20_000));
-        Self { config, rng, next_arrival, next_break, call_due: BTreeMap::new(), breaks: BTreeMap::new(), callers }
+        Self { config, rng, next_arrival, next_break, call_due: BTreeMap::new(), breaks: BTreeMap::new(), callers, staffed: false }
     }
 
     /// When the simulator next wants [`Simulator::handle_timeout`].
@@ -60,6 +62,13 @@ impl Simulator {
 
     /// Does everything due at `now`.
     pub fn handle_timeout(&mut self, now: Millis, core: &mut Core) {
+        if !std::mem::replace(&mut self.staffed, true) {
+            // Every agent nobody signed in as is a simulated person, at work.
+            let offline: Vec<UserId> = core.directory().active_users().filter(|u| u.role == Role::Agent && core.status(u.id) == UserStatus::Offline).map(|u| u.id).collect();
+            for agent in offline {
+                let _ = core.set_presence(now, agent, true, ""); // agents from the directory
+            }
+        }
         if now >= self.next_arrival {
             if core.live_calls().count() < self.config.max_live_calls {
                 self.new_call(now, core);
@@ -151,7 +160,7 @@ impl Simulator {
         let over: Vec<UserId> = self.breaks.iter().filter(|(_, end)| **end <= now).map(|(u, _)| *u).collect();
         for agent in over {
             self.breaks.remove(&agent);
-            let _ = core.set_available(agent, true); // agents come from the directory
+            let _ = core.set_presence(now, agent, true, ""); // agents come from the directory
         }
         if now >= self.next_break {
             let idle: Vec<UserId> = core
@@ -161,7 +170,7 @@ impl Simulator {
                 .map(|u| u.id)
                 .collect();
             if let Some(&agent) = self.rng.pick(&idle) {
-                let _ = core.set_available(agent, false); // taken from the directory above
+                let _ = core.set_presence(now, agent, false, "Break"); // taken from the directory above
                 self.breaks.insert(agent, Millis(now.0 + 20_000 + self.rng.below(40_000)));
             }
             self.next_break = Millis(now.0 + 25_000 + self.rng.below(30_000));

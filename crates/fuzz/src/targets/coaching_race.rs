@@ -115,7 +115,7 @@ impl World {
         let mut core = Core::new(demo_directory());
         for agent in AGENTS {
             core.connected(Millis(0), agent);
-            let _ = core.set_available(agent, true);
+            let _ = core.set_presence(Millis(0), agent, true, "");
         }
         SOCKETS.iter().for_each(|&coach| core.connected(Millis(0), coach));
         let mut world = World {
@@ -201,7 +201,7 @@ impl World {
                 }
             }
             Step::GraceOver => {
-                self.now = Millis(self.now.0 + Core::COACH_GRACE.as_millis() as u64 + 1);
+                self.now = Millis(self.now.0 + Core::GRACE.as_millis() as u64 + 1);
                 self.core.handle_timeout(self.now);
                 "time passed".into()
             }

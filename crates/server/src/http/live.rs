@@ -13,7 +13,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use earshot_domain::{as_seen_by_agent, CallEvent, CoachingError, Command, Core, EventError};
 use earshot_protocol::{
-    Access, ApiError, Asker, CallId, CallView, Change, ClientMsg, ErrorCode, Me, MyCall, Outcome, RaisedHand, Request, Role, ServerMsg, UserId,
+    Access, ApiError, Asker, CallId, CallView, Change, ClientMsg, ErrorCode, Me, MyCall, Outcome, RaisedHand, Request, Role, ServerMsg, UserId, UserView,
     CLOSE_ACCOUNT_CHANGED, CLOSE_SESSION_ENDED, MAX_CLIENT_MESSAGE_BYTES,
 };
 use earshot_sfu::{LegRole, RoomId};
@@ -74,6 +74,8 @@ pub async fn upgrade(
         deltas: None,
         dashboard: false,
         my_call: None,
+        last_call: None,
+        my_row: None,
         told: LastTold::default(),
         checking_path: false,
     };
@@ -97,6 +99,9 @@ struct Connection {
     dashboard: bool,
     /// Agents watching their own call: the call they are on.
     my_call: Option<Option<CallId>>,
+    /// The agent's call as last heard, and their own row (their presence).
+    last_call: Option<CallView>,
+    my_row: Option<UserView>,
     /// What the agent was last told of it.
     told: LastTold<MyCall>,
     /// An audio path check's connection is open.
@@ -291,6 +296,15 @@ impl Connection {
                 Ok(()) => self.on_my_call(|call| bounded(&tag, 1..=40, "a tag").map(|tag| CallEvent::Tagged { call, tag })).await,
                 Err(error) => Outcome::refused(error),
             },
+            // Rate-limited like notes: each change is on every dashboard.
+            Request::SetPresence { available, reason } => match self.take(Flood::Notes).and_then(|()| bounded(&reason, 0..=UserView::MAX_REASON, "a reason")) {
+                Ok(reason) => match self.live.set_presence(self.me.id, available, reason).await {
+                    Ok(Ok(())) => Outcome::Ok,
+                    Ok(Err(_)) => Outcome::refused(ApiError::new(ErrorCode::NotFound, "the server does not know you as an agent")),
+                    Err(why) => Outcome::refused(not_answered(why)),
+                },
+                Err(error) => Outcome::refused(error),
+            },
             Request::Transfer { to } => self.on_my_call(|call| Ok(CallEvent::TransferredToAgent { call, agent: to })).await,
             Request::Comment { text } => match self.take(Flood::Notes) {
                 Ok(()) => self.on_my_call(|call| bounded(&text, 1..=1000, "a comment").map(|text| CallEvent::Commented { call, text })).await,
@@ -388,8 +402,10 @@ impl Connection {
     async fn watch_my_call(&mut self) -> Result<ServerMsg, ApiError> {
         self.deltas = Some(self.live.watch().await.map_err(not_answered)?);
         let call = self.live.my_call(self.me.id).await.map_err(not_answered)?;
+        self.my_row = self.live.user_row(self.me.id).await.map_err(not_answered)?;
         self.my_call = Some(call.as_ref().map(|c| c.id));
-        Ok(ServerMsg::MyCall(self.told.tell(self.agent_view(call))))
+        self.last_call = call;
+        Ok(ServerMsg::MyCall(self.told.tell(self.agent_view())))
     }
 
     async fn join_my_call(&mut self, offer: String) -> Outcome {
@@ -464,33 +480,40 @@ impl Connection {
         }
         if let Some(mine) = &mut self.my_call {
             let me = self.me.id;
-            let update = match &delta.change {
+            let changed = match &delta.change {
                 Change::CallUpdated { call } if call.agent == Some(me) => {
                     *mine = Some(call.id);
-                    Some(Some(call.clone()))
+                    self.last_call = Some(call.clone());
+                    true
                 }
                 Change::CallUpdated { call } if *mine == Some(call.id) => {
                     *mine = None;
-                    Some(None)
+                    self.last_call = None;
+                    true
                 }
                 Change::CallEnded { call } if *mine == Some(*call) => {
                     *mine = None;
-                    Some(None)
+                    self.last_call = None;
+                    true
                 }
-                _ => None,
+                Change::UserUpdated { user } if user.id == me => {
+                    self.my_row = Some(user.clone());
+                    true
+                }
+                _ => false,
             };
-            if let Some(mine) = update.and_then(|call| self.told.tell_news(self.agent_view(call))) {
+            if let Some(mine) = changed.then(|| self.agent_view()).and_then(|view| self.told.tell_news(view)) {
                 out.push(Frame::message(ServerMsg::MyCall(mine)));
             }
         }
         out
     }
 
-    /// The agent's call as they may see it (no silent coach).
-    fn agent_view(&self, call: Option<CallView>) -> MyCall {
-        let call = call.map(as_seen_by_agent);
+    /// The agent's row and call as they may see it (no silent coach).
+    fn agent_view(&self) -> MyCall {
+        let call = self.last_call.clone().map(as_seen_by_agent);
         let coached_by = call.as_ref().and_then(|c| c.coaching.as_ref()).map(|s| s.coach_name.clone());
-        MyCall { call, agent_name: Some(self.me.name.clone()), coached_by }
+        MyCall { me: self.my_row.clone(), call, agent_name: Some(self.me.name.clone()), coached_by }
     }
 }
 

@@ -100,6 +100,8 @@ enum Request {
     /// Every change, for agents and callers following their own call.
     Watch { reply: oneshot::Sender<broadcast::Receiver<Batch>> },
     MyCall { agent: UserId, reply: oneshot::Sender<Option<CallView>> },
+    UserRow { user: UserId, reply: oneshot::Sender<Option<UserView>> },
+    SetPresence { user: UserId, available: bool, reason: String, reply: oneshot::Sender<Result<(), EventError>> },
     AvailableAgents { reply: oneshot::Sender<Vec<UserView>> },
     Command { user: UserId, command: Command, reply: Kept<Result<(), CoachingError>> },
     Refused { user: UserId, command: Command, why: String, reply: Kept<()> },
@@ -149,6 +151,17 @@ impl LiveHandle {
     /// The live call `agent` is on, if any.
     pub async fn my_call(&self, agent: UserId) -> Result<Option<CallView>, Unavailable> {
         self.ask(|reply| Request::MyCall { agent, reply }).await
+    }
+
+    /// `user`'s row as the dashboards show it (their status, since when).
+    pub async fn user_row(&self, user: UserId) -> Result<Option<UserView>, Unavailable> {
+        self.ask(|reply| Request::UserRow { user, reply }).await
+    }
+
+    /// An agent goes available, or not ready and why. Live only: a
+    /// restart finds everyone offline, so nothing is recorded.
+    pub async fn set_presence(&self, user: UserId, available: bool, reason: String) -> Result<Result<(), EventError>, Unavailable> {
+        self.ask(|reply| Request::SetPresence { user, available, reason, reply }).await
     }
 
     /// Agents free to take a transfer now.

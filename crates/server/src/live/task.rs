@@ -118,6 +118,12 @@ impl Owner {
                 let call = self.core.live_calls().find(|c| c.agent == Some(agent)).map(|c| c.id);
                 let _ = reply.send(call.and_then(|id| self.core.snapshot_call(id)));
             }
+            Request::UserRow { user, reply } => {
+                let _ = reply.send(self.core.user_row(user));
+            }
+            Request::SetPresence { user, available, reason, reply } => {
+                let _ = reply.send(self.core.set_presence(now, user, available, &reason));
+            }
             Request::AvailableAgents { reply } => {
                 let _ = reply.send(self.core.available_agents());
             }

@@ -45,6 +45,7 @@ fn example(kind: &str, call: CallId) -> Request {
         "transfer" => Request::Transfer { to: UserId(11) },
         "raise_hand" => Request::RaiseHand { reason: "help".into() },
         "lower_hand" => Request::LowerHand,
+        "set_presence" => Request::SetPresence { available: false, reason: "Lunch".into() },
         other => panic!("the protocol has a new request `{other}`: give it an example here"),
     }
 }
@@ -79,6 +80,7 @@ async fn authorization_matrix() {
     for (email, asker) in ASKERS {
         let who = email.unwrap_or("a caller");
         let app = spawn_app().await;
+        app.present(UserId(11)).await; // Bea, to take the transfers
         let mut socket = client(&app, email).await;
         for kind in types {
             // Each request on a call of its own, answered by Alex.

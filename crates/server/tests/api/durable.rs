@@ -135,9 +135,11 @@ async fn restart_keeps_everything_on(data: Data) {
     let (sam, ada, alex, priya) =
         (site.session_cookie(SAM).await, site.session_cookie(ADA).await, site.session_cookie(ALEX).await, site.session_cookie(PRIYA).await);
 
-    // A caller reaches Alex, who is online; Sam coaches, whispers, stops, leaves.
+    // A caller reaches Alex, who is online and available; Sam coaches,
+    // whispers, stops, leaves.
     let mut agent = site.live_client_with(&alex).await;
     ok(agent.request(Request::WatchMyCall).await);
+    agent.go_available().await;
     let mut caller = site.caller_client().await;
     let phone = CALLER_PAGE_PHONE.to_owned();
     let (dialled, _) = caller.request(Request::Dial { number: earshot_domain::seed::SALES, phone, offer: coach_offer() }).await;

@@ -144,8 +144,16 @@ impl TestApp {
         self.live.subscribe(UserId(1)).await.unwrap().unwrap().snapshot
     }
 
+    /// `agent` signed in somewhere and Available, as if their softphone
+    /// were open: a caller may be put through to them.
+    pub async fn present(&self, agent: UserId) {
+        self.live.connected(agent).await;
+        self.live.set_presence(agent, true, String::new()).await.unwrap().expect("an agent of the company");
+    }
+
     /// A regular call on `number` from a real caller, answered by Alex.
     pub async fn answered_call(&self, number: NumberId) -> CallId {
+        self.present(ALEX_ID).await;
         let call = self.live.start_call(NewCall { origin: Origin::Caller, number, customer_phone: "+447700900100".into(), direction: Direction::Inbound, kind: CallKind::Regular }).await.unwrap();
         // A caller goes by themselves to an agent who is online; else Alex answers.
         if self.live.call_event(CallEvent::Answered { call, agent: ALEX_ID }).await.unwrap().is_err() {
@@ -208,6 +216,12 @@ impl LiveClient {
                 other => panic!("closed without a close frame: {other:?}"),
             }
         }
+    }
+
+    /// This agent takes calls from now on (a softphone comes in Not ready).
+    pub async fn go_available(&mut self) {
+        let (outcome, _) = self.request(Request::SetPresence { available: true, reason: String::new() }).await;
+        assert_eq!(outcome, Outcome::Ok, "available");
     }
 
     /// Sends a request and waits for its reply, keeping the messages before it.

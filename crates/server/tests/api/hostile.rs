@@ -72,6 +72,7 @@ async fn forgeries(call: CallId) -> Vec<Forged> {
             "transfer" => vec![Forged::plain(Request::Transfer { to: UserId(2) })],
             "raise_hand" => vec![Forged::plain(Request::RaiseHand { reason: "pwned".into() })],
             "lower_hand" => vec![Forged::plain(Request::LowerHand)],
+            "set_presence" => vec![Forged::plain(Request::SetPresence { available: true, reason: "pwned".into() })],
             other => panic!("the protocol has a new request `{other}`: forge it here"),
         };
         all.extend(forged);

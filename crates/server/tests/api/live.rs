@@ -53,7 +53,7 @@ async fn a_frozen_coach_is_noticed_and_their_seat_freed_after_the_grace() {
 
     let app = spawn_app_with(|config| {
         config.heartbeat = Duration::from_millis(100);
-        config.coach_grace = Duration::from_millis(200);
+        config.grace = Duration::from_millis(200);
         // Omar asks again and again while he waits: refusals he may make.
         config.insider_rate.burst = 1_000;
     })

@@ -13,6 +13,7 @@ mod live_state;
 mod media;
 mod peer;
 mod phrases;
+mod presence;
 mod privacy;
 mod races;
 mod session;

@@ -178,7 +178,8 @@ async fn transfer_cuts_old_agent_audio() {
     let app = spawn_app().await;
     app.answered_call(SALES).await;
     let mut alex = app.live_client(ALEX).await;
-    let _bea = app.live_client("bea@earshot.demo").await; // online, so free to take it
+    let mut bea = app.live_client("bea@earshot.demo").await; // online and available, so free to take it
+    bea.go_available().await;
     let (joined, _) = alex.request(Request::JoinMyCall { offer: coach_offer() }).await;
     assert!(matches!(joined, Outcome::Answer { .. }), "{joined:?}");
     let agent_legs = |reports: Vec<earshot_server::media::LegReport>| reports.iter().filter(|r| r.role == LegRole::Agent).count();
@@ -200,8 +201,9 @@ async fn a_transferred_customer_hears_the_ringback_until_the_new_agent_answers()
     let app = spawn_app().await;
     let mut call = RealCall::start(&app, Offering::new(2).await).await;
     let (customer, alex) = (&call.customer, &mut call.alex);
-    let mut bea = app.live_client("bea@earshot.demo").await; // online, so free to take it
+    let mut bea = app.live_client("bea@earshot.demo").await; // online and available, so free to take it
     bea.request(Request::WatchMyCall).await;
+    bea.go_available().await;
 
     assert_eq!(alex.request(Request::Transfer { to: earshot_protocol::UserId(11) }).await.0, Outcome::Ok);
     until("the customer hears the ringback", || customer.heard_from_the_server() > 25).await;

@@ -260,6 +260,7 @@ impl RealCall {
     pub async fn between(app: &TestApp, agent_email: &str, agent: Offering, tags: (u8, u8)) -> Self {
         let mut alex = app.live_client(agent_email).await;
         alex.request(Request::WatchMyCall).await;
+        alex.go_available().await;
         let mut phone = app.caller_client().await;
         let offering = Offering::new(1).await;
         let (dialled, _) = phone.request(Request::Dial { number: SALES, phone: "+447700900123".into(), offer: offering.sdp.clone() }).await;

@@ -96,8 +96,9 @@ async fn frames_a_caller_receives(watched: bool) -> Vec<serde_json::Value> {
     use earshot_protocol::{Millis, SignalKind};
 
     let app = spawn_app().await;
-    let mut alex = app.live_client(ALEX).await; // online: the call comes to him
+    let mut alex = app.live_client(ALEX).await; // online and available: the call comes to him
     alex.request(Request::WatchMyCall).await;
+    alex.go_available().await;
     let mut sam = app.live_client(SAM).await;
     let mut phone = app.caller_client().await;
     // Maria Garcia's number: the company has a contact for it.

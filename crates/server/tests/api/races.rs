@@ -41,7 +41,8 @@ async fn a_coach_racing_start_and_leave_over_two_sockets_keeps_no_audio_past_the
     .await;
     let mut real = RealCall::start(&app, Offering::new(2).await).await;
     let call = real.call;
-    let mut bea = app.live_client("bea@earshot.demo").await; // online, so free to take a transfer
+    let mut bea = app.live_client("bea@earshot.demo").await; // online and available, so free to take a transfer
+    bea.go_available().await;
     let cookie = app.session_cookie(SAM).await;
     let (mut first, mut second) = (app.live_client_in(&cookie, 1).await, app.live_client_in(&cookie, 2).await);
     let mut agent_now = ALEX_ID;

@@ -15,7 +15,7 @@ use crate::helpers::{spawn_app_with, SAM};
 async fn a_coach_who_stops_reading_is_dropped_and_leaves_after_the_grace() {
     let app = spawn_app_with(|config| {
         config.heartbeat = Duration::from_millis(100);
-        config.coach_grace = Duration::from_millis(200);
+        config.grace = Duration::from_millis(200);
     })
     .await;
     let call = app.answered_call(SALES).await;
