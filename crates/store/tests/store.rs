@@ -225,8 +225,13 @@ const BEA: UserId = UserId(11);
 
 fn maria_calls(core: &mut Core, at: Millis) -> earshot_protocol::CallId {
     let maria = core.directory().contacts().next().unwrap().phones[0].clone();
+    // Alex's softphone is open and he is available: the caller goes to him.
+    if !core.is_online(ALEX) {
+        core.connected(at, ALEX);
+        core.set_presence(at, ALEX, true, "").unwrap();
+    }
     let call = core.start_call(at, NewCall { origin: Origin::Caller, number: earshot_domain::seed::SALES, customer_phone: maria, direction: Direction::Inbound, kind: CallKind::Regular });
-    core.apply(at, CallEvent::Answered { call, agent: ALEX }).unwrap();
+    assert_eq!(core.call(call).and_then(|c| c.agent), Some(ALEX), "put through to Alex");
     call
 }
 
@@ -244,7 +249,10 @@ async fn every_record_of_a_call_is_written_through_in_order(db: Db) {
     write_out(&mut core, &writer).await.expect("kept");
     assert_eq!(store.call(call).await.unwrap().as_ref(), core.call(call), "a live call, whole in the store");
 
+    core.connected(T0, BEA);
+    core.set_presence(T0, BEA, true, "").unwrap(); // in, and free to take it
     core.apply(T0, CallEvent::TransferredToAgent { call, agent: BEA }).unwrap();
+    core.set_presence(T0, BEA, false, "").unwrap(); // the next caller is Alex's again
     let live = core.call(call).unwrap().clone();
     core.apply(Millis(T0.0 + 5_000), CallEvent::Ended { call }).unwrap();
     write_out(&mut core, &writer).await.expect("kept");
