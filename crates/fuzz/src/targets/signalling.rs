@@ -93,9 +93,12 @@ pub fn run(input: &[u8]) -> String {
 /// when `coached`.
 fn a_coached_call(coached: bool) -> Core {
     let mut core = Core::new(demo_directory());
+    // Alex's softphone is open and he is available: the caller goes to him.
+    core.connected(NOW, UserId(10));
+    core.set_presence(NOW, UserId(10), true, "").expect("Alex is an agent");
     let new = NewCall { origin: Origin::Caller, number: SALES, customer_phone: "+447700900123".into(), direction: Direction::Inbound, kind: CallKind::Regular };
     let call = core.start_call(NOW, new);
-    core.apply(NOW, CallEvent::Answered { call, agent: UserId(10) }).expect("Alex is free");
+    assert_eq!(core.call(call).and_then(|c| c.agent), Some(UserId(10)), "put through to Alex");
     if coached {
         core.handle(NOW, UserId(2), Command::StartCoaching { call, notify_agent: false }).expect("Sam may coach");
     }

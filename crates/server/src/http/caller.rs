@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::close_code;
 use tokio::sync::{broadcast, watch};
 
+use super::serve::ClientSlot;
 use super::live::{admit, error, join_media, not_answered, read};
 use super::socket::{answer_within, close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::client::ClientAddr;
@@ -30,6 +31,7 @@ use crate::throttle::{locked, try_again, Throttle};
 pub async fn upgrade(
     State(state): State<AppState>,
     Extension(ClientAddr(address)): Extension<ClientAddr>,
+    slot: Option<Extension<ClientSlot>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
@@ -45,7 +47,10 @@ pub async fn upgrade(
         deltas: None,
         told: LastTold::default(),
     };
-    Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| caller.serve(socket)))
+    Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| async move {
+        let _place = slot; // a forwarded client's place, for the socket's life
+        caller.serve(socket).await
+    }))
 }
 
 async fn say_goodbye(socket: &mut WebSocket) {

@@ -19,6 +19,7 @@ use earshot_protocol::{
 use earshot_sfu::{LegRole, RoomId};
 use tokio::sync::{broadcast, watch};
 
+use super::serve::ClientSlot;
 use super::session::{session_token, CurrentUser};
 use super::socket::{answer_within, close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
 use super::session::unavailable;
@@ -46,6 +47,7 @@ pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(Window { window }): Query<Window>,
+    slot: Option<axum::Extension<ClientSlot>>,
     user: Result<CurrentUser, AppError>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
@@ -79,7 +81,10 @@ pub async fn upgrade(
         told: LastTold::default(),
         checking_path: false,
     };
-    Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| connection.serve(socket, ends)))
+    Ok(ws.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| async move {
+        let _place = slot; // a forwarded client's place, for the socket's life
+        connection.serve(socket, ends).await
+    }))
 }
 
 /// One signed-in user's socket.

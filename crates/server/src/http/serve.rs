@@ -4,7 +4,9 @@
 //! address may hold at most [`Limits::per_address`] connections; a request
 //! (its body included) must complete within [`Limits::request_timeout`].
 //! A trusted proxy's connections are not capped: they carry every client's
-//! requests, each marked with its client's address ([`ClientAddr`]).
+//! requests, each marked with its client's address ([`ClientAddr`]) and
+//! holding one of that client's places ([`ClientSlot`]) while it is
+//! answered — and, for a WebSocket, while the socket is open.
 //! An upgraded WebSocket keeps its connection's place (the count is held by
 //! the stream itself) but leaves the timeouts: its liveness is the
 //! heartbeat's business.
@@ -27,7 +29,12 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt;
 
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use earshot_protocol::ErrorCode;
+
 use super::client::{ClientAddr, TrustedProxies};
+use super::AppError;
 use super::socket::server_stopping;
 
 /// What one client may hold open, and for how long.
@@ -88,9 +95,9 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, proxie
             Some(slot)
         };
         let stream = Counted { stream, _slot: slot };
-        let (router, stopping, task, proxies) = (router.clone(), stopped.clone(), task.clone(), proxies.clone());
+        let (router, stopping, task, proxies, open) = (router.clone(), stopped.clone(), task.clone(), proxies.clone(), Arc::clone(&open));
         tokio::spawn(async move {
-            connection(stream, remote, router, limits, proxies, stopping).await;
+            connection(stream, remote, router, limits, proxies, open, stopping).await;
             drop(task);
         });
     }
@@ -98,12 +105,32 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, proxie
     tasks.closed().await;
 }
 
-async fn connection(stream: Counted, remote: SocketAddr, router: Router, limits: Limits, proxies: TrustedProxies, mut stopping: watch::Receiver<bool>) {
+async fn connection(
+    stream: Counted,
+    remote: SocketAddr,
+    router: Router,
+    limits: Limits,
+    proxies: TrustedProxies,
+    open: Arc<OpenConnections>,
+    mut stopping: watch::Receiver<bool>,
+) {
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        let client = ClientAddr(proxies.client(remote.ip(), request.headers()));
+        let client = proxies.client(remote.ip(), request.headers());
+        // Behind a trusted proxy each client has its own places, as a
+        // client connecting directly has its connections.
+        if proxies.trusts(remote.ip()) {
+            match open.take(client, limits.per_address) {
+                Some(slot) => drop(request.extensions_mut().insert(ClientSlot { _held: Arc::new(slot) })),
+                None => {
+                    tracing::warn!("{client} (behind a proxy) holds {} requests and sockets; refused another", limits.per_address);
+                    let busy = AppError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::Busy, "too many connections from your address: close some and try again");
+                    return futures_util::future::Either::Left(std::future::ready(Ok(busy.into_response())));
+                }
+            }
+        }
         request.extensions_mut().insert(ConnectInfo(remote));
-        request.extensions_mut().insert(client);
-        router.clone().oneshot(request)
+        request.extensions_mut().insert(ClientAddr(client));
+        futures_util::future::Either::Right(router.clone().oneshot(request))
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -139,6 +166,13 @@ impl OpenConnections {
         *count += 1;
         Some(Slot { open: Arc::clone(self), address })
     }
+}
+
+/// A forwarded client's place, held by its request (and by a WebSocket
+/// opened with it, which keeps a clone for its life).
+#[derive(Clone)]
+pub struct ClientSlot {
+    _held: Arc<Slot>,
 }
 
 /// One open connection; closing it (dropping the slot) frees its place.

@@ -82,3 +82,39 @@ async fn one_address_holds_a_bounded_number_of_connections() {
     let answer = read_until_closed(&mut accepted).await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "a closed one frees its place: {answer}");
 }
+
+/// Opens the caller's socket as a client behind the proxy at `client`.
+async fn caller_from(app: &TestApp, client: &str) -> Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>, u16> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{}/api/caller", app.addr).into_client_request().unwrap();
+    request.headers_mut().insert("origin", app.origin().parse().unwrap());
+    request.headers_mut().insert("x-forwarded-for", client.parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_places() {
+    let app = spawn_app_with(|config| {
+        config.connections.per_address = 2;
+        config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let first = caller_from(&app, "203.0.113.7").await.expect("a first socket");
+    let _second = caller_from(&app, "203.0.113.7").await.expect("a second");
+    assert_eq!(caller_from(&app, "203.0.113.7").await.err(), Some(429), "a third from the same client is refused");
+    let _other = caller_from(&app, "203.0.113.8").await.expect("another client behind the same proxy is not");
+    drop(first);
+    let freed = async {
+        loop {
+            match caller_from(&app, "203.0.113.7").await {
+                Ok(socket) => return socket,
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), freed).await.expect("a closed socket frees its place");
+}
