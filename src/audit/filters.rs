@@ -17,13 +17,7 @@ impl Filters {
     /// The query: the `from` day's start up to the end of the `to` day,
     /// in the browser's time zone. An error says what to fix.
     pub fn query(&self) -> Result<AuditQuery, String> {
-        let from = day(&self.from, 0)?;
-        let to = day(&self.to, 1)?;
-        if let (Some(from), Some(to)) = (from, to) {
-            if from >= to {
-                return Err("The From date is after the To date.".to_owned());
-            }
-        }
+        let (from, to) = days(&self.from, &self.to)?;
         Ok(AuditQuery {
             coach: self.coach.parse().ok().map(UserId),
             agent: self.agent.parse().ok().map(UserId),
@@ -32,6 +26,18 @@ impl Filters {
             to,
         })
     }
+}
+
+/// The `from` day's start and the end of the `to` day (each `None` when
+/// empty), in the browser's time zone; an error says what to fix.
+pub fn days(from: &str, to: &str) -> Result<(Option<Millis>, Option<Millis>), String> {
+    let (from, to) = (day(from, 0)?, day(to, 1)?);
+    if let (Some(from), Some(to)) = (from, to) {
+        if from >= to {
+            return Err("The From date is after the To date.".to_owned());
+        }
+    }
+    Ok((from, to))
 }
 
 /// Local midnight at the start of `date` plus `days`; `None` when empty.

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use crate::auth::AdminsOnly;
 use crate::routes::Link;
 
-pub use filters::{local_midnight, Filters};
+pub use filters::{days, local_midnight, Filters};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {

@@ -110,6 +110,17 @@ async fn e2e_a_new_company_is_set_up_from_its_link_and_its_people_from_theirs() 
     pat.goto(&app.url("/people")).await;
     let log = pat.wait_for_text_containing("[data-testid=company-log]", "Password set").await;
     assert!(log.contains("Person added") && log.contains("Sam Ops <sam@example.com>, supervisor, Live Monitoring"), "{log}");
+    // Narrowed to what Sam did: his own password, nothing of Pat's.
+    let sam_id = pat.execute("return [...document.querySelectorAll('[data-testid=company-log-by] option')].find(o => o.textContent == 'Sam Ops').value;", json!([])).await;
+    pat.execute("const s = document.querySelector('[data-testid=company-log-by]'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));", json!([sam_id])).await;
+    let rows = "return [...document.querySelectorAll('[data-testid=company-change]')].map(r => r.textContent);";
+    let only_sams = earshot_e2e::wait_until(std::time::Duration::from_secs(10), "the log narrowed to Sam", || async {
+        let rows = pat.execute(rows, json!([])).await;
+        let rows: Vec<String> = serde_json::from_value(rows).unwrap_or_default();
+        (rows.len() == 1).then_some(rows)
+    })
+    .await;
+    assert!(only_sams[0].contains("Password set") && only_sams[0].contains("Sam Ops"), "{only_sams:?}");
     for browser in [pat, alex, sam, again, caller] {
         browser.quit().await;
     }
