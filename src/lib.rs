@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod conversation;
 pub mod live;
 pub mod media;
+mod forms;
 mod modal;
 pub mod monitoring;
 pub mod numbers;

@@ -5,6 +5,8 @@
 use earshot_protocol::{Contact, ContactForm, ContactList, Role};
 use leptos::prelude::*;
 
+use crate::forms::Said;
+
 use super::import::ImportSection;
 use crate::auth::AdminsOnly;
 use crate::modal::Modal;
@@ -52,10 +54,7 @@ pub fn ContactsPage() -> impl IntoView {
                 </div>
             </div>
             <ImportSection imported=move |message| changed(Ok(message)) />
-            {move || said.get().map(|said| match said {
-                Ok(message) => view! { <p class="notice" role="status" data-testid="contacts-said">{message}</p> }.into_any(),
-                Err(message) => view! { <p class="error" role="alert" data-testid="contacts-said">{message}</p> }.into_any(),
-            })}
+            <Said said testid="contacts-said" />
             <label for="contact-search">"Search by name, company or phone"</label>
             <input id="contact-search" type="search" class="search" autocomplete="off" bind:value=query />
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the contacts…"</p> }>

@@ -5,6 +5,7 @@
 use earshot_protocol::{Account, CompanyNumber, NumberForm, Role, UserId};
 use leptos::prelude::*;
 
+use crate::forms::choice_box;
 use crate::modal::Modal;
 
 #[component]
@@ -43,7 +44,7 @@ pub fn NumberDialog(
             .get()
             .into_iter()
             .filter(move |p| p.active && (p.role == Role::Agent) == agents)
-            .map(|p| person_box(p, chosen))
+            .map(|p| choice_box(format!("number-person-{}", p.id.0), p.name, p.id, chosen))
             .collect_view()
     };
     view! {
@@ -71,26 +72,5 @@ pub fn NumberDialog(
                 </div>
             </form>
         </Modal>
-    }
-}
-
-fn person_box(person: Account, chosen: RwSignal<Vec<UserId>>) -> impl IntoView {
-    let id = person.id;
-    let toggle = move |ev: leptos::ev::Event| {
-        let on = event_target_checked(&ev);
-        chosen.update(|ids| {
-            ids.retain(|p| *p != id);
-            if on {
-                ids.push(id);
-            }
-        });
-    };
-    let field = format!("number-person-{}", id.0);
-    let label_for = field.clone();
-    view! {
-        <label class="check" for=label_for>
-            <input type="checkbox" id=field prop:checked=move || chosen.with(|ids| ids.contains(&id)) on:change=toggle />
-            {person.name}
-        </label>
     }
 }

@@ -7,6 +7,8 @@ mod form;
 use earshot_protocol::{Account, CompanyNumber, Role};
 use leptos::prelude::*;
 
+use crate::forms::Said;
+
 use crate::auth::AdminsOnly;
 use form::NumberDialog;
 
@@ -57,10 +59,7 @@ pub fn NumbersPage() -> impl IntoView {
                 <button class="primary" data-testid="add-number" on:click=move |_| editing.set(Some(Editing::New))>"Add a number"</button>
             </div>
             <p class="muted">"The numbers customers call, and who takes each one's calls. A caller is put through to an available agent of the number they called first."</p>
-            {move || said.get().map(|said| match said {
-                Ok(message) => view! { <p class="notice" role="status" data-testid="numbers-said">{message}</p> }.into_any(),
-                Err(message) => view! { <p class="error" role="alert" data-testid="numbers-said">{message}</p> }.into_any(),
-            })}
+            <Said said testid="numbers-said" />
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the numbers…"</p> }>
                 {move || numbers.get().map(|found| match found {
                     Ok(numbers) if numbers.is_empty() => view! { <p class="muted" data-testid="no-numbers">"No numbers yet: add the first one customers will call."</p> }.into_any(),

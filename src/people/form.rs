@@ -2,10 +2,11 @@
 //! Monitoring access (none for agents) and the numbers whose calls they
 //! are in. The server checks it; its refusal says which field and why.
 
-use earshot_protocol::{Account, AddedPerson, CompanyNumber, MonitoringAccess, NumberId, PasswordLink, PersonForm, Role};
+use earshot_protocol::{Account, AddedPerson, CompanyNumber, MonitoringAccess, PasswordLink, PersonForm, Role};
 use leptos::prelude::*;
 
 use super::{access_label, role_label};
+use crate::forms::choice_box;
 use crate::modal::Modal;
 
 const ROLES: [Role; 3] = [Role::Agent, Role::Supervisor, Role::Admin];
@@ -64,7 +65,7 @@ pub fn PersonDialog(
                 <p class="muted" id="person-access-hint">"Agents are coached and never monitor. Live Monitoring+ adds the figures strip."</p>
                 <fieldset class="numbers">
                     <legend>"Numbers whose calls they are in"</legend>
-                    {move || numbers.get().into_iter().map(|number| number_box(number, chosen)).collect_view()}
+                    {move || numbers.get().into_iter().map(|n| choice_box(format!("person-number-{}", n.id.0), format!("{} ({})", n.name, n.e164), n.id, chosen)).collect_view()}
                 </fieldset>
                 <p class="error" role="alert" data-testid="person-error">{error}</p>
                 <div class="actions">
@@ -75,26 +76,5 @@ pub fn PersonDialog(
                 </div>
             </form>
         </Modal>
-    }
-}
-
-fn number_box(number: CompanyNumber, chosen: RwSignal<Vec<NumberId>>) -> impl IntoView {
-    let id = number.id;
-    let toggle = move |ev: leptos::ev::Event| {
-        let on = event_target_checked(&ev);
-        chosen.update(|ids| {
-            ids.retain(|n| *n != id);
-            if on {
-                ids.push(id);
-            }
-        });
-    };
-    let field = format!("person-number-{}", id.0);
-    let label_for = field.clone();
-    view! {
-        <label class="check" for=label_for>
-            <input type="checkbox" id=field prop:checked=move || chosen.with(|ids| ids.contains(&id)) on:change=toggle />
-            {format!("{} ({})", number.name, number.e164)}
-        </label>
     }
 }

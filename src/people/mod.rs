@@ -9,6 +9,8 @@ mod log;
 use earshot_protocol::{Account, CompanyNumber, MonitoringAccess, PasswordLink, Role, SetActive};
 use leptos::prelude::*;
 
+use crate::forms::Said;
+
 use crate::auth::AdminsOnly;
 use form::PersonDialog;
 use log::CompanyLog;
@@ -59,10 +61,7 @@ pub fn PeoplePage() -> impl IntoView {
             </div>
             <p class="muted">"Everyone who signs in to Earshot. A change applies at once: a person deactivated is signed out everywhere, and whoever loses Live Monitoring stops coaching."</p>
             {move || handed.get().map(|handed| view! { <LinkNotice handed /> })}
-            {move || said.get().map(|said| match said {
-                Ok(message) => view! { <p class="notice" role="status" data-testid="people-said">{message}</p> }.into_any(),
-                Err(message) => view! { <p class="error" role="alert" data-testid="people-said">{message}</p> }.into_any(),
-            })}
+            <Said said testid="people-said" />
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the people…"</p> }>
                 {move || people.get().map(|found| match found {
                     Ok(people) => view! { <PeopleTable people numbers=numbers_now editing handed changed /> }.into_any(),

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::audit::Person;
+use crate::audit::{query_string, Person};
 use crate::calls::Millis;
 use crate::directory::{MonitoringAccess, NumberId, Role, UserId};
 
@@ -172,8 +172,7 @@ pub struct AdminQuery {
 impl AdminQuery {
     /// The query string (`actor=1&from=…`), empty when nothing narrows.
     pub fn to_query_string(&self) -> String {
-        let fields = [("actor", self.actor.map(|u| u64::from(u.0))), ("from", self.from.map(|t| t.0)), ("to", self.to.map(|t| t.0))];
-        fields.iter().filter_map(|(name, value)| value.map(|v| format!("{name}={v}"))).collect::<Vec<_>>().join("&")
+        query_string(&[("actor", self.actor.map(|u| u64::from(u.0))), ("from", self.from.map(|t| t.0)), ("to", self.to.map(|t| t.0))])
     }
 }
 

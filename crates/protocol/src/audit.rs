@@ -82,15 +82,19 @@ pub struct AuditQuery {
 impl AuditQuery {
     /// The query string (`coach=2&from=…`), empty when nothing narrows.
     pub fn to_query_string(&self) -> String {
-        let fields = [
+        query_string(&[
             ("coach", self.coach.map(|u| u64::from(u.0))),
             ("agent", self.agent.map(|u| u64::from(u.0))),
             ("number", self.number.map(|n| u64::from(n.0))),
             ("from", self.from.map(|t| t.0)),
             ("to", self.to.map(|t| t.0)),
-        ];
-        fields.iter().filter_map(|(name, value)| value.map(|v| format!("{name}={v}"))).collect::<Vec<_>>().join("&")
+        ])
     }
+}
+
+/// `name=value&…` of the fields that have a value.
+pub(crate) fn query_string(fields: &[(&str, Option<u64>)]) -> String {
+    fields.iter().filter_map(|(name, value)| value.map(|v| format!("{name}={v}"))).collect::<Vec<_>>().join("&")
 }
 
 /// Someone the audit page can filter by.

@@ -2,10 +2,9 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
-use earshot_protocol::{AuditEntry, AuditLog, AuditQuery, CompanyNumber, ErrorCode, Me, Person};
+use earshot_protocol::{AuditEntry, AuditLog, AuditQuery, CompanyNumber, Me, Person};
 
 use super::csv::{self, utc};
 use super::records::stopped;
@@ -45,7 +44,7 @@ pub async fn csv(
 /// Admins only (the protocol's `ENDPOINTS` say so), and a readable query.
 fn admitted(me: &Me, query: Result<Query<AuditQuery>, QueryRejection>) -> Result<AuditQuery, AppError> {
     admins_only(me, "the audit log is for admins")?;
-    let Query(query) = query.map_err(|e| AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, e.body_text()))?;
+    let Query(query) = query.map_err(super::error::bad_query)?;
     Ok(query)
 }
 

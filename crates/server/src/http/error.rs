@@ -23,6 +23,11 @@ impl IntoResponse for AppError {
     }
 }
 
+/// A query string that is not the endpoint's: 400 and serde's words.
+pub fn bad_query(e: axum::extract::rejection::QueryRejection) -> AppError {
+    AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, e.body_text())
+}
+
 pub async fn api_not_found() -> AppError {
     AppError::new(StatusCode::NOT_FOUND, ErrorCode::MalformedRequest, "no such API endpoint")
 }

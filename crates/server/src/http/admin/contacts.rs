@@ -9,7 +9,8 @@ use axum::Json;
 use earshot_domain::contacts::read_csv;
 use earshot_protocol::{Contact, ContactForm, ContactId, ContactImport, ContactList, ContactQuery, ImportPreview, Imported};
 
-use super::{admin_refusal, bad_query, malformed, Admin};
+use super::{admin_refusal, malformed, Admin};
+use crate::http::error::bad_query;
 use crate::http::csv;
 use crate::http::records::stopped;
 use crate::http::{AppError, AppState};

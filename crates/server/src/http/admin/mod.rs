@@ -21,6 +21,7 @@ use earshot_protocol::{AdminEntry, AdminLog, AdminQuery, ErrorCode, Me, Person};
 use super::csv::{self, utc};
 use super::records::stopped;
 use super::session::{admins_only, unavailable, CurrentUser};
+use super::error::bad_query;
 use super::{AppError, AppState};
 
 /// An admin's request: signed in as an admin and, for a change, sent by
@@ -82,8 +83,4 @@ pub(super) fn admin_refusal(refusal: &AdminError) -> AppError {
 
 pub(super) fn malformed(e: JsonRejection) -> AppError {
     AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, format!("cannot read this form: {}", e.body_text()))
-}
-
-pub(super) fn bad_query(e: QueryRejection) -> AppError {
-    AppError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, e.body_text())
 }
