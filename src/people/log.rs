@@ -4,7 +4,7 @@
 use earshot_protocol::{AdminLog, AdminQuery, Person, UserId};
 use leptos::prelude::*;
 
-use crate::audit::{days, local_time};
+use crate::audit::{address, days, local_time};
 
 #[component]
 pub fn CompanyLog(
@@ -52,7 +52,7 @@ pub fn CompanyLog(
                     Ok(log) if log.entries.is_empty() => view! { <p class="muted">"No changes yet."</p> }.into_any(),
                     Ok(log) => view! {
                         <table class="grid">
-                            <thead><tr><th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"By"</th><th scope="col">"Who"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
+                            <thead><tr><th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"By"</th><th scope="col">"Who"</th><th scope="col">"Before"</th><th scope="col">"After"</th><th scope="col">"From"</th></tr></thead>
                             <tbody>
                                 {log.entries.into_iter().map(|e| view! {
                                     <tr data-testid="company-change">
@@ -62,6 +62,7 @@ pub fn CompanyLog(
                                         <td>{e.subject}</td>
                                         <td>{e.before}</td>
                                         <td>{e.after}</td>
+                                        <td>{address(e.from)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>

@@ -999,7 +999,7 @@ impl Core {
     }
 
     fn admin_log(&mut self, at: Millis, actor: UserId, action: AdminAction, subject: String, before: String, after: String) {
-        let entry = AdminEntry { at, action, actor, actor_name: self.name(actor), subject, before, after };
+        let entry = AdminEntry { at, action, actor, actor_name: self.name(actor), subject, before, after, from: None };
         self.record(Record::Admin(entry));
     }
 
@@ -1160,6 +1160,7 @@ impl Core {
             number: live.map(|c| c.number),
             notified_agent,
             detail: detail.to_owned(),
+            from: None,
         };
         self.record(Record::Audit(entry));
     }

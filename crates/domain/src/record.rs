@@ -5,6 +5,8 @@
 //! it happens, so an ended call (or one cut short by a crash) is whole in
 //! the store.
 
+use std::net::IpAddr;
+
 use earshot_protocol::{AdminEntry, AuditEntry, CallId, CallKind, CallState, CompanyNumber, Contact, ContactId, Millis, NumberId, UserId};
 
 use crate::core::{Call, Logged};
@@ -61,6 +63,18 @@ impl Record {
         match call {
             Some(call) => format!("{what} (call {})", call.0),
             None => what.to_owned(),
+        }
+    }
+
+    /// Notes on an audit or company-log entry of `user`'s own act the
+    /// address their request came from: the shell knows it, the core does
+    /// not. Entries about others the act touched (a deactivated coach's
+    /// seat ending) are left without one.
+    pub fn came_from(&mut self, user: UserId, address: IpAddr) {
+        match self {
+            Record::Audit(entry) if entry.coach == user => entry.from = Some(address),
+            Record::Admin(entry) if entry.actor == user => entry.from = Some(address),
+            _ => {}
         }
     }
 }

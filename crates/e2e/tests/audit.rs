@@ -7,6 +7,7 @@ use earshot_domain::seed::SALES;
 use earshot_domain::Command;
 use earshot_e2e::spawn_app;
 use earshot_protocol::{CallKind, UserId};
+use earshot_server::live::Actor;
 use serde_json::json;
 
 const SAM: UserId = UserId(2);
@@ -24,7 +25,9 @@ async fn e2e_admin_reads_filters_and_downloads_the_audit_log() {
         (SAM, Command::LeaveCoaching),
         (PRIYA, Command::StartCoaching { call: other, notify_agent: true }),
     ] {
-        let _ = app.live.command(who, command).await.expect("core running"); // Priya's first is refused
+        // Each from an address of their own, as a proxy would forward it.
+        let from = if who == SAM { [198, 51, 100, 7].into() } else { "2001:db8::5".parse().unwrap() };
+        let _ = app.live.command(Actor { user: who, from }, command).await.expect("core running"); // Priya's first is refused
     }
 
     let driver = earshot_e2e::Chromedriver::start().await;
@@ -48,6 +51,8 @@ async fn e2e_admin_reads_filters_and_downloads_the_audit_log() {
         ]),
         "newest first, the agent told or not"
     );
+    let from = ada.execute("return [...document.querySelectorAll('[data-testid=audit-entries] tbody tr')].map(tr => tr.cells[8].textContent);", json!([])).await;
+    assert_eq!(from, json!(["2001:db8::5", "198.51.100.7", "2001:db8::5", "198.51.100.7", "198.51.100.7"]), "where each act came from");
 
     // Narrowed to Priya; the CSV holds what the page shows.
     ada.click("[data-testid=audit-coach] option[value='3']").await;
@@ -58,7 +63,7 @@ async fn e2e_admin_reads_filters_and_downloads_the_audit_log() {
     let csv: Vec<&str> = csv.as_str().unwrap().lines().collect();
     assert_eq!(csv.len(), 3, "{csv:?}");
     assert!(csv[2].contains(",Refused,Priya Shah,3,Alex Morgan,10,"), "{csv:?}");
-    assert!(csv[2].ends_with(",Sam Rivera is already coaching this call"), "{csv:?}");
+    assert!(csv[2].ends_with(",Sam Rivera is already coaching this call,2001:db8::5"), "{csv:?}");
     ada.click("[data-testid=audit-agent] option[value='12']").await;
     ada.wait_for_text("[data-testid=audit-empty]").await;
 

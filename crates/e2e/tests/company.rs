@@ -1,8 +1,8 @@
 //! A company of its own, set up in real headless Chromium against a server
 //! started without `--demo`: the setup link makes the first admin, who adds
-//! a supervisor, an agent and a number they take; each sets a password
-//! through their own link; a caller's call reaches the agent and the
-//! supervisor coaches it. The demo password never works.
+//! a supervisor, two agents and a number they take; each sets a password
+//! through their own link; a caller's call reaches an available agent and
+//! the supervisor coaches it. The demo password never works.
 
 use earshot_domain::seed::DEMO_PASSWORD;
 use earshot_e2e::{fake_microphone, spawn_company, Browser, Chromedriver};
@@ -58,12 +58,20 @@ async fn e2e_a_new_company_is_set_up_from_its_link_and_its_people_from_theirs() 
     assert!(sam_link.starts_with(&app.url("/welcome#")) && sam_link != alex_link, "{sam_link}");
     pat.wait_for_text_containing("[data-testid=people] table.people", "Waiting for their password").await;
 
-    let alex = driver.browser(&[&fake_microphone(700)]).await;
-    alex.goto(&alex_link).await;
-    alex.wait_for_text_containing("[data-testid=welcome] h1", "Welcome, Alex Agent").await;
-    set_password(&alex, PASSWORD).await;
-    alex.wait_for_text_containing("[data-testid=presence-status]", "Not ready").await;
-    alex.go_available().await;
+    let blair_link = add(&pat, "Blair Agent", "blair@example.com", 0, 0).await;
+    let mut agents = Vec::new();
+    for (link, name, tone) in [(alex_link, "Alex Agent", 700), (blair_link, "Blair Agent", 900)] {
+        let agent = driver.browser(&[&fake_microphone(tone)]).await;
+        agent.goto(&link).await;
+        agent.wait_for_text_containing("[data-testid=welcome] h1", &format!("Welcome, {name}")).await;
+        set_password(&agent, DEMO_PASSWORD).await;
+        let why = agent.wait_for_text_containing("[data-testid=welcome-error]", "demo").await;
+        assert!(why.contains("the demo's published password"), "{name}: {why}");
+        set_password(&agent, PASSWORD).await;
+        agent.wait_for_text_containing("[data-testid=presence-status]", "Not ready").await;
+        agent.go_available().await;
+        agents.push(agent);
+    }
 
     let sam = driver.browser(&[&fake_microphone(1500)]).await;
     sam.goto(&sam_link).await;
@@ -71,27 +79,37 @@ async fn e2e_a_new_company_is_set_up_from_its_link_and_its_people_from_theirs() 
     set_password(&sam, PASSWORD).await;
     sam.wait_for_text_containing("[data-testid=signed-in-as]", "Sam Ops").await;
     sam.click("a[href='/users']").await;
-    sam.wait_for_text_containing("[data-testid=users]", "Alex Agent").await;
+    let users = sam.wait_for_text_containing("[data-testid=users]", "Blair Agent").await;
+    assert!(users.contains("Alex Agent"), "{users}");
 
     pat.click("header.top a[href='/numbers']").await;
     pat.wait_for_text("[data-testid=no-numbers]").await;
     pat.click("[data-testid=add-number]").await;
     pat.type_into("#number-name", "Support").await;
     pat.type_into("#number-e164", "+44 20 7946 0958").await;
-    for person in ["Alex Agent", "Sam Ops"] {
+    for person in ["Alex Agent", "Blair Agent", "Sam Ops"] {
         let id = pat.execute("return [...document.querySelectorAll('[data-testid=number-dialog] label.check')].find(l => l.textContent.includes(arguments[0])).htmlFor;", json!([person])).await;
         pat.click(&format!("#{}", id.as_str().expect("a box for each person"))).await;
     }
     pat.click("[data-testid=save-number]").await;
     let row = pat.wait_for_text_containing("[data-testid=number]", "+442079460958").await;
-    assert!(row.contains("Alex Agent") && row.contains("Sam Ops"), "its distribution: {row}");
+    assert!(["Alex Agent", "Blair Agent", "Sam Ops"].iter().all(|p| row.contains(p)), "its distribution: {row}");
 
     let caller = driver.browser(&[&fake_microphone(440)]).await;
     caller.goto(&app.url("/caller")).await;
     caller.wait_for_text_containing("[data-testid=dial-number]", "Support").await;
     caller.click("[data-testid=dial]").await;
     caller.wait_for_text_containing("[data-testid=caller-status]", "Talking to an agent").await;
-    alex.wait_for_text("[data-testid=agent-call]").await;
+    let answering = earshot_e2e::wait_until(std::time::Duration::from_secs(20), "an available agent offered the call", || async {
+        for (i, agent) in agents.iter().enumerate() {
+            if agent.exists("[data-testid=agent-call]").await {
+                return Some(i);
+            }
+        }
+        None
+    })
+    .await;
+    assert!(!agents[1 - answering].exists("[data-testid=agent-call]").await, "one call, one agent");
     app.wait_forwarding(LegRole::Agent, LegRole::Customer).await;
     sam.click("a[href='/']").await;
     sam.click("[data-testid=calls] button.coach").await;
@@ -121,7 +139,8 @@ async fn e2e_a_new_company_is_set_up_from_its_link_and_its_people_from_theirs() 
     })
     .await;
     assert!(only_sams[0].contains("Password set") && only_sams[0].contains("Sam Ops"), "{only_sams:?}");
-    for browser in [pat, alex, sam, again, caller] {
+    assert!(only_sams[0].ends_with("127.0.0.1"), "where he set it from: {only_sams:?}");
+    for browser in agents.into_iter().chain([pat, sam, again, caller]) {
         browser.quit().await;
     }
 }

@@ -6,6 +6,7 @@ use earshot_domain::{CallEvent, NewCall, Origin};
 use earshot_e2e::accessibility::serious_violations;
 use earshot_e2e::{spawn_app, TestApp};
 use earshot_protocol::{CallId, CallKind, Direction, UserId};
+use earshot_server::live::Actor;
 
 const ALEX: UserId = UserId(10); // agent on Sales
 const DARA: UserId = UserId(13); // agent on Support
@@ -188,7 +189,7 @@ async fn an_agent_keeps_hold_tag_comment_hang_up_and_transfer_while_coached() {
     let dialled = NewCall { origin: Origin::Caller, number: SALES, customer_phone: MARIA.into(), direction: Direction::Inbound, kind: CallKind::Regular };
     let call = app.live.dial(dialled).await.unwrap().unwrap();
     alex.wait_for_text_containing("[data-testid=agent-call]", "Maria Garcia").await;
-    app.live.command(UserId(2), Command::StartCoaching { call, notify_agent: true }).await.unwrap().unwrap();
+    app.live.command(Actor { user: UserId(2), from: [127, 0, 0, 1].into() }, Command::StartCoaching { call, notify_agent: true }).await.unwrap().unwrap();
     alex.wait_for_text_containing("[data-testid=coached-by]", "Sam Rivera is coaching you").await;
 
     alex.click("[data-testid=hold]").await;
@@ -211,7 +212,7 @@ async fn an_agent_keeps_hold_tag_comment_hang_up_and_transfer_while_coached() {
     let dialled = NewCall { origin: Origin::Caller, number: SALES, customer_phone: MARIA.into(), direction: Direction::Inbound, kind: CallKind::Regular };
     let call = app.live.dial(dialled).await.unwrap().unwrap();
     alex.wait_for_text("[data-testid=agent-call]").await;
-    app.live.command(UserId(2), Command::StartCoaching { call, notify_agent: false }).await.unwrap().unwrap();
+    app.live.command(Actor { user: UserId(2), from: [127, 0, 0, 1].into() }, Command::StartCoaching { call, notify_agent: false }).await.unwrap().unwrap();
     app.present(UserId(11)).await; // Bea comes in, available
     alex.click("[data-testid=transfer-to]").await; // opening the list asks who is available now
     alex.wait_for_text_containing("[data-testid=transfer-to]", "Bea Santos").await;

@@ -2,6 +2,8 @@
 //! a password, and the log of every change an admin made (`/api/admin/…`,
 //! `/api/links/…`).
 
+use std::net::IpAddr;
+
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{query_string, Person};
@@ -156,6 +158,10 @@ pub struct AdminEntry {
     pub before: String,
     /// What it became.
     pub after: String,
+    /// The address the change came from (behind a trusted proxy, the client
+    /// it forwarded for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<IpAddr>,
 }
 
 /// `GET /api/admin/log`'s query; like [`crate::AuditQuery`], each field narrows.

@@ -244,7 +244,7 @@ pub fn generate() -> String {
     let _ = writeln!(w, "`ImportPreview`:\n\n```json\n{}\n```\n", json(&ImportPreview { valid: 9_997, problems: vec![problem], sample: vec![lee] }));
     let _ = writeln!(w, "`Imported`:\n\n```json\n{}\n```\n", json(&Imported { added: 9_997, skipped: 3 }));
     let _ = writeln!(w, "`SetActive`:\n\n```json\n{}\n```\n", json(&SetActive { active: false }));
-    let entry = AdminEntry { at: Millis(1_764_000_000_000), action: AdminAction::PersonChanged, actor: UserId(1), actor_name: "Ada Lovelace".into(), subject: "Sam Rivera".into(), before: "Sam Rivera <sam@earshot.demo>, supervisor, Live Monitoring, numbers Sales, active".into(), after: "Sam Rivera <sam@earshot.demo>, supervisor, no Live Monitoring, numbers Sales, active".into() };
+    let entry = AdminEntry { at: Millis(1_764_000_000_000), action: AdminAction::PersonChanged, actor: UserId(1), actor_name: "Ada Lovelace".into(), subject: "Sam Rivera".into(), before: "Sam Rivera <sam@earshot.demo>, supervisor, Live Monitoring, numbers Sales, active".into(), after: "Sam Rivera <sam@earshot.demo>, supervisor, no Live Monitoring, numbers Sales, active".into(), from: Some("203.0.113.7".parse().unwrap()) };
     let _ = writeln!(w, "`AdminLog`:\n\n```json\n{}\n```\n", json(&AdminLog { entries: vec![entry], more: false, people: vec![Person { id: UserId(1), name: "Ada Lovelace".into(), role: Role::Admin }] }));
     let _ = writeln!(w, "`LinkToken`:\n\n```json\n{}\n```\n", json(&LinkToken { token: "5f0c…".into() }));
     let _ = writeln!(w, "`LinkInfo`, for the setup link and for a person's:\n\n```json\n{}\n```\n\n```json\n{}\n```\n", json(&LinkInfo::FirstAdmin), json(&LinkInfo::SetPassword { name: "Lee Chan".into(), email: "lee@example.com".into() }));

@@ -4,16 +4,16 @@ use earshot_protocol::{AdminEntry, AdminQuery, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::AuditCursor;
+use crate::audit::{address, AuditCursor};
 use crate::calls::millis;
 use crate::text::{from_text, to_text};
 use crate::{Error, Store};
 
-const COLUMNS: &str = "at, action, actor_id, actor_name, subject, before_text, after_text";
+const COLUMNS: &str = "at, action, actor_id, actor_name, subject, before_text, after_text, address";
 
 pub(crate) async fn insert_admin(db: &mut AnyConnection, entry: &AdminEntry) -> Result<(), Error> {
     // One writer at a time, so the next id cannot be taken meanwhile.
-    sqlx::query(&format!("INSERT INTO admin_audit (id, {COLUMNS}) SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4, $5, $6, $7 FROM admin_audit"))
+    sqlx::query(&format!("INSERT INTO admin_audit (id, {COLUMNS}) SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8 FROM admin_audit"))
         .bind(entry.at.0 as i64)
         .bind(to_text(&entry.action))
         .bind(i64::from(entry.actor.0))
@@ -21,6 +21,7 @@ pub(crate) async fn insert_admin(db: &mut AnyConnection, entry: &AdminEntry) -> 
         .bind(&entry.subject)
         .bind(&entry.before)
         .bind(&entry.after)
+        .bind(entry.from.map(|a| a.to_string()))
         .execute(&mut *db)
         .await?;
     Ok(())
@@ -59,5 +60,6 @@ fn entry_from(row: &AnyRow) -> Result<AdminEntry, Error> {
         subject: row.try_get("subject")?,
         before: row.try_get("before_text")?,
         after: row.try_get("after_text")?,
+        from: address(row)?,
     })
 }

@@ -1,5 +1,7 @@
 //! The coaching audit log: appended by the writer, read by admins.
 
+use std::net::IpAddr;
+
 use earshot_protocol::{AuditAction, AuditEntry, AuditQuery, CallId, NumberId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -8,10 +10,10 @@ use crate::calls::millis;
 use crate::text::{from_text, to_text};
 use crate::{Error, Store};
 
-const COLUMNS: &str = "at, action, coach_id, coach_name, call_id, agent_id, agent_name, number_id, notified_agent, detail";
+const COLUMNS: &str = "at, action, coach_id, coach_name, call_id, agent_id, agent_name, number_id, notified_agent, detail, address";
 
 pub(crate) async fn insert_audit(db: &mut AnyConnection, id: i64, entry: &AuditEntry) -> Result<(), Error> {
-    sqlx::query(&format!("INSERT INTO coaching_audit (id, {COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+    sqlx::query(&format!("INSERT INTO coaching_audit (id, {COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
         .bind(id)
         .bind(entry.at.0 as i64)
         .bind(to_text(&entry.action))
@@ -23,6 +25,7 @@ pub(crate) async fn insert_audit(db: &mut AnyConnection, id: i64, entry: &AuditE
         .bind(entry.number.map(|n| i64::from(n.0)))
         .bind(entry.notified_agent.map(i64::from))
         .bind(&entry.detail)
+        .bind(entry.from.map(|a| a.to_string()))
         .execute(&mut *db)
         .await?;
     Ok(())
@@ -45,7 +48,7 @@ pub(crate) async fn open_session_on(db: &mut AnyConnection, call: CallId) -> Res
     .await?;
     let Some(last) = last.as_ref().map(entry_from).transpose()? else { return Ok(None) };
     let open = !matches!(last.action, AuditAction::Left | AuditAction::Ended);
-    Ok(open.then_some(AuditEntry { action: AuditAction::Ended, notified_agent: None, ..last }))
+    Ok(open.then_some(AuditEntry { action: AuditAction::Ended, notified_agent: None, from: None, ..last }))
 }
 
 /// Where a page of the audit log ended: the next page starts after it.
@@ -120,5 +123,12 @@ fn entry_from(row: &AnyRow) -> Result<AuditEntry, Error> {
         number: row.try_get::<Option<i64>, _>("number_id")?.map(|n| NumberId(n as u32)),
         notified_agent: row.try_get::<Option<i64>, _>("notified_agent")?.map(|n| n != 0),
         detail: row.try_get("detail")?,
+        from: address(row)?,
     })
+}
+
+/// An entry's `address`: none, or one it was written with.
+pub(crate) fn address(row: &AnyRow) -> Result<Option<IpAddr>, Error> {
+    let text: Option<String> = row.try_get("address")?;
+    text.map(|a| a.parse().map_err(|e: std::net::AddrParseError| Error::Decode(e.into()))).transpose()
 }

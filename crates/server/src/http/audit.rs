@@ -48,7 +48,7 @@ fn admitted(me: &Me, query: Result<Query<AuditQuery>, QueryRejection>) -> Result
     Ok(query)
 }
 
-const COLUMNS: &str = "time_utc,action,coach,coach_id,agent,agent_id,call_id,number,agent_notified,detail";
+const COLUMNS: &str = "time_utc,action,coach,coach_id,agent,agent_id,call_id,number,agent_notified,detail,from_address";
 
 /// The entries as CSV rows (RFC 4180, CRLF), in the order given.
 fn render(entries: &[AuditEntry], numbers: &[CompanyNumber]) -> String {
@@ -67,6 +67,7 @@ fn render(entries: &[AuditEntry], numbers: &[CompanyNumber]) -> String {
             number.unwrap_or_default(),
             e.notified_agent.map(|told| if told { "yes" } else { "no" }.to_owned()).unwrap_or_default(),
             e.detail.clone(),
+            csv::address(e.from),
             ])
         })
         .collect()

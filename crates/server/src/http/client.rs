@@ -6,12 +6,28 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use axum::http::HeaderMap;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use earshot_protocol::ErrorCode;
 use ipnet::IpNet;
+
+use super::AppError;
 
 /// The client's address, put on every request by the accept loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientAddr(pub IpAddr);
+
+impl<S: Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        // Only a router served without the accept loop has none.
+        parts.extensions.get::<ClientAddr>().copied().ok_or_else(|| {
+            AppError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "the server did not note where this request came from")
+        })
+    }
+}
 
 /// The proxies whose `X-Forwarded-For` is believed.
 #[derive(Clone, Debug, Default)]

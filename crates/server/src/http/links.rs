@@ -10,11 +10,12 @@ use axum::Json;
 use earshot_protocol::{AdminAction, ErrorCode, LinkInfo, LinkToken, MonitoringAccess, PersonForm, RedeemLink, Role};
 
 use super::admin::{admin_refusal, malformed};
+use super::client::ClientAddr;
 use super::records::stopped;
 use super::session::{hashed, signed_in, unavailable};
 use super::{AppError, AppState};
 use crate::auth::{weak_password, Token};
-use crate::live::AdminChange;
+use crate::live::{Actor, AdminChange};
 use crate::now;
 
 pub async fn check(State(state): State<AppState>, headers: HeaderMap, body: Result<Json<LinkToken>, JsonRejection>) -> Result<Json<LinkInfo>, AppError> {
@@ -33,7 +34,7 @@ pub async fn check(State(state): State<AppState>, headers: HeaderMap, body: Resu
 
 /// The link used: the password set (the first admin made, for the setup
 /// link), and a session opened. Nothing is used up by a refusal.
-pub async fn redeem(State(state): State<AppState>, headers: HeaderMap, body: Result<Json<RedeemLink>, JsonRejection>) -> Result<Response, AppError> {
+pub async fn redeem(State(state): State<AppState>, ClientAddr(from): ClientAddr, headers: HeaderMap, body: Result<Json<RedeemLink>, JsonRejection>) -> Result<Response, AppError> {
     state.origins.check(&headers)?;
     let Json(RedeemLink { token, name, email, password }) = body.map_err(malformed)?;
     let token = Token::parse(&token).ok_or_else(expired)?;
@@ -46,7 +47,7 @@ pub async fn redeem(State(state): State<AppState>, headers: HeaderMap, body: Res
         // The core makes one first admin at most, however many use the link at once.
         None => {
             let form = PersonForm { name: name.unwrap_or_default(), email: email.unwrap_or_default(), role: Role::Admin, access: MonitoringAccess::LiveMonitoringPlus, numbers: Vec::new() };
-            let admin = state.live.admin(AdminChange::FirstAdmin { form }).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
+            let admin = state.live.admin(AdminChange::FirstAdmin { form, from }).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
             state.auth.put_user(&admin);
             state.auth.use_link(&token, now()).await.map_err(unavailable)?;
             tracing::info!(user = admin.id.0, "the company's first admin was created through the setup link");
@@ -55,7 +56,7 @@ pub async fn redeem(State(state): State<AppState>, headers: HeaderMap, body: Res
         Some(user) => {
             state.auth.me(user).ok_or_else(expired)?; // deactivated since
             state.auth.use_link(&token, now()).await.map_err(unavailable)?.ok_or_else(expired)?;
-            state.live.note_password(user, user, AdminAction::PasswordSet).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
+            state.live.note_password(Actor { user, from }, user, AdminAction::PasswordSet).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
             user
         }
     };

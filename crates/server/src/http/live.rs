@@ -19,6 +19,7 @@ use earshot_protocol::{
 use earshot_sfu::{LegRole, RoomId};
 use tokio::sync::{broadcast, watch};
 
+use super::client::ClientAddr;
 use super::serve::ClientSlot;
 use super::session::{session_token, CurrentUser};
 use super::socket::{answer_within, close_after, frames, send_all, send_close, server_stopping, Frame, Heartbeat, LastTold, MAX_FRAME_BYTES};
@@ -26,7 +27,7 @@ use super::session::unavailable;
 use super::{AppError, AppState};
 use crate::auth::{Auth, Ended, Token};
 use crate::throttle::{locked, try_again, Flood, RateLimit};
-use crate::live::{Batch, Delta, LiveHandle, Unavailable};
+use crate::live::{Actor, Batch, Delta, LiveHandle, Unavailable};
 use crate::media::{user_holder, user_seat, Effect, JoinRefused, MediaHandle};
 
 /// Batches written to a socket in one go at most: a socket that fell
@@ -48,6 +49,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     Query(Window { window }): Query<Window>,
     slot: Option<axum::Extension<ClientSlot>>,
+    ClientAddr(from): ClientAddr,
     user: Result<CurrentUser, AppError>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
@@ -69,6 +71,7 @@ pub async fn upgrade(
     let connection = Connection {
         live: state.live.clone(),
         media: state.media.clone(),
+        actor: Actor { user: me.id, from },
         me,
         window,
         heartbeat: state.heartbeat,
@@ -92,6 +95,8 @@ struct Connection {
     live: LiveHandle,
     media: MediaHandle,
     me: Me,
+    /// `me`, from the client's address: who the core hears from.
+    actor: Actor,
     /// The app window this socket serves.
     window: u64,
     /// Ping period; three without a word from the peer and it is dead.
@@ -264,7 +269,7 @@ impl Connection {
         if let Err(error) = admit(&request, Some((self.me.role, self.me.access))) {
             // An attempt to listen or to speak is audited even when the gate stops it.
             if let Ok(command) = Command::try_from(request) {
-                self.live.refused(self.me.id, command, error.message.clone()).await;
+                self.live.refused(self.actor, command, error.message.clone()).await;
             }
             return vec![ServerMsg::Reply { id, outcome: Outcome::refused(error) }];
         }
@@ -323,7 +328,7 @@ impl Connection {
             },
             Request::LowerHand => self.on_my_call(|call| Ok(CallEvent::HandLowered { call })).await,
             other => match Command::try_from(other) {
-                Ok(command) => outcome(self.live.command(self.me.id, command).await),
+                Ok(command) => outcome(self.live.command(self.actor, command).await),
                 Err(other) => Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, format!("unsupported request {other:?}"))),
             },
         };
@@ -348,7 +353,7 @@ impl Connection {
 
     /// Joins the domain session, then the media with the offer: one round trip.
     async fn start_coaching(&mut self, call: CallId, notify_agent: bool, offer: Option<String>) -> Outcome {
-        let joined = outcome(self.live.command(self.me.id, Command::StartCoaching { call, notify_agent }).await);
+        let joined = outcome(self.live.command(self.actor, Command::StartCoaching { call, notify_agent }).await);
         let (Outcome::Ok, Some(offer)) = (&joined, offer) else { return joined };
         match self.media.join(RoomId(call.0), LegRole::Coach, user_holder(self.me.id), offer).await {
             Ok(sdp) => self.audio_here(Outcome::Answer { call, sdp }).await,
@@ -356,7 +361,7 @@ impl Connection {
             Err(refused @ JoinRefused::NoSeat) => join_refused(LegRole::Coach, refused),
             Err(refused) => {
                 // No audio, no session: undo the join so nobody is blocked.
-                let _ = self.live.command(self.me.id, Command::LeaveCoaching).await;
+                let _ = self.live.command(self.actor, Command::LeaveCoaching).await;
                 join_refused(LegRole::Coach, refused)
             }
         }
@@ -365,7 +370,7 @@ impl Connection {
     /// The session goes on, listening; the new connection replaces the old
     /// one. A session that ends meanwhile has no seat left to join.
     async fn reconnect_coaching(&mut self, call: CallId, offer: String) -> Outcome {
-        let reconnected = outcome(self.live.command(self.me.id, Command::ReconnectCoaching { call }).await);
+        let reconnected = outcome(self.live.command(self.actor, Command::ReconnectCoaching { call }).await);
         if reconnected != Outcome::Ok {
             return reconnected;
         }
@@ -377,7 +382,7 @@ impl Connection {
     async fn audio_here(&self, answer: Outcome) -> Outcome {
         if matches!(answer, Outcome::Answer { .. }) {
             // The session may have ended meanwhile: then there is nothing to place.
-            let _ = self.live.command(self.me.id, Command::AudioIn { window: self.window }).await;
+            let _ = self.live.command(self.actor, Command::AudioIn { window: self.window }).await;
         }
         answer
     }

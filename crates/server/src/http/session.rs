@@ -16,6 +16,7 @@ use earshot_protocol::{Access, ChangePassword, ErrorCode, Me, SignIn, SESSION_CO
 use super::client::ClientAddr;
 use super::{AppError, AppState};
 use crate::auth::{hash_password, weak_password, Token};
+use crate::live::Actor;
 use crate::now;
 use crate::password_checks::Busy;
 use crate::throttle::{locked, try_again, whole_seconds};
@@ -154,13 +155,13 @@ pub async fn who_am_i(user: Result<CurrentUser, AppError>) -> Json<Option<Me>> {
 
 /// Ends the session: its sockets close, and with the user's last session
 /// their coaching seat ends at once (no grace: they left on purpose).
-pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn sign_out(State(state): State<AppState>, ClientAddr(from): ClientAddr, headers: HeaderMap) -> Result<Response, AppError> {
     state.origins.check(&headers)?;
     let Some(token) = session_token(&headers) else { return Ok(signed_out(&headers)) };
     if let Some(user) = state.auth.close_session(&token).await.map_err(unavailable)? {
         if !state.auth.has_session(user, now()).await.map_err(unavailable)? {
             // Refused when not coaching, which is fine; a stopped core too.
-            let _ = state.live.command(user, Command::LeaveCoaching).await;
+            let _ = state.live.command(Actor { user, from }, Command::LeaveCoaching).await;
         }
     }
     Ok(signed_out(&headers))

@@ -3,6 +3,7 @@
 
 mod task;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
@@ -62,19 +63,27 @@ impl std::fmt::Display for Unavailable {
 /// The answer to a request that changes what is recorded.
 type Kept<T> = oneshot::Sender<Result<T, Unavailable>>;
 
+/// Who asks for a change, and the address they ask from: the audit logs
+/// note it on the entries of their own acts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user: UserId,
+    pub from: IpAddr,
+}
+
 /// A change to the company's numbers (see the core's administration).
 pub enum NumberChange {
     /// `actor` adds (`id: None`) or edits a number and its distribution.
-    Save { actor: UserId, id: Option<NumberId>, form: NumberForm },
-    Remove { actor: UserId, id: NumberId },
+    Save { actor: Actor, id: Option<NumberId>, form: NumberForm },
+    Remove { actor: Actor, id: NumberId },
 }
 
 /// A change to the company's address book (see the core's administration).
 pub enum ContactChange {
     /// `actor` adds (`id: None`) or edits a contact.
-    Save { actor: UserId, id: Option<ContactId>, form: ContactForm },
-    Remove { actor: UserId, id: ContactId },
-    Import { actor: UserId, import: ContactImport },
+    Save { actor: Actor, id: Option<ContactId>, form: ContactForm },
+    Remove { actor: Actor, id: ContactId },
+    Import { actor: Actor, import: ContactImport },
 }
 
 /// What a [`ContactChange`] did.
@@ -88,11 +97,11 @@ pub enum ContactDone {
 /// A change to the company's people (see the core's administration).
 pub enum AdminChange {
     /// `actor` adds (`id: None`) or edits a person.
-    SavePerson { actor: UserId, id: Option<UserId>, form: PersonForm },
+    SavePerson { actor: Actor, id: Option<UserId>, form: PersonForm },
     /// `actor` deactivates a person or brings them back.
-    SetActive { actor: UserId, id: UserId, active: bool },
-    /// The setup link creates the company's first admin.
-    FirstAdmin { form: PersonForm },
+    SetActive { actor: Actor, id: UserId, active: bool },
+    /// The setup link, opened from `from`, creates the company's first admin.
+    FirstAdmin { form: PersonForm, from: IpAddr },
 }
 
 enum Request {
@@ -103,8 +112,8 @@ enum Request {
     UserRow { user: UserId, reply: oneshot::Sender<Option<UserView>> },
     SetPresence { user: UserId, available: bool, reason: String, reply: oneshot::Sender<Result<(), EventError>> },
     AvailableAgents { reply: oneshot::Sender<Vec<UserView>> },
-    Command { user: UserId, command: Command, reply: Kept<Result<(), CoachingError>> },
-    Refused { user: UserId, command: Command, why: String, reply: Kept<()> },
+    Command { actor: Actor, command: Command, reply: Kept<Result<(), CoachingError>> },
+    Refused { actor: Actor, command: Command, why: String, reply: Kept<()> },
     CallDetail { user: UserId, call: CallId, reply: oneshot::Sender<Result<Option<CallDetail>, CoachingError>> },
     Contact { user: UserId, contact: ContactId, reply: oneshot::Sender<Result<Vec<CallView>, CoachingError>> },
     StartCall { call: NewCall, reply: Kept<CallId> },
@@ -117,7 +126,7 @@ enum Request {
     Admin { change: AdminChange, reply: Kept<Result<User, AdminError>> },
     Number { change: NumberChange, reply: Kept<Result<Option<CompanyNumber>, AdminError>> },
     ContactChange { change: ContactChange, reply: Kept<Result<ContactDone, AdminError>> },
-    NotePassword { actor: UserId, person: UserId, action: AdminAction, reply: Kept<Result<(), AdminError>> },
+    NotePassword { actor: Actor, person: UserId, action: AdminAction, reply: Kept<Result<(), AdminError>> },
 }
 
 /// Talks to the core task. Cheap to clone.
@@ -170,14 +179,14 @@ impl LiveHandle {
     }
 
     /// Runs a user's command; answers once what it changed is kept.
-    pub async fn command(&self, user: UserId, command: Command) -> Result<Result<(), CoachingError>, Unavailable> {
-        self.change(|reply| Request::Command { user, command, reply }).await
+    pub async fn command(&self, actor: Actor, command: Command) -> Result<Result<(), CoachingError>, Unavailable> {
+        self.change(|reply| Request::Command { actor, command, reply }).await
     }
 
     /// The shell refused a user's command before the core saw it: the
     /// audit log hears of it still; answers once it is kept.
-    pub async fn refused(&self, user: UserId, command: Command, why: String) {
-        let _ = self.change(|reply| Request::Refused { user, command, why, reply }).await; // stopped: nothing to log into
+    pub async fn refused(&self, actor: Actor, command: Command, why: String) {
+        let _ = self.change(|reply| Request::Refused { actor, command, why, reply }).await; // stopped: nothing to log into
     }
 
     pub async fn call_detail(&self, user: UserId, call: CallId) -> Result<Result<Option<CallDetail>, CoachingError>, Unavailable> {
@@ -246,7 +255,7 @@ impl LiveHandle {
 
     /// Notes in the company's log that `actor` issued `person` a password
     /// link, or that `person` set their password; answers once kept.
-    pub async fn note_password(&self, actor: UserId, person: UserId, action: AdminAction) -> Result<Result<(), AdminError>, Unavailable> {
+    pub async fn note_password(&self, actor: Actor, person: UserId, action: AdminAction) -> Result<Result<(), AdminError>, Unavailable> {
         self.change(|reply| Request::NotePassword { actor, person, action, reply }).await
     }
 

@@ -12,7 +12,7 @@ use earshot_store::{NotKept, Writer};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::{AdminChange, ContactChange, ContactDone, NumberChange, Batch, Delta, LiveHandle, Request, Subscription, Unavailable};
+use super::{AdminChange, Actor, ContactChange, ContactDone, NumberChange, Batch, Delta, LiveHandle, Request, Subscription, Unavailable};
 use crate::listen::Ears;
 use crate::media::{Effect, MediaHandle};
 use crate::now;
@@ -35,7 +35,7 @@ pub fn spawn(core: Core, simulator: Option<SimConfig>, media: MediaHandle, ears:
     let (tx, rx) = mpsc::channel(256);
     let simulator = simulator.map(|config| Simulator::new(config, &core, now()));
     let (deltas, _) = broadcast::channel(BROADCAST_CAPACITY);
-    let owner = Owner { core, simulator, deltas, pending: Vec::new(), published: Instant::now(), media, ears, store };
+    let owner = Owner { core, simulator, deltas, pending: Vec::new(), published: Instant::now(), media, ears, store, actor: None };
     // A thread of its own: under load the core is not queued behind
     // thousands of socket tasks (every delta would wait for them).
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime for the live core");
@@ -56,6 +56,9 @@ struct Owner {
     ears: Ears,
     /// Writes the core's records, in order.
     store: Writer,
+    /// Who asked for the change being made: the next flush notes their
+    /// address on the log entries of their own acts.
+    actor: Option<Actor>,
 }
 
 impl Owner {
@@ -138,12 +141,12 @@ impl Owner {
             Request::Number { reply, .. } if self.store.away() => refuse(reply),
             Request::ContactChange { reply, .. } if self.store.away() => refuse(reply),
             Request::NotePassword { reply, .. } if self.store.away() => refuse(reply),
-            Request::Command { user, command, reply } => {
-                let done = self.core.handle(now, user, command);
+            Request::Command { actor, command, reply } => {
+                let done = self.acting(actor).handle(now, actor.user, command);
                 self.reply_when_kept(reply, done);
             }
-            Request::Refused { user, command, why, reply } => {
-                self.core.refused(now, user, &command, &why);
+            Request::Refused { actor, command, why, reply } => {
+                self.acting(actor).refused(now, actor.user, &command, &why);
                 self.reply_when_kept(reply, ());
             }
             Request::CallDetail { user, call, reply } => {
@@ -175,32 +178,34 @@ impl Owner {
             }
             Request::Admin { change, reply } => {
                 let done = match change {
-                    AdminChange::SavePerson { actor, id, form } => self.core.save_person(now, actor, id, &form),
-                    AdminChange::SetActive { actor, id, active } => self.core.set_active(now, actor, id, active),
-                    AdminChange::FirstAdmin { form } => self.core.add_first_admin(now, &form),
+                    AdminChange::SavePerson { actor, id, form } => self.acting(actor).save_person(now, actor.user, id, &form),
+                    AdminChange::SetActive { actor, id, active } => self.acting(actor).set_active(now, actor.user, id, active),
+                    AdminChange::FirstAdmin { form, from } => {
+                        self.core.add_first_admin(now, &form).inspect(|admin| self.actor = Some(Actor { user: admin.id, from }))
+                    }
                 };
                 self.reply_when_kept(reply, done);
             }
             Request::Number { change, reply } => {
                 let done = match change {
-                    NumberChange::Save { actor, id, form } => self.core.save_number(now, actor, id, &form).map(Some),
-                    NumberChange::Remove { actor, id } => self.core.remove_number(now, actor, id).map(|()| None),
+                    NumberChange::Save { actor, id, form } => self.acting(actor).save_number(now, actor.user, id, &form).map(Some),
+                    NumberChange::Remove { actor, id } => self.acting(actor).remove_number(now, actor.user, id).map(|()| None),
                 };
                 self.reply_when_kept(reply, done);
             }
             Request::ContactChange { change, reply } => {
                 let done = match change {
-                    ContactChange::Save { actor, id, form } => self.core.save_contact(now, actor, id, &form).map(ContactDone::Saved),
-                    ContactChange::Remove { actor, id } => self.core.remove_contact(now, actor, id).map(|()| ContactDone::Removed),
+                    ContactChange::Save { actor, id, form } => self.acting(actor).save_contact(now, actor.user, id, &form).map(ContactDone::Saved),
+                    ContactChange::Remove { actor, id } => self.acting(actor).remove_contact(now, actor.user, id).map(|()| ContactDone::Removed),
                     ContactChange::Import { actor, import } => self
-                        .core
-                        .import_contacts(now, actor, &import.csv, import.region.as_deref(), import.skip_invalid)
+                        .acting(actor)
+                        .import_contacts(now, actor.user, &import.csv, import.region.as_deref(), import.skip_invalid)
                         .map(|(added, skipped)| ContactDone::Imported { added, skipped }),
                 };
                 self.reply_when_kept(reply, done);
             }
             Request::NotePassword { actor, person, action, reply } => {
-                let done = self.core.note_password(now, actor, person, action);
+                let done = self.acting(actor).note_password(now, actor.user, person, action);
                 self.reply_when_kept(reply, done);
             }
             Request::Settings { settings, phrases, reply } => {
@@ -209,6 +214,12 @@ impl Owner {
                 let _ = reply.send(());
             }
         }
+    }
+
+    /// The core, to make a change `actor` asked for.
+    fn acting(&mut self, actor: Actor) -> &mut Core {
+        self.actor = Some(actor);
+        &mut self.core
     }
 
     /// Answers once what the request changed is committed: a user told
@@ -227,6 +238,7 @@ impl Owner {
         // reaches the audio only once it is kept: after every record made
         // with it, whichever order the core gave them in.
         let mut when_kept = Vec::new();
+        let actor = self.actor.take();
         while let Some(output) = self.core.poll_output() {
             match output {
                 Output::Delta { seq, change } => {
@@ -240,7 +252,12 @@ impl Owner {
                     self.follow(Effect::of(&output).expect("a coach's seat"));
                     self.media.simulate(RoomId(call.0));
                 }
-                Output::Record(record) => self.store.write(record),
+                Output::Record(mut record) => {
+                    if let Some(actor) = actor {
+                        record.came_from(actor.user, actor.from);
+                    }
+                    self.store.write(record)
+                }
                 other => match Effect::of(&other) {
                     Some(effect) if effect.waits_for_commit() => when_kept.push(effect),
                     Some(effect) => self.follow(effect),

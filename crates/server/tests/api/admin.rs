@@ -8,7 +8,7 @@ use earshot_protocol::{AuditQuery, Outcome, Request};
 use earshot_server::Config;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_company, TestApp, ALEX, SAM};
+use crate::helpers::{spawn_app, spawn_app_with, spawn_company, TestApp, ALEX, SAM};
 
 const ADA: &str = "ada@earshot.demo";
 const STRONG: &str = "ledger-violet-harbour-9";
@@ -74,7 +74,37 @@ async fn a_person_an_admin_adds_sets_their_password_through_their_link_and_is_li
     let actions: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["password_link_issued", "password_set", "person_added"], "newest first");
     let csv = app.client.get(app.url("/api/admin/log.csv")).header("cookie", &ada).send().await.unwrap().text().await.unwrap();
-    assert!(csv.starts_with("time_utc,action,by,by_id,subject,before,after\r\n") && csv.contains(",Person added,Ada Lovelace,1,Lee Chan,,"), "{csv}");
+    assert!(csv.starts_with("time_utc,action,by,by_id,subject,before,after,from_address\r\n") && csv.contains(",Person added,Ada Lovelace,1,Lee Chan,,"), "{csv}");
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_both_logs_name_the_client_each_act_came_from() {
+    let app = spawn_app_with(|config| config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
+    let call = app.answered_call(SUPPORT).await;
+    let mut sam = app.live_client_for(&app.session_cookie(SAM).await, "203.0.113.9").await;
+    assert_eq!(sam.request(Request::StartCoaching { call, notify_agent: false, offer: None }).await.0, Outcome::Ok);
+    let ada = app.session_cookie(ADA).await;
+    let deactivate = app.client.put(app.url("/api/admin/users/2/active")).header("cookie", &ada).header("origin", app.origin());
+    let deactivated = deactivate.header("x-forwarded-for", "2001:db8::7").json(&json!({ "active": false })).send().await.unwrap();
+    assert_eq!(deactivated.status(), 200);
+
+    let (_, coaching) = app.get_json(&format!("/api/audit?{}", AuditQuery::default().to_query_string()), &ada).await;
+    let coaching: Vec<(&str, &str)> = coaching["entries"].as_array().unwrap().iter().map(|e| (e["action"].as_str().unwrap(), e["from"].as_str().unwrap_or(""))).collect();
+    assert_eq!(coaching, [("ended", ""), ("started", "203.0.113.9")], "Sam's start from his address; his seat's end was the server's, not his");
+    let (_, log) = app.get_json("/api/admin/log", &ada).await;
+    assert_eq!((log["entries"][0]["action"].as_str(), log["entries"][0]["from"].as_str()), (Some("person_deactivated"), Some("2001:db8::7")));
+    let csv = app.client.get(app.url("/api/admin/log.csv")).header("cookie", &ada).send().await.unwrap().text().await.unwrap();
+    assert!(csv.lines().nth(1).unwrap().ends_with(",2001:db8::7"), "{csv}");
+    let csv = app.client.get(app.url("/api/audit.csv")).header("cookie", &ada).send().await.unwrap().text().await.unwrap();
+    assert!(csv.lines().nth(2).unwrap().ends_with(",203.0.113.9"), "{csv}");
+
+    // Sent directly, the header names nobody: the peer's own address is kept.
+    let direct = spawn_app().await;
+    let ada = direct.session_cookie(ADA).await;
+    let deactivate = direct.client.put(direct.url("/api/admin/users/2/active")).header("cookie", &ada).header("origin", direct.origin());
+    assert_eq!(deactivate.header("x-forwarded-for", "2001:db8::7").json(&json!({ "active": false })).send().await.unwrap().status(), 200);
+    let (_, log) = direct.get_json("/api/admin/log", &ada).await;
+    assert_eq!(log["entries"][0]["from"], "127.0.0.1");
 }
 
 #[tokio::test]

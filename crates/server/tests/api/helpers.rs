@@ -84,11 +84,22 @@ impl Site {
 
     /// A live WebSocket opened with the session `cookie` by app window `window`.
     pub async fn live_client_in(&self, cookie: &str, window: u64) -> LiveClient {
+        LiveClient::open(self.live_request(cookie, window)).await
+    }
+
+    /// A live WebSocket opened with the session `cookie` through a proxy
+    /// that says it forwards for `client`.
+    pub async fn live_client_for(&self, cookie: &str, client: &str) -> LiveClient {
+        let mut request = self.live_request(cookie, 0);
+        request.headers_mut().insert("x-forwarded-for", client.parse().unwrap());
+        LiveClient::open(request).await
+    }
+
+    fn live_request(&self, cookie: &str, window: u64) -> tokio_tungstenite::tungstenite::handshake::client::Request {
         let mut request = format!("ws://{}/api/live?window={window}", self.addr).into_client_request().unwrap();
         request.headers_mut().insert("origin", self.origin().parse().unwrap());
         request.headers_mut().insert("cookie", cookie.parse().unwrap());
-        let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket opens");
-        LiveClient { socket, next_id: 1 }
+        request
     }
 
     /// A live WebSocket whose receive buffer is a few KiB: a peer that
@@ -97,11 +108,8 @@ impl Site {
         let tcp = tokio::net::TcpSocket::new_v4().unwrap();
         tcp.set_recv_buffer_size(4096).unwrap();
         let stream = tcp.connect(self.addr).await.expect("TCP connects");
-        let mut request = format!("ws://{}/api/live", self.addr).into_client_request().unwrap();
-        request.headers_mut().insert("origin", self.origin().parse().unwrap());
-        request.headers_mut().insert("cookie", cookie.parse().unwrap());
         let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
-        let (socket, _) = tokio_tungstenite::client_async(request, stream).await.expect("WebSocket opens");
+        let (socket, _) = tokio_tungstenite::client_async(self.live_request(cookie, 0), stream).await.expect("WebSocket opens");
         LiveClient { socket, next_id: 1 }
     }
 
@@ -169,6 +177,11 @@ pub struct LiveClient {
 }
 
 impl LiveClient {
+    async fn open(request: tokio_tungstenite::tungstenite::handshake::client::Request) -> LiveClient {
+        let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket opens");
+        LiveClient { socket, next_id: 1 }
+    }
+
     pub async fn send_text(&mut self, text: String) {
         self.send_message(Message::text(text)).await;
     }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use earshot_domain::Command;
 use earshot_protocol::{ErrorCode, Outcome, Request, UserId};
-use earshot_server::live::Unavailable;
+use earshot_server::live::{Actor, Unavailable};
 use earshot_server::Database;
 use sqlx::Connection;
 
@@ -39,7 +39,7 @@ async fn a_whisper_reaches_the_agent_once_kept_and_changes_are_refused_while_the
     // Once the writer sees the database away, a change is refused at once.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let asked = tokio::time::timeout(Duration::from_millis(200), app.live.command(PRIYA, Command::LeaveCoaching)).await;
+        let asked = tokio::time::timeout(Duration::from_millis(200), app.live.command(Actor { user: PRIYA, from: [127, 0, 0, 1].into() }, Command::LeaveCoaching)).await;
         if asked == Ok(Err(Unavailable::StoreAway)) {
             break;
         }

@@ -40,16 +40,16 @@ pub async fn contacts(State(state): State<AppState>, Admin(_): Admin, query: Res
 
 pub async fn add_contact(State(state): State<AppState>, Admin(me): Admin, body: Result<Json<ContactForm>, JsonRejection>) -> Result<Json<Contact>, AppError> {
     let Json(form) = body.map_err(malformed)?;
-    saved(&state, ContactChange::Save { actor: me.id, id: None, form }).await
+    saved(&state, ContactChange::Save { actor: me, id: None, form }).await
 }
 
 pub async fn edit_contact(State(state): State<AppState>, Admin(me): Admin, Path(id): Path<u32>, body: Result<Json<ContactForm>, JsonRejection>) -> Result<Json<Contact>, AppError> {
     let Json(form) = body.map_err(malformed)?;
-    saved(&state, ContactChange::Save { actor: me.id, id: Some(ContactId(id)), form }).await
+    saved(&state, ContactChange::Save { actor: me, id: Some(ContactId(id)), form }).await
 }
 
 pub async fn remove_contact(State(state): State<AppState>, Admin(me): Admin, Path(id): Path<u32>) -> Result<StatusCode, AppError> {
-    change(&state, ContactChange::Remove { actor: me.id, id: ContactId(id) }).await?;
+    change(&state, ContactChange::Remove { actor: me, id: ContactId(id) }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -69,7 +69,7 @@ pub async fn preview_import(State(state): State<AppState>, Admin(_): Admin, body
 /// The file's good lines, all in one transaction.
 pub async fn import_contacts(State(state): State<AppState>, Admin(me): Admin, body: Result<Json<ContactImport>, JsonRejection>) -> Result<Json<Imported>, AppError> {
     let Json(import) = body.map_err(malformed)?;
-    match change(&state, ContactChange::Import { actor: me.id, import }).await? {
+    match change(&state, ContactChange::Import { actor: me, import }).await? {
         ContactDone::Imported { added, skipped } => Ok(Json(Imported { added, skipped })),
         _ => unreachable!("an import answers what it imported"),
     }

@@ -16,8 +16,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use earshot_domain::AdminError;
-use earshot_protocol::{AdminEntry, AdminLog, AdminQuery, ErrorCode, Me, Person};
+use earshot_protocol::{AdminEntry, AdminLog, AdminQuery, ErrorCode, Person};
 
+use crate::live::Actor;
+
+use super::client::ClientAddr;
 use super::csv::{self, utc};
 use super::records::stopped;
 use super::session::{admins_only, unavailable, CurrentUser};
@@ -25,8 +28,8 @@ use super::error::bad_query;
 use super::{AppError, AppState};
 
 /// An admin's request: signed in as an admin and, for a change, sent by
-/// this server's own pages.
-pub struct Admin(pub Me);
+/// this server's own pages; from the client's address (the logs note it).
+pub struct Admin(pub Actor);
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = AppError;
@@ -37,7 +40,8 @@ impl FromRequestParts<AppState> for Admin {
         }
         let CurrentUser(me) = CurrentUser::from_request_parts(parts, state).await?;
         admins_only(&me, "only admins administer the company")?;
-        Ok(Admin(me))
+        let ClientAddr(from) = ClientAddr::from_request_parts(parts, state).await?;
+        Ok(Admin(Actor { user: me.id, from }))
     }
 }
 
@@ -59,11 +63,11 @@ pub async fn log_csv(State(state): State<AppState>, Admin(_): Admin, query: Resu
         let (store, query) = (store.clone(), query.clone());
         async move { store.admin_page(&query, Some(after), csv::PAGE).await }
     };
-    Ok(csv::download("earshot-company-log.csv", "time_utc,action,by,by_id,subject,before,after", first, next, render))
+    Ok(csv::download("earshot-company-log.csv", "time_utc,action,by,by_id,subject,before,after,from_address", first, next, render))
 }
 
 fn render(entries: &[AdminEntry]) -> String {
-    let row = |e: &AdminEntry| csv::row(&[utc(e.at), e.action.label().to_owned(), e.actor_name.clone(), e.actor.0.to_string(), e.subject.clone(), e.before.clone(), e.after.clone()]);
+    let row = |e: &AdminEntry| csv::row(&[utc(e.at), e.action.label().to_owned(), e.actor_name.clone(), e.actor.0.to_string(), e.subject.clone(), e.before.clone(), e.after.clone(), csv::address(e.from)]);
     entries.iter().map(row).collect()
 }
 

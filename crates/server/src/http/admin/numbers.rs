@@ -14,17 +14,17 @@ use crate::live::NumberChange;
 /// A number added, with its call distribution.
 pub async fn add_number(State(state): State<AppState>, Admin(me): Admin, body: Result<Json<NumberForm>, JsonRejection>) -> Result<Json<CompanyNumber>, AppError> {
     let Json(form) = body.map_err(malformed)?;
-    saved_number(&state, NumberChange::Save { actor: me.id, id: None, form }).await
+    saved_number(&state, NumberChange::Save { actor: me, id: None, form }).await
 }
 
 pub async fn edit_number(State(state): State<AppState>, Admin(me): Admin, Path(id): Path<u32>, body: Result<Json<NumberForm>, JsonRejection>) -> Result<Json<CompanyNumber>, AppError> {
     let Json(form) = body.map_err(malformed)?;
-    saved_number(&state, NumberChange::Save { actor: me.id, id: Some(NumberId(id)), form }).await
+    saved_number(&state, NumberChange::Save { actor: me, id: Some(NumberId(id)), form }).await
 }
 
 /// A number removed: no call comes in on it any more.
 pub async fn remove_number(State(state): State<AppState>, Admin(me): Admin, Path(id): Path<u32>) -> Result<StatusCode, AppError> {
-    state.live.number(NumberChange::Remove { actor: me.id, id: NumberId(id) }).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
+    state.live.number(NumberChange::Remove { actor: me, id: NumberId(id) }).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -24,15 +24,15 @@ pub async fn users(State(state): State<AppState>, Admin(_): Admin) -> Result<Jso
 /// A person added, with the link they set their password through.
 pub async fn add_user(State(state): State<AppState>, Admin(me): Admin, body: Result<Json<PersonForm>, JsonRejection>) -> Result<Json<AddedPerson>, AppError> {
     let Json(form) = body.map_err(malformed)?;
-    let user = change(&state, AdminChange::SavePerson { actor: me.id, id: None, form }).await?;
+    let user = change(&state, AdminChange::SavePerson { actor: me, id: None, form }).await?;
     let link = issue_link(&state, user.id).await?;
-    tracing::info!(admin = me.id.0, user = user.id.0, "added a person");
+    tracing::info!(admin = me.user.0, user = user.id.0, "added a person");
     Ok(Json(AddedPerson { account: account(&state, &user), link }))
 }
 
 pub async fn edit_user(State(state): State<AppState>, Admin(me): Admin, Path(id): Path<u32>, body: Result<Json<PersonForm>, JsonRejection>) -> Result<Json<Account>, AppError> {
     let Json(form) = body.map_err(malformed)?;
-    let user = change(&state, AdminChange::SavePerson { actor: me.id, id: Some(UserId(id)), form }).await?;
+    let user = change(&state, AdminChange::SavePerson { actor: me, id: Some(UserId(id)), form }).await?;
     Ok(Json(account(&state, &user)))
 }
 
@@ -43,14 +43,14 @@ pub async fn set_active(State(state): State<AppState>, Admin(me): Admin, Path(id
     let id = UserId(id);
     // Watching before asking: the call's end cannot slip by in between.
     let changes = state.live.watch().await.map_err(stopped)?;
-    let user = change(&state, AdminChange::SetActive { actor: me.id, id, active }).await?;
+    let user = change(&state, AdminChange::SetActive { actor: me, id, active }).await?;
     if !active {
         match state.live.my_call(id).await.map_err(stopped)? {
             Some(call) => end_sessions_after(state.clone(), id, call.id, changes),
             None => state.auth.end_sessions(id, None).await.map_err(unavailable)?,
         }
     }
-    tracing::info!(admin = me.id.0, user = id.0, active, "changed whether a person is active");
+    tracing::info!(admin = me.user.0, user = id.0, active, "changed whether a person is active");
     Ok(Json(account(&state, &user)))
 }
 
@@ -64,7 +64,7 @@ pub async fn password_link(State(state): State<AppState>, Admin(me): Admin, Path
         Some(_) => {}
     }
     let link = issue_link(&state, id).await?;
-    state.live.note_password(me.id, id, AdminAction::PasswordLinkIssued).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
+    state.live.note_password(me, id, AdminAction::PasswordLinkIssued).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
     Ok(Json(link))
 }
 
