@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use str0m::change::{SdpAnswer, SdpOffer};
@@ -12,6 +13,7 @@ use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Input, Rtc};
 
 use crate::leg::{Leg, LegStats, Packet};
+use crate::phone::{LineEvent, PhoneLeg, PhoneLine};
 use crate::routing::{may_forward, CallAudio, LegRole};
 
 /// A call's media room.
@@ -112,6 +114,11 @@ pub struct Sfu {
     /// Copies of what customers and agents say, for the call's listener
     /// (`None`: nobody listens).
     heard: Option<VecDeque<Heard>>,
+    /// Phone lines' legs: customers on a SIP trunk, over plain RTP.
+    phones: BTreeMap<LegId, PhoneLeg>,
+    /// Each phone leg by the trunk's RTP address.
+    phone_by_source: HashMap<SocketAddr, LegId>,
+    line_events: VecDeque<LineEvent>,
 }
 
 /// An Opus frame a customer or an agent sent (or the simulator played for
@@ -136,6 +143,9 @@ impl Sfu {
             next_leg: 1,
             transmits: VecDeque::new(),
             heard: None,
+            phones: BTreeMap::new(),
+            phone_by_source: HashMap::new(),
+            line_events: VecDeque::new(),
         }
     }
 
@@ -229,8 +239,55 @@ impl Sfu {
         Ok((id, answer))
     }
 
+    /// Where peers and phone lines send their RTP over UDP (a phone
+    /// leg's SDP names it).
+    pub fn advertised(&self) -> SocketAddr {
+        self.advertised
+    }
+
+    /// A phone line joins `room` as its customer, into the seat granted to
+    /// `holder`, with what its SIP dialog agreed; a customer leg already
+    /// there is replaced.
+    pub fn join_phone(&mut self, now: Instant, room: RoomId, holder: u64, line: PhoneLine) -> Result<LegId, JoinError> {
+        if self.seat(room, LegRole::Customer).is_none_or(|seat| seat.holder != holder) {
+            return Err(JoinError::NoSeat);
+        }
+        let id = LegId(self.next_leg);
+        let leg = PhoneLeg::new(now, room, line, id.0 ^ room.0.rotate_left(32)).map_err(|e| JoinError::BadOffer(e.to_string()))?;
+        self.leave_role(room, LegRole::Customer);
+        self.next_leg += 1;
+        self.timers.insert((leg.next_timeout, id));
+        self.phones.insert(id, leg);
+        self.rooms.entry(room).or_default().legs.insert(id);
+        self.set_line(id, line);
+        Ok(id)
+    }
+
+    /// What a phone leg's dialog agreed now (a re-INVITE: a hold by the far
+    /// end, another address).
+    pub fn set_line(&mut self, id: LegId, line: PhoneLine) {
+        let Some(leg) = self.phones.get_mut(&id) else { return };
+        leg.line = line;
+        self.phone_by_source.retain(|_, owner| *owner != id);
+        if let Some(remote) = line.remote {
+            self.phone_by_source.insert(remote, id);
+        }
+    }
+
+    /// The next key press or silent line, for the shell.
+    pub fn poll_line_event(&mut self) -> Option<LineEvent> {
+        self.line_events.pop_front()
+    }
+
     /// The peer left: its connection closes and nothing more reaches it.
     pub fn leave(&mut self, id: LegId) {
+        if let Some(leg) = self.phones.remove(&id) {
+            self.timers.remove(&(leg.next_timeout, id));
+            if let Some(room) = self.rooms.get_mut(&leg.room) {
+                room.legs.remove(&id);
+            }
+            self.phone_by_source.retain(|_, owner| *owner != id);
+        }
         if let Some(mut leg) = self.legs.remove(&id) {
             leg.rtc.disconnect();
             if let Some(at) = leg.next_timeout {
@@ -246,7 +303,7 @@ impl Sfu {
 
     /// The leg playing `role` in `room`, if any, leaves.
     pub fn leave_role(&mut self, room: RoomId, role: LegRole) {
-        let ids: Vec<LegId> = self.room_legs(room).filter(|(_, leg)| leg.role == role).map(|(id, _)| id).collect();
+        let ids: Vec<LegId> = self.room_ids(room).filter(|&id| self.role_of(id) == Some(role)).collect();
         for id in ids {
             self.leave(id);
         }
@@ -254,7 +311,7 @@ impl Sfu {
 
     /// The call ended: every leg goes.
     pub fn close_room(&mut self, room: RoomId) {
-        let ids: Vec<LegId> = self.room_legs(room).map(|(id, _)| id).collect();
+        let ids: Vec<LegId> = self.room_ids(room).collect();
         for id in ids {
             self.leave(id);
         }
@@ -281,6 +338,10 @@ impl Sfu {
     /// A datagram arrived (over TCP: one RFC 4571 frame's payload). Returns
     /// false when no leg owns it.
     pub fn handle_receive(&mut self, now: Instant, proto: Protocol, source: SocketAddr, destination: SocketAddr, datagram: &[u8]) -> bool {
+        if let Some(&id) = self.phone_by_source.get(&source).filter(|_| proto == Protocol::Udp) {
+            self.on_phone_datagram(now, id, datagram);
+            return true;
+        }
         let Ok(receive) = Receive::new(proto, source, destination, datagram) else { return false };
         let input = Input::Receive(now, receive);
         // From a known address, or a connectivity check naming a leg: one
@@ -305,6 +366,26 @@ impl Sfu {
         true
     }
 
+    /// What a phone leg's trunk sent: the customer's frames enter the room,
+    /// a key press goes to the shell.
+    fn on_phone_datagram(&mut self, now: Instant, id: LegId, datagram: &[u8]) {
+        let Some(leg) = self.phones.get_mut(&id) else { return };
+        let room = leg.room;
+        let (spoken, digit) = leg.receive(now, datagram);
+        if let Some(digit) = digit {
+            self.line_events.push_back(LineEvent::Digit { room, digit });
+        }
+        for frame in spoken {
+            self.overhear(room, LegRole::Customer, &frame.opus);
+            let opus: Arc<[u8]> = frame.opus.into();
+            let reached = self.forward(room, Some(id), LegRole::Customer, &opus, now, |writer| {
+                let pt = writer.payload_params().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt())?;
+                Some((pt, now, frame.time, opus.clone()))
+            });
+            self.drive(reached);
+        }
+    }
+
     /// The leg whose ICE username a STUN connectivity check names, if any.
     fn named_by_check(&self, datagram: &[u8]) -> Option<LegId> {
         let check = StunMessage::parse(datagram).ok()?;
@@ -318,6 +399,10 @@ impl Sfu {
         let mut due = Vec::new();
         while self.timers.first().is_some_and(|&(at, _)| at <= now) {
             let Some((_, id)) = self.timers.pop_first() else { break };
+            if self.phones.contains_key(&id) {
+                self.phone_tick(now, id);
+                continue;
+            }
             let Some(leg) = self.legs.get_mut(&id) else { continue };
             leg.next_timeout = None; // set again when it is polled
             if let Err(e) = leg.rtc.handle_input(Input::Timeout(now)) {
@@ -327,6 +412,26 @@ impl Sfu {
             due.push(id);
         }
         self.drive(due);
+    }
+
+    /// A phone leg's timer (its entry already taken): comfort noise, or
+    /// the end of a silent line.
+    fn phone_tick(&mut self, now: Instant, id: LegId) {
+        let Some(leg) = self.phones.get_mut(&id) else { return };
+        match leg.tick(now) {
+            Ok(noise) => {
+                self.timers.insert((leg.next_timeout, id));
+                if let (Some(contents), Some(destination)) = (noise, leg.line.remote) {
+                    self.transmits.push_back(Transmit { proto: Protocol::Udp, source: self.advertised, destination, contents });
+                }
+            }
+            Err(silent) => {
+                tracing::info!(room = leg.room.0, "a phone line sent nothing for {:?}: it is over", crate::phone::SILENCE_ENDS);
+                self.timers.insert((leg.next_timeout, id)); // taken out again by leave
+                self.leave(id);
+                self.line_events.push_back(silent);
+            }
+        }
     }
 
     /// When [`Sfu::handle_timeout`] is next due.
@@ -345,7 +450,7 @@ impl Sfu {
             return; // closed
         }
         self.overhear(room, from, frame);
-        let reached = self.forward(room, None, from, |writer| {
+        let reached = self.forward(room, None, from, frame, now, |writer| {
             let pt = writer.payload_params().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt())?;
             Some((pt, now, rtp_time, frame.into()))
         });
@@ -354,7 +459,8 @@ impl Sfu {
 
     /// Every leg of `room` with its role and counters.
     pub fn stats(&self, room: RoomId) -> Vec<(LegRole, bool, LegStats)> {
-        self.room_legs(room).map(|(_, leg)| (leg.role, leg.connected, leg.stats.clone())).collect()
+        let phones = self.room_ids(room).filter_map(|id| self.phones.get(&id)).map(|leg| (LegRole::Customer, leg.connected, leg.stats.clone()));
+        self.room_legs(room).map(|(_, leg)| (leg.role, leg.connected, leg.stats.clone())).chain(phones).collect()
     }
 
     pub fn rooms(&self) -> impl Iterator<Item = RoomId> + '_ {
@@ -362,8 +468,19 @@ impl Sfu {
     }
 
     fn room_legs(&self, room: RoomId) -> impl Iterator<Item = (LegId, &Leg)> + '_ {
-        let ids = self.rooms.get(&room).into_iter().flat_map(|r| r.legs.iter().copied());
-        ids.filter_map(|id| self.legs.get(&id).map(|leg| (id, leg)))
+        self.room_ids(room).filter_map(|id| self.legs.get(&id).map(|leg| (id, leg)))
+    }
+
+    /// Every leg of `room`, peers' and phones'.
+    fn room_ids(&self, room: RoomId) -> impl Iterator<Item = LegId> + '_ {
+        self.rooms.get(&room).into_iter().flat_map(|r| r.legs.iter().copied())
+    }
+
+    fn role_of(&self, id: LegId) -> Option<LegRole> {
+        match self.phones.contains_key(&id) {
+            true => Some(LegRole::Customer),
+            false => self.legs.get(&id).map(|leg| leg.role),
+        }
     }
 
     /// Polls the legs that had input until they are quiet, forwarding what
@@ -390,7 +507,7 @@ impl Sfu {
             let (room, role) = (leg.room, leg.role);
             for data in media {
                 self.overhear(room, role, &data.data);
-                let reached = self.forward(room, Some(id), role, |writer| {
+                let reached = self.forward(room, Some(id), role, &data.data, data.network_time, |writer| {
                     Some((writer.match_params(data.params)?, data.network_time, data.time, data.data.clone()))
                 });
                 queue.extend(reached);
@@ -399,18 +516,29 @@ impl Sfu {
     }
 
     /// The one place a packet is forwarded: to every other leg of the room
-    /// that the rule lets hear `from`, on that leg's line for `from`, as
-    /// `packet_for` makes it for that line's writer. Returns the legs written to.
-    fn forward(&mut self, room: RoomId, origin: Option<LegId>, from: LegRole, packet_for: impl Fn(&Writer) -> Option<Packet>) -> Vec<LegId> {
+    /// that the rule lets hear `from` — on a peer's line for `from`, as
+    /// `packet_for` makes it for that line's writer; to a phone line, the
+    /// `opus` frame decoded, sent at `at`. Returns the peers written to.
+    fn forward(&mut self, room: RoomId, origin: Option<LegId>, from: LegRole, opus: &[u8], at: Instant, packet_for: impl Fn(&Writer) -> Option<Packet>) -> Vec<LegId> {
         let Some(room) = self.rooms.get(&room) else { return Vec::new() };
         let mut reached = Vec::new();
         for &id in &room.legs {
-            let Some(leg) = self.legs.get_mut(&id) else { continue };
-            if Some(id) == origin || !may_forward(from, leg.role, room.audio) {
+            let role = match (self.legs.get(&id), self.phones.contains_key(&id)) {
+                (Some(leg), _) => leg.role,
+                (None, true) => LegRole::Customer,
+                (None, false) => continue,
+            };
+            if Some(id) == origin || !may_forward(from, role, room.audio) {
                 continue;
             }
-            if leg.write_from(from, origin.map(|o| o.0), &packet_for) {
-                reached.push(id);
+            if let Some(leg) = self.legs.get_mut(&id) {
+                if leg.write_from(from, origin.map(|o| o.0), &packet_for) {
+                    reached.push(id);
+                }
+            } else if let Some(phone) = self.phones.get_mut(&id) {
+                if let (Some(contents), Some(destination)) = (phone.write(at, from, opus), phone.line.remote) {
+                    self.transmits.push_back(Transmit { proto: Protocol::Udp, source: self.advertised, destination, contents });
+                }
             }
         }
         reached

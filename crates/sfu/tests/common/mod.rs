@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use earshot_sfu::{receive_layout, JoinError, LegId, LegRole, RoomId, Seat, Sfu};
+use earshot_rtp::RtpPacket;
+use earshot_sfu::{receive_layout, JoinError, LegId, LegRole, PhoneLine, RoomId, Seat, Sfu, G711};
 use str0m::format::Codec;
 use str0m::media::{Direction, MediaKind, MediaTime, Mid};
 use str0m::net::{Protocol, Receive};
@@ -39,14 +40,49 @@ pub struct Peer {
     addr: SocketAddr,
     send_mid: Mid,
     frames_sent: u64,
+    /// Real Opus of a tone instead of tagged frames, when set.
+    tone: Option<(opus::Encoder, f64)>,
     /// Frames received, by the speaker's tag.
     pub heard: BTreeMap<u8, u64>,
+}
+
+/// A SIP trunk's end of a phone leg: plain RTP, G.711, 20 ms packets.
+pub struct Trunk {
+    pub addr: SocketAddr,
+    pub leg: LegId,
+    pub line: PhoneLine,
+    /// The tone it sends, in Hz; `None`: it sends nothing.
+    pub tone: Option<f64>,
+    sent: u32,
+    /// What it heard, decoded, in order, and in how many packets.
+    pub heard: Vec<i16>,
+    pub packets: u64,
+}
+
+impl Trunk {
+    fn speak(&mut self) -> Option<Vec<u8>> {
+        let hz = self.tone?;
+        let start = self.sent * 160;
+        let pcm: Vec<i16> = (start..start + 160).map(|i| (8_000.0 * (2.0 * std::f64::consts::PI * hz * f64::from(i) / 8_000.0).sin()) as i16).collect();
+        let mut payload = Vec::new();
+        self.line.codec.encode(&pcm, &mut payload);
+        self.sent += 1;
+        Some(RtpPacket { marker: false, payload_type: self.line.codec.payload_type(), sequence: self.sent as u16, timestamp: start, ssrc: 42, payload: &payload }.to_bytes())
+    }
+
+    fn hear(&mut self, datagram: &[u8]) {
+        let packet = RtpPacket::parse(datagram).expect("the SFU sends RTP");
+        assert_eq!(packet.payload_type, self.line.codec.payload_type(), "in the agreed law");
+        self.line.codec.decode(packet.payload, &mut self.heard);
+        self.packets += 1;
+    }
 }
 
 pub struct World {
     pub now: Instant,
     pub sfu: Sfu,
     pub peers: Vec<Peer>,
+    pub trunk: Option<Trunk>,
     next_frame: Instant,
     next_port: u16,
 }
@@ -55,7 +91,7 @@ impl World {
     pub fn new() -> Self {
         str0m::crypto::from_feature_flags().install_process_default();
         let now = Instant::now();
-        Self { now, sfu: Sfu::new(SFU_ADDR.parse().unwrap()), peers: Vec::new(), next_frame: now, next_port: 6000 }
+        Self { now, sfu: Sfu::new(SFU_ADDR.parse().unwrap()), peers: Vec::new(), trunk: None, next_frame: now, next_port: 6000 }
     }
 
     /// A browser joins as `role` into its granted seat, offering its send line and the receive
@@ -89,9 +125,32 @@ impl World {
         let (leg, answer) = self.sfu.join(self.now, ROOM, role, holder, offer)?;
         rtc.sdp_api().accept_answer(pending, answer).expect("the answer fits");
         self.peers.retain(|p| p.role != role);
-        self.peers.push(Peer { role, leg, rtc, addr, send_mid, frames_sent: 0, heard: BTreeMap::new() });
+        self.peers.push(Peer { role, leg, rtc, addr, send_mid, frames_sent: 0, tone: None, heard: BTreeMap::new() });
         self.run(Duration::from_millis(600), &[]);
         Ok(self.peers.len() - 1)
+    }
+
+    /// From now on `role`'s peer speaks a `hz` tone in real Opus (what a
+    /// phone line decodes), not tagged frames.
+    pub fn speak_tone(&mut self, role: LegRole, hz: f64) {
+        let encoder = opus::Encoder::new(48_000, opus::Channels::Mono, opus::Application::Voip).unwrap();
+        self.peers.iter_mut().find(|p| p.role == role).expect("joined").tone = Some((encoder, hz));
+    }
+
+    /// A phone line joins as the customer, its trunk sending a `hz` tone
+    /// in `codec`, with telephone events on payload type 101.
+    pub fn join_phone(&mut self, codec: G711, hz: f64) {
+        self.sfu.grant(ROOM, LegRole::Customer, seat(LegRole::Customer));
+        let addr: SocketAddr = "127.0.0.3:7078".parse().unwrap();
+        let line = PhoneLine { remote: Some(addr), codec, dtmf: Some(101), sends: true, receives: true };
+        let leg = self.sfu.join_phone(self.now, ROOM, seat(LegRole::Customer).holder, line).expect("the SFU takes the line");
+        self.trunk = Some(Trunk { addr, leg, line, tone: Some(hz), sent: 0, heard: Vec::new(), packets: 0 });
+    }
+
+    /// The trunk sends `datagram` to the SFU now.
+    pub fn trunk_sends(&mut self, datagram: &[u8]) -> bool {
+        let trunk = self.trunk.as_ref().expect("a phone line").addr;
+        self.sfu.handle_receive(self.now, Protocol::Udp, trunk, SFU_ADDR.parse().unwrap(), datagram)
     }
 
     pub fn leave(&mut self, role: LegRole) {
@@ -121,6 +180,9 @@ impl World {
                 for peer in self.peers.iter_mut().filter(|p| talkers.contains(&p.role)) {
                     peer.speak(now);
                 }
+                if let Some(datagram) = self.trunk.as_mut().and_then(Trunk::speak) {
+                    self.trunk_sends(&datagram);
+                }
             }
             for peer in &mut self.peers {
                 peer.rtc.handle_input(Input::Timeout(now)).expect("peer timeout");
@@ -143,6 +205,10 @@ impl World {
             }
             while let Some(t) = self.sfu.poll_transmit() {
                 moved = true;
+                if let Some(trunk) = self.trunk.as_mut().filter(|trunk| trunk.addr == t.destination) {
+                    trunk.hear(&t.contents);
+                    continue;
+                }
                 if let Some(peer) = self.peers.iter_mut().find(|p| p.addr == t.destination) {
                     let receive = Receive::new(Protocol::Udp, t.source, t.destination, &t.contents).unwrap();
                     peer.rtc.handle_input(Input::Receive(self.now, receive)).expect("peer input");
@@ -158,7 +224,14 @@ impl World {
 impl Peer {
     fn speak(&mut self, now: Instant) {
         let Some(pt) = self.rtc.codec_config().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt()) else { return };
-        let frame = vec![tag(self.role); 60];
+        let frame = match &mut self.tone {
+            Some((encoder, hz)) => {
+                let start = self.frames_sent * 960;
+                let pcm: Vec<i16> = (start..start + 960).map(|i| (8_000.0 * (2.0 * std::f64::consts::PI * *hz * i as f64 / 48_000.0).sin()) as i16).collect();
+                encoder.encode_vec(&pcm, 400).expect("an Opus frame")
+            }
+            None => vec![tag(self.role); 60],
+        };
         let time = MediaTime::from_millis(self.frames_sent * 20);
         self.frames_sent += 1;
         if let Some(writer) = self.rtc.writer(self.send_mid) {
