@@ -2,6 +2,7 @@
 //! holder, and a revoked seat takes its leg and its whisper with it, in
 //! whatever order a late join, a late whisper and the revocation arrive.
 
+#[allow(dead_code)] // each test file uses its own part of the world
 mod common;
 
 use std::time::Duration;

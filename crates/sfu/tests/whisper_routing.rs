@@ -1,6 +1,7 @@
 //! The whisper guarantee with real str0m peers: customer, agent and coach
 //! browsers connected to the SFU in memory.
 
+#[allow(dead_code)] // each test file uses its own part of the world
 mod common;
 
 use std::time::Duration;
