@@ -165,14 +165,9 @@ fn Entry(entry: AuditEntry, numbers: Vec<CompanyNumber>, can_open_calls: bool) -
             <td>{number.unwrap_or_default()}</td>
             <td>{call}</td>
             <td>{entry.detail}</td>
-            <td>{address(entry.from)}</td>
+            <td>{entry.from}</td>
         </tr>
     }
-}
-
-/// The address a logged act came from; blank for what the server did.
-pub(crate) fn address(from: Option<std::net::IpAddr>) -> String {
-    from.map(|a| a.to_string()).unwrap_or_default()
 }
 
 /// `at` in the browser's time zone and locale.

@@ -4,7 +4,7 @@
 use earshot_protocol::{AdminLog, AdminQuery, Person, UserId};
 use leptos::prelude::*;
 
-use crate::audit::{address, days, local_time};
+use crate::audit::{days, local_time};
 
 #[component]
 pub fn CompanyLog(
@@ -62,7 +62,7 @@ pub fn CompanyLog(
                                         <td>{e.subject}</td>
                                         <td>{e.before}</td>
                                         <td>{e.after}</td>
-                                        <td>{address(e.from)}</td>
+                                        <td>{e.from}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>

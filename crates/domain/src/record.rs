@@ -72,8 +72,8 @@ impl Record {
     /// seat ending) are left without one.
     pub fn came_from(&mut self, user: UserId, address: IpAddr) {
         match self {
-            Record::Audit(entry) if entry.coach == user => entry.from = Some(address),
-            Record::Admin(entry) if entry.actor == user => entry.from = Some(address),
+            Record::Audit(entry) if entry.coach == user => entry.from = Some(address.to_string()),
+            Record::Admin(entry) if entry.actor == user => entry.from = Some(address.to_string()),
             _ => {}
         }
     }

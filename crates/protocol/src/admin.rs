@@ -2,8 +2,6 @@
 //! a password, and the log of every change an admin made (`/api/admin/…`,
 //! `/api/links/…`).
 
-use std::net::IpAddr;
-
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{query_string, Person};
@@ -161,7 +159,7 @@ pub struct AdminEntry {
     /// The address the change came from (behind a trusted proxy, the client
     /// it forwarded for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<IpAddr>,
+    pub from: Option<String>,
 }
 
 /// `GET /api/admin/log`'s query; like [`crate::AuditQuery`], each field narrows.

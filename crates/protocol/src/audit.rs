@@ -1,8 +1,6 @@
 //! The coaching audit log: who listened to which call, when, and what they
 //! did there — refusals included. Admins read it (`/api/audit`).
 
-use std::net::IpAddr;
-
 use serde::{Deserialize, Serialize};
 
 use crate::calls::{CallId, Millis};
@@ -66,7 +64,7 @@ pub struct AuditEntry {
     /// The address the coach's request came from (behind a trusted proxy,
     /// the client it forwarded for); none for what the server did itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<IpAddr>,
+    pub from: Option<String>,
 }
 
 /// `GET /api/audit`'s query: every field narrows; none given is everything.

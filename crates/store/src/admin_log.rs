@@ -4,7 +4,7 @@ use earshot_protocol::{AdminEntry, AdminQuery, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::{address, AuditCursor};
+use crate::audit::AuditCursor;
 use crate::calls::millis;
 use crate::text::{from_text, to_text};
 use crate::{Error, Store};
@@ -21,7 +21,7 @@ pub(crate) async fn insert_admin(db: &mut AnyConnection, entry: &AdminEntry) -> 
         .bind(&entry.subject)
         .bind(&entry.before)
         .bind(&entry.after)
-        .bind(entry.from.map(|a| a.to_string()))
+        .bind(entry.from.clone())
         .execute(&mut *db)
         .await?;
     Ok(())
@@ -60,6 +60,6 @@ fn entry_from(row: &AnyRow) -> Result<AdminEntry, Error> {
         subject: row.try_get("subject")?,
         before: row.try_get("before_text")?,
         after: row.try_get("after_text")?,
-        from: address(row)?,
+        from: row.try_get("address")?,
     })
 }

@@ -1,7 +1,5 @@
 //! The coaching audit log: appended by the writer, read by admins.
 
-use std::net::IpAddr;
-
 use earshot_protocol::{AuditAction, AuditEntry, AuditQuery, CallId, NumberId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -25,7 +23,7 @@ pub(crate) async fn insert_audit(db: &mut AnyConnection, id: i64, entry: &AuditE
         .bind(entry.number.map(|n| i64::from(n.0)))
         .bind(entry.notified_agent.map(i64::from))
         .bind(&entry.detail)
-        .bind(entry.from.map(|a| a.to_string()))
+        .bind(entry.from.clone())
         .execute(&mut *db)
         .await?;
     Ok(())
@@ -123,12 +121,6 @@ fn entry_from(row: &AnyRow) -> Result<AuditEntry, Error> {
         number: row.try_get::<Option<i64>, _>("number_id")?.map(|n| NumberId(n as u32)),
         notified_agent: row.try_get::<Option<i64>, _>("notified_agent")?.map(|n| n != 0),
         detail: row.try_get("detail")?,
-        from: address(row)?,
+        from: row.try_get("address")?,
     })
-}
-
-/// An entry's `address`: none, or one it was written with.
-pub(crate) fn address(row: &AnyRow) -> Result<Option<IpAddr>, Error> {
-    let text: Option<String> = row.try_get("address")?;
-    text.map(|a| a.parse().map_err(|e: std::net::AddrParseError| Error::Decode(e.into()))).transpose()
 }

@@ -67,7 +67,7 @@ fn render(entries: &[AuditEntry], numbers: &[CompanyNumber]) -> String {
             number.unwrap_or_default(),
             e.notified_agent.map(|told| if told { "yes" } else { "no" }.to_owned()).unwrap_or_default(),
             e.detail.clone(),
-            csv::address(e.from),
+            e.from.clone().unwrap_or_default(),
             ])
         })
         .collect()

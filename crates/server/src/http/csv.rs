@@ -1,7 +1,6 @@
 //! CSV downloads of the logs: RFC 4180 rows, read and sent a page at a
 //! time, so a year's log is never in memory whole.
 
-use std::net::IpAddr;
 use std::future::Future;
 
 use axum::body::Body;
@@ -65,11 +64,6 @@ fn field(value: &str) -> String {
     } else {
         value
     }
-}
-
-/// An entry's address, empty when it has none.
-pub fn address(from: Option<IpAddr>) -> String {
-    from.map(|a| a.to_string()).unwrap_or_default()
 }
 
 /// `2026-12-02 03:04:05.678` (UTC) from milliseconds since 1970.

@@ -67,7 +67,7 @@ pub async fn log_csv(State(state): State<AppState>, Admin(_): Admin, query: Resu
 }
 
 fn render(entries: &[AdminEntry]) -> String {
-    let row = |e: &AdminEntry| csv::row(&[utc(e.at), e.action.label().to_owned(), e.actor_name.clone(), e.actor.0.to_string(), e.subject.clone(), e.before.clone(), e.after.clone(), csv::address(e.from)]);
+    let row = |e: &AdminEntry| csv::row(&[utc(e.at), e.action.label().to_owned(), e.actor_name.clone(), e.actor.0.to_string(), e.subject.clone(), e.before.clone(), e.after.clone(), e.from.clone().unwrap_or_default()]);
     entries.iter().map(row).collect()
 }
 
