@@ -19,6 +19,7 @@ pub fn test(args: &[String]) -> Result {
     }
     let tool_bin = tools::ensure_build_tools()?;
     tools::ensure_browser()?;
+    tools::ensure_sip_peers()?;
 
     // The store's suite runs against SQLite, and against this server too.
     let postgres = crate::postgres::Cluster::start()?;

@@ -54,6 +54,13 @@ pub fn trunk_command(tool_bin: &Path) -> Command {
     command
 }
 
+/// The SIP peers nobody here wrote that phone lines are tested against:
+/// SIPp (Debian's `sip-tester`).
+pub fn ensure_sip_peers() -> Result {
+    step("checking SIP peers");
+    ensure_debian("sipp", "sip-tester")
+}
+
 /// What `cargo xtask test` needs besides the build tools: Chromium and its driver.
 pub fn ensure_browser() -> Result {
     step("checking headless Chromium");

@@ -209,6 +209,11 @@ impl Description {
         }
     }
 
+    /// Whether an answer can be made: an audio stream with G.711 in it.
+    pub fn usable(&self) -> Result<(), SdpError> {
+        self.media[self.audio()?].codec().map(|_| ()).ok_or(SdpError::NoCodec)
+    }
+
     /// Answers this offer from `local` (RFC 3264 §6): the first G.711 law
     /// it prefers, telephone events if it offers them, every other stream
     /// refused. `version` goes up with each answer of one dialog.

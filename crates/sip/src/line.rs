@@ -1,0 +1,319 @@
+//! The SIP endpoint toward the trunk: rsipstack's transport (UDP and TCP),
+//! transactions and dialogs, with Earshot's rules on top. Every INVITE
+//! from an address the trunk rules do not allow is refused 403, one that
+//! dials no number 404, one whose SDP cannot carry a call 488, one past
+//! the concurrent-call cap 503 with a Retry-After; each refusal is logged
+//! with its reason. An admitted call goes to the server as an
+//! [`IncomingCall`], which it rings, answers, refuses or hangs up.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use rsipstack::dialog::dialog::{Dialog, DialogState, DialogStateReceiver, DialogStateSender, TerminatedReason};
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::prelude::HeadersExt;
+use rsipstack::sip::{Header, Method, StatusCode};
+use rsipstack::transaction::transaction::Transaction;
+use rsipstack::transport::tcp_listener::TcpListenerConnection;
+use rsipstack::transport::udp::UdpConnection;
+use rsipstack::transport::{SipConnection, TransportLayer};
+use rsipstack::EndpointBuilder;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::sdp::{Description, SdpError};
+use crate::trunk::{caller, dialled, Trunks};
+
+/// Where the line listens and whom it takes calls from.
+#[derive(Clone, Debug)]
+pub struct LineConfig {
+    /// UDP and TCP, on the same port (port 0: any free one).
+    pub bind: SocketAddr,
+    pub trunks: Trunks,
+    /// Calls at once past which an INVITE is refused 503.
+    pub max_calls: usize,
+}
+
+/// Seconds a caller refused for load is asked to wait.
+const RETRY_AFTER: &str = "5";
+
+/// Why the server will not take a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// 404: not one of the company's numbers.
+    UnknownNumber,
+    /// 480: nobody can take it now (lines busy, the server stopping).
+    Unavailable,
+    /// 488: its audio cannot be carried.
+    NotAcceptable,
+}
+
+/// What happens to a call's dialog on the trunk's side.
+#[derive(Debug)]
+pub enum DialogEvent {
+    /// The trunk cancelled, hung up, or stopped answering: the call is over.
+    Ended { why: &'static str },
+    /// A re-INVITE: the answer to send (SDP text), or why not (488).
+    Reoffered { offer: Description, reply: oneshot::Sender<Result<String, SdpError>> },
+}
+
+/// A call the trunk put through and the rules admitted.
+pub struct IncomingCall {
+    /// The company number dialled, in E.164.
+    pub dialled: String,
+    /// The customer's number, when they did not withhold it.
+    pub caller: Option<String>,
+    pub source: IpAddr,
+    pub offer: Description,
+    /// What the trunk does to the dialog from now on.
+    pub events: mpsc::UnboundedReceiver<DialogEvent>,
+    dialog: InviteDialog,
+}
+
+fn sdp_body(sdp: &str) -> (Option<Vec<Header>>, Option<Vec<u8>>) {
+    (Some(vec![Header::ContentType("application/sdp".into())]), Some(sdp.as_bytes().to_vec()))
+}
+
+impl IncomingCall {
+    /// 183 with our answer: the customer hears the room (the ringback)
+    /// before anyone takes the call.
+    pub fn early_media(&self, sdp: &str) {
+        let (headers, body) = sdp_body(sdp);
+        if let Err(e) = self.dialog.ringing(headers, body) {
+            tracing::debug!("183 not sent: {e}");
+        }
+    }
+
+    /// 200 with our answer: an agent took the call.
+    pub fn answer(&self, sdp: &str) {
+        let (headers, body) = sdp_body(sdp);
+        if let Err(e) = self.dialog.accept(headers, body) {
+            tracing::debug!("200 not sent: {e}");
+        }
+    }
+
+    pub fn refuse(&self, refusal: Refusal) {
+        let code = match refusal {
+            Refusal::UnknownNumber => StatusCode::NotFound,
+            Refusal::Unavailable => StatusCode::TemporarilyUnavailable,
+            Refusal::NotAcceptable => StatusCode::NotAcceptableHere,
+        };
+        if let Err(e) = self.dialog.reject(Some(code), None) {
+            tracing::debug!("refusal not sent: {e}");
+        }
+    }
+
+    /// The call ended on our side: BYE once answered, a 480 before.
+    pub async fn hang_up(&self) {
+        match self.dialog.state() {
+            DialogState::Confirmed(..) | DialogState::WaitAck(..) => {
+                if let Err(e) = self.dialog.bye().await {
+                    tracing::debug!("BYE not sent: {e}");
+                }
+            }
+            DialogState::Terminated(..) => {}
+            _ => self.refuse(Refusal::Unavailable),
+        }
+    }
+}
+
+/// The running line; it stops when dropped.
+pub struct Line {
+    local: SocketAddr,
+    stop: CancellationToken,
+}
+
+impl Drop for Line {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// Each live dialog's events, by dialog id.
+type Dialogs = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<DialogEvent>>>>;
+
+impl Line {
+    /// Binds UDP and TCP at `config.bind` and serves; admitted calls
+    /// arrive on the receiver.
+    pub async fn start(config: LineConfig) -> Result<(Line, mpsc::Receiver<IncomingCall>), rsipstack::Error> {
+        let stop = CancellationToken::new();
+        let transport = TransportLayer::new(stop.clone());
+        let udp = UdpConnection::create_connection(config.bind, None, Some(stop.child_token())).await?;
+        let local = udp.get_addr().get_socketaddr()?;
+        transport.add_transport(udp.into());
+        let tcp = TcpListenerConnection::new(local, None).await?;
+        transport.add_transport(tcp.into());
+        let endpoint = EndpointBuilder::new().with_cancel_token(stop.clone()).with_transport_layer(transport).with_user_agent("Earshot").build();
+        let incoming = endpoint.incoming_transactions()?;
+        let layer = Arc::new(DialogLayer::new(endpoint.inner.clone()));
+        let (states, state_rx) = layer.new_dialog_state_channel();
+        let (calls, calls_rx) = mpsc::channel(64);
+        let dialogs: Dialogs = Arc::default();
+        let serve = Serve { config, layer: Arc::clone(&layer), states, calls, dialogs: Arc::clone(&dialogs) };
+        let token = stop.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = endpoint.serve() => {}
+                () = serve.run(incoming) => {}
+                () = follow_dialogs(layer, dialogs, state_rx) => {}
+                () = token.cancelled() => {}
+            }
+        });
+        tracing::info!("SIP line on udp://{local} and tcp://{local}");
+        Ok((Line { local, stop }, calls_rx))
+    }
+
+    /// Where the line listens (UDP and TCP).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+}
+
+struct Serve {
+    config: LineConfig,
+    layer: Arc<DialogLayer>,
+    states: DialogStateSender,
+    calls: mpsc::Sender<IncomingCall>,
+    dialogs: Dialogs,
+}
+
+/// The address a request came from: its top Via, as the transport
+/// stamped it with `received` when the two differ.
+fn source_of(tx: &Transaction) -> Option<IpAddr> {
+    let via = tx.original.via_header().ok()?;
+    let (_, target) = SipConnection::parse_target_from_via(via).ok()?;
+    target.host.to_string().trim_matches(|c| c == '[' || c == ']').parse().ok()
+}
+
+impl Serve {
+    async fn run(self, mut incoming: rsipstack::transaction::TransactionReceiver) {
+        while let Some(mut tx) = incoming.recv().await {
+            let in_dialog = self.layer.match_dialog(&tx);
+            match (tx.original.method, in_dialog) {
+                (_, Some(Dialog::Invite(mut dialog))) => {
+                    tokio::spawn(async move {
+                        if let Err(e) = dialog.handle(&mut tx).await {
+                            tracing::debug!("in-dialog request: {e}");
+                        }
+                    });
+                }
+                (Method::Invite, _) => self.on_invite(tx).await,
+                (Method::Options, _) => {
+                    let _ = tx.reply(StatusCode::OK).await; // capabilities: alive
+                }
+                (Method::Ack, _) => {} // of a refusal: the transaction layer has it
+                (Method::Bye | Method::Cancel, _) => {
+                    let _ = tx.reply(StatusCode::CallTransactionDoesNotExist).await;
+                }
+                (_, _) => {
+                    let _ = tx.reply(StatusCode::MethodNotAllowed).await;
+                }
+            }
+        }
+    }
+
+    async fn on_invite(&self, mut tx: Transaction) {
+        let source = source_of(&tx);
+        let refuse = |why: &str| tracing::info!(source = ?source, "SIP INVITE refused: {why}");
+        if !source.is_some_and(|s| self.config.trunks.allows(s)) {
+            refuse("not from an allowed trunk address (403)");
+            let _ = tx.reply(StatusCode::Forbidden).await;
+            return;
+        }
+        let user = tx.original.uri.user().map(str::to_owned);
+        let Some(number) = user.as_deref().and_then(dialled) else {
+            refuse("it dials no E.164 number (404)");
+            let _ = tx.reply(StatusCode::NotFound).await;
+            return;
+        };
+        let offer = std::str::from_utf8(&tx.original.body).map_err(|_| SdpError::NoAudio).and_then(Description::parse).and_then(|d| d.usable().map(|()| d));
+        let offer = match offer {
+            Ok(offer) => offer,
+            Err(why) => {
+                refuse(&format!("{why} (488)"));
+                let _ = tx.reply(StatusCode::NotAcceptableHere).await;
+                return;
+            }
+        };
+        if self.dialogs.lock().expect("dialogs").len() >= self.config.max_calls {
+            refuse(&format!("{} calls at once already (503)", self.config.max_calls));
+            let _ = tx.reply_with(StatusCode::ServiceUnavailable, vec![Header::Other("Retry-After".into(), RETRY_AFTER.into())], None).await;
+            return;
+        }
+        let from = tx.original.from_header().ok().and_then(|h| h.uri().ok()).and_then(|uri| uri.user().map(str::to_owned));
+        let dialog = match self.layer.get_or_create_server_invite(&tx, self.states.clone(), None, None) {
+            Ok(dialog) => dialog,
+            Err(e) => {
+                tracing::info!("SIP INVITE not taken: {e}");
+                let _ = tx.reply(StatusCode::ServerInternalError).await;
+                return;
+            }
+        };
+        let (events, events_rx) = mpsc::unbounded_channel();
+        self.dialogs.lock().expect("dialogs").insert(dialog.id().to_string(), events);
+        let call = IncomingCall { dialled: number, caller: caller(from.as_deref()), source: source.expect("allowed above"), offer, events: events_rx, dialog: dialog.clone() };
+        let mut handled = dialog;
+        tokio::spawn(async move {
+            if let Err(e) = handled.handle(&mut tx).await {
+                tracing::debug!("INVITE transaction: {e}");
+            }
+        });
+        if self.calls.send(call).await.is_err() {
+            tracing::info!("SIP INVITE arrived as the server stops");
+        }
+    }
+}
+
+/// Passes each dialog's news to its call: its end, and re-INVITEs.
+async fn follow_dialogs(layer: Arc<DialogLayer>, dialogs: Dialogs, mut states: DialogStateReceiver) {
+    while let Some(state) = states.recv().await {
+        match state {
+            DialogState::Terminated(id, reason) => {
+                let why = match reason {
+                    TerminatedReason::UacCancel => "the caller hung up before an answer",
+                    TerminatedReason::UacBye => "the caller hung up",
+                    TerminatedReason::Timeout => "the trunk stopped answering",
+                    _ => "the call's dialog ended",
+                };
+                if let Some(events) = dialogs.lock().expect("dialogs").remove(&id.to_string()) {
+                    let _ = events.send(DialogEvent::Ended { why }); // the call may be over already
+                }
+                layer.remove_dialog(&id);
+            }
+            DialogState::Updated(id, request, handle) => {
+                let events = dialogs.lock().expect("dialogs").get(&id.to_string()).cloned();
+                tokio::spawn(reoffer(events, request, handle));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Answers a re-INVITE with what the call's owner says, or 488.
+async fn reoffer(events: Option<mpsc::UnboundedSender<DialogEvent>>, request: rsipstack::sip::Request, handle: rsipstack::dialog::dialog::TransactionHandle) {
+    let offer = std::str::from_utf8(&request.body).map_err(|_| SdpError::NoAudio).and_then(Description::parse);
+    let answer = match (offer, events) {
+        (Ok(offer), Some(events)) => {
+            let (reply, answer) = oneshot::channel();
+            let _ = events.send(DialogEvent::Reoffered { offer, reply });
+            answer.await.unwrap_or(Err(SdpError::NoAudio))
+        }
+        (Err(why), _) => Err(why),
+        (Ok(_), None) => Err(SdpError::NoAudio),
+    };
+    let sent = match answer {
+        Ok(sdp) => {
+            let (headers, body) = sdp_body(&sdp);
+            handle.respond(StatusCode::OK, headers, body).await
+        }
+        Err(why) => {
+            tracing::info!("SIP re-INVITE refused: {why} (488)");
+            handle.reply(StatusCode::NotAcceptableHere).await
+        }
+    };
+    if sent.is_err() {
+        tracing::debug!("re-INVITE answered too late");
+    }
+}

@@ -1,0 +1,60 @@
+//! Who may call in over SIP, and what a request dialled: rules with no
+//! I/O, so that every refusal is decided (and tested) here.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+/// The trunks (or PBXs) calls may come from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trunks {
+    /// The addresses allowed to send INVITEs; empty: nobody.
+    pub allowed: Vec<IpNet>,
+}
+
+impl Trunks {
+    pub fn allows(&self, source: IpAddr) -> bool {
+        self.allowed.iter().any(|network| network.contains(&source))
+    }
+}
+
+/// The E.164 number a Request-URI's user part dialled: `+442071838750`,
+/// `442071838750` or `00442071838750`, with visual separators; `None`
+/// when it is no number (a name, a short code).
+pub fn dialled(user: &str) -> Option<String> {
+    let digits: String = user.chars().filter(|c| !matches!(c, '-' | '.' | '(' | ')' | ' ')).collect();
+    let digits = digits.strip_prefix('+').or_else(|| digits.strip_prefix("00")).unwrap_or(&digits);
+    let plausible = (6..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
+    plausible.then(|| format!("+{digits}"))
+}
+
+/// The customer's number as the From header's user part gives it, or
+/// `None` for a withheld or non-numeric caller (`anonymous`).
+pub fn caller(user: Option<&str>) -> Option<String> {
+    user.and_then(dialled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_allowed_addresses_may_call() {
+        let trunks = Trunks { allowed: vec!["192.0.2.0/24".parse().unwrap(), "127.0.0.1/32".parse().unwrap()] };
+        assert!(trunks.allows("192.0.2.77".parse().unwrap()) && trunks.allows("127.0.0.1".parse().unwrap()));
+        assert!(!trunks.allows("198.51.100.1".parse().unwrap()));
+        assert!(!Trunks::default().allows("127.0.0.1".parse().unwrap()), "none configured: nobody");
+    }
+
+    #[test]
+    fn what_was_dialled_is_read_as_e164() {
+        assert_eq!(dialled("+442071838750").as_deref(), Some("+442071838750"));
+        assert_eq!(dialled("442071838750").as_deref(), Some("+442071838750"));
+        assert_eq!(dialled("0044-20-7183-8750").as_deref(), Some("+442071838750"));
+        for nothing in ["sales", "911", "", "+", "02071838750", "+4420718387501234"] {
+            assert_eq!(dialled(nothing), None, "{nothing:?}");
+        }
+        assert_eq!(caller(Some("anonymous")), None);
+        assert_eq!(caller(None), None);
+    }
+}
