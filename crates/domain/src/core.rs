@@ -181,7 +181,8 @@ fn describe_contact(contact: &Contact) -> String {
 pub enum Origin {
     /// The simulator: simulated parties, simulated audio.
     Simulated,
-    /// A caller in a browser (the caller view): routed to an online agent.
+    /// A real customer, in a browser (the caller view) or on a phone line:
+    /// routed to an available agent.
     Caller,
 }
 
@@ -494,14 +495,18 @@ impl Core {
         id
     }
 
+    /// The customer's phone of a call whose caller withheld their number.
+    pub const WITHHELD: &'static str = "Withheld";
+
     /// A caller dials: the number must be the company's and the phone a
-    /// phone number (`+` and 6 to 15 digits).
+    /// phone number (`+` and 6 to 15 digits) or [`Core::WITHHELD`].
     pub fn dial(&mut self, now: Millis, new: NewCall) -> Result<CallId, EventError> {
         if self.directory.live_number(new.number).is_none() {
             return Err(EventError::UnknownNumber(new.number));
         }
         let digits = new.customer_phone.strip_prefix('+').unwrap_or_default();
-        if !(6..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        let number = (6..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+        if !number && new.customer_phone != Self::WITHHELD {
             return Err(EventError::BadPhone);
         }
         let waiting = self.calls.values().filter(|c| c.origin == Origin::Caller && c.state == CallState::Waiting).count();

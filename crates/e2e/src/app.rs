@@ -22,6 +22,8 @@ pub struct TestApp {
     pub media: MediaHandle,
     /// The setup link's path, when the company had no admin at start.
     pub setup_link: Option<String>,
+    /// The phone line's address, when it is on.
+    pub sip: Option<SocketAddr>,
 }
 
 impl TestApp {
@@ -31,7 +33,7 @@ impl TestApp {
 
     /// The same server, reached at `addr` (a relay: see `Network`).
     pub fn through(&self, addr: SocketAddr) -> TestApp {
-        TestApp { addr, live: self.live.clone(), media: self.media.clone(), setup_link: self.setup_link.clone() }
+        TestApp { addr, live: self.live.clone(), media: self.media.clone(), setup_link: self.setup_link.clone(), sip: self.sip }
     }
 
     /// `agent` signed in elsewhere and Available (no browser of theirs is
@@ -128,7 +130,7 @@ pub async fn spawn_company(config: Config) -> TestApp {
     let config = Config { addr: "127.0.0.1:0".parse().unwrap(), dist_dir: Some(dist_dir()), ..config };
     let app = Application::build(config).await.expect("server starts");
     let (addr, live, media) = (app.local_addr(), app.live(), app.media());
-    let setup_link = app.setup_link().map(str::to_owned);
+    let (setup_link, sip) = (app.setup_link().map(str::to_owned), app.sip_addr());
     tokio::spawn(app.run_until_stopped());
-    TestApp { addr, live, media, setup_link }
+    TestApp { addr, live, media, setup_link, sip }
 }

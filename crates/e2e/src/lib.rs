@@ -11,6 +11,7 @@ mod audio;
 mod coaching;
 mod network;
 pub mod screens;
+pub mod sipp;
 mod webdriver;
 
 pub use app::{dist_dir, spawn_app, spawn_company, TestApp};

@@ -61,6 +61,8 @@ pub struct Config {
     /// Proxies in front of the server (a TLS terminator): behind them the
     /// client's address is the one they put in `X-Forwarded-For`.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The phone line toward a SIP trunk; `None`: off.
+    pub sip: Option<earshot_sip::line::LineConfig>,
 }
 
 /// Where the durable state lives.
@@ -138,6 +140,7 @@ impl Config {
             insider_rate: Rate { burst: 10, every: Duration::from_secs(3) },
             connections: Limits::default(),
             trusted_proxies: Vec::new(),
+            sip: None,
         }
     }
 }

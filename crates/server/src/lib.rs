@@ -10,6 +10,7 @@ pub mod listen;
 pub mod live;
 pub mod load;
 pub mod media;
+mod phone;
 mod password_checks;
 pub mod supervise;
 pub mod throttle;
@@ -61,6 +62,8 @@ pub enum StartError {
     Io(std::io::Error),
     /// The database cannot be opened, migrated or read.
     Store(earshot_store::Error),
+    /// The SIP line cannot listen.
+    Sip(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -68,6 +71,7 @@ impl std::fmt::Display for StartError {
         match self {
             StartError::Io(e) => e.fmt(f),
             StartError::Store(e) => write!(f, "the database: {e}"),
+            StartError::Sip(e) => write!(f, "the SIP line: {e}"),
         }
     }
 }
@@ -98,6 +102,8 @@ pub struct Application {
     stopping: watch::Sender<bool>,
     /// Removes a scratch database when the server is done.
     scratch: Option<Scratch>,
+    /// The phone line toward the SIP trunk, when it is on.
+    sip: Option<earshot_sip::line::Line>,
     setup_link: Option<String>,
 }
 
@@ -159,6 +165,14 @@ impl Application {
             .with_first_id(first_id);
         let live = live::spawn(core, config.simulator.clone(), media.clone(), ears, writer);
         listen::spawn(heard, live.clone(), listen::thresholds(&attention), phrases)?;
+        let sip = match &config.sip {
+            Some(line) => {
+                let (line, calls) = earshot_sip::line::Line::start(line.clone()).await.map_err(|e| StartError::Sip(e.to_string()))?;
+                supervise::task("SIP calls", phone::serve(calls, live.clone(), media.clone()));
+                Some(line)
+            }
+            None => None,
+        };
         let (stopping, _) = watch::channel(false);
         let needs_admin = !company.directory.active_users().any(|u| u.role == earshot_protocol::Role::Admin);
         let state = http::AppState::new(&config, company, store, local, live.clone(), media.clone(), stopping.subscribe())?.with_speech(speech);
@@ -167,7 +181,7 @@ impl Application {
             false => None,
         };
         let proxies = http::client::TrustedProxies::new(config.trusted_proxies.iter().copied());
-        Ok(Self { listener, router: http::router(state), limits: config.connections, proxies, live, media, stopping, scratch, setup_link })
+        Ok(Self { listener, router: http::router(state), limits: config.connections, proxies, live, media, stopping, scratch, sip, setup_link })
     }
 
     /// The setup link printed at start (its path) when the company has no
@@ -191,6 +205,11 @@ impl Application {
         self.media.clone()
     }
 
+    /// Where the SIP line listens (UDP and TCP), when it is on.
+    pub fn sip_addr(&self) -> Option<SocketAddr> {
+        self.sip.as_ref().map(earshot_sip::line::Line::local_addr)
+    }
+
     pub fn port(&self) -> u16 {
         self.local_addr().port()
     }
@@ -205,6 +224,7 @@ impl Application {
     /// and in-flight requests finish.
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let _scratch = self.scratch; // dropped when the server is
+        let _sip = self.sip; // the line stops with the server
         let stopping = self.stopping;
         let told = stopping.clone();
         let signal = async move {

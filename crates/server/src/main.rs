@@ -7,12 +7,15 @@ use earshot_protocol::{MonitoringAccess, Role, UserId};
 use earshot_server::auth::{hash_password, weak_password};
 use earshot_server::{Application, Config, Database};
 use earshot_simulator::SimConfig;
+use earshot_sip::line::LineConfig;
+use earshot_sip::trunk::Trunks;
 use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "usage: earshot-server [--demo [--seed N | --no-simulator]] [--bind IP:PORT | --port N] [--dist DIR]
                      [--data DIR | --database URL] [--allow-origin ORIGIN]... [--trusted-proxy CIDR]...
                      [--media-bind IP:PORT] [--media-advertise IP:PORT] [--media-advertise-tcp IP:PORT]
                      [--media-shards N] [--max-connections-per-address N]
+                     [--sip-bind IP:PORT] [--sip-trunk CIDR]...
        earshot-server create-admin --email EMAIL --name NAME [--data DIR | --database URL]
                      (the password on standard input, one line)
 
@@ -21,6 +24,10 @@ const USAGE: &str = "usage: earshot-server [--demo [--seed N | --no-simulator]] 
 Each flag may come from the environment instead: EARSHOT_ and its name in capitals
 (EARSHOT_DATABASE, EARSHOT_TRUSTED_PROXY=10.0.0.0/8,127.0.0.1, EARSHOT_DEMO=1);
 the command line wins.
+
+--sip-bind turns the phone line on (SIP over UDP and TCP, off by default); calls are
+taken only from each --sip-trunk (an address or a network, repeatable: your carrier's
+or PBX's). --demo turns it on at 127.0.0.1:5060 for calls from this machine.
 
 Without --demo the company is your own: an empty database starts with nobody
 (make the first admin with create-admin) and the demo password is refused.
@@ -93,6 +100,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
     config.media.shards = std::thread::available_parallelism().map_or(1, usize::from);
     config.database = Database::Dir(PathBuf::from("data"));
     let (mut demo, mut simulator, mut simulator_flag) = (false, Some(SimConfig::default()), None);
+    let mut sip = SipFlags::default();
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -124,6 +132,11 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
                 let shards = value()?;
                 config.media.shards = shards.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("--media-shards: not a count: {shards}"))?;
             }
+            "--sip-bind" => sip.bind = Some(parse_addr(&flag, &value()?)?),
+            "--sip-trunk" => {
+                let trunk = value()?;
+                sip.trunks.push(parse_network(&trunk).ok_or_else(|| format!("--sip-trunk: not an address or a network (192.0.2.0/24): {trunk}"))?);
+            }
             "--max-connections-per-address" => {
                 let cap = value()?;
                 config.connections.per_address = cap.parse().map_err(|_| format!("--max-connections-per-address: not a number: {cap}"))?;
@@ -137,8 +150,25 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
     if demo {
         let Config { seed, .. } = Config::demo();
         (config.seed, config.demo, config.simulator) = (seed, true, simulator);
+        // The demo's phone line takes calls from this machine (SIPp, a softphone).
+        sip.bind = sip.bind.or(Some(SocketAddr::from(([127, 0, 0, 1], 5060))));
+        if sip.trunks.is_empty() {
+            sip.trunks.push(parse_network("127.0.0.1").expect("an address"));
+        }
     }
+    config.sip = match (sip.bind, sip.trunks.is_empty()) {
+        (Some(bind), _) => Some(LineConfig { bind, trunks: Trunks { allowed: sip.trunks }, max_calls: LineConfig::MAX_CALLS }),
+        (None, true) => None,
+        (None, false) => return Err("--sip-trunk: the phone line is off: give --sip-bind too".to_owned()),
+    };
     Ok(config)
+}
+
+/// The phone line's flags, read before they make a [`LineConfig`].
+#[derive(Default)]
+struct SipFlags {
+    bind: Option<SocketAddr>,
+    trunks: Vec<ipnet::IpNet>,
 }
 
 /// The flags the environment may give (`EARSHOT_…`), and whether each is a
@@ -159,6 +189,8 @@ const FLAGS: &[(&str, Takes)] = &[
     ("--media-advertise-tcp", Takes::One),
     ("--media-shards", Takes::One),
     ("--max-connections-per-address", Takes::One),
+    ("--sip-bind", Takes::One),
+    ("--sip-trunk", Takes::Many),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -292,5 +324,18 @@ mod tests {
         assert!(refused(&["--trusted-proxy", "10.0.0/8"]).starts_with("--trusted-proxy: not an address or a network"));
         assert!(refused(&["--bind", "8080"]).starts_with("--bind: not an IP:PORT address"));
         assert_eq!(refused(&["--no-simulator"]), "--no-simulator: the simulator is the demo's: it goes with --demo");
+    }
+
+    #[test]
+    fn the_phone_line_is_off_unless_bound_and_takes_calls_only_from_its_trunks() {
+        let parsed = |args: &[&str]| parse_args(args.iter().map(|a| a.to_string()));
+        assert!(parsed(&[]).unwrap().sip.is_none(), "off by default");
+        let line = parsed(&["--sip-bind", "0.0.0.0:5060", "--sip-trunk", "192.0.2.0/24", "--sip-trunk", "198.51.100.7"]).unwrap().sip.unwrap();
+        assert_eq!(line.bind, "0.0.0.0:5060".parse().unwrap());
+        assert_eq!(line.trunks.allowed, vec!["192.0.2.0/24".parse().unwrap(), "198.51.100.7/32".parse().unwrap()]);
+        let demo = parsed(&["--demo"]).unwrap().sip.unwrap();
+        assert_eq!((demo.bind, demo.trunks.allowed), ("127.0.0.1:5060".parse().unwrap(), vec!["127.0.0.1/32".parse().unwrap()]), "the demo's, for this machine");
+        assert_eq!(parsed(&["--sip-trunk", "192.0.2.1"]).err().unwrap(), "--sip-trunk: the phone line is off: give --sip-bind too");
+        assert!(parsed(&["--sip-bind", "0.0.0.0:5060", "--sip-trunk", "carrier"]).err().unwrap().starts_with("--sip-trunk: not an address or a network"));
     }
 }

@@ -36,6 +36,12 @@ pub struct LineConfig {
     pub max_calls: usize,
 }
 
+impl LineConfig {
+    /// Calls at once a line takes unless told otherwise: a small centre's
+    /// trunk, with room to spare.
+    pub const MAX_CALLS: usize = 500;
+}
+
 /// Seconds a caller refused for load is asked to wait.
 const RETRY_AFTER: &str = "5";
 

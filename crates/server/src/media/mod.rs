@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use earshot_protocol::{CallId, UserId};
-use earshot_sfu::{LegRole, LegStats, RoomId, Seat};
+use earshot_sfu::{LegId, LegRole, LegStats, LineEvent, PhoneLine, RoomId, Seat};
 use tokio::sync::{mpsc, oneshot};
 
 pub use effect::Effect;
@@ -117,6 +117,11 @@ pub(crate) enum MediaRequest {
     /// The leg goes, its seat stays: as a lost connection (tests).
     Leave { room: RoomId, role: LegRole },
     Join { room: RoomId, role: LegRole, holder: u64, offer: String, reply: oneshot::Sender<Result<String, JoinRefused>> },
+    /// A phone line joins as the customer; its key presses and its silence
+    /// go to `events`.
+    JoinPhone { room: RoomId, holder: u64, line: PhoneLine, events: mpsc::UnboundedSender<LineEvent>, reply: oneshot::Sender<Result<LegId, JoinRefused>> },
+    /// What a phone leg's dialog agreed now.
+    SetLine { leg: LegId, line: PhoneLine },
     /// Play the simulator's dialogue as the customer and the agent.
     Simulate { room: RoomId },
     Report { reply: oneshot::Sender<Vec<LegReport>> },
@@ -128,6 +133,8 @@ struct Shard {
     tx: mpsc::UnboundedSender<MediaRequest>,
     /// Its UDP socket's address.
     local: SocketAddr,
+    /// The UDP address it tells peers and phone lines to send to.
+    advertised: SocketAddr,
 }
 
 /// Talks to the media shards. Cheap to clone; a room's requests are queued
@@ -155,6 +162,26 @@ impl MediaHandle {
         let (reply, answer) = oneshot::channel();
         self.send(room, MediaRequest::Join { room, role, holder, offer, reply });
         answer.await.unwrap_or(Err(JoinRefused::Stopping))
+    }
+
+    /// Where a phone line sends `room`'s RTP: its shard's advertised UDP address.
+    pub fn rtp_address(&self, room: RoomId) -> SocketAddr {
+        self.shards[self.shard_of(room)].advertised
+    }
+
+    /// A phone line joins `room` as its customer, into the seat granted
+    /// `holder`, with what its dialog agreed; it hears the ringback until
+    /// an agent's softphone joins. Its key presses and its silence arrive
+    /// on `events`.
+    pub async fn join_phone(&self, room: RoomId, holder: u64, line: PhoneLine, events: mpsc::UnboundedSender<LineEvent>) -> Result<LegId, JoinRefused> {
+        let (reply, answer) = oneshot::channel();
+        self.send(room, MediaRequest::JoinPhone { room, holder, line, events, reply });
+        answer.await.unwrap_or(Err(JoinRefused::Stopping))
+    }
+
+    /// A re-INVITE agreed `line` for `room`'s phone leg.
+    pub fn set_line(&self, room: RoomId, leg: LegId, line: PhoneLine) {
+        self.send(room, MediaRequest::SetLine { leg, line });
     }
 
     /// Applies `effect` on its room's shard. Requests of a room are handled

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use earshot_sfu::{JoinError, LegRole, Protocol, RoomId, Sfu};
+use earshot_sfu::{JoinError, LegRole, LineEvent, Protocol, RoomId, Sfu};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
@@ -82,6 +82,7 @@ fn spawn_shard(i: usize, config: &MediaConfig, dialogue: Arc<Dialogue>, ears: Ea
         playing: BTreeMap::new(),
         ringback: Tone::ringback(),
         ringing: BTreeMap::new(),
+        lines: HashMap::new(),
         hops: Hops::default(),
     };
     supervise::thread(format!("media-{i}"), move || {
@@ -91,7 +92,7 @@ fn spawn_shard(i: usize, config: &MediaConfig, dialogue: Arc<Dialogue>, ears: Ea
         });
     })?;
     tracing::info!("SFU shard {i} on udp://{local} and tcp://{tcp_local} (advertising {advertised}, tcp {advertised_tcp})");
-    Ok(Shard { tx, local })
+    Ok(Shard { tx, local, advertised })
 }
 
 struct Owner {
@@ -114,6 +115,8 @@ struct Owner {
     /// Calls transferred, waiting for the new agent's softphone: their
     /// customers hear the ringback.
     ringing: BTreeMap<RoomId, Looping>,
+    /// Where each phone line's key presses and silence go, by room.
+    lines: HashMap<RoomId, mpsc::UnboundedSender<LineEvent>>,
     /// Datagram read → its forwards sent; time inside the core.
     hops: Hops,
     /// Where what customers and agents say goes, off this thread.
@@ -214,6 +217,7 @@ impl Owner {
                     Effect::Close { room } => {
                         self.playing.remove(&room);
                         self.ringing.remove(&room);
+                        self.lines.remove(&room);
                     }
                     _ => {}
                 }
@@ -234,6 +238,22 @@ impl Owner {
                 }
                 let _ = reply.send(answer); // the asker may have gone
             }
+            MediaRequest::JoinPhone { room, holder, line, events, reply } => {
+                let joined = self.sfu.join_phone(now, room, holder, line).map_err(|e| {
+                    tracing::info!(room = room.0, "a phone line did not join: {e}");
+                    match e {
+                        JoinError::NoSeat => JoinRefused::NoSeat,
+                        other => JoinRefused::Offer(other.for_client()),
+                    }
+                });
+                if joined.is_ok() {
+                    // Early media: the ringback, until an agent's softphone joins.
+                    self.ringing.entry(room).or_default();
+                    self.lines.insert(room, events);
+                }
+                let _ = reply.send(joined); // the asker may have gone
+            }
+            MediaRequest::SetLine { leg, line } => self.sfu.set_line(leg, line),
             MediaRequest::Simulate { room } => {
                 self.playing.entry(room).or_insert_with(Playback::new);
             }
@@ -274,6 +294,14 @@ impl Owner {
     async fn flush(&mut self) -> usize {
         while let Some(heard) = self.sfu.poll_heard() {
             self.ears.heard(heard);
+        }
+        while let Some(event) = self.sfu.poll_line_event() {
+            let room = match event {
+                LineEvent::Digit { room, .. } | LineEvent::Silent { room } => room,
+            };
+            if let Some(events) = self.lines.get(&room) {
+                let _ = events.send(event); // the call may be over
+            }
         }
         let mut sent = 0;
         while let Some(t) = self.sfu.poll_transmit() {

@@ -1,0 +1,56 @@
+//! SIPp (Debian's `sip-tester`): a SIP peer nobody here wrote, calling the
+//! server's phone line with its scenarios, retransmissions and all.
+
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+
+/// What SIPp does on one call.
+pub enum Scenario {
+    /// SIPp's own `uac`: INVITE, 200, ACK, BYE.
+    Uac,
+    /// It rings with early media (183) first, is answered, hangs up.
+    Answered,
+    /// It is refused with this status.
+    Refused(u16),
+}
+
+impl Scenario {
+    /// The scenario file's text; `None` for SIPp's built-in one.
+    fn text(&self) -> Option<String> {
+        let invite = include_str!("../scenarios/invite.xml");
+        let text = match self {
+            Scenario::Uac => return None,
+            Scenario::Answered => include_str!("../scenarios/answered.xml").to_owned(),
+            Scenario::Refused(code) => include_str!("../scenarios/refused.xml").replace("CODE", &code.to_string()),
+        };
+        Some(text.replacen("\nINVITE\n", &format!("\n{invite}\n"), 1))
+    }
+}
+
+/// Calls `dialled` at `line` once with `scenario`: whether it went as
+/// the scenario says.
+pub async fn call(scenario: Scenario, line: SocketAddr, dialled: &str) -> bool {
+    let file = scenario.text().map(|text| {
+        let path = std::env::temp_dir().join(format!("earshot-sipp-{}-{}.xml", std::process::id(), free_port()));
+        std::fs::write(&path, text).expect("a scenario file");
+        path
+    });
+    let mut command = Command::new("sipp");
+    match &file {
+        Some(file) => command.arg("-sf").arg(file),
+        None => command.args(["-sn", "uac"]),
+    };
+    command.args(["-s", dialled, "-m", "1", "-i", "127.0.0.1", "-timeout", "30s", "-timeout_error", "-nostdin", "-nd"]);
+    command.args(["-p", &free_port().to_string(), "-mp", &free_port().to_string()]).arg(line.to_string());
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let status = tokio::task::spawn_blocking(move || command.status().expect("sipp runs (Debian's sip-tester: `cargo xtask test` installs it)")).await.expect("sipp's wait");
+    if let Some(file) = file {
+        let _ = std::fs::remove_file(file);
+    }
+    status.success()
+}
+
+/// A UDP port free now.
+fn free_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).expect("a free port").port()
+}
