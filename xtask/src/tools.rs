@@ -55,10 +55,12 @@ pub fn trunk_command(tool_bin: &Path) -> Command {
 }
 
 /// The SIP peers nobody here wrote that phone lines are tested against:
-/// SIPp (Debian's `sip-tester`).
+/// SIPp (Debian's `sip-tester`) for signalling, baresip for a phone that
+/// plays a file and records what it hears.
 pub fn ensure_sip_peers() -> Result {
     step("checking SIP peers");
-    ensure_debian("sipp", "sip-tester")
+    ensure_debian("sipp", "sip-tester")?;
+    ensure_debian("baresip", "baresip-core")
 }
 
 /// What `cargo xtask test` needs besides the build tools: Chromium and its driver.

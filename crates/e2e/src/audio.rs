@@ -41,17 +41,17 @@ pub fn fake_microphone(hz: u32) -> String {
 
 /// The Chromium flag that makes `hz`, spoken as `voice`, the fake microphone.
 pub fn fake_microphone_with(hz: u32, voice: Voice) -> String {
-    let dir = std::env::temp_dir().join("earshot-tones");
-    std::fs::create_dir_all(&dir).expect("the temp dir is writable");
-    format!("--use-file-for-fake-audio-capture={}", tone_wav(&dir, hz, &voice).display())
+    format!("--use-file-for-fake-audio-capture={}", voice_file(hz, &voice, 48_000).display())
 }
 
-/// Writes a 48 kHz, 16-bit mono WAV of `hz` spoken as `voice`: syllables
-/// of uneven length, loudness and a pitch within 6 Hz of `hz`, with soft
-/// edges and pauses, none repeating, for [`VOICE_SECONDS`].
-fn tone_wav(dir: &Path, hz: u32, voice: &Voice) -> PathBuf {
-    const RATE: u32 = 48_000;
-    let total = (RATE * VOICE_SECONDS) as usize;
+/// A 16-bit mono WAV at `rate` of `hz` spoken as `voice`: syllables of
+/// uneven length, loudness and a pitch within 6 Hz of `hz`, with soft
+/// edges and pauses, none repeating, for [`VOICE_SECONDS`] (a browser's
+/// fake microphone, a SIP phone's file).
+pub fn voice_file(hz: u32, voice: &Voice, rate: u32) -> PathBuf {
+    let dir = std::env::temp_dir().join("earshot-tones");
+    std::fs::create_dir_all(&dir).expect("the temp dir is writable");
+    let total = (rate * VOICE_SECONDS) as usize;
     // A fixed-seed generator: the same voice every run.
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15 ^ u64::from(hz);
     let mut next = move |range: std::ops::Range<u32>| {
@@ -61,18 +61,18 @@ fn tone_wav(dir: &Path, hz: u32, voice: &Voice) -> PathBuf {
     let mut samples: Vec<i16> = Vec::with_capacity(total);
     let mut phase = 0.0_f64;
     while samples.len() < total {
-        let (on, off) = (RATE * next(voice.on.clone()) / 1000, RATE * next(voice.off.clone()) / 1000);
+        let (on, off) = (rate * next(voice.on.clone()) / 1000, rate * next(voice.off.clone()) / 1000);
         let loudness = f64::from(next(50..101)) / 100.0;
         let pitch = f64::from(hz) + f64::from(next(0..13)) - 6.0;
         for i in 0..on {
             let envelope = (std::f64::consts::PI * f64::from(i) / f64::from(on)).sin().sqrt();
-            phase += pitch * std::f64::consts::TAU / f64::from(RATE);
+            phase += pitch * std::f64::consts::TAU / f64::from(rate);
             samples.push((phase.sin() * 14_000.0 * loudness * envelope) as i16);
         }
         samples.resize(samples.len() + off as usize, 0);
     }
     samples.truncate(total);
-    write_wav(dir, &format!("tone-{hz}-{}", voice.name), RATE, &samples)
+    write_wav(&dir, &format!("tone-{hz}-{}-{rate}", voice.name), rate, &samples)
 }
 
 /// The Chromium flag that makes `text`, said by espeak-ng and then a
@@ -116,7 +116,7 @@ fn write_wav(dir: &Path, name: &str, rate: u32, samples: &[i16]) -> PathBuf {
 pub struct Spectrum {
     /// The median bin: the noise floor.
     pub floor: f64,
-    pub peaks: [(u32, f64); 4],
+    pub peaks: [(u32, f64); TONES.len()],
     /// The loudest frequency and its level, for diagnosis.
     pub loudest: (f64, f64),
 }
@@ -133,8 +133,9 @@ impl Spectrum {
 }
 
 /// The tones to look for: customer, agent, coach — and 400 Hz, the lower
-/// of the server's ringback (its 450 Hz reads as 440: too near to tell).
-pub const TONES: [u32; 4] = [440, 700, 1500, 400];
+/// of the server's ringback (its 450 Hz reads as 440: too near to tell) —
+/// and the phone line's agent and coach, away from every DTMF frequency.
+pub const TONES: [u32; 6] = [440, 700, 1500, 400, 1000, 1800];
 
 /// Listens to the page's `<audio data-source=source>` for `listen`, with an
 /// AnalyserNode, holding each bin's peak.
@@ -205,6 +206,24 @@ pub async fn hear(browser: &Browser, source: &str, tone: u32, absent: &[u32], wh
         last = Some(heard);
     }
     panic!("{what}: {tone} Hz never played on the {source} line: {last:?}");
+}
+
+/// The level of `hz` in `samples` at `rate`, in dB of full scale
+/// (Goertzel, through a Hann window: a loud tone elsewhere does not leak
+/// into this bin).
+pub fn tone_dbfs(samples: &[i16], rate: u32, hz: u32) -> f64 {
+    let coefficient = 2.0 * (std::f64::consts::TAU * f64::from(hz) / f64::from(rate)).cos();
+    let n = samples.len().max(2) as f64;
+    let (mut previous, mut before) = (0.0, 0.0);
+    for (i, &sample) in samples.iter().enumerate() {
+        let hann = 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / (n - 1.0)).cos();
+        let current = hann * f64::from(sample) / 32_768.0 + coefficient * previous - before;
+        (before, previous) = (previous, current);
+    }
+    let power = previous * previous + before * before - coefficient * previous * before;
+    // A full-scale sine's bin holds n/2, halved again by the window.
+    let amplitude = 4.0 * power.max(1e-30).sqrt() / n;
+    20.0 * amplitude.log10()
 }
 
 /// Starts noting, in the page, each onset of sound on `stream` (a JS

@@ -11,10 +11,11 @@ mod audio;
 mod coaching;
 mod network;
 pub mod screens;
+pub mod baresip;
 pub mod sipp;
 mod webdriver;
 
 pub use app::{dist_dir, spawn_app, spawn_company, TestApp};
-pub use audio::{fake_microphone, fake_microphone_with, hear, spoken_microphone, note_onsets, onsets, spectrum, wait_quiet, Spectrum, Voice};
+pub use audio::{fake_microphone, fake_microphone_with, hear, note_onsets, onsets, spectrum, spoken_microphone, tone_dbfs, voice_file, wait_quiet, Spectrum, Voice};
 pub use network::{Link, Network};
 pub use webdriver::{wait_until, Browser, Chromedriver};

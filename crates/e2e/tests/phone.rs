@@ -7,8 +7,10 @@
 use std::time::Duration;
 
 use earshot_domain::Core;
+use earshot_e2e::baresip::Phone;
 use earshot_e2e::sipp::{self, Scenario};
-use earshot_e2e::{spawn_app, TestApp};
+use earshot_e2e::{fake_microphone, hear, spawn_app, Chromedriver, TestApp};
+use earshot_sfu::{LegRole, Traffic};
 use earshot_protocol::{CallId, CallState, CallView, Change, UserId};
 use earshot_server::live::Batch;
 use earshot_sip::line::LineConfig;
@@ -18,6 +20,10 @@ use tokio::sync::broadcast;
 const ALEX: UserId = UserId(10);
 /// The demo's Support number.
 const SUPPORT: &str = "+441615550200";
+/// Tones away from every DTMF frequency.
+const CUSTOMER_HZ: u32 = 440;
+const AGENT_HZ: u32 = 1000;
+const COACH_HZ: u32 = 1800;
 
 async fn with_line(trunk: &str) -> TestApp {
     let trunks = Trunks { allowed: vec![trunk.parse().unwrap()] };
@@ -80,4 +86,55 @@ async fn e2e_calls_from_no_trunk_of_ours_or_to_no_number_of_ours_are_refused_and
     let elsewhere = with_line("192.0.2.0/24").await;
     assert!(sipp::call(Scenario::Refused(403), elsewhere.sip.unwrap(), SUPPORT).await, "not from the trunk: 403");
     assert!(matches!(deltas.try_recv(), Err(broadcast::error::TryRecvError::Empty)), "no call was queued");
+}
+
+#[tokio::test]
+async fn e2e_a_phone_customer_hears_the_agent_and_never_the_whispering_coach() {
+    let app = with_line("127.0.0.1/32").await;
+    let driver = Chromedriver::start().await;
+    let agent = driver.browser(&[&fake_microphone(AGENT_HZ)]).await;
+    agent.sign_in(&app, "alex@earshot.demo").await;
+    agent.go_available().await;
+
+    let phone = Phone::call(app.sip.unwrap(), SUPPORT, CUSTOMER_HZ).await;
+    agent.wait_for_text_containing("[data-testid=agent-call]", Core::WITHHELD).await;
+    app.wait_forwarding(LegRole::Agent, LegRole::Customer).await;
+    app.wait_forwarding(LegRole::Customer, LegRole::Agent).await;
+    hear(&agent, "customer", CUSTOMER_HZ, &[], "the agent hears the phone customer").await;
+
+    let coach = driver.browser(&[&fake_microphone(COACH_HZ)]).await;
+    coach.sign_in(&app, "sam@earshot.demo").await;
+    coach.click("[data-testid=calls] button.coach").await;
+    coach.start_listening("[data-testid=join]").await;
+    app.wait_forwarding(LegRole::Coach, LegRole::Customer).await;
+    hear(&coach, "customer", CUSTOMER_HZ, &[], "the coach hears the phone customer").await;
+
+    // The whisper, for a known window: the agent hears it, the phone never.
+    coach.click("[data-testid=whisper]").await;
+    hear(&agent, "coach", COACH_HZ, &[], "whispering: the agent hears the coach").await;
+    app.wait_forwarding(LegRole::Agent, LegRole::Coach).await;
+    let whisper_from = phone.heard().0.len();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let whisper_to = phone.heard().0.len();
+    coach.click("[data-testid=whisper]").await;
+    phone.wait_heard(phone.heard().seconds() + 2.0).await;
+
+    let heard = phone.heard();
+    let window = Duration::from_millis(100);
+    let (agent_levels, coach_levels) = (heard.levels(AGENT_HZ, window), heard.levels(COACH_HZ, window));
+    let loud = agent_levels.iter().filter(|&&db| db > -40.0).count();
+    assert!(loud >= 30, "the phone hears the agent: {loud} windows of 100 ms above −40 dBFS in {:.1} s", heard.seconds());
+    // Measured: the floor at 1800 Hz peaks at −57 dBFS (the ringback and the
+    // agent's arrival), sits at −70 to −76 after; the agent hears the
+    // whisper at about −10.
+    let peak = |levels: &[f64]| levels.iter().copied().fold(f64::MIN, f64::max);
+    let coach_peak = peak(&coach_levels);
+    assert!(coach_peak < -50.0, "1800 Hz stays at the floor for the whole call: peak {coach_peak:.1} dBFS over {:.1} s", heard.seconds());
+    let windows = |at: usize| at / (window.as_secs_f64() * 8_000.0) as usize;
+    let whispering = peak(&coach_levels[windows(whisper_from)..windows(whisper_to)]);
+    assert!(whispering < -60.0, "and while the coach whispered: peak {whispering:.1} dBFS");
+    assert_eq!(app.forwarded(LegRole::Customer, LegRole::Coach).await, Traffic::default(), "not one coach packet toward the phone line");
+    for browser in [agent, coach] {
+        browser.quit().await;
+    }
 }
