@@ -72,6 +72,8 @@ pub enum CallEvent {
     Signal { call: CallId, kind: SignalKind, since: Option<Millis> },
     /// The customer said a listed phrase, finishing `at`.
     Phrase { call: CallId, phrase: String, at: Millis },
+    /// The customer pressed a key on their phone (`0`–`9`, `*`, `#`, `A`–`D`).
+    Keypress { call: CallId, key: char },
     Ended { call: CallId },
 }
 
@@ -637,6 +639,7 @@ impl Core {
             | CallEvent::HandLowered { call }
             | CallEvent::Signal { call, .. }
             | CallEvent::Phrase { call, .. }
+            | CallEvent::Keypress { call, .. }
             | CallEvent::Ended { call } => *call,
         };
         let call = self.calls.get(&id).ok_or(EventError::UnknownCall(id))?;
@@ -742,6 +745,7 @@ impl Core {
                 self.log(id, at, format!("The customer said “{phrase}”"), true);
                 self.attention.phrase(id, phrase, at);
             }
+            CallEvent::Keypress { key, .. } => self.log(id, now, format!("The customer pressed {key}"), false),
             CallEvent::Ended { .. } => {
                 self.attention.ended(id);
                 self.end_session(now, id, Ending::CallEnded);

@@ -853,3 +853,19 @@ fn a_call_held_and_resumed_again_and_again_keeps_a_bounded_timeline_and_its_end(
     let ended = std::iter::from_fn(|| core.poll_output()).any(|o| matches!(&o, Output::Record(earshot_domain::Record::Logged { entry, .. }) if entry.entry.what == "Call ended"));
     assert!(ended, "the call's end is always kept");
 }
+
+#[test]
+fn a_key_the_phone_customer_presses_is_in_the_timeline_the_agent_reads_too() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let target = call(&mut core, CallKind::Regular, CallState::Ongoing);
+    for key in ['4', '2', '#'] {
+        core.apply(T0, CallEvent::Keypress { call: target, key }).unwrap();
+    }
+    let timeline = core.call_detail(target).unwrap().timeline;
+    let pressed: Vec<&str> = timeline.iter().map(|e| e.what.as_str()).filter(|w| w.starts_with("The customer pressed")).collect();
+    assert_eq!(pressed, ["The customer pressed 4", "The customer pressed 2", "The customer pressed #"]);
+    let agent = core.snapshot_call(target).unwrap().agent.unwrap();
+    let theirs = core.call_detail_for(agent, target).unwrap().unwrap().timeline;
+    assert!(theirs.iter().any(|e| e.what == "The customer pressed #"), "not about coaching: the agent reads it: {theirs:?}");
+    assert_eq!(core.apply(T0, CallEvent::Keypress { call: CallId(999_999), key: '1' }), Err(EventError::UnknownCall(CallId(999_999))));
+}

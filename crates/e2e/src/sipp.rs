@@ -10,6 +10,13 @@ pub enum Scenario {
     Uac,
     /// It rings with early media (183) first, is answered, hangs up.
     Answered,
+    /// Answered, the caller presses these keys (RFC 4733), then hangs up.
+    Keys(&'static str),
+    /// Answered, the caller holds the call (a sendonly re-INVITE, which
+    /// must be answered recvonly) and takes it back, then hangs up.
+    Held,
+    /// The caller hangs up while it rings: CANCEL, and the INVITE's 487.
+    Cancelled,
     /// It is refused with this status.
     Refused(u16),
 }
@@ -18,9 +25,13 @@ impl Scenario {
     /// The scenario file's text; `None` for SIPp's built-in one.
     fn text(&self) -> Option<String> {
         let invite = include_str!("../scenarios/invite.xml");
+        let answered = |during: &str| include_str!("../scenarios/answered.xml").replacen("DURING", during, 1);
         let text = match self {
             Scenario::Uac => return None,
-            Scenario::Answered => include_str!("../scenarios/answered.xml").to_owned(),
+            Scenario::Answered => answered(r#"<pause milliseconds="1000"/>"#),
+            Scenario::Keys(keys) => answered(&format!(r#"<nop><action><exec play_dtmf="{keys}"/></action></nop><pause milliseconds="3000"/>"#)),
+            Scenario::Held => answered(include_str!("../scenarios/held.xml")),
+            Scenario::Cancelled => include_str!("../scenarios/cancelled.xml").to_owned(),
             Scenario::Refused(code) => include_str!("../scenarios/refused.xml").replace("CODE", &code.to_string()),
         };
         Some(text.replacen("\nINVITE\n", &format!("\n{invite}\n"), 1))
@@ -42,7 +53,9 @@ pub async fn call(scenario: Scenario, line: SocketAddr, dialled: &str) -> bool {
     };
     command.args(["-s", dialled, "-m", "1", "-i", "127.0.0.1", "-timeout", "30s", "-timeout_error", "-nostdin", "-nd"]);
     command.args(["-p", &free_port().to_string(), "-mp", &free_port().to_string()]).arg(line.to_string());
-    command.stdout(Stdio::null()).stderr(Stdio::null());
+    if std::env::var_os("EARSHOT_E2E_DEBUG").is_none() {
+        command.stdout(Stdio::null()).stderr(Stdio::null());
+    }
     let status = tokio::task::spawn_blocking(move || command.status().expect("sipp runs (Debian's sip-tester: `cargo xtask test` installs it)")).await.expect("sipp's wait");
     if let Some(file) = file {
         let _ = std::fs::remove_file(file);

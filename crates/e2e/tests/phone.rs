@@ -138,3 +138,39 @@ async fn e2e_a_phone_customer_hears_the_agent_and_never_the_whispering_coach() {
         browser.quit().await;
     }
 }
+
+#[tokio::test]
+async fn e2e_a_caller_who_hangs_up_while_it_rings_leaves_the_queue() {
+    let app = with_line("127.0.0.1/32").await;
+    let mut deltas = app.live.watch().await.unwrap();
+    let caller = tokio::spawn(sipp::call(Scenario::Cancelled, app.sip.unwrap(), SUPPORT));
+    let waiting = next_change(&mut deltas, updated).await;
+    assert!(caller.await.unwrap(), "CANCEL answered 200, the INVITE 487");
+    next_change(&mut deltas, |c| matches!(c, Change::CallEnded { call } if *call == waiting.id).then_some(())).await;
+    app.present(ALEX).await;
+    assert_eq!(app.live.my_call(ALEX).await.unwrap(), None, "nobody is put through to a caller who hung up");
+}
+
+#[tokio::test]
+async fn e2e_keys_the_caller_presses_are_in_the_calls_timeline() {
+    let app = with_line("127.0.0.1/32").await;
+    app.present(ALEX).await;
+    let mut deltas = app.live.watch().await.unwrap();
+    let caller = tokio::spawn(sipp::call(Scenario::Keys("42#"), app.sip.unwrap(), SUPPORT));
+    let call = next_change(&mut deltas, updated).await.id;
+    let pressed = earshot_e2e::wait_until(Duration::from_secs(15), "three keys in the timeline", || async {
+        let detail = app.live.call_detail(UserId(1), call).await.ok()?.ok()??;
+        let keys: Vec<String> = detail.timeline.iter().filter(|e| e.what.starts_with("The customer pressed")).map(|e| e.what.clone()).collect();
+        (keys.len() >= 3).then_some(keys)
+    })
+    .await;
+    assert_eq!(pressed, ["The customer pressed 4", "The customer pressed 2", "The customer pressed #"], "each press once, in order");
+    assert!(caller.await.unwrap());
+}
+
+#[tokio::test]
+async fn e2e_a_caller_who_holds_the_call_is_answered_recvonly_and_resumes() {
+    let app = with_line("127.0.0.1/32").await;
+    app.present(ALEX).await;
+    assert!(sipp::call(Scenario::Held, app.sip.unwrap(), SUPPORT).await, "sendonly answered recvonly, sendrecv answered sendrecv");
+}

@@ -159,7 +159,9 @@ impl PhoneCall {
                         self.sip.hang_up().await;
                         break;
                     }
-                    LineEvent::Digit { digit, .. } => tracing::info!(call = self.call.0, key = %digit.key, "the customer pressed a key"),
+                    LineEvent::Digit { digit, .. } => {
+                        let _ = live.call_event(CallEvent::Keypress { call: self.call, key: digit.key }).await; // an ended call hears no more
+                    }
                 },
             }
         }
