@@ -23,7 +23,7 @@ commands:
   test             install what is missing, run every native test and the browser tests in headless Chromium
   audio            build the coach's audio processing (crates/worklet → wasm) into target/audio (trunk runs it into dist/audio)
   fuzz [TARGET...] [--seconds N] [--seed N] [--save] [--show] | TARGET --input FILE
-                   fuzz the parsers a client reaches (signalling, caller, sdp_offer, media_datagram), 60 s each by default
+                   fuzz the parsers a client or a SIP trunk reaches (signalling, caller, sdp_offer, media_datagram, sip_message, phone_rtp) and the coaching race, 60 s each by default
   screens          build the app and write a screenshot of every screen (1280×800) into docs/screens/
   bench join       time from clicking Join to the coach's audio (record results in docs/benchmarks.md)
   bench dsp        ns per quantum of the coach's DSP, natively and in headless Chromium

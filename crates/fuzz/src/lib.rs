@@ -1,5 +1,5 @@
 //! Fuzzing that runs on stable Rust (cargo-fuzz needs nightly): every
-//! parser a client can reach, and coaching raced over several sockets
+//! parser a client or a SIP trunk can reach, and coaching raced over several sockets
 //! against the SFU's seats, fed mutated inputs from a checked-in corpus.
 //!
 //! There is no coverage instrumentation. Instead each target names the
@@ -26,4 +26,6 @@ pub const TARGETS: &[Target] = &[
     Target { name: "sdp_offer", run: targets::sdp_offer::run, dictionary: targets::sdp_offer::DICTIONARY },
     Target { name: "media_datagram", run: targets::media_datagram::run, dictionary: targets::media_datagram::DICTIONARY },
     Target { name: "coaching_race", run: targets::coaching_race::run, dictionary: targets::coaching_race::DICTIONARY },
+    Target { name: "sip_message", run: targets::sip_message::run, dictionary: targets::sip_message::DICTIONARY },
+    Target { name: "phone_rtp", run: targets::phone_rtp::run, dictionary: targets::phone_rtp::DICTIONARY },
 ];

@@ -3,8 +3,10 @@
 pub mod caller;
 pub mod coaching_race;
 pub mod media_datagram;
+pub mod phone_rtp;
 pub mod sdp_offer;
 pub mod signalling;
+pub mod sip_message;
 
 /// An outcome's words with the parts that vary by input taken out —
 /// numbers (hex ones too, such as a parser's pointers), and everything from
