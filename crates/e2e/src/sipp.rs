@@ -17,6 +17,8 @@ pub enum Scenario {
     Held,
     /// The caller hangs up while it rings: CANCEL, and the INVITE's 487.
     Cancelled,
+    /// Answered, the caller sends no audio at all: Earshot hangs up (BYE).
+    Silent,
     /// It is refused with this status.
     Refused(u16),
 }
@@ -25,12 +27,14 @@ impl Scenario {
     /// The scenario file's text; `None` for SIPp's built-in one.
     fn text(&self) -> Option<String> {
         let invite = include_str!("../scenarios/invite.xml");
-        let answered = |during: &str| include_str!("../scenarios/answered.xml").replacen("DURING", during, 1);
+        let answered = |during: &str, hangup: &str| include_str!("../scenarios/answered.xml").replacen("DURING", during, 1).replacen("HANGUP", hangup, 1);
+        let bye = include_str!("../scenarios/bye.xml");
         let text = match self {
             Scenario::Uac => return None,
-            Scenario::Answered => answered(r#"<pause milliseconds="1000"/>"#),
-            Scenario::Keys(keys) => answered(&format!(r#"<nop><action><exec play_dtmf="{keys}"/></action></nop><pause milliseconds="3000"/>"#)),
-            Scenario::Held => answered(include_str!("../scenarios/held.xml")),
+            Scenario::Answered => answered(r#"<pause milliseconds="1000"/>"#, bye),
+            Scenario::Keys(keys) => answered(&format!(r#"<nop><action><exec play_dtmf="{keys}"/></action></nop><pause milliseconds="3000"/>"#), bye),
+            Scenario::Held => answered(include_str!("../scenarios/held.xml"), bye),
+            Scenario::Silent => answered("", include_str!("../scenarios/hung_up.xml")),
             Scenario::Cancelled => include_str!("../scenarios/cancelled.xml").to_owned(),
             Scenario::Refused(code) => include_str!("../scenarios/refused.xml").replace("CODE", &code.to_string()),
         };

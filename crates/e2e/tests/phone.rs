@@ -174,3 +174,19 @@ async fn e2e_a_caller_who_holds_the_call_is_answered_recvonly_and_resumes() {
     app.present(ALEX).await;
     assert!(sipp::call(Scenario::Held, app.sip.unwrap(), SUPPORT).await, "sendonly answered recvonly, sendrecv answered sendrecv");
 }
+
+#[tokio::test]
+async fn e2e_an_answered_line_that_sends_no_audio_is_hung_up_and_its_call_ends() {
+    let trunks = Trunks { allowed: vec!["127.0.0.1/32".parse().unwrap()] };
+    let app = spawn_app(|config| {
+        config.sip = Some(LineConfig { bind: "127.0.0.1:0".parse().unwrap(), trunks, max_calls: 4 });
+        config.media.line_silence = Duration::from_secs(2);
+    })
+    .await;
+    app.present(ALEX).await;
+    let mut deltas = app.live.watch().await.unwrap();
+    let caller = tokio::spawn(sipp::call(Scenario::Silent, app.sip.unwrap(), SUPPORT));
+    let call = next_change(&mut deltas, updated).await.id;
+    next_change(&mut deltas, |c| matches!(c, Change::CallEnded { call: ended } if *ended == call).then_some(())).await;
+    assert!(caller.await.unwrap(), "Earshot's BYE reached the silent phone");
+}

@@ -29,7 +29,7 @@ pub async fn serve(mut calls: mpsc::Receiver<IncomingCall>, live: LiveHandle, me
 
 /// What a SIP dialog agreed, as the phone leg carries it.
 fn phone_line(agreed: Negotiated) -> PhoneLine {
-    PhoneLine { remote: agreed.remote, codec: agreed.codec, dtmf: agreed.dtmf, sends: agreed.direction.sends(), receives: agreed.direction.receives() }
+    PhoneLine { remote: agreed.remote, codec: agreed.codec, dtmf: agreed.dtmf, sends: agreed.direction.sends(), receives: agreed.direction.receives(), answered: false }
 }
 
 /// A phone call in the core, its audio joined, ringing.
@@ -37,6 +37,8 @@ struct PhoneCall {
     sip: IncomingCall,
     call: CallId,
     leg: LegId,
+    /// What the leg carries now.
+    line: PhoneLine,
     /// Our answer, sent with the 183 and again with the 200.
     sdp: String,
     /// Each new answer in the dialog says so (RFC 3264 §8).
@@ -97,7 +99,8 @@ impl PhoneCall {
             }
         };
         let (events, lines) = mpsc::unbounded_channel();
-        let leg = match media.join_phone(room, customer_holder(call), phone_line(agreed), events).await {
+        let line = phone_line(agreed);
+        let leg = match media.join_phone(room, customer_holder(call), line, events).await {
             Ok(leg) => leg,
             Err(why) => {
                 refuse(Refusal::Unavailable, &format!("its audio did not join: {why:?}"));
@@ -107,21 +110,22 @@ impl PhoneCall {
         };
         sip.early_media(&sdp);
         tracing::info!(call = call.0, number = number.0, "a phone call from the SIP trunk");
-        Some(PhoneCall { sip, call, leg, sdp, version: 1, deltas, lines })
+        Some(PhoneCall { sip, call, leg, line, sdp, version: 1, deltas, lines })
     }
 
     /// Until the call ends, on either side.
     async fn follow(mut self, live: &LiveHandle, media: &MediaHandle) {
-        let mut answered = false;
+        let room = RoomId(self.call.0);
         loop {
             tokio::select! {
                 batch = self.deltas.recv() => match batch {
                     Ok(batch) => {
                         for delta in batch.iter() {
                             match &delta.change {
-                                Change::CallUpdated { call } if call.id == self.call && call.state != CallState::Waiting && !answered => {
+                                Change::CallUpdated { call } if call.id == self.call && call.state != CallState::Waiting && !self.line.answered => {
                                     self.sip.answer(&self.sdp);
-                                    answered = true;
+                                    self.line.answered = true;
+                                    media.set_line(room, self.leg, self.line);
                                 }
                                 Change::CallEnded { call } if *call == self.call => {
                                     self.sip.hang_up().await;
@@ -140,8 +144,9 @@ impl PhoneCall {
                 event = self.sip.events.recv() => match event {
                     Some(DialogEvent::Reoffered { offer, reply }) => {
                         self.version += 1;
-                        let answer = offer.answer(media.rtp_address(RoomId(self.call.0)), self.call.0, self.version).map(|(agreed, sdp)| {
-                            media.set_line(RoomId(self.call.0), self.leg, phone_line(agreed));
+                        let answer = offer.answer(media.rtp_address(room), self.call.0, self.version).map(|(agreed, sdp)| {
+                            self.line = PhoneLine { answered: self.line.answered, ..phone_line(agreed) };
+                            media.set_line(room, self.leg, self.line);
                             self.sdp = sdp.clone();
                             sdp
                         });

@@ -5,8 +5,9 @@
 //! Opus. (libopus at 8 kHz needs no resampler either way.)
 //!
 //! A trunk hangs up on a line that goes quiet, so while nothing is
-//! forwarded (the customer on hold) the leg sends comfort noise; and a
-//! line the trunk stops sending on for [`SILENCE_ENDS`] is over.
+//! forwarded (the customer on hold) the leg sends comfort noise; and an
+//! answered line the trunk stops sending on for [`SILENCE_ENDS`] is over
+//! (before the answer a phone need not send: many do not).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -30,6 +31,8 @@ pub struct PhoneLine {
     /// by the far end turns one or both off).
     pub sends: bool,
     pub receives: bool,
+    /// The call is answered: from now on the trunk is expected to send.
+    pub answered: bool,
 }
 
 /// A phone line with no RTP from the trunk this long is over (a trunk
@@ -41,7 +44,8 @@ pub const SILENCE_ENDS: Duration = Duration::from_secs(30);
 pub enum LineEvent {
     /// The customer pressed a key.
     Digit { room: RoomId, digit: Digit },
-    /// The trunk sent nothing for [`SILENCE_ENDS`]: the leg is gone.
+    /// The trunk sent nothing for the line's silence (by default
+    /// [`SILENCE_ENDS`]) since the answer: the leg is gone.
     Silent { room: RoomId },
 }
 
@@ -163,10 +167,22 @@ impl PhoneLeg {
         Some(datagram)
     }
 
+    /// What the dialog agreed now; the answer starts the silence's clock.
+    pub fn set_line(&mut self, now: Instant, line: PhoneLine) {
+        if line.answered && !self.line.answered {
+            self.last_heard = now;
+        }
+        self.line = line;
+    }
+
+    fn watches_silence(&self) -> bool {
+        self.line.answered && self.line.receives
+    }
+
     /// Time passed: comfort noise when nothing was sent for a frame, or
-    /// the end of a line the trunk stopped sending on.
-    pub fn tick(&mut self, now: Instant) -> Result<Option<Vec<u8>>, LineEvent> {
-        if self.line.receives && now.saturating_duration_since(self.last_heard) >= SILENCE_ENDS {
+    /// the end of a line the trunk stopped sending on for `silence`.
+    pub fn tick(&mut self, now: Instant, silence: Duration) -> Result<Option<Vec<u8>>, LineEvent> {
+        if self.watches_silence() && now.saturating_duration_since(self.last_heard) >= silence {
             return Err(LineEvent::Silent { room: self.room });
         }
         let mut noise = None;
@@ -175,8 +191,8 @@ impl PhoneLeg {
             noise = self.packet(now, &samples);
             self.next_noise = now + FRAME;
         }
-        self.next_timeout = match self.line.receives {
-            true => self.next_noise.min(self.last_heard + SILENCE_ENDS),
+        self.next_timeout = match self.watches_silence() {
+            true => self.next_noise.min(self.last_heard + silence),
             false => self.next_noise,
         };
         Ok(noise)

@@ -119,6 +119,8 @@ pub struct Sfu {
     /// Each phone leg by the trunk's RTP address.
     phone_by_source: HashMap<SocketAddr, LegId>,
     line_events: VecDeque<LineEvent>,
+    /// How long an answered phone line may send nothing before it is over.
+    line_silence: std::time::Duration,
 }
 
 /// An Opus frame a customer or an agent sent (or the simulator played for
@@ -146,6 +148,7 @@ impl Sfu {
             phones: BTreeMap::new(),
             phone_by_source: HashMap::new(),
             line_events: VecDeque::new(),
+            line_silence: crate::phone::SILENCE_ENDS,
         }
     }
 
@@ -165,6 +168,13 @@ impl Sfu {
         if let (Some(heard), LegRole::Customer | LegRole::Agent) = (&mut self.heard, from) {
             heard.push_back(Heard { room, from, opus: opus.to_vec() });
         }
+    }
+
+    /// Ends an answered phone line after `silence` with no RTP from its
+    /// trunk, not [`crate::SILENCE_ENDS`].
+    pub fn with_line_silence(mut self, silence: std::time::Duration) -> Self {
+        self.line_silence = silence;
+        self
     }
 
     /// Also offers every peer a passive TCP candidate at `advertised`
@@ -259,15 +269,15 @@ impl Sfu {
         self.timers.insert((leg.next_timeout, id));
         self.phones.insert(id, leg);
         self.rooms.entry(room).or_default().legs.insert(id);
-        self.set_line(id, line);
+        self.set_line(now, id, line);
         Ok(id)
     }
 
     /// What a phone leg's dialog agreed now (a re-INVITE: a hold by the far
     /// end, another address).
-    pub fn set_line(&mut self, id: LegId, line: PhoneLine) {
+    pub fn set_line(&mut self, now: Instant, id: LegId, line: PhoneLine) {
         let Some(leg) = self.phones.get_mut(&id) else { return };
-        leg.line = line;
+        leg.set_line(now, line);
         self.phone_by_source.retain(|_, owner| *owner != id);
         if let Some(remote) = line.remote {
             self.phone_by_source.insert(remote, id);
@@ -418,7 +428,7 @@ impl Sfu {
     /// the end of a silent line.
     fn phone_tick(&mut self, now: Instant, id: LegId) {
         let Some(leg) = self.phones.get_mut(&id) else { return };
-        match leg.tick(now) {
+        match leg.tick(now, self.line_silence) {
             Ok(noise) => {
                 self.timers.insert((leg.next_timeout, id));
                 if let (Some(contents), Some(destination)) = (noise, leg.line.remote) {
@@ -426,7 +436,7 @@ impl Sfu {
                 }
             }
             Err(silent) => {
-                tracing::info!(room = leg.room.0, "a phone line sent nothing for {:?}: it is over", crate::phone::SILENCE_ENDS);
+                tracing::info!(room = leg.room.0, "a phone line sent nothing for {:?}: it is over", self.line_silence);
                 self.timers.insert((leg.next_timeout, id)); // taken out again by leave
                 self.leave(id);
                 self.line_events.push_back(silent);

@@ -102,6 +102,19 @@ fn a_key_pressed_on_the_phone_is_told_once() {
 
 #[test]
 fn a_line_the_trunk_stops_sending_on_ends_after_the_silence_and_only_then() {
+    // Before the answer a phone need not send: nothing ends.
+    let mut world = coached_phone_call(G711::MuLaw);
+    let (leg, line) = world.trunk.as_ref().map(|t| (t.leg, t.line)).unwrap();
+    world.sfu.set_line(world.now, leg, earshot_sfu::PhoneLine { answered: false, ..line });
+    world.trunk.as_mut().unwrap().tone = None;
+    world.run(SILENCE_ENDS + Duration::from_secs(1), &[Agent]);
+    assert_eq!(world.sfu.poll_line_event(), None, "a silent line still ringing stays");
+    world.sfu.set_line(world.now, leg, line);
+    world.run(SILENCE_ENDS - Duration::from_millis(100), &[Agent]);
+    assert_eq!(world.sfu.poll_line_event(), None, "the answer starts the clock");
+    world.run(Duration::from_millis(200), &[Agent]);
+    assert_eq!(world.sfu.poll_line_event(), Some(LineEvent::Silent { room: ROOM }));
+
     let mut world = coached_phone_call(G711::MuLaw);
     world.run(Duration::from_secs(1), &[Agent]);
     world.trunk.as_mut().unwrap().tone = None;
@@ -136,11 +149,11 @@ fn a_far_end_hold_stops_what_the_line_is_sent_and_a_resume_brings_it_back() {
     world.run(Duration::from_secs(1), &[Agent]);
     let (leg, line) = world.trunk.as_ref().map(|t| (t.leg, t.line)).unwrap();
     // A re-INVITE offering sendonly, answered recvonly: we only listen.
-    world.sfu.set_line(leg, earshot_sfu::PhoneLine { sends: false, ..line });
+    world.sfu.set_line(world.now, leg, earshot_sfu::PhoneLine { sends: false, ..line });
     let packets = world.trunk.as_ref().unwrap().packets;
     world.run(Duration::from_secs(1), &[Agent]);
     assert_eq!(world.trunk.as_ref().unwrap().packets, packets, "nothing is sent to a line that holds us");
-    world.sfu.set_line(leg, line);
+    world.sfu.set_line(world.now, leg, line);
     world.run(Duration::from_secs(1), &[Agent]);
     let trunk = world.trunk.as_ref().unwrap();
     assert!(trunk.packets - packets >= 45, "sent again: {}", trunk.packets - packets);

@@ -30,13 +30,14 @@ pub fn run(input: &[u8]) -> String {
     let room = RoomId(1);
     sfu.grant(room, LegRole::Customer, Seat { holder: 1, session: 0 });
     let codec = if input.first().is_some_and(|b| b & 1 == 1) { G711::ALaw } else { G711::MuLaw };
-    let line = PhoneLine { remote: Some(TRUNK.parse().expect("an address")), codec, dtmf: Some(101), sends: true, receives: true };
+    let line = PhoneLine { remote: Some(TRUNK.parse().expect("an address")), codec, dtmf: Some(101), sends: true, receives: true, answered: true };
     sfu.join_phone(now, room, 1, line).expect("the seat is granted");
     // The input, cut into datagrams at each 0xC7 (a byte RTP seldom starts with).
-    let mut keys = 0;
+    let (mut keys, mut silent) = (0, false);
     for (i, datagram) in input.split(|&b| b == 0xC7).enumerate() {
         let at = now + Duration::from_millis(20 * i as u64);
-        assert!(sfu.handle_receive(at, earshot_sfu::Protocol::Udp, TRUNK.parse().expect("an address"), SFU.parse().expect("an address"), datagram), "the trunk's datagrams are its leg's");
+        let owned = sfu.handle_receive(at, earshot_sfu::Protocol::Udp, TRUNK.parse().expect("an address"), SFU.parse().expect("an address"), datagram);
+        assert!(owned || silent, "the trunk's datagrams are its leg's while it lasts");
         sfu.handle_timeout(at);
         while let Some(event) = sfu.poll_line_event() {
             match event {
@@ -44,7 +45,8 @@ pub fn run(input: &[u8]) -> String {
                     assert!("0123456789*#ABCD".contains(digit.key), "{digit:?}");
                     keys += 1;
                 }
-                LineEvent::Silent { .. } => unreachable!("the trunk spoke within the last 30 s"),
+                // No RTP for 30 s (a long input of garbage): the leg is gone.
+                LineEvent::Silent { .. } => silent = true,
             }
         }
         sfu.inject(at, room, LegRole::Agent, str0m::media::MediaTime::from_millis(20 * i as u64), &[0xF8, 0xFF, 0xFE]);
@@ -54,5 +56,5 @@ pub fn run(input: &[u8]) -> String {
         }
     }
     let received = sfu.stats(room).first().is_some_and(|(_, _, stats)| stats.received.packets > 0);
-    format!("RTP {received}, keys {}", keys.min(2))
+    format!("RTP {received}, keys {}, silent {silent}", keys.min(2))
 }

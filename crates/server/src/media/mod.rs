@@ -35,6 +35,8 @@ pub struct MediaConfig {
     pub advertised_tcp: Option<SocketAddr>,
     /// How many shards: each a thread with its own SFU and sockets.
     pub shards: usize,
+    /// How long an answered phone line may send no RTP before its call ends.
+    pub line_silence: std::time::Duration,
 }
 
 impl MediaConfig {
@@ -65,7 +67,7 @@ impl Default for MediaConfig {
     /// Loopback, free ports, and two shards, so that every test runs with
     /// calls spread over shards.
     fn default() -> Self {
-        Self { bind: SocketAddr::from(([127, 0, 0, 1], 0)), advertised: None, advertised_tcp: None, shards: 2 }
+        Self { bind: SocketAddr::from(([127, 0, 0, 1], 0)), advertised: None, advertised_tcp: None, shards: 2, line_silence: earshot_sfu::SILENCE_ENDS }
     }
 }
 

@@ -71,7 +71,7 @@ fn spawn_shard(i: usize, config: &MediaConfig, dialogue: Arc<Dialogue>, ears: Ea
     let loopback_only = local.ip().is_loopback();
     let owner = Owner {
         shard: i,
-        sfu: Sfu::new(advertised).with_tcp(advertised_tcp).with_listening(),
+        sfu: Sfu::new(advertised).with_tcp(advertised_tcp).with_listening().with_line_silence(config.line_silence),
         ears,
         socket,
         advertised,
@@ -253,7 +253,7 @@ impl Owner {
                 }
                 let _ = reply.send(joined); // the asker may have gone
             }
-            MediaRequest::SetLine { leg, line } => self.sfu.set_line(leg, line),
+            MediaRequest::SetLine { leg, line } => self.sfu.set_line(now, leg, line),
             MediaRequest::Simulate { room } => {
                 self.playing.entry(room).or_insert_with(Playback::new);
             }

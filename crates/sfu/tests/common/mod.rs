@@ -142,7 +142,7 @@ impl World {
     pub fn join_phone(&mut self, codec: G711, hz: f64) {
         self.sfu.grant(ROOM, LegRole::Customer, seat(LegRole::Customer));
         let addr: SocketAddr = "127.0.0.3:7078".parse().unwrap();
-        let line = PhoneLine { remote: Some(addr), codec, dtmf: Some(101), sends: true, receives: true };
+        let line = PhoneLine { remote: Some(addr), codec, dtmf: Some(101), sends: true, receives: true, answered: true };
         let leg = self.sfu.join_phone(self.now, ROOM, seat(LegRole::Customer).holder, line).expect("the SFU takes the line");
         self.trunk = Some(Trunk { addr, leg, line, tone: Some(hz), sent: 0, heard: Vec::new(), packets: 0 });
     }
