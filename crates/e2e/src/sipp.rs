@@ -21,6 +21,8 @@ pub enum Scenario {
     Silent,
     /// It is refused with this status.
     Refused(u16),
+    /// It is refused 503 with a Retry-After: the line has calls enough.
+    Busy,
 }
 
 impl Scenario {
@@ -37,6 +39,11 @@ impl Scenario {
             Scenario::Silent => answered("", include_str!("../scenarios/hung_up.xml")),
             Scenario::Cancelled => include_str!("../scenarios/cancelled.xml").to_owned(),
             Scenario::Refused(code) => include_str!("../scenarios/refused.xml").replace("CODE", &code.to_string()),
+            Scenario::Busy => include_str!("../scenarios/refused.xml").replace("CODE", "503").replace(
+                r#"<recv response="503"/>"#,
+                r#"<recv response="503"><action><ereg regexp="Retry-After: [0-9]+" search_in="msg" check_it="true" assign_to="retry"/></action></recv>
+  <Reference variables="retry"/>"#,
+            ),
         };
         Some(text.replacen("\nINVITE\n", &format!("\n{invite}\n"), 1))
     }

@@ -190,3 +190,48 @@ async fn e2e_an_answered_line_that_sends_no_audio_is_hung_up_and_its_call_ends()
     next_change(&mut deltas, |c| matches!(c, Change::CallEnded { call: ended } if *ended == call).then_some(())).await;
     assert!(caller.await.unwrap(), "Earshot's BYE reached the silent phone");
 }
+
+#[tokio::test]
+async fn e2e_past_its_cap_the_line_refuses_calls_503_with_a_retry_after_and_the_calls_it_has_go_on() {
+    let trunks = Trunks { allowed: vec!["127.0.0.1/32".parse().unwrap()] };
+    let app = spawn_app(|config| config.sip = Some(LineConfig { bind: "127.0.0.1:0".parse().unwrap(), trunks, max_calls: 2 })).await;
+    let mut deltas = app.live.watch().await.unwrap();
+    let sip = app.sip.unwrap();
+    let first = tokio::spawn(sipp::call(Scenario::Answered, sip, SUPPORT));
+    let second = tokio::spawn(sipp::call(Scenario::Answered, sip, SUPPORT));
+    for _ in 0..2 {
+        next_change(&mut deltas, |c| updated(c).filter(|v| v.state == CallState::Waiting)).await;
+    }
+    assert!(sipp::call(Scenario::Busy, sip, SUPPORT).await, "the third: 503 with a Retry-After");
+    app.present(ALEX).await;
+    app.present(UserId(11)).await; // Bea
+    assert!(first.await.unwrap() && second.await.unwrap(), "the two it had are answered and end as usual");
+}
+
+#[tokio::test]
+async fn e2e_malformed_and_oversized_sip_is_dropped_and_disturbs_no_call() {
+    use tokio::io::AsyncWriteExt;
+    let app = with_line("127.0.0.1/32").await;
+    let sip = app.sip.unwrap();
+    let mut deltas = app.live.watch().await.unwrap();
+    let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let oversized = format!("INVITE sip:+441615550200@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-{}\r\n\r\n", "a".repeat(60_000));
+    let junk: [&[u8]; 5] = [
+        b"\x00\xff\x13\x37",
+        b"INVITE sip:+441615550200@127.0.0.1 SIP/2.0\r\n\r\n",
+        b"INVITE sip:+441615550200@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9\r\nCSeq: x INVITE\r\nContent-Length: 99999\r\n\r\nv=0",
+        b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-none\r\n\r\n",
+        oversized.as_bytes(),
+    ];
+    for datagram in junk {
+        let _ = udp.send_to(datagram, sip).await; // an oversized one may not even leave
+    }
+    // Over TCP: headers that never end, past the 64 KiB a message may take.
+    let mut tcp = tokio::net::TcpStream::connect(sip).await.unwrap();
+    let endless = format!("INVITE sip:+441615550200@127.0.0.1 SIP/2.0\r\n{}", "X-Junk: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".repeat(4_000));
+    let _ = tcp.write_all(endless.as_bytes()).await; // the line may close it partway
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(matches!(deltas.try_recv(), Err(broadcast::error::TryRecvError::Empty)), "none of it became a call");
+    app.present(ALEX).await;
+    assert!(sipp::call(Scenario::Uac, sip, SUPPORT).await, "a caller after all that is answered as ever");
+}
