@@ -68,6 +68,17 @@ impl TestApp {
             .fold(Traffic::default(), |a, b| Traffic { packets: a.packets + b.packets, bytes: a.bytes + b.bytes })
     }
 
+    /// `/api/metrics` as Ada (an admin) reads it.
+    pub async fn metrics(&self) -> String {
+        let client = reqwest::Client::new();
+        let origin = self.url("");
+        let body = serde_json::json!({ "email": "ada@earshot.demo", "password": earshot_domain::seed::DEMO_PASSWORD });
+        let signed_in = client.post(self.url("/api/session")).header("origin", &origin).json(&body).send().await.expect("the server answers");
+        let cookie = signed_in.headers()["set-cookie"].to_str().expect("a cookie").split(';').next().expect("its value").to_owned();
+        let metrics = client.get(self.url("/api/metrics")).header("cookie", cookie).send().await.expect("the server answers");
+        metrics.text().await.expect("text")
+    }
+
     /// Waits for half a second more of audio from `from` to `to`.
     pub async fn wait_forwarding(&self, to: LegRole, from: LegRole) {
         let start = self.forwarded(to, from).await.packets;

@@ -134,6 +134,11 @@ async fn e2e_a_phone_customer_hears_the_agent_and_never_the_whispering_coach() {
     let whispering = peak(&coach_levels[windows(whisper_from)..windows(whisper_to)]);
     assert!(whispering < -60.0, "and while the coach whispered: peak {whispering:.1} dBFS");
     assert_eq!(app.forwarded(LegRole::Customer, LegRole::Coach).await, Traffic::default(), "not one coach packet toward the phone line");
+    let metrics = app.metrics().await;
+    let phone_leg = |metric: &str| metrics.lines().find(|l| l.starts_with(metric) && l.contains("leg=\"phone\"")).and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok());
+    assert!(phone_leg("earshot_sfu_received_packets_total").is_some_and(|n| n > 500), "the phone leg's RTP in /api/metrics:\n{metrics}");
+    assert!(phone_leg("earshot_sfu_forwarded_packets_total").is_some_and(|n| n > 500), "{metrics}");
+    assert!(!metrics.lines().any(|l| l.contains("leg=\"phone\"") && l.contains("from=\"coach\"")), "no coach line toward it at all: {metrics}");
     for browser in [agent, coach] {
         browser.quit().await;
     }

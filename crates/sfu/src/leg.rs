@@ -33,6 +33,8 @@ pub struct LegStats {
     pub forwarded_to_it: BTreeMap<LegRole, Traffic>,
     /// How the peer's last packet came: UDP, or ICE-TCP when its UDP is blocked.
     pub transport: Option<Protocol>,
+    /// A phone line's leg (plain RTP with a SIP trunk), not a WebRTC peer.
+    pub phone: bool,
 }
 
 /// A packet to write: payload type, wallclock, RTP time, payload.

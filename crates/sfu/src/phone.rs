@@ -97,7 +97,7 @@ impl PhoneLeg {
         Ok(Self {
             room,
             line,
-            stats: LegStats { transport: Some(str0m::net::Protocol::Udp), ..LegStats::default() },
+            stats: LegStats { transport: Some(str0m::net::Protocol::Udp), phone: true, ..LegStats::default() },
             connected: false,
             decoder: opus::Decoder::new(G711::SAMPLE_RATE, opus::Channels::Mono)?,
             encoder,

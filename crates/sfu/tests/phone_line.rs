@@ -42,7 +42,7 @@ fn coached_phone_call(codec: G711) -> World {
 
 fn phone_leg_traffic(world: &World) -> earshot_sfu::LegStats {
     let stats = world.sfu.stats(ROOM);
-    let phones: Vec<_> = stats.iter().filter(|(role, _, s)| *role == Customer && s.transport.is_some()).collect();
+    let phones: Vec<_> = stats.iter().filter(|(role, _, s)| *role == Customer && s.phone).collect();
     phones.first().expect("the phone leg").2.clone()
 }
 

@@ -17,9 +17,11 @@ pub async fn metrics(State(state): State<AppState>, CurrentUser(me): CurrentUser
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
-/// `call="…",shard="…"`: the leg's call, and the media shard carrying it.
+/// `call="…",shard="…",leg="…"`: the leg's call, the media shard carrying
+/// it, and whether it is a browser's (WebRTC) or a phone line's (SIP, RTP).
 fn call(r: &LegReport) -> String {
-    format!("call=\"{}\",shard=\"{}\"", r.room.0, r.shard)
+    let leg = if r.stats.phone { "phone" } else { "webrtc" };
+    format!("call=\"{}\",shard=\"{}\",leg=\"{leg}\"", r.room.0, r.shard)
 }
 
 fn role(role: LegRole) -> &'static str {

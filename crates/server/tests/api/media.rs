@@ -143,7 +143,7 @@ async fn metrics_are_for_admins_only() {
     assert_eq!(as_admin.status(), 200);
     let text = as_admin.text().await.unwrap();
     let shard = app.media.shard_of(earshot_sfu::RoomId(call.0));
-    assert!(text.contains(&format!("earshot_sfu_received_packets_total{{call=\"{}\",shard=\"{shard}\",role=\"coach\"}} 0", call.0)), "{text}");
+    assert!(text.contains(&format!("earshot_sfu_received_packets_total{{call=\"{}\",shard=\"{shard}\",leg=\"webrtc\",role=\"coach\"}} 0", call.0)), "{text}");
     assert_eq!(as_supervisor.status(), 403);
     assert_eq!(anonymous.status(), 401);
 }
