@@ -1,8 +1,10 @@
 //! `/numbers`: the company's numbers, for admins — add, rename or remove
 //! one, and set its call distribution: the agents who take its calls and
 //! the supervisors assigned to it. Live on every dashboard once saved.
+//! Below them, the phone line its calls come in on over SIP.
 
 mod form;
+mod phone_line;
 
 use earshot_protocol::{Account, CompanyNumber, Role};
 use leptos::prelude::*;
@@ -11,6 +13,7 @@ use crate::forms::Said;
 
 use crate::auth::AdminsOnly;
 use form::NumberDialog;
+use phone_line::PhoneLinePanel;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Editing {
@@ -101,6 +104,7 @@ pub fn NumbersPage() -> impl IntoView {
                 };
                 view! { <NumberDialog number people=people_now close=move || editing.set(None) saved /> }
             })}
+            <PhoneLinePanel />
         </main>
     }
     .into_any()

@@ -855,6 +855,14 @@ impl Core {
         Ok(())
     }
 
+    /// Notes in the company's log that admin `actor` changed a setting
+    /// kept outside the core (the phone line's rules), from and to what.
+    pub fn note_setting(&mut self, now: Millis, actor: UserId, action: AdminAction, subject: &str, before: String, after: String) -> Result<(), AdminError> {
+        self.check_admin(actor)?;
+        self.admin_log(now, actor, action, subject.to_owned(), before, after);
+        Ok(())
+    }
+
     /// `actor` adds a number (`id: None`) or changes one, with its call
     /// distribution: who takes its calls and who supervises them.
     pub fn save_number(&mut self, now: Millis, actor: UserId, id: Option<NumberId>, form: &NumberForm) -> Result<CompanyNumber, AdminError> {

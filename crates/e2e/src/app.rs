@@ -70,13 +70,23 @@ impl TestApp {
 
     /// `/api/metrics` as Ada (an admin) reads it.
     pub async fn metrics(&self) -> String {
+        self.as_ada(reqwest::Method::GET, "/api/metrics", None).await.1
+    }
+
+    /// Ada (an admin) sends `method path` with `body` from the app's own
+    /// page: the status and the answer's text.
+    pub async fn as_ada(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> (u16, String) {
         let client = reqwest::Client::new();
         let origin = self.url("");
-        let body = serde_json::json!({ "email": "ada@earshot.demo", "password": earshot_domain::seed::DEMO_PASSWORD });
-        let signed_in = client.post(self.url("/api/session")).header("origin", &origin).json(&body).send().await.expect("the server answers");
+        let signing_in = serde_json::json!({ "email": "ada@earshot.demo", "password": earshot_domain::seed::DEMO_PASSWORD });
+        let signed_in = client.post(self.url("/api/session")).header("origin", &origin).json(&signing_in).send().await.expect("the server answers");
         let cookie = signed_in.headers()["set-cookie"].to_str().expect("a cookie").split(';').next().expect("its value").to_owned();
-        let metrics = client.get(self.url("/api/metrics")).header("cookie", cookie).send().await.expect("the server answers");
-        metrics.text().await.expect("text")
+        let mut request = client.request(method, self.url(path)).header("cookie", cookie).header("origin", origin);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer = request.send().await.expect("the server answers");
+        (answer.status().as_u16(), answer.text().await.expect("text"))
     }
 
     /// Waits for half a second more of audio from `from` to `to`.

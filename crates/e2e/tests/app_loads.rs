@@ -8,7 +8,7 @@ use earshot_e2e::{dist_dir, spawn_app, Chromedriver};
 /// is 150 KB; docs/benchmarks.md says where the bytes go and why the rest is
 /// Leptos' floor. This keeps the bundle from growing unnoticed: a feature
 /// that needs more raises it, and says so there.
-const BUNDLE_CEILING: usize = 430_000;
+const BUNDLE_CEILING: usize = 440_000;
 
 #[tokio::test]
 async fn app_loads_in_chrome_without_console_errors_or_csp_violations() {

@@ -94,6 +94,17 @@ async fn e2e_a_new_company_is_set_up_from_its_link_and_its_people_from_theirs() 
     pat.click("[data-testid=save-number]").await;
     let row = pat.wait_for_text_containing("[data-testid=number]", "+442079460958").await;
     assert!(["Alex Agent", "Blair Agent", "Sam Ops"].iter().all(|p| row.contains(p)), "its distribution: {row}");
+    // The phone line under the numbers: off on this server, its rules kept for when it is on.
+    let status = pat.wait_for_text("[data-testid=phone-line-status]").await;
+    assert!(status.contains("The phone line is off"), "{status}");
+    pat.replace_text("#phone-trunks", "192.0.2.0/24\nnot an address").await;
+    pat.click("[data-testid=save-phone-line]").await;
+    pat.wait_for_text_containing("[data-testid=phone-line-said]", "“not an address” is not an address or a network").await;
+    pat.replace_text("#phone-trunks", "192.0.2.0/24\n192.0.2.7").await;
+    pat.click("[data-testid=save-phone-line]").await;
+    pat.wait_for_text_containing("[data-testid=phone-line-said]", "saved").await;
+    let kept = pat.execute("return document.querySelector('#phone-trunks').value;", json!([])).await;
+    assert_eq!(kept, json!("192.0.2.0/24\n192.0.2.7/32"), "kept as networks");
 
     let caller = driver.browser(&[&fake_microphone(440)]).await;
     caller.goto(&app.url("/caller")).await;

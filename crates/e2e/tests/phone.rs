@@ -240,3 +240,39 @@ async fn e2e_malformed_and_oversized_sip_is_dropped_and_disturbs_no_call() {
     app.present(ALEX).await;
     assert!(sipp::call(Scenario::Uac, sip, SUPPORT).await, "a caller after all that is answered as ever");
 }
+
+#[tokio::test]
+async fn e2e_the_rules_an_admin_saves_apply_to_the_next_invite_and_are_in_the_companys_log() {
+    use reqwest::Method;
+    let app = with_line("127.0.0.1/32").await;
+    let sip = app.sip.unwrap();
+    let (status, line) = app.as_ada(Method::GET, "/api/admin/phone-line", None).await;
+    let line: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!((status, &line["listening"], &line["settings"]), (200, &serde_json::json!(sip.to_string()), &serde_json::json!({ "trunks": ["127.0.0.1/32"], "max_calls": 4 })), "the flags' rules until saved");
+
+    let save = |trunks: &[&str]| app.as_ada(Method::PUT, "/api/admin/phone-line", Some(serde_json::json!({ "trunks": trunks, "max_calls": 20 })));
+    let (status, saved) = save(&["192.0.2.0/24", " 192.0.2.7 "]).await;
+    assert_eq!(status, 200, "{saved}");
+    assert!(saved.contains(r#""trunks":["192.0.2.0/24","192.0.2.7/32"]"#), "kept as networks: {saved}");
+    assert!(sipp::call(Scenario::Refused(403), sip, SUPPORT).await, "this machine is no trunk now: 403 at once");
+
+    let (status, refused) = save(&["carrier.example"]).await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused.contains("“carrier.example” is not an address or a network"), "{refused}");
+
+    assert_eq!(save(&["127.0.0.0/8"]).await.0, 200);
+    app.present(ALEX).await;
+    assert!(sipp::call(Scenario::Uac, sip, SUPPORT).await, "and a trunk again: the call is answered");
+
+    let (_, log) = app.as_ada(Method::GET, "/api/admin/log", None).await;
+    let log: serde_json::Value = serde_json::from_str(&log).unwrap();
+    let changes: Vec<(&str, &str)> = log["entries"].as_array().unwrap().iter().filter(|e| e["action"] == "phone_line_changed").map(|e| (e["before"].as_str().unwrap(), e["after"].as_str().unwrap())).collect();
+    assert_eq!(
+        changes,
+        [
+            ("calls from 192.0.2.0/24, 192.0.2.7/32, 20 at once at most", "calls from 127.0.0.0/8, 20 at once at most"),
+            ("calls from 127.0.0.1/32, 4 at once at most", "calls from 192.0.2.0/24, 192.0.2.7/32, 20 at once at most"),
+        ],
+        "newest first, the refused one not at all"
+    );
+}

@@ -119,6 +119,8 @@ pub enum AdminAction {
     ContactChanged,
     ContactRemoved,
     ContactsImported,
+    /// Who may call in over SIP, and how many at once.
+    PhoneLineChanged,
 }
 
 impl AdminAction {
@@ -138,6 +140,7 @@ impl AdminAction {
             AdminAction::ContactChanged => "Contact changed",
             AdminAction::ContactRemoved => "Contact removed",
             AdminAction::ContactsImported => "Contacts imported",
+            AdminAction::PhoneLineChanged => "Phone line changed",
         }
     }
 }

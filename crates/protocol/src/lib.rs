@@ -28,4 +28,4 @@ pub use calls::*;
 pub use directory::*;
 pub use live::*;
 pub use session::{ChangePassword, Me, SignIn, SESSION_COOKIE};
-pub use settings::AttentionSettings;
+pub use settings::{AttentionSettings, PhoneLine, PhoneLineSettings};

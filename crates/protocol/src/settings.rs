@@ -102,3 +102,29 @@ mod tests {
         assert_eq!(refused(AttentionSettings { phrases: (0..21).map(|i| format!("phrase {}", "x".repeat(i + 1))).collect(), ..Default::default() }), "At most 20 phrases");
     }
 }
+
+/// The phone line's rules (`/api/admin/phone-line`): who may call in over
+/// SIP, and how many at once.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PhoneLineSettings {
+    /// Addresses or networks calls may come from (`192.0.2.10`,
+    /// `192.0.2.0/24`): the carrier's or the PBX's. Empty: nobody.
+    pub trunks: Vec<String>,
+    /// Calls at once past which a new one is refused (503, "retry after").
+    pub max_calls: u32,
+}
+
+impl PhoneLineSettings {
+    pub const MAX_CALLS: std::ops::RangeInclusive<u32> = 1..=10_000;
+    pub const MAX_TRUNKS: usize = 100;
+}
+
+/// `GET /api/admin/phone-line`: the rules, and where the line listens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneLine {
+    /// `IP:PORT` (UDP and TCP), or `None` when the server runs without one
+    /// (`--sip-bind`).
+    pub listening: Option<String>,
+    pub settings: PhoneLineSettings,
+}
+

@@ -167,7 +167,13 @@ impl Application {
         listen::spawn(heard, live.clone(), listen::thresholds(&attention), phrases)?;
         let sip = match &config.sip {
             Some(line) => {
-                let (line, calls) = earshot_sip::line::Line::start(line.clone()).await.map_err(|e| StartError::Sip(e.to_string()))?;
+                let mut line = line.clone();
+                // An admin's saved rules take the place of the flags'.
+                if let Some(saved) = store.phone_line_settings().await? {
+                    line.trunks = earshot_sip::trunk::Trunks::parse(&saved.trunks).map_err(StartError::Sip)?;
+                    line.max_calls = saved.max_calls as usize;
+                }
+                let (line, calls) = earshot_sip::line::Line::start(line).await.map_err(|e| StartError::Sip(e.to_string()))?;
                 supervise::task("SIP calls", phone::serve(calls, live.clone(), media.clone()));
                 Some(line)
             }
@@ -175,7 +181,8 @@ impl Application {
         };
         let (stopping, _) = watch::channel(false);
         let needs_admin = !company.directory.active_users().any(|u| u.role == earshot_protocol::Role::Admin);
-        let state = http::AppState::new(&config, company, store, local, live.clone(), media.clone(), stopping.subscribe())?.with_speech(speech);
+        let phone_line = sip.as_ref().map(|line| (line.local_addr(), line.rules()));
+        let state = http::AppState::new(&config, company, store, local, live.clone(), media.clone(), stopping.subscribe())?.with_speech(speech).with_phone_line(phone_line);
         let setup_link = match needs_admin {
             true => Some(setup_link(&state, local).await?),
             false => None,

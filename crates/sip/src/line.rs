@@ -128,7 +128,23 @@ impl IncomingCall {
 /// The running line; it stops when dropped.
 pub struct Line {
     local: SocketAddr,
+    rules: LineRules,
     stop: CancellationToken,
+}
+
+/// Whom a running line takes calls from, and how many at once: read at
+/// each INVITE, changed while it runs. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct LineRules(Arc<std::sync::RwLock<(Trunks, usize)>>);
+
+impl LineRules {
+    pub fn set(&self, trunks: Trunks, max_calls: usize) {
+        *self.0.write().expect("the rules") = (trunks, max_calls);
+    }
+
+    pub fn get(&self) -> (Trunks, usize) {
+        self.0.read().expect("the rules").clone()
+    }
 }
 
 impl Drop for Line {
@@ -157,7 +173,8 @@ impl Line {
         let (states, state_rx) = layer.new_dialog_state_channel();
         let (calls, calls_rx) = mpsc::channel(64);
         let dialogs: Dialogs = Arc::default();
-        let serve = Serve { config, layer: Arc::clone(&layer), states, calls, dialogs: Arc::clone(&dialogs) };
+        let rules = LineRules(Arc::new(std::sync::RwLock::new((config.trunks, config.max_calls))));
+        let serve = Serve { rules: rules.clone(), layer: Arc::clone(&layer), states, calls, dialogs: Arc::clone(&dialogs) };
         let token = stop.clone();
         tokio::spawn(async move {
             tokio::select! {
@@ -168,17 +185,22 @@ impl Line {
             }
         });
         tracing::info!("SIP line on udp://{local} and tcp://{local}");
-        Ok((Line { local, stop }, calls_rx))
+        Ok((Line { local, rules, stop }, calls_rx))
     }
 
     /// Where the line listens (UDP and TCP).
     pub fn local_addr(&self) -> SocketAddr {
         self.local
     }
+
+    /// Its rules, to change while it runs.
+    pub fn rules(&self) -> LineRules {
+        self.rules.clone()
+    }
 }
 
 struct Serve {
-    config: LineConfig,
+    rules: LineRules,
     layer: Arc<DialogLayer>,
     states: DialogStateSender,
     calls: mpsc::Sender<IncomingCall>,
@@ -223,7 +245,8 @@ impl Serve {
     async fn on_invite(&self, mut tx: Transaction) {
         let source = source_of(&tx);
         let refuse = |why: &str| tracing::info!(source = ?source, "SIP INVITE refused: {why}");
-        if !source.is_some_and(|s| self.config.trunks.allows(s)) {
+        let (trunks, max_calls) = self.rules.get();
+        if !source.is_some_and(|s| trunks.allows(s)) {
             refuse("not from an allowed trunk address (403)");
             let _ = tx.reply(StatusCode::Forbidden).await;
             return;
@@ -243,8 +266,8 @@ impl Serve {
                 return;
             }
         };
-        if self.dialogs.lock().expect("dialogs").len() >= self.config.max_calls {
-            refuse(&format!("{} calls at once already (503)", self.config.max_calls));
+        if self.dialogs.lock().expect("dialogs").len() >= max_calls {
+            refuse(&format!("{max_calls} calls at once already (503)"));
             let _ = tx.reply_with(StatusCode::ServiceUnavailable, vec![Header::Other("Retry-After".into(), RETRY_AFTER.into())], None).await;
             return;
         }

@@ -16,6 +16,29 @@ impl Trunks {
     pub fn allows(&self, source: IpAddr) -> bool {
         self.allowed.iter().any(|network| network.contains(&source))
     }
+
+    /// The trunks an admin typed: each an address (`192.0.2.10`) or a
+    /// network (`192.0.2.0/24`), blank lines skipped, each once; or why
+    /// not, naming the entry.
+    pub fn parse(entries: &[String]) -> Result<Trunks, String> {
+        let mut allowed: Vec<IpNet> = Vec::new();
+        for entry in entries.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+            let network = entry
+                .parse::<IpNet>()
+                .map(|n| n.trunc())
+                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("“{entry}” is not an address or a network (such as 192.0.2.10 or 192.0.2.0/24)"))?;
+            if !allowed.contains(&network) {
+                allowed.push(network);
+            }
+        }
+        Ok(Trunks { allowed })
+    }
+
+    /// Each trunk as it is kept: a network, `192.0.2.10/32` for one address.
+    pub fn written(&self) -> Vec<String> {
+        self.allowed.iter().map(IpNet::to_string).collect()
+    }
 }
 
 /// The E.164 number a Request-URI's user part dialled: `+442071838750`,
@@ -44,6 +67,15 @@ mod tests {
         assert!(trunks.allows("192.0.2.77".parse().unwrap()) && trunks.allows("127.0.0.1".parse().unwrap()));
         assert!(!trunks.allows("198.51.100.1".parse().unwrap()));
         assert!(!Trunks::default().allows("127.0.0.1".parse().unwrap()), "none configured: nobody");
+    }
+
+    #[test]
+    fn trunks_are_read_as_typed_and_kept_as_networks_once() {
+        let typed: Vec<String> = ["192.0.2.10", " 198.51.100.7/24 ", "", "192.0.2.10/32", "2001:db8::1"].map(String::from).to_vec();
+        assert_eq!(Trunks::parse(&typed).unwrap().written(), ["192.0.2.10/32", "198.51.100.0/24", "2001:db8::1/128"]);
+        let refused = Trunks::parse(&["carrier.example".to_owned()]).unwrap_err();
+        assert_eq!(refused, "“carrier.example” is not an address or a network (such as 192.0.2.10 or 192.0.2.0/24)");
+        assert!(Trunks::parse(&["10.0.0/8".to_owned()]).is_err());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The company's settings that admins edit.
 
-use earshot_protocol::AttentionSettings;
+use earshot_protocol::{AttentionSettings, PhoneLineSettings};
 use sqlx::Row;
 
 use crate::{Error, Store};
@@ -36,6 +36,28 @@ impl Store {
             .bind(i64::from(settings.raised_voice_db))
             .bind(i64::from(settings.agent_talk_percent))
             .bind(settings.phrases.join("\n"))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+
+    /// The phone line's rules an admin saved, if any.
+    pub async fn phone_line_settings(&self) -> Result<Option<PhoneLineSettings>, Error> {
+        let row = sqlx::query("SELECT trunks, max_calls FROM phone_line_settings WHERE id = 1").fetch_optional(&self.pool).await?;
+        let Some(row) = row else { return Ok(None) };
+        let trunks: String = row.try_get(0)?;
+        let max_calls = u32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(u32::MAX);
+        Ok(Some(PhoneLineSettings { trunks: trunks.lines().map(str::to_owned).collect(), max_calls }))
+    }
+
+    /// Saves the phone line's rules in place of any before (committed when
+    /// this returns).
+    pub async fn save_phone_line_settings(&self, settings: &PhoneLineSettings) -> Result<(), Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM phone_line_settings").execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO phone_line_settings (id, trunks, max_calls) VALUES (1, $1, $2)")
+            .bind(settings.trunks.join("\n"))
+            .bind(i64::from(settings.max_calls))
             .execute(&mut *tx)
             .await?;
         tx.commit().await

@@ -82,6 +82,7 @@ on_every_database!(
     a_closed_store_opens_again_with_everything,
     a_record_the_database_refuses_holds_up_nothing_after_it,
     attention_settings_are_kept_once_saved_and_replaced_whole,
+    the_phone_lines_rules_are_kept_once_saved_and_replaced_whole,
     users_are_added_under_the_next_id_and_an_email_only_once,
     people_an_admin_changes_are_kept_with_the_companys_log,
     a_password_link_works_once_until_it_expires_and_a_new_one_replaces_it,
@@ -385,6 +386,17 @@ async fn attention_settings_are_kept_once_saved_and_replaced_whole(db: Db) {
     store.save_attention_settings(&none).await.unwrap();
     store.close().await;
     assert_eq!(db.open().await.attention_settings().await.unwrap(), Some(none));
+}
+
+async fn the_phone_lines_rules_are_kept_once_saved_and_replaced_whole(db: Db) {
+    let store = seeded(&db).await;
+    assert_eq!(store.phone_line_settings().await.unwrap(), None, "the flags' rules until an admin saves");
+    let saved = earshot_protocol::PhoneLineSettings { trunks: vec!["192.0.2.0/24".into(), "2001:db8::1/128".into()], max_calls: 40 };
+    store.save_phone_line_settings(&saved).await.unwrap();
+    let nobody = earshot_protocol::PhoneLineSettings { trunks: Vec::new(), max_calls: 1 };
+    store.save_phone_line_settings(&nobody).await.unwrap();
+    store.close().await;
+    assert_eq!(db.open().await.phone_line_settings().await.unwrap(), Some(nobody));
 }
 
 async fn users_are_added_under_the_next_id_and_an_email_only_once(db: Db) {

@@ -73,6 +73,10 @@ pub struct AppState {
     pub default_attention: Arc<earshot_protocol::AttentionSettings>,
     /// One admin's save at a time: kept and applied in the same order.
     pub saving_settings: Arc<tokio::sync::Mutex<()>>,
+    /// The SIP line, when it runs: where it listens and its rules to change.
+    pub phone_line: Option<(SocketAddr, earshot_sip::line::LineRules)>,
+    /// The line's rules the flags gave, until an admin saves the company's own.
+    pub default_phone_line: Arc<earshot_protocol::PhoneLineSettings>,
 }
 
 impl AppState {
@@ -103,7 +107,18 @@ impl AppState {
             speech: None,
             default_attention: Arc::new(config.attention.clone()),
             saving_settings: Arc::default(),
+            phone_line: None,
+            default_phone_line: Arc::new(match &config.sip {
+                Some(line) => earshot_protocol::PhoneLineSettings { trunks: line.trunks.written(), max_calls: u32::try_from(line.max_calls).unwrap_or(u32::MAX) },
+                None => earshot_protocol::PhoneLineSettings { trunks: Vec::new(), max_calls: earshot_sip::line::LineConfig::MAX_CALLS as u32 },
+            }),
         })
+    }
+
+    /// The SIP line runs at `listening`, with `rules` to change.
+    pub fn with_phone_line(mut self, line: Option<(SocketAddr, earshot_sip::line::LineRules)>) -> Self {
+        self.phone_line = line;
+        self
     }
 
     /// Phrases are checked against and spotted with `speech`.
@@ -133,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/contacts/{id}", put(admin::edit_contact).delete(admin::remove_contact))
         .route("/admin/contacts/import/preview", post(admin::preview_import).layer(DefaultBodyLimit::max(admin::MAX_IMPORT_BYTES)))
         .route("/admin/contacts/import", post(admin::import_contacts).layer(DefaultBodyLimit::max(admin::MAX_IMPORT_BYTES)))
+        .route("/admin/phone-line", get(admin::phone_line).put(admin::save_phone_line))
         .route("/admin/log", get(admin::log))
         .route("/admin/log.csv", get(admin::log_csv))
         .route("/links/check", post(links::check))

@@ -127,6 +127,7 @@ enum Request {
     Number { change: NumberChange, reply: Kept<Result<Option<CompanyNumber>, AdminError>> },
     ContactChange { change: ContactChange, reply: Kept<Result<ContactDone, AdminError>> },
     NotePassword { actor: Actor, person: UserId, action: AdminAction, reply: Kept<Result<(), AdminError>> },
+    NoteSetting { actor: Actor, action: AdminAction, subject: &'static str, before: String, after: String, reply: Kept<Result<(), AdminError>> },
 }
 
 /// Talks to the core task. Cheap to clone.
@@ -257,6 +258,12 @@ impl LiveHandle {
     /// link, or that `person` set their password; answers once kept.
     pub async fn note_password(&self, actor: Actor, person: UserId, action: AdminAction) -> Result<Result<(), AdminError>, Unavailable> {
         self.change(|reply| Request::NotePassword { actor, person, action, reply }).await
+    }
+
+    /// Notes in the company's log that admin `actor` changed a setting kept
+    /// outside the core, from `before` to `after`; answers once kept.
+    pub async fn note_setting(&self, actor: Actor, action: AdminAction, subject: &'static str, before: String, after: String) -> Result<Result<(), AdminError>, Unavailable> {
+        self.change(|reply| Request::NoteSetting { actor, action, subject, before, after, reply }).await
     }
 
     pub async fn disconnected(&self, user: UserId) {

@@ -141,6 +141,7 @@ impl Owner {
             Request::Number { reply, .. } if self.store.away() => refuse(reply),
             Request::ContactChange { reply, .. } if self.store.away() => refuse(reply),
             Request::NotePassword { reply, .. } if self.store.away() => refuse(reply),
+            Request::NoteSetting { reply, .. } if self.store.away() => refuse(reply),
             Request::Command { actor, command, reply } => {
                 let done = self.acting(actor).handle(now, actor.user, command);
                 self.reply_when_kept(reply, done);
@@ -206,6 +207,10 @@ impl Owner {
             }
             Request::NotePassword { actor, person, action, reply } => {
                 let done = self.acting(actor).note_password(now, actor.user, person, action);
+                self.reply_when_kept(reply, done);
+            }
+            Request::NoteSetting { actor, action, subject, before, after, reply } => {
+                let done = self.acting(actor).note_setting(now, actor.user, action, subject, before, after);
                 self.reply_when_kept(reply, done);
             }
             Request::Settings { settings, phrases, reply } => {

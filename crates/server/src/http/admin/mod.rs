@@ -4,10 +4,12 @@
 mod contacts;
 mod numbers;
 mod people;
+mod phone_line;
 
 pub use contacts::{add_contact, contacts, contacts_csv, edit_contact, import_contacts, preview_import, remove_contact, MAX_IMPORT_BYTES};
 pub use numbers::{add_number, edit_number, remove_number};
 pub use people::{add_user, edit_user, password_link, set_active, users};
+pub use phone_line::{phone_line, save_phone_line};
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Query, State};
