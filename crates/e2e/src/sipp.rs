@@ -23,6 +23,25 @@ pub enum Scenario {
     Refused(u16),
     /// It is refused 503 with a Retry-After: the line has calls enough.
     Busy,
+    /// Challenged (401), it signs its INVITE again with this account's
+    /// digest: answered when right (then it hangs up), 403 when wrong.
+    Signed { username: &'static str, password: &'static str, accepted: bool },
+}
+
+/// An ACK in the dialog of the INVITE with CSeq `cseq`, on `branch`.
+fn ack(cseq: u32, branch: &str) -> String {
+    format!(
+        "  <send><![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch={branch}
+      From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: [service] <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: {cseq} ACK
+      Max-Forwards: 70
+      Content-Length: 0
+  ]]></send>\n"
+    )
 }
 
 impl Scenario {
@@ -39,6 +58,15 @@ impl Scenario {
             Scenario::Silent => answered("", include_str!("../scenarios/hung_up.xml")),
             Scenario::Cancelled => include_str!("../scenarios/cancelled.xml").to_owned(),
             Scenario::Refused(code) => include_str!("../scenarios/refused.xml").replace("CODE", &code.to_string()),
+            Scenario::Signed { username, password, accepted } => {
+                let (outcome, tail) = match accepted {
+                    true => ("200", format!("{}  <pause milliseconds=\"500\"/>\n{bye}", ack(2, "[branch]"))),
+                    // The ACK of a refusal is the INVITE's own transaction's.
+                    false => ("403", ack(2, "[branch-4]")),
+                };
+                let signed = include_str!("../scenarios/signed.xml").replace("USER", username).replace("PASSWORD", password);
+                signed.replacen("\"OUTCOME\"", &format!("\"{outcome}\""), 1).replacen("OUTCOME_TAIL", &tail, 1)
+            }
             Scenario::Busy => include_str!("../scenarios/refused.xml").replace("CODE", "503").replace(
                 r#"<recv response="503"/>"#,
                 r#"<recv response="503"><action><ereg regexp="Retry-After: [0-9]+" search_in="msg" check_it="true" assign_to="retry"/></action></recv>

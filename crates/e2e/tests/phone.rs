@@ -25,9 +25,13 @@ const CUSTOMER_HZ: u32 = 440;
 const AGENT_HZ: u32 = 1000;
 const COACH_HZ: u32 = 1800;
 
+/// A phone line on a free port taking calls from `trunk`, 4 at once.
+fn line(trunk: &str, max_calls: usize) -> LineConfig {
+    LineConfig { bind: "127.0.0.1:0".parse().unwrap(), trunks: Trunks { allowed: vec![trunk.parse().unwrap()], account: None }, max_calls }
+}
+
 async fn with_line(trunk: &str) -> TestApp {
-    let trunks = Trunks { allowed: vec![trunk.parse().unwrap()] };
-    spawn_app(|config| config.sip = Some(LineConfig { bind: "127.0.0.1:0".parse().unwrap(), trunks, max_calls: 4 })).await
+    spawn_app(|config| config.sip = Some(line(trunk, 4))).await
 }
 
 /// The next change to a call that `pick` keeps, within 20 s.
@@ -182,9 +186,8 @@ async fn e2e_a_caller_who_holds_the_call_is_answered_recvonly_and_resumes() {
 
 #[tokio::test]
 async fn e2e_an_answered_line_that_sends_no_audio_is_hung_up_and_its_call_ends() {
-    let trunks = Trunks { allowed: vec!["127.0.0.1/32".parse().unwrap()] };
     let app = spawn_app(|config| {
-        config.sip = Some(LineConfig { bind: "127.0.0.1:0".parse().unwrap(), trunks, max_calls: 4 });
+        config.sip = Some(line("127.0.0.1/32", 4));
         config.media.line_silence = Duration::from_secs(2);
     })
     .await;
@@ -198,8 +201,7 @@ async fn e2e_an_answered_line_that_sends_no_audio_is_hung_up_and_its_call_ends()
 
 #[tokio::test]
 async fn e2e_past_its_cap_the_line_refuses_calls_503_with_a_retry_after_and_the_calls_it_has_go_on() {
-    let trunks = Trunks { allowed: vec!["127.0.0.1/32".parse().unwrap()] };
-    let app = spawn_app(|config| config.sip = Some(LineConfig { bind: "127.0.0.1:0".parse().unwrap(), trunks, max_calls: 2 })).await;
+    let app = spawn_app(|config| config.sip = Some(line("127.0.0.1/32", 2))).await;
     let mut deltas = app.live.watch().await.unwrap();
     let sip = app.sip.unwrap();
     let first = tokio::spawn(sipp::call(Scenario::Answered, sip, SUPPORT));
@@ -275,4 +277,24 @@ async fn e2e_the_rules_an_admin_saves_apply_to_the_next_invite_and_are_in_the_co
         ],
         "newest first, the refused one not at all"
     );
+}
+
+#[tokio::test]
+async fn e2e_a_trunk_from_elsewhere_is_challenged_and_taken_only_with_the_accounts_digest() {
+    let account = earshot_sip::trunk::Account { username: "carrier".into(), password: "ledger-violet-harbour".into() };
+    let app = spawn_app(|config| {
+        let mut signed = line("192.0.2.0/24", 4);
+        signed.trunks.account = Some(account);
+        config.sip = Some(signed);
+    })
+    .await;
+    let sip = app.sip.unwrap();
+    app.present(ALEX).await;
+    assert!(sipp::call(Scenario::Signed { username: "carrier", password: "ledger-violet-harbour", accepted: true }, sip, SUPPORT).await, "401, then answered once signed");
+    assert!(sipp::call(Scenario::Signed { username: "carrier", password: "not-the-password", accepted: false }, sip, SUPPORT).await, "a wrong digest: 403");
+    assert!(sipp::call(Scenario::Signed { username: "someone", password: "ledger-violet-harbour", accepted: false }, sip, SUPPORT).await, "another account: 403");
+    // An address on the list needs no digest; the saved list keeps the account.
+    let (status, _) = app.as_ada(reqwest::Method::PUT, "/api/admin/phone-line", Some(serde_json::json!({ "trunks": ["192.0.2.0/24"], "max_calls": 4 }))).await;
+    assert_eq!(status, 200);
+    assert!(sipp::call(Scenario::Signed { username: "carrier", password: "ledger-violet-harbour", accepted: true }, sip, SUPPORT).await, "still signed in after the list was saved");
 }

@@ -8,14 +8,14 @@ use earshot_server::auth::{hash_password, weak_password};
 use earshot_server::{Application, Config, Database};
 use earshot_simulator::SimConfig;
 use earshot_sip::line::LineConfig;
-use earshot_sip::trunk::Trunks;
+use earshot_sip::trunk::{Account, Trunks};
 use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "usage: earshot-server [--demo [--seed N | --no-simulator]] [--bind IP:PORT | --port N] [--dist DIR]
                      [--data DIR | --database URL] [--allow-origin ORIGIN]... [--trusted-proxy CIDR]...
                      [--media-bind IP:PORT] [--media-advertise IP:PORT] [--media-advertise-tcp IP:PORT]
                      [--media-shards N] [--max-connections-per-address N]
-                     [--sip-bind IP:PORT] [--sip-trunk CIDR]...
+                     [--sip-bind IP:PORT] [--sip-trunk CIDR]... [--sip-user USER --sip-password PASSWORD]
        earshot-server create-admin --email EMAIL --name NAME [--data DIR | --database URL]
                      (the password on standard input, one line)
 
@@ -27,7 +27,9 @@ the command line wins.
 
 --sip-bind turns the phone line on (SIP over UDP and TCP, off by default); calls are
 taken only from each --sip-trunk (an address or a network, repeatable: your carrier's
-or PBX's). --demo turns it on at 127.0.0.1:5060 for calls from this machine.
+or PBX's); a trunk from elsewhere is challenged for --sip-user's digest (the password
+best from EARSHOT_SIP_PASSWORD). --demo turns it on at 127.0.0.1:5060 for calls from
+this machine.
 
 Without --demo the company is your own: an empty database starts with nobody
 (make the first admin with create-admin) and the demo password is refused.
@@ -133,6 +135,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
                 config.media.shards = shards.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("--media-shards: not a count: {shards}"))?;
             }
             "--sip-bind" => sip.bind = Some(parse_addr(&flag, &value()?)?),
+            "--sip-user" => sip.user = Some(value()?),
+            "--sip-password" => sip.password = Some(value()?),
             "--sip-trunk" => {
                 let trunk = value()?;
                 sip.trunks.push(parse_network(&trunk).ok_or_else(|| format!("--sip-trunk: not an address or a network (192.0.2.0/24): {trunk}"))?);
@@ -156,10 +160,17 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
             sip.trunks.push(parse_network("127.0.0.1").expect("an address"));
         }
     }
-    config.sip = match (sip.bind, sip.trunks.is_empty()) {
-        (Some(bind), _) => Some(LineConfig { bind, trunks: Trunks { allowed: sip.trunks }, max_calls: LineConfig::MAX_CALLS }),
+    let account = match (sip.user, sip.password) {
+        (Some(username), Some(password)) if password.chars().count() >= 12 => Some(Account { username, password }),
+        (Some(_), Some(_)) => return Err("--sip-password: at least 12 characters".to_owned()),
+        (None, None) => None,
+        _ => return Err("--sip-user and --sip-password: both or neither".to_owned()),
+    };
+    let off = sip.trunks.is_empty() && account.is_none();
+    config.sip = match (sip.bind, off) {
+        (Some(bind), _) => Some(LineConfig { bind, trunks: Trunks { allowed: sip.trunks, account }, max_calls: LineConfig::MAX_CALLS }),
         (None, true) => None,
-        (None, false) => return Err("--sip-trunk: the phone line is off: give --sip-bind too".to_owned()),
+        (None, false) => return Err("--sip-trunk, --sip-user: the phone line is off: give --sip-bind too".to_owned()),
     };
     Ok(config)
 }
@@ -169,6 +180,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
 struct SipFlags {
     bind: Option<SocketAddr>,
     trunks: Vec<ipnet::IpNet>,
+    user: Option<String>,
+    password: Option<String>,
 }
 
 /// The flags the environment may give (`EARSHOT_…`), and whether each is a
@@ -191,6 +204,8 @@ const FLAGS: &[(&str, Takes)] = &[
     ("--max-connections-per-address", Takes::One),
     ("--sip-bind", Takes::One),
     ("--sip-trunk", Takes::Many),
+    ("--sip-user", Takes::One),
+    ("--sip-password", Takes::One),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -335,7 +350,11 @@ mod tests {
         assert_eq!(line.trunks.allowed, vec!["192.0.2.0/24".parse().unwrap(), "198.51.100.7/32".parse().unwrap()]);
         let demo = parsed(&["--demo"]).unwrap().sip.unwrap();
         assert_eq!((demo.bind, demo.trunks.allowed), ("127.0.0.1:5060".parse().unwrap(), vec!["127.0.0.1/32".parse().unwrap()]), "the demo's, for this machine");
-        assert_eq!(parsed(&["--sip-trunk", "192.0.2.1"]).err().unwrap(), "--sip-trunk: the phone line is off: give --sip-bind too");
+        assert_eq!(parsed(&["--sip-trunk", "192.0.2.1"]).err().unwrap(), "--sip-trunk, --sip-user: the phone line is off: give --sip-bind too");
+        let signed = parsed(&["--sip-bind", "0.0.0.0:5060", "--sip-user", "trunk", "--sip-password", "ledger-violet-harbour"]).unwrap().sip.unwrap();
+        assert_eq!(signed.trunks.account.map(|a| a.username).as_deref(), Some("trunk"));
+        assert_eq!(parsed(&["--sip-bind", "0.0.0.0:5060", "--sip-user", "trunk"]).err().unwrap(), "--sip-user and --sip-password: both or neither");
+        assert_eq!(parsed(&["--sip-bind", "0.0.0.0:5060", "--sip-user", "t", "--sip-password", "short"]).err().unwrap(), "--sip-password: at least 12 characters");
         assert!(parsed(&["--sip-bind", "0.0.0.0:5060", "--sip-trunk", "carrier"]).err().unwrap().starts_with("--sip-trunk: not an address or a network"));
     }
 }

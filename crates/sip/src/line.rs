@@ -1,6 +1,8 @@
 //! The SIP endpoint toward the trunk: rsipstack's transport (UDP and TCP),
-//! transactions and dialogs, with Earshot's rules on top. Every INVITE
-//! from an address the trunk rules do not allow is refused 403, one that
+//! transactions and dialogs, with Earshot's rules on top. An INVITE from
+//! an address the trunk rules do not allow is challenged (401, digest)
+//! when they name an account and refused 403 otherwise, or when its answer
+//! is wrong; one that
 //! dials no number 404, one whose SDP cannot carry a call 488, one past
 //! the concurrent-call cap 503 with a Retry-After; each refusal is logged
 //! with its reason. An admitted call goes to the server as an
@@ -11,6 +13,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use rsipstack::dialog::dialog::{Dialog, DialogState, DialogStateReceiver, DialogStateSender, TerminatedReason};
+use rsipstack::dialog::authenticate::verify_digest;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::prelude::HeadersExt;
@@ -24,7 +27,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::sdp::{Description, SdpError};
-use crate::trunk::{caller, dialled, Trunks};
+use crate::trunk::{caller, dialled, Challenges, Trunks, REALM};
 
 /// Where the line listens and whom it takes calls from.
 #[derive(Clone, Debug)]
@@ -138,8 +141,12 @@ pub struct Line {
 pub struct LineRules(Arc<std::sync::RwLock<(Trunks, usize)>>);
 
 impl LineRules {
-    pub fn set(&self, trunks: Trunks, max_calls: usize) {
-        *self.0.write().expect("the rules") = (trunks, max_calls);
+    /// The addresses calls may come from and the cap, changed; the digest
+    /// account (a flag's) stays.
+    pub fn set_addresses(&self, addresses: Trunks, max_calls: usize) {
+        let mut rules = self.0.write().expect("the rules");
+        let account = rules.0.account.take();
+        *rules = (Trunks { account, ..addresses }, max_calls);
     }
 
     pub fn get(&self) -> (Trunks, usize) {
@@ -174,7 +181,7 @@ impl Line {
         let (calls, calls_rx) = mpsc::channel(64);
         let dialogs: Dialogs = Arc::default();
         let rules = LineRules(Arc::new(std::sync::RwLock::new((config.trunks, config.max_calls))));
-        let serve = Serve { rules: rules.clone(), layer: Arc::clone(&layer), states, calls, dialogs: Arc::clone(&dialogs) };
+        let serve = Serve { rules: rules.clone(), challenges: Mutex::default(), layer: Arc::clone(&layer), states, calls, dialogs: Arc::clone(&dialogs) };
         let token = stop.clone();
         tokio::spawn(async move {
             tokio::select! {
@@ -201,6 +208,8 @@ impl Line {
 
 struct Serve {
     rules: LineRules,
+    /// The digest challenges out: their nonces.
+    challenges: Mutex<Challenges>,
     layer: Arc<DialogLayer>,
     states: DialogStateSender,
     calls: mpsc::Sender<IncomingCall>,
@@ -242,14 +251,43 @@ impl Serve {
         }
     }
 
+    /// Whether an INVITE is a trunk's: by its address, or by its answer to
+    /// one of our challenges with the account's digest.
+    fn admission(&self, tx: &Transaction, source: Option<IpAddr>, trunks: &Trunks) -> Admission {
+        if source.is_some_and(|s| trunks.allows(s)) {
+            return Admission::Admitted;
+        }
+        let Some(account) = &trunks.account else { return Admission::Refused("not from an allowed trunk address, and no account to prove (403)") };
+        let raw = tx.original.headers.iter().find_map(|h| match h {
+            Header::Authorization(a) => Some(a.value().to_owned()),
+            _ => None,
+        });
+        let Some(raw) = raw else { return Admission::Challenge };
+        let Ok(answer) = rsipstack::sip::typed::Authorization::parse(&raw) else { return Admission::Refused("an Authorization that cannot be read (403)") };
+        if !self.challenges.lock().expect("challenges").knows(&answer.nonce, std::time::Instant::now()) {
+            return Admission::Challenge; // stale, or not ours: a new challenge
+        }
+        let proven = answer.username == account.username && answer.realm == REALM && verify_digest(&answer, &account.password, &Method::Invite, &raw);
+        if proven { Admission::Admitted } else { Admission::Refused("a wrong digest answer (403)") }
+    }
+
     async fn on_invite(&self, mut tx: Transaction) {
         let source = source_of(&tx);
         let refuse = |why: &str| tracing::info!(source = ?source, "SIP INVITE refused: {why}");
         let (trunks, max_calls) = self.rules.get();
-        if !source.is_some_and(|s| trunks.allows(s)) {
-            refuse("not from an allowed trunk address (403)");
-            let _ = tx.reply(StatusCode::Forbidden).await;
-            return;
+        match self.admission(&tx, source, &trunks) {
+            Admission::Admitted => {}
+            Admission::Challenge => {
+                let nonce = self.challenges.lock().expect("challenges").issue(std::time::Instant::now());
+                let challenge = format!("Digest realm=\"{REALM}\", nonce=\"{nonce}\", qop=\"auth\", algorithm=MD5");
+                let _ = tx.reply_with(StatusCode::Unauthorized, vec![Header::WwwAuthenticate(challenge.into())], None).await;
+                return;
+            }
+            Admission::Refused(why) => {
+                refuse(why);
+                let _ = tx.reply(StatusCode::Forbidden).await;
+                return;
+            }
         }
         let user = tx.original.uri.user().map(str::to_owned);
         let Some(number) = user.as_deref().and_then(dialled) else {
@@ -293,6 +331,13 @@ impl Serve {
             tracing::info!("SIP INVITE arrived as the server stops");
         }
     }
+}
+
+enum Admission {
+    Admitted,
+    /// Ask for the account's digest (401).
+    Challenge,
+    Refused(&'static str),
 }
 
 /// Passes each dialog's news to its call: its end, and re-INVITEs.

@@ -1,15 +1,66 @@
 //! Who may call in over SIP, and what a request dialled: rules with no
 //! I/O, so that every refusal is decided (and tested) here.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::net::IpAddr;
+use std::time::{Duration, Instant};
 
 use ipnet::IpNet;
 
-/// The trunks (or PBXs) calls may come from.
+/// The trunks (or PBXs) calls may come from: by address, or from anywhere
+/// that answers a digest challenge (RFC 3261 §22) with the account.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trunks {
-    /// The addresses allowed to send INVITEs; empty: nobody.
+    /// The addresses allowed to send INVITEs without a challenge.
     pub allowed: Vec<IpNet>,
+    /// The account a trunk from elsewhere must prove it holds; `None`:
+    /// only the addresses above, nobody else.
+    pub account: Option<Account>,
+}
+
+/// A digest account a trunk signs its INVITEs with.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Account({:?}, password hidden)", self.username)
+    }
+}
+
+/// The realm Earshot's challenges name.
+pub const REALM: &str = "earshot";
+
+/// How long a challenge's nonce may be answered.
+pub const NONCE_TTL: Duration = Duration::from_secs(300);
+
+/// Nonces issued, each until it expires. A nonce is 128 bits of SipHash
+/// keyed at random per process over a counter: no one can guess the next.
+#[derive(Debug, Default)]
+pub struct Challenges {
+    issued: HashMap<String, Instant>,
+    keys: RandomState,
+    count: u64,
+}
+
+impl Challenges {
+    /// A new nonce, good for [`NONCE_TTL`] from `now`.
+    pub fn issue(&mut self, now: Instant) -> String {
+        self.issued.retain(|_, until| *until > now);
+        self.count += 1;
+        let nonce = format!("{:016x}{:016x}", self.keys.hash_one((self.count, 0u8)), self.keys.hash_one((self.count, 1u8)));
+        self.issued.insert(nonce.clone(), now + NONCE_TTL);
+        nonce
+    }
+
+    /// Whether `nonce` is one of ours, unexpired at `now`.
+    pub fn knows(&self, nonce: &str, now: Instant) -> bool {
+        self.issued.get(nonce).is_some_and(|until| *until > now)
+    }
 }
 
 impl Trunks {
@@ -32,7 +83,7 @@ impl Trunks {
                 allowed.push(network);
             }
         }
-        Ok(Trunks { allowed })
+        Ok(Trunks { allowed, account: None })
     }
 
     /// Each trunk as it is kept: a network, `192.0.2.10/32` for one address.
@@ -63,7 +114,7 @@ mod tests {
 
     #[test]
     fn only_allowed_addresses_may_call() {
-        let trunks = Trunks { allowed: vec!["192.0.2.0/24".parse().unwrap(), "127.0.0.1/32".parse().unwrap()] };
+        let trunks = Trunks { allowed: vec!["192.0.2.0/24".parse().unwrap(), "127.0.0.1/32".parse().unwrap()], account: None };
         assert!(trunks.allows("192.0.2.77".parse().unwrap()) && trunks.allows("127.0.0.1".parse().unwrap()));
         assert!(!trunks.allows("198.51.100.1".parse().unwrap()));
         assert!(!Trunks::default().allows("127.0.0.1".parse().unwrap()), "none configured: nobody");
@@ -76,6 +127,18 @@ mod tests {
         let refused = Trunks::parse(&["carrier.example".to_owned()]).unwrap_err();
         assert_eq!(refused, "“carrier.example” is not an address or a network (such as 192.0.2.10 or 192.0.2.0/24)");
         assert!(Trunks::parse(&["10.0.0/8".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn a_challenge_is_answerable_until_it_expires_and_no_two_are_alike() {
+        let mut challenges = Challenges::default();
+        let now = Instant::now();
+        let (first, second) = (challenges.issue(now), challenges.issue(now));
+        assert!(first != second && first.len() == 32);
+        assert!(challenges.knows(&first, now + NONCE_TTL - Duration::from_secs(1)));
+        assert!(!challenges.knows(&first, now + NONCE_TTL), "expired");
+        assert!(!challenges.knows("0123456789abcdef0123456789abcdef", now), "not ours");
+        assert_eq!(format!("{:?}", Account { username: "trunk".into(), password: "hunter2hunter2".into() }), "Account(\"trunk\", password hidden)");
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub async fn save_phone_line(State(state): State<AppState>, Admin(me): Admin, bo
     let before = kept(&state).await?;
     state.store.save_phone_line_settings(&settings).await.map_err(unavailable)?;
     if let Some((_, rules)) = &state.phone_line {
-        rules.set(trunks, settings.max_calls as usize);
+        rules.set_addresses(trunks, settings.max_calls as usize);
     }
     state.live.note_setting(me, AdminAction::PhoneLineChanged, "The phone line", describe(&before), describe(&settings)).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
     tracing::info!(admin = me.user.0, trunks = settings.trunks.len(), max_calls = settings.max_calls, "the phone line's rules changed");
