@@ -160,7 +160,7 @@ impl PhoneCall {
                 },
                 Some(event) = self.lines.recv() => match event {
                     LineEvent::Silent { .. } => {
-                        tracing::info!(call = self.call.0, "the phone line sent no audio for {:?}: the call ends", earshot_sfu::SILENCE_ENDS);
+                        tracing::info!(call = self.call.0, "the phone line sent no audio for too long since the answer: the call ends");
                         self.sip.hang_up().await;
                         break;
                     }
