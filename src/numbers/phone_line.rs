@@ -1,6 +1,7 @@
 //! The phone line on the Numbers page: whether the server takes calls over
-//! SIP, and from which trunks (a carrier's or a PBX's addresses) and how
-//! many at once. Saved, the rules apply to the next call at once.
+//! SIP, from which trunks (a carrier's or a PBX's addresses, or any that
+//! signs with the digest account) and how many at once. Saved, the rules
+//! apply to the next call at once.
 
 use earshot_protocol::{PhoneLine, PhoneLineSettings};
 use leptos::prelude::*;
@@ -27,13 +28,25 @@ pub fn PhoneLinePanel() -> impl IntoView {
 fn LineForm(line: PhoneLine) -> impl IntoView {
     let trunks = RwSignal::new(line.settings.trunks.join("\n"));
     let max_calls = RwSignal::new(line.settings.max_calls.to_string());
+    let account = RwSignal::new(line.settings.account.clone().unwrap_or_default());
+    let password = RwSignal::new(String::new());
+    let has_password = RwSignal::new(line.has_password);
     let said = RwSignal::new(None::<Result<String, String>>);
     let save = Action::new_local(move |_: &()| async move {
         let outcome = async {
             let max_calls = max_calls.get_untracked().trim().parse().map_err(|_| "Calls at once: a whole number, please".to_owned())?;
-            let sent = PhoneLineSettings { trunks: trunks.get_untracked().lines().map(str::to_owned).collect(), max_calls };
+            let typed = password.get_untracked();
+            let sent = PhoneLineSettings {
+                trunks: trunks.get_untracked().lines().map(str::to_owned).collect(),
+                max_calls,
+                account: Some(account.get_untracked()),
+                password: (!typed.is_empty()).then_some(typed),
+            };
             let kept = crate::api::put::<PhoneLine>("/api/admin/phone-line", &sent).await.map_err(|e| e.message)?;
             trunks.set(kept.settings.trunks.join("\n"));
+            account.set(kept.settings.account.unwrap_or_default());
+            password.set(String::new());
+            has_password.set(kept.has_password);
             Ok::<_, String>("The phone line's rules are saved: the next call follows them.".to_owned())
         };
         said.set(Some(outcome.await));
@@ -51,6 +64,11 @@ fn LineForm(line: PhoneLine) -> impl IntoView {
             <label for="phone-trunks">"Trunk addresses"</label>
             <textarea id="phone-trunks" rows="3" aria-describedby="phone-trunks-help" bind:value=trunks></textarea>
             <span class="hint" id="phone-trunks-help">"One a line: an address (192.0.2.10) or a network (192.0.2.0/24) your carrier or PBX calls from. Calls from anywhere else are refused."</span>
+            <label for="phone-account">"Digest account"</label>
+            <input id="phone-account" autocomplete="off" aria-describedby="phone-account-help" bind:value=account />
+            <span class="hint" id="phone-account-help">"For a trunk whose address is not above: it signs its calls with this account (blank: none)."</span>
+            <label for="phone-password">"The account's password"</label>
+            <input id="phone-password" type="password" autocomplete="new-password" placeholder=move || if has_password.get() { "unchanged" } else { "12 characters or more" } bind:value=password />
             <label for="phone-max-calls">"Calls at once, at most"</label>
             <input id="phone-max-calls" type="number" min="1" max="10000" inputmode="numeric" bind:value=max_calls />
             <button type="submit" class="primary" data-testid="save-phone-line" disabled=move || save.pending().get()>"Save the phone line"</button>

@@ -250,7 +250,7 @@ async fn e2e_the_rules_an_admin_saves_apply_to_the_next_invite_and_are_in_the_co
     let sip = app.sip.unwrap();
     let (status, line) = app.as_ada(Method::GET, "/api/admin/phone-line", None).await;
     let line: serde_json::Value = serde_json::from_str(&line).unwrap();
-    assert_eq!((status, &line["listening"], &line["settings"]), (200, &serde_json::json!(sip.to_string()), &serde_json::json!({ "trunks": ["127.0.0.1/32"], "max_calls": 4 })), "the flags' rules until saved");
+    assert_eq!((status, &line["listening"], &line["settings"]), (200, &serde_json::json!(sip.to_string()), &serde_json::json!({ "trunks": ["127.0.0.1/32"], "max_calls": 4, "account": null })), "the flags' rules until saved");
 
     let save = |trunks: &[&str]| app.as_ada(Method::PUT, "/api/admin/phone-line", Some(serde_json::json!({ "trunks": trunks, "max_calls": 20 })));
     let (status, saved) = save(&["192.0.2.0/24", " 192.0.2.7 "]).await;
@@ -293,8 +293,23 @@ async fn e2e_a_trunk_from_elsewhere_is_challenged_and_taken_only_with_the_accoun
     assert!(sipp::call(Scenario::Signed { username: "carrier", password: "ledger-violet-harbour", accepted: true }, sip, SUPPORT).await, "401, then answered once signed");
     assert!(sipp::call(Scenario::Signed { username: "carrier", password: "not-the-password", accepted: false }, sip, SUPPORT).await, "a wrong digest: 403");
     assert!(sipp::call(Scenario::Signed { username: "someone", password: "ledger-violet-harbour", accepted: false }, sip, SUPPORT).await, "another account: 403");
-    // An address on the list needs no digest; the saved list keeps the account.
-    let (status, _) = app.as_ada(reqwest::Method::PUT, "/api/admin/phone-line", Some(serde_json::json!({ "trunks": ["192.0.2.0/24"], "max_calls": 4 }))).await;
-    assert_eq!(status, 200);
-    assert!(sipp::call(Scenario::Signed { username: "carrier", password: "ledger-violet-harbour", accepted: true }, sip, SUPPORT).await, "still signed in after the list was saved");
+
+    // On the Numbers page: the flag's account is shown, never its password.
+    let save = |body: serde_json::Value| app.as_ada(reqwest::Method::PUT, "/api/admin/phone-line", Some(body));
+    let (_, line) = app.as_ada(reqwest::Method::GET, "/api/admin/phone-line", None).await;
+    assert!(line.contains(r#""account":"carrier""#) && line.contains(r#""has_password":true"#) && !line.contains("ledger"), "{line}");
+    let (status, kept) = save(serde_json::json!({ "trunks": ["192.0.2.0/24"], "max_calls": 4, "account": "carrier" })).await;
+    assert!(status == 200 && !kept.contains("ledger"), "the same account keeps its password: {kept}");
+    assert!(sipp::call(Scenario::Signed { username: "carrier", password: "ledger-violet-harbour", accepted: true }, sip, SUPPORT).await, "still taken once saved");
+    let (status, why) = save(serde_json::json!({ "trunks": [], "max_calls": 4, "account": "pbx" })).await;
+    assert!(status == 422 && why.contains("give pbx's password: a new account needs one"), "{why}");
+    let (status, why) = save(serde_json::json!({ "trunks": [], "max_calls": 4, "account": "pbx", "password": "short" })).await;
+    assert!(status == 422 && why.contains("at least 12 characters"), "{why}");
+    assert_eq!(save(serde_json::json!({ "trunks": [], "max_calls": 4, "account": "pbx", "password": "another-long-phrase-42" })).await.0, 200);
+    assert!(sipp::call(Scenario::Signed { username: "pbx", password: "another-long-phrase-42", accepted: true }, sip, SUPPORT).await, "the new account at once");
+    assert!(sipp::call(Scenario::Signed { username: "carrier", password: "ledger-violet-harbour", accepted: false }, sip, SUPPORT).await, "the old one no more");
+    assert_eq!(save(serde_json::json!({ "trunks": [], "max_calls": 4, "account": "" })).await.0, 200);
+    assert!(sipp::call(Scenario::Refused(403), sip, SUPPORT).await, "no account, no address: 403 unchallenged");
+    let (_, log) = app.as_ada(reqwest::Method::GET, "/api/admin/log", None).await;
+    assert!(log.contains("or signed as pbx, 4 at once at most (a new password)") && !log.contains("another-long-phrase"), "{log}");
 }

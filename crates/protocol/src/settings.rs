@@ -112,6 +112,14 @@ pub struct PhoneLineSettings {
     pub trunks: Vec<String>,
     /// Calls at once past which a new one is refused (503, "retry after").
     pub max_calls: u32,
+    /// The digest account a trunk from any other address signs its calls
+    /// with (RFC 3261 §22); `None`: no such trunk.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// A new password for the account (12 characters or more); `None`
+    /// keeps the one it has. Never sent back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
 }
 
 impl PhoneLineSettings {
@@ -126,5 +134,7 @@ pub struct PhoneLine {
     /// (`--sip-bind`).
     pub listening: Option<String>,
     pub settings: PhoneLineSettings,
+    /// Whether the account has a password (it is never sent).
+    pub has_password: bool,
 }
 

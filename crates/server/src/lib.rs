@@ -170,8 +170,7 @@ impl Application {
                 let mut line = line.clone();
                 // An admin's saved rules take the place of the flags'.
                 if let Some(saved) = store.phone_line_settings().await? {
-                    let addresses = earshot_sip::trunk::Trunks::parse(&saved.trunks).map_err(StartError::Sip)?;
-                    line.trunks.allowed = addresses.allowed;
+                    line.trunks = earshot_sip::trunk::Trunks::saved(&saved.trunks, saved.account, saved.password).map_err(StartError::Sip)?;
                     line.max_calls = saved.max_calls as usize;
                 }
                 let (line, calls) = earshot_sip::line::Line::start(line).await.map_err(|e| StartError::Sip(e.to_string()))?;

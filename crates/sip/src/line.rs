@@ -141,12 +141,8 @@ pub struct Line {
 pub struct LineRules(Arc<std::sync::RwLock<(Trunks, usize)>>);
 
 impl LineRules {
-    /// The addresses calls may come from and the cap, changed; the digest
-    /// account (a flag's) stays.
-    pub fn set_addresses(&self, addresses: Trunks, max_calls: usize) {
-        let mut rules = self.0.write().expect("the rules");
-        let account = rules.0.account.take();
-        *rules = (Trunks { account, ..addresses }, max_calls);
+    pub fn set(&self, trunks: Trunks, max_calls: usize) {
+        *self.0.write().expect("the rules") = (trunks, max_calls);
     }
 
     pub fn get(&self) -> (Trunks, usize) {

@@ -86,6 +86,13 @@ impl Trunks {
         Ok(Trunks { allowed, account: None })
     }
 
+    /// The trunks as an admin saved them: the addresses, and the account
+    /// when it has both a name and a password.
+    pub fn saved(addresses: &[String], account: Option<String>, password: Option<String>) -> Result<Trunks, String> {
+        let account = account.zip(password).map(|(username, password)| Account { username, password });
+        Ok(Trunks { account, ..Trunks::parse(addresses)? })
+    }
+
     /// Each trunk as it is kept: a network, `192.0.2.10/32` for one address.
     pub fn written(&self) -> Vec<String> {
         self.allowed.iter().map(IpNet::to_string).collect()

@@ -109,8 +109,13 @@ impl AppState {
             saving_settings: Arc::default(),
             phone_line: None,
             default_phone_line: Arc::new(match &config.sip {
-                Some(line) => earshot_protocol::PhoneLineSettings { trunks: line.trunks.written(), max_calls: u32::try_from(line.max_calls).unwrap_or(u32::MAX) },
-                None => earshot_protocol::PhoneLineSettings { trunks: Vec::new(), max_calls: earshot_sip::line::LineConfig::MAX_CALLS as u32 },
+                Some(line) => earshot_protocol::PhoneLineSettings {
+                    trunks: line.trunks.written(),
+                    max_calls: u32::try_from(line.max_calls).unwrap_or(u32::MAX),
+                    account: line.trunks.account.as_ref().map(|a| a.username.clone()),
+                    password: line.trunks.account.as_ref().map(|a| a.password.clone()),
+                },
+                None => earshot_protocol::PhoneLineSettings { trunks: Vec::new(), max_calls: earshot_sip::line::LineConfig::MAX_CALLS as u32, account: None, password: None },
             }),
         })
     }

@@ -1,6 +1,7 @@
-//! `/api/admin/phone-line`: who may call in over SIP, and how many at
-//! once. Kept in the store, applied to the running line's next INVITE, and
-//! noted in the company's log.
+//! `/api/admin/phone-line`: who may call in over SIP — trunk addresses,
+//! and the digest account a trunk from elsewhere signs with — and how many
+//! at once. Kept in the store, applied to the running line's next INVITE,
+//! and noted in the company's log (never the password).
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -14,8 +15,11 @@ use crate::http::records::stopped;
 use crate::http::session::unavailable;
 use crate::http::{AppError, AppState};
 
+/// The shortest password a trunk's account may have.
+const MIN_PASSWORD: usize = 12;
+
 pub async fn phone_line(State(state): State<AppState>, Admin(_): Admin) -> Result<Json<PhoneLine>, AppError> {
-    Ok(Json(PhoneLine { listening: listening(&state), settings: kept(&state).await? }))
+    Ok(Json(shown(&state, kept(&state).await?)))
 }
 
 /// The rules made plain (each address a network, once), kept, applied.
@@ -25,25 +29,49 @@ pub async fn save_phone_line(State(state): State<AppState>, Admin(me): Admin, bo
     if sent.trunks.len() > PhoneLineSettings::MAX_TRUNKS {
         return Err(invalid(format!("at most {} addresses or networks", PhoneLineSettings::MAX_TRUNKS)));
     }
-    let trunks = Trunks::parse(&sent.trunks).map_err(invalid)?;
+    let addresses = Trunks::parse(&sent.trunks).map_err(invalid)?;
     let range = PhoneLineSettings::MAX_CALLS;
     if !range.contains(&sent.max_calls) {
         return Err(invalid(format!("calls at once must be between {} and {}", range.start(), range.end())));
     }
-    let settings = PhoneLineSettings { trunks: trunks.written(), max_calls: sent.max_calls };
     let _one_at_a_time = state.saving_settings.lock().await;
     let before = kept(&state).await?;
+    let account = sent.account.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
+    if let Some(name) = &account {
+        if name.chars().count() > 64 || name.chars().any(|c| c.is_whitespace() || matches!(c, '"' | '\\' | ':' | '@')) {
+            return Err(invalid(format!("“{name}” cannot be an account: at most 64 characters, no spaces, quotes, colons or @")));
+        }
+    }
+    let password = match (&account, sent.password.filter(|p| !p.is_empty())) {
+        (None, _) => None,
+        (Some(_), Some(new)) if new.chars().count() < MIN_PASSWORD => return Err(invalid(format!("the account's password needs at least {MIN_PASSWORD} characters"))),
+        (Some(_), Some(new)) => Some(new),
+        // The same account keeps its password; a new one needs its own.
+        (Some(name), None) => match (&before.account, &before.password) {
+            (Some(was), Some(password)) if was == name => Some(password.clone()),
+            _ => return Err(invalid(format!("give {name}'s password: a new account needs one"))),
+        },
+    };
+    let password_changed = account.is_some() && password != before.password;
+    let settings = PhoneLineSettings { trunks: addresses.written(), max_calls: sent.max_calls, account, password };
     state.store.save_phone_line_settings(&settings).await.map_err(unavailable)?;
     if let Some((_, rules)) = &state.phone_line {
-        rules.set_addresses(trunks, settings.max_calls as usize);
+        let trunks = Trunks::saved(&settings.trunks, settings.account.clone(), settings.password.clone()).map_err(invalid)?;
+        rules.set(trunks, settings.max_calls as usize);
     }
-    state.live.note_setting(me, AdminAction::PhoneLineChanged, "The phone line", describe(&before), describe(&settings)).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
-    tracing::info!(admin = me.user.0, trunks = settings.trunks.len(), max_calls = settings.max_calls, "the phone line's rules changed");
-    Ok(Json(PhoneLine { listening: listening(&state), settings }))
+    let mut after = describe(&settings);
+    if password_changed {
+        after.push_str(" (a new password)");
+    }
+    state.live.note_setting(me, AdminAction::PhoneLineChanged, "The phone line", describe(&before), after).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
+    tracing::info!(admin = me.user.0, trunks = settings.trunks.len(), account = settings.account.is_some(), max_calls = settings.max_calls, "the phone line's rules changed");
+    Ok(Json(shown(&state, settings)))
 }
 
-fn listening(state: &AppState) -> Option<String> {
-    state.phone_line.as_ref().map(|(at, _)| at.to_string())
+/// What a page is told: everything but the password.
+fn shown(state: &AppState, settings: PhoneLineSettings) -> PhoneLine {
+    let listening = state.phone_line.as_ref().map(|(at, _)| at.to_string());
+    PhoneLine { listening, has_password: settings.password.is_some(), settings: PhoneLineSettings { password: None, ..settings } }
 }
 
 /// What an admin saved, else what the flags gave.
@@ -55,8 +83,9 @@ async fn kept(state: &AppState) -> Result<PhoneLineSettings, AppError> {
 /// The rules in words, for the company's log.
 fn describe(settings: &PhoneLineSettings) -> String {
     let from = match settings.trunks.as_slice() {
-        [] => "nobody".to_owned(),
+        [] => "nobody by address".to_owned(),
         trunks => trunks.join(", "),
     };
-    format!("calls from {from}, {} at once at most", settings.max_calls)
+    let signed = settings.account.as_ref().map(|a| format!(", or signed as {a}")).unwrap_or_default();
+    format!("calls from {from}{signed}, {} at once at most", settings.max_calls)
 }
