@@ -29,7 +29,7 @@ impl Phone {
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("earshot-baresip-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("the temp dir is writable");
-        let port = std::net::UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).expect("a free port").port();
+        let port = crate::sipp::free_port();
         let voice = voice_file(hz, &Voice::DENSE, 8_000);
         // No sound card: aubridge plays into nothing; sndfile keeps what was heard.
         let config = format!(

@@ -103,6 +103,6 @@ pub async fn call(scenario: Scenario, line: SocketAddr, dialled: &str) -> bool {
 }
 
 /// A UDP port free now.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).expect("a free port").port()
 }

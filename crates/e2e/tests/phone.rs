@@ -48,6 +48,11 @@ async fn next_change<T>(deltas: &mut broadcast::Receiver<Batch>, mut pick: impl 
     .expect("the change came")
 }
 
+/// Waits, 20 s at most, for `call` to end.
+async fn ended(deltas: &mut broadcast::Receiver<Batch>, call: CallId) {
+    next_change(deltas, |c| matches!(c, Change::CallEnded { call: ended } if *ended == call).then_some(())).await;
+}
+
 fn updated(change: &Change) -> Option<CallView> {
     match change {
         Change::CallUpdated { call } => Some(call.clone()),
@@ -71,7 +76,7 @@ async fn e2e_a_phone_call_rings_until_an_available_agent_takes_it_and_ends_with_
     let answered = next_change(&mut deltas, |c| updated(c).filter(|v| v.id == call && v.state == CallState::Ongoing)).await;
     assert_eq!(answered.agent, Some(ALEX), "put through to Alex, who is available");
     assert!(caller.await.unwrap(), "SIPp's scenario passes: 183 with SDP, then 200 once Alex took it, ACK, and its BYE answered");
-    next_change(&mut deltas, |c| matches!(c, Change::CallEnded { call: ended } if *ended == call).then_some(())).await;
+    ended(&mut deltas, call).await;
 }
 
 #[tokio::test]
@@ -155,7 +160,7 @@ async fn e2e_a_caller_who_hangs_up_while_it_rings_leaves_the_queue() {
     let caller = tokio::spawn(sipp::call(Scenario::Cancelled, app.sip.unwrap(), SUPPORT));
     let waiting = next_change(&mut deltas, updated).await;
     assert!(caller.await.unwrap(), "CANCEL answered 200, the INVITE 487");
-    next_change(&mut deltas, |c| matches!(c, Change::CallEnded { call } if *call == waiting.id).then_some(())).await;
+    ended(&mut deltas, waiting.id).await;
     app.present(ALEX).await;
     assert_eq!(app.live.my_call(ALEX).await.unwrap(), None, "nobody is put through to a caller who hung up");
 }
@@ -195,7 +200,7 @@ async fn e2e_an_answered_line_that_sends_no_audio_is_hung_up_and_its_call_ends()
     let mut deltas = app.live.watch().await.unwrap();
     let caller = tokio::spawn(sipp::call(Scenario::Silent, app.sip.unwrap(), SUPPORT));
     let call = next_change(&mut deltas, updated).await.id;
-    next_change(&mut deltas, |c| matches!(c, Change::CallEnded { call: ended } if *ended == call).then_some(())).await;
+    ended(&mut deltas, call).await;
     assert!(caller.await.unwrap(), "Earshot's BYE reached the silent phone");
 }
 

@@ -533,11 +533,7 @@ impl Sfu {
         let Some(room) = self.rooms.get(&room) else { return Vec::new() };
         let mut reached = Vec::new();
         for &id in &room.legs {
-            let role = match (self.legs.get(&id), self.phones.contains_key(&id)) {
-                (Some(leg), _) => leg.role,
-                (None, true) => LegRole::Customer,
-                (None, false) => continue,
-            };
+            let Some(role) = self.role_of(id) else { continue };
             if Some(id) == origin || !may_forward(from, role, room.audio) {
                 continue;
             }

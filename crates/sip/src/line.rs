@@ -291,7 +291,7 @@ impl Serve {
             let _ = tx.reply(StatusCode::NotFound).await;
             return;
         };
-        let offer = std::str::from_utf8(&tx.original.body).map_err(|_| SdpError::NoAudio).and_then(Description::parse).and_then(|d| d.usable().map(|()| d));
+        let offer = offer_in(&tx.original).and_then(|d| d.usable().map(|()| d));
         let offer = match offer {
             Ok(offer) => offer,
             Err(why) => {
@@ -336,6 +336,11 @@ enum Admission {
     Refused(&'static str),
 }
 
+/// The SDP an INVITE carries (a body that is not text offers no audio).
+fn offer_in(request: &rsipstack::sip::Request) -> Result<Description, SdpError> {
+    std::str::from_utf8(&request.body).map_err(|_| SdpError::NoAudio).and_then(Description::parse)
+}
+
 /// Passes each dialog's news to its call: its end, and re-INVITEs.
 async fn follow_dialogs(layer: Arc<DialogLayer>, dialogs: Dialogs, mut states: DialogStateReceiver) {
     while let Some(state) = states.recv().await {
@@ -363,7 +368,7 @@ async fn follow_dialogs(layer: Arc<DialogLayer>, dialogs: Dialogs, mut states: D
 
 /// Answers a re-INVITE with what the call's owner says, or 488.
 async fn reoffer(events: Option<mpsc::UnboundedSender<DialogEvent>>, request: rsipstack::sip::Request, handle: rsipstack::dialog::dialog::TransactionHandle) {
-    let offer = std::str::from_utf8(&request.body).map_err(|_| SdpError::NoAudio).and_then(Description::parse);
+    let offer = offer_in(&request);
     let answer = match (offer, events) {
         (Ok(offer), Some(events)) => {
             let (reply, answer) = oneshot::channel();

@@ -89,8 +89,13 @@ impl Trunks {
     /// The trunks as an admin saved them: the addresses, and the account
     /// when it has both a name and a password.
     pub fn saved(addresses: &[String], account: Option<String>, password: Option<String>) -> Result<Trunks, String> {
+        Ok(Trunks::parse(addresses)?.signed(account, password))
+    }
+
+    /// These addresses, and the account when it has both a name and a password.
+    pub fn signed(self, account: Option<String>, password: Option<String>) -> Trunks {
         let account = account.zip(password).map(|(username, password)| Account { username, password });
-        Ok(Trunks { account, ..Trunks::parse(addresses)? })
+        Trunks { account, ..self }
     }
 
     /// Each trunk as it is kept: a network, `192.0.2.10/32` for one address.

@@ -225,13 +225,7 @@ impl Owner {
             }
             MediaRequest::Leave { room, role } => self.sfu.leave_role(room, role),
             MediaRequest::Join { room, role, holder, offer, reply } => {
-                let answer = self.sfu.join_sdp(now, room, role, holder, &offer).map(|(_, answer)| answer).map_err(|e| {
-                    tracing::info!(room = room.0, ?role, "{e}");
-                    match e {
-                        JoinError::NoSeat => JoinRefused::NoSeat,
-                        other => JoinRefused::Offer(other.for_client()),
-                    }
-                });
+                let answer = self.sfu.join_sdp(now, room, role, holder, &offer).map(|(_, answer)| answer).map_err(|e| refused(room, role, e));
                 if answer.is_ok() && role == LegRole::Agent {
                     // The new agent answers: the ringback stops.
                     self.ringing.remove(&room);
@@ -239,13 +233,7 @@ impl Owner {
                 let _ = reply.send(answer); // the asker may have gone
             }
             MediaRequest::JoinPhone { room, holder, line, events, reply } => {
-                let joined = self.sfu.join_phone(now, room, holder, line).map_err(|e| {
-                    tracing::info!(room = room.0, "a phone line did not join: {e}");
-                    match e {
-                        JoinError::NoSeat => JoinRefused::NoSeat,
-                        other => JoinRefused::Offer(other.for_client()),
-                    }
-                });
+                let joined = self.sfu.join_phone(now, room, holder, line).map_err(|e| refused(room, LegRole::Customer, e));
                 if joined.is_ok() {
                     // Early media: the ringback, until an agent's softphone joins.
                     self.ringing.entry(room).or_default();
@@ -319,3 +307,11 @@ impl Owner {
     }
 }
 
+/// A join the SFU would not take, logged whole; what the joiner may read.
+fn refused(room: RoomId, role: LegRole, e: JoinError) -> JoinRefused {
+    tracing::info!(room = room.0, ?role, "{e}");
+    match e {
+        JoinError::NoSeat => JoinRefused::NoSeat,
+        other => JoinRefused::Offer(other.for_client()),
+    }
+}

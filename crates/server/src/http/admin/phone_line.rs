@@ -56,8 +56,8 @@ pub async fn save_phone_line(State(state): State<AppState>, Admin(me): Admin, bo
     let settings = PhoneLineSettings { trunks: addresses.written(), max_calls: sent.max_calls, account, password };
     state.store.save_phone_line_settings(&settings).await.map_err(unavailable)?;
     if let Some((_, rules)) = &state.phone_line {
-        let trunks = Trunks::saved(&settings.trunks, settings.account.clone(), settings.password.clone()).map_err(invalid)?;
-        rules.set(trunks, settings.max_calls as usize);
+        // The addresses as parsed above, with the account as kept.
+        rules.set(addresses.signed(settings.account.clone(), settings.password.clone()), settings.max_calls as usize);
     }
     let mut after = describe(&settings);
     if password_changed {
