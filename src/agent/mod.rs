@@ -5,6 +5,7 @@
 
 mod actions;
 mod help;
+mod outside;
 mod presence;
 
 use earshot_protocol::{CallId, CallState, Request};
@@ -12,6 +13,7 @@ use leptos::prelude::*;
 
 use actions::CallActions;
 use help::AskForHelp;
+use outside::TransferOutside;
 use presence::PresenceControl;
 
 use crate::contacts::ContactName;
@@ -70,6 +72,7 @@ pub fn AgentView() -> impl IntoView {
     });
     let state = Signal::derive(move || call.with(|c| c.as_ref().map(|c| c.state)));
     let hand = Signal::derive(move || call.with(|c| c.as_ref().and_then(|c| c.hand.clone())));
+    let outside = Signal::derive(move || call.with(|c| c.as_ref().and_then(|c| c.outside.clone())));
     let hang_up = Action::new_local(move |_: &()| async move { live.act(Request::HangUp).await });
     // The audio follows the call: a new call connects, no call hangs up.
     Effect::new(move || {
@@ -155,6 +158,7 @@ pub fn AgentView() -> impl IntoView {
                             </Show>
                             <AskForHelp hand />
                             <CallActions call=id state />
+                            {c.phone_line.then(|| view! { <TransferOutside outside /> })}
                         </section>
                     }.into_any()
                 }

@@ -250,6 +250,8 @@ pub mod tests {
             hand: None,
             signals: Vec::new(),
             phrases: Vec::new(),
+            phone_line: false,
+            outside: None,
         }
     }
 

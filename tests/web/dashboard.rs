@@ -47,6 +47,8 @@ pub fn call(id: u64, number: NumberId, agent: Option<u32>, state: CallState, kin
         hand: None,
         signals: Vec::new(),
         phrases: Vec::new(),
+        phone_line: false,
+        outside: None,
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use earshot_protocol::{
     AdminAction, AdminEntry, AuditAction, AuditEntry, CallDetail, CallId, CallKind, CallState, CallView, Change, CoachingView, ContactId,
-    CompanyNumber, Contact, ContactForm, Direction, Millis, NumberForm, NumberId, PersonForm, Request, Role, SignalKind, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
+    CompanyNumber, Contact, ContactForm, Direction, Millis, NumberForm, NumberId, OutsideTransfer, PersonForm, Request, Role, SignalKind, Snapshot, TimelineEntry, UserId, UserStatus, UserView,
 };
 
 use crate::admin::{check_active, check_number, check_person, describe, describe_number, AdminError};
@@ -33,6 +33,8 @@ pub struct Call {
     pub tags: Vec<String>,
     pub comments: Vec<String>,
     pub timeline: Vec<Logged>,
+    /// Its transfer to an outside number, ringing or just failed (live only).
+    pub outside: Option<OutsideTransfer>,
 }
 
 /// A timeline entry, and whether it tells of coaching (which agents never read).
@@ -59,6 +61,14 @@ pub enum CallEvent {
     Answered { call: CallId, agent: UserId },
     Hold { call: CallId, on: bool },
     TransferredToAgent { call: CallId, agent: UserId },
+    /// The agent asks to send their phone call to an outside number
+    /// (E.164): it rings there while they stay on the call.
+    TransferOutsideAsked { call: CallId, number: String },
+    /// The outside number did not take the call, and why: it stays with
+    /// its agent.
+    TransferOutsideFailed { call: CallId, why: String },
+    /// The call went to an outside number: its agent leaves it (their
+    /// audio cut at once) and it can never be coached.
     TransferredExternal { call: CallId },
     Conferenced { call: CallId },
     Tagged { call: CallId, tag: String },
@@ -136,6 +146,10 @@ pub enum EventError {
     TooManyTags,
     /// Help asked on a call no agent has answered.
     NoAgent,
+    /// An outside number asked for a call that came on no phone line.
+    NoOutsideLine,
+    /// The call rings at an outside number already.
+    TransferUnderWay,
     /// The call has [`Core::MAX_COMMENTS`] comments already.
     TooManyComments,
 }
@@ -164,6 +178,9 @@ pub enum Output {
     /// The agent was transferred away: their media and seat go at once,
     /// before the new agent answers.
     AgentLeft { call: CallId },
+    /// A phone call went to an outside number, which now holds the
+    /// agent's seat (its audio is the trunk's second leg).
+    OutsideAnswered { call: CallId },
     /// The customer was put on hold (cut off from agent and coach) or taken off.
     Hold { call: CallId, on: bool },
     /// The call is over: its media room closes.
@@ -178,14 +195,31 @@ fn describe_contact(contact: &Contact) -> String {
     format!("{}{company}, {}", contact.name, contact.phones.join(", "))
 }
 
+/// A phone number as the trunk dials it: `+` and 6 to 15 digits.
+fn is_e164(phone: &str) -> bool {
+    let digits = phone.strip_prefix('+').unwrap_or_default();
+    (6..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Where a call comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
     /// The simulator: simulated parties, simulated audio.
     Simulated,
-    /// A real customer, in a browser (the caller view) or on a phone line:
-    /// routed to an available agent.
+    /// A real customer in a browser (the caller view): routed to an
+    /// available agent.
     Caller,
+    /// A real customer on a phone line: routed like a caller; its agent
+    /// may send it to an outside number through the trunk.
+    Phone,
+}
+
+impl Origin {
+    /// Whether a real person waits on the call: it is routed to an
+    /// available agent, and goes back to the queue when its agent is lost.
+    pub fn is_real(self) -> bool {
+        self != Origin::Simulated
+    }
 }
 
 /// Why a coaching session ends.
@@ -196,7 +230,9 @@ enum Ending {
     /// The coach's every connection stayed down past the grace.
     Away,
     CallMoved,
+    /// Turned into a conference.
     Uncoachable,
+    TransferredOutside,
     CallEnded,
     AccessRemoved,
     Deactivated,
@@ -211,6 +247,7 @@ impl Ending {
             Ending::Away => "the coach's connection stayed down past the grace period",
             Ending::CallMoved => "the call moved to another agent",
             Ending::Uncoachable => "this call can no longer be coached",
+            Ending::TransferredOutside => "the call was transferred to an external number, which cannot be coached",
             Ending::CallEnded => "the call ended",
             Ending::AccessRemoved => "the coach's Live Monitoring access was removed",
             Ending::Deactivated => "the coach's account was deactivated",
@@ -487,6 +524,7 @@ impl Core {
             tags: Vec::new(),
             comments: Vec::new(),
             timeline: Vec::new(),
+            outside: None,
         };
         self.calls.insert(id, call.clone());
         self.record(Record::CallStarted(call));
@@ -506,12 +544,10 @@ impl Core {
         if self.directory.live_number(new.number).is_none() {
             return Err(EventError::UnknownNumber(new.number));
         }
-        let digits = new.customer_phone.strip_prefix('+').unwrap_or_default();
-        let number = (6..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
-        if !number && new.customer_phone != Self::WITHHELD {
+        if !is_e164(&new.customer_phone) && new.customer_phone != Self::WITHHELD {
             return Err(EventError::BadPhone);
         }
-        let waiting = self.calls.values().filter(|c| c.origin == Origin::Caller && c.state == CallState::Waiting).count();
+        let waiting = self.calls.values().filter(|c| c.origin.is_real() && c.state == CallState::Waiting).count();
         if waiting >= Self::MAX_WAITING_CALLERS {
             return Err(EventError::LinesBusy);
         }
@@ -572,7 +608,7 @@ impl Core {
                 self.end_session(now, call, Ending::Away);
                 self.emit_call(call);
             }
-            let caller = self.on_call.get(&user).copied().filter(|call| self.calls[call].origin == Origin::Caller);
+            let caller = self.on_call.get(&user).copied().filter(|call| self.calls[call].origin.is_real());
             self.presence.insert(user, Presence::Offline);
             match caller {
                 Some(call) => self.back_to_queue(now, call, user),
@@ -608,7 +644,7 @@ impl Core {
         let waiting: Vec<(CallId, NumberId)> = self
             .calls
             .values()
-            .filter(|c| c.origin == Origin::Caller && c.state == CallState::Waiting)
+            .filter(|c| c.origin.is_real() && c.state == CallState::Waiting)
             .map(|c| (c.id, c.number))
             .collect();
         for (call, number) in waiting {
@@ -631,6 +667,8 @@ impl Core {
             CallEvent::Answered { call, .. }
             | CallEvent::Hold { call, .. }
             | CallEvent::TransferredToAgent { call, .. }
+            | CallEvent::TransferOutsideAsked { call, .. }
+            | CallEvent::TransferOutsideFailed { call, .. }
             | CallEvent::TransferredExternal { call }
             | CallEvent::Conferenced { call }
             | CallEvent::Tagged { call, .. }
@@ -695,14 +733,52 @@ impl Core {
                 call.state = target;
                 self.log(id, now, if on { "Put on hold" } else { "Taken off hold" }, false);
             }
-            CallEvent::TransferredExternal { .. } | CallEvent::Conferenced { .. } => {
-                let (kind, what) = match event {
-                    CallEvent::Conferenced { .. } => (CallKind::Conference, "Turned into a conference"),
-                    _ => (CallKind::TransferredExternal, "Transferred to an external number"),
+            CallEvent::TransferOutsideAsked { number, .. } => {
+                if call.origin != Origin::Phone {
+                    return Err(EventError::NoOutsideLine);
+                }
+                let Some(agent) = old_agent else { return Err(EventError::NoAgent) };
+                if call.outside.as_ref().is_some_and(|o| o.failed.is_none()) {
+                    return Err(EventError::TransferUnderWay);
+                }
+                if !is_e164(&number) {
+                    return Err(EventError::BadPhone);
+                }
+                self.log(id, now, format!("{} is transferring the call to {number}", self.name(agent)), false);
+                self.call_mut(id).outside = Some(OutsideTransfer { number, failed: None });
+            }
+            CallEvent::TransferOutsideFailed { why, .. } => {
+                let (Some(agent), Some(number)) = (old_agent, call.outside.as_ref().map(|o| o.number.clone())) else { return Ok(()) };
+                self.log(id, now, format!("The transfer to {number} failed, {why}: the call stays with {}", self.name(agent)), false);
+                self.call_mut(id).outside = Some(OutsideTransfer { number, failed: Some(why) });
+            }
+            CallEvent::TransferredExternal { .. } => {
+                let what = match call.outside.as_ref() {
+                    Some(outside) => format!("Transferred to an external number, {}", outside.number),
+                    None => "Transferred to an external number".to_owned(),
                 };
-                self.end_session(now, id, Ending::Uncoachable);
-                self.call_mut(id).kind = kind;
+                let phone = call.origin == Origin::Phone;
+                self.end_session(now, id, Ending::TransferredOutside);
+                if let Some(agent) = old_agent {
+                    // Their part is over: the audio goes at once, and they may take another call.
+                    self.outputs.push_back(Output::AgentLeft { call: id });
+                    self.on_call.remove(&agent);
+                }
+                if phone {
+                    self.outputs.push_back(Output::OutsideAnswered { call: id });
+                }
+                let call = self.call_mut(id);
+                call.kind = CallKind::TransferredExternal;
+                call.agent = None;
+                call.outside = None;
                 self.log(id, now, what, false);
+                self.emit_users(now, [old_agent]);
+                self.route_callers(now);
+            }
+            CallEvent::Conferenced { .. } => {
+                self.end_session(now, id, Ending::Uncoachable);
+                self.call_mut(id).kind = CallKind::Conference;
+                self.log(id, now, "Turned into a conference", false);
             }
             CallEvent::Tagged { tag, .. } => {
                 self.log(id, now, format!("Tagged “{tag}”"), false);

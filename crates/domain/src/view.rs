@@ -4,7 +4,7 @@
 use earshot_protocol::{CallDetail, CallView, CoachingView, ContactRef, Customer, CustomerCall, UserId};
 
 use crate::coaching::{as_seen_by_agent, CoachingError};
-use crate::core::Call;
+use crate::core::{Call, Origin};
 use crate::directory::Directory;
 
 /// `call` with its coaching session, if live and coached.
@@ -25,6 +25,8 @@ pub fn call_view(directory: &Directory, call: &Call, coaching: Option<CoachingVi
         hand: None,
         signals: Vec::new(),
         phrases: Vec::new(),
+        phone_line: call.origin == Origin::Phone,
+        outside: call.outside.clone(),
     }
 }
 

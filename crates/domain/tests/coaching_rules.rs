@@ -869,3 +869,54 @@ fn a_key_the_phone_customer_presses_is_in_the_timeline_the_agent_reads_too() {
     assert!(theirs.iter().any(|e| e.what == "The customer pressed #"), "not about coaching: the agent reads it: {theirs:?}");
     assert_eq!(core.apply(T0, CallEvent::Keypress { call: CallId(999_999), key: '1' }), Err(EventError::UnknownCall(CallId(999_999))));
 }
+
+/// A phone-line call Alex (AGENT) took, coached by Casey.
+fn coached_phone_call(core: &mut Core) -> CallId {
+    core.connected(T0, AGENT);
+    core.set_presence(T0, AGENT, true, "").unwrap();
+    let call = core.dial(T0, NewCall { origin: Origin::Phone, number: LINE, customer_phone: "+447700900997".into(), direction: Direction::Inbound, kind: CallKind::Regular }).unwrap();
+    assert_eq!(core.call(call).unwrap().agent, Some(AGENT), "routed like a caller's");
+    start(core, COACH, call).unwrap();
+    while core.poll_output().is_some() {}
+    call
+}
+
+#[test]
+fn only_a_phone_call_goes_to_an_outside_number_and_it_stays_with_its_agent_until_the_number_answers() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let phone = coached_phone_call(&mut core);
+    let browser = core.dial(T0, NewCall { origin: Origin::Caller, number: LINE, customer_phone: "+447700900998".into(), direction: Direction::Inbound, kind: CallKind::Regular }).unwrap();
+    let ask = |call, number: &str| CallEvent::TransferOutsideAsked { call, number: number.into() };
+    assert_eq!(core.apply(T0, ask(browser, "+442079460123")), Err(EventError::NoOutsideLine), "a browser's call has no trunk to go out by");
+    assert!(core.snapshot(T0).calls.iter().any(|c| c.id == phone && c.phone_line), "the agent is told it came on a phone line");
+    assert_eq!(core.apply(T0, ask(phone, "020 7946 0123")), Err(EventError::BadPhone), "E.164 only");
+
+    core.apply(T0, ask(phone, "+442079460123")).unwrap();
+    assert_eq!(core.apply(T0, ask(phone, "+442079460124")), Err(EventError::TransferUnderWay));
+    let ringing = core.call(phone).unwrap();
+    assert_eq!((ringing.agent, ringing.kind, core.coaching_of(COACH)), (Some(AGENT), CallKind::Regular, Some(phone)), "ringing: still Alex's, still coached");
+    let outputs: Vec<Output> = std::iter::from_fn(|| core.poll_output()).collect();
+    assert!(!outputs.iter().any(|o| matches!(o, Output::AgentLeft { .. })), "nobody's audio changes while it rings");
+
+    core.apply(T0, CallEvent::TransferOutsideFailed { call: phone, why: "busy (486)".into() }).unwrap();
+    let failed = core.snapshot(T0).calls.into_iter().find(|c| c.id == phone).unwrap();
+    assert_eq!(failed.outside.and_then(|o| o.failed).as_deref(), Some("busy (486)"), "the agent is told why");
+    assert_eq!(failed.agent, Some(AGENT));
+    core.apply(T0, ask(phone, "+442079460124")).unwrap();
+    while core.poll_output().is_some() {}
+
+    core.apply(T0, CallEvent::TransferredExternal { call: phone }).unwrap();
+    let gone = core.call(phone).unwrap();
+    assert_eq!((gone.agent, gone.kind), (None, CallKind::TransferredExternal), "the number has it now");
+    assert_eq!(core.coaching_of(COACH), None, "the coach is out, told why");
+    assert_eq!(core.call(browser).unwrap().agent, Some(AGENT), "Alex is free: the caller waiting is put through to them");
+    let outputs: Vec<Output> = std::iter::from_fn(|| core.poll_output()).collect();
+    let left = outputs.iter().position(|o| matches!(o, Output::AgentLeft { call } if *call == phone));
+    let seat = outputs.iter().position(|o| matches!(o, Output::OutsideAnswered { call } if *call == phone));
+    assert!(left.zip(seat).is_some_and(|(left, seat)| left < seat), "Alex's audio goes, then the number takes the seat: {outputs:?}");
+    let said: Vec<String> = core.call_detail(phone).unwrap().timeline.into_iter().map(|e| e.what).collect();
+    assert!(said.contains(&"Transferred to an external number, +442079460124".to_owned()), "{said:?}");
+    assert!(said.contains(&"Coaching ended: the call was transferred to an external number, which cannot be coached".to_owned()), "the coach is told why: {said:?}");
+    assert_eq!(start(&mut core, COACH, phone), Err(CoachingError::NotCoachable(CallKind::TransferredExternal)));
+    assert_eq!(core.apply(T0, ask(phone, "+442079460125")), Err(EventError::NoAgent), "nobody of ours is on it to send it anywhere");
+}

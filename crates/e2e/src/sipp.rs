@@ -23,6 +23,13 @@ pub enum Scenario {
     Refused(u16),
     /// It is refused 503 with a Retry-After: the line has calls enough.
     Busy,
+    /// Answered, it is asked to transfer the call to +442079460123 and
+    /// will not (REFER refused 501); it talks on for 10 s, then hangs up.
+    ReferRefused,
+    /// Answered, it is asked to transfer the call to +442079460123, takes
+    /// the job (202), tells it rang then was answered (NOTIFY), and is
+    /// hung up on.
+    Referred,
     /// Challenged (401), it signs its INVITE again with this account's
     /// digest: answered when right (then it hangs up), 403 when wrong.
     Signed { username: &'static str, password: &'static str, accepted: bool },
@@ -56,6 +63,8 @@ impl Scenario {
             Scenario::Keys(keys) => answered(&format!(r#"<nop><action><exec play_dtmf="{keys}"/></action></nop><pause milliseconds="3000"/>"#), bye),
             Scenario::Held => answered(include_str!("../scenarios/held.xml"), bye),
             Scenario::Silent => answered("", include_str!("../scenarios/hung_up.xml")),
+            Scenario::ReferRefused => answered(include_str!("../scenarios/refer_refused.xml"), bye),
+            Scenario::Referred => answered(include_str!("../scenarios/referred.xml"), include_str!("../scenarios/hung_up.xml")),
             Scenario::Cancelled => include_str!("../scenarios/cancelled.xml").to_owned(),
             Scenario::Refused(code) => include_str!("../scenarios/refused.xml").replace("CODE", &code.to_string()),
             Scenario::Signed { username, password, accepted } => {
@@ -80,11 +89,7 @@ impl Scenario {
 /// Calls `dialled` at `line` once with `scenario`: whether it went as
 /// the scenario says.
 pub async fn call(scenario: Scenario, line: SocketAddr, dialled: &str) -> bool {
-    let file = scenario.text().map(|text| {
-        let path = std::env::temp_dir().join(format!("earshot-sipp-{}-{}.xml", std::process::id(), free_port()));
-        std::fs::write(&path, text).expect("a scenario file");
-        path
-    });
+    let file = scenario.text().map(|text| scenario_file(&text));
     let mut command = Command::new("sipp");
     match &file {
         Some(file) => command.arg("-sf").arg(file),
@@ -102,7 +107,41 @@ pub async fn call(scenario: Scenario, line: SocketAddr, dialled: &str) -> bool {
     status.success()
 }
 
+/// An outside number on 127.0.0.1 at `port`: SIPp's own `uas`, which
+/// answers one call, echoes its RTP, and expects the other side to hang
+/// up. Whether it went so.
+pub async fn outside_number(port: u16) -> bool {
+    answer(port, &["-sn", "uas", "-rtp_echo"]).await
+}
+
+/// An outside number on 127.0.0.1 at `port` that is busy: 486 to the
+/// one INVITE it gets. Whether it went so.
+pub async fn busy_number(port: u16) -> bool {
+    let path = scenario_file(include_str!("../scenarios/busy.xml"));
+    let went = answer(port, &["-sf", path.to_str().expect("a temp path")]).await;
+    let _ = std::fs::remove_file(path);
+    went
+}
+
+/// SIPp answering one call at `port` with `scenario` (its arguments).
+async fn answer(port: u16, scenario: &[&str]) -> bool {
+    let mut command = Command::new("sipp");
+    command.args(scenario).args(["-m", "1", "-i", "127.0.0.1", "-timeout", "40s", "-timeout_error", "-nostdin", "-nd"]);
+    command.args(["-p", &port.to_string(), "-mp", &free_port().to_string()]);
+    if std::env::var_os("EARSHOT_E2E_DEBUG").is_none() {
+        command.stdout(Stdio::null()).stderr(Stdio::null());
+    }
+    tokio::task::spawn_blocking(move || command.status().expect("sipp runs").success()).await.expect("sipp's wait")
+}
+
+/// `text` in a scenario file of its own, for SIPp's `-sf`.
+fn scenario_file(text: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("earshot-sipp-{}-{}.xml", std::process::id(), free_port()));
+    std::fs::write(&path, text).expect("a scenario file");
+    path
+}
+
 /// A UDP port free now.
-pub(crate) fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).expect("a free port").port()
 }

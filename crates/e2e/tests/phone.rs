@@ -6,12 +6,12 @@
 
 use std::time::Duration;
 
-use earshot_domain::Core;
+use earshot_domain::{CallEvent, Core};
 use earshot_e2e::baresip::Phone;
 use earshot_e2e::sipp::{self, Scenario};
 use earshot_e2e::{fake_microphone, hear, spawn_app, Chromedriver, TestApp};
 use earshot_sfu::{LegRole, Traffic};
-use earshot_protocol::{CallId, CallState, CallView, Change, UserId};
+use earshot_protocol::{CallId, CallKind, CallState, CallView, Change, UserId};
 use earshot_server::live::Batch;
 use earshot_sip::line::LineConfig;
 use earshot_sip::trunk::Trunks;
@@ -27,7 +27,7 @@ const COACH_HZ: u32 = 1800;
 
 /// A phone line on a free port taking calls from `trunk`, 4 at once.
 fn line(trunk: &str, max_calls: usize) -> LineConfig {
-    LineConfig { bind: "127.0.0.1:0".parse().unwrap(), trunks: Trunks { allowed: vec![trunk.parse().unwrap()], account: None }, max_calls }
+    LineConfig { bind: "127.0.0.1:0".parse().unwrap(), trunks: Trunks { allowed: vec![trunk.parse().unwrap()], account: None }, max_calls, outbound: None }
 }
 
 async fn with_line(trunk: &str) -> TestApp {
@@ -317,4 +317,115 @@ async fn e2e_a_trunk_from_elsewhere_is_challenged_and_taken_only_with_the_accoun
     assert!(sipp::call(Scenario::Refused(403), sip, SUPPORT).await, "no account, no address: 403 unchallenged");
     let (_, log) = app.as_ada(reqwest::Method::GET, "/api/admin/log", None).await;
     assert!(log.contains("or signed as pbx, 4 at once at most (a new password)") && !log.contains("another-long-phrase"), "{log}");
+}
+
+/// The outside number agents send calls to in these tests.
+const OUTSIDE: &str = "+442079460123";
+
+/// A line whose calls out go to an outside number at `port` on this machine.
+async fn with_outside(port: u16) -> TestApp {
+    let out = Some(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    spawn_app(|config| config.sip = Some(LineConfig { outbound: out, ..line("127.0.0.1/32", 4) })).await
+}
+
+/// What an ended call's record says happened, as Ada reads it.
+async fn timeline(app: &TestApp, call: CallId) -> Vec<String> {
+    let (status, body) = app.as_ada(reqwest::Method::GET, &format!("/api/calls/{}", call.0), None).await;
+    assert_eq!(status, 200, "{body}");
+    let detail: earshot_protocol::CallDetail = serde_json::from_str(&body).expect("a call's record");
+    detail.timeline.into_iter().map(|e| e.what).collect()
+}
+
+/// What a phone leg's line with `label` (`role="agent"`) counts in
+/// /api/metrics for `metric`.
+fn phone_count(metrics: &str, metric: &str, label: &str) -> u64 {
+    let line = metrics.lines().find(|l| l.starts_with(metric) && l.contains("leg=\"phone\"") && l.contains(label));
+    line.and_then(|l| l.rsplit(' ').next()?.parse().ok()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn e2e_an_agent_in_chrome_sends_a_phone_call_outside_and_the_trunk_refusing_refer_it_is_bridged_and_no_longer_coachable() {
+    let port = sipp::free_port();
+    let app = with_outside(port).await;
+    let driver = Chromedriver::start().await;
+    let agent = driver.browser(&[&fake_microphone(AGENT_HZ)]).await;
+    agent.sign_in(&app, "alex@earshot.demo").await;
+    agent.go_available().await;
+    let mut deltas = app.live.watch().await.unwrap();
+    let outside = tokio::spawn(sipp::outside_number(port));
+    let caller = tokio::spawn(sipp::call(Scenario::ReferRefused, app.sip.unwrap(), SUPPORT));
+    agent.wait_for_text_containing("[data-testid=agent-call]", Core::WITHHELD).await;
+    let call = next_change(&mut deltas, |c| updated(c).filter(|v| v.state == CallState::Ongoing)).await.id;
+
+    agent.type_into("[data-testid=outside-number]", "+44 20 7946 0123").await;
+    agent.click("[data-testid=transfer-outside]").await;
+    let gone = next_change(&mut deltas, |c| updated(c).filter(|v| v.id == call && v.kind == CallKind::TransferredExternal)).await;
+    assert_eq!(gone.agent, None, "Alex is off the call once the number answered");
+    agent.wait_for_text("[data-testid=agent-idle]").await;
+
+    // The outside number echoes what it is sent: its leg, in the agent's
+    // seat, sends and receives, and what it says reaches the caller.
+    let bridged = earshot_e2e::wait_until(Duration::from_secs(10), "the outside leg's RTP", || async {
+        let metrics = app.metrics().await;
+        (phone_count(&metrics, "earshot_sfu_received_packets_total", "role=\"agent\"") > 50).then_some(metrics)
+    })
+    .await;
+    assert!(phone_count(&bridged, "earshot_sfu_forwarded_packets_total", "to=\"customer\",from=\"agent\"") > 50, "the caller hears the outside number: {bridged}");
+    let coach = driver.browser(&[]).await;
+    coach.sign_in(&app, "sam@earshot.demo").await;
+    let why = coach.wait_for_text_containing("[data-testid=calls]", "External").await;
+    assert!(why.contains("External"), "the dashboard shows the call transferred outside: {why}");
+    let refused = app.live.command(earshot_server::live::Actor { user: UserId(2), from: [127, 0, 0, 1].into() }, earshot_domain::Command::StartCoaching { call, notify_agent: false }).await.unwrap();
+    assert_eq!(refused, Err(earshot_domain::CoachingError::NotCoachable(CallKind::TransferredExternal)), "and it can no longer be coached");
+
+    assert!(caller.await.unwrap(), "REFER refused 501, the call talked on, the caller hung up");
+    assert!(outside.await.unwrap(), "the outside number answered, and was hung up on with the caller");
+    ended(&mut deltas, call).await;
+    let said = timeline(&app, call).await;
+    assert!(said.iter().any(|e| e.ends_with("is transferring the call to +442079460123")), "{said:?}");
+    assert!(said.contains(&"Transferred to an external number, +442079460123".to_owned()), "{said:?}");
+    for browser in [agent, coach] {
+        browser.quit().await;
+    }
+}
+
+#[tokio::test]
+async fn e2e_a_phone_call_the_trunk_transfers_itself_leaves_earshot_once_the_number_answered() {
+    let app = with_line("127.0.0.1/32").await;
+    app.present(ALEX).await;
+    let mut deltas = app.live.watch().await.unwrap();
+    let caller = tokio::spawn(sipp::call(Scenario::Referred, app.sip.unwrap(), SUPPORT));
+    let call = next_change(&mut deltas, |c| updated(c).filter(|v| v.state == CallState::Ongoing)).await.id;
+    app.live.call_event(CallEvent::TransferOutsideAsked { call, number: OUTSIDE.into() }).await.unwrap().unwrap();
+    let again = app.live.call_event(CallEvent::TransferOutsideAsked { call, number: OUTSIDE.into() }).await.unwrap();
+    assert_eq!(again, Err(earshot_domain::EventError::TransferUnderWay), "one transfer at a time");
+    ended(&mut deltas, call).await;
+    assert!(caller.await.unwrap(), "REFER to the number, 202, NOTIFYs answered, then Earshot's BYE");
+    assert_eq!(app.live.my_call(ALEX).await.unwrap(), None, "Alex is free");
+    let said = timeline(&app, call).await;
+    assert!(said.contains(&"Transferred to an external number, +442079460123".to_owned()), "{said:?}");
+}
+
+#[tokio::test]
+async fn e2e_an_outside_number_that_is_busy_leaves_the_call_with_its_agent_who_is_told_why() {
+    let port = sipp::free_port();
+    let app = with_outside(port).await;
+    let driver = Chromedriver::start().await;
+    let agent = driver.browser(&[&fake_microphone(AGENT_HZ)]).await;
+    agent.sign_in(&app, "alex@earshot.demo").await;
+    agent.go_available().await;
+    let mut deltas = app.live.watch().await.unwrap();
+    let outside = tokio::spawn(sipp::busy_number(port));
+    let caller = tokio::spawn(sipp::call(Scenario::ReferRefused, app.sip.unwrap(), SUPPORT));
+    let call = next_change(&mut deltas, |c| updated(c).filter(|v| v.state == CallState::Ongoing)).await.id;
+    agent.type_into("[data-testid=outside-number]", "0044 20 7946 0123").await;
+    agent.click("[data-testid=transfer-outside]").await;
+    let failed = next_change(&mut deltas, |c| updated(c).filter(|v| v.id == call && v.outside.as_ref().is_some_and(|o| o.failed.is_some()))).await;
+    assert_eq!(failed.outside.unwrap().failed.as_deref(), Some("busy (486)"));
+    assert_eq!((failed.agent, failed.kind), (Some(ALEX), CallKind::Regular), "still Alex's, still coachable");
+    let told = agent.wait_for_text_containing("[data-testid=outside-status]", "busy (486)").await;
+    assert_eq!(told, "+442079460123 did not take the call: busy (486). It is still yours.");
+    assert!(agent.exists("[data-testid=hang-up]").await, "the call is still on Alex's softphone");
+    assert!(outside.await.unwrap() && caller.await.unwrap());
+    agent.quit().await;
 }

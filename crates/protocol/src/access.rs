@@ -97,6 +97,7 @@ impl Request {
             | Request::Tag { .. }
             | Request::Comment { .. }
             | Request::Transfer { .. }
+            | Request::TransferOutside { .. }
             | Request::RaiseHand { .. }
             | Request::LowerHand
             | Request::SetPresence { .. } => Access::Agents,
@@ -189,7 +190,7 @@ mod tests {
     fn serde_names_every_request_type() {
         let types = Request::types();
         assert!(types.contains(&"subscribe") && types.contains(&"dial") && types.contains(&"transfer") && types.contains(&"raise_hand"), "{types:?}");
-        assert_eq!(types.len(), 18);
+        assert_eq!(types.len(), 19);
     }
 
     #[test]

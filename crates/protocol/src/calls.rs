@@ -193,6 +193,25 @@ pub struct CallView {
     /// first (at most [`SpottedPhrase::KEPT`]). Monitors only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phrases: Vec<SpottedPhrase>,
+    /// The call came on a phone line: its agent may send it to an outside
+    /// number through the trunk.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub phone_line: bool,
+    /// Its transfer to an outside number, under way or just failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outside: Option<OutsideTransfer>,
+}
+
+/// A call being sent to an outside number: it rings there while the agent
+/// stays on the call.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OutsideTransfer {
+    /// In E.164.
+    pub number: String,
+    /// Why the number did not take the call (busy, no answer …): the call
+    /// stayed with its agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
 }
 
 impl CallView {

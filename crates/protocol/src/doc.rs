@@ -46,6 +46,8 @@ fn call() -> CallView {
         hand: Some(RaisedHand { since: Millis(1_700_000_050_000), reason: "Customer wants a refund over the limit".into(), answered: false }),
         signals: vec![CallSignal { kind: SignalKind::RaisedVoice, since: Millis(1_700_000_055_000) }],
         phrases: vec![SpottedPhrase { phrase: "speak to a manager".into(), at: Millis(1_700_000_058_000) }],
+        phone_line: true,
+        outside: Some(OutsideTransfer { number: "+442079460123".into(), failed: None }),
     }
 }
 
@@ -66,6 +68,7 @@ fn requests() -> Vec<Request> {
         Request::Tag { tag: "billing".into() },
         Request::Comment { text: "Wants a refund.".into() },
         Request::Transfer { to: UserId(11) },
+        Request::TransferOutside { number: "+442079460123".into() },
         Request::RaiseHand { reason: "Customer wants a refund over the limit".into() },
         Request::LowerHand,
         Request::SetPresence { available: false, reason: "Lunch".into() },
@@ -89,6 +92,7 @@ fn describe_request(request: &Request) -> &'static str {
         Request::Tag { .. } => "Agents: tag my call (1 to 40 characters); it shows in the conversation view.",
         Request::Comment { .. } => "Agents: comment on my call (1 to 1000 characters); it shows in the conversation view.",
         Request::Transfer { .. } => "Agents: transfer my call to an available colleague (from `GET /api/agents/available`); refused with `agent_unavailable` when they no longer are. A coach's session ends with the transfer.",
+        Request::TransferOutside { .. } => "Agents: send my call, which came on a phone line, to an outside number through the trunk (refused with `no_outside_line` otherwise). The reply comes at once; the call's `outside` shows the number ringing, then why it failed (the call stays with me), or the call goes: transferred to an external number, no longer coachable.",
         Request::RaiseHand { .. } => "Agents: ask for help on my call (\"raise hand\"), with an optional reason of up to 80 characters. The call's `hand` shows it to every monitor until a coach joins telling the agent, the agent lowers it, or the call moves to another agent or ends; a coach who joins without telling the agent marks it `answered` (the agent still sees it up). Asking again changes the reason, keeps `since` and needs a coach again.",
         Request::LowerHand => "Agents: take my request for help back (nothing changes when there is none).",
         Request::SetPresence { .. } => "Agents: ready to take calls (`available: true`), or not ready with a `reason` of up to 40 characters. An agent is `offline` until their agent view is open, `not_ready` when it opens, and `offline` again once their every connection has been gone 30 s (a call waiting on them goes back to the queue). Only available agents are offered calls and transfers.",
@@ -153,7 +157,7 @@ fn describe_change(change: &Change) -> &'static str {
 
 /// Every code, in the table's order (`describe_error` matches exhaustively,
 /// so a new code cannot go undescribed; list it here too).
-const ERROR_CODES: [ErrorCode; 26] = [
+const ERROR_CODES: [ErrorCode; 28] = [
     ErrorCode::MalformedRequest,
     ErrorCode::InvalidCredentials,
     ErrorCode::NotSignedIn,
@@ -172,6 +176,8 @@ const ERROR_CODES: [ErrorCode; 26] = [
     ErrorCode::NoCall,
     ErrorCode::MediaRefused,
     ErrorCode::AgentUnavailable,
+    ErrorCode::NoOutsideLine,
+    ErrorCode::TransferUnderWay,
     ErrorCode::Busy,
     ErrorCode::RateLimited,
     ErrorCode::WeakPassword,
@@ -201,6 +207,8 @@ fn describe_error(code: ErrorCode) -> (&'static str, &'static str) {
         ErrorCode::NotCoaching => ("whisper or leave without a coaching session", "you are not coaching a call"),
         ErrorCode::NoCall => ("an agent without a call, or a caller who has not dialled, asked for call media or a hang-up", "you have no call"),
         ErrorCode::AgentUnavailable => ("a transfer to a colleague who is no longer available", "Bea Santos is no longer available"),
+        ErrorCode::NoOutsideLine => ("a transfer to an outside number of a call that came on no phone line", "only a call from a phone line can go to an outside number"),
+        ErrorCode::TransferUnderWay => ("a second transfer to an outside number while one rings", "the call is being transferred to +442079460123 already"),
         ErrorCode::MediaRefused => ("the SDP offer could not be used", "the SDP offer was refused: …"),
         ErrorCode::Busy => ("more sign-ins at once than the server checks (HTTP 503 with `Retry-After`)", "too many sign-ins at once: try again in 1 s"),
         ErrorCode::RateLimited => ("too many failed sign-ins from this address or for this account (HTTP 429 with `Retry-After`)", "too many failed sign-ins: try again in 4 s"),

@@ -53,6 +53,11 @@ pub enum ErrorCode {
     MediaRefused,
     /// A transfer to a colleague who is not available (any more).
     AgentUnavailable,
+    /// A transfer to an outside number of a call that did not come on a
+    /// phone line (only the trunk can reach outside numbers).
+    NoOutsideLine,
+    /// A transfer of this call to an outside number is under way already.
+    TransferUnderWay,
     /// Too many requests of this kind at once (sign-ins): try again after
     /// the `Retry-After` seconds.
     Busy,

@@ -78,6 +78,11 @@ pub enum Request {
     Comment { text: String },
     /// Agents: transfer my call to an available colleague.
     Transfer { to: UserId },
+    /// Agents: transfer my call, which came on a phone line, to an outside
+    /// number (E.164) through the trunk. The call stays with the agent
+    /// until the number answers; then it is no longer the company's to
+    /// coach. How it goes shows in the call's `outside`.
+    TransferOutside { number: String },
     /// Agents: ask the supervisors for help on my call, with an optional
     /// reason (up to [`crate::RaisedHand::MAX_REASON`] characters).
     /// Asked again, the reason changes and the hand keeps its place.

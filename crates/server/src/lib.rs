@@ -173,8 +173,10 @@ impl Application {
                     line.trunks = earshot_sip::trunk::Trunks::saved(&saved.trunks, saved.account, saved.password).map_err(StartError::Sip)?;
                     line.max_calls = saved.max_calls as usize;
                 }
+                let trunk = line.outbound;
                 let (line, calls) = earshot_sip::line::Line::start(line).await.map_err(|e| StartError::Sip(e.to_string()))?;
-                supervise::task("SIP calls", phone::serve(calls, live.clone(), media.clone()));
+                let outside = phone::Outside { dialer: line.dialer(), trunk };
+                supervise::task("SIP calls", phone::serve(calls, live.clone(), media.clone(), outside));
                 Some(line)
             }
             None => None,

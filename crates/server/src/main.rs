@@ -16,6 +16,7 @@ const USAGE: &str = "usage: earshot-server [--demo [--seed N | --no-simulator]] 
                      [--media-bind IP:PORT] [--media-advertise IP:PORT] [--media-advertise-tcp IP:PORT]
                      [--media-shards N] [--max-connections-per-address N]
                      [--sip-bind IP:PORT] [--sip-trunk CIDR]... [--sip-user USER --sip-password PASSWORD]
+                     [--sip-outbound IP:PORT]
        earshot-server create-admin --email EMAIL --name NAME [--data DIR | --database URL]
                      (the password on standard input, one line)
 
@@ -28,8 +29,9 @@ the command line wins.
 --sip-bind turns the phone line on (SIP over UDP and TCP, off by default); calls are
 taken only from each --sip-trunk (an address or a network, repeatable: your carrier's
 or PBX's); a trunk from elsewhere is challenged for --sip-user's digest (the password
-best from EARSHOT_SIP_PASSWORD). --demo turns it on at 127.0.0.1:5060 for calls from
-this machine.
+best from EARSHOT_SIP_PASSWORD). An agent's transfer to an outside number goes to
+--sip-outbound (the trunk's address for calls out; by default, back to where each call
+came from). --demo turns it on at 127.0.0.1:5060 for calls from this machine.
 
 Without --demo the company is your own: an empty database starts with nobody
 (make the first admin with create-admin) and the demo password is refused.
@@ -137,6 +139,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
             "--sip-bind" => sip.bind = Some(parse_addr(&flag, &value()?)?),
             "--sip-user" => sip.user = Some(value()?),
             "--sip-password" => sip.password = Some(value()?),
+            "--sip-outbound" => sip.outbound = Some(parse_addr(&flag, &value()?)?),
             "--sip-trunk" => {
                 let trunk = value()?;
                 sip.trunks.push(parse_network(&trunk).ok_or_else(|| format!("--sip-trunk: not an address or a network (192.0.2.0/24): {trunk}"))?);
@@ -168,7 +171,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
     };
     let off = sip.trunks.is_empty() && account.is_none();
     config.sip = match (sip.bind, off) {
-        (Some(bind), _) => Some(LineConfig { bind, trunks: Trunks { allowed: sip.trunks, account }, max_calls: LineConfig::MAX_CALLS }),
+        (Some(bind), _) => Some(LineConfig { bind, trunks: Trunks { allowed: sip.trunks, account }, max_calls: LineConfig::MAX_CALLS, outbound: sip.outbound }),
         (None, true) => None,
         (None, false) => return Err("--sip-trunk, --sip-user: the phone line is off: give --sip-bind too".to_owned()),
     };
@@ -182,6 +185,7 @@ struct SipFlags {
     trunks: Vec<ipnet::IpNet>,
     user: Option<String>,
     password: Option<String>,
+    outbound: Option<SocketAddr>,
 }
 
 /// The flags the environment may give (`EARSHOT_…`), and whether each is a
@@ -206,6 +210,7 @@ const FLAGS: &[(&str, Takes)] = &[
     ("--sip-trunk", Takes::Many),
     ("--sip-user", Takes::One),
     ("--sip-password", Takes::One),
+    ("--sip-outbound", Takes::One),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -346,7 +351,9 @@ mod tests {
         let parsed = |args: &[&str]| parse_args(args.iter().map(|a| a.to_string()));
         assert!(parsed(&[]).unwrap().sip.is_none(), "off by default");
         let line = parsed(&["--sip-bind", "0.0.0.0:5060", "--sip-trunk", "192.0.2.0/24", "--sip-trunk", "198.51.100.7"]).unwrap().sip.unwrap();
-        assert_eq!(line.bind, "0.0.0.0:5060".parse().unwrap());
+        assert_eq!((line.bind, line.outbound), ("0.0.0.0:5060".parse().unwrap(), None), "calls out go back to the trunk that called");
+        let out = parsed(&["--sip-bind", "0.0.0.0:5060", "--sip-trunk", "192.0.2.0/24", "--sip-outbound", "192.0.2.10:5070"]).unwrap().sip.unwrap();
+        assert_eq!(out.outbound, Some("192.0.2.10:5070".parse().unwrap()));
         assert_eq!(line.trunks.allowed, vec!["192.0.2.0/24".parse().unwrap(), "198.51.100.7/32".parse().unwrap()]);
         let demo = parsed(&["--demo"]).unwrap().sip.unwrap();
         assert_eq!((demo.bind, demo.trunks.allowed), ("127.0.0.1:5060".parse().unwrap(), vec!["127.0.0.1/32".parse().unwrap()]), "the demo's, for this machine");

@@ -42,11 +42,12 @@ pub const SILENCE_ENDS: Duration = Duration::from_secs(30);
 /// What a phone leg tells the shell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LineEvent {
-    /// The customer pressed a key.
-    Digit { room: RoomId, digit: Digit },
+    /// The party on the line (`role`: the customer, or an outside number
+    /// in the agent's seat) pressed a key.
+    Digit { room: RoomId, role: LegRole, digit: Digit },
     /// The trunk sent nothing for the line's silence (by default
     /// [`SILENCE_ENDS`]) since the answer: the leg is gone.
-    Silent { room: RoomId },
+    Silent { room: RoomId, role: LegRole },
 }
 
 /// 20 ms at 8 kHz.
@@ -67,6 +68,9 @@ pub(crate) struct Spoken {
 
 pub(crate) struct PhoneLeg {
     pub room: RoomId,
+    /// The customer; or, once a call went to an outside number through
+    /// the trunk, that number in the agent's seat.
+    pub role: LegRole,
     pub line: PhoneLine,
     pub stats: LegStats,
     /// Whether any RTP came from the trunk yet.
@@ -89,13 +93,14 @@ pub(crate) struct PhoneLeg {
 }
 
 impl PhoneLeg {
-    pub fn new(now: Instant, room: RoomId, line: PhoneLine, seed: u64) -> Result<Self, opus::Error> {
+    pub fn new(now: Instant, room: RoomId, role: LegRole, line: PhoneLine, seed: u64) -> Result<Self, opus::Error> {
         // Our RTP stream's SSRC, sequence and timestamp start anywhere (RFC 3550 §5.1).
         let mixed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let mut encoder = opus::Encoder::new(G711::SAMPLE_RATE, opus::Channels::Mono, opus::Application::Voip)?;
         encoder.set_bitrate(opus::Bitrate::Bits(24_000))?;
         Ok(Self {
             room,
+            role,
             line,
             stats: LegStats { transport: Some(str0m::net::Protocol::Udp), phone: true, ..LegStats::default() },
             connected: false,
@@ -183,7 +188,7 @@ impl PhoneLeg {
     /// the end of a line the trunk stopped sending on for `silence`.
     pub fn tick(&mut self, now: Instant, silence: Duration) -> Result<Option<Vec<u8>>, LineEvent> {
         if self.watches_silence() && now.saturating_duration_since(self.last_heard) >= silence {
-            return Err(LineEvent::Silent { room: self.room });
+            return Err(LineEvent::Silent { room: self.room, role: self.role });
         }
         let mut noise = None;
         if now >= self.next_noise {

@@ -255,16 +255,16 @@ impl Sfu {
         self.advertised
     }
 
-    /// A phone line joins `room` as its customer, into the seat granted to
-    /// `holder`, with what its SIP dialog agreed; a customer leg already
-    /// there is replaced.
-    pub fn join_phone(&mut self, now: Instant, room: RoomId, holder: u64, line: PhoneLine) -> Result<LegId, JoinError> {
-        if self.seat(room, LegRole::Customer).is_none_or(|seat| seat.holder != holder) {
+    /// A phone line joins `room` as `role` (its customer, or an outside
+    /// number in the agent's seat), into the seat granted to `holder`,
+    /// with what its SIP dialog agreed; a leg already there is replaced.
+    pub fn join_phone(&mut self, now: Instant, room: RoomId, role: LegRole, holder: u64, line: PhoneLine) -> Result<LegId, JoinError> {
+        if role == LegRole::Coach || self.seat(room, role).is_none_or(|seat| seat.holder != holder) {
             return Err(JoinError::NoSeat);
         }
         let id = LegId(self.next_leg);
-        let leg = PhoneLeg::new(now, room, line, id.0 ^ room.0.rotate_left(32)).map_err(|e| JoinError::BadOffer(e.to_string()))?;
-        self.leave_role(room, LegRole::Customer);
+        let leg = PhoneLeg::new(now, room, role, line, id.0 ^ room.0.rotate_left(32)).map_err(|e| JoinError::BadOffer(e.to_string()))?;
+        self.leave_role(room, role);
         self.next_leg += 1;
         self.timers.insert((leg.next_timeout, id));
         self.phones.insert(id, leg);
@@ -380,15 +380,15 @@ impl Sfu {
     /// a key press goes to the shell.
     fn on_phone_datagram(&mut self, now: Instant, id: LegId, datagram: &[u8]) {
         let Some(leg) = self.phones.get_mut(&id) else { return };
-        let room = leg.room;
+        let (room, role) = (leg.room, leg.role);
         let (spoken, digit) = leg.receive(now, datagram);
         if let Some(digit) = digit {
-            self.line_events.push_back(LineEvent::Digit { room, digit });
+            self.line_events.push_back(LineEvent::Digit { room, role, digit });
         }
         for frame in spoken {
-            self.overhear(room, LegRole::Customer, &frame.opus);
+            self.overhear(room, role, &frame.opus);
             let opus: Arc<[u8]> = frame.opus.into();
-            let reached = self.forward(room, Some(id), LegRole::Customer, &opus, now, |writer| {
+            let reached = self.forward(room, Some(id), role, &opus, now, |writer| {
                 let pt = writer.payload_params().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt())?;
                 Some((pt, now, frame.time, opus.clone()))
             });
@@ -469,7 +469,7 @@ impl Sfu {
 
     /// Every leg of `room` with its role and counters.
     pub fn stats(&self, room: RoomId) -> Vec<(LegRole, bool, LegStats)> {
-        let phones = self.room_ids(room).filter_map(|id| self.phones.get(&id)).map(|leg| (LegRole::Customer, leg.connected, leg.stats.clone()));
+        let phones = self.room_ids(room).filter_map(|id| self.phones.get(&id)).map(|leg| (leg.role, leg.connected, leg.stats.clone()));
         self.room_legs(room).map(|(_, leg)| (leg.role, leg.connected, leg.stats.clone())).chain(phones).collect()
     }
 
@@ -487,10 +487,7 @@ impl Sfu {
     }
 
     fn role_of(&self, id: LegId) -> Option<LegRole> {
-        match self.phones.contains_key(&id) {
-            true => Some(LegRole::Customer),
-            false => self.legs.get(&id).map(|leg| leg.role),
-        }
+        self.phones.get(&id).map(|leg| leg.role).or_else(|| self.legs.get(&id).map(|leg| leg.role))
     }
 
     /// Polls the legs that had input until they are quiet, forwarding what

@@ -96,7 +96,7 @@ fn a_key_pressed_on_the_phone_is_told_once() {
         let packet = earshot_rtp::RtpPacket { marker: duration == 160, payload_type: 101, sequence: duration, timestamp: 96_000, ssrc: 42, payload: &payload };
         assert!(world.trunk_sends(&packet.to_bytes()));
     }
-    assert_eq!(world.sfu.poll_line_event(), Some(LineEvent::Digit { room: ROOM, digit: Digit { key: '#', duration: 480 } }));
+    assert_eq!(world.sfu.poll_line_event(), Some(LineEvent::Digit { room: ROOM, role: Customer, digit: Digit { key: '#', duration: 480 } }));
     assert_eq!(world.sfu.poll_line_event(), None, "the repeated ends are one press");
 }
 
@@ -113,7 +113,7 @@ fn a_line_the_trunk_stops_sending_on_ends_after_the_silence_and_only_then() {
     world.run(SILENCE_ENDS - Duration::from_millis(100), &[Agent]);
     assert_eq!(world.sfu.poll_line_event(), None, "the answer starts the clock");
     world.run(Duration::from_millis(200), &[Agent]);
-    assert_eq!(world.sfu.poll_line_event(), Some(LineEvent::Silent { room: ROOM }));
+    assert_eq!(world.sfu.poll_line_event(), Some(LineEvent::Silent { room: ROOM, role: Customer }));
 
     let mut world = coached_phone_call(G711::MuLaw);
     world.run(Duration::from_secs(1), &[Agent]);
@@ -121,7 +121,7 @@ fn a_line_the_trunk_stops_sending_on_ends_after_the_silence_and_only_then() {
     world.run(SILENCE_ENDS - Duration::from_millis(100), &[Agent]);
     assert_eq!(world.sfu.poll_line_event(), None, "not yet");
     world.run(Duration::from_millis(200), &[Agent]);
-    assert_eq!(world.sfu.poll_line_event(), Some(LineEvent::Silent { room: ROOM }));
+    assert_eq!(world.sfu.poll_line_event(), Some(LineEvent::Silent { room: ROOM, role: Customer }));
     assert!(!world.sfu.stats(ROOM).iter().any(|(role, _, _)| *role == Customer), "the leg is gone");
     let packets = world.trunk.as_ref().unwrap().packets;
     world.run(Duration::from_millis(500), &[Agent]);
@@ -132,7 +132,7 @@ fn a_line_the_trunk_stops_sending_on_ends_after_the_silence_and_only_then() {
 fn only_the_seats_holder_joins_and_a_stranger_address_reaches_nothing() {
     let mut world = coached_phone_call(G711::MuLaw);
     let line = world.trunk.as_ref().unwrap().line;
-    assert!(matches!(world.sfu.join_phone(world.now, ROOM, 999, line), Err(earshot_sfu::JoinError::NoSeat)));
+    assert!(matches!(world.sfu.join_phone(world.now, ROOM, Customer, 999, line), Err(earshot_sfu::JoinError::NoSeat)));
     world.run(Duration::from_millis(500), &[]);
     let received = phone_leg_traffic(&world).received.packets;
     let stranger = world.sfu.handle_receive(world.now, earshot_sfu::Protocol::Udp, "127.0.0.9:7078".parse().unwrap(), "127.0.0.1:5000".parse().unwrap(), &[0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF]);

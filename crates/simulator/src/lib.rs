@@ -113,6 +113,8 @@ impl Simulator {
             },
             CallState::OnHold => Some(CallEvent::Hold { call: id, on: false }),
             CallState::Ongoing if age > 40_000 + self.rng.below(140_000) => Some(CallEvent::Ended { call: id }),
+            // Gone to an outside number: not the company's call any more.
+            CallState::Ongoing if call.kind == CallKind::TransferredExternal => return self.reschedule(now, id),
             CallState::Ongoing => Some(match self.rng.below(100) {
                 0..=14 => CallEvent::Hold { call: id, on: true },
                 15..=29 => CallEvent::Tagged { call: id, tag: self.rng.pick(&TAGS).copied().unwrap_or("follow-up").to_owned() },

@@ -15,13 +15,14 @@ use std::sync::{Arc, Mutex};
 use rsipstack::dialog::dialog::{Dialog, DialogState, DialogStateReceiver, DialogStateSender, TerminatedReason};
 use rsipstack::dialog::authenticate::verify_digest;
 use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::prelude::HeadersExt;
-use rsipstack::sip::{Header, Method, StatusCode};
+use rsipstack::sip::{Header, Method, StatusCode, StatusCodeKind};
 use rsipstack::transaction::transaction::Transaction;
 use rsipstack::transport::tcp_listener::TcpListenerConnection;
 use rsipstack::transport::udp::UdpConnection;
-use rsipstack::transport::{SipConnection, TransportLayer};
+use rsipstack::transport::{SipAddr, SipConnection, TransportLayer};
 use rsipstack::EndpointBuilder;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -37,6 +38,9 @@ pub struct LineConfig {
     pub trunks: Trunks,
     /// Calls at once past which an INVITE is refused 503.
     pub max_calls: usize,
+    /// The trunk's address for calls out (an agent's transfer to an
+    /// outside number); `None`: back to where each call came from.
+    pub outbound: Option<SocketAddr>,
 }
 
 impl LineConfig {
@@ -66,6 +70,9 @@ pub enum DialogEvent {
     Ended { why: &'static str },
     /// A re-INVITE: the answer to send (SDP text), or why not (488).
     Reoffered { offer: Description, reply: oneshot::Sender<Result<String, SdpError>> },
+    /// How the trunk's own call to a number we referred it to goes (a
+    /// NOTIFY's `message/sipfrag`, RFC 3515): its status line's code.
+    Referral { status: u16 },
 }
 
 /// A call the trunk put through and the rules admitted.
@@ -74,7 +81,9 @@ pub struct IncomingCall {
     pub dialled: String,
     /// The customer's number, when they did not withhold it.
     pub caller: Option<String>,
-    pub source: IpAddr,
+    /// Where the trunk sent it from (its top Via): where calls out go
+    /// unless the rules name the trunk's address.
+    pub source: SocketAddr,
     pub offer: Description,
     /// What the trunk does to the dialog from now on.
     pub events: mpsc::UnboundedReceiver<DialogEvent>,
@@ -114,6 +123,21 @@ impl IncomingCall {
         }
     }
 
+    /// Asks the trunk to put the caller through to `number` itself
+    /// (REFER, RFC 3515), at `trunk`'s host: `Ok` once it took the job
+    /// (how it goes comes as [`DialogEvent::Referral`]), or its refusal.
+    pub async fn refer(&self, number: &str, trunk: SocketAddr) -> Result<(), String> {
+        let target = rsipstack::sip::ReferTo::new(format!("<{}>", number_uri(number, trunk)));
+        let asked = tokio::time::timeout(REFER_ANSWERED_WITHIN, self.dialog.refer(target, None, None)).await;
+        match asked {
+            Ok(Ok(Some(response))) if response.status_code.kind() == StatusCodeKind::Successful => Ok(()),
+            Ok(Ok(Some(response))) => Err(status_words(u16::from(response.status_code))),
+            Ok(Ok(None)) => Err("the call is not answered yet".to_owned()),
+            Ok(Err(e)) => Err(format!("the REFER failed: {e}")),
+            Err(_) => Err("the trunk did not answer the REFER".to_owned()),
+        }
+    }
+
     /// The call ended on our side: BYE once answered, a 480 before.
     pub async fn hang_up(&self) {
         match self.dialog.state() {
@@ -128,10 +152,123 @@ impl IncomingCall {
     }
 }
 
+/// How long the trunk has to answer a REFER before we call the number
+/// ourselves.
+const REFER_ANSWERED_WITHIN: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// How long an outside number may ring before the attempt is given up.
+pub const RINGS_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `number` at the trunk: `sip:+442079460123@192.0.2.10:5060`.
+fn number_uri(number: &str, trunk: SocketAddr) -> String {
+    format!("sip:{number}@{trunk}")
+}
+
+/// A final status as an agent reads it: what happened, and the code.
+pub fn status_words(code: u16) -> String {
+    let what = match code {
+        486 | 600 => "busy",
+        408 | 480 | 487 => "no answer",
+        603 => "declined",
+        404 | 484 | 604 => "no such number",
+        401 | 407 | 403 => "the trunk refused us",
+        405 | 501 => "the trunk does not transfer calls",
+        500..=599 => "the trunk failed",
+        _ => "refused",
+    };
+    format!("{what} ({code})")
+}
+
+/// The status code of a `message/sipfrag` body's status line
+/// (`SIP/2.0 200 OK`).
+pub fn sipfrag_status(body: &[u8]) -> Option<u16> {
+    let line = std::str::from_utf8(body).ok()?.lines().next()?;
+    let mut words = line.split_whitespace();
+    (words.next()? == "SIP/2.0").then_some(())?;
+    words.next()?.parse().ok().filter(|code| (100..700).contains(code))
+}
+
+/// A call we made through the trunk to an outside number, answered.
+pub struct OutgoingCall {
+    /// What the number's side agreed for the audio.
+    pub answer: Description,
+    /// What its side does to the dialog from now on (it hangs up).
+    pub events: mpsc::UnboundedReceiver<DialogEvent>,
+    dialog: InviteDialog,
+}
+
+impl OutgoingCall {
+    pub async fn hang_up(&self) {
+        if let Err(e) = self.dialog.bye().await {
+            tracing::debug!("BYE not sent: {e}");
+        }
+    }
+}
+
+/// Places calls through the trunk. Cheap to clone.
+#[derive(Clone)]
+pub struct Dialer {
+    local: SocketAddr,
+    layer: Arc<DialogLayer>,
+    states: DialogStateSender,
+    dialogs: Dialogs,
+}
+
+impl Dialer {
+    /// Calls `number` at `trunk` as `caller` (their E.164, or anonymous),
+    /// offering `sdp`: the call once answered, or why not (busy, no answer
+    /// within [`RINGS_FOR`] …).
+    pub async fn dial(&self, number: &str, caller: Option<&str>, trunk: SocketAddr, sdp: String) -> Result<OutgoingCall, String> {
+        let uri = |text: String| rsipstack::sip::Uri::try_from(text.as_str()).map_err(|e| format!("no SIP address: {e}"));
+        let from = caller.unwrap_or("anonymous");
+        let option = InviteOption {
+            caller: uri(format!("sip:{from}@{}", self.local))?,
+            callee: uri(number_uri(number, trunk))?,
+            contact: uri(format!("sip:earshot@{}", self.local))?,
+            destination: Some(SipAddr { r#type: Some(rsipstack::sip::Transport::Udp), addr: trunk.into() }),
+            content_type: Some("application/sdp".to_owned()),
+            offer: Some(sdp.into_bytes()),
+            ..Default::default()
+        };
+        let (dialog, answered) = self.layer.do_invite_async(option, self.states.clone()).map_err(|e| format!("the INVITE failed: {e}"))?;
+        let mut answered = std::pin::pin!(answered);
+        let outcome = match tokio::time::timeout(RINGS_FOR, &mut answered).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                if let Err(e) = dialog.cancel().await {
+                    tracing::debug!("CANCEL not sent: {e}");
+                }
+                return Err(status_words(480));
+            }
+        };
+        let response = match outcome {
+            Ok(Ok((_, Some(response)))) => response,
+            Ok(Ok((_, None))) => return Err("no answer from the trunk".to_owned()),
+            Ok(Err(e)) => return Err(format!("the INVITE failed: {e}")),
+            Err(e) => return Err(format!("the INVITE failed: {e}")),
+        };
+        if response.status_code.kind() != StatusCodeKind::Successful {
+            return Err(status_words(u16::from(response.status_code)));
+        }
+        let answer = std::str::from_utf8(&response.body).map_err(|_| SdpError::NoAudio).and_then(Description::parse).and_then(|d| d.usable().map(|()| d));
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(why) => {
+                let _ = dialog.bye().await;
+                return Err(format!("its audio cannot be carried: {why}"));
+            }
+        };
+        let (events, events_rx) = mpsc::unbounded_channel();
+        self.dialogs.lock().expect("dialogs").insert(dialog.id().to_string(), events);
+        Ok(OutgoingCall { answer, events: events_rx, dialog })
+    }
+}
+
 /// The running line; it stops when dropped.
 pub struct Line {
     local: SocketAddr,
     rules: LineRules,
+    dialer: Dialer,
     stop: CancellationToken,
 }
 
@@ -177,6 +314,7 @@ impl Line {
         let (calls, calls_rx) = mpsc::channel(64);
         let dialogs: Dialogs = Arc::default();
         let rules = LineRules(Arc::new(std::sync::RwLock::new((config.trunks, config.max_calls))));
+        let dialer = Dialer { local, layer: Arc::clone(&layer), states: states.clone(), dialogs: Arc::clone(&dialogs) };
         let serve = Serve { rules: rules.clone(), challenges: Mutex::default(), layer: Arc::clone(&layer), states, calls, dialogs: Arc::clone(&dialogs) };
         let token = stop.clone();
         tokio::spawn(async move {
@@ -188,7 +326,7 @@ impl Line {
             }
         });
         tracing::info!("SIP line on udp://{local} and tcp://{local}");
-        Ok((Line { local, rules, stop }, calls_rx))
+        Ok((Line { local, rules, dialer, stop }, calls_rx))
     }
 
     /// Where the line listens (UDP and TCP).
@@ -199,6 +337,11 @@ impl Line {
     /// Its rules, to change while it runs.
     pub fn rules(&self) -> LineRules {
         self.rules.clone()
+    }
+
+    /// What places calls out through it.
+    pub fn dialer(&self) -> Dialer {
+        self.dialer.clone()
     }
 }
 
@@ -213,11 +356,12 @@ struct Serve {
 }
 
 /// The address a request came from: its top Via, as the transport
-/// stamped it with `received` when the two differ.
-fn source_of(tx: &Transaction) -> Option<IpAddr> {
+/// stamped it with `received` (and `rport`) when the two differ.
+fn source_of(tx: &Transaction) -> Option<SocketAddr> {
     let via = tx.original.via_header().ok()?;
     let (_, target) = SipConnection::parse_target_from_via(via).ok()?;
-    target.host.to_string().trim_matches(|c| c == '[' || c == ']').parse().ok()
+    let ip: IpAddr = target.host.to_string().trim_matches(|c| c == '[' || c == ']').parse().ok()?;
+    Some(SocketAddr::new(ip, target.port.map_or(5060, |p| p.value())))
 }
 
 impl Serve {
@@ -249,8 +393,8 @@ impl Serve {
 
     /// Whether an INVITE is a trunk's: by its address, or by its answer to
     /// one of our challenges with the account's digest.
-    fn admission(&self, tx: &Transaction, source: Option<IpAddr>, trunks: &Trunks) -> Admission {
-        if source.is_some_and(|s| trunks.allows(s)) {
+    fn admission(&self, tx: &Transaction, source: Option<SocketAddr>, trunks: &Trunks) -> Admission {
+        if source.is_some_and(|s| trunks.allows(s.ip())) {
             return Admission::Admitted;
         }
         let Some(account) = &trunks.account else { return Admission::Refused("not from an allowed trunk address, and no account to prove (403)") };
@@ -349,6 +493,7 @@ async fn follow_dialogs(layer: Arc<DialogLayer>, dialogs: Dialogs, mut states: D
                 let why = match reason {
                     TerminatedReason::UacCancel => "the caller hung up before an answer",
                     TerminatedReason::UacBye => "the caller hung up",
+                    TerminatedReason::UasBye => "the outside number hung up",
                     TerminatedReason::Timeout => "the trunk stopped answering",
                     _ => "the call's dialog ended",
                 };
@@ -356,6 +501,13 @@ async fn follow_dialogs(layer: Arc<DialogLayer>, dialogs: Dialogs, mut states: D
                     let _ = events.send(DialogEvent::Ended { why }); // the call may be over already
                 }
                 layer.remove_dialog(&id);
+            }
+            DialogState::Notify(id, request, handle) => {
+                let events = dialogs.lock().expect("dialogs").get(&id.to_string()).cloned();
+                if let (Some(events), Some(status)) = (events, sipfrag_status(&request.body)) {
+                    let _ = events.send(DialogEvent::Referral { status }); // the call may be over already
+                }
+                tokio::spawn(async move { handle.reply(StatusCode::OK).await });
             }
             DialogState::Updated(id, request, handle) => {
                 let events = dialogs.lock().expect("dialogs").get(&id.to_string()).cloned();
@@ -390,5 +542,31 @@ async fn reoffer(events: Option<mpsc::UnboundedSender<DialogEvent>>, request: rs
     };
     if sent.is_err() {
         tracing::debug!("re-INVITE answered too late");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notifys_sipfrag_gives_its_status_code() {
+        assert_eq!(sipfrag_status(b"SIP/2.0 200 OK\r\n"), Some(200));
+        assert_eq!(sipfrag_status(b"SIP/2.0 180 Ringing"), Some(180));
+        assert_eq!(sipfrag_status(b"SIP/2.0 486 Busy Here\r\nContent-Length: 0\r\n"), Some(486));
+        for nothing in [&b""[..], b"HTTP/1.1 200 OK", b"SIP/2.0 OK", b"SIP/2.0 999 Too far", b"\xff\xfe"] {
+            assert_eq!(sipfrag_status(nothing), None, "{nothing:?}");
+        }
+    }
+
+    #[test]
+    fn a_final_status_reads_as_what_happened() {
+        assert_eq!(status_words(486), "busy (486)");
+        assert_eq!(status_words(480), "no answer (480)");
+        assert_eq!(status_words(603), "declined (603)");
+        assert_eq!(status_words(404), "no such number (404)");
+        assert_eq!(status_words(501), "the trunk does not transfer calls (501)");
+        assert_eq!(status_words(503), "the trunk failed (503)");
+        assert_eq!(number_uri("+442079460123", "192.0.2.10:5060".parse().unwrap()), "sip:+442079460123@192.0.2.10:5060");
     }
 }

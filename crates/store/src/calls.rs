@@ -197,6 +197,7 @@ fn call_from(row: &AnyRow) -> Result<Call, Error> {
         id: call_of_column(row, "id")?,
         origin: match row.try_get::<String, _>("origin")?.as_str() {
             "caller" => Origin::Caller,
+            "phone" => Origin::Phone,
             _ => Origin::Simulated,
         },
         number: earshot_protocol::NumberId(crate::company::id(row, "number_id")?),
@@ -210,6 +211,7 @@ fn call_from(row: &AnyRow) -> Result<Call, Error> {
         tags: Vec::new(),
         comments: Vec::new(),
         timeline: Vec::new(),
+        outside: None,
     })
 }
 
@@ -217,6 +219,7 @@ fn origin_text(origin: Origin) -> &'static str {
     match origin {
         Origin::Simulated => "simulated",
         Origin::Caller => "caller",
+        Origin::Phone => "phone",
     }
 }
 

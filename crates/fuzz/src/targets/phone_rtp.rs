@@ -31,7 +31,7 @@ pub fn run(input: &[u8]) -> String {
     sfu.grant(room, LegRole::Customer, Seat { holder: 1, session: 0 });
     let codec = if input.first().is_some_and(|b| b & 1 == 1) { G711::ALaw } else { G711::MuLaw };
     let line = PhoneLine { remote: Some(TRUNK.parse().expect("an address")), codec, dtmf: Some(101), sends: true, receives: true, answered: true };
-    sfu.join_phone(now, room, 1, line).expect("the seat is granted");
+    sfu.join_phone(now, room, LegRole::Customer, 1, line).expect("the seat is granted");
     // The input, cut into datagrams at each 0xC7 (a byte RTP seldom starts with).
     let (mut keys, mut silent) = (0, false);
     for (i, datagram) in input.split(|&b| b == 0xC7).enumerate() {

@@ -316,6 +316,11 @@ impl Connection {
                 Err(error) => Outcome::refused(error),
             },
             Request::Transfer { to } => self.on_my_call(|call| Ok(CallEvent::TransferredToAgent { call, agent: to })).await,
+            // Rate-limited like notes: each one is a call out through the trunk.
+            Request::TransferOutside { number } => match self.take(Flood::Notes) {
+                Ok(()) => self.on_my_call(|call| outside_number(&number).map(|number| CallEvent::TransferOutsideAsked { call, number })).await,
+                Err(error) => Outcome::refused(error),
+            },
             Request::Comment { text } => match self.take(Flood::Notes) {
                 Ok(()) => self.on_my_call(|call| bounded(&text, 1..=1000, "a comment").map(|text| CallEvent::Commented { call, text })).await,
                 Err(error) => Outcome::refused(error),
@@ -437,6 +442,13 @@ impl Connection {
             Ok(Err(EventError::AgentBusy(_) | EventError::UnknownUser(_) | EventError::NotAnAgent(_))) => {
                 Outcome::refused(ApiError::new(ErrorCode::AgentUnavailable, "that colleague is no longer available"))
             }
+            Ok(Err(EventError::NoOutsideLine)) => {
+                Outcome::refused(ApiError::new(ErrorCode::NoOutsideLine, "only a call from a phone line can go to an outside number"))
+            }
+            Ok(Err(EventError::TransferUnderWay)) => {
+                Outcome::refused(ApiError::new(ErrorCode::TransferUnderWay, "the call is being transferred to an outside number already"))
+            }
+            Ok(Err(EventError::BadPhone)) => Outcome::refused(bad_outside_number()),
             Ok(Err(EventError::TooManyTags)) => {
                 Outcome::refused(ApiError::new(ErrorCode::MalformedRequest, format!("a call takes at most {} tags", Core::MAX_TAGS)))
             }
@@ -525,6 +537,16 @@ impl Connection {
         let coached_by = call.as_ref().and_then(|c| c.coaching.as_ref()).map(|s| s.coach_name.clone());
         MyCall { me: self.my_row.clone(), call, agent_name: Some(self.me.name.clone()), coached_by }
     }
+}
+
+/// An outside number as an agent typed it (`+44 20 7946 0123`,
+/// `0044…`), in E.164.
+fn outside_number(typed: &str) -> Result<String, ApiError> {
+    earshot_sip::trunk::dialled(typed.trim()).ok_or_else(bad_outside_number)
+}
+
+fn bad_outside_number() -> ApiError {
+    ApiError::new(ErrorCode::MalformedRequest, "not a phone number: give it in international form, such as +44 20 7946 0123")
 }
 
 fn too_fast(flood: Flood, wait: Duration) -> ApiError {

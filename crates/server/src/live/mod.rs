@@ -109,6 +109,7 @@ enum Request {
     /// Every change, for agents and callers following their own call.
     Watch { reply: oneshot::Sender<broadcast::Receiver<Batch>> },
     MyCall { agent: UserId, reply: oneshot::Sender<Option<CallView>> },
+    Call { call: CallId, reply: oneshot::Sender<Option<CallView>> },
     UserRow { user: UserId, reply: oneshot::Sender<Option<UserView>> },
     SetPresence { user: UserId, available: bool, reason: String, reply: oneshot::Sender<Result<(), EventError>> },
     AvailableAgents { reply: oneshot::Sender<Vec<UserView>> },
@@ -161,6 +162,11 @@ impl LiveHandle {
     /// The live call `agent` is on, if any.
     pub async fn my_call(&self, agent: UserId) -> Result<Option<CallView>, Unavailable> {
         self.ask(|reply| Request::MyCall { agent, reply }).await
+    }
+
+    /// A live call as the dashboards show it, if it is live.
+    pub async fn call(&self, call: CallId) -> Result<Option<CallView>, Unavailable> {
+        self.ask(|reply| Request::Call { call, reply }).await
     }
 
     /// `user`'s row as the dashboards show it (their status, since when).

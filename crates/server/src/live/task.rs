@@ -121,6 +121,9 @@ impl Owner {
                 let call = self.core.live_calls().find(|c| c.agent == Some(agent)).map(|c| c.id);
                 let _ = reply.send(call.and_then(|id| self.core.snapshot_call(id)));
             }
+            Request::Call { call, reply } => {
+                let _ = reply.send(self.core.snapshot_call(call));
+            }
             Request::UserRow { user, reply } => {
                 let _ = reply.send(self.core.user_row(user));
             }

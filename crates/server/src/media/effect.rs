@@ -5,7 +5,7 @@
 use earshot_domain::Output;
 use earshot_sfu::{LegRole, RoomId, Seat, Sfu};
 
-use super::{customer_seat, user_seat};
+use super::{customer_seat, outside_holder, user_seat};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {
@@ -33,6 +33,7 @@ impl Effect {
             Output::CoachJoined { call, coach, session, .. } => Effect::Grant { room: room(call), role: LegRole::Coach, seat: user_seat(*coach, *session) },
             Output::CoachLeft { call } => Effect::Revoke { room: room(call), role: LegRole::Coach },
             Output::AgentLeft { call } => Effect::Transfer { room: room(call) },
+            Output::OutsideAnswered { call } => Effect::Grant { room: room(call), role: LegRole::Agent, seat: Seat { holder: outside_holder(*call), session: 0 } },
             Output::Whisper { call, session, on } => Effect::Whisper { room: room(call), session: *session, on: *on },
             Output::Hold { call, on } => Effect::Hold { room: room(call), on: *on },
             Output::CallEnded { call } => Effect::Close { room: room(call) },

@@ -76,6 +76,12 @@ pub fn customer_holder(call: CallId) -> u64 {
     call.0
 }
 
+/// Who holds a phone call's agent seat once it went to an outside
+/// number: the trunk's second leg, never a user's.
+pub fn outside_holder(call: CallId) -> u64 {
+    call.0 | 1 << 63
+}
+
 /// A call's customer seat.
 pub fn customer_seat(call: CallId) -> Seat {
     Seat { holder: customer_holder(call), session: 0 }
@@ -119,9 +125,9 @@ pub(crate) enum MediaRequest {
     /// The leg goes, its seat stays: as a lost connection (tests).
     Leave { room: RoomId, role: LegRole },
     Join { room: RoomId, role: LegRole, holder: u64, offer: String, reply: oneshot::Sender<Result<String, JoinRefused>> },
-    /// A phone line joins as the customer; its key presses and its silence
-    /// go to `events`.
-    JoinPhone { room: RoomId, holder: u64, line: PhoneLine, events: mpsc::UnboundedSender<LineEvent>, reply: oneshot::Sender<Result<LegId, JoinRefused>> },
+    /// A phone line joins as the customer, or as the outside number in the
+    /// agent's seat; its key presses and its silence go to `events`.
+    JoinPhone { room: RoomId, role: LegRole, holder: u64, line: PhoneLine, events: mpsc::UnboundedSender<LineEvent>, reply: oneshot::Sender<Result<LegId, JoinRefused>> },
     /// What a phone leg's dialog agreed now.
     SetLine { leg: LegId, line: PhoneLine },
     /// Play the simulator's dialogue as the customer and the agent.
@@ -171,13 +177,14 @@ impl MediaHandle {
         self.shards[self.shard_of(room)].advertised
     }
 
-    /// A phone line joins `room` as its customer, into the seat granted
-    /// `holder`, with what its dialog agreed; it hears the ringback until
-    /// an agent's softphone joins. Its key presses and its silence arrive
-    /// on `events`.
-    pub async fn join_phone(&self, room: RoomId, holder: u64, line: PhoneLine, events: mpsc::UnboundedSender<LineEvent>) -> Result<LegId, JoinRefused> {
+    /// A phone line joins `room` as `role`, into the seat granted
+    /// `holder`, with what its dialog agreed. As the customer it hears the
+    /// ringback until an agent's softphone joins; as the agent (an outside
+    /// number the call went to) it ends the ringback. Its key presses and
+    /// its silence arrive on `events`.
+    pub async fn join_phone(&self, room: RoomId, role: LegRole, holder: u64, line: PhoneLine, events: mpsc::UnboundedSender<LineEvent>) -> Result<LegId, JoinRefused> {
         let (reply, answer) = oneshot::channel();
-        self.send(room, MediaRequest::JoinPhone { room, holder, line, events, reply });
+        self.send(room, MediaRequest::JoinPhone { room, role, holder, line, events, reply });
         answer.await.unwrap_or(Err(JoinRefused::Stopping))
     }
 

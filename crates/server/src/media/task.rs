@@ -115,8 +115,8 @@ struct Owner {
     /// Calls transferred, waiting for the new agent's softphone: their
     /// customers hear the ringback.
     ringing: BTreeMap<RoomId, Looping>,
-    /// Where each phone line's key presses and silence go, by room.
-    lines: HashMap<RoomId, mpsc::UnboundedSender<LineEvent>>,
+    /// Where each phone line's key presses and silence go, by room and role.
+    lines: HashMap<(RoomId, LegRole), mpsc::UnboundedSender<LineEvent>>,
     /// Datagram read → its forwards sent; time inside the core.
     hops: Hops,
     /// Where what customers and agents say goes, off this thread.
@@ -217,7 +217,7 @@ impl Owner {
                     Effect::Close { room } => {
                         self.playing.remove(&room);
                         self.ringing.remove(&room);
-                        self.lines.remove(&room);
+                        self.lines.retain(|&(line_room, _), _| line_room != room);
                     }
                     _ => {}
                 }
@@ -232,12 +232,17 @@ impl Owner {
                 }
                 let _ = reply.send(answer); // the asker may have gone
             }
-            MediaRequest::JoinPhone { room, holder, line, events, reply } => {
-                let joined = self.sfu.join_phone(now, room, holder, line).map_err(|e| refused(room, LegRole::Customer, e));
+            MediaRequest::JoinPhone { room, role, holder, line, events, reply } => {
+                let joined = self.sfu.join_phone(now, room, role, holder, line).map_err(|e| refused(room, role, e));
                 if joined.is_ok() {
-                    // Early media: the ringback, until an agent's softphone joins.
-                    self.ringing.entry(room).or_default();
-                    self.lines.insert(room, events);
+                    if role == LegRole::Customer {
+                        // Early media: the ringback, until an agent's softphone joins.
+                        self.ringing.entry(room).or_default();
+                    } else {
+                        // The outside number answered, in the agent's seat.
+                        self.ringing.remove(&room);
+                    }
+                    self.lines.insert((room, role), events);
                 }
                 let _ = reply.send(joined); // the asker may have gone
             }
@@ -284,10 +289,10 @@ impl Owner {
             self.ears.heard(heard);
         }
         while let Some(event) = self.sfu.poll_line_event() {
-            let room = match event {
-                LineEvent::Digit { room, .. } | LineEvent::Silent { room } => room,
+            let line = match event {
+                LineEvent::Digit { room, role, .. } | LineEvent::Silent { room, role } => (room, role),
             };
-            if let Some(events) = self.lines.get(&room) {
+            if let Some(events) = self.lines.get(&line) {
                 let _ = events.send(event); // the call may be over
             }
         }

@@ -5,7 +5,7 @@
 //! checked without anyone remembering to add it here.
 
 use earshot_domain::seed::SUPPORT;
-use earshot_domain::CallEvent;
+use earshot_domain::{CallEvent, Origin};
 use earshot_protocol::{Asker, CallId, ContactId, MonitoringAccess, Outcome, Request, Role, ServerMsg, UserId, ENDPOINTS};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -43,6 +43,7 @@ fn example(kind: &str, call: CallId) -> Request {
         "tag" => Request::Tag { tag: "billing".into() },
         "comment" => Request::Comment { text: "Wants a refund.".into() },
         "transfer" => Request::Transfer { to: UserId(11) },
+        "transfer_outside" => Request::TransferOutside { number: "+44 20 7946 0123".into() },
         "raise_hand" => Request::RaiseHand { reason: "help".into() },
         "lower_hand" => Request::LowerHand,
         "set_presence" => Request::SetPresence { available: false, reason: "Lunch".into() },
@@ -84,7 +85,8 @@ async fn authorization_matrix() {
         let mut socket = client(&app, email).await;
         for kind in types {
             // Each request on a call of its own, answered by Alex.
-            let call = app.answered_call(SUPPORT).await;
+            let origin = if *kind == "transfer_outside" { Origin::Phone } else { Origin::Caller };
+            let call = app.answered_call_from(origin, SUPPORT).await;
             let request = example(kind, call);
             let admitted = request.access().admits(asker);
             if admitted {

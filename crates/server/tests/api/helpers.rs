@@ -161,8 +161,13 @@ impl TestApp {
 
     /// A regular call on `number` from a real caller, answered by Alex.
     pub async fn answered_call(&self, number: NumberId) -> CallId {
+        self.answered_call_from(Origin::Caller, number).await
+    }
+
+    /// The same, from `origin` (a phone line's call may go to an outside number).
+    pub async fn answered_call_from(&self, origin: Origin, number: NumberId) -> CallId {
         self.present(ALEX_ID).await;
-        let call = self.live.start_call(NewCall { origin: Origin::Caller, number, customer_phone: "+447700900100".into(), direction: Direction::Inbound, kind: CallKind::Regular }).await.unwrap();
+        let call = self.live.start_call(NewCall { origin, number, customer_phone: "+447700900100".into(), direction: Direction::Inbound, kind: CallKind::Regular }).await.unwrap();
         // A caller goes by themselves to an agent who is online; else Alex answers.
         if self.live.call_event(CallEvent::Answered { call, agent: ALEX_ID }).await.unwrap().is_err() {
             assert_eq!(self.live.my_call(ALEX_ID).await.unwrap().map(|c| c.id), Some(call), "the caller went to Alex");

@@ -70,6 +70,7 @@ async fn forgeries(call: CallId) -> Vec<Forged> {
             "tag" => vec![Forged::plain(Request::Tag { tag: "pwned".into() })],
             "comment" => vec![Forged::plain(Request::Comment { text: "pwned".into() })],
             "transfer" => vec![Forged::plain(Request::Transfer { to: UserId(2) })],
+            "transfer_outside" => vec![Forged::plain(Request::TransferOutside { number: "+19005550100".into() })],
             "raise_hand" => vec![Forged::plain(Request::RaiseHand { reason: "pwned".into() })],
             "lower_hand" => vec![Forged::plain(Request::LowerHand)],
             "set_presence" => vec![Forged::plain(Request::SetPresence { available: true, reason: "pwned".into() })],

@@ -143,7 +143,7 @@ impl World {
         self.sfu.grant(ROOM, LegRole::Customer, seat(LegRole::Customer));
         let addr: SocketAddr = "127.0.0.3:7078".parse().unwrap();
         let line = PhoneLine { remote: Some(addr), codec, dtmf: Some(101), sends: true, receives: true, answered: true };
-        let leg = self.sfu.join_phone(self.now, ROOM, seat(LegRole::Customer).holder, line).expect("the SFU takes the line");
+        let leg = self.sfu.join_phone(self.now, ROOM, LegRole::Customer, seat(LegRole::Customer).holder, line).expect("the SFU takes the line");
         self.trunk = Some(Trunk { addr, leg, line, tone: Some(hz), sent: 0, heard: Vec::new(), packets: 0 });
     }
 
