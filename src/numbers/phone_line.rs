@@ -1,6 +1,7 @@
 //! The phone line on the Numbers page: whether the server takes calls over
 //! SIP, from which trunks (a carrier's or a PBX's addresses, or any that
-//! signs with the digest account) and how many at once. Saved, the rules
+//! signs with the digest account), how many at once, and where calls out
+//! go. Saved, the rules
 //! apply to the next call at once.
 
 use earshot_protocol::{PhoneLine, PhoneLineSettings};
@@ -31,6 +32,7 @@ fn LineForm(line: PhoneLine) -> impl IntoView {
     let account = RwSignal::new(line.settings.account.clone().unwrap_or_default());
     let password = RwSignal::new(String::new());
     let has_password = RwSignal::new(line.has_password);
+    let outbound = RwSignal::new(line.settings.outbound.clone().unwrap_or_default());
     let said = RwSignal::new(None::<Result<String, String>>);
     let save = Action::new_local(move |_: &()| async move {
         let outcome = async {
@@ -41,12 +43,14 @@ fn LineForm(line: PhoneLine) -> impl IntoView {
                 max_calls,
                 account: Some(account.get_untracked()),
                 password: (!typed.is_empty()).then_some(typed),
+                outbound: Some(outbound.get_untracked()),
             };
             let kept = crate::api::put::<PhoneLine>("/api/admin/phone-line", &sent).await.map_err(|e| e.message)?;
             trunks.set(kept.settings.trunks.join("\n"));
             account.set(kept.settings.account.unwrap_or_default());
             password.set(String::new());
             has_password.set(kept.has_password);
+            outbound.set(kept.settings.outbound.unwrap_or_default());
             Ok::<_, String>("The phone line's rules are saved: the next call follows them.".to_owned())
         };
         said.set(Some(outcome.await));
@@ -69,6 +73,9 @@ fn LineForm(line: PhoneLine) -> impl IntoView {
             <span class="hint" id="phone-account-help">"For a trunk whose address is not above: it signs its calls with this account (blank: none)."</span>
             <label for="phone-password">"The account's password"</label>
             <input id="phone-password" type="password" autocomplete="new-password" placeholder=move || if has_password.get() { "unchanged" } else { "12 characters or more" } bind:value=password />
+            <label for="phone-outbound">"Calls out go to"</label>
+            <input id="phone-outbound" autocomplete="off" placeholder="192.0.2.10:5060" aria-describedby="phone-outbound-help" bind:value=outbound />
+            <span class="hint" id="phone-outbound-help">"The trunk's address and port for an agent's transfer to an outside number (blank: back to the address each call came from)."</span>
             <label for="phone-max-calls">"Calls at once, at most"</label>
             <input id="phone-max-calls" type="number" min="1" max="10000" inputmode="numeric" bind:value=max_calls />
             <button type="submit" class="primary" data-testid="save-phone-line" disabled=move || save.pending().get()>"Save the phone line"</button>

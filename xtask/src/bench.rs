@@ -30,6 +30,11 @@ pub fn bench(args: &[String]) -> Result {
             step("benchmark: the SFU under a ramp of coached calls, 1 and 2 shards, against bare str0m in memory");
             run(Command::new("cargo").current_dir(root()).args(["bench", "--package", "earshot-server", "--bench", "sfu"]))
         }
+        Some("sip") => {
+            tools::ensure_sip_peers()?;
+            step("benchmark: phone calls — G.711 legs against str0m agents, ramped to the knee, and call setup over SIP with SIPp");
+            run(Command::new("cargo").current_dir(root()).args(["bench", "--package", "earshot-server", "--bench", "sip"]))
+        }
         Some("dashboard") => in_chromium("bench_dashboard", "the Calls tab on 10,000 live calls changing 1,000 a second (headless Chromium)"),
         Some("signals") => {
             step("benchmark: listening to calls — Opus decoding, the signal detectors and phrase spotting, per call, on one core");
@@ -42,7 +47,7 @@ pub fn bench(args: &[String]) -> Result {
             step("benchmark: the live state's fan-out to 100, 500 and 2,000 WebSocket dashboards");
             run(Command::new("cargo").current_dir(root()).args(["bench", "--package", "earshot-server", "--bench", "fanout"]))
         }
-        _ => Err("usage: cargo xtask bench join | dsp | store | sfu | switch | fanout | dashboard | signals".to_owned()),
+        _ => Err("usage: cargo xtask bench join | dsp | store | sfu | sip | switch | fanout | dashboard | signals".to_owned()),
     }
 }
 

@@ -255,7 +255,7 @@ async fn e2e_the_rules_an_admin_saves_apply_to_the_next_invite_and_are_in_the_co
     let sip = app.sip.unwrap();
     let (status, line) = app.as_ada(Method::GET, "/api/admin/phone-line", None).await;
     let line: serde_json::Value = serde_json::from_str(&line).unwrap();
-    assert_eq!((status, &line["listening"], &line["settings"]), (200, &serde_json::json!(sip.to_string()), &serde_json::json!({ "trunks": ["127.0.0.1/32"], "max_calls": 4, "account": null })), "the flags' rules until saved");
+    assert_eq!((status, &line["listening"], &line["settings"]), (200, &serde_json::json!(sip.to_string()), &serde_json::json!({ "trunks": ["127.0.0.1/32"], "max_calls": 4, "account": null, "outbound": null })), "the flags' rules until saved");
 
     let save = |trunks: &[&str]| app.as_ada(Method::PUT, "/api/admin/phone-line", Some(serde_json::json!({ "trunks": trunks, "max_calls": 20 })));
     let (status, saved) = save(&["192.0.2.0/24", " 192.0.2.7 "]).await;
@@ -266,6 +266,9 @@ async fn e2e_the_rules_an_admin_saves_apply_to_the_next_invite_and_are_in_the_co
     let (status, refused) = save(&["carrier.example"]).await;
     assert_eq!(status, 422, "{refused}");
     assert!(refused.contains("“carrier.example” is not an address or a network"), "{refused}");
+    let (status, refused) = app.as_ada(Method::PUT, "/api/admin/phone-line", Some(serde_json::json!({ "trunks": [], "max_calls": 20, "outbound": "carrier.example" }))).await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused.contains("“carrier.example” is not an address and port"), "{refused}");
 
     assert_eq!(save(&["127.0.0.0/8"]).await.0, 200);
     app.present(ALEX).await;
@@ -277,8 +280,8 @@ async fn e2e_the_rules_an_admin_saves_apply_to_the_next_invite_and_are_in_the_co
     assert_eq!(
         changes,
         [
-            ("calls from 192.0.2.0/24, 192.0.2.7/32, 20 at once at most", "calls from 127.0.0.0/8, 20 at once at most"),
-            ("calls from 127.0.0.1/32, 4 at once at most", "calls from 192.0.2.0/24, 192.0.2.7/32, 20 at once at most"),
+            ("calls from 192.0.2.0/24, 192.0.2.7/32, 20 at once at most; calls out back to the trunk that called", "calls from 127.0.0.0/8, 20 at once at most; calls out back to the trunk that called"),
+            ("calls from 127.0.0.1/32, 4 at once at most; calls out back to the trunk that called", "calls from 192.0.2.0/24, 192.0.2.7/32, 20 at once at most; calls out back to the trunk that called"),
         ],
         "newest first, the refused one not at all"
     );
@@ -316,7 +319,7 @@ async fn e2e_a_trunk_from_elsewhere_is_challenged_and_taken_only_with_the_accoun
     assert_eq!(save(serde_json::json!({ "trunks": [], "max_calls": 4, "account": "" })).await.0, 200);
     assert!(sipp::call(Scenario::Refused(403), sip, SUPPORT).await, "no account, no address: 403 unchallenged");
     let (_, log) = app.as_ada(reqwest::Method::GET, "/api/admin/log", None).await;
-    assert!(log.contains("or signed as pbx, 4 at once at most (a new password)") && !log.contains("another-long-phrase"), "{log}");
+    assert!(log.contains("or signed as pbx (a new password), 4 at once at most") && !log.contains("another-long-phrase"), "{log}");
 }
 
 /// The outside number agents send calls to in these tests.
@@ -409,7 +412,11 @@ async fn e2e_a_phone_call_the_trunk_transfers_itself_leaves_earshot_once_the_num
 #[tokio::test]
 async fn e2e_an_outside_number_that_is_busy_leaves_the_call_with_its_agent_who_is_told_why() {
     let port = sipp::free_port();
-    let app = with_outside(port).await;
+    let app = with_line("127.0.0.1/32").await;
+    // Where calls out go, as an admin saves it: in use at once.
+    let out = serde_json::json!({ "trunks": ["127.0.0.1"], "max_calls": 4, "outbound": "127.0.0.1:".to_owned() + &port.to_string() });
+    let (status, saved) = app.as_ada(reqwest::Method::PUT, "/api/admin/phone-line", Some(out)).await;
+    assert!(status == 200 && saved.contains(&format!(r#""outbound":"127.0.0.1:{port}""#)), "{saved}");
     let driver = Chromedriver::start().await;
     let agent = driver.browser(&[&fake_microphone(AGENT_HZ)]).await;
     agent.sign_in(&app, "alex@earshot.demo").await;

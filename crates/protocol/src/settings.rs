@@ -120,6 +120,11 @@ pub struct PhoneLineSettings {
     /// keeps the one it has. Never sent back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// The trunk's address for calls out (`IP:PORT`; an address alone
+    /// means port 5060), where an agent's transfer to an outside number
+    /// goes; `None`: back to the address each call came from.
+    #[serde(default)]
+    pub outbound: Option<String>,
 }
 
 impl PhoneLineSettings {

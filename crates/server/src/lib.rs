@@ -172,10 +172,10 @@ impl Application {
                 if let Some(saved) = store.phone_line_settings().await? {
                     line.trunks = earshot_sip::trunk::Trunks::saved(&saved.trunks, saved.account, saved.password).map_err(StartError::Sip)?;
                     line.max_calls = saved.max_calls as usize;
+                    line.outbound = saved.outbound.as_deref().map(earshot_sip::trunk::outbound).transpose().map_err(StartError::Sip)?;
                 }
-                let trunk = line.outbound;
                 let (line, calls) = earshot_sip::line::Line::start(line).await.map_err(|e| StartError::Sip(e.to_string()))?;
-                let outside = phone::Outside { dialer: line.dialer(), trunk };
+                let outside = phone::Outside { dialer: line.dialer(), rules: line.rules() };
                 supervise::task("SIP calls", phone::serve(calls, live.clone(), media.clone(), outside));
                 Some(line)
             }

@@ -10,14 +10,13 @@
 //! the trunk ourselves and bridging it in the agent's seat. Either way the
 //! call stays with the agent until the number answers.
 
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::Duration;
 
 use earshot_domain::{CallEvent, Core, EventError, NewCall, Origin};
 use earshot_protocol::{CallId, CallKind, CallState, CallView, Change, Direction};
 use earshot_sfu::{LegId, LegRole, LineEvent, PhoneLine, RoomId};
-use earshot_sip::line::{status_words, DialogEvent, Dialer, IncomingCall, OutgoingCall, Refusal, RINGS_FOR};
+use earshot_sip::line::{status_words, DialogEvent, Dialer, IncomingCall, LineRules, OutgoingCall, Refusal, RINGS_FOR};
 use earshot_sip::sdp::{self, Description, Negotiated, SdpError};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
@@ -29,9 +28,9 @@ use crate::media::{customer_holder, outside_holder, MediaHandle};
 #[derive(Clone)]
 pub struct Outside {
     pub dialer: Dialer,
-    /// The trunk's address for calls out; `None`: back to where each
-    /// call came from.
-    pub trunk: Option<SocketAddr>,
+    /// The line's rules, which say where calls out go (if not back to
+    /// where each call came from).
+    pub rules: LineRules,
 }
 
 /// Takes every call the line admits, each on a task of its own.
@@ -255,7 +254,7 @@ impl PhoneCall {
         }
         let asked = call.outside.as_ref().filter(|o| o.failed.is_none()).map(|o| o.number.clone());
         let Some(number) = asked.filter(|_| self.transfer.is_none() && self.bridged.is_none()) else { return };
-        let trunk = outside.trunk.unwrap_or(self.sip.source);
+        let trunk = outside.rules.get().outbound.unwrap_or(self.sip.source);
         tracing::info!(call = self.call.0, %trunk, "the agent sends the phone call to an outside number");
         match self.sip.refer(&number, trunk).await {
             Ok(()) => self.transfer = Some(Transfer::Referred { number, until: Instant::now() + REFERRAL_WITHIN }),

@@ -272,17 +272,26 @@ pub struct Line {
     stop: CancellationToken,
 }
 
-/// Whom a running line takes calls from, and how many at once: read at
-/// each INVITE, changed while it runs. Cheap to clone.
+/// Whom a running line takes calls from, how many at once, and where
+/// calls out go: read at each INVITE (and each call out), changed while
+/// it runs. Cheap to clone.
 #[derive(Clone, Debug)]
-pub struct LineRules(Arc<std::sync::RwLock<(Trunks, usize)>>);
+pub struct LineRules(Arc<std::sync::RwLock<Rules>>);
+
+/// A line's rules at one moment (see [`LineConfig`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rules {
+    pub trunks: Trunks,
+    pub max_calls: usize,
+    pub outbound: Option<SocketAddr>,
+}
 
 impl LineRules {
-    pub fn set(&self, trunks: Trunks, max_calls: usize) {
-        *self.0.write().expect("the rules") = (trunks, max_calls);
+    pub fn set(&self, rules: Rules) {
+        *self.0.write().expect("the rules") = rules;
     }
 
-    pub fn get(&self) -> (Trunks, usize) {
+    pub fn get(&self) -> Rules {
         self.0.read().expect("the rules").clone()
     }
 }
@@ -313,7 +322,7 @@ impl Line {
         let (states, state_rx) = layer.new_dialog_state_channel();
         let (calls, calls_rx) = mpsc::channel(64);
         let dialogs: Dialogs = Arc::default();
-        let rules = LineRules(Arc::new(std::sync::RwLock::new((config.trunks, config.max_calls))));
+        let rules = LineRules(Arc::new(std::sync::RwLock::new(Rules { trunks: config.trunks, max_calls: config.max_calls, outbound: config.outbound })));
         let dialer = Dialer { local, layer: Arc::clone(&layer), states: states.clone(), dialogs: Arc::clone(&dialogs) };
         let serve = Serve { rules: rules.clone(), challenges: Mutex::default(), layer: Arc::clone(&layer), states, calls, dialogs: Arc::clone(&dialogs) };
         let token = stop.clone();
@@ -414,7 +423,7 @@ impl Serve {
     async fn on_invite(&self, mut tx: Transaction) {
         let source = source_of(&tx);
         let refuse = |why: &str| tracing::info!(source = ?source, "SIP INVITE refused: {why}");
-        let (trunks, max_calls) = self.rules.get();
+        let Rules { trunks, max_calls, .. } = self.rules.get();
         match self.admission(&tx, source, &trunks) {
             Admission::Admitted => {}
             Admission::Challenge => {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use ipnet::IpNet;
@@ -104,6 +104,16 @@ impl Trunks {
     }
 }
 
+/// The trunk's address for calls out as an admin typed it: `IP:PORT`, or
+/// an address alone for port 5060; or why not.
+pub fn outbound(typed: &str) -> Result<SocketAddr, String> {
+    let typed = typed.trim();
+    typed
+        .parse::<SocketAddr>()
+        .or_else(|_| typed.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 5060)))
+        .map_err(|_| format!("“{typed}” is not an address and port (such as 192.0.2.10:5060)"))
+}
+
 /// The E.164 number a Request-URI's user part dialled: `+442071838750`,
 /// `442071838750` or `00442071838750`, with visual separators; `None`
 /// when it is no number (a name, a short code).
@@ -151,6 +161,14 @@ mod tests {
         assert!(!challenges.knows(&first, now + NONCE_TTL), "expired");
         assert!(!challenges.knows("0123456789abcdef0123456789abcdef", now), "not ours");
         assert_eq!(format!("{:?}", Account { username: "trunk".into(), password: "hunter2hunter2".into() }), "Account(\"trunk\", password hidden)");
+    }
+
+    #[test]
+    fn calls_out_go_to_an_address_and_port() {
+        assert_eq!(outbound(" 192.0.2.10:5070 "), Ok("192.0.2.10:5070".parse().unwrap()));
+        assert_eq!(outbound("192.0.2.10"), Ok("192.0.2.10:5060".parse().unwrap()), "SIP's port unless told");
+        assert_eq!(outbound("[2001:db8::1]:5080"), Ok("[2001:db8::1]:5080".parse().unwrap()));
+        assert_eq!(outbound("carrier.example:5060").unwrap_err(), "“carrier.example:5060” is not an address and port (such as 192.0.2.10:5060)");
     }
 
     #[test]

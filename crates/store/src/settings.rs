@@ -43,11 +43,11 @@ impl Store {
 
     /// The phone line's rules an admin saved, if any.
     pub async fn phone_line_settings(&self) -> Result<Option<PhoneLineSettings>, Error> {
-        let row = sqlx::query("SELECT trunks, max_calls, account, password FROM phone_line_settings WHERE id = 1").fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT trunks, max_calls, account, password, outbound FROM phone_line_settings WHERE id = 1").fetch_optional(&self.pool).await?;
         let Some(row) = row else { return Ok(None) };
         let trunks: String = row.try_get(0)?;
         let max_calls = u32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(u32::MAX);
-        Ok(Some(PhoneLineSettings { trunks: trunks.lines().map(str::to_owned).collect(), max_calls, account: row.try_get(2)?, password: row.try_get(3)? }))
+        Ok(Some(PhoneLineSettings { trunks: trunks.lines().map(str::to_owned).collect(), max_calls, account: row.try_get(2)?, password: row.try_get(3)?, outbound: row.try_get(4)? }))
     }
 
     /// Saves the phone line's rules in place of any before (committed when
@@ -55,11 +55,12 @@ impl Store {
     pub async fn save_phone_line_settings(&self, settings: &PhoneLineSettings) -> Result<(), Error> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM phone_line_settings").execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO phone_line_settings (id, trunks, max_calls, account, password) VALUES (1, $1, $2, $3, $4)")
+        sqlx::query("INSERT INTO phone_line_settings (id, trunks, max_calls, account, password, outbound) VALUES (1, $1, $2, $3, $4, $5)")
             .bind(settings.trunks.join("\n"))
             .bind(i64::from(settings.max_calls))
             .bind(settings.account.clone())
             .bind(settings.password.clone())
+            .bind(settings.outbound.clone())
             .execute(&mut *tx)
             .await?;
         tx.commit().await

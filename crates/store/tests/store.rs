@@ -391,9 +391,9 @@ async fn attention_settings_are_kept_once_saved_and_replaced_whole(db: Db) {
 async fn the_phone_lines_rules_are_kept_once_saved_and_replaced_whole(db: Db) {
     let store = seeded(&db).await;
     assert_eq!(store.phone_line_settings().await.unwrap(), None, "the flags' rules until an admin saves");
-    let saved = earshot_protocol::PhoneLineSettings { trunks: vec!["192.0.2.0/24".into(), "2001:db8::1/128".into()], max_calls: 40, account: None, password: None };
+    let saved = earshot_protocol::PhoneLineSettings { trunks: vec!["192.0.2.0/24".into(), "2001:db8::1/128".into()], max_calls: 40, account: None, password: None, outbound: Some("192.0.2.10:5060".into()) };
     store.save_phone_line_settings(&saved).await.unwrap();
-    let nobody = earshot_protocol::PhoneLineSettings { trunks: Vec::new(), max_calls: 1, account: Some("carrier".into()), password: Some("ledger-violet-harbour".into()) };
+    let nobody = earshot_protocol::PhoneLineSettings { trunks: Vec::new(), max_calls: 1, account: Some("carrier".into()), password: Some("ledger-violet-harbour".into()), outbound: None };
     store.save_phone_line_settings(&nobody).await.unwrap();
     store.close().await;
     assert_eq!(db.open().await.phone_line_settings().await.unwrap(), Some(nobody));

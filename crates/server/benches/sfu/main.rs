@@ -17,6 +17,7 @@
 mod floor;
 mod generator;
 mod in_memory;
+mod peer;
 mod proc_stat;
 
 use std::time::Duration;

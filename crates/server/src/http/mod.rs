@@ -114,8 +114,9 @@ impl AppState {
                     max_calls: u32::try_from(line.max_calls).unwrap_or(u32::MAX),
                     account: line.trunks.account.as_ref().map(|a| a.username.clone()),
                     password: line.trunks.account.as_ref().map(|a| a.password.clone()),
+                    outbound: line.outbound.map(|at| at.to_string()),
                 },
-                None => earshot_protocol::PhoneLineSettings { trunks: Vec::new(), max_calls: earshot_sip::line::LineConfig::MAX_CALLS as u32, account: None, password: None },
+                None => earshot_protocol::PhoneLineSettings { trunks: Vec::new(), max_calls: earshot_sip::line::LineConfig::MAX_CALLS as u32, account: None, password: None, outbound: None },
             }),
         })
     }

@@ -1,6 +1,6 @@
 //! `/api/admin/phone-line`: who may call in over SIP — trunk addresses,
-//! and the digest account a trunk from elsewhere signs with — and how many
-//! at once. Kept in the store, applied to the running line's next INVITE,
+//! and the digest account a trunk from elsewhere signs with — how many at
+//! once, and where calls out go. Kept in the store, applied to the running line's next INVITE,
 //! and noted in the company's log (never the password).
 
 use axum::extract::rejection::JsonRejection;
@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use earshot_protocol::{AdminAction, ErrorCode, PhoneLine, PhoneLineSettings};
+use earshot_sip::line::Rules;
 use earshot_sip::trunk::Trunks;
 
 use super::{admin_refusal, malformed, Admin};
@@ -53,17 +54,16 @@ pub async fn save_phone_line(State(state): State<AppState>, Admin(me): Admin, bo
         },
     };
     let password_changed = account.is_some() && password != before.password;
-    let settings = PhoneLineSettings { trunks: addresses.written(), max_calls: sent.max_calls, account, password };
+    let outbound = sent.outbound.as_deref().map(str::trim).filter(|o| !o.is_empty()).map(earshot_sip::trunk::outbound).transpose().map_err(invalid)?;
+    let settings = PhoneLineSettings { trunks: addresses.written(), max_calls: sent.max_calls, account, password, outbound: outbound.map(|at| at.to_string()) };
     state.store.save_phone_line_settings(&settings).await.map_err(unavailable)?;
     if let Some((_, rules)) = &state.phone_line {
         // The addresses as parsed above, with the account as kept.
-        rules.set(addresses.signed(settings.account.clone(), settings.password.clone()), settings.max_calls as usize);
+        let trunks = addresses.signed(settings.account.clone(), settings.password.clone());
+        rules.set(Rules { trunks, max_calls: settings.max_calls as usize, outbound });
     }
-    let mut after = describe(&settings);
-    if password_changed {
-        after.push_str(" (a new password)");
-    }
-    state.live.note_setting(me, AdminAction::PhoneLineChanged, "The phone line", describe(&before), after).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
+    let after = describe(&settings, password_changed);
+    state.live.note_setting(me, AdminAction::PhoneLineChanged, "The phone line", describe(&before, false), after).await.map_err(stopped)?.map_err(|e| admin_refusal(&e))?;
     tracing::info!(admin = me.user.0, trunks = settings.trunks.len(), account = settings.account.is_some(), max_calls = settings.max_calls, "the phone line's rules changed");
     Ok(Json(shown(&state, settings)))
 }
@@ -80,12 +80,15 @@ async fn kept(state: &AppState) -> Result<PhoneLineSettings, AppError> {
     Ok(saved.unwrap_or_else(|| PhoneLineSettings::clone(&state.default_phone_line)))
 }
 
-/// The rules in words, for the company's log.
-fn describe(settings: &PhoneLineSettings) -> String {
+/// The rules in words, for the company's log (saying so when the
+/// account's password is new, never what it is).
+fn describe(settings: &PhoneLineSettings, new_password: bool) -> String {
     let from = match settings.trunks.as_slice() {
         [] => "nobody by address".to_owned(),
         trunks => trunks.join(", "),
     };
-    let signed = settings.account.as_ref().map(|a| format!(", or signed as {a}")).unwrap_or_default();
-    format!("calls from {from}{signed}, {} at once at most", settings.max_calls)
+    let new = if new_password { " (a new password)" } else { "" };
+    let signed = settings.account.as_ref().map(|a| format!(", or signed as {a}{new}")).unwrap_or_default();
+    let out = settings.outbound.as_ref().map_or_else(|| "back to the trunk that called".to_owned(), |at| format!("to {at}"));
+    format!("calls from {from}{signed}, {} at once at most; calls out {out}", settings.max_calls)
 }
