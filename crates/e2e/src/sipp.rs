@@ -24,8 +24,9 @@ pub enum Scenario {
     /// It is refused 503 with a Retry-After: the line has calls enough.
     Busy,
     /// Answered, it is asked to transfer the call to +442079460123 and
-    /// will not (REFER refused 501); it talks on for 10 s, then hangs up.
-    ReferRefused,
+    /// will not (REFER refused 501); it talks on for this many
+    /// milliseconds, then hangs up.
+    ReferRefused { talks_for: u32 },
     /// Answered, it is asked to transfer the call to +442079460123, takes
     /// the job (202), tells it rang then was answered (NOTIFY), and is
     /// hung up on.
@@ -63,7 +64,7 @@ impl Scenario {
             Scenario::Keys(keys) => answered(&format!(r#"<nop><action><exec play_dtmf="{keys}"/></action></nop><pause milliseconds="3000"/>"#), bye),
             Scenario::Held => answered(include_str!("../scenarios/held.xml"), bye),
             Scenario::Silent => answered("", include_str!("../scenarios/hung_up.xml")),
-            Scenario::ReferRefused => answered(include_str!("../scenarios/refer_refused.xml"), bye),
+            Scenario::ReferRefused { talks_for } => answered(&include_str!("../scenarios/refer_refused.xml").replace("TALKS_FOR", &talks_for.to_string()), bye),
             Scenario::Referred => answered(include_str!("../scenarios/referred.xml"), include_str!("../scenarios/hung_up.xml")),
             Scenario::Cancelled => include_str!("../scenarios/cancelled.xml").to_owned(),
             Scenario::Refused(code) => include_str!("../scenarios/refused.xml").replace("CODE", &code.to_string()),
@@ -114,10 +115,22 @@ pub async fn outside_number(port: u16) -> bool {
     answer(port, &["-sn", "uas", "-rtp_echo"]).await
 }
 
-/// An outside number on 127.0.0.1 at `port` that is busy: 486 to the
-/// one INVITE it gets. Whether it went so.
-pub async fn busy_number(port: u16) -> bool {
-    let path = scenario_file(include_str!("../scenarios/busy.xml"));
+/// How an outside number that does not answer behaves.
+pub enum Unanswered {
+    /// 486 to the INVITE.
+    Busy,
+    /// It rings until the INVITE is CANCELled (200, then 487).
+    Rings,
+}
+
+/// An outside number on 127.0.0.1 at `port` that takes no call: whether
+/// the one INVITE it gets went as `how` says.
+pub async fn unanswered_number(port: u16, how: Unanswered) -> bool {
+    let text = match how {
+        Unanswered::Busy => include_str!("../scenarios/busy.xml"),
+        Unanswered::Rings => include_str!("../scenarios/rings.xml"),
+    };
+    let path = scenario_file(text);
     let went = answer(port, &["-sf", path.to_str().expect("a temp path")]).await;
     let _ = std::fs::remove_file(path);
     went

@@ -356,7 +356,7 @@ async fn e2e_an_agent_in_chrome_sends_a_phone_call_outside_and_the_trunk_refusin
     agent.go_available().await;
     let mut deltas = app.live.watch().await.unwrap();
     let outside = tokio::spawn(sipp::outside_number(port));
-    let caller = tokio::spawn(sipp::call(Scenario::ReferRefused, app.sip.unwrap(), SUPPORT));
+    let caller = tokio::spawn(sipp::call(Scenario::ReferRefused { talks_for: 10_000 }, app.sip.unwrap(), SUPPORT));
     agent.wait_for_text_containing("[data-testid=agent-call]", Core::WITHHELD).await;
     let call = next_change(&mut deltas, |c| updated(c).filter(|v| v.state == CallState::Ongoing)).await.id;
 
@@ -422,8 +422,8 @@ async fn e2e_an_outside_number_that_is_busy_leaves_the_call_with_its_agent_who_i
     agent.sign_in(&app, "alex@earshot.demo").await;
     agent.go_available().await;
     let mut deltas = app.live.watch().await.unwrap();
-    let outside = tokio::spawn(sipp::busy_number(port));
-    let caller = tokio::spawn(sipp::call(Scenario::ReferRefused, app.sip.unwrap(), SUPPORT));
+    let outside = tokio::spawn(sipp::unanswered_number(port, sipp::Unanswered::Busy));
+    let caller = tokio::spawn(sipp::call(Scenario::ReferRefused { talks_for: 10_000 }, app.sip.unwrap(), SUPPORT));
     let call = next_change(&mut deltas, |c| updated(c).filter(|v| v.state == CallState::Ongoing)).await.id;
     agent.type_into("[data-testid=outside-number]", "0044 20 7946 0123").await;
     agent.click("[data-testid=transfer-outside]").await;
@@ -435,4 +435,20 @@ async fn e2e_an_outside_number_that_is_busy_leaves_the_call_with_its_agent_who_i
     assert!(agent.exists("[data-testid=hang-up]").await, "the call is still on Alex's softphone");
     assert!(outside.await.unwrap() && caller.await.unwrap());
     agent.quit().await;
+}
+
+#[tokio::test]
+async fn e2e_a_caller_who_hangs_up_while_the_outside_number_rings_has_that_call_cancelled() {
+    let port = sipp::free_port();
+    let app = with_outside(port).await;
+    app.present(ALEX).await;
+    let mut deltas = app.live.watch().await.unwrap();
+    let outside = tokio::spawn(sipp::unanswered_number(port, sipp::Unanswered::Rings));
+    let caller = tokio::spawn(sipp::call(Scenario::ReferRefused { talks_for: 1_000 }, app.sip.unwrap(), SUPPORT));
+    let call = next_change(&mut deltas, |c| updated(c).filter(|v| v.state == CallState::Ongoing)).await.id;
+    app.live.call_event(CallEvent::TransferOutsideAsked { call, number: OUTSIDE.into() }).await.unwrap().unwrap();
+    ended(&mut deltas, call).await;
+    assert!(caller.await.unwrap(), "the caller hung up while the number rang");
+    assert!(outside.await.unwrap(), "and the ringing call out was CANCELled (200, then 487), not forgotten");
+    assert_eq!(app.live.my_call(ALEX).await.unwrap(), None);
 }

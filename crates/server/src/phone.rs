@@ -10,13 +10,12 @@
 //! the trunk ourselves and bridging it in the agent's seat. Either way the
 //! call stays with the agent until the number answers.
 
-use std::pin::Pin;
 use std::time::Duration;
 
 use earshot_domain::{CallEvent, Core, EventError, NewCall, Origin};
 use earshot_protocol::{CallId, CallKind, CallState, CallView, Change, Direction};
 use earshot_sfu::{LegId, LegRole, LineEvent, PhoneLine, RoomId};
-use earshot_sip::line::{status_words, DialogEvent, Dialer, IncomingCall, LineRules, OutgoingCall, Refusal, RINGS_FOR};
+use earshot_sip::line::{status_words, CancellationToken, DialogEvent, Dialer, IncomingCall, LineRules, OutgoingCall, Refusal, RINGS_FOR};
 use earshot_sip::sdp::{self, Description, Negotiated, SdpError};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
@@ -77,8 +76,9 @@ impl Leg {
 enum Transfer {
     /// The trunk took the REFER: its NOTIFYs say how it goes, by `until`.
     Referred { number: String, until: Instant },
-    /// We call the number through the trunk.
-    Dialling(Pin<Box<dyn std::future::Future<Output = Result<OutgoingCall, String>> + Send>>),
+    /// We call the number through the trunk (on a task of its own, so
+    /// that it is CANCELled, not forgotten, if the call ends first).
+    Dialling { ringing: tokio::task::JoinHandle<Result<OutgoingCall, String>>, stop: CancellationToken },
 }
 
 /// The number called out to, answered: its leg holds the agent's seat.
@@ -240,6 +240,12 @@ impl PhoneCall {
         if let Some(bridged) = &self.bridged {
             bridged.sip.hang_up().await;
         }
+        if let Some(Transfer::Dialling { ringing, stop }) = self.transfer.take() {
+            stop.cancel();
+            if let Ok(Ok(answered)) = ringing.await {
+                answered.hang_up().await; // it answered as the call ended
+            }
+        }
         let _ = live.call_event(CallEvent::Ended { call: self.call }).await; // already ended is fine
     }
 
@@ -262,7 +268,12 @@ impl PhoneCall {
                 tracing::info!(call = self.call.0, "the trunk will not transfer the call ({why}): we call the number through it");
                 let sdp = sdp::offer(media.rtp_address(room), self.call.0 + 1, 1);
                 let (dialer, caller) = (outside.dialer.clone(), self.sip.caller.clone());
-                self.transfer = Some(Transfer::Dialling(Box::pin(async move { dialer.dial(&number, caller.as_deref(), trunk, sdp).await })));
+                let stop = CancellationToken::new();
+                let ringing = tokio::spawn({
+                    let stop = stop.clone();
+                    async move { dialer.dial(&number, caller.as_deref(), trunk, sdp, stop).await }
+                });
+                self.transfer = Some(Transfer::Dialling { ringing, stop });
             }
         }
     }
@@ -338,7 +349,7 @@ async fn next_outside(bridged: &mut Option<Bridged>) -> Option<DialogEvent> {
 /// (`None`) a trunk that took a REFER did not say how it went in time.
 async fn transfer_news(transfer: &mut Option<Transfer>) -> Option<Result<OutgoingCall, String>> {
     match transfer {
-        Some(Transfer::Dialling(call)) => Some(call.await),
+        Some(Transfer::Dialling { ringing, .. }) => Some(ringing.await.unwrap_or_else(|e| Err(format!("the call out failed: {e}")))),
         Some(Transfer::Referred { until, .. }) => {
             tokio::time::sleep_until(*until).await;
             None

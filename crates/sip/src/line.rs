@@ -25,10 +25,12 @@ use rsipstack::transport::udp::UdpConnection;
 use rsipstack::transport::{SipAddr, SipConnection, TransportLayer};
 use rsipstack::EndpointBuilder;
 use tokio::sync::{mpsc, oneshot};
-use tokio_util::sync::CancellationToken;
 
 use crate::sdp::{Description, SdpError};
 use crate::trunk::{caller, dialled, Challenges, Trunks, REALM};
+
+/// What stops a call out while it rings ([`Dialer::dial`]).
+pub use tokio_util::sync::CancellationToken;
 
 /// Where the line listens and whom it takes calls from.
 #[derive(Clone, Debug)]
@@ -217,8 +219,8 @@ pub struct Dialer {
 impl Dialer {
     /// Calls `number` at `trunk` as `caller` (their E.164, or anonymous),
     /// offering `sdp`: the call once answered, or why not (busy, no answer
-    /// within [`RINGS_FOR`] …).
-    pub async fn dial(&self, number: &str, caller: Option<&str>, trunk: SocketAddr, sdp: String) -> Result<OutgoingCall, String> {
+    /// within [`RINGS_FOR`] …). Stopped while it rings, it is CANCELled.
+    pub async fn dial(&self, number: &str, caller: Option<&str>, trunk: SocketAddr, sdp: String, stop: CancellationToken) -> Result<OutgoingCall, String> {
         let uri = |text: String| rsipstack::sip::Uri::try_from(text.as_str()).map_err(|e| format!("no SIP address: {e}"));
         let from = caller.unwrap_or("anonymous");
         let option = InviteOption {
@@ -232,13 +234,19 @@ impl Dialer {
         };
         let (dialog, answered) = self.layer.do_invite_async(option, self.states.clone()).map_err(|e| format!("the INVITE failed: {e}"))?;
         let mut answered = std::pin::pin!(answered);
-        let outcome = match tokio::time::timeout(RINGS_FOR, &mut answered).await {
+        let given_up = tokio::select! {
+            outcome = &mut answered => Ok(outcome),
+            () = tokio::time::sleep(RINGS_FOR) => Err(status_words(480)),
+            () = stop.cancelled() => Err("the call ended while it rang".to_owned()),
+        };
+        let outcome = match given_up {
             Ok(outcome) => outcome,
-            Err(_) => {
+            Err(why) => {
                 if let Err(e) = dialog.cancel().await {
                     tracing::debug!("CANCEL not sent: {e}");
                 }
-                return Err(status_words(480));
+                // A 200 that crossed the CANCEL is ended with a BYE by rsipstack.
+                return Err(why);
             }
         };
         let response = match outcome {

@@ -258,7 +258,7 @@ async fn dialled(sip: std::net::SocketAddr, calls: usize) -> Vec<f64> {
         let (dialer, offer) = (line.dialer(), offer.clone());
         placed.push(tokio::spawn(async move {
             let started = Instant::now();
-            let call = dialer.dial("+441615550200", Some("+447700900123"), sip, offer).await.ok()?;
+            let call = dialer.dial("+441615550200", Some("+447700900123"), sip, offer, Default::default()).await.ok()?;
             let took = started.elapsed().as_secs_f64() * 1e3;
             tokio::time::sleep(Duration::from_millis(500)).await;
             call.hang_up().await;
