@@ -70,7 +70,7 @@ fn LineForm(line: PhoneLine) -> impl IntoView {
             <span class="hint" id="phone-trunks-help">"One a line: an address (192.0.2.10) or a network (192.0.2.0/24) your carrier or PBX calls from. Calls from anywhere else are refused."</span>
             <label for="phone-account">"Digest account"</label>
             <input id="phone-account" autocomplete="off" aria-describedby="phone-account-help" bind:value=account />
-            <span class="hint" id="phone-account-help">"For a trunk whose address is not above: it signs its calls with this account (blank: none)."</span>
+            <span class="hint" id="phone-account-help">"For a trunk whose address is not above: it signs its calls with this account (blank: none). Calls out are signed with it when the trunk asks."</span>
             <label for="phone-password">"The account's password"</label>
             <input id="phone-password" type="password" autocomplete="new-password" placeholder=move || if has_password.get() { "unchanged" } else { "12 characters or more" } bind:value=password />
             <label for="phone-outbound">"Calls out go to"</label>

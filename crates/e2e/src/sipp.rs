@@ -108,29 +108,30 @@ pub async fn call(scenario: Scenario, line: SocketAddr, dialled: &str) -> bool {
     status.success()
 }
 
-/// An outside number on 127.0.0.1 at `port`: SIPp's own `uas`, which
-/// answers one call, echoes its RTP, and expects the other side to hang
-/// up. Whether it went so.
-pub async fn outside_number(port: u16) -> bool {
-    answer(port, &["-sn", "uas", "-rtp_echo"]).await
-}
-
-/// How an outside number that does not answer behaves.
-pub enum Unanswered {
+/// How an outside number a call is sent to behaves.
+pub enum Outside {
+    /// SIPp's own `uas`: it answers, echoes its RTP, and expects the
+    /// other side to hang up.
+    Answers,
     /// 486 to the INVITE.
     Busy,
     /// It rings until the INVITE is CANCELled (200, then 487).
     Rings,
+    /// Its trunk challenges the INVITE (401) and answers it once signed
+    /// with this account's digest; the other side hangs up.
+    Challenges { username: &'static str, password: &'static str },
 }
 
-/// An outside number on 127.0.0.1 at `port` that takes no call: whether
-/// the one INVITE it gets went as `how` says.
-pub async fn unanswered_number(port: u16, how: Unanswered) -> bool {
+/// An outside number on 127.0.0.1 at `port`: whether the one call it gets
+/// went as `how` says.
+pub async fn outside_number(port: u16, how: Outside) -> bool {
     let text = match how {
-        Unanswered::Busy => include_str!("../scenarios/busy.xml"),
-        Unanswered::Rings => include_str!("../scenarios/rings.xml"),
+        Outside::Answers => return answer(port, &["-sn", "uas", "-rtp_echo"]).await,
+        Outside::Busy => include_str!("../scenarios/busy.xml").to_owned(),
+        Outside::Rings => include_str!("../scenarios/rings.xml").to_owned(),
+        Outside::Challenges { username, password } => include_str!("../scenarios/challenges.xml").replace("USER", username).replace("PASSWORD", password),
     };
-    let path = scenario_file(text);
+    let path = scenario_file(&text);
     let went = answer(port, &["-sf", path.to_str().expect("a temp path")]).await;
     let _ = std::fs::remove_file(path);
     went

@@ -355,7 +355,7 @@ async fn e2e_an_agent_in_chrome_sends_a_phone_call_outside_and_the_trunk_refusin
     agent.sign_in(&app, "alex@earshot.demo").await;
     agent.go_available().await;
     let mut deltas = app.live.watch().await.unwrap();
-    let outside = tokio::spawn(sipp::outside_number(port));
+    let outside = tokio::spawn(sipp::outside_number(port, sipp::Outside::Answers));
     let caller = tokio::spawn(sipp::call(Scenario::ReferRefused { talks_for: 10_000 }, app.sip.unwrap(), SUPPORT));
     agent.wait_for_text_containing("[data-testid=agent-call]", Core::WITHHELD).await;
     let call = next_change(&mut deltas, |c| updated(c).filter(|v| v.state == CallState::Ongoing)).await.id;
@@ -422,7 +422,7 @@ async fn e2e_an_outside_number_that_is_busy_leaves_the_call_with_its_agent_who_i
     agent.sign_in(&app, "alex@earshot.demo").await;
     agent.go_available().await;
     let mut deltas = app.live.watch().await.unwrap();
-    let outside = tokio::spawn(sipp::unanswered_number(port, sipp::Unanswered::Busy));
+    let outside = tokio::spawn(sipp::outside_number(port, sipp::Outside::Busy));
     let caller = tokio::spawn(sipp::call(Scenario::ReferRefused { talks_for: 10_000 }, app.sip.unwrap(), SUPPORT));
     let call = next_change(&mut deltas, |c| updated(c).filter(|v| v.state == CallState::Ongoing)).await.id;
     agent.type_into("[data-testid=outside-number]", "0044 20 7946 0123").await;
@@ -443,7 +443,7 @@ async fn e2e_a_caller_who_hangs_up_while_the_outside_number_rings_has_that_call_
     let app = with_outside(port).await;
     app.present(ALEX).await;
     let mut deltas = app.live.watch().await.unwrap();
-    let outside = tokio::spawn(sipp::unanswered_number(port, sipp::Unanswered::Rings));
+    let outside = tokio::spawn(sipp::outside_number(port, sipp::Outside::Rings));
     let caller = tokio::spawn(sipp::call(Scenario::ReferRefused { talks_for: 1_000 }, app.sip.unwrap(), SUPPORT));
     let call = next_change(&mut deltas, |c| updated(c).filter(|v| v.state == CallState::Ongoing)).await.id;
     app.live.call_event(CallEvent::TransferOutsideAsked { call, number: OUTSIDE.into() }).await.unwrap().unwrap();
@@ -451,4 +451,26 @@ async fn e2e_a_caller_who_hangs_up_while_the_outside_number_rings_has_that_call_
     assert!(caller.await.unwrap(), "the caller hung up while the number rang");
     assert!(outside.await.unwrap(), "and the ringing call out was CANCELled (200, then 487), not forgotten");
     assert_eq!(app.live.my_call(ALEX).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn e2e_a_call_out_the_trunk_challenges_is_signed_with_the_lines_account() {
+    let port = sipp::free_port();
+    let account = earshot_sip::trunk::Account { username: "carrier".into(), password: "ledger-violet-harbour".into() };
+    let out = Some(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    let app = spawn_app(|config| {
+        let mut signed = LineConfig { outbound: out, ..line("127.0.0.1/32", 4) };
+        signed.trunks.account = Some(account);
+        config.sip = Some(signed);
+    })
+    .await;
+    app.present(ALEX).await;
+    let mut deltas = app.live.watch().await.unwrap();
+    let outside = tokio::spawn(sipp::outside_number(port, sipp::Outside::Challenges { username: "carrier", password: "ledger-violet-harbour" }));
+    let caller = tokio::spawn(sipp::call(Scenario::ReferRefused { talks_for: 2_000 }, app.sip.unwrap(), SUPPORT));
+    let call = next_change(&mut deltas, |c| updated(c).filter(|v| v.state == CallState::Ongoing)).await.id;
+    app.live.call_event(CallEvent::TransferOutsideAsked { call, number: OUTSIDE.into() }).await.unwrap().unwrap();
+    let gone = next_change(&mut deltas, |c| updated(c).filter(|v| v.id == call && (v.kind == CallKind::TransferredExternal || v.outside.as_ref().is_some_and(|o| o.failed.is_some())))).await;
+    assert_eq!((gone.kind, gone.outside), (CallKind::TransferredExternal, None), "answered once signed");
+    assert!(caller.await.unwrap() && outside.await.unwrap(), "401, the INVITE again with the account's digest (SIPp checked it), 200, then BYE");
 }

@@ -175,8 +175,7 @@ impl Application {
                     line.outbound = saved.outbound.as_deref().map(earshot_sip::trunk::outbound).transpose().map_err(StartError::Sip)?;
                 }
                 let (line, calls) = earshot_sip::line::Line::start(line).await.map_err(|e| StartError::Sip(e.to_string()))?;
-                let outside = phone::Outside { dialer: line.dialer(), rules: line.rules() };
-                supervise::task("SIP calls", phone::serve(calls, live.clone(), media.clone(), outside));
+                supervise::task("SIP calls", phone::serve(calls, live.clone(), media.clone(), line.dialer()));
                 Some(line)
             }
             None => None,

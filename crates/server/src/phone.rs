@@ -15,7 +15,7 @@ use std::time::Duration;
 use earshot_domain::{CallEvent, Core, EventError, NewCall, Origin};
 use earshot_protocol::{CallId, CallKind, CallState, CallView, Change, Direction};
 use earshot_sfu::{LegId, LegRole, LineEvent, PhoneLine, RoomId};
-use earshot_sip::line::{status_words, CancellationToken, DialogEvent, Dialer, IncomingCall, LineRules, OutgoingCall, Refusal, RINGS_FOR};
+use earshot_sip::line::{status_words, CancellationToken, DialogEvent, Dialer, IncomingCall, OutgoingCall, Refusal, RINGS_FOR};
 use earshot_sip::sdp::{self, Description, Negotiated, SdpError};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
@@ -23,22 +23,14 @@ use tokio::time::Instant;
 use crate::live::LiveHandle;
 use crate::media::{customer_holder, outside_holder, MediaHandle};
 
-/// How calls go out through the trunk.
-#[derive(Clone)]
-pub struct Outside {
-    pub dialer: Dialer,
-    /// The line's rules, which say where calls out go (if not back to
-    /// where each call came from).
-    pub rules: LineRules,
-}
-
 /// Takes every call the line admits, each on a task of its own.
-pub async fn serve(mut calls: mpsc::Receiver<IncomingCall>, live: LiveHandle, media: MediaHandle, outside: Outside) {
+/// `dialer` places their transfers to outside numbers.
+pub async fn serve(mut calls: mpsc::Receiver<IncomingCall>, live: LiveHandle, media: MediaHandle, dialer: Dialer) {
     while let Some(call) = calls.recv().await {
-        let (live, media, outside) = (live.clone(), media.clone(), outside.clone());
+        let (live, media, dialer) = (live.clone(), media.clone(), dialer.clone());
         tokio::spawn(async move {
             if let Some(taken) = PhoneCall::take(call, &live, &media).await {
-                taken.follow(&live, &media, &outside).await;
+                taken.follow(&live, &media, &dialer).await;
             }
         });
     }
@@ -171,7 +163,7 @@ impl PhoneCall {
     }
 
     /// Until the call ends, on either side.
-    async fn follow(mut self, live: &LiveHandle, media: &MediaHandle, outside: &Outside) {
+    async fn follow(mut self, live: &LiveHandle, media: &MediaHandle, dialer: &Dialer) {
         let room = RoomId(self.call.0);
         loop {
             tokio::select! {
@@ -188,7 +180,7 @@ impl PhoneCall {
                         Err(broadcast::error::RecvError::Closed) => Some(None),
                     };
                     match seen {
-                        Some(Some(call)) => self.on_call(&call, media, outside).await,
+                        Some(Some(call)) => self.on_call(&call, media, dialer).await,
                         Some(None) => break,
                         None => {}
                     }
@@ -251,7 +243,7 @@ impl PhoneCall {
 
     /// The call changed in the core: an agent took it (200), or its agent
     /// asked for an outside number.
-    async fn on_call(&mut self, call: &CallView, media: &MediaHandle, outside: &Outside) {
+    async fn on_call(&mut self, call: &CallView, media: &MediaHandle, dialer: &Dialer) {
         let room = RoomId(self.call.0);
         if call.state != CallState::Waiting && !self.leg.line.answered {
             self.sip.answer(&self.leg.sdp);
@@ -260,14 +252,14 @@ impl PhoneCall {
         }
         let asked = call.outside.as_ref().filter(|o| o.failed.is_none()).map(|o| o.number.clone());
         let Some(number) = asked.filter(|_| self.transfer.is_none() && self.bridged.is_none()) else { return };
-        let trunk = outside.rules.get().outbound.unwrap_or(self.sip.source);
+        let trunk = dialer.trunk(self.sip.source);
         tracing::info!(call = self.call.0, %trunk, "the agent sends the phone call to an outside number");
         match self.sip.refer(&number, trunk).await {
             Ok(()) => self.transfer = Some(Transfer::Referred { number, until: Instant::now() + REFERRAL_WITHIN }),
             Err(why) => {
                 tracing::info!(call = self.call.0, "the trunk will not transfer the call ({why}): we call the number through it");
                 let sdp = sdp::offer(media.rtp_address(room), self.call.0 + 1, 1);
-                let (dialer, caller) = (outside.dialer.clone(), self.sip.caller.clone());
+                let (dialer, caller) = (dialer.clone(), self.sip.caller.clone());
                 let stop = CancellationToken::new();
                 let ringing = tokio::spawn({
                     let stop = stop.clone();

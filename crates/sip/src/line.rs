@@ -13,7 +13,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use rsipstack::dialog::dialog::{Dialog, DialogState, DialogStateReceiver, DialogStateSender, TerminatedReason};
-use rsipstack::dialog::authenticate::verify_digest;
+use rsipstack::dialog::authenticate::{verify_digest, Credential};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
@@ -211,18 +211,28 @@ impl OutgoingCall {
 #[derive(Clone)]
 pub struct Dialer {
     local: SocketAddr,
+    rules: LineRules,
     layer: Arc<DialogLayer>,
     states: DialogStateSender,
     dialogs: Dialogs,
 }
 
 impl Dialer {
+    /// Where a call out goes: the rules' trunk address, or back to
+    /// `came_from` (the trunk that sent the call being transferred).
+    pub fn trunk(&self, came_from: SocketAddr) -> SocketAddr {
+        self.rules.get().outbound.unwrap_or(came_from)
+    }
+
     /// Calls `number` at `trunk` as `caller` (their E.164, or anonymous),
     /// offering `sdp`: the call once answered, or why not (busy, no answer
-    /// within [`RINGS_FOR`] …). Stopped while it rings, it is CANCELled.
+    /// within [`RINGS_FOR`] …). Challenged, it signs with the rules'
+    /// account (the trunk's and ours alike). Stopped while it rings, it
+    /// is CANCELled.
     pub async fn dial(&self, number: &str, caller: Option<&str>, trunk: SocketAddr, sdp: String, stop: CancellationToken) -> Result<OutgoingCall, String> {
         let uri = |text: String| rsipstack::sip::Uri::try_from(text.as_str()).map_err(|e| format!("no SIP address: {e}"));
         let from = caller.unwrap_or("anonymous");
+        let credential = self.rules.get().trunks.account.map(|a| Credential { username: a.username, password: a.password, realm: None, auth_username: None });
         let option = InviteOption {
             caller: uri(format!("sip:{from}@{}", self.local))?,
             callee: uri(number_uri(number, trunk))?,
@@ -230,6 +240,7 @@ impl Dialer {
             destination: Some(SipAddr { r#type: Some(rsipstack::sip::Transport::Udp), addr: trunk.into() }),
             content_type: Some("application/sdp".to_owned()),
             offer: Some(sdp.into_bytes()),
+            credential,
             ..Default::default()
         };
         let (dialog, answered) = self.layer.do_invite_async(option, self.states.clone()).map_err(|e| format!("the INVITE failed: {e}"))?;
@@ -331,7 +342,7 @@ impl Line {
         let (calls, calls_rx) = mpsc::channel(64);
         let dialogs: Dialogs = Arc::default();
         let rules = LineRules(Arc::new(std::sync::RwLock::new(Rules { trunks: config.trunks, max_calls: config.max_calls, outbound: config.outbound })));
-        let dialer = Dialer { local, layer: Arc::clone(&layer), states: states.clone(), dialogs: Arc::clone(&dialogs) };
+        let dialer = Dialer { local, rules: rules.clone(), layer: Arc::clone(&layer), states: states.clone(), dialogs: Arc::clone(&dialogs) };
         let serve = Serve { rules: rules.clone(), challenges: Mutex::default(), layer: Arc::clone(&layer), states, calls, dialogs: Arc::clone(&dialogs) };
         let token = stop.clone();
         tokio::spawn(async move {

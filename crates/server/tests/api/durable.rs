@@ -74,7 +74,9 @@ impl Server {
 
     fn start_with(data: &Data, flags: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_earshot-server"))
-            .args(["--port", "0", "--media-bind", "127.0.0.1:0"])
+            // Ports of its own: these servers run side by side (the demo's
+            // phone line would take 5060 for each).
+            .args(["--port", "0", "--media-bind", "127.0.0.1:0", "--sip-bind", "127.0.0.1:0"])
             .args(flags)
             .args(data.args())
             .env("NO_COLOR", "1")
