@@ -1,0 +1,8 @@
+//! Earshot on several nodes: what lets one node own a company's live core
+//! while others serve its connections. Rules with no I/O, driven by shells
+//! that talk to NATS JetStream and PostgreSQL.
+//!
+//! - [`lease`]: one owner per company, by a renewed lease in a revisioned
+//!   key-value bucket; its epoch fences the owner's writes.
+
+pub mod lease;
