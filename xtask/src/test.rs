@@ -20,6 +20,7 @@ pub fn test(args: &[String]) -> Result {
     let tool_bin = tools::ensure_build_tools()?;
     tools::ensure_browser()?;
     tools::ensure_sip_peers()?;
+    let nats = tools::ensure_nats()?;
 
     // The store's suite runs against SQLite, and against this server too.
     let postgres = crate::postgres::Cluster::start()?;
@@ -27,7 +28,8 @@ pub fn test(args: &[String]) -> Result {
     run(Command::new("cargo")
         .current_dir(root())
         .args(["test", "--workspace", "--exclude", "earshot", "--exclude", "earshot-e2e"])
-        .env("EARSHOT_TEST_POSTGRES", &postgres.url))?;
+        .env("EARSHOT_TEST_POSTGRES", &postgres.url)
+        .env("EARSHOT_NATS_SERVER", &nats))?;
     drop(postgres);
     run(Command::new("cargo").current_dir(root()).args(["test", "--package", "earshot", "--lib"]))?;
 

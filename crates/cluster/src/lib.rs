@@ -3,6 +3,8 @@
 //! that talk to NATS JetStream and PostgreSQL.
 //!
 //! - [`lease`]: one owner per company, by a renewed lease in a revisioned
-//!   key-value bucket; its epoch fences the owner's writes.
+//!   key-value bucket; its epoch fences the owner's writes;
+//! - [`nats`]: the lease's shell over NATS JetStream KV (async-nats).
 
 pub mod lease;
+pub mod nats;
