@@ -53,6 +53,9 @@ enum Step {
     NextCall,
     /// A leg drops as a network would, its seat kept.
     LegDrops,
+    /// The call goes to an outside number: its agent leaves it, and it can
+    /// never be coached again.
+    Outside,
 }
 
 impl Step {
@@ -72,7 +75,11 @@ impl Step {
             12 => Step::GraceOver,
             _ => Step::NextCall,
         };
-        let step = if byte >= 252 { Step::LegDrops } else { step };
+        let step = match byte {
+            252.. => Step::LegDrops,
+            248..=251 => Step::Outside,
+            _ => step,
+        };
         (step, usize::from(byte / 14) % SOCKETS.len())
     }
 }
@@ -182,10 +189,12 @@ impl World {
                 said(self.core.apply(self.now, CallEvent::TransferredToAgent { call: self.call, agent: other }))
             }
             Step::AgentJoins => {
-                let current = self.core.call(self.call).and_then(|c| c.agent).expect("a live call has an agent");
+                // Gone outside, the call has no agent of ours: any who tries is refused.
+                let current = self.core.call(self.call).and_then(|c| c.agent).unwrap_or(AGENTS[socket % 2]);
                 let agent = if socket % 2 == 0 { current } else { AGENTS.into_iter().find(|&a| a != current).expect("two agents") };
                 self.join(RoomId(self.call.0), LegRole::Agent, user_holder(agent))
             }
+            Step::Outside => said(self.core.apply(self.now, CallEvent::TransferredExternal { call: self.call })),
             Step::Hold => {
                 let held = self.core.call(self.call).is_some_and(|c| c.state == CallState::OnHold);
                 said(self.core.apply(self.now, CallEvent::Hold { call: self.call, on: !held }))
