@@ -721,6 +721,8 @@ impl Core {
                 let call = self.call_mut(id);
                 call.agent = Some(agent);
                 call.state = CallState::Ongoing;
+                // A new agent's call: an outside number the last one rang is given up.
+                call.outside = None;
                 self.log(id, now, what, false);
                 self.emit_users(now, [old_agent, Some(agent)]);
             }

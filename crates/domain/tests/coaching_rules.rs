@@ -920,3 +920,16 @@ fn only_a_phone_call_goes_to_an_outside_number_and_it_stays_with_its_agent_until
     assert_eq!(start(&mut core, COACH, phone), Err(CoachingError::NotCoachable(CallKind::TransferredExternal)));
     assert_eq!(core.apply(T0, ask(phone, "+442079460125")), Err(EventError::NoAgent), "nobody of ours is on it to send it anywhere");
 }
+
+#[test]
+fn a_call_that_goes_to_a_colleague_while_an_outside_number_rings_gives_that_number_up() {
+    let mut core = core_with_coach(Role::Supervisor, MonitoringAccess::LiveMonitoring);
+    let phone = coached_phone_call(&mut core);
+    core.apply(T0, CallEvent::TransferOutsideAsked { call: phone, number: "+442079460123".into() }).unwrap();
+    core.connected(T0, SECOND_AGENT);
+    core.apply(T0, CallEvent::TransferredToAgent { call: phone, agent: SECOND_AGENT }).unwrap();
+    let moved = core.snapshot(T0).calls.into_iter().find(|c| c.id == phone).unwrap();
+    assert_eq!((moved.agent, moved.outside), (Some(SECOND_AGENT), None), "Bea's call, no number ringing for her");
+    core.apply(T0, CallEvent::TransferOutsideFailed { call: phone, why: "given up while it rang".into() }).unwrap();
+    assert_eq!(core.snapshot(T0).calls.into_iter().find(|c| c.id == phone).unwrap().outside, None, "the call out's end tells her nothing");
+}

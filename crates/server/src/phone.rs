@@ -251,6 +251,12 @@ impl PhoneCall {
             media.set_line(room, self.leg.id, self.leg.line);
         }
         let asked = call.outside.as_ref().filter(|o| o.failed.is_none()).map(|o| o.number.clone());
+        if asked.is_none() {
+            // Given up in the core (the call went to a colleague): so is our call out.
+            if let Some(Transfer::Dialling { stop, .. }) = &self.transfer {
+                stop.cancel();
+            }
+        }
         let Some(number) = asked.filter(|_| self.transfer.is_none() && self.bridged.is_none()) else { return };
         let trunk = dialer.trunk(self.sip.source);
         tracing::info!(call = self.call.0, %trunk, "the agent sends the phone call to an outside number");

@@ -248,7 +248,7 @@ impl Dialer {
         let given_up = tokio::select! {
             outcome = &mut answered => Ok(outcome),
             () = tokio::time::sleep(RINGS_FOR) => Err(status_words(480)),
-            () = stop.cancelled() => Err("the call ended while it rang".to_owned()),
+            () = stop.cancelled() => Err("given up while it rang".to_owned()),
         };
         let outcome = match given_up {
             Ok(outcome) => outcome,
