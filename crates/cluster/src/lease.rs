@@ -182,6 +182,15 @@ mod tests {
         Duration::from_secs_f64(s)
     }
 
+    /// A lease taken at `t0` with a create at `revision`, its outputs read.
+    fn held(t0: Instant, revision: u64) -> Lease {
+        let mut lease = Lease::new(t0, Timing::default());
+        lease.handle_timeout(t0);
+        lease.handle_answer(t0, Answer::Written { revision });
+        drain(&mut lease);
+        lease
+    }
+
     #[test]
     fn a_free_lease_is_taken_at_the_revision_of_its_create_and_renewed_every_two_seconds() {
         let t0 = Instant::now();
@@ -215,10 +224,7 @@ mod tests {
     #[test]
     fn an_owner_whose_renewals_go_unanswered_steps_down_before_its_key_can_expire() {
         let t0 = Instant::now();
-        let mut lease = Lease::new(t0, Timing::default());
-        lease.handle_timeout(t0);
-        lease.handle_answer(t0, Answer::Written { revision: 7 });
-        drain(&mut lease);
+        let mut lease = held(t0, 7);
         lease.handle_timeout(t0 + secs(2.0));
         lease.handle_answer(t0 + secs(2.0), Answer::Failed);
         lease.handle_timeout(t0 + secs(4.0));
@@ -232,10 +238,7 @@ mod tests {
     #[test]
     fn an_owner_stopped_past_its_lease_steps_down_the_moment_it_wakes_before_asking_anything() {
         let t0 = Instant::now();
-        let mut lease = Lease::new(t0, Timing::default());
-        lease.handle_timeout(t0);
-        lease.handle_answer(t0, Answer::Written { revision: 7 });
-        drain(&mut lease);
+        let mut lease = held(t0, 7);
         // SIGSTOP for 30 s: the first thing it does on waking is let go.
         lease.handle_timeout(t0 + secs(30.0));
         assert_eq!((drain(&mut lease), lease.epoch()), (vec![Output::Lost { epoch: 7 }], None), "no renewal asked for a lease it no longer holds");
@@ -248,18 +251,14 @@ mod tests {
     #[test]
     fn a_renewal_confirmed_too_late_or_refused_loses_the_lease() {
         let t0 = Instant::now();
-        let mut lease = Lease::new(t0, Timing::default());
-        lease.handle_timeout(t0);
-        lease.handle_answer(t0, Answer::Written { revision: 7 });
+        let mut lease = held(t0, 7);
         lease.handle_timeout(t0 + secs(2.0));
         drain(&mut lease);
         // The answer to the renewal asked at 2 s comes back at 5.5 s.
         lease.handle_answer(t0 + secs(5.5), Answer::Written { revision: 9 });
         assert_eq!((drain(&mut lease), lease.epoch()), (vec![Output::Lost { epoch: 7 }], None));
 
-        let mut other = Lease::new(t0, Timing::default());
-        other.handle_timeout(t0);
-        other.handle_answer(t0, Answer::Written { revision: 12 });
+        let mut other = held(t0, 12);
         other.handle_timeout(t0 + secs(2.0));
         drain(&mut other);
         other.handle_answer(t0 + secs(2.0), Answer::Refused);

@@ -34,6 +34,14 @@ async fn with_line(trunk: &str) -> TestApp {
     spawn_app(|config| config.sip = Some(line(trunk, 4))).await
 }
 
+/// Alex on his softphone in Chrome, speaking the agent's tone, Available.
+async fn available_alex(driver: &Chromedriver, app: &TestApp) -> earshot_e2e::Browser {
+    let agent = driver.browser(&[&fake_microphone(AGENT_HZ)]).await;
+    agent.sign_in(app, "alex@earshot.demo").await;
+    agent.go_available().await;
+    agent
+}
+
 /// The next change to a call that `pick` keeps, within 20 s.
 async fn next_change<T>(deltas: &mut broadcast::Receiver<Batch>, mut pick: impl FnMut(&Change) -> Option<T>) -> T {
     tokio::time::timeout(Duration::from_secs(20), async {
@@ -101,9 +109,7 @@ async fn e2e_calls_from_no_trunk_of_ours_or_to_no_number_of_ours_are_refused_and
 async fn e2e_a_phone_customer_hears_the_agent_and_never_the_whispering_coach() {
     let app = with_line("127.0.0.1/32").await;
     let driver = Chromedriver::start().await;
-    let agent = driver.browser(&[&fake_microphone(AGENT_HZ)]).await;
-    agent.sign_in(&app, "alex@earshot.demo").await;
-    agent.go_available().await;
+    let agent = available_alex(&driver, &app).await;
 
     let phone = Phone::call(app.sip.unwrap(), SUPPORT, CUSTOMER_HZ).await;
     agent.wait_for_text_containing("[data-testid=agent-call]", Core::WITHHELD).await;
@@ -351,9 +357,7 @@ async fn e2e_an_agent_in_chrome_sends_a_phone_call_outside_and_the_trunk_refusin
     let port = sipp::free_port();
     let app = with_outside(port).await;
     let driver = Chromedriver::start().await;
-    let agent = driver.browser(&[&fake_microphone(AGENT_HZ)]).await;
-    agent.sign_in(&app, "alex@earshot.demo").await;
-    agent.go_available().await;
+    let agent = available_alex(&driver, &app).await;
     let mut deltas = app.live.watch().await.unwrap();
     let outside = tokio::spawn(sipp::outside_number(port, sipp::Outside::Answers));
     let caller = tokio::spawn(sipp::call(Scenario::ReferRefused { talks_for: 10_000 }, app.sip.unwrap(), SUPPORT));
@@ -418,9 +422,7 @@ async fn e2e_an_outside_number_that_is_busy_leaves_the_call_with_its_agent_who_i
     let (status, saved) = app.as_ada(reqwest::Method::PUT, "/api/admin/phone-line", Some(out)).await;
     assert!(status == 200 && saved.contains(&format!(r#""outbound":"127.0.0.1:{port}""#)), "{saved}");
     let driver = Chromedriver::start().await;
-    let agent = driver.browser(&[&fake_microphone(AGENT_HZ)]).await;
-    agent.sign_in(&app, "alex@earshot.demo").await;
-    agent.go_available().await;
+    let agent = available_alex(&driver, &app).await;
     let mut deltas = app.live.watch().await.unwrap();
     let outside = tokio::spawn(sipp::outside_number(port, sipp::Outside::Busy));
     let caller = tokio::spawn(sipp::call(Scenario::ReferRefused { talks_for: 10_000 }, app.sip.unwrap(), SUPPORT));

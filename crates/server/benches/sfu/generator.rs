@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use earshot_server::media::{self, Dialogue, MediaConfig, MediaHandle};
 use earshot_sfu::{LegRole, RoomId};
 
-use crate::peer::join;
+use crate::peer::{self, join};
 use crate::proc_stat;
 
 const ROLES: [(LegRole, usize, bool); 3] = [(LegRole::Customer, 1, true), (LegRole::Agent, 2, true), (LegRole::Coach, 2, false)];
@@ -60,11 +60,7 @@ pub async fn step(shards: usize, calls: usize, window: Duration) -> Step {
             peers.push(join(&media, RoomId(call as u64 + 1), role, lines, speaks, &speaking).await);
         }
     }
-    let started = Instant::now();
-    while !peers.iter().all(|(counters, _)| counters.connected.load(Ordering::Relaxed)) {
-        assert!(started.elapsed() < Duration::from_secs(60), "every peer connects within a minute");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    peer::all_connected(peers.iter().map(|(counters, _)| &**counters)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let drops_before = proc_stat::udp_receive_buffer_drops();

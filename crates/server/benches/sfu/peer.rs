@@ -25,6 +25,15 @@ pub struct Counters {
     pub heard: AtomicU64,
 }
 
+/// Waits (a minute at most) until every one of `peers` is connected.
+pub async fn all_connected<'a>(peers: impl Iterator<Item = &'a Counters> + Clone) {
+    let started = Instant::now();
+    while !peers.clone().all(|counters| counters.connected.load(Ordering::Relaxed)) {
+        assert!(started.elapsed() < Duration::from_secs(60), "every peer connects within a minute");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// A peer joins `room` as `role` through the media handle (as the
 /// signalling would) and runs on its own socket.
 pub async fn join(

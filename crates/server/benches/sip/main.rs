@@ -131,11 +131,7 @@ async fn step(customer: Customer, calls: usize, window: Duration) -> Step {
         });
         agents.push(peer::join(&media, room, LegRole::Agent, 2, true, &speaking).await);
     }
-    let started = Instant::now();
-    while !customers.iter().chain(&agents).all(|(counters, _)| counters.connected.load(Ordering::Relaxed)) {
-        assert!(started.elapsed() < Duration::from_secs(60), "every peer connects within a minute");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    peer::all_connected(customers.iter().chain(&agents).map(|(counters, _)| &**counters)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let drops_before = proc_stat::udp_receive_buffer_drops();

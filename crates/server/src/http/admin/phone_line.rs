@@ -1,7 +1,7 @@
 //! `/api/admin/phone-line`: who may call in over SIP — trunk addresses,
 //! and the digest account a trunk from elsewhere signs with — how many at
-//! once, and where calls out go. Kept in the store, applied to the running line's next INVITE,
-//! and noted in the company's log (never the password).
+//! once, and where calls out go. Kept in the store, applied to the running
+//! line's next INVITE, and noted in the company's log (never the password).
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
