@@ -24,7 +24,7 @@ use sqlx::{AnyPool, ConnectOptions};
 pub use audit::AuditCursor;
 pub use company::Company;
 pub use links::LinkFor;
-pub use writer::{Kept, NotKept, Writer, MAX_WAITING};
+pub use writer::{Epoch, Kept, NotKept, Writer, MAX_WAITING};
 
 /// What went wrong with the database.
 pub type Error = sqlx::Error;

@@ -1,6 +1,8 @@
 //! The one task that writes the core's records: in the order they were
 //! made, as many as are waiting in one transaction, and only then tells
-//! whoever waits whether their change is kept.
+//! whoever waits whether their change is kept. On several nodes, each
+//! transaction carries the owner's epoch and the database refuses a stale
+//! one ([`Writer::fenced`]).
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -24,9 +26,15 @@ pub const MAX_WAITING: usize = 50_000;
 pub type Kept = Result<(), NotKept>;
 
 /// The database refused a record written before (a broken constraint: a
-/// bug); it is left out, and what waited on it is told so, never "done".
+/// bug; or a stale epoch: another node owns the company now); it is left
+/// out, and what waited on it is told so, never "done".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NotKept;
+
+/// The lease's revision when a node took the company: higher for every
+/// later owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Epoch(pub u64);
 
 enum Job {
     Write(Record),
@@ -50,6 +58,9 @@ struct Health {
     /// The last commit failed for a reason that may pass (a lost
     /// connection, a locked file): the task is trying again.
     failing: AtomicBool,
+    /// A fenced writer found a newer epoch: it writes nothing more.
+    deposed: AtomicBool,
+    told_deposed: tokio::sync::Notify,
 }
 
 impl Health {
@@ -71,10 +82,29 @@ impl Writer {
     /// A writer and the task that writes for it, for the caller to run
     /// (a server supervises it).
     pub async fn new(store: Store) -> Result<(Writer, impl Future<Output = ()> + Send), Error> {
+        Self::start(store, None).await
+    }
+
+    /// A writer for the node that owns the company at `epoch`: it raises the
+    /// fence to `epoch` before it reads the next audit id (so no stale owner
+    /// writes after that read), and each of its transactions checks the
+    /// fence again. Once a newer epoch is found it is [`Writer::deposed`]:
+    /// that transaction and every later record are left out, not kept.
+    /// `Err(None)`: the fence is already past `epoch`.
+    pub async fn fenced(store: Store, epoch: Epoch) -> Result<(Writer, impl Future<Output = ()> + Send), Option<Error>> {
+        let mut db = store.pool.acquire().await?;
+        if !raise_fence(&mut db, epoch).await? {
+            return Err(None);
+        }
+        drop(db);
+        Ok(Self::start(store, Some(epoch)).await?)
+    }
+
+    async fn start(store: Store, epoch: Option<Epoch>) -> Result<(Writer, impl Future<Output = ()> + Send), Error> {
         let next_audit = audit::last_audit_id(&mut *store.pool.acquire().await?).await?;
         let (jobs, rx) = mpsc::unbounded_channel();
         let health = Arc::<Health>::default();
-        let task = run(store, rx, next_audit, Arc::clone(&health));
+        let task = run(Fenced { store, epoch }, rx, next_audit, Arc::clone(&health));
         Ok((Writer { jobs, health }, task))
     }
 
@@ -111,15 +141,65 @@ impl Writer {
     pub fn waiting(&self) -> usize {
         self.health.waiting.load(Ordering::Relaxed)
     }
+
+    /// A fenced writer met a newer epoch: another node owns the company,
+    /// and nothing written here is kept any more.
+    pub fn is_deposed(&self) -> bool {
+        self.health.deposed.load(Ordering::Relaxed)
+    }
+
+    /// Resolves once the writer [`Writer::is_deposed`].
+    pub async fn deposed(&self) {
+        loop {
+            let told = self.health.told_deposed.notified();
+            if self.is_deposed() {
+                return;
+            }
+            told.await;
+        }
+    }
 }
 
-async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, mut audit_id: i64, health: Arc<Health>) {
+/// The store, and the epoch its writes carry when several nodes share it.
+struct Fenced {
+    store: Store,
+    epoch: Option<Epoch>,
+}
+
+/// Raises the fence to `epoch`, unless it is higher: whether `epoch` still
+/// owns the company. Within a transaction, the row stays locked until it
+/// ends, so a newer owner's raise waits for it, and then this one finds
+/// the fence past it.
+async fn raise_fence(db: &mut sqlx::AnyConnection, epoch: Epoch) -> Result<bool, Error> {
+    let raised = sqlx::query("UPDATE fence SET epoch = $1 WHERE id = 1 AND epoch <= $1").bind(epoch.0 as i64).execute(db).await?;
+    Ok(raised.rows_affected() == 1)
+}
+
+/// What a commit did besides keeping its records.
+enum Refused {
+    Database(Error),
+    /// The fence is past the writer's epoch.
+    Stale,
+}
+
+impl From<Error> for Refused {
+    fn from(e: Error) -> Self {
+        Refused::Database(e)
+    }
+}
+
+async fn run(store: Fenced, mut rx: mpsc::UnboundedReceiver<Job>, mut audit_id: i64, health: Arc<Health>) {
     let mut jobs = Vec::with_capacity(BATCH);
     // A refused record taints the next `Then`, even one in a later batch.
     let mut refused = false;
     while rx.recv_many(&mut jobs, BATCH).await > 0 {
         let records: Vec<&Record> = jobs.iter().filter_map(|job| if let Job::Write(r) = job { Some(r) } else { None }).collect();
         let count = records.len();
+        if health.deposed.load(Ordering::Relaxed) {
+            health.written(count);
+            jobs.drain(..).for_each(|job| if let Job::Then(then) = job { then(Err(NotKept)) });
+            continue;
+        }
         // A failed transaction changed nothing: the same batch is tried
         // again, so nothing is lost or reordered while the database is away.
         // A record the database refuses outright (a broken constraint: a
@@ -131,11 +211,18 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, mut audit_id: i
         for attempt in 1.. {
             match commit(&store, &records, &mut audit_id).await {
                 Ok(()) => break,
-                Err(e) if refuses(&e) && attempt >= 3 => {
+                Err(Refused::Stale) => {
+                    tracing::warn!("another node owns the company now: {count} records of this one left out");
+                    health.deposed.store(true, Ordering::Relaxed);
+                    health.told_deposed.notify_waiters();
+                    refused = true;
+                    break;
+                }
+                Err(Refused::Database(e)) if refuses(&e) && attempt >= 3 => {
                     alone = true;
                     break;
                 }
-                Err(e) => {
+                Err(Refused::Database(e)) => {
                     health.failing.store(true, Ordering::Relaxed);
                     tracing::error!("the store cannot write {count} records (trying again in {wait:?}): {e}");
                     tokio::time::sleep(wait).await;
@@ -148,13 +235,14 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, mut audit_id: i
             health.written(count);
         }
         for job in jobs.drain(..) {
+            let deposed = health.deposed.load(Ordering::Relaxed);
             match job {
                 Job::Write(record) if alone => {
-                    refused |= !write_alone(&store, &record, &mut audit_id, &health).await;
+                    refused |= deposed || !write_alone(&store, &record, &mut audit_id, &health).await;
                     health.written(1);
                 }
                 Job::Write(_) => {}
-                Job::Then(then) => then(if std::mem::take(&mut refused) { Err(NotKept) } else { Ok(()) }),
+                Job::Then(then) => then(if std::mem::take(&mut refused) || deposed { Err(NotKept) } else { Ok(()) }),
             }
         }
     }
@@ -165,17 +253,22 @@ const MAX_WAIT: Duration = Duration::from_secs(5);
 
 /// Writes one record in a transaction of its own, until it is kept (true)
 /// or the database refuses it outright (false).
-async fn write_alone(store: &Store, record: &Record, audit_id: &mut i64, health: &Health) -> bool {
+async fn write_alone(store: &Fenced, record: &Record, audit_id: &mut i64, health: &Health) -> bool {
     let mut wait = Duration::from_millis(100);
     loop {
         match commit(store, &[record], audit_id).await {
             Ok(()) => return true,
-            Err(e) if refuses(&e) => {
+            Err(Refused::Stale) => {
+                health.deposed.store(true, Ordering::Relaxed);
+                health.told_deposed.notify_waiters();
+                return false;
+            }
+            Err(Refused::Database(e)) if refuses(&e) => {
                 // Records hold names and numbers: the log says only which.
                 tracing::error!("the store refuses {}, left out: {e}", record.summary());
                 return false;
             }
-            Err(e) => {
+            Err(Refused::Database(e)) => {
                 health.failing.store(true, Ordering::Relaxed);
                 tracing::error!("the store cannot write {} (trying again in {wait:?}): {e}", record.summary());
                 tokio::time::sleep(wait).await;
@@ -192,13 +285,19 @@ fn refuses(e: &Error) -> bool {
     matches!(e, Error::Database(db) if db.kind() != sqlx::error::ErrorKind::Other)
 }
 
-/// Writes `records` in one transaction; `audit_id` moves on only if it commits.
-async fn commit(store: &Store, records: &[&Record], audit_id: &mut i64) -> Result<(), Error> {
+/// Writes `records` in one transaction, behind the fence when there is
+/// one; `audit_id` moves on only if it commits.
+async fn commit(store: &Fenced, records: &[&Record], audit_id: &mut i64) -> Result<(), Refused> {
     if records.is_empty() {
         return Ok(());
     }
     let mut next = *audit_id;
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.store.pool.begin().await?;
+    if let Some(epoch) = store.epoch {
+        if !raise_fence(&mut tx, epoch).await? {
+            return Err(Refused::Stale); // rolled back on drop
+        }
+    }
     for record in records {
         calls::write(&mut tx, record, &mut next).await?;
     }

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use earshot_domain::seed::demo_directory;
 use earshot_domain::{CallEvent, Command, Core, NewCall, Origin};
 use earshot_protocol::{AttentionSettings, AuditAction, AuditQuery, CallKind, Direction, Millis, UserId};
-use earshot_store::{Company, Kept, NotKept, Store, Writer};
+use earshot_store::{Company, Epoch, Kept, NotKept, Store, Writer};
 
 /// A database of one test's own.
 struct Db {
@@ -88,6 +88,7 @@ on_every_database!(
     a_password_link_works_once_until_it_expires_and_a_new_one_replaces_it,
     numbers_an_admin_adds_and_removes_are_kept_with_who_takes_them,
     ten_thousand_contacts_imported_are_kept_in_one_record,
+    a_stale_owner_writes_nothing_once_a_newer_one_holds_the_fence,
 );
 
 /// Test databases are named exactly as asked, and a name is never SQL.
@@ -129,6 +130,42 @@ async fn a_record_the_database_refuses_holds_up_nothing_after_it(db: Db) {
     let before = store.call(first).await.unwrap().unwrap();
     assert_eq!(before.timeline.last().unwrap().entry.what, "Call ended", "what came before, untouched");
     assert_eq!(store.audit(&AuditQuery::default(), 10).await.unwrap().len(), 1);
+}
+
+/// Two nodes' writers on one database: once the newer epoch has raised
+/// the fence, the older one's records are left out, and its waiters told so.
+async fn a_stale_owner_writes_nothing_once_a_newer_one_holds_the_fence(db: Db) {
+    let store = seeded(&db).await;
+    let fenced = |epoch| {
+        let store = store.clone();
+        async move {
+            let (writer, task) = Writer::fenced(store, Epoch(epoch)).await.map_err(|e| e.map(|e| e.to_string()))?;
+            tokio::spawn(task);
+            Ok::<_, Option<String>>(writer)
+        }
+    };
+    let old = fenced(5).await.unwrap();
+    let mut core = Core::new(demo_directory());
+    let kept = maria_calls(&mut core, T0);
+    assert_eq!(write_out(&mut core, &old).await, Ok(()), "the owner writes");
+
+    let new = fenced(6).await.unwrap();
+    assert_eq!(fenced(5).await.err(), Some(None), "an epoch the fence is past cannot start a writer");
+    assert!(!old.is_deposed(), "told at its next write, not before");
+    core.apply(T0, CallEvent::Ended { call: kept }).unwrap();
+    assert_eq!(write_out(&mut core, &old).await, Err(NotKept), "a stale owner's change is never told kept");
+    assert!(old.is_deposed());
+    tokio::time::timeout(std::time::Duration::from_secs(1), old.deposed()).await.expect("the deposed writer says so");
+    let left_out = maria_calls(&mut core, T0);
+    assert_eq!(write_out(&mut core, &old).await, Err(NotKept), "nor any after it");
+    assert_eq!(old.waiting(), 0, "what it was given is counted out");
+    assert_ne!(store.call(kept).await.unwrap().unwrap().timeline.last().unwrap().entry.what, "Call ended", "the stale end is not kept");
+    assert_eq!(store.call(left_out).await.unwrap(), None);
+
+    let mut next = Core::new(demo_directory()).with_first_id(left_out.0 + 1);
+    let call = maria_calls(&mut next, T0);
+    assert_eq!(write_out(&mut next, &new).await, Ok(()), "the new owner writes");
+    assert_eq!(store.call(call).await.unwrap().as_ref(), next.call(call));
 }
 
 /// SQLite alone: another process holding the file is how a database is
