@@ -4,7 +4,9 @@
 //!
 //! - [`lease`]: one owner per company, by a renewed lease in a revisioned
 //!   key-value bucket; its epoch fences the owner's writes;
-//! - [`nats`]: the lease's shell over NATS JetStream KV (async-nats).
+//! - [`nats`]: the lease's shell over NATS JetStream KV (async-nats);
+//! - [`private`]: a private NATS server for tests and benches.
 
 pub mod lease;
 pub mod nats;
+pub mod private;

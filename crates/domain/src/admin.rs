@@ -8,7 +8,7 @@ use earshot_protocol::{CompanyNumber, ErrorCode, MonitoringAccess, NumberForm, N
 use crate::directory::{Directory, User};
 
 /// Why an admin's change was refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AdminError {
     /// The form cannot be kept; the words say which field and why.
     Invalid(String),

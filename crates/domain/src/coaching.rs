@@ -8,7 +8,7 @@ use crate::core::Call;
 use crate::directory::User;
 
 /// Why a coaching request was refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum CoachingError {
     /// The account has no Live Monitoring access.

@@ -45,7 +45,7 @@ pub struct Logged {
 }
 
 /// A call entering the system (from the simulator or a caller).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NewCall {
     pub origin: Origin,
     pub number: NumberId,
@@ -55,7 +55,7 @@ pub struct NewCall {
 }
 
 /// Something that happened to a call, reported by telephony (here: the simulator).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum CallEvent {
     Answered { call: CallId, agent: UserId },
@@ -88,7 +88,7 @@ pub enum CallEvent {
 }
 
 /// A request from a signed-in user.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Command {
     StartCoaching { call: CallId, notify_agent: bool },
     SetWhisper { on: bool },
@@ -127,7 +127,7 @@ impl TryFrom<Request> for Command {
 }
 
 /// A call event that does not fit the current state.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum EventError {
     UnknownCall(CallId),
@@ -202,7 +202,7 @@ fn is_e164(phone: &str) -> bool {
 }
 
 /// Where a call comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
     /// The simulator: simulated parties, simulated audio.
     Simulated,

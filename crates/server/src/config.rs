@@ -63,6 +63,9 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The phone line toward a SIP trunk; `None`: off.
     pub sip: Option<earshot_sip::line::LineConfig>,
+    /// One node of several, sharing the company through NATS and
+    /// PostgreSQL; `None`: the only server.
+    pub node: Option<crate::node::NodeConfig>,
 }
 
 /// Where the durable state lives.
@@ -141,6 +144,7 @@ impl Config {
             connections: Limits::default(),
             trusted_proxies: Vec::new(),
             sip: None,
+            node: None,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod listen;
 pub mod live;
 pub mod load;
 pub mod media;
+pub mod node;
 mod phone;
 mod password_checks;
 pub mod supervise;
@@ -20,7 +21,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use earshot_domain::Core;
 use earshot_protocol::Millis;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -64,6 +64,8 @@ pub enum StartError {
     Store(earshot_store::Error),
     /// The SIP line cannot listen.
     Sip(String),
+    /// The node cannot join the others (see [`node`]).
+    Node(node::NodeError),
 }
 
 impl std::fmt::Display for StartError {
@@ -72,6 +74,7 @@ impl std::fmt::Display for StartError {
             StartError::Io(e) => e.fmt(f),
             StartError::Store(e) => write!(f, "the database: {e}"),
             StartError::Sip(e) => write!(f, "the SIP line: {e}"),
+            StartError::Node(e) => write!(f, "joining the other nodes: {e}"),
         }
     }
 }
@@ -121,6 +124,9 @@ impl Application {
     /// listener and assembles the routes; serves nothing until
     /// [`Application::run_until_stopped`].
     pub async fn build(config: Config) -> Result<Self, StartError> {
+        if config.node.is_some() {
+            node::check(&config).map_err(StartError::Node)?;
+        }
         let store = config.database.open().await?;
         let scratch = match &config.database {
             Database::Scratch(dir) => Some(Scratch(dir.clone())),
@@ -131,17 +137,7 @@ impl Application {
         }
         let company = store.company().await?;
         warn_of_the_company(&config, &company);
-        let cut_off = store.close_cut_off_calls("the server stopped during the call").await?;
-        if cut_off > 0 {
-            tracing::warn!("{cut_off} calls were live when the server last stopped: ended in their records");
-        }
         store.purge_sessions(now()).await?;
-        let (writer, writing) = earshot_store::Writer::new(store.clone()).await?;
-        supervise::task("database writer", writing);
-        // Ids start at the start time in µs (below 2^53, exact as a JSON
-        // number in the browser, until the year 2255), and after every id
-        // kept, even if the clock went back: a restart never reuses one.
-        let first_id = (now().0 * 1000).max(store.last_call_id().await? + 1);
 
         let listener = TcpListener::bind(config.addr).await?;
         let local = listener.local_addr()?;
@@ -152,18 +148,26 @@ impl Application {
                 None
             }
         };
-        let attention = store.attention_settings().await?.unwrap_or_else(|| config.attention.clone());
-        let phrases = listen::listen_for(speech.as_deref(), &attention.phrases).unwrap_or_else(|e| {
-            tracing::warn!("no phrase alerts: {e}");
-            None
-        });
         let (ears, heard) = listen::channel();
         let media = media::spawn(&config.media, media::Dialogue::demo(), ears.clone())?;
-        let core = Core::new(company.directory.clone())
-            .with_grace(config.grace)
-            .with_long_hold(Duration::from_millis(attention.long_hold_ms))
-            .with_first_id(first_id);
-        let live = live::spawn(core, config.simulator.clone(), media.clone(), ears, writer);
+        let start = live::CoreStart {
+            store: store.clone(),
+            grace: config.grace,
+            simulator: config.simulator.clone(),
+            attention: config.attention.clone(),
+            speech: speech.clone(),
+            media: media.clone(),
+            ears,
+        };
+        let (attention, phrases) = start.attention().await?;
+        let live = match &config.node {
+            None => {
+                let (writer, writing) = earshot_store::Writer::new(store.clone()).await?;
+                supervise::task("database writer", writing);
+                start.start(writer, "the server stopped during the call").await?
+            }
+            Some(node) => node::join(node, node::Takeover::new(start)).await.map_err(StartError::Node)?,
+        };
         listen::spawn(heard, live.clone(), listen::thresholds(&attention), phrases)?;
         let sip = match &config.sip {
             Some(line) => {

@@ -5,6 +5,7 @@ use earshot_domain::seed::DEMO_PASSWORD;
 use earshot_domain::User;
 use earshot_protocol::{MonitoringAccess, Role, UserId};
 use earshot_server::auth::{hash_password, weak_password};
+use earshot_server::node::NodeConfig;
 use earshot_server::{Application, Config, Database};
 use earshot_simulator::SimConfig;
 use earshot_sip::line::LineConfig;
@@ -16,7 +17,7 @@ const USAGE: &str = "usage: earshot-server [--demo [--seed N | --no-simulator]] 
                      [--media-bind IP:PORT] [--media-advertise IP:PORT] [--media-advertise-tcp IP:PORT]
                      [--media-shards N] [--max-connections-per-address N]
                      [--sip-bind IP:PORT] [--sip-trunk CIDR]... [--sip-user USER --sip-password PASSWORD]
-                     [--sip-outbound IP:PORT]
+                     [--sip-outbound IP:PORT] [--nats URL [--node NAME] [--cluster NAME]]
        earshot-server create-admin --email EMAIL --name NAME [--data DIR | --database URL]
                      (the password on standard input, one line)
 
@@ -32,6 +33,11 @@ or PBX's); a trunk from elsewhere is challenged for --sip-user's digest (the pas
 best from EARSHOT_SIP_PASSWORD). An agent's transfer to an outside number goes to
 --sip-outbound (the trunk's address for calls out; by default, back to where each call
 came from). --demo turns it on at 127.0.0.1:5060 for calls from this machine.
+
+--nats makes this server one node of several (a NATS server with JetStream, one
+PostgreSQL --database for all): every node serves everyone, one at a time runs the
+company's live state. --node names this one (default: earshot-PID); nodes of one
+--cluster (default: earshot) share a company.
 
 Without --demo the company is your own: an empty database starts with nobody
 (make the first admin with create-admin) and the demo password is refused.
@@ -105,6 +111,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
     config.database = Database::Dir(PathBuf::from("data"));
     let (mut demo, mut simulator, mut simulator_flag) = (false, Some(SimConfig::default()), None);
     let mut sip = SipFlags::default();
+    let (mut nats, mut node, mut cluster) = (None, None, None);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -144,6 +151,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
                 let trunk = value()?;
                 sip.trunks.push(parse_network(&trunk).ok_or_else(|| format!("--sip-trunk: not an address or a network (192.0.2.0/24): {trunk}"))?);
             }
+            "--nats" => nats = Some(value()?),
+            "--node" => node = Some(value()?),
+            "--cluster" => cluster = Some(value()?),
             "--max-connections-per-address" => {
                 let cap = value()?;
                 config.connections.per_address = cap.parse().map_err(|_| format!("--max-connections-per-address: not a number: {cap}"))?;
@@ -154,9 +164,20 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
     if let (false, Some(flag)) = (demo, simulator_flag) {
         return Err(format!("{flag}: the simulator is the demo's: it goes with --demo"));
     }
+    config.node = match (nats, node, cluster) {
+        (Some(nats), node, cluster) => Some(NodeConfig {
+            nats,
+            name: node.unwrap_or_else(|| format!("earshot-{}", std::process::id())),
+            cluster: cluster.unwrap_or_else(|| "earshot".to_owned()),
+        }),
+        (None, None, None) => None,
+        (None, _, _) => return Err("--node, --cluster: name a node of several: give --nats too".to_owned()),
+    };
     if demo {
         let Config { seed, .. } = Config::demo();
         (config.seed, config.demo, config.simulator) = (seed, true, simulator);
+    }
+    if demo && config.node.is_none() {
         // The demo's phone line takes calls from this machine (SIPp, a softphone).
         sip.bind = sip.bind.or(Some(SocketAddr::from(([127, 0, 0, 1], 5060))));
         if sip.trunks.is_empty() {
@@ -211,6 +232,9 @@ const FLAGS: &[(&str, Takes)] = &[
     ("--sip-user", Takes::One),
     ("--sip-password", Takes::One),
     ("--sip-outbound", Takes::One),
+    ("--nats", Takes::One),
+    ("--node", Takes::One),
+    ("--cluster", Takes::One),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]

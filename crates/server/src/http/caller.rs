@@ -25,7 +25,7 @@ use super::socket::{answer_within, close_after, frames, send_all, send_close, se
 use super::client::ClientAddr;
 use super::{AppError, AppState};
 use crate::live::{Batch, LiveHandle};
-use crate::media::{customer_holder, MediaHandle};
+use crate::media::customer_holder;
 use crate::throttle::{locked, try_again, Throttle};
 
 pub async fn upgrade(
@@ -38,7 +38,6 @@ pub async fn upgrade(
     state.origins.check(&headers)?;
     let caller = Caller {
         live: state.live.clone(),
-        media: state.media.clone(),
         dials: Arc::clone(&state.dials),
         address,
         stopping: state.stopping.clone(),
@@ -59,7 +58,6 @@ async fn say_goodbye(socket: &mut WebSocket) {
 
 struct Caller {
     live: LiveHandle,
-    media: MediaHandle,
     /// Dials per client address back off (anonymous callers cannot flood).
     dials: Arc<Mutex<Throttle<IpAddr>>>,
     address: IpAddr,
@@ -162,7 +160,7 @@ impl Caller {
             Err(why) => return Outcome::refused(not_answered(why)),
         };
         self.call = Some(call);
-        let answer = join_media(&self.media, call, LegRole::Customer, customer_holder(call), offer).await;
+        let answer = join_media(&self.live, call, LegRole::Customer, customer_holder(call), offer).await;
         if matches!(answer, Outcome::Refused { .. }) {
             self.hang_up().await;
         }

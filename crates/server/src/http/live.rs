@@ -131,6 +131,9 @@ struct Ends {
 
 enum End {
     Stopping,
+    /// The deltas it followed stopped: the company's core moved to
+    /// another node (or this server stops).
+    Moved,
     Expired,
     SignedOut,
     /// Deactivated.
@@ -175,6 +178,7 @@ impl End {
     async fn say(self, socket: &mut WebSocket) {
         match self {
             End::Stopping => send_close(socket, close_code::AWAY, "the server is restarting: reconnecting").await,
+            End::Moved => send_close(socket, close_code::AWAY, "the company's live state moved to another server: reconnecting").await,
             End::Expired => close(socket, "your session has expired: sign in again").await,
             End::SignedOut => close(socket, "you signed out").await,
             End::Deactivated => close(socket, "your account was deactivated").await,
@@ -231,11 +235,17 @@ impl Connection {
                     Ok(batch) => match self.with_waiting(&batch) {
                         Ok(frames) => frames,
                         Err(broadcast::error::TryRecvError::Lagged(_)) => frames(self.resync().await),
-                        Err(_) => break, // the core stopped
+                        Err(_) => {
+                            End::Moved.say(&mut socket).await;
+                            break;
+                        }
                     },
                     // Too slow to keep up: start over from a fresh snapshot.
                     Err(broadcast::error::RecvError::Lagged(_)) => frames(self.resync().await),
-                    Err(broadcast::error::RecvError::Closed) => break,
+                    Err(broadcast::error::RecvError::Closed) => {
+                        End::Moved.say(&mut socket).await;
+                        break;
+                    }
                 },
             };
             if send_all(&mut socket, outgoing, heartbeat.dead_after()).await.is_err() {
@@ -360,16 +370,16 @@ impl Connection {
     async fn start_coaching(&mut self, call: CallId, notify_agent: bool, offer: Option<String>) -> Outcome {
         let joined = outcome(self.live.command(self.actor, Command::StartCoaching { call, notify_agent }).await);
         let (Outcome::Ok, Some(offer)) = (&joined, offer) else { return joined };
-        match self.media.join(RoomId(call.0), LegRole::Coach, user_holder(self.me.id), offer).await {
-            Ok(sdp) => self.audio_here(Outcome::Answer { call, sdp }).await,
+        let refused = match self.live.join_audio(call, LegRole::Coach, user_holder(self.me.id), offer).await {
+            Ok(Ok(sdp)) => return self.audio_here(Outcome::Answer { call, sdp }).await,
             // The session ended before its audio joined: there is nothing to undo.
-            Err(refused @ JoinRefused::NoSeat) => join_refused(LegRole::Coach, refused),
-            Err(refused) => {
-                // No audio, no session: undo the join so nobody is blocked.
-                let _ = self.live.command(self.actor, Command::LeaveCoaching).await;
-                join_refused(LegRole::Coach, refused)
-            }
-        }
+            Ok(Err(refused @ JoinRefused::NoSeat)) => return join_refused(LegRole::Coach, refused),
+            Ok(Err(refused)) => join_refused(LegRole::Coach, refused),
+            Err(why) => Outcome::refused(not_answered(why)),
+        };
+        // No audio, no session: undo the join so nobody is blocked.
+        let _ = self.live.command(self.actor, Command::LeaveCoaching).await;
+        refused
     }
 
     /// The session goes on, listening; the new connection replaces the old
@@ -379,7 +389,7 @@ impl Connection {
         if reconnected != Outcome::Ok {
             return reconnected;
         }
-        let answer = join_media(&self.media, call, LegRole::Coach, user_holder(self.me.id), offer).await;
+        let answer = join_media(&self.live, call, LegRole::Coach, user_holder(self.me.id), offer).await;
         self.audio_here(answer).await
     }
 
@@ -428,7 +438,7 @@ impl Connection {
             Ok(call) => call,
             Err(error) => return Outcome::refused(error),
         };
-        join_media(&self.media, call.id, LegRole::Agent, user_holder(self.me.id), offer).await
+        join_media(&self.live, call.id, LegRole::Agent, user_holder(self.me.id), offer).await
     }
 
     /// An agent's action on their own call: hang up, hold, tag, comment.
@@ -586,10 +596,11 @@ fn check_room(user: earshot_protocol::UserId) -> RoomId {
 
 /// Puts `holder` in `call`'s media room as `role`: the SFU's answer to
 /// `offer`, or why not.
-pub async fn join_media(media: &MediaHandle, call: CallId, role: LegRole, holder: u64, offer: String) -> Outcome {
-    match media.join(RoomId(call.0), role, holder, offer).await {
-        Ok(sdp) => Outcome::Answer { call, sdp },
-        Err(refused) => join_refused(role, refused),
+pub async fn join_media(live: &LiveHandle, call: CallId, role: LegRole, holder: u64, offer: String) -> Outcome {
+    match live.join_audio(call, role, holder, offer).await {
+        Ok(Ok(sdp)) => Outcome::Answer { call, sdp },
+        Ok(Err(refused)) => join_refused(role, refused),
+        Err(why) => Outcome::refused(not_answered(why)),
     }
 }
 
@@ -649,7 +660,7 @@ pub fn refused(refusal: &CoachingError) -> ApiError {
 /// Why the core did not answer, as the wire carries it.
 pub fn not_answered(why: Unavailable) -> ApiError {
     let code = match why {
-        Unavailable::StoreAway => ErrorCode::Unavailable,
+        Unavailable::StoreAway | Unavailable::NoOwner => ErrorCode::Unavailable,
         Unavailable::Stopping | Unavailable::NotKept => ErrorCode::Internal,
     };
     ApiError::new(code, why.to_string())

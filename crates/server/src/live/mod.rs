@@ -1,6 +1,7 @@
 //! The live state: one task owns the domain core (and the simulator); the
 //! rest of the server talks to it through a [`LiveHandle`].
 
+mod start;
 mod task;
 
 use std::net::IpAddr;
@@ -12,12 +13,17 @@ use earshot_phrases::Listening;
 use earshot_protocol::{
     AdminAction, AttentionSettings, CallDetail, CallId, CallView, Change, CompanyNumber, Contact, ContactForm, ContactId, ContactImport, NumberForm, NumberId, PersonForm, Snapshot, UserId, UserView,
 };
+use earshot_sfu::LegRole;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::media::JoinRefused;
+
+pub use start::CoreStart;
 pub use task::spawn;
 
 /// One change, as the core made it and as the wire carries it.
 pub struct Delta {
+    pub seq: u64,
     pub change: Change,
     /// The serialised [`earshot_protocol::ServerMsg::Delta`], made once.
     pub json: Utf8Bytes,
@@ -38,7 +44,7 @@ pub struct Subscription {
 }
 
 /// Why the core did not answer a request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Unavailable {
     /// The core task stopped: the server is shutting down.
     Stopping,
@@ -48,6 +54,9 @@ pub enum Unavailable {
     /// The database refused what the change recorded (a bug, in the log):
     /// the change is not kept, and nobody is told it is.
     NotKept,
+    /// On several nodes: no node answers for the company's core (its owner
+    /// died or stalled, and another has not taken it yet).
+    NoOwner,
 }
 
 impl std::fmt::Display for Unavailable {
@@ -56,6 +65,7 @@ impl std::fmt::Display for Unavailable {
             Unavailable::Stopping => "the server is shutting down",
             Unavailable::StoreAway => "the server cannot save changes right now (its database is not answering): nothing was changed, try again shortly",
             Unavailable::NotKept => "the server could not save this change: it is not kept (the cause is in the server's log)",
+            Unavailable::NoOwner => "the company's live state is moving to another server: nothing was changed, try again in a few seconds",
         })
     }
 }
@@ -65,13 +75,14 @@ type Kept<T> = oneshot::Sender<Result<T, Unavailable>>;
 
 /// Who asks for a change, and the address they ask from: the audit logs
 /// note it on the entries of their own acts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Actor {
     pub user: UserId,
     pub from: IpAddr,
 }
 
 /// A change to the company's numbers (see the core's administration).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub enum NumberChange {
     /// `actor` adds (`id: None`) or edits a number and its distribution.
     Save { actor: Actor, id: Option<NumberId>, form: NumberForm },
@@ -79,6 +90,7 @@ pub enum NumberChange {
 }
 
 /// A change to the company's address book (see the core's administration).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub enum ContactChange {
     /// `actor` adds (`id: None`) or edits a contact.
     Save { actor: Actor, id: Option<ContactId>, form: ContactForm },
@@ -87,6 +99,7 @@ pub enum ContactChange {
 }
 
 /// What a [`ContactChange`] did.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum ContactDone {
     Saved(Contact),
     Removed,
@@ -95,6 +108,7 @@ pub enum ContactDone {
 }
 
 /// A change to the company's people (see the core's administration).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub enum AdminChange {
     /// `actor` adds (`id: None`) or edits a person.
     SavePerson { actor: Actor, id: Option<UserId>, form: PersonForm },
@@ -104,7 +118,8 @@ pub enum AdminChange {
     FirstAdmin { form: PersonForm, from: IpAddr },
 }
 
-enum Request {
+/// What the core task is asked, each with where its answer goes.
+pub(crate) enum Request {
     Subscribe { user: UserId, reply: oneshot::Sender<Result<Subscription, CoachingError>> },
     /// Every change, for agents and callers following their own call.
     Watch { reply: oneshot::Sender<broadcast::Receiver<Batch>> },
@@ -128,20 +143,62 @@ enum Request {
     Number { change: NumberChange, reply: Kept<Result<Option<CompanyNumber>, AdminError>> },
     ContactChange { change: ContactChange, reply: Kept<Result<ContactDone, AdminError>> },
     NotePassword { actor: Actor, person: UserId, action: AdminAction, reply: Kept<Result<(), AdminError>> },
-    NoteSetting { actor: Actor, action: AdminAction, subject: &'static str, before: String, after: String, reply: Kept<Result<(), AdminError>> },
+    NoteSetting { actor: Actor, action: AdminAction, subject: String, before: String, after: String, reply: Kept<Result<(), AdminError>> },
+    /// A browser's audio joins a call's room, on the media of the node
+    /// whose core placed it there.
+    JoinAudio { call: CallId, role: LegRole, holder: u64, offer: String, reply: oneshot::Sender<Result<String, JoinRefused>> },
+    /// The core stops (its node lost the company), its calls' audio with it.
+    Stop { reply: oneshot::Sender<()> },
 }
 
 /// Talks to the core task. Cheap to clone.
 #[derive(Clone)]
 pub struct LiveHandle {
-    tx: mpsc::Sender<Request>,
+    route: Route,
+}
+
+#[derive(Clone)]
+enum Route {
+    /// The core task of this process.
+    Core(mpsc::Sender<Request>),
+    /// On several nodes: this node's core while it owns the company, else
+    /// the owner's, over NATS.
+    Node(Arc<crate::node::Routes>),
 }
 
 impl LiveHandle {
+    /// A handle to the company's core wherever it runs.
+    pub(crate) fn node(routes: Arc<crate::node::Routes>) -> LiveHandle {
+        LiveHandle { route: Route::Node(routes) }
+    }
+
+    pub(crate) async fn send(&self, request: Request) -> Result<(), Unavailable> {
+        match &self.route {
+            Route::Core(tx) => tx.send(request).await.map_err(|_| Unavailable::Stopping),
+            Route::Node(routes) => routes.send(request).await,
+        }
+    }
+
     async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Request) -> Result<T, Unavailable> {
         let (reply, answer) = oneshot::channel();
-        self.tx.send(make(reply)).await.map_err(|_| Unavailable::Stopping)?;
+        self.send(make(reply)).await?;
         answer.await.map_err(|_| Unavailable::Stopping)
+    }
+
+    /// The core's answer to a request, as it made it: for the wire.
+    pub(crate) async fn asked<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Request) -> Result<T, Unavailable> {
+        self.ask(make).await
+    }
+
+    /// Puts `holder` in `call`'s media room as `role`: the SFU's answer to
+    /// `offer`, or why not.
+    pub async fn join_audio(&self, call: CallId, role: LegRole, holder: u64, offer: String) -> Result<Result<String, JoinRefused>, Unavailable> {
+        self.ask(|reply| Request::JoinAudio { call, role, holder, offer, reply }).await
+    }
+
+    /// Stops the core and its calls' audio; their records stay live.
+    pub(crate) async fn stop(&self) {
+        let _ = self.ask(|reply| Request::Stop { reply }).await; // stopped already is fine
     }
 
     /// Asks for a change: answered once it is kept, or why not.
@@ -219,7 +276,13 @@ impl LiveHandle {
     /// nobody waits on. Blocks while the core's queue is full.
     pub fn tell(&self, event: CallEvent) {
         let (reply, _) = oneshot::channel();
-        let _ = self.tx.blocking_send(Request::Event { event, reply }); // a stopped core hears nothing
+        let request = Request::Event { event, reply };
+        match &self.route {
+            Route::Core(tx) => {
+                let _ = tx.blocking_send(request); // a stopped core hears nothing
+            }
+            Route::Node(routes) => routes.tell(request),
+        }
     }
 
     /// Telephony: something happens on a call; answers once it is kept.
@@ -230,7 +293,7 @@ impl LiveHandle {
     /// A live connection of `user` opened or closed; a coach whose last
     /// connection closed leaves the call after the grace period.
     pub async fn connected(&self, user: UserId) {
-        let _ = self.tx.send(Request::Connected { user }).await; // stopped: nothing to track
+        let _ = self.send(Request::Connected { user }).await; // stopped: nothing to track
     }
 
     /// The company's new attention settings, for every call from now on
@@ -269,10 +332,10 @@ impl LiveHandle {
     /// Notes in the company's log that admin `actor` changed a setting kept
     /// outside the core, from `before` to `after`; answers once kept.
     pub async fn note_setting(&self, actor: Actor, action: AdminAction, subject: &'static str, before: String, after: String) -> Result<Result<(), AdminError>, Unavailable> {
-        self.change(|reply| Request::NoteSetting { actor, action, subject, before, after, reply }).await
+        self.change(|reply| Request::NoteSetting { actor, action, subject: subject.to_owned(), before, after, reply }).await
     }
 
     pub async fn disconnected(&self, user: UserId) {
-        let _ = self.tx.send(Request::Disconnected { user }).await; // stopped: nothing to track
+        let _ = self.send(Request::Disconnected { user }).await; // stopped: nothing to track
     }
 }

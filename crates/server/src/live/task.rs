@@ -41,7 +41,7 @@ pub fn spawn(core: Core, simulator: Option<SimConfig>, media: MediaHandle, ears:
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime for the live core");
     supervise::thread("live-core", move || runtime.block_on(owner.run(rx)))
         .expect("a thread for the live core");
-    LiveHandle { tx }
+    LiveHandle { route: super::Route::Core(tx) }
 }
 
 struct Owner {
@@ -68,6 +68,15 @@ impl Owner {
             let publish = (!self.pending.is_empty()).then(|| self.published + PUBLISH_EVERY);
             tokio::select! {
                 request = rx.recv() => match request {
+                    Some(Request::Stop { reply }) => {
+                        // Their records stay live: the next owner ends them.
+                        let rooms: Vec<_> = self.core.live_calls().map(|call| RoomId(call.id.0)).collect();
+                        for room in rooms {
+                            self.follow(Effect::Close { room });
+                        }
+                        let _ = reply.send(());
+                        break;
+                    }
                     Some(request) => self.on_request(request),
                     None => break,
                 },
@@ -213,7 +222,7 @@ impl Owner {
                 self.reply_when_kept(reply, done);
             }
             Request::NoteSetting { actor, action, subject, before, after, reply } => {
-                let done = self.acting(actor).note_setting(now, actor.user, action, subject, before, after);
+                let done = self.acting(actor).note_setting(now, actor.user, action, &subject, before, after);
                 self.reply_when_kept(reply, done);
             }
             Request::Settings { settings, phrases, reply } => {
@@ -221,6 +230,15 @@ impl Owner {
                 self.ears.settings(crate::listen::thresholds(&settings), phrases);
                 let _ = reply.send(());
             }
+            Request::JoinAudio { call, role, holder, offer, reply } => {
+                // After the seat's grant on the media's queue; answered
+                // without holding up the core.
+                let joining = self.media.join(RoomId(call.0), role, holder, offer);
+                tokio::spawn(async move {
+                    let _ = reply.send(joining.await);
+                });
+            }
+            Request::Stop { .. } => unreachable!("the run loop stops"),
         }
     }
 
@@ -254,7 +272,7 @@ impl Owner {
                     // Protocol types always serialise.
                     let json = serde_json::to_string(&message).expect("protocol types serialise");
                     let ServerMsg::Delta { change, .. } = message else { unreachable!("built just above") };
-                    self.pending.push(Delta { change, json: json.into() });
+                    self.pending.push(Delta { seq, change, json: json.into() });
                 }
                 Output::CoachJoined { call, .. } if self.core.call(call).is_some_and(|c| c.origin == Origin::Simulated) => {
                     self.follow(Effect::of(&output).expect("a coach's seat"));

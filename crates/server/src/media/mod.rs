@@ -109,7 +109,7 @@ pub struct LegReport {
 }
 
 /// Why a browser's audio did not join.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum JoinRefused {
     /// The seat is not (or no longer) the joiner's: their session or call
     /// ended, or the call moved, before the join arrived.
@@ -166,10 +166,12 @@ impl MediaHandle {
 
     /// `holder`'s browser joins `room` as `role`, into the seat granted
     /// them: the answer to its SDP offer, or why not.
-    pub async fn join(&self, room: RoomId, role: LegRole, holder: u64, offer: String) -> Result<String, JoinRefused> {
+    /// Sent at once, behind whatever went to the room before (the seat's
+    /// grant); answered when the SFU has.
+    pub fn join(&self, room: RoomId, role: LegRole, holder: u64, offer: String) -> impl std::future::Future<Output = Result<String, JoinRefused>> + use<> {
         let (reply, answer) = oneshot::channel();
         self.send(room, MediaRequest::Join { room, role, holder, offer, reply });
-        answer.await.unwrap_or(Err(JoinRefused::Stopping))
+        async move { answer.await.unwrap_or(Err(JoinRefused::Stopping)) }
     }
 
     /// Where a phone line sends `room`'s RTP: its shard's advertised UDP address.

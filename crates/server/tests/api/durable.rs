@@ -1,113 +1,20 @@
 //! Durable state: what the server was told survives a crash, and the
 //! coaching audit log holds every attempt, for admins only.
 
-use std::ffi::OsStr;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use earshot_domain::seed::DEMO_PASSWORD;
 use earshot_protocol::{AuditAction, AuditEntry, AuditLog, CallDetail, CallId, ContactDetail, Outcome, Request, CALLER_PAGE_PHONE};
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, spawn_app_with, Site, ALEX, ALEX_ID, SAM};
+use crate::helpers::{spawn_app, spawn_app_with, ALEX, ALEX_ID, SAM};
 use crate::media::coach_offer;
+use crate::process::{Data, Server};
 
 const ADA: &str = "ada@earshot.demo"; // admin, Live Monitoring+
 const GRACE: &str = "grace@earshot.demo"; // admin without Live Monitoring
 const PRIYA: &str = "priya@earshot.demo"; // supervisor, Live Monitoring+
 const OMAR: &str = "omar@earshot.demo"; // supervisor, Live Monitoring
-
-/// The real server binary, on its own data directory.
-struct Server {
-    child: Child,
-    site: Site,
-    /// What it printed before it said it runs.
-    said: Vec<String>,
-}
-
-/// Where a test server keeps its data: a directory, or a PostgreSQL database.
-enum Data {
-    Dir(PathBuf),
-    Postgres(String),
-}
-
-impl Data {
-    fn dir() -> Data {
-        Data::dir_named("restart")
-    }
-
-    /// A data directory of this test's own.
-    fn dir_named(test: &str) -> Data {
-        Data::Dir(std::env::temp_dir().join(format!("earshot-{test}-{}", std::process::id())))
-    }
-
-    /// A fresh database on the server `EARSHOT_TEST_POSTGRES` names, if any.
-    async fn postgres() -> Option<Data> {
-        let server = std::env::var("EARSHOT_TEST_POSTGRES").ok()?;
-        let name = format!("earshot_restart_{}", std::process::id());
-        let url = earshot_store::Store::create_database(&server, &name).await.expect("the test PostgreSQL server");
-        Some(Data::Postgres(url))
-    }
-
-    fn args(&self) -> [&OsStr; 2] {
-        match self {
-            Data::Dir(dir) => ["--data".as_ref(), dir.as_os_str()],
-            Data::Postgres(url) => ["--database".as_ref(), url.as_ref()],
-        }
-    }
-}
-
-impl Drop for Data {
-    fn drop(&mut self) {
-        if let Data::Dir(dir) = self {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
-
-impl Server {
-    /// The demo company, without its simulator.
-    fn start(data: &Data) -> Server {
-        Server::start_with(data, &["--demo", "--no-simulator"])
-    }
-
-    fn start_with(data: &Data, flags: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_earshot-server"))
-            // Ports of its own: these servers run side by side (the demo's
-            // phone line would take 5060 for each).
-            .args(["--port", "0", "--media-bind", "127.0.0.1:0", "--sip-bind", "127.0.0.1:0"])
-            .args(flags)
-            .args(data.args())
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the server binary starts");
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        let running = "Earshot is running at http://";
-        let mut said = Vec::new();
-        for line in stdout.lines().map_while(Result::ok) {
-            if let Some(addr) = line.split_once(running).and_then(|(_, rest)| rest.split('/').next()?.parse().ok()) {
-                return Server { child, site: Site::at(addr), said };
-            }
-            said.push(line);
-        }
-        panic!("the server never said where it runs: {said:?}");
-    }
-
-    /// SIGKILL: no clean shutdown, nothing flushed on the way out.
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
 
 fn ok(outcome: (Outcome, Vec<earshot_protocol::ServerMsg>)) {
     assert_eq!(outcome.0, Outcome::Ok);

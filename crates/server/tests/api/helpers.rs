@@ -226,8 +226,13 @@ impl LiveClient {
     /// Reads until the server closes the socket: its close code and reason
     /// (5 s at most).
     pub async fn closed(&mut self) -> (u16, String) {
+        self.closed_within(Duration::from_secs(5)).await
+    }
+
+    pub async fn closed_within(&mut self, wait: Duration) -> (u16, String) {
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
-            let frame = tokio::time::timeout(Duration::from_secs(5), self.socket.next()).await.expect("closed within 5 s");
+            let frame = tokio::time::timeout_at(deadline, self.socket.next()).await.unwrap_or_else(|_| panic!("closed within {wait:?}"));
             match frame {
                 Some(Ok(Message::Close(Some(frame)))) => return (frame.code.into(), frame.reason.to_string()),
                 Some(Ok(_)) => {}

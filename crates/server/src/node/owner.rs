@@ -1,0 +1,104 @@
+//! The company's core on the node that holds its lease: started from the
+//! database when the lease is won (at a new epoch, the store's fence raised
+//! to it), serving `cmd.<cluster>` and publishing on `delta.<cluster>`;
+//! stopped when the lease is lost or a newer owner holds the fence.
+
+use futures_util::StreamExt;
+use tokio::sync::watch;
+
+use super::{fanout, wire, NodeConfig};
+use crate::live::{CoreStart, LiveHandle};
+use crate::supervise;
+
+/// Why the calls a lost owner had live end in their record.
+const OWNER_STOPPED: &str = "the server that held the company's calls stopped during the call";
+
+/// How long a node that could not start the core waits to try again.
+const RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What a node needs to take the company.
+pub struct Takeover {
+    start: CoreStart,
+}
+
+impl Takeover {
+    pub(crate) fn new(start: CoreStart) -> Takeover {
+        Takeover { start }
+    }
+
+    /// Takes the company each time `epochs` says this node holds its lease,
+    /// and gives it up when it no longer does; `owner` says which core, if
+    /// any, runs here.
+    pub async fn run(self, nats: async_nats::Client, config: NodeConfig, mut epochs: watch::Receiver<Option<u64>>, owner: watch::Sender<Option<LiveHandle>>) {
+        loop {
+            let epoch = match epochs.wait_for(Option::is_some).await {
+                Ok(held) => (*held).expect("waited for"),
+                Err(_) => return, // the lease's task ended: the node stops
+            };
+            match self.hold(&nats, &config, epoch, &mut epochs, &owner).await {
+                Ok(()) => {}
+                Err(e) => {
+                    tracing::error!(epoch, "cannot take the company: {e}");
+                    tokio::time::sleep(RETRY).await;
+                    continue;
+                }
+            }
+            // Deposed while the lease still reads ours: wait for it to move.
+            if *epochs.borrow() == Some(epoch) && epochs.wait_for(|now| *now != Some(epoch)).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Runs the core at `epoch` until the lease moves on or the fence does.
+    async fn hold(&self, nats: &async_nats::Client, config: &NodeConfig, epoch: u64, epochs: &mut watch::Receiver<Option<u64>>, owner: &watch::Sender<Option<LiveHandle>>) -> Result<(), String> {
+        let (writer, writing) = match earshot_store::Writer::fenced(self.start.store.clone(), earshot_store::Epoch(epoch)).await {
+            Ok(fenced) => fenced,
+            Err(None) => {
+                tracing::warn!(epoch, "a newer owner holds the database's fence: this node waits");
+                return Ok(());
+            }
+            Err(Some(e)) => return Err(format!("the database: {e}")),
+        };
+        let deposed = writer.clone();
+        supervise::task("database writer", writing);
+        let core = self.start.start(writer, OWNER_STOPPED).await.map_err(|e| e.to_string())?;
+        self.start.listen_as_saved().await.map_err(|e| e.to_string())?;
+        let commands = nats.subscribe(config.commands()).await.map_err(|e| format!("cannot serve {}: {e}", config.commands()))?;
+        let serving = tokio::spawn(serve(nats.clone(), commands, core.clone(), self.start.clone()));
+        let publishing = tokio::spawn(fanout::publish(nats.clone(), config.deltas(), epoch, core.clone()));
+        owner.send_replace(Some(core.clone()));
+        tracing::info!(epoch, "this node runs the company's core");
+        tokio::select! {
+            _ = epochs.wait_for(|now| *now != Some(epoch)) => tracing::info!(epoch, "the lease moved on: the core stops here"),
+            () = deposed.deposed() => tracing::warn!(epoch, "a newer owner holds the database's fence: the core stops here"),
+        }
+        owner.send_replace(None);
+        serving.abort();
+        core.stop().await;
+        let _ = publishing.await; // ends with the core's deltas
+        Ok(())
+    }
+}
+
+/// Answers every ask on `cmd.<cluster>` with this node's core, each in a
+/// task of its own (a slow change does not hold a read behind it).
+async fn serve(nats: async_nats::Client, mut commands: async_nats::Subscriber, core: LiveHandle, start: CoreStart) {
+    while let Some(message) = commands.next().await {
+        let Some(reply) = message.reply else { continue }; // a request always has one
+        let (nats, core, start) = (nats.clone(), core.clone(), start.clone());
+        tokio::spawn(async move {
+            let answer = match serde_json::from_slice::<wire::Ask>(&message.payload) {
+                Ok(ask) => wire::answer(&core, ask, |settings| start.phrases(settings)).await,
+                Err(e) => {
+                    // Nodes of one release speak one wire: a mixed cluster.
+                    tracing::error!("an ask on {} does not read: {e}", message.subject);
+                    return;
+                }
+            };
+            if let Err(e) = nats.publish(reply, answer.into()).await {
+                tracing::warn!("cannot answer an ask: {e}"); // the asker times out and says so
+            }
+        });
+    }
+}
