@@ -158,7 +158,7 @@ pub struct Rate {
 /// row, a snapshot built on the core's thread).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Flood {
-    /// Tags, comments, raised hands.
+    /// Tags, comments, raised hands, presence, calls out.
     Notes,
     Holds,
     /// Dashboard snapshots asked for.
@@ -171,7 +171,7 @@ impl Flood {
     /// Why the user is told to wait.
     pub fn too_fast(self) -> &'static str {
         match self {
-            Flood::Notes => "you are adding tags and comments too fast",
+            Flood::Notes => "you are making changes too fast",
             Flood::Holds => "you are putting the call on hold and off too fast",
             Flood::Subscribes => "the dashboard is being reloaded too often",
             Flood::RefusedCoaching => "too many refused attempts to coach",

@@ -44,6 +44,20 @@ impl Fanout {
         self.state().sender.subscribe()
     }
 
+    /// Whether a snapshot the owner took at `epoch` goes on with this
+    /// channel's deltas: unless a newer owner was heard of. A node that has
+    /// heard of none yet follows `epoch` from now on.
+    pub fn follows(&self, epoch: u64) -> bool {
+        let mut state = self.state();
+        match state.last {
+            None => {
+                state.last = Some((epoch, None));
+                true
+            }
+            Some((heard, _)) => heard <= epoch,
+        }
+    }
+
     /// Takes a batch of `epoch` in; restarts the channel when it does not
     /// follow what came before.
     fn arrived(&self, epoch: u64, batch: Vec<crate::live::Delta>) {

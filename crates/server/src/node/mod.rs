@@ -92,6 +92,10 @@ impl wire::Owner for Routes {
     fn deltas(&self) -> tokio::sync::broadcast::Receiver<Batch> {
         self.fanout.subscribe()
     }
+
+    fn follows(&self, epoch: u64) -> bool {
+        self.fanout.follows(epoch)
+    }
 }
 
 /// Why a node cannot start.

@@ -65,7 +65,7 @@ impl Takeover {
         let core = self.start.start(writer, OWNER_STOPPED).await.map_err(|e| e.to_string())?;
         self.start.listen_as_saved().await.map_err(|e| e.to_string())?;
         let commands = nats.subscribe(config.commands()).await.map_err(|e| format!("cannot serve {}: {e}", config.commands()))?;
-        let serving = tokio::spawn(serve(nats.clone(), commands, core.clone(), self.start.clone()));
+        let serving = tokio::spawn(serve(nats.clone(), commands, epoch, core.clone(), self.start.clone()));
         let publishing = tokio::spawn(fanout::publish(nats.clone(), config.deltas(), epoch, core.clone()));
         owner.send_replace(Some(core.clone()));
         tracing::info!(epoch, "this node runs the company's core");
@@ -81,15 +81,16 @@ impl Takeover {
     }
 }
 
-/// Answers every ask on `cmd.<cluster>` with this node's core, each in a
-/// task of its own (a slow change does not hold a read behind it).
-async fn serve(nats: async_nats::Client, mut commands: async_nats::Subscriber, core: LiveHandle, start: CoreStart) {
+/// Answers every ask on `cmd.<cluster>` with this node's core, owned at
+/// `epoch`, each in a task of its own (a slow change does not hold a read
+/// behind it).
+async fn serve(nats: async_nats::Client, mut commands: async_nats::Subscriber, epoch: u64, core: LiveHandle, start: CoreStart) {
     while let Some(message) = commands.next().await {
         let Some(reply) = message.reply else { continue }; // a request always has one
         let (nats, core, start) = (nats.clone(), core.clone(), start.clone());
         tokio::spawn(async move {
             let answer = match serde_json::from_slice::<wire::Ask>(&message.payload) {
-                Ok(ask) => wire::answer(&core, ask, |settings| start.phrases(settings)).await,
+                Ok(ask) => wire::answer(&core, epoch, ask, |settings| start.phrases(settings)).await,
                 Err(e) => {
                     // Nodes of one release speak one wire: a mixed cluster.
                     tracing::error!("an ask on {} does not read: {e}", message.subject);

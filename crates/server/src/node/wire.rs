@@ -68,6 +68,8 @@ pub trait Owner {
     async fn ask(&self, ask: &Ask) -> Result<Vec<u8>, Unavailable>;
     /// Every delta from the owner, as this node fans them out.
     fn deltas(&self) -> tokio::sync::broadcast::Receiver<crate::live::Batch>;
+    /// Whether a snapshot taken at `epoch` goes on with those deltas.
+    fn follows(&self, epoch: u64) -> bool;
 }
 
 /// Sends `request` to the owner and its answer to the request's reply.
@@ -76,7 +78,10 @@ pub async fn forward(owner: &impl Owner, request: Request) -> Result<(), Unavail
         Request::Subscribe { user, reply } => {
             // Subscribed before the snapshot is taken: no delta after it is missed.
             let deltas = owner.deltas();
-            let snapshot = asked::<Result<_, _>>(owner, Ask::Snapshot { user }).await?;
+            let (epoch, snapshot) = asked::<(u64, Result<_, _>)>(owner, Ask::Snapshot { user }).await?;
+            if !owner.follows(epoch) {
+                return Err(Unavailable::NoOwner); // taken by an owner since deposed
+            }
             let _ = reply.send(snapshot.map(|snapshot| Subscription { snapshot, deltas }));
             Ok(())
         }
@@ -130,11 +135,12 @@ async fn asked<T: DeserializeOwned>(owner: &impl Owner, ask: Ask) -> Result<T, U
     })
 }
 
-/// The owner's side: `ask` put to this node's core, its answer as JSON.
-/// `phrases` builds the spotter for new settings with this node's model.
-pub async fn answer(core: &LiveHandle, ask: Ask, phrases: impl FnOnce(&AttentionSettings) -> Option<Arc<earshot_phrases::Listening>>) -> Vec<u8> {
+/// The owner's side: `ask` put to this node's core, owned at `epoch`, its
+/// answer as JSON. `phrases` builds the spotter for new settings with this
+/// node's model.
+pub async fn answer(core: &LiveHandle, epoch: u64, ask: Ask, phrases: impl FnOnce(&AttentionSettings) -> Option<Arc<earshot_phrases::Listening>>) -> Vec<u8> {
     match ask {
-        Ask::Snapshot { user } => json(core.subscribe(user).await.map(|subscribed| subscribed.map(|s| s.snapshot))),
+        Ask::Snapshot { user } => json(core.subscribe(user).await.map(|subscribed| (epoch, subscribed.map(|s| s.snapshot)))),
         Ask::MyCall { agent } => json(core.my_call(agent).await),
         Ask::Call { call } => json(core.call(call).await),
         Ask::UserRow { user } => json(core.user_row(user).await),

@@ -230,13 +230,38 @@ impl LiveClient {
     }
 
     pub async fn closed_within(&mut self, wait: Duration) -> (u16, String) {
+        match self.ended_within(wait).await {
+            Ok(frame) => frame,
+            Err(other) => panic!("closed without a close frame: {other}"),
+        }
+    }
+
+    /// The next message within `wait` (`None`: none came), or how the
+    /// socket ended.
+    pub async fn next_within(&mut self, wait: Duration) -> Result<Option<ServerMsg>, String> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let Ok(frame) = tokio::time::timeout_at(deadline, self.socket.next()).await else { return Ok(None) };
+            match frame {
+                Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).map(Some).map_err(|e| format!("unreadable {text}: {e}")),
+                Some(Ok(Message::Close(frame))) => return Err(format!("closed: {frame:?}")),
+                Some(Ok(_)) => {}
+                other => return Err(format!("{other:?}")),
+            }
+        }
+    }
+
+    /// Reads until the server ends the socket (`wait` at most): its close
+    /// code and reason, or how else it ended (a pong this client owed a
+    /// stalled server meets the closed connection).
+    pub async fn ended_within(&mut self, wait: Duration) -> Result<(u16, String), String> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let frame = tokio::time::timeout_at(deadline, self.socket.next()).await.unwrap_or_else(|_| panic!("closed within {wait:?}"));
             match frame {
-                Some(Ok(Message::Close(Some(frame)))) => return (frame.code.into(), frame.reason.to_string()),
+                Some(Ok(Message::Close(Some(frame)))) => return Ok((frame.code.into(), frame.reason.to_string())),
                 Some(Ok(_)) => {}
-                other => panic!("closed without a close frame: {other:?}"),
+                other => return Err(format!("{other:?}")),
             }
         }
     }
@@ -251,6 +276,24 @@ impl LiveClient {
     pub async fn request(&mut self, request: Request) -> (Outcome, Vec<ServerMsg>) {
         let id = self.send(request).await;
         self.reply(id).await
+    }
+
+    /// A request's outcome, or `None` where the socket closes (or stays
+    /// silent 5 s) before its reply: for load that outlives sockets.
+    pub async fn try_request(&mut self, request: Request) -> Option<Outcome> {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.socket.send(Message::text(serde_json::to_string(&ClientMsg { id, request }).unwrap())).await.ok()?;
+        loop {
+            match tokio::time::timeout(Duration::from_secs(5), self.socket.next()).await.ok()?? {
+                Ok(Message::Text(text)) => match serde_json::from_str(&text) {
+                    Ok(ServerMsg::Reply { id: got, outcome }) if got == id => return Some(outcome),
+                    _ => {}
+                },
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
     }
 
     /// Waits for the reply to request `id`, keeping the messages before it.

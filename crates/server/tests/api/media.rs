@@ -250,7 +250,7 @@ async fn an_agent_adding_notes_too_fast_is_told_to_wait() {
     let (refused, _) = alex.request(Request::Comment { text: "one more".into() }).await;
 
     let Outcome::Refused { error } = refused else { panic!("a refusal: {refused:?}") };
-    assert_eq!((error.code, error.message.as_str()), (ErrorCode::RateLimited, "you are adding tags and comments too fast: try again in 3 s"));
+    assert_eq!((error.code, error.message.as_str()), (ErrorCode::RateLimited, "you are making changes too fast: try again in 3 s"));
     let deltas_after = app.snapshot().await.seq;
     assert_eq!(deltas_after, deltas_before, "a refused note tells no dashboard anything");
 }

@@ -3,10 +3,11 @@
 //! company's core killed under dashboards, an agent, a caller and a coach
 //! spread over them.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use earshot_cluster::private::PrivateNats;
-use earshot_protocol::{AuditAction, AuditEntry, AuditLog, CallDetail, Outcome, Request, ServerMsg, Snapshot, CALLER_PAGE_PHONE};
+use earshot_protocol::{AuditAction, AuditEntry, AuditLog, CallDetail, Change, Outcome, Request, ServerMsg, Snapshot, UserId, UserView, CALLER_PAGE_PHONE};
 
 use crate::helpers::{LiveClient, Site, ALEX, SAM};
 use crate::media::coach_offer;
@@ -47,17 +48,67 @@ fn ok(outcome: (Outcome, Vec<ServerMsg>)) {
     assert_eq!(outcome.0, Outcome::Ok);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_owner_killed_another_node_takes_the_company_and_nothing_acknowledged_is_lost() {
-    let Some(data) = Data::postgres_named("nodes").await else {
+/// A database and a NATS server of `test`'s own, and node A on them,
+/// owning the company; `None` without a PostgreSQL server to test on.
+async fn cluster(test: &str) -> Option<(Data, PrivateNats, Server)> {
+    let Some(data) = Data::postgres_named(test).await else {
         eprintln!("skipped: EARSHOT_TEST_POSTGRES names no server");
-        return;
+        return None;
     };
     let nats = PrivateNats::start().expect("a private nats-server (cargo xtask test installs it)");
     // A first, so it seeds the demo company and takes the lease.
     let a = node(&data, &nats, "a");
     let sam = a.site.session_cookie(SAM).await;
     dashboard(&a.site, &sam, Instant::now() + TAKEOVER_WITHIN).await;
+    Some((data, nats, a))
+}
+
+/// The users a dashboard on `site` shows, kept as the app keeps them: its
+/// snapshot, then each delta in order (one the snapshot has already
+/// skipped; after a gap, or when the socket ends, it subscribes again),
+/// until nothing comes for `quiet`. And how often it started over.
+async fn users_followed(site: Site, cookie: String, quiet: Duration) -> (BTreeMap<UserId, UserView>, usize) {
+    let mut restarts = 0;
+    'subscribed: loop {
+        let (mut client, snapshot) = dashboard(&site, &cookie, Instant::now() + TAKEOVER_WITHIN).await;
+        let (mut seq, mut users) = (snapshot.seq, users(snapshot));
+        loop {
+            match client.next_within(quiet).await {
+                Ok(None) => return (users, restarts),
+                Ok(Some(ServerMsg::Delta { seq: next, change })) if next == seq + 1 => {
+                    seq = next;
+                    match change {
+                        Change::UserUpdated { user } => drop(users.insert(user.id, user)),
+                        Change::UserRemoved { user } => drop(users.remove(&user)),
+                        _ => {}
+                    }
+                }
+                Ok(Some(ServerMsg::Delta { seq: next, .. })) if next <= seq => {}
+                Ok(Some(ServerMsg::Delta { .. })) | Err(_) => {
+                    restarts += 1;
+                    continue 'subscribed;
+                }
+                Ok(Some(_)) => {}
+            }
+        }
+    }
+}
+
+/// The users of a snapshot, by id.
+fn users(snapshot: Snapshot) -> BTreeMap<UserId, UserView> {
+    snapshot.users.into_iter().map(|user| (user.id, user)).collect()
+}
+
+/// Whether `site`'s dashboards show someone named `name`.
+async fn shows(site: &Site, cookie: &str, name: &str) -> bool {
+    let (_, snapshot) = dashboard(site, cookie, Instant::now() + TAKEOVER_WITHIN).await;
+    snapshot.users.iter().any(|user| user.name == name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_killed_another_node_takes_the_company_and_nothing_acknowledged_is_lost() {
+    let Some((data, nats, a)) = cluster("killed").await else { return };
+    let sam = a.site.session_cookie(SAM).await;
     let (b, c) = (node(&data, &nats, "b"), node(&data, &nats, "c"));
     let soon = Instant::now() + Duration::from_secs(5);
     let (mut on_b, _) = dashboard(&b.site, &sam, soon).await;
@@ -82,8 +133,10 @@ async fn the_owner_killed_another_node_takes_the_company_and_nothing_acknowledge
     a.kill();
     // Every dashboard left is told the state moved, and picks it up from
     // the new owner.
-    for dashboard_on in [&mut on_b, &mut on_c] {
-        let (code, why) = dashboard_on.closed_within(TAKEOVER_WITHIN).await;
+    // Both read at once: a pong owed while the other waited would meet a
+    // closed connection.
+    let (told_b, told_c) = tokio::join!(on_b.closed_within(TAKEOVER_WITHIN), on_c.closed_within(TAKEOVER_WITHIN));
+    for (code, why) in [told_b, told_c] {
         assert_eq!(code, 1001, "{why}");
     }
     let (mut on_b, after_b) = dashboard(&b.site, &sam, killed + TAKEOVER_WITHIN).await;
@@ -132,4 +185,104 @@ async fn the_owner_killed_another_node_takes_the_company_and_nothing_acknowledge
     let (_, on_b) = dashboard(&b.site, &sam, now).await;
     let (_, on_c) = dashboard(&c.site, &sam, now).await;
     assert_eq!(state(&on_b), state(&on_c));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_stopped_past_its_lease_keeps_no_write_and_steps_down_when_it_wakes() {
+    let Some((data, nats, a)) = cluster("stopped").await else { return };
+    let (sam, ada) = (a.site.session_cookie(SAM).await, a.site.session_cookie(ADA).await);
+    let b = node(&data, &nats, "b");
+    let soon = Instant::now() + Duration::from_secs(5);
+    let (mut on_a, _) = dashboard(&a.site, &sam, soon).await;
+    let (mut on_b, _) = dashboard(&b.site, &sam, soon).await;
+
+    a.signal("STOP");
+    let stopped = Instant::now();
+    on_b.closed_within(TAKEOVER_WITHIN).await;
+    dashboard(&b.site, &sam, stopped + TAKEOVER_WITHIN).await;
+    eprintln!("B took the company {:?} after A stopped", stopped.elapsed());
+
+    // A wakes believing it owns the company, and is asked for a change at
+    // once: kept by the owner, B, or refused; never kept by A's stale core.
+    a.signal("CONT");
+    let woke = Instant::now();
+    let lee = serde_json::json!({ "name": "Lee Chan", "email": "lee@example.com", "role": "agent", "access": "none", "numbers": [] });
+    let (status, added) = a.site.post_json("/api/admin/users", &ada, lee).await;
+    assert!(status == 200 || status >= 500, "{status}: {added}");
+    let _ = on_a.ended_within(Duration::from_secs(5)).await; // its pongs were owed while it slept
+    eprintln!("A stepped down {:?} after it woke; the change asked of it: {status}", woke.elapsed());
+    assert_eq!(shows(&b.site, &sam, "Lee Chan").await, status == 200, "the owner's state has the change exactly when A said it was made");
+    let (_, on_a) = dashboard(&a.site, &sam, Instant::now() + TAKEOVER_WITHIN).await;
+    let (_, on_b) = dashboard(&b.site, &sam, Instant::now() + TAKEOVER_WITHIN).await;
+    assert_eq!(state(&on_a), state(&on_b), "A follows B now");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_node_recovers_and_resyncs_when_nats_restarts_under_changes() {
+    let Some((data, mut nats, a)) = cluster("nats_restart").await else { return };
+    let sam = a.site.session_cookie(SAM).await;
+    let b = node(&data, &nats, "b");
+    // A dashboard on each node follows it all.
+    let following: Vec<_> = [&a.site, &b.site].map(|site| tokio::spawn(users_followed(Site::at(site.addr), sam.clone(), Duration::from_secs(3)))).into();
+    // Four agents go available and back from B, each as often as it may,
+    // while NATS is killed and started again; a socket closed under one
+    // is opened again.
+    let mut flipping = Vec::new();
+    for agent in ["alex", "bea", "chen", "dara"] {
+        let site = Site::at(b.site.addr);
+        let cookie = site.session_cookie(&format!("{agent}@earshot.demo")).await;
+        flipping.push(tokio::spawn(async move {
+            let (mut done, mut refused, mut reconnected) = (0, Vec::new(), 0);
+            let mut client = site.live_client_with(&cookie).await;
+            for i in 0..12 {
+                match client.try_request(Request::SetPresence { available: i % 2 == 0, reason: String::new() }).await {
+                    Some(Outcome::Ok) => done += 1,
+                    Some(other) => refused.push(other),
+                    None => {
+                        reconnected += 1;
+                        client = site.live_client_with(&cookie).await;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            (done, refused, reconnected, client) // kept open: no presence left to change after
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    nats.restart().expect("nats-server starts again");
+    let (mut done, mut refused, mut reconnected, mut agents) = (0, Vec::new(), 0, Vec::new());
+    for agent in flipping {
+        let (d, r, c, client) = agent.await.unwrap();
+        (done, reconnected) = (done + d, reconnected + c);
+        refused.extend(r);
+        agents.push(client);
+    }
+    eprintln!("presence changes through the restart: {done} done, {} refused, {reconnected} sockets opened again", refused.len());
+    assert!(refused.iter().all(|r| format!("{r:?}").contains("try again")), "each refusal says to try again: {refused:?}");
+
+    // After it, a change made on B reaches both nodes' dashboards alike.
+    let deadline = Instant::now() + TAKEOVER_WITHIN;
+    let mut agent = b.site.live_client(ALEX).await;
+    ok(agent.request(Request::WatchMyCall).await);
+    loop {
+        let (outcome, _) = agent.request(Request::SetPresence { available: true, reason: String::new() }).await;
+        if outcome == Outcome::Ok {
+            break;
+        }
+        assert!(Instant::now() < deadline, "B's changes are refused still: {outcome:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut followed = Vec::new();
+    for follower in following {
+        followed.push(follower.await.unwrap());
+    }
+    let (_, owners) = dashboard(&a.site, &sam, deadline).await;
+    let (_, on_b) = dashboard(&b.site, &sam, deadline).await;
+    assert_eq!(state(&owners), state(&on_b));
+    let owners = users(owners);
+    for (node, (shown, restarts)) in ["A", "B"].into_iter().zip(followed) {
+        eprintln!("the dashboard on {node} started over {restarts} times");
+        let differ: Vec<_> = owners.iter().filter(|(id, user)| shown.get(id) != Some(user)).map(|(id, user)| (user, shown.get(id))).collect();
+        assert!(differ.is_empty(), "the dashboard on {node} shows what the owner has: {differ:?}");
+    }
 }

@@ -80,16 +80,24 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("the server binary starts");
-        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
         let running = "Earshot is running at http://";
         let mut said = Vec::new();
-        for line in stdout.lines().map_while(Result::ok) {
+        for line in stdout.by_ref().map_while(Result::ok) {
             if let Some(addr) = line.split_once(running).and_then(|(_, rest)| rest.split('/').next()?.parse().ok()) {
+                // Its log from then on, in the test's output (shown when it fails).
+                std::thread::spawn(move || stdout.map_while(Result::ok).for_each(|line| eprintln!("[{addr}] {line}")));
                 return Server { child, site: Site::at(addr), said };
             }
             said.push(line);
         }
         panic!("the server never said where it runs: {said:?}");
+    }
+
+    /// Sends it `signal` (`STOP`, `CONT`).
+    pub fn signal(&self, signal: &str) {
+        let sent = Command::new("kill").arg(format!("-{signal}")).arg(self.child.id().to_string()).status().expect("kill runs");
+        assert!(sent.success(), "SIG{signal} sent");
     }
 
     /// SIGKILL: no clean shutdown, nothing flushed on the way out.
