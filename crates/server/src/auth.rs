@@ -7,7 +7,7 @@
 //! session still is.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{OnceLock, RwLock};
 use std::time::Duration;
 
 use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
@@ -16,8 +16,9 @@ use earshot_domain::seed::DEMO_PASSWORD;
 use earshot_domain::User;
 use earshot_protocol::{Me, Millis, UserId};
 use earshot_store::{Company, LinkFor, Store};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
 /// A person's account: who they are, and how they sign in if they can.
 #[derive(Clone, Debug)]
@@ -57,16 +58,32 @@ impl Accounts {
 }
 
 /// Why a user's sockets close.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Ended {
     /// This session signed out.
-    Session(Token),
+    Session(SessionKey),
     /// Every session of the user but `keep` ended: deactivated (`keep:
     /// None`), or their password changed in session `keep`.
-    Sessions { user: UserId, keep: Option<Token> },
+    Sessions { user: UserId, keep: Option<SessionKey> },
     /// The user's role or access changed: their pages must ask again who
     /// they are.
     Changed(UserId),
+}
+
+/// A session as its sockets and the other nodes know it: its token's
+/// SHA-256, as the store keeps it (never the token itself).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SessionKey(String);
+
+/// What changed on this server about who may sign in or stay signed in:
+/// told to the other nodes, which change the same (see `node::accounts`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum AccountNews {
+    /// A person as an admin saved them.
+    User(User),
+    /// Their password changed (in the store: its hash is read there).
+    Password(UserId),
+    Ended(Ended),
 }
 
 /// An opaque session token (hex of 32 random bytes).
@@ -86,6 +103,10 @@ impl Token {
     fn hash(&self) -> String {
         hex(&Sha256::digest(self.0.as_bytes()))
     }
+
+    pub fn key(&self) -> SessionKey {
+        SessionKey(self.hash())
+    }
 }
 
 pub struct Auth {
@@ -99,6 +120,8 @@ pub struct Auth {
     demo: bool,
     /// Sessions ended, told to the sockets they opened.
     ended: broadcast::Sender<Ended>,
+    /// On several nodes: what changes here, for the others.
+    news: OnceLock<mpsc::UnboundedSender<AccountNews>>,
 }
 
 impl Auth {
@@ -114,7 +137,7 @@ impl Auth {
         }
         let dummy_hash = hash_password(&random_hex::<16>());
         let (ended, _) = broadcast::channel(64);
-        Self { accounts: RwLock::new(accounts), dummy_hash, store, ttl, demo, ended }
+        Self { accounts: RwLock::new(accounts), dummy_hash, store, ttl, demo, ended, news: OnceLock::new() }
     }
 
     pub fn ttl(&self) -> Duration {
@@ -148,10 +171,15 @@ impl Auth {
     /// the store first).
     pub async fn set_password(&self, user: UserId, hash: String) -> Result<(), earshot_store::Error> {
         self.store.set_password_hash(user, &hash).await?;
-        if let Some(account) = self.accounts_mut().by_id.get_mut(&user) {
-            account.password_hash = Some(hash);
-        }
+        self.password_is(user, Some(hash));
+        self.tell(AccountNews::Password(user));
         Ok(())
+    }
+
+    fn password_is(&self, user: UserId, hash: Option<String>) {
+        if let Some(account) = self.accounts_mut().by_id.get_mut(&user) {
+            account.password_hash = hash;
+        }
     }
 
     /// A person as an admin saved them, live at once: a new one signs in
@@ -159,6 +187,11 @@ impl Auth {
     /// are, a deactivated one signs in no more (their sessions are ended by
     /// whoever deactivated them, at once or after their call).
     pub fn put_user(&self, user: &User) {
+        self.saved(user);
+        self.tell(AccountNews::User(user.clone()));
+    }
+
+    fn saved(&self, user: &User) {
         let before = self.accounts().by_id.get(&user.id).map(|a| a.me.clone());
         self.accounts_mut().put(user);
         let changed = before.is_some_and(|me| (me.role, me.access, &me.name) != (user.role, user.access, &user.name));
@@ -170,7 +203,35 @@ impl Auth {
     /// Ends every session of `user` but `keep`; their sockets hear of it.
     pub async fn end_sessions(&self, user: UserId, keep: Option<&Token>) -> Result<(), earshot_store::Error> {
         self.store.close_sessions_of(user, keep.map(Token::hash).as_deref()).await?;
-        let _ = self.ended.send(Ended::Sessions { user, keep: keep.cloned() }); // no open socket is fine
+        self.end(Ended::Sessions { user, keep: keep.map(Token::key) });
+        Ok(())
+    }
+
+    fn end(&self, ended: Ended) {
+        let _ = self.ended.send(ended.clone()); // no open socket is fine
+        self.tell(AccountNews::Ended(ended));
+    }
+
+    /// From now on, every change here is told on the channel returned.
+    pub fn tell_others(&self) -> mpsc::UnboundedReceiver<AccountNews> {
+        let (tell, told) = mpsc::unbounded_channel();
+        assert!(self.news.set(tell).is_ok(), "told once");
+        told
+    }
+
+    fn tell(&self, news: AccountNews) {
+        if let Some(others) = self.news.get() {
+            let _ = others.send(news); // a node stopping is fine
+        }
+    }
+
+    /// What another node changed, changed here too (and told nobody).
+    pub async fn heard(&self, news: AccountNews) -> Result<(), earshot_store::Error> {
+        match news {
+            AccountNews::User(user) => self.saved(&user),
+            AccountNews::Password(user) => self.password_is(user, self.store.password_hash(user).await?),
+            AccountNews::Ended(ended) => drop(self.ended.send(ended)),
+        }
         Ok(())
     }
 
@@ -202,7 +263,7 @@ impl Auth {
     pub async fn close_session(&self, token: &Token) -> Result<Option<UserId>, earshot_store::Error> {
         let user = self.store.close_session(&token.hash()).await?;
         if user.is_some() {
-            let _ = self.ended.send(Ended::Session(token.clone())); // no open socket is fine
+            self.end(Ended::Session(token.key()));
         }
         Ok(user)
     }

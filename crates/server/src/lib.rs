@@ -160,13 +160,16 @@ impl Application {
             ears,
         };
         let (attention, phrases) = start.attention().await?;
-        let live = match &config.node {
+        let (live, joined) = match &config.node {
             None => {
                 let (writer, writing) = earshot_store::Writer::new(store.clone()).await?;
                 supervise::task("database writer", writing);
-                start.start(writer, "the server stopped during the call").await?
+                (start.start(writer, "the server stopped during the call").await?, None)
             }
-            Some(node) => node::join(node, node::Takeover::new(start)).await.map_err(StartError::Node)?,
+            Some(node) => {
+                let joined = node::join(node, node::Takeover::new(start)).await.map_err(StartError::Node)?;
+                (joined.live.clone(), Some(joined))
+            }
         };
         listen::spawn(heard, live.clone(), listen::thresholds(&attention), phrases)?;
         let sip = match &config.sip {
@@ -188,6 +191,9 @@ impl Application {
         let needs_admin = !company.directory.active_users().any(|u| u.role == earshot_protocol::Role::Admin);
         let phone_line = sip.as_ref().map(|line| (line.local_addr(), line.rules()));
         let state = http::AppState::new(&config, company, store, local, live.clone(), media.clone(), stopping.subscribe())?.with_speech(speech).with_phone_line(phone_line);
+        if let Some(joined) = &joined {
+            joined.share_accounts(state.auth.clone()).await.map_err(StartError::Node)?;
+        }
         let setup_link = match needs_admin {
             true => Some(setup_link(&state, local).await?),
             false => None,

@@ -66,6 +66,12 @@ impl Store {
         Ok(())
     }
 
+    /// The hash of `user`'s password, if they have set one.
+    pub async fn password_hash(&self, user: UserId) -> Result<Option<String>, Error> {
+        let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1").bind(i64::from(user.0)).fetch_optional(&self.pool).await?;
+        Ok(row.map(|row| row.try_get::<Option<String>, _>("password_hash")).transpose()?.flatten())
+    }
+
     /// The company as stored.
     pub async fn company(&self) -> Result<Company, Error> {
         let mut removed = Vec::new();

@@ -152,8 +152,8 @@ impl Ends {
                 _ = &mut self.expiry => return End::Expired,
                 ended = self.ended.recv() => {
                     let end = match ended {
-                        Ok(Ended::Session(token)) => (token == self.session).then_some(End::SignedOut),
-                        Ok(Ended::Sessions { user, keep }) if user == self.user && keep.as_ref() != Some(&self.session) => {
+                        Ok(Ended::Session(key)) => (key == self.session.key()).then_some(End::SignedOut),
+                        Ok(Ended::Sessions { user, keep }) if user == self.user && keep != Some(self.session.key()) => {
                             Some(if keep.is_some() { End::PasswordChanged } else { End::Deactivated })
                         }
                         Ok(Ended::Changed(user)) => (user == self.user).then_some(End::AccountChanged),

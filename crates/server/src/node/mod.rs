@@ -7,8 +7,10 @@
 //!
 //! - [`wire`]: what crosses between nodes;
 //! - [`fanout`]: the owner's deltas published, and fanned out on every node;
-//! - [`owner`]: the company taken when the lease is won, given up when lost.
+//! - [`owner`]: the company taken when the lease is won, given up when lost;
+//! - [`accounts`]: who may sign in, the same on every node.
 
+mod accounts;
 mod fanout;
 mod owner;
 mod wire;
@@ -45,6 +47,25 @@ impl NodeConfig {
 
     fn deltas(&self) -> String {
         format!("delta.{}", self.cluster)
+    }
+
+    fn accounts(&self) -> String {
+        format!("accounts.{}", self.cluster)
+    }
+}
+
+/// This node, joined: its handle on the company's core, and its link to
+/// the others.
+pub struct Joined {
+    pub live: LiveHandle,
+    nats: async_nats::Client,
+    config: NodeConfig,
+}
+
+impl Joined {
+    /// Keeps `auth`'s accounts the same as the other nodes'.
+    pub async fn share_accounts(&self, auth: Arc<crate::auth::Auth>) -> Result<(), NodeError> {
+        accounts::share(self.nats.clone(), self.config.accounts(), self.config.name.clone(), auth).await
     }
 }
 
@@ -114,9 +135,9 @@ pub fn check(config: &crate::Config) -> Result<(), NodeError> {
 }
 
 /// Joins the cluster: holds the company's lease, takes the company while it
-/// holds it (through `takeover`), follows the owner's deltas. The handle
+/// holds it (through `takeover`), follows the owner's deltas. Its handle
 /// routes to wherever the core runs.
-pub async fn join(config: &NodeConfig, takeover: Takeover) -> Result<LiveHandle, NodeError> {
+pub async fn join(config: &NodeConfig, takeover: Takeover) -> Result<Joined, NodeError> {
     let nats = async_nats::ConnectOptions::new()
         .name(&config.name)
         .request_timeout(Some(ASK_WITHIN))
@@ -134,6 +155,6 @@ pub async fn join(config: &NodeConfig, takeover: Takeover) -> Result<LiveHandle,
     let deltas = nats.subscribe(config.deltas()).await.map_err(|e| format!("cannot follow {}: {e}", config.deltas()))?;
     crate::supervise::task("owner's deltas", fanout.clone().follow(deltas));
     crate::supervise::task("company's core", takeover.run(nats.clone(), config.clone(), epochs, owner));
-    let routes = Routes { nats, commands: config.commands(), owner: owned, fanout, runtime: tokio::runtime::Handle::current() };
-    Ok(LiveHandle::node(Arc::new(routes)))
+    let routes = Routes { nats: nats.clone(), commands: config.commands(), owner: owned, fanout, runtime: tokio::runtime::Handle::current() };
+    Ok(Joined { live: LiveHandle::node(Arc::new(routes)), nats, config: config.clone() })
 }

@@ -286,3 +286,53 @@ async fn every_node_recovers_and_resyncs_when_nats_restarts_under_changes() {
         assert!(differ.is_empty(), "the dashboard on {node} shows what the owner has: {differ:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_may_sign_in_changes_on_every_node_at_once() {
+    let Some((data, nats, a)) = cluster("accounts").await else { return };
+    let b = node(&data, &nats, "b");
+    const STRONG: &str = "ledger-violet-harbour-9";
+    /// A sign-in's status on `site`, once it is `want` (other nodes hear
+    /// of a change within moments), or the last one after 3 s.
+    async fn signs_in(site: &Site, email: &str, password: &str, want: u16) -> u16 {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            let status = site.sign_in(email, password).await.status().as_u16();
+            if status == want || Instant::now() > deadline {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    // A person added on B sets their password through their link on A, and
+    // signs in on B with it.
+    let ada = b.site.session_cookie(ADA).await;
+    let lee = serde_json::json!({ "name": "Lee Chan", "email": "lee@example.com", "role": "agent", "access": "none", "numbers": [] });
+    let (status, added) = b.site.post_json("/api/admin/users", &ada, lee).await;
+    assert_eq!(status, 200, "{added}");
+    let token = added["link"]["path"].as_str().unwrap().split_once('#').unwrap().1.to_owned();
+    tokio::time::sleep(Duration::from_millis(500)).await; // A hears of Lee
+    let (status, me) = a.site.post_json("/api/links/redeem", "", serde_json::json!({ "token": token, "password": STRONG })).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(signs_in(&b.site, "lee@example.com", STRONG, 200).await, 200, "B knows Lee's password");
+
+    // Sam changes his password on B: his session on A ends, its dashboard
+    // closes, and A takes the new password only.
+    let (sam_on_a, sam_on_b) = (a.site.session_cookie(SAM).await, b.site.session_cookie(SAM).await);
+    let (mut dashboard_on_a, _) = dashboard(&a.site, &sam_on_a, Instant::now() + TAKEOVER_WITHIN).await;
+    let change = serde_json::json!({ "current": earshot_domain::seed::DEMO_PASSWORD, "new": STRONG });
+    let (status, changed) = b.site.put_json("/api/session/password", &sam_on_b, change).await;
+    assert_eq!(status, 204, "{changed}");
+    let (code, why) = dashboard_on_a.closed_within(Duration::from_secs(5)).await;
+    assert_eq!((code, why.as_str()), (1008, "your password was changed in another window: sign in again"));
+    assert_eq!(a.site.get_json("/api/session", &sam_on_a).await.1, serde_json::Value::Null, "signed out on A");
+    assert_eq!(signs_in(&a.site, SAM, earshot_domain::seed::DEMO_PASSWORD, 401).await, 401, "the old password, refused on A");
+    assert_eq!(signs_in(&a.site, SAM, STRONG, 200).await, 200, "the new one, taken");
+
+    // Signed out on B, the session's sockets on A close too.
+    let (mut dashboard_on_a, _) = dashboard(&a.site, &sam_on_b, Instant::now() + TAKEOVER_WITHIN).await;
+    let signed_out = b.site.client.delete(b.site.url("/api/session")).header("origin", b.site.origin()).header("cookie", &sam_on_b).send().await.unwrap();
+    assert_eq!(signed_out.status(), 204);
+    assert_eq!(dashboard_on_a.closed_within(Duration::from_secs(5)).await, (1008, "you signed out".to_owned()));
+}
