@@ -22,7 +22,8 @@ pub fn test(args: &[String]) -> Result {
     tools::ensure_sip_peers()?;
     let nats = tools::ensure_nats()?;
 
-    // The store's suite runs against SQLite, and against this server too.
+    // The store's suite runs against SQLite, and against this server too;
+    // so do the several-node tests, native and end-to-end.
     let postgres = crate::postgres::Cluster::start()?;
     step("native tests");
     run(Command::new("cargo")
@@ -30,7 +31,6 @@ pub fn test(args: &[String]) -> Result {
         .args(["test", "--workspace", "--exclude", "earshot", "--exclude", "earshot-e2e"])
         .env("EARSHOT_TEST_POSTGRES", &postgres.url)
         .env("EARSHOT_NATS_SERVER", &nats))?;
-    drop(postgres);
     run(Command::new("cargo").current_dir(root()).args(["test", "--package", "earshot", "--lib"]))?;
 
     step(&format!("fuzzing the parsers, {} s each", crate::fuzz::IN_TESTS));
@@ -52,7 +52,7 @@ pub fn test(args: &[String]) -> Result {
     build_dist(&tool_bin)?;
 
     step("end-to-end tests: headless Chromium against the real server");
-    run(&mut e2e(&["test", "--package", "earshot-e2e"]))
+    run(e2e(&["test", "--package", "earshot-e2e"]).env("EARSHOT_TEST_POSTGRES", &postgres.url).env("EARSHOT_NATS_SERVER", &nats))
 }
 
 /// `cargo <args>` for the e2e crate, pointed at the built app and the browser.

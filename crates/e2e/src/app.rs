@@ -102,11 +102,17 @@ impl TestApp {
     /// him, talking both ways; each browser gets its own `extra_args` (a
     /// fake microphone).
     pub async fn caller_put_through(&self, driver: &Chromedriver, caller_args: &[&str], agent_args: &[&str]) -> (Browser, Browser) {
+        self.caller_put_through_on(self, self, driver, caller_args, agent_args).await
+    }
+
+    /// The same, the agent's page from `agent_site` and the caller's from
+    /// `caller_site` (other nodes), the call's audio on this server's SFU.
+    pub async fn caller_put_through_on(&self, agent_site: &TestApp, caller_site: &TestApp, driver: &Chromedriver, caller_args: &[&str], agent_args: &[&str]) -> (Browser, Browser) {
         let caller = driver.browser(caller_args).await;
         let agent = driver.browser(agent_args).await;
-        agent.sign_in(self, "alex@earshot.demo").await;
+        agent.sign_in(agent_site, "alex@earshot.demo").await;
         agent.go_available().await;
-        caller.goto(&self.url("/caller")).await;
+        caller.goto(&caller_site.url("/caller")).await;
         caller.wait_for_text("[data-testid=dial-number] option").await;
         let idle = caller.execute("return document.querySelector('[data-testid=caller-hang-up]').disabled;", serde_json::json!([])).await;
         assert_eq!(idle, serde_json::json!(true), "no call yet: nothing to hang up");

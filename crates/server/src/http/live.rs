@@ -78,6 +78,7 @@ pub async fn upgrade(
         floods: Arc::clone(&state.floods),
         deltas: None,
         dashboard: false,
+        follow_again: false,
         my_call: None,
         last_call: None,
         my_row: None,
@@ -107,6 +108,10 @@ struct Connection {
     deltas: Option<broadcast::Receiver<Batch>>,
     /// Subscribed to the dashboard: every delta goes out as it is.
     dashboard: bool,
+    /// A subscription this socket asked for found the company between
+    /// nodes: after the refusal it closes (1001), and the app subscribes
+    /// again with back-off, by then to the node that took the company.
+    follow_again: bool,
     /// Agents watching their own call: the call they are on.
     my_call: Option<Option<CallId>>,
     /// The agent's call as last heard, and their own row (their presence).
@@ -252,6 +257,10 @@ impl Connection {
                 tracing::info!(user = user.0, "live peer took nothing for {:?}: dropped", heartbeat.dead_after());
                 break;
             }
+            if self.follow_again {
+                End::Moved.say(&mut socket).await;
+                break;
+            }
         }
         self.end_audio_check();
         self.live.disconnected(user).await;
@@ -352,10 +361,17 @@ impl Connection {
     }
 
     async fn subscribe(&mut self) -> Result<ServerMsg, ApiError> {
-        let subscription = self.live.subscribe(self.me.id).await.map_err(not_answered)?.map_err(|e| refused(&e))?;
+        let subscription = self.live.subscribe(self.me.id).await.map_err(|why| self.not_followed(why))?.map_err(|e| refused(&e))?;
         self.deltas = Some(subscription.deltas);
         self.dashboard = true;
         Ok(ServerMsg::Snapshot(subscription.snapshot))
+    }
+
+    /// Why a subscription was not made, noting one the company's move
+    /// caused (see `follow_again`).
+    fn not_followed(&mut self, why: Unavailable) -> ApiError {
+        self.follow_again |= matches!(why, Unavailable::NoOwner);
+        not_answered(why)
     }
 
     async fn resync(&mut self) -> Vec<ServerMsg> {
@@ -425,9 +441,9 @@ impl Connection {
     }
 
     async fn watch_my_call(&mut self) -> Result<ServerMsg, ApiError> {
-        self.deltas = Some(self.live.watch().await.map_err(not_answered)?);
-        let call = self.live.my_call(self.me.id).await.map_err(not_answered)?;
-        self.my_row = self.live.user_row(self.me.id).await.map_err(not_answered)?;
+        self.deltas = Some(self.live.watch().await.map_err(|why| self.not_followed(why))?);
+        let call = self.live.my_call(self.me.id).await.map_err(|why| self.not_followed(why))?;
+        self.my_row = self.live.user_row(self.me.id).await.map_err(|why| self.not_followed(why))?;
         self.my_call = Some(call.as_ref().map(|c| c.id));
         self.last_call = call;
         Ok(ServerMsg::MyCall(self.told.tell(self.agent_view())))

@@ -131,6 +131,13 @@ async fn the_owner_killed_another_node_takes_the_company_and_nothing_acknowledge
 
     let killed = Instant::now();
     a.kill();
+    // A dashboard that opens meanwhile (one that was on A) is told to try
+    // again, and its socket closes, so that the app does, with back-off.
+    tokio::time::sleep(Duration::from_millis(200)).await; // NATS hears A's connection go
+    let mut early = b.site.live_client_with(&sam).await;
+    let (refused, _) = early.request(Request::Subscribe).await;
+    assert!(matches!(&refused, Outcome::Refused { error } if error.message.contains("try again")), "{refused:?}");
+    assert_eq!(early.closed_within(Duration::from_secs(5)).await.0, 1001);
     // Every dashboard left is told the state moved, and picks it up from
     // the new owner.
     // Both read at once: a pong owed while the other waited would meet a
