@@ -161,11 +161,7 @@ impl Application {
         };
         let (attention, phrases) = start.attention().await?;
         let (live, joined) = match &config.node {
-            None => {
-                let (writer, writing) = earshot_store::Writer::new(store.clone()).await?;
-                supervise::task("database writer", writing);
-                (start.start(writer, "the server stopped during the call").await?, None)
-            }
+            None => (start.start("the server stopped during the call").await?, None),
             Some(node) => {
                 let joined = node::join(node, node::Takeover::new(start)).await.map_err(StartError::Node)?;
                 (joined.live.clone(), Some(joined))

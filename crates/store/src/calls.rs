@@ -10,7 +10,8 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::insert_audit;
 use crate::text::{from_text, to_text};
-use crate::{Error, Store};
+use crate::writer::raise_fence;
+use crate::{Epoch, Error, Store};
 
 const CALL_COLUMNS: &str = "id, origin, number_id, agent_id, customer_phone, contact_id, direction, kind, state, started_at";
 
@@ -162,8 +163,10 @@ impl Store {
     /// Ends every call a stopped server left open (it crashed, or was
     /// killed): each gets a last timeline entry at its last known time, and
     /// a coaching session still open on it ends in the audit log. Returns
-    /// how many calls were closed.
-    pub async fn close_cut_off_calls(&self, why: &str) -> Result<usize, Error> {
+    /// how many calls were closed; with a `fence`, behind it (`None`: a
+    /// newer owner raised it past that epoch, and nothing was closed). Run
+    /// it before the writer starts: it takes audit ids.
+    pub async fn close_cut_off_calls(&self, why: &str, fence: Option<Epoch>) -> Result<Option<usize>, Error> {
         let open = sqlx::query(
             "SELECT c.id, c.started_at, (SELECT COUNT(*) FROM call_timeline t WHERE t.call_id = c.id) AS entries,
                     (SELECT MAX(t.at) FROM call_timeline t WHERE t.call_id = c.id) AS last_at
@@ -172,6 +175,11 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let mut tx = self.pool.begin().await?;
+        if let Some(epoch) = fence {
+            if !raise_fence(&mut tx, epoch).await? {
+                return Ok(None); // rolled back on drop
+            }
+        }
         let mut audit_id = crate::audit::last_audit_id(&mut tx).await?;
         for row in &open {
             let call = call_of_column(row, "id")?;
@@ -188,7 +196,7 @@ impl Store {
             }
         }
         tx.commit().await?;
-        Ok(open.len())
+        Ok(Some(open.len()))
     }
 }
 

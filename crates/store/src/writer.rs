@@ -170,7 +170,7 @@ struct Fenced {
 /// owns the company. Within a transaction, the row stays locked until it
 /// ends, so a newer owner's raise waits for it, and then this one finds
 /// the fence past it.
-async fn raise_fence(db: &mut sqlx::AnyConnection, epoch: Epoch) -> Result<bool, Error> {
+pub(crate) async fn raise_fence(db: &mut sqlx::AnyConnection, epoch: Epoch) -> Result<bool, Error> {
     let raised = sqlx::query("UPDATE fence SET epoch = $1 WHERE id = 1 AND epoch <= $1").bind(epoch.0 as i64).execute(db).await?;
     Ok(raised.rows_affected() == 1)
 }

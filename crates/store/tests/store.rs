@@ -151,6 +151,8 @@ async fn a_stale_owner_writes_nothing_once_a_newer_one_holds_the_fence(db: Db) {
 
     let new = fenced(6).await.unwrap();
     assert_eq!(fenced(5).await.err(), Some(None), "an epoch the fence is past cannot start a writer");
+    assert_eq!(store.close_cut_off_calls("the owner stopped", Some(Epoch(5))).await.unwrap(), None, "nor end the new owner's calls");
+    assert_eq!(store.ended_calls_of(store.call(kept).await.unwrap().unwrap().contact.unwrap(), 10).await.unwrap(), [], "still live");
     assert!(!old.is_deposed(), "told at its next write, not before");
     core.apply(T0, CallEvent::Ended { call: kept }).unwrap();
     assert_eq!(write_out(&mut core, &old).await, Err(NotKept), "a stale owner's change is never told kept");
@@ -381,8 +383,8 @@ async fn calls_cut_off_by_a_crash_are_ended_on_the_next_start(db: Db) {
     core.handle(Millis(T0.0 + 7), SAM, Command::StartCoaching { call, notify_agent: false }).unwrap();
     write_out(&mut core, &writer).await.expect("kept");
 
-    assert_eq!(store.close_cut_off_calls("the server stopped").await.unwrap(), 1);
-    assert_eq!(store.close_cut_off_calls("the server stopped").await.unwrap(), 0, "once");
+    assert_eq!(store.close_cut_off_calls("the server stopped", None).await.unwrap(), Some(1));
+    assert_eq!(store.close_cut_off_calls("the server stopped", None).await.unwrap(), Some(0), "once");
     let kept = store.call(call).await.unwrap().unwrap();
     let last = kept.timeline.last().unwrap();
     assert_eq!((last.entry.what.as_str(), last.entry.at), ("Call cut off: the server stopped", Millis(T0.0 + 7)));

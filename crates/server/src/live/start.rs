@@ -8,12 +8,12 @@ use earshot_domain::Core;
 use earshot_phrases::{Listening, Model};
 use earshot_protocol::AttentionSettings;
 use earshot_simulator::SimConfig;
-use earshot_store::{Store, Writer};
+use earshot_store::{Epoch, Store, Writer};
 
 use super::LiveHandle;
 use crate::listen::{self, Ears};
 use crate::media::MediaHandle;
-use crate::{now, StartError};
+use crate::{now, supervise, StartError};
 
 /// What the core is started with, besides the database's state.
 #[derive(Clone)]
@@ -30,13 +30,41 @@ pub struct CoreStart {
 }
 
 impl CoreStart {
-    /// Ends, with `why`, the calls the last core left live in the database
-    /// (their audio went with it), then starts the core on `writer`.
-    pub async fn start(&self, writer: Writer, why: &str) -> Result<LiveHandle, StartError> {
-        let cut_off = self.store.close_cut_off_calls(why).await?;
+    /// The one server's core: the calls its last run left live first end
+    /// in their record with `why` (their audio went with it).
+    pub async fn start(&self, why: &str) -> Result<LiveHandle, StartError> {
+        self.close_cut_off(why, None).await?;
+        let (writer, writing) = Writer::new(self.store.clone()).await?;
+        self.spawn(writer, writing).await
+    }
+
+    /// The core of the node that owns the company at `epoch`, behind the
+    /// store's fence, and its writer (it says when it is deposed); `None`
+    /// when a newer owner has raised the fence past `epoch`.
+    pub async fn start_fenced(&self, epoch: Epoch, why: &str) -> Result<Option<(LiveHandle, Writer)>, StartError> {
+        if !self.close_cut_off(why, Some(epoch)).await? {
+            return Ok(None);
+        }
+        let (writer, writing) = match Writer::fenced(self.store.clone(), epoch).await {
+            Ok(fenced) => fenced,
+            Err(None) => return Ok(None),
+            Err(Some(e)) => return Err(e.into()),
+        };
+        Ok(Some((self.spawn(writer.clone(), writing).await?, writer)))
+    }
+
+    /// Before the writer starts: the audit ids it takes are the writer's
+    /// next. False when the fence is past `fence`.
+    async fn close_cut_off(&self, why: &str, fence: Option<Epoch>) -> Result<bool, StartError> {
+        let Some(cut_off) = self.store.close_cut_off_calls(why, fence).await? else { return Ok(false) };
         if cut_off > 0 {
             tracing::warn!("{cut_off} calls were live when the company's core last stopped: ended in their records");
         }
+        Ok(true)
+    }
+
+    async fn spawn(&self, writer: Writer, writing: impl std::future::Future<Output = ()> + Send + 'static) -> Result<LiveHandle, StartError> {
+        supervise::task("database writer", writing);
         let company = self.store.company().await?;
         // Ids start at the start time in µs (below 2^53, exact as a JSON
         // number in the browser, until the year 2255), and after every id

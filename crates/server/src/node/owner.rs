@@ -8,7 +8,6 @@ use tokio::sync::watch;
 
 use super::{fanout, wire, NodeConfig};
 use crate::live::{CoreStart, LiveHandle};
-use crate::supervise;
 
 /// Why the calls a lost owner had live end in their record.
 const OWNER_STOPPED: &str = "the server that held the company's calls stopped during the call";
@@ -52,17 +51,10 @@ impl Takeover {
 
     /// Runs the core at `epoch` until the lease moves on or the fence does.
     async fn hold(&self, nats: &async_nats::Client, config: &NodeConfig, epoch: u64, epochs: &mut watch::Receiver<Option<u64>>, owner: &watch::Sender<Option<LiveHandle>>) -> Result<(), String> {
-        let (writer, writing) = match earshot_store::Writer::fenced(self.start.store.clone(), earshot_store::Epoch(epoch)).await {
-            Ok(fenced) => fenced,
-            Err(None) => {
-                tracing::warn!(epoch, "a newer owner holds the database's fence: this node waits");
-                return Ok(());
-            }
-            Err(Some(e)) => return Err(format!("the database: {e}")),
+        let Some((core, deposed)) = self.start.start_fenced(earshot_store::Epoch(epoch), OWNER_STOPPED).await.map_err(|e| e.to_string())? else {
+            tracing::warn!(epoch, "a newer owner holds the database's fence: this node waits");
+            return Ok(());
         };
-        let deposed = writer.clone();
-        supervise::task("database writer", writing);
-        let core = self.start.start(writer, OWNER_STOPPED).await.map_err(|e| e.to_string())?;
         self.start.listen_as_saved().await.map_err(|e| e.to_string())?;
         let commands = nats.subscribe(config.commands()).await.map_err(|e| format!("cannot serve {}: {e}", config.commands()))?;
         let serving = tokio::spawn(serve(nats.clone(), commands, epoch, core.clone(), self.start.clone()));

@@ -162,6 +162,13 @@ async fn the_owner_killed_another_node_takes_the_company_and_nothing_acknowledge
         }
     };
     assert!(format!("{presence:?}").contains("Alex Morgan"), "the dashboard on B hears of it: {presence:?}");
+    // And a new call, coached: its audit entry follows those the takeover wrote.
+    let mut caller = c.site.caller_client().await;
+    let dial = Request::Dial { number: earshot_domain::seed::SALES, phone: CALLER_PAGE_PHONE.to_owned(), offer: coach_offer() };
+    let (dialled, _) = caller.request(dial).await;
+    let Outcome::Answer { call: next, .. } = dialled else { panic!("the caller's call after: {dialled:?}") };
+    let mut coach = b.site.live_client_with(&sam).await;
+    ok(coach.request(Request::StartCoaching { call: next, notify_agent: true, offer: None }).await);
 
     // The call's record: each acknowledged record once, and its end with why.
     let (status, detail) = c.site.get_json(&format!("/api/calls/{}", call.0), &sam).await;
@@ -184,8 +191,8 @@ async fn the_owner_killed_another_node_takes_the_company_and_nothing_acknowledge
     let ada = c.site.session_cookie(ADA).await;
     let (_, log) = c.site.get_json(&format!("/api/audit?agent={}", crate::helpers::ALEX_ID.0), &ada).await;
     let log: Vec<AuditEntry> = serde_json::from_value::<AuditLog>(log).unwrap().entries;
-    let actions: Vec<AuditAction> = log.iter().rev().map(|e| e.action).collect();
-    assert_eq!(actions, [AuditAction::Started, AuditAction::Ended], "{log:?}");
+    let actions: Vec<_> = log.iter().rev().map(|e| (e.action, e.call)).collect();
+    assert_eq!(actions, [(AuditAction::Started, Some(call)), (AuditAction::Ended, Some(call)), (AuditAction::Started, Some(next))], "{log:?}");
 
     // Every dashboard agrees with the owner.
     let now = Instant::now() + Duration::from_secs(5);
