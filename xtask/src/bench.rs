@@ -44,8 +44,21 @@ pub fn bench(args: &[String]) -> Result {
             run(Command::new("cargo").current_dir(root()).args(latency))
         }
         Some("fanout") => {
-            step("benchmark: the live state's fan-out to 100, 500 and 2,000 WebSocket dashboards");
-            run(Command::new("cargo").current_dir(root()).args(["bench", "--package", "earshot-server", "--bench", "fanout"]))
+            let mut bench = Command::new("cargo");
+            bench.current_dir(root()).args(["bench", "--package", "earshot-server", "--bench", "fanout"]);
+            match args.get(1..) {
+                Some([flag, nodes]) if flag == "--nodes" => {
+                    let postgres = crate::postgres::Cluster::start()?;
+                    let nats = tools::ensure_nats()?;
+                    step(&format!("benchmark: the live state's fan-out over {nodes} nodes (NATS, PostgreSQL) to 100, 500 and 2,000 dashboards"));
+                    run(bench.env("EARSHOT_BENCH_NODES", nodes).env("EARSHOT_BENCH_POSTGRES", &postgres.url).env("EARSHOT_NATS_SERVER", &nats))
+                }
+                Some([]) => {
+                    step("benchmark: the live state's fan-out to 100, 500 and 2,000 WebSocket dashboards");
+                    run(&mut bench)
+                }
+                _ => Err("usage: cargo xtask bench fanout [--nodes 1,2,3]".to_owned()),
+            }
         }
         _ => Err("usage: cargo xtask bench join | dsp | store | sfu | sip | switch | fanout | dashboard | signals".to_owned()),
     }

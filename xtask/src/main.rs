@@ -30,6 +30,8 @@ commands:
   bench store | sfu | switch | fanout | dashboard
                    the store, the SFU's forwarding, the whisper switch, the live state's fan-out and the 10,000-call dashboard
   bench signals    what listening to calls costs: Opus decoding and the signal detectors per call
+  bench fanout --nodes 1,2,3
+                   the fan-out over several nodes: the owner's CPU and each gateway's
 ";
 
 fn main() -> ExitCode {

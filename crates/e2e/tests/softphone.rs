@@ -87,8 +87,10 @@ async fn an_admin_lists_a_phrase_and_a_caller_saying_it_flags_the_call_on_the_da
     let ada = driver.browser(&[]).await;
     ada.sign_in(&app, "ada@earshot.demo").await;
     ada.click("a[href='/settings']").await;
-    let listed = ada.execute("return document.querySelector('[data-testid=setting-phrases]').value;", serde_json::json!([])).await;
-    assert_eq!(listed, serde_json::json!("cancel my account\nspeak to a manager\ncomplaint"), "the defaults");
+    // The page draws its form once the settings have come.
+    let phrases = "const el = document.querySelector('[data-testid=setting-phrases]'); return el && el.value ? el.value : null;";
+    let listed = wait_until(Duration::from_secs(20), "the phrases listed", || async { ada.execute(phrases, serde_json::json!([])).await.as_str().map(str::to_owned) }).await;
+    assert_eq!(listed, "cancel my account\nspeak to a manager\ncomplaint", "the defaults");
     ada.replace_text("[data-testid=setting-phrases]", "cancel my account\nlet me speak to the boss\nzorptastic").await;
     ada.click("[data-testid=settings-save]").await;
     ada.wait_for_text_containing("[data-testid=settings-error]", "“zorptastic” is not a word the speech model knows").await;

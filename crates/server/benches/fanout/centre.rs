@@ -37,7 +37,12 @@ impl Centre {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until(async move { drop(stopped.await) }));
         let ids = load::put_through(&live, calls).await;
-        Centre { addr, live, calls: ids, made: Arc::default(), _stop: stop }
+        Centre::of(addr, live, ids, stop)
+    }
+
+    /// A server already running, its `calls` put through.
+    pub fn of(addr: std::net::SocketAddr, live: LiveHandle, calls: Vec<CallId>, stop: tokio::sync::oneshot::Sender<()>) -> Centre {
+        Centre { addr, live, calls, made: Arc::default(), _stop: stop }
     }
 }
 

@@ -70,6 +70,9 @@ impl Dashboard {
                 continue;
             }
             let Some(seq) = text.strip_prefix(r#"{"type":"delta","seq":"#).and_then(|rest| number_after(rest, "")) else { continue };
+            if seq <= self.seq {
+                continue; // a gateway's delta the snapshot already has
+            }
             seen.deltas += 1;
             if seq != self.seq + 1 {
                 seen.gaps += 1;
