@@ -45,6 +45,7 @@ pub fn start(count: usize, calls: usize) -> Nodes {
             let mut config = Config::with_directory(centre_directory(calls));
             config.addr = "127.0.0.1:0".parse().unwrap();
             config.connections.per_address = 100_000; // every dashboard comes from this machine
+            config.insider_rate.burst = 100_000; // and is Sam's: his snapshots are not rationed
             config.media.shards = 1;
             config.database = Database::Url(url.clone());
             config.node = Some(NodeConfig { nats: nats.url(), name: threads(i), cluster: "bench".to_owned() });
