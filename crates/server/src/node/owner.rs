@@ -50,13 +50,18 @@ impl Takeover {
     }
 
     /// Runs the core at `epoch` until the lease moves on or the fence does.
+    /// Nothing after the core starts can fail: a core left running beside
+    /// the next attempt's would write at the same epoch.
     async fn hold(&self, nats: &async_nats::Client, config: &NodeConfig, epoch: u64, epochs: &mut watch::Receiver<Option<u64>>, owner: &watch::Sender<Option<LiveHandle>>) -> Result<(), String> {
+        // Asks that come before the core is up wait in the subscription.
+        let commands = nats.subscribe(config.commands()).await.map_err(|e| format!("cannot serve {}: {e}", config.commands()))?;
         let Some((core, deposed)) = self.start.start_fenced(earshot_store::Epoch(epoch), OWNER_STOPPED).await.map_err(|e| e.to_string())? else {
             tracing::warn!(epoch, "a newer owner holds the database's fence: this node waits");
             return Ok(());
         };
-        self.start.listen_as_saved().await.map_err(|e| e.to_string())?;
-        let commands = nats.subscribe(config.commands()).await.map_err(|e| format!("cannot serve {}: {e}", config.commands()))?;
+        if let Err(e) = self.start.listen_as_saved().await {
+            tracing::warn!("the calls' listener keeps the settings it had: {e}"); // the next save tells it
+        }
         let serving = tokio::spawn(serve(nats.clone(), commands, epoch, core.clone(), self.start.clone()));
         let publishing = tokio::spawn(fanout::publish(nats.clone(), config.deltas(), epoch, core.clone()));
         owner.send_replace(Some(core.clone()));

@@ -1,7 +1,8 @@
-//! Several nodes: three real server processes on one private
-//! `nats-server -js` and one PostgreSQL database, the node that owns the
-//! company's core killed under dashboards, an agent, a caller and a coach
-//! spread over them.
+//! Several nodes: real server processes on one private `nats-server -js`
+//! and one PostgreSQL database, with dashboards, agents, a caller and a
+//! coach spread over them: the node that owns the company's core killed,
+//! or stopped past its lease; nats-server restarted under changes; and who
+//! may sign in, changed on one node, changed on all.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -64,7 +65,7 @@ async fn cluster(test: &str) -> Option<(Data, PrivateNats, Server)> {
 }
 
 /// The users a dashboard on `site` shows, kept as the app keeps them: its
-/// snapshot, then each delta in order (one the snapshot has already
+/// snapshot, then each delta in order (one the snapshot already has is
 /// skipped; after a gap, or when the socket ends, it subscribes again),
 /// until nothing comes for `quiet`. And how often it started over.
 async fn users_followed(site: Site, cookie: String, quiet: Duration) -> (BTreeMap<UserId, UserView>, usize) {
