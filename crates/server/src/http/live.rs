@@ -370,7 +370,7 @@ impl Connection {
     /// Why a subscription was not made, noting one the company's move
     /// caused (see `follow_again`).
     fn not_followed(&mut self, why: Unavailable) -> ApiError {
-        self.follow_again |= matches!(why, Unavailable::NoOwner);
+        self.follow_again |= matches!(why, Unavailable::NoOwner | Unavailable::Late);
         not_answered(why)
     }
 
@@ -676,7 +676,7 @@ pub fn refused(refusal: &CoachingError) -> ApiError {
 /// Why the core did not answer, as the wire carries it.
 pub fn not_answered(why: Unavailable) -> ApiError {
     let code = match why {
-        Unavailable::StoreAway | Unavailable::NoOwner => ErrorCode::Unavailable,
+        Unavailable::StoreAway | Unavailable::NoOwner | Unavailable::Late => ErrorCode::Unavailable,
         Unavailable::Stopping | Unavailable::NotKept => ErrorCode::Internal,
     };
     ApiError::new(code, why.to_string())

@@ -55,8 +55,11 @@ pub enum Unavailable {
     /// the change is not kept, and nobody is told it is.
     NotKept,
     /// On several nodes: no node answers for the company's core (its owner
-    /// died or stalled, and another has not taken it yet).
+    /// died, and another has not taken it yet).
     NoOwner,
+    /// On several nodes: the owner took the request but did not answer in
+    /// time (stalled, or gone since): it may still take effect.
+    Late,
 }
 
 impl std::fmt::Display for Unavailable {
@@ -66,6 +69,7 @@ impl std::fmt::Display for Unavailable {
             Unavailable::StoreAway => "the server cannot save changes right now (its database is not answering): nothing was changed, try again shortly",
             Unavailable::NotKept => "the server could not save this change: it is not kept (the cause is in the server's log)",
             Unavailable::NoOwner => "the company's live state is moving to another server: nothing was changed, try again in a few seconds",
+            Unavailable::Late => "the server holding the company's live state did not answer in time: this may still take effect, so check before you try again",
         })
     }
 }

@@ -8,11 +8,13 @@
 //! - [`wire`]: what crosses between nodes;
 //! - [`fanout`]: the owner's deltas published, and fanned out on every node;
 //! - [`owner`]: the company taken when the lease is won, given up when lost;
-//! - [`accounts`]: who may sign in, the same on every node.
+//! - [`accounts`]: who may sign in, the same on every node;
+//! - [`presence`]: a node that falls silent takes its connections with it.
 
 mod accounts;
 mod fanout;
 mod owner;
+mod presence;
 mod wire;
 
 use std::sync::Arc;
@@ -52,6 +54,10 @@ impl NodeConfig {
     fn accounts(&self) -> String {
         format!("accounts.{}", self.cluster)
     }
+
+    fn alive(&self) -> String {
+        format!("alive.{}", self.cluster)
+    }
 }
 
 /// This node, joined: its handle on the company's core, and its link to
@@ -72,6 +78,9 @@ impl Joined {
 /// Where this node sends what is asked of the company's core.
 pub struct Routes {
     nats: async_nats::Client,
+    /// This process, as the owner counts its connections: the node's name
+    /// and the process (a node started again is another).
+    instance: String,
     commands: String,
     /// This node's core, while it owns the company.
     owner: watch::Receiver<Option<LiveHandle>>,
@@ -105,7 +114,8 @@ impl wire::Owner for Routes {
             Ok(answer) => Ok(answer.payload.to_vec()),
             Err(e) => {
                 tracing::debug!("no answer from the company's owner: {e}");
-                Err(Unavailable::NoOwner)
+                // Only a timed-out ask may have reached an owner.
+                Err(if e.kind() == async_nats::client::RequestErrorKind::TimedOut { Unavailable::Late } else { Unavailable::NoOwner })
             }
         }
     }
@@ -116,6 +126,10 @@ impl wire::Owner for Routes {
 
     fn follows(&self, epoch: u64) -> bool {
         self.fanout.follows(epoch)
+    }
+
+    fn instance(&self) -> &str {
+        &self.instance
     }
 }
 
@@ -155,6 +169,8 @@ pub async fn join(config: &NodeConfig, takeover: Takeover) -> Result<Joined, Nod
     let deltas = nats.subscribe(config.deltas()).await.map_err(|e| format!("cannot follow {}: {e}", config.deltas()))?;
     crate::supervise::task("owner's deltas", fanout.clone().follow(deltas));
     crate::supervise::task("company's core", takeover.run(nats.clone(), config.clone(), epochs, owner));
-    let routes = Routes { nats: nats.clone(), commands: config.commands(), owner: owned, fanout, runtime: tokio::runtime::Handle::current() };
+    let instance = format!("{}#{}@{}", config.name, std::process::id(), crate::now().0);
+    crate::supervise::task("alive to the owner", presence::beat(nats.clone(), config.alive(), instance.clone()));
+    let routes = Routes { nats: nats.clone(), instance, commands: config.commands(), owner: owned, fanout, runtime: tokio::runtime::Handle::current() };
     Ok(Joined { live: LiveHandle::node(Arc::new(routes)), nats, config: config.clone() })
 }

@@ -3,9 +3,12 @@
 //! to it), serving `cmd.<cluster>` and publishing on `delta.<cluster>`;
 //! stopped when the lease is lost or a newer owner holds the fence.
 
+use std::sync::Arc;
+
 use futures_util::StreamExt;
 use tokio::sync::watch;
 
+use super::presence::{self, Presence};
 use super::{fanout, wire, NodeConfig};
 use crate::live::{CoreStart, LiveHandle};
 
@@ -55,6 +58,7 @@ impl Takeover {
     async fn hold(&self, nats: &async_nats::Client, config: &NodeConfig, epoch: u64, epochs: &mut watch::Receiver<Option<u64>>, owner: &watch::Sender<Option<LiveHandle>>) -> Result<(), String> {
         // Asks that come before the core is up wait in the subscription.
         let commands = nats.subscribe(config.commands()).await.map_err(|e| format!("cannot serve {}: {e}", config.commands()))?;
+        let beats = nats.subscribe(config.alive()).await.map_err(|e| format!("cannot follow {}: {e}", config.alive()))?;
         let Some((core, deposed)) = self.start.start_fenced(earshot_store::Epoch(epoch), OWNER_STOPPED).await.map_err(|e| e.to_string())? else {
             tracing::warn!(epoch, "a newer owner holds the database's fence: this node waits");
             return Ok(());
@@ -62,7 +66,9 @@ impl Takeover {
         if let Err(e) = self.start.listen_as_saved().await {
             tracing::warn!("the calls' listener keeps the settings it had: {e}"); // the next save tells it
         }
-        let serving = tokio::spawn(serve(nats.clone(), commands, epoch, core.clone(), self.start.clone()));
+        let presence = Arc::new(Presence::default());
+        let watching = tokio::spawn(presence::watch(beats, Arc::clone(&presence), core.clone()));
+        let serving = tokio::spawn(serve(nats.clone(), commands, Owned { epoch, core: core.clone(), presence }, self.start.clone()));
         let publishing = tokio::spawn(fanout::publish(nats.clone(), config.deltas(), epoch, core.clone()));
         owner.send_replace(Some(core.clone()));
         tracing::info!(epoch, "this node runs the company's core");
@@ -72,22 +78,31 @@ impl Takeover {
         }
         owner.send_replace(None);
         serving.abort();
+        watching.abort();
         core.stop().await;
         let _ = publishing.await; // ends with the core's deltas
         Ok(())
     }
 }
 
-/// Answers every ask on `cmd.<cluster>` with this node's core, owned at
-/// `epoch`, each in a task of its own (a slow change does not hold a read
-/// behind it).
-async fn serve(nats: async_nats::Client, mut commands: async_nats::Subscriber, epoch: u64, core: LiveHandle, start: CoreStart) {
+/// The company's core as this node holds it.
+#[derive(Clone)]
+struct Owned {
+    epoch: u64,
+    core: LiveHandle,
+    /// The other nodes' connections.
+    presence: Arc<Presence>,
+}
+
+/// Answers every ask on `cmd.<cluster>` with this node's core, each in a
+/// task of its own (a slow change does not hold a read behind it).
+async fn serve(nats: async_nats::Client, mut commands: async_nats::Subscriber, owned: Owned, start: CoreStart) {
     while let Some(message) = commands.next().await {
         let Some(reply) = message.reply else { continue }; // a request always has one
-        let (nats, core, start) = (nats.clone(), core.clone(), start.clone());
+        let (nats, owned, start) = (nats.clone(), owned.clone(), start.clone());
         tokio::spawn(async move {
             let answer = match serde_json::from_slice::<wire::Ask>(&message.payload) {
-                Ok(ask) => wire::answer(&core, epoch, ask, |settings| start.phrases(settings)).await,
+                Ok(ask) => wire::answer(&owned.core, owned.epoch, &owned.presence, ask, |settings| start.phrases(settings)).await,
                 Err(e) => {
                     // Nodes of one release speak one wire: a mixed cluster.
                     tracing::error!("an ask on {} does not read: {e}", message.subject);

@@ -6,6 +6,7 @@
 //! what the core put in it, as JSON.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use earshot_domain::{CallEvent, Command, NewCall};
 use earshot_protocol::{AdminAction, AttentionSettings, CallId, ContactId, ServerMsg, UserId};
@@ -14,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
+use super::presence::Presence;
 use crate::live::{Actor, AdminChange, ContactChange, Delta, LiveHandle, NumberChange, Request, Subscription, Unavailable};
 
 /// A request to the core, as it crosses to the owner.
@@ -33,8 +35,9 @@ pub enum Ask {
     StartCall { call: NewCall },
     Dial { call: NewCall },
     Event { event: CallEvent },
-    Connected { user: UserId },
-    Disconnected { user: UserId },
+    /// A connection through `node` (its instance: [`Owner::instance`]).
+    Connected { user: UserId, node: String },
+    Disconnected { user: UserId, node: String },
     /// The owner builds the phrase spotter from them with its own model.
     Settings { settings: AttentionSettings },
     Directory,
@@ -70,6 +73,8 @@ pub trait Owner {
     fn deltas(&self) -> tokio::sync::broadcast::Receiver<crate::live::Batch>;
     /// Whether a snapshot taken at `epoch` goes on with those deltas.
     fn follows(&self, epoch: u64) -> bool;
+    /// This node's process, as the owner counts its connections.
+    fn instance(&self) -> &str;
 }
 
 /// Sends `request` to the owner and its answer to the request's reply.
@@ -101,8 +106,8 @@ pub async fn forward(owner: &impl Owner, request: Request) -> Result<(), Unavail
         Request::StartCall { call, reply } => remote(owner, Ask::StartCall { call }, reply).await,
         Request::Dial { call, reply } => remote(owner, Ask::Dial { call }, reply).await,
         Request::Event { event, reply } => remote(owner, Ask::Event { event }, reply).await,
-        Request::Connected { user } => asked(owner, Ask::Connected { user }).await,
-        Request::Disconnected { user } => asked(owner, Ask::Disconnected { user }).await,
+        Request::Connected { user } => asked(owner, Ask::Connected { user, node: owner.instance().to_owned() }).await,
+        Request::Disconnected { user } => asked(owner, Ask::Disconnected { user, node: owner.instance().to_owned() }).await,
         Request::Settings { settings, phrases: _, reply } => remote(owner, Ask::Settings { settings }, reply).await,
         Request::Directory { reply } => remote(owner, Ask::Directory, reply).await,
         Request::Admin { change, reply } => remote(owner, Ask::Admin { change }, reply).await,
@@ -136,9 +141,15 @@ async fn asked<T: DeserializeOwned>(owner: &impl Owner, ask: Ask) -> Result<T, U
 }
 
 /// The owner's side: `ask` put to this node's core, owned at `epoch`, its
-/// answer as JSON. `phrases` builds the spotter for new settings with this
-/// node's model.
-pub async fn answer(core: &LiveHandle, epoch: u64, ask: Ask, phrases: impl FnOnce(&AttentionSettings) -> Option<Arc<earshot_phrases::Listening>>) -> Vec<u8> {
+/// answer as JSON; `presence` counts the other nodes' connections.
+/// `phrases` builds the spotter for new settings with this node's model.
+pub async fn answer(
+    core: &LiveHandle,
+    epoch: u64,
+    presence: &Presence,
+    ask: Ask,
+    phrases: impl FnOnce(&AttentionSettings) -> Option<Arc<earshot_phrases::Listening>>,
+) -> Vec<u8> {
     match ask {
         Ask::Snapshot { user } => json(core.subscribe(user).await.map(|subscribed| (epoch, subscribed.map(|s| s.snapshot)))),
         Ask::MyCall { agent } => json(core.my_call(agent).await),
@@ -153,8 +164,14 @@ pub async fn answer(core: &LiveHandle, epoch: u64, ask: Ask, phrases: impl FnOnc
         Ask::StartCall { call } => json(core.asked(|reply| Request::StartCall { call, reply }).await),
         Ask::Dial { call } => json(core.asked(|reply| Request::Dial { call, reply }).await),
         Ask::Event { event } => json(core.asked(|reply| Request::Event { event, reply }).await),
-        Ask::Connected { user } => json(Ok::<_, Unavailable>(core.connected(user).await)),
-        Ask::Disconnected { user } => json(Ok::<_, Unavailable>(core.disconnected(user).await)),
+        Ask::Connected { user, node } => {
+            presence.connected(&node, user, Instant::now());
+            json(Ok::<_, Unavailable>(core.connected(user).await))
+        }
+        Ask::Disconnected { user, node } => {
+            presence.disconnected(&node, user, Instant::now());
+            json(Ok::<_, Unavailable>(core.disconnected(user).await))
+        }
         Ask::Settings { settings } => {
             let listening = phrases(&settings);
             json(core.settings(settings, listening).await)

@@ -5,10 +5,12 @@
 //! may sign in, changed on one node, changed on all.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use earshot_cluster::private::PrivateNats;
-use earshot_protocol::{AuditAction, AuditEntry, AuditLog, CallDetail, Change, Outcome, Request, ServerMsg, Snapshot, UserId, UserView, CALLER_PAGE_PHONE};
+use earshot_protocol::{AuditAction, AuditEntry, AuditLog, CallDetail, Change, Outcome, Request, ServerMsg, Snapshot, UserId, UserStatus, UserView, CALLER_PAGE_PHONE};
 
 use crate::helpers::{LiveClient, Site, ALEX, SAM};
 use crate::media::coach_offer;
@@ -67,15 +69,17 @@ async fn cluster(test: &str) -> Option<(Data, PrivateNats, Server)> {
 /// The users a dashboard on `site` shows, kept as the app keeps them: its
 /// snapshot, then each delta in order (one the snapshot already has is
 /// skipped; after a gap, or when the socket ends, it subscribes again),
-/// until nothing comes for `quiet`. And how often it started over.
-async fn users_followed(site: Site, cookie: String, quiet: Duration) -> (BTreeMap<UserId, UserView>, usize) {
+/// until nothing comes for `quiet` once `changing` is false. And how
+/// often it started over.
+async fn users_followed(site: Site, cookie: String, quiet: Duration, changing: Arc<AtomicBool>) -> (BTreeMap<UserId, UserView>, usize) {
     let mut restarts = 0;
     'subscribed: loop {
         let (mut client, snapshot) = dashboard(&site, &cookie, Instant::now() + TAKEOVER_WITHIN).await;
         let (mut seq, mut users) = (snapshot.seq, users(snapshot));
         loop {
             match client.next_within(quiet).await {
-                Ok(None) => return (users, restarts),
+                Ok(None) if !changing.load(Ordering::Relaxed) => return (users, restarts),
+                Ok(None) => {}
                 Ok(Some(ServerMsg::Delta { seq: next, change })) if next == seq + 1 => {
                     seq = next;
                     match change {
@@ -238,7 +242,9 @@ async fn every_node_recovers_and_resyncs_when_nats_restarts_under_changes() {
     let sam = a.site.session_cookie(SAM).await;
     let b = node(&data, &nats, "b");
     // A dashboard on each node follows it all.
-    let following: Vec<_> = [&a.site, &b.site].map(|site| tokio::spawn(users_followed(Site::at(site.addr), sam.clone(), Duration::from_secs(3)))).into();
+    let changing = Arc::new(AtomicBool::new(true));
+    let following: Vec<_> =
+        [&a.site, &b.site].map(|site| tokio::spawn(users_followed(Site::at(site.addr), sam.clone(), Duration::from_secs(3), Arc::clone(&changing)))).into();
     // Four agents go available and back from B, each as often as it may,
     // while NATS is killed and started again; a socket closed under one
     // is opened again.
@@ -287,6 +293,7 @@ async fn every_node_recovers_and_resyncs_when_nats_restarts_under_changes() {
         assert!(Instant::now() < deadline, "B's changes are refused still: {outcome:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    changing.store(false, Ordering::Relaxed);
     let mut followed = Vec::new();
     for follower in following {
         followed.push(follower.await.unwrap());
@@ -350,4 +357,32 @@ async fn who_may_sign_in_changes_on_every_node_at_once() {
     let signed_out = b.site.client.delete(b.site.url("/api/session")).header("origin", b.site.origin()).header("cookie", &sam_on_b).send().await.unwrap();
     assert_eq!(signed_out.status(), 204);
     assert_eq!(dashboard_on_a.closed_within(Duration::from_secs(5)).await, (1008, "you signed out".to_owned()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_killed_takes_its_agents_offline_after_the_grace() {
+    let Some((data, nats, a)) = cluster("gateway").await else { return };
+    let b = node(&data, &nats, "b");
+    let mut alex = b.site.live_client(ALEX).await;
+    ok(alex.request(Request::WatchMyCall).await);
+    alex.go_available().await;
+    let sam = a.site.session_cookie(SAM).await;
+    let (mut on_a, snapshot) = dashboard(&a.site, &sam, Instant::now() + TAKEOVER_WITHIN).await;
+    let alex_id = crate::helpers::ALEX_ID;
+    assert_eq!(snapshot.users.iter().find(|u| u.id == alex_id).map(|u| u.status), Some(UserStatus::Available));
+
+    // B dies with Alex's softphone on it: no goodbye reaches the owner.
+    let killed = Instant::now();
+    b.kill();
+    let deadline = killed + Duration::from_secs(6 + 30 + 10); // silent, then the grace
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match on_a.next_within(left).await {
+            Ok(Some(ServerMsg::Delta { change: Change::UserUpdated { user }, .. })) if user.id == alex_id && user.status == UserStatus::Offline => break,
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("Alex still online {:?} after his node died", killed.elapsed()),
+            Err(ended) => panic!("A's dashboard ended: {ended}"),
+        }
+    }
+    eprintln!("Alex offline {:?} after his node died", killed.elapsed());
 }
