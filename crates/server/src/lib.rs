@@ -132,9 +132,7 @@ impl Application {
             Database::Scratch(dir) => Some(Scratch(dir.clone())),
             _ => None,
         };
-        if store.is_empty().await? {
-            store.seed(&config.seed).await?;
-        }
+        store.seed_if_empty(&config.seed).await?;
         let company = store.company().await?;
         warn_of_the_company(&config, &company);
         store.purge_sessions(now()).await?;

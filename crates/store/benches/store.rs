@@ -37,7 +37,7 @@ fn main() {
 
 async fn report(name: &str, store: Store) {
     let directory = demo_directory();
-    store.seed(&Company { directory: directory.clone(), password_hashes: Default::default() }).await.unwrap();
+    assert!(store.seed_if_empty(&Company { directory: directory.clone(), password_hashes: Default::default() }).await.unwrap());
     let writer = Writer::spawn(store.clone()).await.unwrap();
     let mut core = Core::new(directory).with_first_id(1);
     let t0 = Millis(1_764_000_000_000);

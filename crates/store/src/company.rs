@@ -26,9 +26,17 @@ impl Store {
         Ok(users == 0)
     }
 
-    /// Writes `company` in one transaction: all of it or nothing.
-    pub async fn seed(&self, company: &Company) -> Result<(), Error> {
+    /// Writes `company` in one transaction, all of it or nothing, if the
+    /// store holds no company yet: whether it did. Servers starting at once
+    /// on one empty database seed it once (the fence's row is locked until
+    /// the seeding commits, and each looks again behind it).
+    pub async fn seed_if_empty(&self, company: &Company) -> Result<bool, Error> {
         let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE fence SET epoch = epoch WHERE id = 1").execute(&mut *tx).await?;
+        let users: i64 = sqlx::query("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?.try_get(0)?;
+        if users > 0 {
+            return Ok(false); // rolled back on drop
+        }
         let directory = &company.directory;
         for number in directory.numbers() {
             sqlx::query("INSERT INTO numbers (id, name, e164) VALUES ($1, $2, $3)")
@@ -42,7 +50,8 @@ impl Store {
             insert_user(&mut *tx, user, company.password_hashes.get(&user.id).map(String::as_str)).await?;
         }
         insert_contacts(&mut *tx, &directory.contacts().cloned().collect::<Vec<_>>()).await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Adds `user` under the next free id (whatever id it came with), with
