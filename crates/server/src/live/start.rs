@@ -70,7 +70,7 @@ impl CoreStart {
         // number in the browser, until the year 2255), and after every id
         // kept, even if the clock went back: a restart never reuses one.
         let first_id = (now().0 * 1000).max(self.store.last_call_id().await? + 1);
-        let (attention, _) = self.attention().await?;
+        let attention = self.settings().await?;
         let core = Core::new(company.directory).with_grace(self.grace).with_long_hold(Duration::from_millis(attention.long_hold_ms)).with_first_id(first_id);
         Ok(super::spawn(core, self.simulator.clone(), self.media.clone(), self.ears.clone(), writer))
     }
@@ -78,9 +78,14 @@ impl CoreStart {
     /// The attention settings in force (the company's saved ones, else the
     /// defaults), and the phrase spotter they ask for.
     pub async fn attention(&self) -> Result<(AttentionSettings, Option<Arc<Listening>>), StartError> {
-        let attention = self.store.attention_settings().await?.unwrap_or_else(|| self.attention.clone());
+        let attention = self.settings().await?;
         let phrases = self.phrases(&attention);
         Ok((attention, phrases))
+    }
+
+    /// The attention settings in force, without building their spotter.
+    async fn settings(&self) -> Result<AttentionSettings, StartError> {
+        Ok(self.store.attention_settings().await?.unwrap_or_else(|| self.attention.clone()))
     }
 
     /// This node's listener told the settings in force: another node may
