@@ -4,7 +4,7 @@
 use std::process::{Command, Stdio};
 
 use earshot_domain::seed::DEMO_PASSWORD;
-use earshot_protocol::{AuditAction, AuditEntry, AuditLog, CallDetail, CallId, ContactDetail, Outcome, Request, CALLER_PAGE_PHONE};
+use earshot_protocol::{AuditAction, AuditEntry, AuditLog, CallId, ContactDetail, Outcome, Request, CALLER_PAGE_PHONE};
 use serde_json::Value;
 
 use crate::helpers::{spawn_app, spawn_app_with, ALEX, ALEX_ID, SAM};
@@ -75,9 +75,7 @@ async fn restart_keeps_everything_on(data: Data) {
     assert_eq!((status, me["name"].as_str()), (200, Some("Sam Rivera")), "Sam is still signed in");
     assert_eq!(site.get_json("/api/session", &priya).await.1, Value::Null, "a sign-out holds across the restart");
 
-    let (status, detail) = site.get_json(&format!("/api/calls/{}", call.0), &sam).await;
-    assert_eq!(status, 200, "{detail}");
-    let detail: CallDetail = serde_json::from_value(detail).unwrap();
+    let detail = site.call_detail(call, &sam).await;
     assert!(!detail.live);
     assert_eq!((detail.tags, detail.comments), (vec!["refund".to_owned()], vec!["Wants the March invoice refunded.".to_owned()]));
     let said: Vec<&str> = detail.timeline.iter().map(|e| e.what.as_str()).collect();

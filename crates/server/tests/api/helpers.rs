@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use earshot_domain::seed::DEMO_PASSWORD;
 use earshot_domain::{CallEvent, NewCall, Origin};
-use earshot_protocol::{CallId, CallKind, ClientMsg, Direction, NumberId, Outcome, Request, ServerMsg, Snapshot, UserId};
+use earshot_protocol::{CallDetail, CallId, CallKind, ClientMsg, Direction, NumberId, Outcome, Request, ServerMsg, Snapshot, UserId};
 use earshot_server::live::LiveHandle;
 use earshot_server::media::MediaHandle;
 use earshot_server::{Application, Config};
@@ -129,6 +129,13 @@ impl Site {
     }
 
     /// `PUT path` with `body`, from the app's own page: the status and the JSON answer.
+    /// A call's conversation view as `cookie` reads it; it must be there.
+    pub async fn call_detail(&self, call: CallId, cookie: &str) -> CallDetail {
+        let (status, detail) = self.get_json(&format!("/api/calls/{}", call.0), cookie).await;
+        assert_eq!(status, 200, "{detail}");
+        serde_json::from_value(detail).expect("a call's detail")
+    }
+
     pub async fn put_json(&self, path: &str, cookie: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
         self.send_json(reqwest::Method::PUT, path, cookie, body).await
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use earshot_cluster::private::PrivateNats;
-use earshot_protocol::{AuditAction, AuditEntry, AuditLog, CallDetail, Change, Outcome, Request, ServerMsg, Snapshot, UserId, UserStatus, UserView, CALLER_PAGE_PHONE};
+use earshot_protocol::{AuditAction, AuditEntry, AuditLog, Change, Outcome, Request, ServerMsg, Snapshot, UserId, UserStatus, UserView, CALLER_PAGE_PHONE};
 
 use crate::helpers::{LiveClient, Site, ALEX, SAM};
 use crate::media::coach_offer;
@@ -176,9 +176,7 @@ async fn the_owner_killed_another_node_takes_the_company_and_nothing_acknowledge
     ok(coach.request(Request::StartCoaching { call: next, notify_agent: true, offer: None }).await);
 
     // The call's record: each acknowledged record once, and its end with why.
-    let (status, detail) = c.site.get_json(&format!("/api/calls/{}", call.0), &sam).await;
-    assert_eq!(status, 200, "{detail}");
-    let detail: CallDetail = serde_json::from_value(detail).unwrap();
+    let detail = c.site.call_detail(call, &sam).await;
     assert!(!detail.live);
     assert_eq!((detail.tags, detail.comments), (vec!["refund".to_owned()], vec!["Wants the March invoice refunded.".to_owned()]));
     let said: Vec<&str> = detail.timeline.iter().map(|e| e.what.as_str()).collect();
